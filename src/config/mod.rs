@@ -1,0 +1,259 @@
+//! The callbacks.yaml model: reading, validation, the checked apps, the schema.
+
+mod diagnostic;
+mod node;
+pub mod spec;
+mod validate;
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use miette::{NamedSource, SourceSpan};
+use url::Url;
+
+pub use diagnostic::{ConfigDiagnostic, Rule};
+pub use spec::{ExtraCommands, schema_json};
+
+use crate::region::Region;
+
+/// Files larger than this are refused before parsing (a 5000-app file is about 1.5 MiB).
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A valid config file: the apps it declares, in file order.
+#[derive(Debug)]
+pub struct Config {
+    /// The file's name as the user gave it.
+    pub file: String,
+    /// The file's text (secret values masked), for diagnostics that point into it.
+    pub source: Arc<NamedSource<String>>,
+    pub apps: Vec<App>,
+}
+
+/// One app, with defaults applied.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub name: Option<String>,
+    pub sdkappid: u64,
+    /// `None` only when `endpoint` is set.
+    pub region: Option<Region>,
+    pub endpoint: Option<Url>,
+    pub identifier: String,
+    pub secret_key_env: Option<String>,
+    pub allow_insecure_url: bool,
+    pub extra_commands: ExtraCommands,
+    pub callback: DesiredCallback,
+    pub spans: AppSpans,
+}
+
+impl App {
+    /// How reports name the app: its name, else its SDKAppID.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(name) => name.clone(),
+            None => self.sdkappid.to_string(),
+        }
+    }
+}
+
+/// The callback an app must have.
+#[derive(Debug, Clone)]
+pub struct DesiredCallback {
+    pub url: String,
+    pub commands: Vec<DeclaredCommand>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeclaredCommand {
+    pub word: String,
+    pub span: SourceSpan,
+}
+
+/// Where an app's parts are in the file, for diagnostics about them.
+#[derive(Debug, Clone, Copy)]
+pub struct AppSpans {
+    pub name: Option<SourceSpan>,
+    pub sdkappid: SourceSpan,
+    pub callback_key: SourceSpan,
+    pub url: SourceSpan,
+}
+
+/// The result of loading one file: every problem found, and the config when it is valid.
+#[derive(Debug)]
+pub struct Loaded {
+    pub file: String,
+    pub diagnostics: Vec<ConfigDiagnostic>,
+    /// `Some` when the file has no errors (it may have warnings).
+    pub config: Option<Config>,
+}
+
+impl Loaded {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+
+    fn failed(file: String, diagnostic: ConfigDiagnostic) -> Loaded {
+        Loaded {
+            file,
+            diagnostics: vec![diagnostic],
+            config: None,
+        }
+    }
+}
+
+/// Read and validate a config file. Never panics; every problem becomes a diagnostic.
+pub fn load(path: &Path) -> Loaded {
+    let file = path.display().to_string();
+    match read_limited(path) {
+        Ok(bytes) => load_bytes(file, bytes),
+        Err(err) => Loaded::failed(file, err),
+    }
+}
+
+fn read_limited(path: &Path) -> Result<Vec<u8>, ConfigDiagnostic> {
+    let unreadable = |err: std::io::Error| {
+        ConfigDiagnostic::error(
+            Rule::Unreadable,
+            format!("cannot read {}: {err}", path.display()),
+        )
+        .help("check the path and the file's permissions")
+    };
+    let handle = std::fs::File::open(path).map_err(unreadable)?;
+    let mut bytes = Vec::new();
+    handle
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ConfigDiagnostic::error(
+            Rule::TooLarge,
+            format!(
+                "{} is larger than {} MiB, the most cbcheck reads",
+                path.display(),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        )
+        .help("is this the right file? Split a fleet this large into one file per environment"));
+    }
+    Ok(bytes)
+}
+
+/// Validate a file's content; `file` is the name shown in diagnostics.
+pub fn load_bytes(file: String, bytes: Vec<u8>) -> Loaded {
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let offset = err.utf8_error().valid_up_to();
+            return Loaded::failed(
+                file.clone(),
+                ConfigDiagnostic::error(
+                    Rule::NotUtf8,
+                    format!("{file} is not UTF-8 text (invalid byte at offset {offset})"),
+                )
+                .help("callbacks files are YAML text in UTF-8; is this the right file?"),
+            );
+        }
+    };
+    let root = match node::parse(&text) {
+        Ok(root) => root,
+        Err(err) => {
+            let mut d = ConfigDiagnostic::error(Rule::Syntax, format!("invalid YAML: {}", err.message))
+                .help("fix the YAML syntax at the marked position; `cbcheck lint` reports the other problems once the file parses");
+            if let Some(offset) = err.offset {
+                d = d.primary(SourceSpan::new(offset.into(), 0), "here");
+            }
+            d.source = Some(Arc::new(NamedSource::new(&file, text)));
+            return Loaded::failed(file, d);
+        }
+    };
+    let outcome = validate::validate(&root);
+    let source = Arc::new(NamedSource::new(&file, mask(text, &outcome.secret_spans)));
+    let mut diagnostics = outcome.diagnostics;
+    // In file order, as a reader goes through the file.
+    diagnostics.sort_by_key(ConfigDiagnostic::offset);
+    for d in &mut diagnostics {
+        d.source = Some(Arc::clone(&source));
+    }
+    let valid = !diagnostics.iter().any(ConfigDiagnostic::is_error);
+    Loaded {
+        config: valid.then(|| Config {
+            file: file.clone(),
+            source,
+            apps: outcome.apps,
+        }),
+        file,
+        diagnostics,
+    }
+}
+
+/// Overwrite secret values with `*`, byte for byte, so every span stays valid.
+fn mask(text: String, spans: &[SourceSpan]) -> String {
+    if spans.is_empty() {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    for span in spans {
+        let end = (span.offset() + span.len()).min(bytes.len());
+        if let Some(secret) = bytes.get_mut(span.offset()..end) {
+            secret.fill(b'*');
+        }
+    }
+    // Only whole UTF-8 sequences inside parser spans were replaced by ASCII.
+    String::from_utf8(bytes)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_keys_match_the_validator() {
+        let schema: serde_json::Value =
+            serde_json::from_str(&schema_json()).expect("the schema is JSON");
+        let keys = |pointer: &str| -> Vec<String> {
+            let mut keys: Vec<String> = schema
+                .pointer(pointer)
+                .and_then(|p| p.as_object())
+                .unwrap_or_else(|| panic!("{pointer} in schema"))
+                .keys()
+                .cloned()
+                .collect();
+            keys.sort();
+            keys
+        };
+        let sorted = |list: &[&str]| -> Vec<String> {
+            let mut v: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(keys("/properties"), sorted(validate::TOP_KEYS));
+        assert_eq!(
+            keys("/$defs/Defaults/properties"),
+            sorted(validate::DEFAULTS_KEYS)
+        );
+        assert_eq!(
+            keys("/$defs/AppSpec/properties"),
+            sorted(validate::APP_KEYS)
+        );
+        assert_eq!(
+            keys("/$defs/CallbackSpec/properties"),
+            sorted(validate::CALLBACK_KEYS)
+        );
+    }
+
+    #[test]
+    fn masking_keeps_offsets() {
+        let text = "a: sécret\nb: 1\n".to_owned();
+        let start = text.find('s').expect("present");
+        let len = "sécret".len();
+        let masked = mask(text.clone(), &[SourceSpan::new(start.into(), len)]);
+        assert_eq!(masked.len(), text.len());
+        assert!(!masked.contains("cret"));
+        assert!(masked.ends_with("\nb: 1\n"));
+    }
+}

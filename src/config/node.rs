@@ -1,0 +1,285 @@
+//! A lenient, spanned YAML tree.
+//!
+//! The file is first read into this generic tree, so that only true YAML syntax
+//! errors stop the load; every other mistake (wrong types, unknown keys, bad
+//! values) is found by validation, all of them in one run, each at its span.
+
+use std::fmt;
+
+use miette::SourceSpan;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::{Location, Spanned};
+
+/// A YAML node and the bytes of the file it came from.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub span: SourceSpan,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+impl Value {
+    /// What a person calls this kind of value, for "expected …, found …".
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "nothing (null)",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) | Value::UInt(_) => "an integer",
+            Value::Float(_) => "a number with a fraction",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// The tree as serde-saphyr hands it over, before spans become byte ranges.
+enum RawValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Spanned<RawValue>>),
+    Map(Vec<(Spanned<RawValue>, Spanned<RawValue>)>),
+}
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = RawValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<RawValue, E> {
+        Ok(RawValue::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<RawValue, E> {
+        Ok(RawValue::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<RawValue, E> {
+        Ok(RawValue::UInt(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
+        Ok(RawValue::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<RawValue, E> {
+        Ok(RawValue::Str(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<RawValue, E> {
+        Ok(RawValue::Str(v))
+    }
+    fn visit_unit<E>(self) -> Result<RawValue, E> {
+        Ok(RawValue::Null)
+    }
+    fn visit_none<E>(self) -> Result<RawValue, E> {
+        Ok(RawValue::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawValue, D::Error> {
+        RawValue::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(RawValue::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawValue, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        Ok(RawValue::Map(entries))
+    }
+}
+
+/// Parser limits: far above any real fleet file, far below what hurts.
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        // YAML 1.2 booleans only: `n`, `no`, `yes` stay strings, and a country code
+        // or a name is never silently turned into `false`.
+        strict_booleans: true,
+        budget: serde_saphyr::budget! {
+            // The deepest legitimate path is top → apps → app → callback → commands.
+            max_depth: 16,
+            max_aliases: 10_000,
+            max_anchors: 10_000,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: 200_000,
+        },
+    }
+}
+
+/// A YAML syntax (or resource-limit) error, with the byte offset it concerns.
+#[derive(Debug)]
+pub struct SyntaxError {
+    pub message: String,
+    pub offset: Option<usize>,
+}
+
+/// Parse `text` into a spanned tree. Only malformed YAML fails here.
+pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+    let lines = LineIndex::new(text);
+    match serde_saphyr::from_str_with_options::<Spanned<RawValue>>(text, options()) {
+        Ok(raw) => Ok(convert(raw, &lines)),
+        Err(err) => {
+            let inner = err.without_snippet();
+            let message = serde_saphyr::MessageFormatter::format_message(
+                &serde_saphyr::UserMessageFormatter,
+                inner,
+            );
+            Err(SyntaxError {
+                // The formatter's output may in principle carry control characters.
+                message: message.escape_debug().to_string(),
+                offset: err.location().and_then(|l| lines.offset_of(&l)),
+            })
+        }
+    }
+}
+
+fn convert(raw: Spanned<RawValue>, lines: &LineIndex) -> Node {
+    let span = lines.span_of(&raw.referenced);
+    let value = match raw.value {
+        RawValue::Null => Value::Null,
+        RawValue::Bool(b) => Value::Bool(b),
+        RawValue::Int(i) => Value::Int(i),
+        RawValue::UInt(u) => Value::UInt(u),
+        RawValue::Float(f) => Value::Float(f),
+        RawValue::Str(s) => Value::Str(s),
+        RawValue::Seq(items) => Value::Seq(items.into_iter().map(|i| convert(i, lines)).collect()),
+        RawValue::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (convert(k, lines), convert(v, lines)))
+                .collect(),
+        ),
+    };
+    Node { span, value }
+}
+
+/// Byte offsets of line starts, to turn (line, column) into a byte offset when the
+/// parser could not give one.
+struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    fn span_of(&self, location: &Location) -> SourceSpan {
+        let span = location.span();
+        match (span.byte_offset(), span.byte_len()) {
+            (Some(offset), Some(len)) => SourceSpan::new(
+                clamp(offset, self.text.len()).into(),
+                clamp(len, self.text.len()),
+            ),
+            _ => SourceSpan::new(self.offset_of(location).unwrap_or(0).into(), 0),
+        }
+    }
+
+    /// The byte offset of a 1-based (line, character column) location.
+    fn offset_of(&self, location: &Location) -> Option<usize> {
+        let line = usize::try_from(location.line()).ok()?.checked_sub(1)?;
+        let start = *self.starts.get(line)?;
+        let column = usize::try_from(location.column()).ok()?.saturating_sub(1);
+        let rest = &self.text[start..];
+        Some(
+            start
+                + rest
+                    .char_indices()
+                    .nth(column)
+                    .map_or(rest.len(), |(i, _)| i),
+        )
+    }
+}
+
+fn clamp(value: u64, max: usize) -> usize {
+    usize::try_from(value).map_or(max, |v| v.min(max))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(node: &Node) -> &[(Node, Node)] {
+        match &node.value {
+            Value::Map(entries) => entries,
+            other => panic!("expected a map, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn spans_are_byte_ranges_even_after_multibyte_text() {
+        let text = "a: é\nkey: value\n";
+        let root = parse(text).expect("valid YAML");
+        let (key, value) = &map(&root)[1];
+        assert_eq!(
+            &text[key.span.offset()..key.span.offset() + key.span.len()],
+            "key"
+        );
+        assert_eq!(
+            &text[value.span.offset()..value.span.offset() + value.span.len()],
+            "value"
+        );
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_stay_strings() {
+        let root = parse("a: no\nb: yes\nc: true\n").expect("valid YAML");
+        let entries = map(&root);
+        assert!(matches!(&entries[0].1.value, Value::Str(s) if s == "no"));
+        assert!(matches!(&entries[1].1.value, Value::Str(s) if s == "yes"));
+        assert!(matches!(entries[2].1.value, Value::Bool(true)));
+    }
+
+    #[test]
+    fn syntax_errors_carry_an_offset() {
+        let text = "a: [1, 2\nb: 3\n";
+        let err = parse(text).expect_err("unclosed flow sequence");
+        assert!(!err.message.is_empty());
+        let offset = err.offset.expect("located");
+        assert!(offset <= text.len());
+    }
+
+    #[test]
+    fn alias_bombs_and_deep_nesting_are_refused() {
+        let mut bomb = String::from("a: &a [x,x,x,x,x,x,x,x,x,x]\n");
+        for i in 1..12u8 {
+            let (prev, this) = ((b'a' + i - 1) as char, (b'a' + i) as char);
+            bomb.push_str(&format!(
+                "{this}: &{this} [{}]\n",
+                vec![format!("*{prev}"); 10].join(",")
+            ));
+        }
+        assert!(parse(&bomb).is_err());
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(parse(&deep).is_err());
+    }
+}

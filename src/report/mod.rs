@@ -1,0 +1,69 @@
+//! Everything cbcheck prints. No other module writes to stdout or stderr.
+
+pub mod human;
+
+use std::io::IsTerminal;
+
+use clap::ValueEnum;
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// How human-readable output looks: decided once, from flags, environment and terminal.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    /// miette's narrated, screen-reader-friendly output instead of drawn snippets.
+    pub narrated: bool,
+    pub width: usize,
+}
+
+/// The width used when stderr is not a terminal (CI logs, files, pipes).
+pub const LOG_WIDTH: usize = 100;
+
+impl Style {
+    /// The style for stderr, reading NO_COLOR and NO_GRAPHICS from the environment.
+    pub fn for_stderr(choice: ColorChoice) -> Style {
+        let terminal = std::io::stderr().is_terminal();
+        let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => terminal && !env_set("NO_COLOR"),
+        };
+        let width = if terminal {
+            terminal_size::terminal_size_of(std::io::stderr())
+                .map_or(LOG_WIDTH, |(w, _)| usize::from(w.0))
+        } else {
+            LOG_WIDTH
+        };
+        Style {
+            color,
+            narrated: env_set("NO_GRAPHICS"),
+            width,
+        }
+    }
+
+    /// A fixed style: no colour, drawn snippets, log width. For tests and files.
+    pub fn plain() -> Style {
+        Style {
+            color: false,
+            narrated: false,
+            width: LOG_WIDTH,
+        }
+    }
+}
+
+/// Write machine output (schemas, JSON reports) to stdout.
+///
+/// A closed pipe (`cbcheck schema | head`) is not an error worth a panic.
+pub fn print_stdout(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
