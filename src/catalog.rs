@@ -39,14 +39,17 @@ pub fn sibling_service(word: &str) -> Option<&'static str> {
 
 /// The nearest candidate to `word`, if one is close enough to be a likely typo.
 ///
-/// Comparison ignores ASCII case, so `room.callbackaftercreateroom` still finds its word.
+/// Comparison ignores ASCII case, so `room.callbackaftercreateroom` still finds its word,
+/// and a word that extends a candidate (`warning` for `warn`) counts as near.
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lowered = word.to_ascii_lowercase();
     candidates
         .into_iter()
         .map(|candidate| {
-            let distance = strsim::damerau_levenshtein(&lowered, &candidate.to_ascii_lowercase());
-            (distance, candidate)
+            let candidate_lower = candidate.to_ascii_lowercase();
+            let distance = strsim::damerau_levenshtein(&lowered, &candidate_lower);
+            let extends = candidate.len() >= 3 && lowered.starts_with(&candidate_lower);
+            (if extends { 1 } else { distance }, candidate)
         })
         .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
         .min_by_key(|(distance, _)| *distance)
@@ -84,6 +87,10 @@ mod tests {
         assert_eq!(suggest("comands", keys), Some("commands"));
         assert_eq!(suggest("URL", keys), Some("url"));
         assert_eq!(suggest("frobnicate", keys), None);
+        assert_eq!(
+            suggest("warning", ["error", "warn", "ignore"]),
+            Some("warn")
+        );
         assert_eq!(
             suggest(
                 "Room.CallbackAfterCreateRooom",

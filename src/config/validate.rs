@@ -85,6 +85,9 @@ struct Defaults {
     region: Option<Region>,
     identifier: Option<String>,
     extra_commands: Option<ExtraCommands>,
+    /// Set even when the value was invalid, so apps don't also report it missing.
+    declares_region: bool,
+    declares_identifier: bool,
 }
 
 impl Validator {
@@ -215,7 +218,7 @@ impl Validator {
         if matches!(root.value, Value::Null) {
             self.push(
                 ConfigDiagnostic::error(Rule::EmptyFile, "the file declares nothing")
-                    .primary(root.span, "empty")
+                    .primary(SourceSpan::new(0.into(), 0), "empty")
                     .help("start from examples/minimal.yaml: `version: 1` and a list of `apps`"),
             );
             return Vec::new();
@@ -282,6 +285,8 @@ impl Validator {
         let Some(fields) = self.fields(node, "defaults", DEFAULTS_KEYS) else {
             return defaults;
         };
+        defaults.declares_region = fields.has("region");
+        defaults.declares_identifier = fields.has("identifier");
         if let Some((_, value)) = fields.get("region") {
             defaults.region = self.region("defaults.region", value);
         }
@@ -390,7 +395,7 @@ impl Validator {
             .and_then(|(_, v)| self.endpoint(&format!("{path}.endpoint"), v));
         // An invalid `region` or `endpoint` has been reported already; only an absent one is missing.
         let has_host = fields.has("region") || fields.has("endpoint");
-        if region.is_none() && !has_host {
+        if !has_host && !defaults.declares_region {
             self.missing(
                 &fields,
                 &format!("{path}.region"),
@@ -405,7 +410,7 @@ impl Validator {
                 .string(&format!("{path}.identifier"), value)
                 .map(str::to_owned),
             None => {
-                if defaults.identifier.is_none() {
+                if !defaults.declares_identifier {
                     self.missing(
                         &fields,
                         &format!("{path}.identifier"),

@@ -1,0 +1,568 @@
+//! Every validation rule: which diagnostics, at which lines, and what a user sees.
+
+use insta::assert_snapshot;
+
+use crate::support::{codes_and_lines, load, rendered};
+
+/// A valid one-app file to break in small ways.
+const BASE: &str = "\
+version: 1
+defaults:
+  region: singapore
+  identifier: administrator
+apps:
+  - name: conference-prod
+    sdkappid: 1400000001
+    callback:
+      url: https://hooks.example.com/tencent/room
+      commands:
+        - Room.CallbackAfterCreateRoom
+        - Mic.CallbackAfterSeatInfoChanged
+";
+
+fn check(yaml: &str, expected: &[(&str, usize)]) -> String {
+    let loaded = load(yaml);
+    assert_eq!(
+        codes_and_lines(&loaded),
+        expected,
+        "\n{}",
+        rendered(&loaded)
+    );
+    rendered(&loaded)
+}
+
+#[test]
+fn the_base_file_is_valid() {
+    let loaded = load(BASE);
+    assert!(loaded.diagnostics.is_empty(), "{}", rendered(&loaded));
+    let config = loaded.config.expect("valid");
+    assert_eq!(config.apps.len(), 1);
+    let app = &config.apps[0];
+    assert_eq!(app.sdkappid, 1_400_000_001);
+    assert_eq!(app.identifier, "administrator");
+    assert_eq!(app.region, Some(cbcheck::region::Region::Singapore));
+    assert_eq!(app.callback.commands.len(), 2);
+    assert_eq!(
+        rendered(&load(BASE)),
+        "callbacks.yaml: valid: 1 app, no warnings\n"
+    );
+}
+
+#[test]
+fn five_mistakes_give_five_diagnostics_at_their_lines() {
+    let yaml = "\
+version: 1
+defaults:
+  region: singapore
+  identifier: administrator
+apps:
+  - name: conference-prod
+    sdkappid: 1400000001
+    callback:
+      url: https://hooks.example.com/tencent/room
+      comands:
+        - Room.CallbackAfterCreateRoom
+  - name: conference-prod
+    sdkappid: 1400000001
+    region: singapur
+    callback:
+      url: https://hooks.example.com/tencent/room
+      commands:
+        - Room.CallbackAfterCreateRooom
+";
+    let out = check(
+        yaml,
+        &[
+            ("cbcheck::config::unknown-key", 10),
+            ("cbcheck::config::duplicate-name", 12),
+            ("cbcheck::config::duplicate-sdkappid", 13),
+            ("cbcheck::config::unknown-region", 14),
+            ("cbcheck::config::unknown-command", 18),
+        ],
+    );
+    assert_snapshot!("five_mistakes", out);
+}
+
+#[test]
+fn yaml_syntax_error_stops_the_load_with_its_position() {
+    let out = check(
+        "version: 1\napps: [1, 2\ndefaults: {}\n",
+        &[("cbcheck::config::syntax", 3)],
+    );
+    assert_snapshot!("syntax", out);
+}
+
+#[test]
+fn duplicate_yaml_keys_are_a_syntax_error() {
+    let yaml = BASE.replace(
+        "    sdkappid: 1400000001\n",
+        "    sdkappid: 1400000001\n    sdkappid: 1400000002\n",
+    );
+    check(&yaml, &[("cbcheck::config::syntax", 8)]);
+}
+
+#[test]
+fn empty_file_and_non_mapping() {
+    assert_snapshot!(
+        "empty_file",
+        check("", &[("cbcheck::config::empty-file", 1)])
+    );
+    check("# only a comment\n", &[("cbcheck::config::empty-file", 1)]);
+    assert_snapshot!(
+        "not_a_mapping",
+        check("- a\n- b\n", &[("cbcheck::config::wrong-type", 1)])
+    );
+    check("just text\n", &[("cbcheck::config::wrong-type", 1)]);
+}
+
+#[test]
+fn wrong_types_are_reported_each_at_its_value() {
+    let yaml = "\
+version: '1'
+apps:
+  - sdkappid: '1400000001'
+    region: singapore
+    identifier: [a, b]
+    allow_insecure_url: yes
+    callback:
+      url: 42
+      commands: Room.CallbackAfterCreateRoom
+";
+    let out = check(
+        yaml,
+        &[
+            ("cbcheck::config::wrong-type", 1),
+            ("cbcheck::config::wrong-type", 3),
+            ("cbcheck::config::wrong-type", 5),
+            ("cbcheck::config::wrong-type", 6),
+            ("cbcheck::config::wrong-type", 8),
+            ("cbcheck::config::wrong-type", 9),
+        ],
+    );
+    assert!(out.contains("remove the quotes"), "{out}");
+    assert_snapshot!("wrong_types", out);
+}
+
+#[test]
+fn missing_keys() {
+    let yaml = "\
+apps:
+  - name: a
+    callback:
+      url: https://hooks.example.com/a
+";
+    let out = check(
+        yaml,
+        &[
+            ("cbcheck::config::missing-key", 1),
+            ("cbcheck::config::missing-key", 2),
+            ("cbcheck::config::missing-key", 2),
+            ("cbcheck::config::missing-key", 2),
+            ("cbcheck::config::missing-key", 4),
+        ],
+    );
+    for key in ["version", "sdkappid", "region", "identifier", "commands"] {
+        assert!(
+            out.contains(&format!("{key}`")),
+            "{key} not reported:\n{out}"
+        );
+    }
+    assert_snapshot!("missing_keys", out);
+    check("version: 1\n", &[("cbcheck::config::missing-key", 1)]);
+}
+
+#[test]
+fn region_may_come_from_defaults_or_be_replaced_by_an_endpoint() {
+    let yaml = BASE.replace("  region: singapore\n", "");
+    check(&yaml, &[("cbcheck::config::missing-key", 5)]);
+    let with_endpoint = yaml.replace(
+        "    sdkappid: 1400000001\n",
+        "    sdkappid: 1400000001\n    endpoint: http://127.0.0.1:8080\n",
+    );
+    let loaded = load(&with_endpoint);
+    assert!(loaded.diagnostics.is_empty(), "{}", rendered(&loaded));
+    let app = &loaded.config.expect("valid").apps[0];
+    assert_eq!(app.region, None);
+    assert_eq!(
+        app.endpoint.as_ref().map(|u| u.as_str()),
+        Some("http://127.0.0.1:8080/")
+    );
+}
+
+#[test]
+fn unknown_keys_everywhere_with_suggestions() {
+    let yaml = "\
+version: 1
+defualts:
+  region: singapore
+apps:
+  - name: a
+    sdkappid: 1400000001
+    regoin: singapore
+    identifier: admin
+    colour: blue
+    callback:
+      url: https://hooks.example.com/a
+      comands: [Room.CallbackAfterCreateRoom]
+";
+    let out = check(
+        yaml,
+        &[
+            ("cbcheck::config::unknown-key", 2),
+            ("cbcheck::config::unknown-key", 7),
+            ("cbcheck::config::unknown-key", 9),
+            ("cbcheck::config::unknown-key", 12),
+        ],
+    );
+    for hint in [
+        "did you mean `defaults`?",
+        "did you mean `region`?",
+        "did you mean `commands`?",
+    ] {
+        assert!(out.contains(hint), "{hint}:\n{out}");
+    }
+    assert!(
+        out.contains("the keys allowed here are: name, sdkappid"),
+        "{out}"
+    );
+    assert_snapshot!("unknown_keys", out);
+}
+
+#[test]
+fn only_version_1_is_supported() {
+    let out = check(
+        &BASE.replace("version: 1", "version: 2"),
+        &[("cbcheck::config::unsupported-version", 1)],
+    );
+    assert_snapshot!("version_2", out);
+    check(
+        &BASE.replace("version: 1", "version: -1"),
+        &[("cbcheck::config::unsupported-version", 1)],
+    );
+}
+
+#[test]
+fn sdkappid_must_be_a_positive_integer() {
+    for (value, code) in [
+        ("0", "cbcheck::config::invalid-sdkappid"),
+        ("-5", "cbcheck::config::invalid-sdkappid"),
+        ("1.5", "cbcheck::config::invalid-sdkappid"),
+        ("abc", "cbcheck::config::wrong-type"),
+        ("", "cbcheck::config::wrong-type"),
+    ] {
+        let yaml = BASE.replace("sdkappid: 1400000001", &format!("sdkappid: {value}"));
+        check(&yaml, &[(code, 7)]);
+    }
+    let out = check(
+        &BASE.replace("sdkappid: 1400000001", "sdkappid: -5"),
+        &[("cbcheck::config::invalid-sdkappid", 7)],
+    );
+    assert_snapshot!("negative_sdkappid", out);
+}
+
+#[test]
+fn duplicates_are_found_even_in_apps_with_other_problems() {
+    let second = "  - name: conference-prod
+    sdkappid: 1400000001
+    region: nowhere
+    callback:
+      url: https://hooks.example.com/tencent/room
+      commands: [Room.CallbackAfterCreateRoom]
+";
+    let out = check(
+        &format!("{BASE}{second}"),
+        &[
+            ("cbcheck::config::duplicate-name", 13),
+            ("cbcheck::config::duplicate-sdkappid", 14),
+            ("cbcheck::config::unknown-region", 15),
+        ],
+    );
+    assert!(out.contains("first declared here"), "{out}");
+    assert_snapshot!("duplicates", out);
+}
+
+#[test]
+fn apps_must_not_be_empty() {
+    let out = check(
+        "version: 1\napps: []\n",
+        &[("cbcheck::config::empty-apps", 2)],
+    );
+    assert_snapshot!("empty_apps", out);
+    check("version: 1\napps:\n", &[("cbcheck::config::wrong-type", 2)]);
+}
+
+#[test]
+fn unknown_region_lists_the_valid_ones() {
+    let out = check(
+        &BASE.replace("region: singapore", "region: tokyo"),
+        &[("cbcheck::config::unknown-region", 3)],
+    );
+    assert!(out.contains("china, singapore, seoul, frankfurt, mumbai, silicon-valley, jakarta"));
+    assert_snapshot!("unknown_region", out);
+}
+
+#[test]
+fn endpoint_must_be_an_absolute_http_url() {
+    for endpoint in [
+        "ftp://proxy.example.com",
+        "proxy.example.com",
+        "https://proxy.example.com/?a=1",
+        "mailto:x@example.com",
+    ] {
+        let yaml = BASE.replace(
+            "    sdkappid: 1400000001\n",
+            &format!("    sdkappid: 1400000001\n    endpoint: \"{endpoint}\"\n"),
+        );
+        check(&yaml, &[("cbcheck::config::invalid-endpoint", 8)]);
+    }
+    let yaml = BASE.replace(
+        "    sdkappid: 1400000001\n",
+        "    sdkappid: 1400000001\n    endpoint: ftp://proxy.example.com\n",
+    );
+    assert_snapshot!(
+        "invalid_endpoint",
+        check(&yaml, &[("cbcheck::config::invalid-endpoint", 8)])
+    );
+}
+
+#[test]
+fn callback_url_must_be_https_unless_allowed() {
+    let http = BASE.replace("https://hooks", "http://hooks");
+    assert_snapshot!(
+        "http_url",
+        check(&http, &[("cbcheck::config::insecure-url", 9)])
+    );
+
+    let allowed = http.replace(
+        "    sdkappid: 1400000001\n",
+        "    sdkappid: 1400000001\n    allow_insecure_url: true\n",
+    );
+    let loaded = load(&allowed);
+    assert_eq!(
+        codes_and_lines(&loaded),
+        [("cbcheck::config::insecure-url", 10)]
+    );
+    assert!(
+        !loaded.diagnostics[0].is_error(),
+        "allowed http is a warning"
+    );
+    assert!(loaded.config.is_some(), "warnings leave the file valid");
+    assert_snapshot!("http_url_allowed", rendered(&loaded));
+
+    for url in [
+        "not a url",
+        "ftp://hooks.example.com/x",
+        "https://",
+        "/relative/path",
+    ] {
+        let yaml = BASE.replace("https://hooks.example.com/tencent/room", url);
+        check(&yaml, &[("cbcheck::config::invalid-url", 9)]);
+    }
+    assert_snapshot!(
+        "invalid_url",
+        check(
+            &BASE.replace(
+                "https://hooks.example.com/tencent/room",
+                "ftp://hooks.example.com/x"
+            ),
+            &[("cbcheck::config::invalid-url", 9)]
+        )
+    );
+}
+
+#[test]
+fn command_words_are_checked_against_the_catalog() {
+    let yaml = BASE.replace(
+        "        - Mic.CallbackAfterSeatInfoChanged\n",
+        "        - Mic.CallbackAfterSeatInfoChanged\n        - room.callbackafterdestroyroom\n        - Live.CallbackAfterCreateRoom\n        - Room.CallbackOnEverything\n        - Room.CallbackAfterCreateRoom\n",
+    );
+    let out = check(
+        &yaml,
+        &[
+            ("cbcheck::config::unknown-command", 13),
+            ("cbcheck::config::unknown-command", 14),
+            ("cbcheck::config::unknown-command", 15),
+            ("cbcheck::config::duplicate-command", 16),
+        ],
+    );
+    assert!(
+        out.contains("did you mean `Room.CallbackAfterDestroyRoom`?"),
+        "{out}"
+    );
+    assert!(out.contains("live_config"), "{out}");
+    assert!(
+        out.contains("known commands: Room.CallbackAfterCreateRoom"),
+        "{out}"
+    );
+    assert_snapshot!("commands", out);
+}
+
+#[test]
+fn both_update_room_info_spellings_are_accepted() {
+    let yaml = BASE.replace(
+        "        - Mic.CallbackAfterSeatInfoChanged\n",
+        "        - Room.CallbackAfterUpdateRoomInfo\n        - Room.CallbackUpdateRoomInfo\n",
+    );
+    let loaded = load(&yaml);
+    assert!(loaded.diagnostics.is_empty(), "{}", rendered(&loaded));
+}
+
+#[test]
+fn empty_command_list_is_a_warning() {
+    let yaml = BASE.replace(
+        "      commands:\n        - Room.CallbackAfterCreateRoom\n        - Mic.CallbackAfterSeatInfoChanged\n",
+        "      commands: []\n",
+    );
+    let loaded = load(&yaml);
+    assert_eq!(
+        codes_and_lines(&loaded),
+        [("cbcheck::config::empty-commands", 10)]
+    );
+    assert!(loaded.config.is_some());
+    assert_snapshot!("empty_commands", rendered(&loaded));
+}
+
+#[test]
+fn other_values_are_checked() {
+    let yaml = BASE
+        .replace(
+            "  identifier: administrator\n",
+            "  identifier: administrator\n  extra_commands: warning\n",
+        )
+        .replace(
+            "    sdkappid: 1400000001\n",
+            "    sdkappid: 1400000001\n    identifier: ''\n    secret_key_env: 1BAD-NAME\n",
+        );
+    let out = check(
+        &yaml,
+        &[
+            ("cbcheck::config::invalid-value", 5),
+            ("cbcheck::config::empty-value", 9),
+            ("cbcheck::config::invalid-env-name", 10),
+        ],
+    );
+    assert!(out.contains("did you mean `warn`?"), "{out}");
+    assert_snapshot!("other_values", out);
+}
+
+#[test]
+fn secrets_in_the_file_are_refused_and_never_echoed() {
+    let key = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+    let sig = "eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkElNyM";
+    let yaml = BASE
+        .replace(
+            "    sdkappid: 1400000001\n",
+            &format!("    sdkappid: 1400000001\n    secret_key: {key}\n    usersig: \"{sig}\"\n"),
+        )
+        .replace(
+            "      url: https://hooks.example.com/tencent/room\n",
+            &format!("      url: https://hooks.example.com/tencent/room\n      token: tok-{key}\n"),
+        );
+    let loaded = load(&yaml);
+    assert_eq!(
+        codes_and_lines(&loaded),
+        [
+            ("cbcheck::config::secret-in-file", 8),
+            ("cbcheck::config::secret-in-file", 9),
+            ("cbcheck::config::secret-in-file", 12),
+        ]
+    );
+    let out = rendered(&loaded);
+    assert!(
+        !out.contains(key) && !out.contains(&key[..16]),
+        "key leaked:\n{out}"
+    );
+    assert!(
+        !out.contains(sig) && !out.contains(&sig[..16]),
+        "usersig leaked:\n{out}"
+    );
+    assert!(
+        out.contains("secret_key_env"),
+        "the help names the fix:\n{out}"
+    );
+    assert_snapshot!("secrets", out);
+
+    let as_env_name = BASE.replace(
+        "    sdkappid: 1400000001\n",
+        &format!("    sdkappid: 1400000001\n    secret_key_env: {key}\n"),
+    );
+    let loaded = load(&as_env_name);
+    assert_eq!(
+        codes_and_lines(&loaded),
+        [("cbcheck::config::secret-in-file", 8)]
+    );
+    assert!(!rendered(&loaded).contains(&key[..16]));
+}
+
+#[test]
+fn aliases_and_flow_style_are_accepted() {
+    let yaml = "\
+version: 1
+defaults: {region: seoul, identifier: admin}
+x-common: &common
+  - Room.CallbackAfterCreateRoom
+apps:
+  - {sdkappid: 1400000001, callback: {url: 'https://a.example.com/cb', commands: *common}}
+";
+    // `x-common` is not a key of the file: anchors live inside known keys instead.
+    check(yaml, &[("cbcheck::config::unknown-key", 3)]);
+    let yaml = "\
+version: 1
+defaults: {region: seoul, identifier: admin}
+apps:
+  - sdkappid: 1400000001
+    callback: &cb
+      url: https://a.example.com/cb
+      commands: [Room.CallbackAfterCreateRoom]
+  - sdkappid: 1400000002
+    callback: *cb
+";
+    let loaded = load(yaml);
+    assert!(loaded.diagnostics.is_empty(), "{}", rendered(&loaded));
+    assert_eq!(loaded.config.expect("valid").apps.len(), 2);
+}
+
+#[test]
+fn hostile_input_gets_a_diagnostic_not_a_panic() {
+    let mut bomb = String::from("version: 1\na: &a [x,x,x,x,x,x,x,x,x,x]\n");
+    for i in 1..12u8 {
+        let (prev, this) = ((b'a' + i - 1) as char, (b'a' + i) as char);
+        bomb.push_str(&format!(
+            "{this}: &{this} [{}]\n",
+            vec![format!("*{prev}"); 10].join(",")
+        ));
+    }
+    assert_eq!(
+        load(&bomb).diagnostics[0].rule.code(),
+        "cbcheck::config::syntax"
+    );
+
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert_eq!(
+        load(&deep).diagnostics[0].rule.code(),
+        "cbcheck::config::syntax"
+    );
+
+    let nested_maps = format!(
+        "version: 1\napps:\n{}",
+        (0..200)
+            .map(|i| format!("{}k:\n", " ".repeat(i)))
+            .collect::<String>()
+    );
+    assert_eq!(
+        load(&nested_maps).diagnostics[0].rule.code(),
+        "cbcheck::config::syntax"
+    );
+
+    let binary = cbcheck::config::load_bytes("junk.bin".into(), vec![0xff, 0xfe, 0x00, 0x81, 0x13]);
+    assert_eq!(codes_and_lines(&binary), [("cbcheck::config::not-utf8", 0)]);
+
+    let nul = load("version: 1\n\u{0}\u{1}apps: []\n");
+    assert_eq!(nul.diagnostics[0].rule.code(), "cbcheck::config::syntax");
+
+    let documents = load(&format!("{BASE}---\n{BASE}"));
+    assert_eq!(
+        documents.diagnostics[0].rule.code(),
+        "cbcheck::config::syntax"
+    );
+}

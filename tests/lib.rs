@@ -1,0 +1,7 @@
+//! One integration-test binary (one link step) with a module per area.
+
+mod support;
+
+mod cli;
+mod config_rules;
+mod schema;

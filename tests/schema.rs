@@ -1,0 +1,120 @@
+//! The committed JSON Schema: fresh, strict, and accepting every example.
+
+use crate::support::repo_path;
+
+fn committed_schema() -> serde_json::Value {
+    let text = std::fs::read_to_string(repo_path("schemas/callbacks.schema.json"))
+        .expect("schemas/callbacks.schema.json is committed");
+    serde_json::from_str(&text).expect("the committed schema is JSON")
+}
+
+fn yaml_as_json(text: &str) -> serde_json::Value {
+    serde_saphyr::from_str(text).expect("example is YAML")
+}
+
+#[test]
+fn committed_schema_is_not_stale() {
+    let committed = std::fs::read_to_string(repo_path("schemas/callbacks.schema.json"))
+        .expect("schemas/callbacks.schema.json is committed");
+    assert!(
+        committed == cbcheck::config::schema_json(),
+        "schemas/callbacks.schema.json is stale: run `cargo run -- schema > schemas/callbacks.schema.json`"
+    );
+}
+
+#[test]
+fn every_example_validates_against_the_schema() {
+    let validator = jsonschema::validator_for(&committed_schema()).expect("a valid JSON Schema");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(repo_path("examples")).expect("examples/ exists") {
+        let path = entry.expect("readable dir").path();
+        if path.extension().is_some_and(|e| e == "yaml")
+            && !path.to_string_lossy().contains(".github")
+        {
+            let text = std::fs::read_to_string(&path).expect("readable example");
+            assert!(
+                text.starts_with("# yaml-language-server: $schema="),
+                "{} lacks the schema modeline",
+                path.display()
+            );
+            let errors: Vec<String> = validator
+                .iter_errors(&yaml_as_json(&text))
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+            seen += 1;
+        }
+    }
+    assert!(
+        seen >= 2,
+        "expected the minimal and the fleet example, saw {seen}"
+    );
+}
+
+#[test]
+fn schema_refuses_what_validation_refuses() {
+    let validator = jsonschema::validator_for(&committed_schema()).expect("a valid JSON Schema");
+    let base = "version: 1\napps:\n  - sdkappid: 1400000001\n    region: singapore\n    identifier: admin\n    callback:\n      url: https://h.example.com/cb\n      commands: [Room.CallbackAfterCreateRoom]\n";
+    assert!(
+        validator.is_valid(&yaml_as_json(base)),
+        "the base document is valid"
+    );
+    let broken = [
+        ("version 2", base.replace("version: 1", "version: 2")),
+        ("unknown key", base.replace("commands:", "comands:")),
+        ("unknown top key", format!("{base}extra: 1\n")),
+        ("unknown region", base.replace("singapore", "singapur")),
+        (
+            "unknown command",
+            base.replace(
+                "Room.CallbackAfterCreateRoom",
+                "Room.CallbackBeforeCreateRoom",
+            ),
+        ),
+        ("sdkappid 0", base.replace("1400000001", "0")),
+        (
+            "sdkappid as string",
+            base.replace("1400000001", "'1400000001'"),
+        ),
+        (
+            "non-http url",
+            base.replace("https://h.example.com/cb", "ftp://h.example.com/cb"),
+        ),
+        ("empty apps", "version: 1\napps: []\n".to_owned()),
+        (
+            "missing callback",
+            base.split("    callback:")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        (
+            "null option",
+            base.replace("identifier: admin", "identifier: ~"),
+        ),
+        (
+            "bad env name",
+            base.replace(
+                "identifier: admin",
+                "identifier: admin\n    secret_key_env: 1-BAD",
+            ),
+        ),
+        (
+            "bad policy",
+            base.replace(
+                "identifier: admin",
+                "identifier: admin\n    extra_commands: warning",
+            ),
+        ),
+    ];
+    for (what, doc) in broken {
+        assert!(
+            !validator.is_valid(&yaml_as_json(&doc)),
+            "schema accepted: {what}"
+        );
+        assert!(
+            crate::support::load(&doc).errors() > 0,
+            "validation accepted: {what}"
+        );
+    }
+}

@@ -1,0 +1,39 @@
+//! Helpers shared by the integration tests.
+
+use cbcheck::config::{self, Loaded};
+use cbcheck::report::Style;
+use cbcheck::report::human::{self, Renderer};
+
+/// Lint YAML text as if it were the file `callbacks.yaml`.
+pub fn load(yaml: &str) -> Loaded {
+    config::load_bytes("callbacks.yaml".to_owned(), yaml.as_bytes().to_vec())
+}
+
+/// Every diagnostic as `(code, 1-based line)`, in report order.
+pub fn codes_and_lines(loaded: &Loaded) -> Vec<(&'static str, usize)> {
+    loaded
+        .diagnostics
+        .iter()
+        .map(|d| (d.rule.code(), d.line_col().map_or(0, |(line, _)| line)))
+        .collect()
+}
+
+/// What `cbcheck lint` prints for the file: no colour, fixed width.
+pub fn rendered(loaded: &Loaded) -> String {
+    human::lint_report(&Renderer::new(Style::plain()), loaded)
+}
+
+/// The path of the built `cbcheck` binary.
+pub fn cbcheck() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_cbcheck"));
+    // A stable environment: no colour or narration inherited from the developer's shell.
+    cmd.env_remove("NO_COLOR")
+        .env_remove("NO_GRAPHICS")
+        .env_remove("CLICOLOR_FORCE");
+    cmd
+}
+
+/// The repository root, for examples/ and schemas/.
+pub fn repo_path(relative: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
