@@ -7,6 +7,8 @@ pub mod cli;
 pub mod config;
 pub mod region;
 pub mod report;
+pub mod secret;
+pub mod usersig;
 
 use cli::{Cli, Command};
 use report::Style;

@@ -5,3 +5,4 @@ mod support;
 mod cli;
 mod config_rules;
 mod schema;
+mod usersig;
