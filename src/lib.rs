@@ -2,9 +2,11 @@
 //! callback configuration.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod api;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod credentials;
 pub mod region;
 pub mod report;
 pub mod secret;

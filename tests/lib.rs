@@ -2,6 +2,7 @@
 
 mod support;
 
+mod api;
 mod cli;
 mod config_rules;
 mod schema;

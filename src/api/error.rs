@@ -1,0 +1,85 @@
+//! Why a call to the vendor failed, with what support will ask for (the RequestId).
+
+use miette::Diagnostic;
+
+use super::wire::auth_hint;
+
+/// A failed call, after any retries. Never carries the key or the UserSig: reqwest's
+/// messages are stripped of their URL before they get here.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Diagnostic)]
+pub enum ApiError {
+    #[error("{interface} for sdkappid {sdkappid} was refused: ErrorCode {code} ({info}){}", request_id_suffix(.request_id))]
+    #[diagnostic(code(cbcheck::api::auth), help("{}", auth_hint(*.code).unwrap_or("check the credentials for this app")))]
+    Auth {
+        interface: &'static str,
+        sdkappid: u64,
+        code: i64,
+        info: String,
+        request_id: Option<String>,
+    },
+
+    #[error("{interface} for sdkappid {sdkappid} failed: ErrorCode {code} ({info}){}", request_id_suffix(.request_id))]
+    #[diagnostic(
+        code(cbcheck::api::error),
+        help("the vendor refused the request; quote the RequestId if you contact support")
+    )]
+    Api {
+        interface: &'static str,
+        sdkappid: u64,
+        code: i64,
+        info: String,
+        request_id: Option<String>,
+    },
+
+    #[error("{interface} for sdkappid {sdkappid} kept failing: gave up after {attempts} attempts; last: {reason}{}", request_id_suffix(.request_id))]
+    #[diagnostic(
+        code(cbcheck::api::unavailable),
+        help("the service or the network is failing; try again later, or raise --timeout")
+    )]
+    GaveUp {
+        interface: &'static str,
+        sdkappid: u64,
+        attempts: u32,
+        reason: String,
+        request_id: Option<String>,
+    },
+
+    #[error(
+        "{interface} for sdkappid {sdkappid} got a reply that is not the vendor's JSON: HTTP {status}, body starts {body_start:?}"
+    )]
+    #[diagnostic(
+        code(cbcheck::api::protocol),
+        help(
+            "is the endpoint (or a proxy in front of it) the vendor's REST API? Check `endpoint` / --endpoint"
+        )
+    )]
+    Protocol {
+        interface: &'static str,
+        sdkappid: u64,
+        status: u16,
+        body_start: String,
+    },
+}
+
+fn request_id_suffix(request_id: &Option<String>) -> String {
+    match request_id {
+        Some(id) => format!(" [RequestId {id}]"),
+        None => String::new(),
+    }
+}
+
+impl ApiError {
+    /// Credentials were refused (exit 3), as opposed to the API failing (exit 4).
+    pub fn is_auth(&self) -> bool {
+        matches!(self, ApiError::Auth { .. })
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            ApiError::Auth { request_id, .. }
+            | ApiError::Api { request_id, .. }
+            | ApiError::GaveUp { request_id, .. } => request_id.as_deref(),
+            ApiError::Protocol { .. } => None,
+        }
+    }
+}

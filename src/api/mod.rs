@@ -1,0 +1,390 @@
+//! The room_config REST client: signing, retries, rate limits, bounded concurrency.
+//!
+//! All of reqwest stays in this module, and its errors are stripped of their URL here:
+//! the URL's query string carries the UserSig.
+
+mod error;
+mod limit;
+pub mod wire;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+use url::Url;
+
+pub use error::ApiError;
+pub use limit::RateLimits;
+pub use wire::{CallbackConfig, Interface, Reply};
+
+use crate::secret::Secret;
+
+/// The documented limit: 200 calls per second for each interface, per SDKAppID.
+pub const VENDOR_MAX_RPS: u32 = 200;
+
+/// How the client behaves; the CLI's `--timeout`, `--concurrency`, `--max-rps`.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Connect timeout, and the limit for a whole request.
+    pub timeout: Duration,
+    /// Apps in flight at once.
+    pub concurrency: usize,
+    /// Optional cap on all calls together, per second.
+    pub max_rps: Option<u32>,
+    pub retry: RetryPolicy,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(10),
+            concurrency: 16,
+            max_rps: None,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// Bounded exponential backoff with full jitter, on retryable replies only.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    /// The cap of the first backoff; it doubles each attempt.
+    pub base_delay: Duration,
+    /// No single backoff is longer than this.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 4,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(2),
+        }
+    }
+}
+
+impl RetryPolicy {
+    fn backoff(&self, attempt: u32) -> Duration {
+        let cap = self
+            .base_delay
+            .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+            .min(self.max_delay);
+        let millis = u64::try_from(cap.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(rand::random_range(0..=millis))
+    }
+}
+
+/// Who to call and as whom.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub sdkappid: u64,
+    pub identifier: String,
+    pub usersig: Secret,
+    /// Scheme, host and optional path prefix of the REST API, e.g. `https://adminapisgp.im.qcloud.com/`.
+    pub base: Url,
+}
+
+/// The live state of an app's callback.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Live {
+    Present {
+        config: CallbackConfig,
+        request_id: Option<String>,
+    },
+    /// get_callback answered 100301: no configuration exists.
+    Absent { request_id: Option<String> },
+}
+
+/// The result of a write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Written {
+    Done {
+        request_id: Option<String>,
+    },
+    /// Create answered 100300: a configuration exists already (use Update).
+    AlreadyExists {
+        request_id: Option<String>,
+    },
+    /// Update answered 100301: none exists (use Create).
+    Absent {
+        request_id: Option<String>,
+    },
+}
+
+/// The client could not be built (e.g. no usable TLS roots or a bad proxy variable).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("cannot set up the HTTP client: {0}")]
+#[diagnostic(
+    code(cbcheck::api::client),
+    help("check HTTPS_PROXY / NO_PROXY and the system's certificate store")
+)]
+pub struct ClientSetupError(String);
+
+/// One connection pool shared by every request of the run.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    options: ClientOptions,
+    limits: Arc<RateLimits>,
+}
+
+impl Client {
+    pub fn new(options: ClientOptions) -> Result<Client, ClientSetupError> {
+        // reqwest reads HTTPS_PROXY / HTTP_PROXY / NO_PROXY itself, and its rustls
+        // backend verifies against the platform's certificate store.
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("cbcheck/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(options.timeout)
+            .timeout(options.timeout)
+            .pool_max_idle_per_host(options.concurrency.max(1))
+            .build()
+            .map_err(|e| ClientSetupError(describe(e)))?;
+        let limits = Arc::new(RateLimits::new(VENDOR_MAX_RPS, options.max_rps));
+        Ok(Client {
+            http,
+            options,
+            limits,
+        })
+    }
+
+    /// Query the app's callback configuration.
+    pub async fn get_callback(&self, target: &Target) -> Result<Live, ApiError> {
+        let interface = Interface::Get;
+        match self.call(target, interface, &json!({})).await? {
+            Reply::Ok {
+                response,
+                request_id,
+            } => {
+                let parsed =
+                    response.and_then(|r| serde_json::from_value::<CallbackConfig>(r).ok());
+                match parsed {
+                    Some(config) => Ok(Live::Present { config, request_id }),
+                    None => Err(ApiError::Protocol {
+                        interface: interface.path(),
+                        sdkappid: target.sdkappid,
+                        status: 200,
+                        body_start:
+                            "a success reply without Response.Url and Response.CallbackCommandList"
+                                .into(),
+                    }),
+                }
+            }
+            Reply::Absent { request_id } => Ok(Live::Absent { request_id }),
+            other => Err(unexpected(interface, target, other)),
+        }
+    }
+
+    /// Create (`set_callback`) or replace (`update_callback`) the configuration.
+    pub async fn write_callback(
+        &self,
+        target: &Target,
+        interface: Interface,
+        config: &CallbackConfig,
+    ) -> Result<Written, ApiError> {
+        let body = serde_json::to_value(config).unwrap_or(Value::Null);
+        self.written(target, interface, &body).await
+    }
+
+    pub async fn delete_callback(&self, target: &Target) -> Result<Written, ApiError> {
+        self.written(target, Interface::Delete, &json!({})).await
+    }
+
+    async fn written(
+        &self,
+        target: &Target,
+        interface: Interface,
+        body: &Value,
+    ) -> Result<Written, ApiError> {
+        match self.call(target, interface, body).await? {
+            Reply::Ok { request_id, .. } => Ok(Written::Done { request_id }),
+            Reply::AlreadyExists { request_id } => Ok(Written::AlreadyExists { request_id }),
+            Reply::Absent { request_id } => Ok(Written::Absent { request_id }),
+            other => Err(unexpected(interface, target, other)),
+        }
+    }
+
+    /// Query every target, at most `concurrency` at once; results in the targets' order.
+    pub async fn get_all(&self, targets: Vec<Target>) -> Vec<Result<Live, ApiError>> {
+        let slots = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
+        let tasks: Vec<_> = targets
+            .into_iter()
+            .map(|target| {
+                let client = self.clone();
+                let slots = Arc::clone(&slots);
+                let sdkappid = target.sdkappid;
+                let task = tokio::spawn(async move {
+                    let _slot = slots.acquire_owned().await;
+                    client.get_callback(&target).await
+                });
+                (sdkappid, task)
+            })
+            .collect();
+        let mut results = Vec::with_capacity(tasks.len());
+        for (sdkappid, task) in tasks {
+            results.push(task.await.unwrap_or_else(|join| {
+                Err(ApiError::GaveUp {
+                    interface: Interface::Get.path(),
+                    sdkappid,
+                    attempts: 0,
+                    reason: format!("the request task failed: {join}"),
+                    request_id: None,
+                })
+            }));
+        }
+        results
+    }
+
+    /// One call with rate limiting and retries; returns the final classified reply,
+    /// or the error once retries are exhausted.
+    pub async fn call(
+        &self,
+        target: &Target,
+        interface: Interface,
+        body: &Value,
+    ) -> Result<Reply, ApiError> {
+        let policy = &self.options.retry;
+        let attempts = policy.attempts.max(1);
+        let mut attempt = 1;
+        loop {
+            self.limits.wait(target.sdkappid).await;
+            let reply = self.send(target, interface, body).await;
+            match reply {
+                Reply::Retry {
+                    reason, request_id, ..
+                } if attempt >= attempts => {
+                    return Err(ApiError::GaveUp {
+                        interface: interface.path(),
+                        sdkappid: target.sdkappid,
+                        attempts,
+                        reason,
+                        request_id,
+                    });
+                }
+                Reply::Retry { .. } => {
+                    tokio::time::sleep(policy.backoff(attempt)).await;
+                    attempt += 1;
+                }
+                Reply::Protocol { status, body_start } => {
+                    return Err(ApiError::Protocol {
+                        interface: interface.path(),
+                        sdkappid: target.sdkappid,
+                        status,
+                        body_start,
+                    });
+                }
+                Reply::Auth {
+                    code,
+                    info,
+                    request_id,
+                } => {
+                    return Err(ApiError::Auth {
+                        interface: interface.path(),
+                        sdkappid: target.sdkappid,
+                        code,
+                        info,
+                        request_id,
+                    });
+                }
+                Reply::Api {
+                    code,
+                    info,
+                    request_id,
+                } => {
+                    return Err(ApiError::Api {
+                        interface: interface.path(),
+                        sdkappid: target.sdkappid,
+                        code,
+                        info,
+                        request_id,
+                    });
+                }
+                done => return Ok(done),
+            }
+        }
+    }
+
+    async fn send(&self, target: &Target, interface: Interface, body: &Value) -> Reply {
+        let url = request_url(target, interface);
+        let sent = self
+            .http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string())
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(err) => return self.transport_failure(err, target),
+        };
+        let status = response.status().as_u16();
+        match response.bytes().await {
+            Ok(bytes) => wire::classify(status, &bytes),
+            Err(err) => self.transport_failure(err, target),
+        }
+    }
+
+    fn transport_failure(&self, err: reqwest::Error, target: &Target) -> Reply {
+        let reason = if err.is_timeout() {
+            format!("timed out after {}s", self.options.timeout.as_secs_f64())
+        } else {
+            describe(err)
+        };
+        // Defence in depth: nothing that reaches a message may hold the token.
+        let reason = reason.replace(target.usersig.expose(), "(redacted)");
+        Reply::Retry {
+            reason,
+            code: None,
+            request_id: None,
+        }
+    }
+}
+
+/// `POST <base>/v4/room_config/<cmd>?sdkappid=…&identifier=…&usersig=…&random=…&contenttype=json`.
+fn request_url(target: &Target, interface: Interface) -> Url {
+    let mut url = target.base.clone();
+    let prefix = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&format!("{prefix}/{}", interface.path()));
+    url.query_pairs_mut()
+        .clear()
+        .append_pair("sdkappid", &target.sdkappid.to_string())
+        .append_pair("identifier", &target.identifier)
+        .append_pair("usersig", target.usersig.expose())
+        .append_pair("random", &rand::random::<u32>().to_string())
+        .append_pair("contenttype", "json");
+    url
+}
+
+/// A reqwest error as text with its causes, without its URL (which carries the UserSig).
+fn describe(err: reqwest::Error) -> String {
+    let err = err.without_url();
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        let shown = cause.to_string();
+        if !text.contains(&shown) {
+            text.push_str(": ");
+            text.push_str(&shown);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn unexpected(interface: Interface, target: &Target, reply: Reply) -> ApiError {
+    let (code, request_id) = match &reply {
+        Reply::AlreadyExists { request_id } => (wire::ALREADY_EXISTS, request_id.clone()),
+        Reply::Absent { request_id } => (wire::NO_CONFIGURATION, request_id.clone()),
+        _ => (-1, None),
+    };
+    ApiError::Api {
+        interface: interface.path(),
+        sdkappid: target.sdkappid,
+        code,
+        info: format!("unexpected reply to {}", interface.path()),
+        request_id,
+    }
+}

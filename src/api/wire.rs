@@ -1,0 +1,253 @@
+//! The REST envelope and how each reply is classified.
+
+use serde::{Deserialize, Serialize};
+
+/// The room_config interfaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interface {
+    /// Query: `get_callback`.
+    Get,
+    /// Create: `set_callback` (there is no `create_callback`).
+    Set,
+    /// `update_callback`.
+    Update,
+    /// `delete_callback`.
+    Delete,
+}
+
+impl Interface {
+    pub fn path(self) -> &'static str {
+        match self {
+            Interface::Get => "v4/room_config/get_callback",
+            Interface::Set => "v4/room_config/set_callback",
+            Interface::Update => "v4/room_config/update_callback",
+            Interface::Delete => "v4/room_config/delete_callback",
+        }
+    }
+}
+
+/// The body of set/update and the payload of a get: the callback configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackConfig {
+    #[serde(rename = "Url")]
+    pub url: String,
+    #[serde(rename = "CallbackCommandList")]
+    pub commands: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    #[serde(rename = "ActionStatus")]
+    action_status: Option<String>,
+    #[serde(rename = "ErrorCode")]
+    error_code: Option<i64>,
+    #[serde(rename = "ErrorInfo", default)]
+    error_info: String,
+    #[serde(rename = "RequestId")]
+    request_id: Option<String>,
+    #[serde(rename = "Response")]
+    response: Option<serde_json::Value>,
+}
+
+/// What one HTTP exchange meant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// ErrorCode 0; the `Response` payload if there was one.
+    Ok {
+        response: Option<serde_json::Value>,
+        request_id: Option<String>,
+    },
+    /// 100301 (no configuration) or 100300 (one already exists).
+    Absent {
+        request_id: Option<String>,
+    },
+    AlreadyExists {
+        request_id: Option<String>,
+    },
+    /// Worth another attempt: internal errors, rate limits, gateway failures.
+    Retry {
+        reason: String,
+        code: Option<i64>,
+        request_id: Option<String>,
+    },
+    /// The credentials were refused; retrying cannot help.
+    Auth {
+        code: i64,
+        info: String,
+        request_id: Option<String>,
+    },
+    /// Any other vendor error.
+    Api {
+        code: i64,
+        info: String,
+        request_id: Option<String>,
+    },
+    /// Not the vendor's JSON envelope at all.
+    Protocol {
+        status: u16,
+        body_start: String,
+    },
+}
+
+pub const NO_CONFIGURATION: i64 = 100_301;
+pub const ALREADY_EXISTS: i64 = 100_300;
+
+/// Error codes that a later attempt may not get.
+pub fn is_retryable_code(code: i64) -> bool {
+    matches!(
+        code,
+        100_001 | 70_169 | 70_500 | 60_007 | 60_011 | 60_018 | 60_019
+    )
+}
+
+/// What the user should check for each credential-related code; `None` if not one.
+pub fn auth_hint(code: i64) -> Option<&'static str> {
+    Some(match code {
+        70_001 => {
+            "the UserSig has expired: check this machine's clock, or hand over a fresh CBCHECK_USERSIG"
+        }
+        70_002 | 70_003 | 70_005 => {
+            "the UserSig is empty or invalid: check the secret key (or the ready UserSig) given for this app"
+        }
+        70_009 => "the signature does not match: the secret key is not this SDKAppID's key",
+        70_013 => "the identifier in the request differs from the one the UserSig was made for",
+        70_014 => "the SDKAppID in the request differs from the one the UserSig was made for",
+        70_016 | 70_020 => {
+            "the key or SDKAppID is unknown in this data centre: usually the wrong `region` (or endpoint)"
+        }
+        60_006 => "the SDKAppID is invalid: check `sdkappid`",
+        60_010 | 70_403 => "the identifier is not an App administrator: fix `identifier`",
+        60_016 => "the SDKAppID is disabled: see the console",
+        70_050 => {
+            "too many failed UserSig checks; the account is locked for a minute. Fix the key, then wait before retrying"
+        }
+        _ => return None,
+    })
+}
+
+/// Classify an HTTP reply. `interface` decides what 100300/100301 mean.
+pub fn classify(status: u16, body: &[u8]) -> Reply {
+    let envelope = serde_json::from_slice::<Envelope>(body)
+        .ok()
+        .filter(|e| e.error_code.is_some() || e.action_status.is_some());
+    let Some(envelope) = envelope else {
+        if status >= 500 || status == 429 {
+            return Reply::Retry {
+                reason: format!("HTTP {status}"),
+                code: None,
+                request_id: None,
+            };
+        }
+        return Reply::Protocol {
+            status,
+            body_start: body_start(body),
+        };
+    };
+    let request_id = envelope.request_id;
+    let code = envelope
+        .error_code
+        .unwrap_or(if envelope.action_status.as_deref() == Some("OK") {
+            0
+        } else {
+            -1
+        });
+    match code {
+        0 => Reply::Ok {
+            response: envelope.response,
+            request_id,
+        },
+        NO_CONFIGURATION => Reply::Absent { request_id },
+        ALREADY_EXISTS => Reply::AlreadyExists { request_id },
+        code if is_retryable_code(code) => Reply::Retry {
+            reason: format!("ErrorCode {code}: {}", envelope.error_info),
+            code: Some(code),
+            request_id,
+        },
+        code if auth_hint(code).is_some() => Reply::Auth {
+            code,
+            info: envelope.error_info,
+            request_id,
+        },
+        code => Reply::Api {
+            code,
+            info: envelope.error_info,
+            request_id,
+        },
+    }
+}
+
+/// The first bytes of a body that is not the expected JSON (escaped where it is shown).
+fn body_start(body: &[u8]) -> String {
+    const SHOWN: usize = 120;
+    let mut shown = String::from_utf8_lossy(&body[..body.len().min(SHOWN)]).into_owned();
+    if body.len() > SHOWN {
+        shown.push('…');
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_query_reply_parses() {
+        let body = br#"{"ErrorCode":0,"ErrorInfo":"","ActionStatus":"OK","RequestId":"Id-1-O-Seq-61309",
+            "Response":{"Url":"http://www.example.com/callback","CallbackCommandList":["Room.CallbackAfterCreateRoom"]}}"#;
+        let Reply::Ok {
+            response,
+            request_id,
+        } = classify(200, body)
+        else {
+            panic!("not ok");
+        };
+        assert_eq!(request_id.as_deref(), Some("Id-1-O-Seq-61309"));
+        let config: CallbackConfig =
+            serde_json::from_value(response.expect("payload")).expect("typed");
+        assert_eq!(config.url, "http://www.example.com/callback");
+    }
+
+    #[test]
+    fn codes_fall_into_their_classes() {
+        let reply = |code: i64| {
+            classify(
+                200,
+                format!(r#"{{"ActionStatus":"FAIL","ErrorCode":{code},"ErrorInfo":"x","RequestId":"r"}}"#)
+                    .as_bytes(),
+            )
+        };
+        assert!(matches!(reply(100_301), Reply::Absent { .. }));
+        assert!(matches!(reply(100_300), Reply::AlreadyExists { .. }));
+        for code in [100_001, 70_169, 70_500, 60_007, 60_011, 60_018, 60_019] {
+            assert!(matches!(reply(code), Reply::Retry { .. }), "{code}");
+        }
+        for code in [
+            70_001, 70_002, 70_003, 70_005, 70_009, 70_013, 70_014, 70_016, 70_020, 60_006, 60_010,
+            70_403, 70_050,
+        ] {
+            assert!(matches!(reply(code), Reply::Auth { .. }), "{code}");
+        }
+        assert!(matches!(reply(100_002), Reply::Api { code: 100_002, .. }));
+    }
+
+    #[test]
+    fn non_json_replies_are_protocol_errors_or_retried_gateway_failures() {
+        assert!(matches!(
+            classify(502, b"<html>Bad Gateway</html>"),
+            Reply::Retry { .. }
+        ));
+        assert!(matches!(classify(503, b""), Reply::Retry { .. }));
+        let Reply::Protocol { status, body_start } =
+            classify(200, b"<html><body>login</body></html>")
+        else {
+            panic!("not protocol");
+        };
+        assert_eq!(status, 200);
+        assert!(body_start.starts_with("<html>"));
+        assert!(matches!(
+            classify(200, br#"{"ErrorCode":0,"Resp"#),
+            Reply::Protocol { .. }
+        ));
+        assert!(matches!(classify(404, b"{}"), Reply::Protocol { .. }));
+    }
+}

@@ -1,0 +1,547 @@
+//! The REST client against an in-process fake server (wiremock).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cbcheck::api::{
+    ApiError, CallbackConfig, Client, ClientOptions, Interface, Live, RetryPolicy, Target, Written,
+};
+use cbcheck::report::Style;
+use cbcheck::report::human::Renderer;
+use cbcheck::secret::Secret;
+use cbcheck::usersig::{self, SigParams};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+const GET: &str = "/v4/room_config/get_callback";
+
+fn token(sdkappid: u64) -> Secret {
+    usersig::mint(
+        &Secret::new(KEY),
+        &SigParams {
+            sdkappid,
+            identifier: "administrator",
+            time: 1_764_201_600,
+            expire: 3600,
+        },
+    )
+}
+
+fn target(server: &MockServer, sdkappid: u64) -> Target {
+    Target {
+        sdkappid,
+        identifier: "administrator".into(),
+        usersig: token(sdkappid),
+        base: server.uri().parse().expect("server URI"),
+    }
+}
+
+fn fast_client(attempts: u32, timeout: Duration) -> Client {
+    Client::new(ClientOptions {
+        timeout,
+        retry: RetryPolicy {
+            attempts,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+        },
+        ..ClientOptions::default()
+    })
+    .expect("client")
+}
+
+fn client() -> Client {
+    fast_client(4, Duration::from_secs(5))
+}
+
+fn ok_reply(url: &str, commands: &[&str]) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-ok-O-Seq-1",
+        "Response": {"Url": url, "CallbackCommandList": commands}
+    }))
+}
+
+fn fail_reply(code: i64, info: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "ErrorCode": code, "ErrorInfo": info, "ActionStatus": "FAIL", "RequestId": format!("Id-{code}-O-Seq-7")
+    }))
+}
+
+/// Neither the key nor the token (nor a long piece of either) appears in any rendering.
+fn assert_no_secret(err: &ApiError, usersig: &Secret) {
+    let rendered = Renderer::new(Style::plain()).render(err);
+    for shown in [
+        format!("{err}"),
+        format!("{err:?}"),
+        format!("{err:#?}"),
+        rendered,
+    ] {
+        for secret in [KEY, usersig.expose()] {
+            assert!(!shown.contains(&secret[..20]), "secret leaked in: {shown}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn get_callback_sends_the_documented_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(GET))
+        .respond_with(ok_reply(
+            "https://hooks.example.com/cb",
+            &["Room.CallbackAfterCreateRoom"],
+        ))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let target = target(&server, 1_400_000_001);
+    let live = client().get_callback(&target).await.expect("ok");
+    assert_eq!(
+        live,
+        Live::Present {
+            config: CallbackConfig {
+                url: "https://hooks.example.com/cb".into(),
+                commands: vec!["Room.CallbackAfterCreateRoom".into()],
+            },
+            request_id: Some("Id-ok-O-Seq-1".into()),
+        }
+    );
+    client().get_callback(&target).await.expect("ok");
+
+    let requests = server.received_requests().await.expect("recorded");
+    let mut randoms = Vec::new();
+    for request in &requests {
+        assert_eq!(request.method.as_str(), "POST");
+        assert_eq!(request.url.path(), GET);
+        let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+        let names: Vec<&str> = query.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            ["sdkappid", "identifier", "usersig", "random", "contenttype"]
+        );
+        let get = |name: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .expect(name)
+        };
+        assert_eq!(get("sdkappid"), "1400000001");
+        assert_eq!(get("identifier"), "administrator");
+        assert_eq!(get("usersig"), target.usersig.expose());
+        assert_eq!(get("contenttype"), "json");
+        randoms.push(get("random").parse::<u32>().expect("random is a u32"));
+        let body: Value = serde_json::from_slice(&request.body).expect("JSON body");
+        assert_eq!(body, json!({}));
+        let agent = request
+            .headers
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok());
+        assert_eq!(agent, Some(concat!("cbcheck/", env!("CARGO_PKG_VERSION"))));
+        assert_eq!(
+            request
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/json")
+        );
+    }
+    assert_ne!(randoms[0], randoms[1], "a fresh random per request");
+}
+
+#[tokio::test]
+async fn all_four_interfaces_use_their_paths_and_bodies() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(fail_reply(0, ""))
+        .mount(&server)
+        .await;
+    let target = target(&server, 1_400_000_002);
+    let config = CallbackConfig {
+        url: "https://hooks.example.com/cb".into(),
+        commands: vec![
+            "Room.CallbackAfterCreateRoom".into(),
+            "Mic.CallbackAfterSeatInfoChanged".into(),
+        ],
+    };
+    let c = client();
+    assert!(matches!(
+        c.write_callback(&target, Interface::Set, &config).await,
+        Ok(Written::Done { .. })
+    ));
+    assert!(matches!(
+        c.write_callback(&target, Interface::Update, &config).await,
+        Ok(Written::Done { .. })
+    ));
+    assert!(matches!(
+        c.delete_callback(&target).await,
+        Ok(Written::Done { .. })
+    ));
+    let requests = server.received_requests().await.expect("recorded");
+    let seen: Vec<(String, Value)> = requests
+        .iter()
+        .map(|r| {
+            (
+                r.url.path().to_owned(),
+                serde_json::from_slice(&r.body).expect("JSON"),
+            )
+        })
+        .collect();
+    let body = json!({"Url": "https://hooks.example.com/cb",
+        "CallbackCommandList": ["Room.CallbackAfterCreateRoom", "Mic.CallbackAfterSeatInfoChanged"]});
+    assert_eq!(
+        seen,
+        [
+            ("/v4/room_config/set_callback".to_owned(), body.clone()),
+            ("/v4/room_config/update_callback".to_owned(), body),
+            ("/v4/room_config/delete_callback".to_owned(), json!({})),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn absent_and_already_exists_are_outcomes_not_errors() {
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(fail_reply(100_301, "no callback config"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/v4/room_config/set_callback"))
+        .respond_with(fail_reply(100_300, "already exists"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/v4/room_config/update_callback"))
+        .respond_with(fail_reply(100_301, "none"))
+        .mount(&server)
+        .await;
+    let target = target(&server, 1_400_000_003);
+    let config = CallbackConfig {
+        url: "https://h.example.com".into(),
+        commands: vec![],
+    };
+    assert_eq!(
+        client().get_callback(&target).await,
+        Ok(Live::Absent {
+            request_id: Some("Id-100301-O-Seq-7".into())
+        })
+    );
+    assert!(matches!(
+        client()
+            .write_callback(&target, Interface::Set, &config)
+            .await,
+        Ok(Written::AlreadyExists { .. })
+    ));
+    assert!(matches!(
+        client()
+            .write_callback(&target, Interface::Update, &config)
+            .await,
+        Ok(Written::Absent { .. })
+    ));
+}
+
+#[tokio::test]
+async fn fails_twice_with_100001_then_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(fail_reply(100_001, "internal error"))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(GET))
+        .respond_with(ok_reply("https://h.example.com/cb", &[]))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let live = client().get_callback(&target(&server, 1_400_000_004)).await;
+    assert!(matches!(live, Ok(Live::Present { .. })), "{live:?}");
+    assert_eq!(server.received_requests().await.expect("recorded").len(), 3);
+}
+
+#[tokio::test]
+async fn retryable_failures_give_up_after_the_bounded_attempts() {
+    for (reply, reason) in [
+        (fail_reply(100_001, "internal error"), "ErrorCode 100001"),
+        (fail_reply(60_011, "frequency limit"), "ErrorCode 60011"),
+        (
+            fail_reply(70_500, "server internal error"),
+            "ErrorCode 70500",
+        ),
+        (
+            ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"),
+            "HTTP 502",
+        ),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path(GET))
+            .respond_with(reply)
+            .expect(3)
+            .mount(&server)
+            .await;
+        let target = target(&server, 1_400_000_005);
+        let err = fast_client(3, Duration::from_secs(5))
+            .get_callback(&target)
+            .await
+            .expect_err("fails");
+        let ApiError::GaveUp {
+            attempts,
+            reason: last,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(*attempts, 3);
+        assert!(last.contains(reason), "{last}");
+        assert!(!err.is_auth());
+        assert!(
+            err.to_string().contains("gave up after 3 attempts"),
+            "{err}"
+        );
+        assert_no_secret(&err, &target.usersig);
+    }
+}
+
+#[tokio::test]
+async fn auth_and_api_errors_are_never_retried_and_keep_the_request_id() {
+    for code in [
+        70_001, 70_003, 70_009, 70_013, 70_014, 70_016, 70_020, 60_006, 60_010, 70_403, 70_050,
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path(GET))
+            .respond_with(fail_reply(code, "refused"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let target = target(&server, 1_400_000_006);
+        let err = client().get_callback(&target).await.expect_err("refused");
+        assert!(err.is_auth(), "{code}: {err:?}");
+        assert_eq!(
+            err.request_id(),
+            Some(format!("Id-{code}-O-Seq-7").as_str())
+        );
+        let rendered = Renderer::new(Style::plain()).render(&err);
+        assert!(
+            rendered.contains(&format!("RequestId Id-{code}-O-Seq-7")),
+            "{rendered}"
+        );
+        assert_no_secret(&err, &target.usersig);
+    }
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(fail_reply(100_002, "invalid parameter"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let target = target(&server, 1_400_000_007);
+    let err = client().get_callback(&target).await.expect_err("api error");
+    assert!(
+        matches!(&err, ApiError::Api { code: 100_002, info, .. } if info == "invalid parameter"),
+        "{err:?}"
+    );
+    assert_eq!(err.request_id(), Some("Id-100002-O-Seq-7"));
+}
+
+#[tokio::test]
+async fn each_auth_code_says_what_to_check() {
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(fail_reply(70_016, "not found"))
+        .mount(&server)
+        .await;
+    let err = client()
+        .get_callback(&target(&server, 1))
+        .await
+        .expect_err("refused");
+    let rendered = Renderer::new(Style::plain()).render(&err);
+    assert!(rendered.contains("wrong `region`"), "{rendered}");
+}
+
+#[tokio::test]
+async fn html_truncated_json_and_missing_fields_are_protocol_errors() {
+    for (reply, expected) in [
+        (
+            ResponseTemplate::new(200).set_body_string("<html><body>Sign in</body></html>"),
+            "<html>",
+        ),
+        (
+            ResponseTemplate::new(200).set_body_string(r#"{"ErrorCode":0,"Respo"#),
+            "{\\\"ErrorCode",
+        ),
+        (
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"ErrorCode":0,"ActionStatus":"OK","Response":{"Url":"x"}})),
+            "without Response.Url",
+        ),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path(GET))
+            .respond_with(reply)
+            .expect(1)
+            .mount(&server)
+            .await;
+        let target = target(&server, 1_400_000_008);
+        let err = client().get_callback(&target).await.expect_err("protocol");
+        assert!(
+            matches!(err, ApiError::Protocol { status: 200, .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains(expected), "{err}");
+        assert_no_secret(&err, &target.usersig);
+    }
+}
+
+#[tokio::test]
+async fn slower_than_the_timeout_is_retried_then_reported() {
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(ok_reply("https://h.example.com", &[]).set_delay(Duration::from_secs(3)))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let target = target(&server, 1_400_000_009);
+    let err = fast_client(2, Duration::from_millis(300))
+        .get_callback(&target)
+        .await
+        .expect_err("timeout");
+    let ApiError::GaveUp {
+        attempts: 2,
+        reason,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert!(reason.contains("timed out after 0.3s"), "{reason}");
+    assert_no_secret(&err, &target.usersig);
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_then_reported_without_the_url() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let usersig = token(1_400_000_010);
+    let target = Target {
+        sdkappid: 1_400_000_010,
+        identifier: "administrator".into(),
+        usersig: usersig.clone(),
+        base: format!("http://127.0.0.1:{port}").parse().expect("url"),
+    };
+    let err = fast_client(2, Duration::from_secs(2))
+        .get_callback(&target)
+        .await
+        .expect_err("refused");
+    let ApiError::GaveUp {
+        attempts: 2,
+        reason,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert!(reason.contains("connect"), "{reason}");
+    assert!(!err.to_string().contains("usersig="), "{err}");
+    assert_no_secret(&err, &usersig);
+}
+
+/// Records when each request arrived, then answers after a fixed delay.
+struct Recorder {
+    arrivals: Arc<Mutex<Vec<Instant>>>,
+    delay: Duration,
+}
+
+impl Respond for Recorder {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        self.arrivals.lock().expect("lock").push(Instant::now());
+        ok_reply(
+            "https://h.example.com/cb",
+            &["Room.CallbackAfterCreateRoom"],
+        )
+        .set_delay(self.delay)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_is_bounded_and_results_keep_file_order() {
+    let server = MockServer::start().await;
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let delay = Duration::from_millis(60);
+    Mock::given(path(GET))
+        .respond_with(Recorder {
+            arrivals: Arc::clone(&arrivals),
+            delay,
+        })
+        .mount(&server)
+        .await;
+    let concurrency = 4;
+    let client = Client::new(ClientOptions {
+        concurrency,
+        ..ClientOptions::default()
+    })
+    .expect("client");
+    let targets: Vec<Target> = (0..24)
+        .map(|i| target(&server, 1_400_000_100 + i))
+        .collect();
+    let results = client.get_all(targets).await;
+    assert_eq!(results.len(), 24);
+    let requests = server.received_requests().await.expect("recorded");
+    let mut asked: Vec<String> = requests
+        .iter()
+        .filter_map(|r| {
+            r.url
+                .query_pairs()
+                .find(|(k, _)| k == "sdkappid")
+                .map(|(_, v)| v.into_owned())
+        })
+        .collect();
+    asked.sort();
+    let expected: Vec<String> = (0..24)
+        .map(|i| (1_400_000_100u64 + i).to_string())
+        .collect();
+    assert_eq!(asked, expected, "every app asked exactly once");
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r, Ok(Live::Present { .. })))
+    );
+
+    // A request can only start once one of the `concurrency` before it has been
+    // answered, and each answer takes at least `delay` after arrival.
+    let mut arrivals = arrivals.lock().expect("lock").clone();
+    arrivals.sort();
+    for window in arrivals.windows(concurrency + 1) {
+        assert!(
+            window[concurrency] - window[0] >= delay,
+            "more than {concurrency} in flight"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_rps_caps_all_calls_together() {
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(ok_reply("https://h.example.com/cb", &[]))
+        .mount(&server)
+        .await;
+    let client = Client::new(ClientOptions {
+        max_rps: Some(20),
+        ..ClientOptions::default()
+    })
+    .expect("client");
+    let targets: Vec<Target> = (0..21)
+        .map(|i| target(&server, 1_400_000_200 + i))
+        .collect();
+    let started = Instant::now();
+    let results = client.get_all(targets).await;
+    assert!(results.iter().all(Result::is_ok));
+    // 21 calls at 20 per second cannot all be made within one second.
+    assert!(
+        started.elapsed() >= Duration::from_millis(1000),
+        "{:?}",
+        started.elapsed()
+    );
+}
