@@ -5,5 +5,6 @@ mod support;
 mod api;
 mod cli;
 mod config_rules;
+mod credentials;
 mod schema;
 mod usersig;

@@ -3,6 +3,7 @@
 //! All of reqwest stays in this module, and its errors are stripped of their URL here:
 //! the URL's query string carries the UserSig.
 
+pub mod endpoint;
 mod error;
 mod limit;
 pub mod wire;
