@@ -43,6 +43,23 @@ impl Outcome {
     }
 }
 
+impl From<&api::ApiError> for Outcome {
+    /// Refused credentials exit 3; an API or network failure exits 4.
+    fn from(err: &api::ApiError) -> Outcome {
+        if err.is_auth() {
+            Outcome::Credentials
+        } else {
+            Outcome::Api
+        }
+    }
+}
+
+impl From<&credentials::MissingCredentials> for Outcome {
+    fn from(_: &credentials::MissingCredentials) -> Outcome {
+        Outcome::Credentials
+    }
+}
+
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Lint {
@@ -64,5 +81,41 @@ pub fn run(cli: Cli) -> Outcome {
             report::print_stdout(&config::schema_json());
             Outcome::Clean
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_map_to_their_exit_codes_and_errors_outrank_drift() {
+        let auth = api::ApiError::Auth {
+            interface: "v4/room_config/get_callback",
+            sdkappid: 1,
+            code: 70_009,
+            info: String::new(),
+            request_id: None,
+        };
+        let gave_up = api::ApiError::GaveUp {
+            interface: "v4/room_config/get_callback",
+            sdkappid: 1,
+            attempts: 4,
+            reason: "HTTP 502".into(),
+            request_id: None,
+        };
+        let missing = credentials::MissingCredentials {
+            sdkappid: 1,
+            tried: vec![],
+        };
+        assert_eq!(Outcome::from(&auth).code(), 3);
+        assert_eq!(Outcome::from(&gave_up).code(), 4);
+        assert_eq!(Outcome::from(&missing).code(), 3);
+        // The worst outcome of a run is its maximum.
+        assert_eq!(
+            Outcome::Drift.max(Outcome::Credentials),
+            Outcome::Credentials
+        );
+        assert_eq!(Outcome::Drift.max(Outcome::Clean), Outcome::Drift);
     }
 }
