@@ -186,7 +186,7 @@ impl Client {
         interface: Interface,
         config: &CallbackConfig,
     ) -> Result<Written, ApiError> {
-        let body = serde_json::to_value(config).unwrap_or(Value::Null);
+        let body = json!({"Url": config.url, "CallbackCommandList": config.commands});
         self.written(target, interface, &body).await
     }
 
