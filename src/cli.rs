@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use url::Url;
 
 use crate::report::ColorChoice;
 
@@ -46,6 +47,51 @@ Diagnostics and a summary line per file go to stderr. Exits 0 when every file is
         deny_warnings: bool,
     },
 
+    /// Compare the live callback configuration of every app with the file.
+    #[command(after_help = "\
+Examples:
+  cbcheck verify callbacks.yaml
+  cbcheck verify callbacks.yaml --app conference-prod --app 1400000002
+  cbcheck verify callbacks.yaml --format json > report.json
+  cbcheck verify examples/fleet.yaml --live-from examples/live-snapshot.json
+
+Credentials come from the environment: the app's `secret_key_env` variable, else
+CBCHECK_SECRET_KEY_<SDKAPPID>, else CBCHECK_SECRET_KEY; or a ready UserSig in
+CBCHECK_USERSIG_<SDKAPPID> / CBCHECK_USERSIG.
+
+Exits 0 when every app is in sync, 1 on drift, 2 for an invalid file or usage,
+3 when credentials are missing or refused, 4 when the API kept failing. An error
+outranks drift, and every app is still reported.")]
+    Verify {
+        /// The callbacks file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+
+        /// Check only this app (its name or SDKAppID); repeatable.
+        #[arg(long = "app", value_name = "NAME|SDKAPPID")]
+        apps: Vec<String>,
+
+        /// Output format: diagnostics on stderr, or one JSON document on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+
+        /// Compare with recorded get_callback replies (a JSON object: sdkappid → reply)
+        /// instead of calling the API.
+        #[arg(long, value_name = "SNAPSHOT.json")]
+        live_from: Option<PathBuf>,
+
+        /// Fail (exit 1) on warning-level findings too.
+        #[arg(long)]
+        deny_warnings: bool,
+
+        /// Show callback URLs' query values and userinfo instead of redacting them.
+        #[arg(long)]
+        show_secrets: bool,
+
+        #[command(flatten)]
+        network: NetworkArgs,
+    },
+
     /// Print the JSON Schema of the callbacks file.
     #[command(after_help = "\
 Example:
@@ -54,4 +100,47 @@ Example:
 Point editors at it with a modeline on the first line of callbacks.yaml:
   # yaml-language-server: $schema=./schemas/callbacks.schema.json")]
     Schema,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// miette diagnostics and a summary on stderr.
+    Human,
+    /// One JSON document on stdout (schemas/report.schema.json).
+    Json,
+}
+
+/// How to reach the vendor's API.
+#[derive(Debug, Args)]
+pub struct NetworkArgs {
+    /// Send every request to this base URL instead of each app's host (a proxy, or
+    /// a local fake server; plain http is allowed, with a warning unless loopback).
+    #[arg(long, env = "CBCHECK_ENDPOINT", value_name = "URL", value_parser = parse_endpoint)]
+    pub endpoint: Option<Url>,
+
+    /// Seconds allowed to connect and for each whole request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+
+    /// Apps in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+
+    /// Cap on all calls together, per second (each SDKAppID is always held to the
+    /// vendor's 200 per second).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_rps: Option<u32>,
+}
+
+fn parse_endpoint(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("expected an absolute http(s) URL, e.g. https://proxy.example.com".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("the endpoint must not have a query or fragment".into());
+    }
+    Ok(url)
 }

@@ -7,12 +7,15 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod drift;
+pub mod redact;
 pub mod region;
 pub mod report;
 pub mod secret;
 pub mod usersig;
+pub mod verify;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, Format};
 use report::Style;
 use report::human::{self, Renderer};
 
@@ -43,21 +46,19 @@ impl Outcome {
     }
 }
 
-impl From<&api::ApiError> for Outcome {
-    /// Refused credentials exit 3; an API or network failure exits 4.
-    fn from(err: &api::ApiError) -> Outcome {
-        if err.is_auth() {
-            Outcome::Credentials
-        } else {
-            Outcome::Api
-        }
-    }
-}
-
-impl From<&credentials::MissingCredentials> for Outcome {
-    fn from(_: &credentials::MissingCredentials) -> Outcome {
-        Outcome::Credentials
-    }
+/// The exit outcome of a verification: the worst app decides; an error outranks drift.
+pub fn verify_outcome(run: &verify::Run, deny_warnings: bool) -> Outcome {
+    run.results
+        .iter()
+        .map(|result| match (&result.failure, result.status()) {
+            (Some(failure), _) if failure.is_credentials() => Outcome::Credentials,
+            (Some(_), _) => Outcome::Api,
+            (None, verify::Status::Drifted) => Outcome::Drift,
+            (None, _) if deny_warnings && result.warnings() > 0 => Outcome::Drift,
+            (None, _) => Outcome::Clean,
+        })
+        .max()
+        .unwrap_or(Outcome::Clean)
 }
 
 pub fn run(cli: Cli) -> Outcome {
@@ -69,13 +70,73 @@ pub fn run(cli: Cli) -> Outcome {
             let renderer = Renderer::new(Style::for_stderr(cli.color));
             let mut outcome = Outcome::Clean;
             for file in &files {
-                let loaded = config::load(file);
+                let loaded = config::load(file, redact::Redaction::default());
                 human::eprint(&human::lint_report(&renderer, &loaded));
                 if loaded.errors() > 0 || (deny_warnings && loaded.warnings() > 0) {
                     outcome = Outcome::Invalid;
                 }
             }
             outcome
+        }
+        Command::Verify {
+            file,
+            apps,
+            format,
+            live_from,
+            deny_warnings,
+            show_secrets,
+            network,
+        } => {
+            let style = Style::for_stderr(cli.color);
+            let renderer = Renderer::new(style);
+            let redaction = redact::Redaction { show_secrets };
+            let loaded = config::load(&file, redaction);
+            let Some(config) = loaded.config else {
+                human::eprint(&human::lint_report(&renderer, &loaded));
+                return Outcome::Invalid;
+            };
+            if format == Format::Human {
+                for diagnostic in &loaded.diagnostics {
+                    human::eprint(&format!("{}\n", renderer.render(diagnostic)));
+                }
+            }
+            let options = verify::VerifyOptions {
+                selectors: apps,
+                live_from,
+                endpoint: network.endpoint,
+                client: api::ClientOptions {
+                    timeout: std::time::Duration::from_secs(network.timeout),
+                    concurrency: usize::from(network.concurrency),
+                    max_rps: network.max_rps,
+                    ..api::ClientOptions::default()
+                },
+                redaction,
+            };
+            match verify::verify(config, &options) {
+                Ok(run) => {
+                    match format {
+                        Format::Human => {
+                            human::eprint(&human::verify_report(&renderer, style, &run))
+                        }
+                        Format::Json => {
+                            for notice in &run.notices {
+                                human::eprint(&format!("warning: {notice}\n"));
+                            }
+                            report::print_stdout(&report::json::render(&run));
+                        }
+                    }
+                    verify_outcome(&run, deny_warnings)
+                }
+                Err(err) => {
+                    human::eprint(&format!("{}\n", renderer.render(&err)));
+                    match err {
+                        verify::VerifyError::Client(_) | verify::VerifyError::Runtime(_) => {
+                            Outcome::Api
+                        }
+                        _ => Outcome::Invalid,
+                    }
+                }
+            }
         }
         Command::Schema => {
             report::print_stdout(&config::schema_json());
@@ -89,29 +150,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn errors_map_to_their_exit_codes_and_errors_outrank_drift() {
-        let auth = api::ApiError::Auth {
-            interface: "v4/room_config/get_callback",
-            sdkappid: 1,
-            code: 70_009,
-            info: String::new(),
-            request_id: None,
-        };
-        let gave_up = api::ApiError::GaveUp {
-            interface: "v4/room_config/get_callback",
-            sdkappid: 1,
-            attempts: 4,
-            reason: "HTTP 502".into(),
-            request_id: None,
-        };
-        let missing = credentials::MissingCredentials {
-            sdkappid: 1,
-            tried: vec![],
-        };
-        assert_eq!(Outcome::from(&auth).code(), 3);
-        assert_eq!(Outcome::from(&gave_up).code(), 4);
-        assert_eq!(Outcome::from(&missing).code(), 3);
-        // The worst outcome of a run is its maximum.
+    fn exit_codes_are_the_documented_ones_and_errors_outrank_drift() {
+        let codes: Vec<u8> = [
+            Outcome::Clean,
+            Outcome::Drift,
+            Outcome::Invalid,
+            Outcome::Credentials,
+            Outcome::Api,
+        ]
+        .map(Outcome::code)
+        .to_vec();
+        assert_eq!(codes, [0, 1, 2, 3, 4]);
         assert_eq!(
             Outcome::Drift.max(Outcome::Credentials),
             Outcome::Credentials

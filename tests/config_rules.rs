@@ -554,7 +554,11 @@ fn hostile_input_gets_a_diagnostic_not_a_panic() {
         "cbcheck::config::syntax"
     );
 
-    let binary = cbcheck::config::load_bytes("junk.bin".into(), vec![0xff, 0xfe, 0x00, 0x81, 0x13]);
+    let binary = cbcheck::config::load_bytes(
+        "junk.bin".into(),
+        vec![0xff, 0xfe, 0x00, 0x81, 0x13],
+        cbcheck::redact::Redaction::default(),
+    );
     assert_eq!(codes_and_lines(&binary), [("cbcheck::config::not-utf8", 0)]);
 
     let nul = load("version: 1\n\u{0}\u{1}apps: []\n");

@@ -2,7 +2,7 @@
 
 use miette::Diagnostic;
 
-use super::wire::auth_hint;
+use super::wire::{RetryCause, auth_hint};
 
 /// A failed call, after any retries. Never carries the key or the UserSig: reqwest's
 /// messages are stripped of their URL before they get here.
@@ -41,6 +41,7 @@ pub enum ApiError {
         sdkappid: u64,
         attempts: u32,
         reason: String,
+        cause: RetryCause,
         request_id: Option<String>,
     },
 
@@ -69,9 +70,29 @@ fn request_id_suffix(request_id: &Option<String>) -> String {
 }
 
 impl ApiError {
+    /// Why the call gave up, when it did.
+    pub fn retry_cause(&self) -> Option<RetryCause> {
+        match self {
+            ApiError::GaveUp { cause, .. } => Some(*cause),
+            _ => None,
+        }
+    }
+
     /// Credentials were refused (exit 3), as opposed to the API failing (exit 4).
     pub fn is_auth(&self) -> bool {
         matches!(self, ApiError::Auth { .. })
+    }
+
+    /// The vendor's ErrorCode, when there was one.
+    pub fn code(&self) -> Option<i64> {
+        match self {
+            ApiError::Auth { code, .. } | ApiError::Api { code, .. } => Some(*code),
+            ApiError::GaveUp {
+                cause: RetryCause::Vendor(code),
+                ..
+            } => Some(*code),
+            _ => None,
+        }
     }
 
     pub fn request_id(&self) -> Option<&str> {

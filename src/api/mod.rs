@@ -17,7 +17,7 @@ use url::Url;
 
 pub use error::ApiError;
 pub use limit::RateLimits;
-pub use wire::{CallbackConfig, Interface, Reply};
+pub use wire::{CallbackConfig, Interface, Reply, RetryCause};
 
 use crate::secret::Secret;
 
@@ -154,29 +154,8 @@ impl Client {
 
     /// Query the app's callback configuration.
     pub async fn get_callback(&self, target: &Target) -> Result<Live, ApiError> {
-        let interface = Interface::Get;
-        match self.call(target, interface, &json!({})).await? {
-            Reply::Ok {
-                response,
-                request_id,
-            } => {
-                let parsed =
-                    response.and_then(|r| serde_json::from_value::<CallbackConfig>(r).ok());
-                match parsed {
-                    Some(config) => Ok(Live::Present { config, request_id }),
-                    None => Err(ApiError::Protocol {
-                        interface: interface.path(),
-                        sdkappid: target.sdkappid,
-                        status: 200,
-                        body_start:
-                            "a success reply without Response.Url and Response.CallbackCommandList"
-                                .into(),
-                    }),
-                }
-            }
-            Reply::Absent { request_id } => Ok(Live::Absent { request_id }),
-            other => Err(unexpected(interface, target, other)),
-        }
+        let reply = self.call(target, Interface::Get, &json!({})).await?;
+        live_from(target.sdkappid, reply)
     }
 
     /// Create (`set_callback`) or replace (`update_callback`) the configuration.
@@ -204,7 +183,7 @@ impl Client {
             Reply::Ok { request_id, .. } => Ok(Written::Done { request_id }),
             Reply::AlreadyExists { request_id } => Ok(Written::AlreadyExists { request_id }),
             Reply::Absent { request_id } => Ok(Written::Absent { request_id }),
-            other => Err(unexpected(interface, target, other)),
+            other => Err(unexpected(interface, target.sdkappid, other)),
         }
     }
 
@@ -232,6 +211,7 @@ impl Client {
                     sdkappid,
                     attempts: 0,
                     reason: format!("the request task failed: {join}"),
+                    cause: RetryCause::Network,
                     request_id: None,
                 })
             }));
@@ -252,58 +232,12 @@ impl Client {
         let mut attempt = 1;
         loop {
             self.limits.wait(target.sdkappid).await;
-            let reply = self.send(target, interface, body).await;
-            match reply {
-                Reply::Retry {
-                    reason, request_id, ..
-                } if attempt >= attempts => {
-                    return Err(ApiError::GaveUp {
-                        interface: interface.path(),
-                        sdkappid: target.sdkappid,
-                        attempts,
-                        reason,
-                        request_id,
-                    });
-                }
-                Reply::Retry { .. } => {
+            match self.send(target, interface, body).await {
+                Reply::Retry { .. } if attempt < attempts => {
                     tokio::time::sleep(policy.backoff(attempt)).await;
                     attempt += 1;
                 }
-                Reply::Protocol { status, body_start } => {
-                    return Err(ApiError::Protocol {
-                        interface: interface.path(),
-                        sdkappid: target.sdkappid,
-                        status,
-                        body_start,
-                    });
-                }
-                Reply::Auth {
-                    code,
-                    info,
-                    request_id,
-                } => {
-                    return Err(ApiError::Auth {
-                        interface: interface.path(),
-                        sdkappid: target.sdkappid,
-                        code,
-                        info,
-                        request_id,
-                    });
-                }
-                Reply::Api {
-                    code,
-                    info,
-                    request_id,
-                } => {
-                    return Err(ApiError::Api {
-                        interface: interface.path(),
-                        sdkappid: target.sdkappid,
-                        code,
-                        info,
-                        request_id,
-                    });
-                }
-                done => return Ok(done),
+                reply => return settle(interface, target.sdkappid, reply, attempts),
             }
         }
     }
@@ -329,16 +263,19 @@ impl Client {
     }
 
     fn transport_failure(&self, err: reqwest::Error, target: &Target) -> Reply {
-        let reason = if err.is_timeout() {
-            format!("timed out after {}s", self.options.timeout.as_secs_f64())
+        let (reason, cause) = if err.is_timeout() {
+            (
+                format!("timed out after {}s", self.options.timeout.as_secs_f64()),
+                RetryCause::Timeout,
+            )
         } else {
-            describe(err)
+            (describe(err), RetryCause::Network)
         };
         // Defence in depth: nothing that reaches a message may hold the token.
         let reason = reason.replace(target.usersig.expose(), "(redacted)");
         Reply::Retry {
             reason,
-            code: None,
+            cause,
             request_id: None,
         }
     }
@@ -375,7 +312,88 @@ fn describe(err: reqwest::Error) -> String {
     text
 }
 
-fn unexpected(interface: Interface, target: &Target, reply: Reply) -> ApiError {
+/// A final reply: the successes and absences pass, every error class becomes an error.
+fn settle(
+    interface: Interface,
+    sdkappid: u64,
+    reply: Reply,
+    attempts: u32,
+) -> Result<Reply, ApiError> {
+    let interface = interface.path();
+    Err(match reply {
+        Reply::Retry {
+            reason,
+            cause,
+            request_id,
+        } => ApiError::GaveUp {
+            interface,
+            sdkappid,
+            attempts,
+            reason,
+            cause,
+            request_id,
+        },
+        Reply::Protocol { status, body_start } => ApiError::Protocol {
+            interface,
+            sdkappid,
+            status,
+            body_start,
+        },
+        Reply::Auth {
+            code,
+            info,
+            request_id,
+        } => ApiError::Auth {
+            interface,
+            sdkappid,
+            code,
+            info,
+            request_id,
+        },
+        Reply::Api {
+            code,
+            info,
+            request_id,
+        } => ApiError::Api {
+            interface,
+            sdkappid,
+            code,
+            info,
+            request_id,
+        },
+        done => return Ok(done),
+    })
+}
+
+/// What a settled get_callback reply says about the app.
+fn live_from(sdkappid: u64, reply: Reply) -> Result<Live, ApiError> {
+    match reply {
+        Reply::Ok {
+            response,
+            request_id,
+        } => response
+            .and_then(|r| serde_json::from_value::<CallbackConfig>(r).ok())
+            .map(|config| Live::Present { config, request_id })
+            .ok_or_else(|| ApiError::Protocol {
+                interface: Interface::Get.path(),
+                sdkappid,
+                status: 200,
+                body_start: "a success reply without Response.Url and Response.CallbackCommandList"
+                    .into(),
+            }),
+        Reply::Absent { request_id } => Ok(Live::Absent { request_id }),
+        other => Err(unexpected(Interface::Get, sdkappid, other)),
+    }
+}
+
+/// Interpret a recorded get_callback response body (`verify --live-from`) exactly as
+/// a live one, as if it were the last of one attempt.
+pub fn live_from_recorded(sdkappid: u64, body: &[u8]) -> Result<Live, ApiError> {
+    let reply = settle(Interface::Get, sdkappid, wire::classify(200, body), 1)?;
+    live_from(sdkappid, reply)
+}
+
+fn unexpected(interface: Interface, sdkappid: u64, reply: Reply) -> ApiError {
     let (code, request_id) = match &reply {
         Reply::AlreadyExists { request_id } => (wire::ALREADY_EXISTS, request_id.clone()),
         Reply::Absent { request_id } => (wire::NO_CONFIGURATION, request_id.clone()),
@@ -383,7 +401,7 @@ fn unexpected(interface: Interface, target: &Target, reply: Reply) -> ApiError {
     };
     ApiError::Api {
         interface: interface.path(),
-        sdkappid: target.sdkappid,
+        sdkappid,
         code,
         info: format!("unexpected reply to {}", interface.path()),
         request_id,

@@ -67,7 +67,7 @@ pub enum Reply {
     /// Worth another attempt: internal errors, rate limits, gateway failures.
     Retry {
         reason: String,
-        code: Option<i64>,
+        cause: RetryCause,
         request_id: Option<String>,
     },
     /// The credentials were refused; retrying cannot help.
@@ -87,6 +87,19 @@ pub enum Reply {
         status: u16,
         body_start: String,
     },
+}
+
+/// Why a reply is worth another attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryCause {
+    /// A retryable vendor ErrorCode (internal error, rate limit).
+    Vendor(i64),
+    /// An HTTP failure status without the vendor's envelope (502 and the like).
+    Http(u16),
+    /// The request took longer than the timeout.
+    Timeout,
+    /// The connection failed.
+    Network,
 }
 
 pub const NO_CONFIGURATION: i64 = 100_301;
@@ -134,7 +147,7 @@ pub fn classify(status: u16, body: &[u8]) -> Reply {
         if status >= 500 || status == 429 {
             return Reply::Retry {
                 reason: format!("HTTP {status}"),
-                code: None,
+                cause: RetryCause::Http(status),
                 request_id: None,
             };
         }
@@ -160,7 +173,7 @@ pub fn classify(status: u16, body: &[u8]) -> Reply {
         ALREADY_EXISTS => Reply::AlreadyExists { request_id },
         code if is_retryable_code(code) => Reply::Retry {
             reason: format!("ErrorCode {code}: {}", envelope.error_info),
-            code: Some(code),
+            cause: RetryCause::Vendor(code),
             request_id,
         },
         code if auth_hint(code).is_some() => Reply::Auth {

@@ -133,19 +133,21 @@ impl ConfigDiagnostic {
     /// The 1-based line and column of the primary label, for machine-readable reports.
     pub fn line_col(&self) -> Option<(usize, usize)> {
         let source = self.source.as_ref()?;
-        let span = self.primary_label()?;
-        let text = source.inner();
-        let offset = span.offset().min(text.len());
-        let before = text.get(..offset)?;
-        let line = before.matches('\n').count() + 1;
-        let column = before
-            .rsplit_once('\n')
-            .map_or(before, |(_, tail)| tail)
-            .chars()
-            .count()
-            + 1;
-        Some((line, column))
+        line_col(source.inner(), self.primary_label()?.offset())
     }
+}
+
+/// The 1-based line and (character) column of a byte offset in `text`.
+pub fn line_col(text: &str, offset: usize) -> Option<(usize, usize)> {
+    let before = text.get(..offset.min(text.len()))?;
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit_once('\n')
+        .map_or(before, |(_, tail)| tail)
+        .chars()
+        .count()
+        + 1;
+    Some((line, column))
 }
 
 impl fmt::Display for ConfigDiagnostic {

@@ -12,9 +12,10 @@ use std::sync::Arc;
 use miette::{NamedSource, SourceSpan};
 use url::Url;
 
-pub use diagnostic::{ConfigDiagnostic, Rule};
+pub use diagnostic::{ConfigDiagnostic, Rule, line_col};
 pub use spec::{ExtraCommands, schema_json};
 
+use crate::redact::Redaction;
 use crate::region::Region;
 
 /// Files larger than this are refused before parsing (a 5000-app file is about 1.5 MiB).
@@ -76,6 +77,7 @@ pub struct AppSpans {
     pub sdkappid: SourceSpan,
     pub callback_key: SourceSpan,
     pub url: SourceSpan,
+    pub commands_key: SourceSpan,
 }
 
 /// The result of loading one file: every problem found, and the config when it is valid.
@@ -106,10 +108,10 @@ impl Loaded {
 }
 
 /// Read and validate a config file. Never panics; every problem becomes a diagnostic.
-pub fn load(path: &Path) -> Loaded {
+pub fn load(path: &Path, redaction: Redaction) -> Loaded {
     let file = path.display().to_string();
     match read_limited(path) {
-        Ok(bytes) => load_bytes(file, bytes),
+        Ok(bytes) => load_bytes(file, bytes, redaction),
         Err(err) => Loaded::failed(file, err),
     }
 }
@@ -143,7 +145,7 @@ fn read_limited(path: &Path) -> Result<Vec<u8>, ConfigDiagnostic> {
 }
 
 /// Validate a file's content; `file` is the name shown in diagnostics.
-pub fn load_bytes(file: String, bytes: Vec<u8>) -> Loaded {
+pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded {
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
@@ -171,7 +173,11 @@ pub fn load_bytes(file: String, bytes: Vec<u8>) -> Loaded {
         }
     };
     let outcome = validate::validate(&root);
-    let source = Arc::new(NamedSource::new(&file, mask(text, &outcome.secret_spans)));
+    let mut hidden = outcome.secret_spans.clone();
+    if !redaction.show_secrets {
+        hidden.extend(url_secret_spans(&text, &outcome.url_spans));
+    }
+    let source = Arc::new(NamedSource::new(&file, mask(text, &hidden)));
     let mut diagnostics = outcome.diagnostics;
     // In file order, as a reader goes through the file.
     diagnostics.sort_by_key(ConfigDiagnostic::offset);
@@ -188,6 +194,25 @@ pub fn load_bytes(file: String, bytes: Vec<u8>) -> Loaded {
         file,
         diagnostics,
     }
+}
+
+/// The tokens inside callback URLs as they are written in the file.
+fn url_secret_spans(text: &str, urls: &[SourceSpan]) -> Vec<SourceSpan> {
+    let mut spans = Vec::new();
+    for url in urls {
+        let Some(written) = text.get(url.offset()..url.offset() + url.len()) else {
+            continue;
+        };
+        // A quoted scalar's span includes its quotes.
+        let written = written.trim_end_matches(['"', '\'']);
+        for range in crate::redact::secret_ranges(written) {
+            spans.push(SourceSpan::new(
+                (url.offset() + range.start).into(),
+                range.len(),
+            ));
+        }
+    }
+    spans
 }
 
 /// Overwrite secret values with `*`, byte for byte, so every span stays valid.

@@ -37,6 +37,8 @@ pub struct Outcome {
     pub diagnostics: Vec<ConfigDiagnostic>,
     /// Spans of secret values, masked before any snippet of the file is shown.
     pub secret_spans: Vec<SourceSpan>,
+    /// Spans of callback URLs, whose tokens are masked unless `--show-secrets`.
+    pub url_spans: Vec<SourceSpan>,
 }
 
 pub fn validate(root: &Node) -> Outcome {
@@ -46,6 +48,7 @@ pub fn validate(root: &Node) -> Outcome {
         apps,
         diagnostics: v.diagnostics,
         secret_spans: v.secret_spans,
+        url_spans: v.url_spans,
     }
 }
 
@@ -53,6 +56,7 @@ pub fn validate(root: &Node) -> Outcome {
 struct Validator {
     diagnostics: Vec<ConfigDiagnostic>,
     secret_spans: Vec<SourceSpan>,
+    url_spans: Vec<SourceSpan>,
 }
 
 /// The known keys of one mapping that were present, with their key and value nodes.
@@ -452,7 +456,7 @@ impl Validator {
         let app = match (sdkappid, callback, identifier) {
             (
                 Some((sdkappid, sdkappid_span)),
-                Some(((callback, url_span), callback_key)),
+                Some(((callback, url_span, commands_key), callback_key)),
                 Some(identifier),
             ) if self.error_count() == errors_before => Some(App {
                 name: name.as_ref().map(|(n, _)| n.clone()),
@@ -469,6 +473,7 @@ impl Validator {
                     sdkappid: sdkappid_span,
                     callback_key,
                     url: url_span,
+                    commands_key,
                 },
             }),
             _ => None,
@@ -597,13 +602,13 @@ impl Validator {
         None
     }
 
-    /// Returns the callback and the span of its `url` value.
+    /// Returns the callback, the span of its `url` value and of its `commands` key.
     fn callback(
         &mut self,
         path: &str,
         node: &Node,
         allow_insecure_url: bool,
-    ) -> Option<(DesiredCallback, SourceSpan)> {
+    ) -> Option<(DesiredCallback, SourceSpan, SourceSpan)> {
         let fields = self.fields(node, path, CALLBACK_KEYS)?;
         let url = match fields.get("url") {
             Some((_, value)) => {
@@ -619,7 +624,9 @@ impl Validator {
             }
         };
         let commands = match fields.get("commands") {
-            Some((key, value)) => self.commands(&format!("{path}.commands"), key, value),
+            Some((key, value)) => self
+                .commands(&format!("{path}.commands"), key, value)
+                .map(|commands| (commands, key.span)),
             None => {
                 self.missing(
                     &fields,
@@ -633,13 +640,8 @@ impl Validator {
             }
         };
         let (url, url_span) = url?;
-        Some((
-            DesiredCallback {
-                url,
-                commands: commands?,
-            },
-            url_span,
-        ))
+        let (commands, commands_key) = commands?;
+        Some((DesiredCallback { url, commands }, url_span, commands_key))
     }
 
     fn callback_url(
@@ -649,6 +651,7 @@ impl Validator {
         allow_insecure: bool,
     ) -> Option<(String, SourceSpan)> {
         let text = self.string(path, node)?;
+        self.url_spans.push(node.span);
         let problem = match Url::parse(text) {
             Ok(url) if url.scheme() == "https" && url.host().is_some() => {
                 return Some((text.to_owned(), node.span));

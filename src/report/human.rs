@@ -1,13 +1,18 @@
 //! Human-readable output: miette diagnostics and one-line summaries, on stderr.
 
 use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, NarratableReportHandler, ReportHandler,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource,
+    NarratableReportHandler, ReportHandler, Severity,
 };
 
 use super::Style;
+use crate::api::CallbackConfig;
 use crate::config::Loaded;
+use crate::drift::Kind;
+use crate::verify::{AppResult, Run, Status};
 
 /// Renders diagnostics in one style.
 pub struct Renderer {
@@ -91,4 +96,219 @@ fn plural(n: usize, noun: &str) -> String {
 pub fn eprint(text: &str) {
     use std::io::Write;
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// One app's verdict as a diagnostic: labels on the YAML, what to do as help.
+#[derive(Debug)]
+struct AppDiagnostic {
+    code: &'static str,
+    severity: Severity,
+    message: String,
+    labels: Vec<LabeledSpan>,
+    help: Option<String>,
+    source: Arc<NamedSource<String>>,
+}
+
+impl fmt::Display for AppDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for AppDiagnostic {}
+
+impl Diagnostic for AppDiagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+/// Everything `verify` shows a person: notices, one report per drifted or failed app
+/// (with a desired-vs-live diff), and the summary line.
+pub fn verify_report(renderer: &Renderer, style: Style, run: &Run) -> String {
+    let mut out = String::new();
+    for notice in &run.notices {
+        let _ = writeln!(out, "warning: {notice}");
+    }
+    for result in &run.results {
+        if let Some(diagnostic) = app_diagnostic(run, result) {
+            out.push_str(&renderer.render(&diagnostic));
+            if let Some(live) = &result.live {
+                out.push_str(&diff(run, result, live.as_ref(), style.color));
+            }
+            out.push('\n');
+        }
+    }
+    out.push_str(&verify_summary(run));
+    out.push('\n');
+    out
+}
+
+/// e.g. `3 apps checked: 1 in sync, 1 drifted, 1 failed`.
+pub fn verify_summary(run: &Run) -> String {
+    let count = |status: Status| run.results.iter().filter(|r| r.status() == status).count();
+    let mut line = format!(
+        "{} checked: {} in sync, {} drifted, {} failed",
+        plural(run.results.len(), "app"),
+        count(Status::InSync),
+        count(Status::Drifted),
+        count(Status::Failed)
+    );
+    let warnings: usize = run.results.iter().map(AppResult::warnings).sum();
+    if warnings > 0 {
+        let _ = write!(line, ", {}", plural(warnings, "warning"));
+    }
+    line
+}
+
+fn app_title(result: &AppResult) -> String {
+    match &result.app.name {
+        Some(name) => format!("{name} ({})", result.app.sdkappid),
+        None => format!("sdkappid {}", result.app.sdkappid),
+    }
+}
+
+fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
+    let source = Arc::clone(&run.config.source);
+    if let Some(failure) = &result.failure {
+        return Some(AppDiagnostic {
+            code: "cbcheck::verify::failed",
+            severity: Severity::Error,
+            message: format!(
+                "{} could not be checked: {}",
+                app_title(result),
+                failure.message()
+            ),
+            labels: vec![LabeledSpan::new_primary_with_span(
+                Some(format!("{} error", failure.class().id())),
+                result.app.spans.sdkappid,
+            )],
+            help: Some(failure.help()),
+            source,
+        });
+    }
+    if result.findings.is_empty() {
+        return None;
+    }
+    let drifted = result.status() == Status::Drifted;
+    let mut kinds: Vec<String> = Vec::new();
+    for kind in Kind::ALL {
+        let n = result.findings.iter().filter(|f| f.kind == kind).count();
+        if n > 0 {
+            kinds.push(format!("{n} {}", kind.id()));
+        }
+    }
+    let message = if drifted {
+        format!("{} has drifted: {}", app_title(result), kinds.join(", "))
+    } else {
+        format!(
+            "{} is in sync, with warnings: {}",
+            app_title(result),
+            kinds.join(", ")
+        )
+    };
+    // Findings on the same span share one label.
+    let mut labels: Vec<LabeledSpan> = Vec::new();
+    for finding in &result.findings {
+        match labels.iter_mut().find(|l| *l.inner() == finding.span) {
+            Some(label) => {
+                let text = format!("{}; {}", label.label().unwrap_or(""), finding.label);
+                *label = LabeledSpan::new_with_span(Some(text), finding.span);
+            }
+            None => labels.push(LabeledSpan::new_with_span(
+                Some(finding.label.clone()),
+                finding.span,
+            )),
+        }
+    }
+    let mut help: Vec<String> = Vec::new();
+    if let Some(fix) = &result.remediation {
+        let body = CallbackConfig {
+            url: run.redaction.url(&fix.body.url),
+            commands: fix.body.commands.clone(),
+        };
+        help.push(format!(
+            "to fix, call {} with this body:\n{}",
+            fix.interface.path(),
+            serde_json::to_string_pretty(&body).expect("plain data serialises")
+        ));
+    }
+    for finding in &result.findings {
+        if let Some(text) = finding.help.as_ref().filter(|t| !help.contains(t)) {
+            help.push(text.clone());
+        }
+    }
+    Some(AppDiagnostic {
+        code: if drifted {
+            "cbcheck::verify::drift"
+        } else {
+            "cbcheck::verify::warning"
+        },
+        severity: if drifted {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+        message,
+        labels,
+        help: (!help.is_empty()).then(|| help.join("\n")),
+        source,
+    })
+}
+
+/// A compact diff of the two configurations, commands sorted (order never matters).
+fn diff(run: &Run, result: &AppResult, live: Option<&CallbackConfig>, color: bool) -> String {
+    let as_text = |url: &str, commands: &[String]| {
+        let mut sorted = commands.to_vec();
+        sorted.sort();
+        let mut text = format!("url: {}\ncommands:\n", run.redaction.url(url));
+        for command in sorted {
+            let _ = writeln!(text, "  - {command}");
+        }
+        text
+    };
+    let desired_commands: Vec<String> = result
+        .app
+        .callback
+        .commands
+        .iter()
+        .map(|c| c.word.clone())
+        .collect();
+    let desired = as_text(&result.app.callback.url, &desired_commands);
+    let live_text = match live {
+        Some(live) => as_text(&live.url, &live.commands),
+        None => "(no callback configured)\n".to_owned(),
+    };
+    let mut out = format!(
+        "  --- desired ({})\n  +++ live (get_callback)\n",
+        run.config.file
+    );
+    for change in similar::TextDiff::from_lines(&desired, &live_text).iter_all_changes() {
+        let (sign, paint) = match change.tag() {
+            similar::ChangeTag::Delete => ('-', "\u{1b}[31m"),
+            similar::ChangeTag::Insert => ('+', "\u{1b}[32m"),
+            similar::ChangeTag::Equal => (' ', ""),
+        };
+        let line = format!("  {sign} {}", change.value().trim_end_matches('\n'));
+        if color && !paint.is_empty() {
+            let _ = writeln!(out, "{paint}{line}\u{1b}[0m");
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    out
 }

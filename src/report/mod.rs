@@ -1,6 +1,7 @@
 //! Everything cbcheck prints. No other module writes to stdout or stderr.
 
 pub mod human;
+pub mod json;
 
 use std::io::IsTerminal;
 

@@ -6,7 +6,11 @@ use cbcheck::report::human::{self, Renderer};
 
 /// Lint YAML text as if it were the file `callbacks.yaml`.
 pub fn load(yaml: &str) -> Loaded {
-    config::load_bytes("callbacks.yaml".to_owned(), yaml.as_bytes().to_vec())
+    config::load_bytes(
+        "callbacks.yaml".to_owned(),
+        yaml.as_bytes().to_vec(),
+        cbcheck::redact::Redaction::default(),
+    )
 }
 
 /// Every diagnostic as `(code, 1-based line)`, in report order.

@@ -1,0 +1,483 @@
+//! Desired × live → typed findings. Pure: no I/O.
+
+use miette::SourceSpan;
+use schemars::JsonSchema;
+use serde::Serialize;
+use url::Url;
+
+use crate::api::{CallbackConfig, Interface};
+use crate::catalog;
+use crate::config::{App, ExtraCommands};
+use crate::redact::{Redaction, hidden_difference};
+
+/// The kinds of drift, with the identifiers every output format uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// get_callback answered 100301: the app has no callback configuration.
+    Absent,
+    /// The live URL differs from the declared one.
+    UrlMismatch,
+    /// The live URL is not https.
+    InsecureUrl,
+    /// A declared command the live list lacks.
+    MissingCommand,
+    /// A live command the file does not declare.
+    UnexpectedCommand,
+    /// A live command word that is not in the catalog.
+    UnknownCommand,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::Absent,
+        Kind::UrlMismatch,
+        Kind::InsecureUrl,
+        Kind::MissingCommand,
+        Kind::UnexpectedCommand,
+        Kind::UnknownCommand,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Kind::Absent => "absent",
+            Kind::UrlMismatch => "url_mismatch",
+            Kind::InsecureUrl => "insecure_url",
+            Kind::MissingCommand => "missing_command",
+            Kind::UnexpectedCommand => "unexpected_command",
+            Kind::UnknownCommand => "unknown_command",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One difference between the file and the live configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub kind: Kind,
+    pub severity: Severity,
+    pub message: String,
+    /// What the file declares (a URL or a command), redacted as configured.
+    pub desired: Option<String>,
+    /// What is live, redacted as configured.
+    pub live: Option<String>,
+    /// Where in the file the finding points, and what the label there says.
+    pub span: SourceSpan,
+    pub label: String,
+    pub help: Option<String>,
+}
+
+/// The call that makes the live configuration match the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Remediation {
+    pub interface: Interface,
+    pub body: CallbackConfig,
+}
+
+/// Compare an app's declared callback with its live one (`None`: absent).
+pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -> Vec<Finding> {
+    let desired = &app.callback;
+    let Some(live) = live else {
+        return vec![Finding {
+            kind: Kind::Absent,
+            severity: Severity::Error,
+            message: format!("{} has no callback configuration", app_name(app)),
+            desired: Some(redaction.url(&desired.url)),
+            live: None,
+            span: app.spans.callback_key,
+            label: "no callback is configured live".into(),
+            help: None,
+        }];
+    };
+    let mut findings = Vec::new();
+
+    if !same_url(&desired.url, &live.url) {
+        let hidden = if redaction.show_secrets {
+            None
+        } else {
+            hidden_difference(&desired.url, &live.url)
+        };
+        findings.push(Finding {
+            kind: Kind::UrlMismatch,
+            severity: Severity::Error,
+            message: match &hidden {
+                Some(part) => format!("the live callback URL differs in {part}"),
+                None => "the live callback URL differs from the declared one".into(),
+            },
+            desired: Some(redaction.url(&desired.url)),
+            live: Some(redaction.url(&live.url)),
+            span: app.spans.url,
+            label: format!("live: {}", redaction.url(&live.url)),
+            help: None,
+        });
+    }
+
+    if !live.url.to_ascii_lowercase().starts_with("https://") {
+        let severity = if app.allow_insecure_url {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        findings.push(Finding {
+            kind: Kind::InsecureUrl,
+            severity,
+            message: "the live callback URL is not https".into(),
+            desired: None,
+            live: Some(redaction.url(&live.url)),
+            span: app.spans.url,
+            label: "live URL is not https".into(),
+            help: Some("events (and any token in the URL) cross the network unencrypted".into()),
+        });
+    }
+
+    let live_has = |word: &str| live.commands.iter().any(|c| c == word);
+    let declared = |word: &str| desired.commands.iter().any(|c| c.word == word);
+    let unexpected: Vec<&String> = live.commands.iter().filter(|c| !declared(c)).collect();
+
+    for command in desired.commands.iter().filter(|c| !live_has(&c.word)) {
+        let twin = unexpected
+            .iter()
+            .find(|u| catalog::are_update_room_info_spellings(&command.word, u));
+        findings.push(Finding {
+            kind: Kind::MissingCommand,
+            severity: Severity::Error,
+            message: format!("`{}` is not configured live", command.word),
+            desired: Some(command.word.clone()),
+            live: None,
+            span: command.span,
+            label: "not configured live".into(),
+            help: twin.map(|twin| spelling_help(&command.word, twin)),
+        });
+    }
+
+    let extra_severity = match app.extra_commands {
+        ExtraCommands::Error => Some(Severity::Error),
+        ExtraCommands::Warn => Some(Severity::Warning),
+        ExtraCommands::Ignore => None,
+    };
+    for word in &unexpected {
+        if let Some(severity) = extra_severity {
+            let twin = desired
+                .commands
+                .iter()
+                .find(|d| catalog::are_update_room_info_spellings(&d.word, word));
+            findings.push(Finding {
+                kind: Kind::UnexpectedCommand,
+                severity,
+                message: format!("`{word}` is configured live but not declared"),
+                desired: None,
+                live: Some((*word).clone()),
+                span: app.spans.commands_key,
+                label: format!("live also has `{word}`"),
+                help: twin.map(|twin| spelling_help(&twin.word, word)),
+            });
+        }
+        if !catalog::is_known(word) {
+            findings.push(Finding {
+                kind: Kind::UnknownCommand,
+                severity: Severity::Warning,
+                message: format!("the live command `{word}` is not a known Room callback command"),
+                desired: None,
+                live: Some((*word).clone()),
+                span: app.spans.commands_key,
+                label: format!("live has unknown `{word}`"),
+                help: Some(
+                    match catalog::suggest(word, catalog::KNOWN_COMMANDS.iter().copied()) {
+                        Some(near) => format!("a typo for `{near}`? It delivers no events"),
+                        None => "it is not in the catalog and delivers no Room events".into(),
+                    },
+                ),
+            });
+        }
+    }
+    findings
+}
+
+/// The call that converges the app, when it has error-level drift.
+///
+/// With `extra_commands: warn` or `ignore`, undeclared live commands are tolerated,
+/// so the Update body keeps them (Update replaces the whole list).
+pub fn remediation(
+    app: &App,
+    live: Option<&CallbackConfig>,
+    findings: &[Finding],
+) -> Option<Remediation> {
+    if !findings.iter().any(|f| f.severity == Severity::Error) {
+        return None;
+    }
+    let mut commands: Vec<String> = app
+        .callback
+        .commands
+        .iter()
+        .map(|c| c.word.clone())
+        .collect();
+    let interface = match live {
+        None => Interface::Set,
+        Some(live) => {
+            if app.extra_commands != ExtraCommands::Error {
+                for word in &live.commands {
+                    if !commands.contains(word) {
+                        commands.push(word.clone());
+                    }
+                }
+            }
+            Interface::Update
+        }
+    };
+    Some(Remediation {
+        interface,
+        body: CallbackConfig {
+            url: app.callback.url.clone(),
+            commands,
+        },
+    })
+}
+
+/// URLs are equal when they differ at most in scheme/host case and a default port.
+fn same_url(a: &str, b: &str) -> bool {
+    match (Url::parse(a), Url::parse(b)) {
+        // Url normalises scheme and host to lower case and drops default ports.
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+fn spelling_help(declared: &str, live: &str) -> String {
+    format!(
+        "`{declared}` and `{live}` are the two spellings of the room-info-updated event; \
+         declare the spelling that is live, or update the live list to `{declared}`"
+    )
+}
+
+fn app_name(app: &App) -> String {
+    match &app.name {
+        Some(name) => format!("{name} ({})", app.sdkappid),
+        None => format!("sdkappid {}", app.sdkappid),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+
+    fn app(extra: &str, commands: &[&str]) -> App {
+        let list: String = commands
+            .iter()
+            .map(|c| format!("        - {c}\n"))
+            .collect();
+        let yaml = format!(
+            "version: 1\napps:\n  - name: prod\n    sdkappid: 1400000001\n    region: singapore\n    identifier: admin\n{extra}    callback:\n      url: https://hooks.example.com/cb?token=t1\n      commands:\n{list}"
+        );
+        let loaded = config::load_bytes("c.yaml".into(), yaml.into_bytes(), Redaction::default());
+        let mut config = loaded.config.expect("valid test config");
+        config.apps.remove(0)
+    }
+
+    fn live(url: &str, commands: &[&str]) -> CallbackConfig {
+        CallbackConfig {
+            url: url.into(),
+            commands: commands.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    fn kinds(findings: &[Finding]) -> Vec<(Kind, Severity)> {
+        findings.iter().map(|f| (f.kind, f.severity)).collect()
+    }
+
+    const A: &str = "Room.CallbackAfterCreateRoom";
+    const B: &str = "Mic.CallbackAfterSeatInfoChanged";
+    const URL: &str = "https://hooks.example.com/cb?token=t1";
+
+    #[test]
+    fn identical_configs_in_any_order_are_in_sync() {
+        let app = app("", &[A, B]);
+        assert!(compare(&app, Some(&live(URL, &[B, A])), Redaction::default()).is_empty());
+        assert_eq!(remediation(&app, Some(&live(URL, &[B, A])), &[]), None);
+    }
+
+    #[test]
+    fn absent_calls_for_create() {
+        let app = app("", &[A]);
+        let findings = compare(&app, None, Redaction::default());
+        assert_eq!(kinds(&findings), [(Kind::Absent, Severity::Error)]);
+        let fix = remediation(&app, None, &findings).expect("a fix");
+        assert_eq!(fix.interface, Interface::Set);
+        assert_eq!(fix.body, live(URL, &[A]));
+    }
+
+    #[test]
+    fn url_comparison_ignores_host_case_and_default_port_only() {
+        let app = app("", &[A]);
+        for same in ["HTTPS://Hooks.Example.COM:443/cb?token=t1", URL] {
+            assert!(
+                compare(&app, Some(&live(same, &[A])), Redaction::default()).is_empty(),
+                "{same}"
+            );
+        }
+        for different in [
+            "https://hooks.example.com/CB?token=t1",
+            "https://hooks.example.com:8443/cb?token=t1",
+            "https://hooks.example.com/cb?token=t2",
+        ] {
+            let findings = compare(&app, Some(&live(different, &[A])), Redaction::default());
+            assert_eq!(
+                kinds(&findings),
+                [(Kind::UrlMismatch, Severity::Error)],
+                "{different}"
+            );
+        }
+    }
+
+    #[test]
+    fn url_tokens_are_redacted_and_a_hidden_difference_is_named() {
+        let app = app("", &[A]);
+        let findings = compare(
+            &app,
+            Some(&live("https://hooks.example.com/cb?token=t2", &[A])),
+            Redaction::default(),
+        );
+        let f = &findings[0];
+        assert!(
+            f.message.contains("query parameter `token`"),
+            "{}",
+            f.message
+        );
+        assert_eq!(
+            f.live.as_deref(),
+            Some("https://hooks.example.com/cb?token=***")
+        );
+        assert!(!format!("{f:?}").contains("t2"));
+        let shown = compare(
+            &app,
+            Some(&live("https://hooks.example.com/cb?token=t2", &[A])),
+            Redaction { show_secrets: true },
+        );
+        assert_eq!(
+            shown[0].live.as_deref(),
+            Some("https://hooks.example.com/cb?token=t2")
+        );
+    }
+
+    #[test]
+    fn insecure_live_url_is_an_error_unless_allowed() {
+        let http = "http://hooks.example.com/cb?token=t1";
+        let findings = compare(
+            &app("", &[A]),
+            Some(&live(http, &[A])),
+            Redaction::default(),
+        );
+        assert_eq!(
+            kinds(&findings),
+            [
+                (Kind::UrlMismatch, Severity::Error),
+                (Kind::InsecureUrl, Severity::Error)
+            ]
+        );
+        let allowed = app("    allow_insecure_url: true\n", &[A]);
+        let findings = compare(&allowed, Some(&live(http, &[A])), Redaction::default());
+        assert_eq!(findings[1].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn missing_and_unexpected_commands_one_finding_each() {
+        let app = app("", &[A, B]);
+        let findings = compare(
+            &app,
+            Some(&live(
+                URL,
+                &[
+                    "Room.CallbackAfterMemberEnter",
+                    "Room.CallbackAfterMemberLeave",
+                ],
+            )),
+            Redaction::default(),
+        );
+        assert_eq!(
+            kinds(&findings),
+            [
+                (Kind::MissingCommand, Severity::Error),
+                (Kind::MissingCommand, Severity::Error),
+                (Kind::UnexpectedCommand, Severity::Error),
+                (Kind::UnexpectedCommand, Severity::Error),
+            ]
+        );
+        assert_eq!(findings[0].span, app.callback.commands[0].span);
+        assert_eq!(findings[1].span, app.callback.commands[1].span);
+        let fix = remediation(&app, Some(&live(URL, &[])), &findings).expect("a fix");
+        assert_eq!(fix.interface, Interface::Update);
+        assert_eq!(fix.body, live(URL, &[A, B]));
+    }
+
+    #[test]
+    fn extra_commands_policy_sets_the_severity_and_the_update_body() {
+        let extra = "Room.CallbackAfterMemberEnter";
+        let warn = app("    extra_commands: warn\n", &[A]);
+        let findings = compare(&warn, Some(&live(URL, &[A, extra])), Redaction::default());
+        assert_eq!(
+            kinds(&findings),
+            [(Kind::UnexpectedCommand, Severity::Warning)]
+        );
+        assert_eq!(
+            remediation(&warn, Some(&live(URL, &[A, extra])), &findings),
+            None
+        );
+
+        let ignore = app("    extra_commands: ignore\n", &[A, B]);
+        let findings = compare(&ignore, Some(&live(URL, &[A, extra])), Redaction::default());
+        assert_eq!(kinds(&findings), [(Kind::MissingCommand, Severity::Error)]);
+        let fix = remediation(&ignore, Some(&live(URL, &[A, extra])), &findings).expect("fix");
+        assert_eq!(
+            fix.body.commands,
+            [A, B, extra],
+            "tolerated extras are kept"
+        );
+    }
+
+    #[test]
+    fn unknown_live_words_are_warned_about() {
+        let app = app("", &[A]);
+        let findings = compare(
+            &app,
+            Some(&live(URL, &[A, "Room.CallbackAfterCreateRooom"])),
+            Redaction::default(),
+        );
+        assert_eq!(
+            kinds(&findings),
+            [
+                (Kind::UnexpectedCommand, Severity::Error),
+                (Kind::UnknownCommand, Severity::Warning)
+            ]
+        );
+        assert!(findings[1].help.as_deref().unwrap_or("").contains(A));
+    }
+
+    #[test]
+    fn the_two_update_room_info_spellings_are_explained() {
+        let app = app("", &["Room.CallbackAfterUpdateRoomInfo"]);
+        let findings = compare(
+            &app,
+            Some(&live(URL, &["Room.CallbackUpdateRoomInfo"])),
+            Redaction::default(),
+        );
+        assert_eq!(
+            kinds(&findings),
+            [
+                (Kind::MissingCommand, Severity::Error),
+                (Kind::UnexpectedCommand, Severity::Error)
+            ]
+        );
+        for f in &findings {
+            assert!(
+                f.help.as_deref().unwrap_or("").contains("two spellings"),
+                "{f:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! The machine-readable report (`--format json`), described by schemas/report.schema.json.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::config::line_col;
+use crate::drift::{Kind, Severity};
+use crate::verify::{AppResult, ErrorClass, Run, Status};
+
+/// The format version; it guards the compatibility of every machine format.
+pub const REPORT_VERSION: u32 = 1;
+
+/// The result of `cbcheck verify`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "cbcheck verify report")]
+pub struct Report {
+    /// The report format version.
+    #[schemars(extend("const" = 1))]
+    pub version: u32,
+    /// The callbacks file that was verified.
+    pub file: String,
+    pub summary: Summary,
+    /// One entry per checked app, in file order.
+    pub apps: Vec<AppReport>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    pub apps: usize,
+    pub in_sync: usize,
+    pub drifted: usize,
+    pub failed: usize,
+    /// Warning-level findings over all apps.
+    pub warnings: usize,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppReport {
+    pub name: Option<String>,
+    pub sdkappid: u64,
+    /// The region, when the app uses one (not an explicit endpoint).
+    pub region: Option<String>,
+    pub status: Status,
+    pub findings: Vec<FindingReport>,
+    /// Why the app could not be checked; null unless `status` is `failed`.
+    pub error: Option<ErrorReport>,
+    /// The call that makes the live configuration match the file; null when in sync.
+    pub remediation: Option<RemediationReport>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindingReport {
+    pub kind: Kind,
+    pub severity: Severity,
+    pub message: String,
+    /// What the file declares (URL redacted unless --show-secrets).
+    pub desired: Option<String>,
+    /// What is live (URL redacted unless --show-secrets).
+    pub live: Option<String>,
+    /// 1-based line in the callbacks file.
+    pub line: usize,
+    /// 1-based column in the callbacks file.
+    pub column: usize,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorReport {
+    pub class: ErrorClass,
+    /// The vendor's ErrorCode, when there was one.
+    pub code: Option<i64>,
+    pub message: String,
+    /// The vendor's RequestId: quote it to support.
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemediationReport {
+    /// `v4/room_config/set_callback` when absent, else `v4/room_config/update_callback`.
+    pub interface: String,
+    pub body: RemediationBody,
+}
+
+/// The exact request body (URL redacted unless --show-secrets).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemediationBody {
+    #[serde(rename = "Url")]
+    pub url: String,
+    #[serde(rename = "CallbackCommandList")]
+    pub commands: Vec<String>,
+}
+
+pub fn report(run: &Run) -> Report {
+    let apps: Vec<AppReport> = run.results.iter().map(|r| app_report(run, r)).collect();
+    let count = |status: Status| run.results.iter().filter(|r| r.status() == status).count();
+    Report {
+        version: REPORT_VERSION,
+        file: run.config.file.clone(),
+        summary: Summary {
+            apps: apps.len(),
+            in_sync: count(Status::InSync),
+            drifted: count(Status::Drifted),
+            failed: count(Status::Failed),
+            warnings: run.results.iter().map(AppResult::warnings).sum(),
+        },
+        apps,
+    }
+}
+
+fn app_report(run: &Run, result: &AppResult) -> AppReport {
+    let text = run.config.source.inner();
+    let redaction = run.redaction;
+    AppReport {
+        name: result.app.name.clone(),
+        sdkappid: result.app.sdkappid,
+        region: result.app.region.map(|r| r.name().to_owned()),
+        status: result.status(),
+        findings: result
+            .findings
+            .iter()
+            .map(|f| {
+                let (line, column) = line_col(text, f.span.offset()).unwrap_or((1, 1));
+                FindingReport {
+                    kind: f.kind,
+                    severity: f.severity,
+                    message: f.message.clone(),
+                    desired: f.desired.clone(),
+                    live: f.live.clone(),
+                    line,
+                    column,
+                }
+            })
+            .collect(),
+        error: result.failure.as_ref().map(|failure| ErrorReport {
+            class: failure.class(),
+            code: failure.code(),
+            message: failure.message(),
+            request_id: failure.request_id().map(str::to_owned),
+        }),
+        remediation: result.remediation.as_ref().map(|fix| RemediationReport {
+            interface: fix.interface.path().to_owned(),
+            body: RemediationBody {
+                url: redaction.url(&fix.body.url),
+                commands: fix.body.commands.clone(),
+            },
+        }),
+    }
+}
+
+pub fn render(run: &Run) -> String {
+    let mut text = serde_json::to_string_pretty(&report(run)).expect("the report is plain data");
+    text.push('\n');
+    text
+}
+
+/// The JSON Schema of the report, as committed in schemas/report.schema.json.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(Report);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a JSON value always serialises");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,363 @@
+//! `cbcheck verify`: select apps, fetch their live state, compare. No printing here.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use url::Url;
+
+use crate::api::{self, ApiError, CallbackConfig, Client, ClientOptions, Live, RetryCause, Target};
+use crate::config::{App, Config};
+use crate::credentials::{self, MissingCredentials};
+use crate::drift::{self, Finding, Remediation, Severity};
+use crate::redact::Redaction;
+
+/// How to verify.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// `--app`: names or SDKAppIDs; empty means every app.
+    pub selectors: Vec<String>,
+    /// `--live-from`: recorded get_callback replies instead of the API.
+    pub live_from: Option<PathBuf>,
+    /// `--endpoint` / `CBCHECK_ENDPOINT`: replaces every app's host.
+    pub endpoint: Option<Url>,
+    pub client: ClientOptions,
+    pub redaction: Redaction,
+}
+
+/// Why an app could not be checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    Credentials(MissingCredentials),
+    Api(ApiError),
+    /// `--live-from` has no reply recorded for the app.
+    NotRecorded {
+        sdkappid: u64,
+        snapshot: String,
+    },
+}
+
+/// The class of a failure, as reports name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    /// No credentials were found for the app.
+    Credentials,
+    /// The vendor refused the credentials.
+    Auth,
+    /// The vendor answered with an error (or kept answering a retryable one).
+    Api,
+    /// The connection failed (or a gateway kept failing).
+    Network,
+    /// The requests kept timing out.
+    Timeout,
+    /// The reply was not the vendor's JSON.
+    Protocol,
+}
+
+impl ErrorClass {
+    pub fn id(self) -> &'static str {
+        match self {
+            ErrorClass::Credentials => "credentials",
+            ErrorClass::Auth => "auth",
+            ErrorClass::Api => "api",
+            ErrorClass::Network => "network",
+            ErrorClass::Timeout => "timeout",
+            ErrorClass::Protocol => "protocol",
+        }
+    }
+}
+
+impl Failure {
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Failure::Credentials(_) => ErrorClass::Credentials,
+            Failure::Api(ApiError::Auth { .. }) => ErrorClass::Auth,
+            Failure::Api(ApiError::Protocol { .. }) => ErrorClass::Protocol,
+            Failure::Api(err) => match err.retry_cause() {
+                Some(RetryCause::Timeout) => ErrorClass::Timeout,
+                Some(RetryCause::Network | RetryCause::Http(_)) => ErrorClass::Network,
+                Some(RetryCause::Vendor(_)) | None => ErrorClass::Api,
+            },
+            Failure::NotRecorded { .. } => ErrorClass::Api,
+        }
+    }
+
+    pub fn code(&self) -> Option<i64> {
+        match self {
+            Failure::Api(err) => err.code(),
+            _ => None,
+        }
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Failure::Api(err) => err.request_id(),
+            _ => None,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Failure::Credentials(err) => err.to_string(),
+            Failure::Api(err) => err.to_string(),
+            Failure::NotRecorded { sdkappid, snapshot } => {
+                format!("sdkappid {sdkappid} has no recorded reply in {snapshot}")
+            }
+        }
+    }
+
+    /// What the user should check.
+    pub fn help(&self) -> String {
+        match self {
+            Failure::Credentials(_) => "set one of these variables (a secret key, or a ready UserSig) for this app; see the README's Credentials section".into(),
+            Failure::Api(err) => miette::Diagnostic::help(err).map_or_else(String::new, |h| h.to_string()),
+            Failure::NotRecorded { .. } => "record the app's get_callback reply in the snapshot, or leave it out with --app".into(),
+        }
+    }
+
+    /// Refused or missing credentials exit 3; everything else 4.
+    pub fn is_credentials(&self) -> bool {
+        match self {
+            Failure::Credentials(_) => true,
+            Failure::Api(err) => err.is_auth(),
+            Failure::NotRecorded { .. } => false,
+        }
+    }
+}
+
+/// An app's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// No error-level finding (warnings allowed).
+    InSync,
+    /// At least one error-level finding.
+    Drifted,
+    /// The app could not be checked.
+    Failed,
+}
+
+/// What verify found for one app.
+#[derive(Debug, Clone)]
+pub struct AppResult {
+    pub app: App,
+    /// The live configuration (`None`: absent); unset when the app failed.
+    pub live: Option<Option<CallbackConfig>>,
+    pub findings: Vec<Finding>,
+    pub remediation: Option<Remediation>,
+    pub failure: Option<Failure>,
+}
+
+impl AppResult {
+    pub fn status(&self) -> Status {
+        if self.failure.is_some() {
+            Status::Failed
+        } else if self.findings.iter().any(|f| f.severity == Severity::Error) {
+            Status::Drifted
+        } else {
+            Status::InSync
+        }
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count()
+    }
+}
+
+/// A finished verification.
+#[derive(Debug)]
+pub struct Run {
+    pub config: Config,
+    pub redaction: Redaction,
+    pub results: Vec<AppResult>,
+    /// Things the user should know that are not findings (e.g. plain-http endpoints).
+    pub notices: Vec<String>,
+}
+
+/// Problems that stop verify before any app is checked (exit 2, or 4 for the client).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum VerifyError {
+    #[error("--app {} matches no app in {file}", .unmatched.join(", "))]
+    #[diagnostic(
+        code(cbcheck::usage::no_such_app),
+        help("give an app's `name` or its `sdkappid` as written in the file")
+    )]
+    NoSuchApp {
+        file: String,
+        unmatched: Vec<String>,
+    },
+
+    #[error("cannot use the snapshot {file}: {reason}")]
+    #[diagnostic(
+        code(cbcheck::usage::snapshot),
+        help(
+            "--live-from takes a JSON object mapping each sdkappid (a string) to its raw get_callback response"
+        )
+    )]
+    Snapshot { file: String, reason: String },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Client(#[from] api::ClientSetupError),
+
+    #[error("cannot start the async runtime: {0}")]
+    #[diagnostic(code(cbcheck::runtime))]
+    Runtime(String),
+}
+
+/// The apps the selectors pick, in file order.
+pub fn select(config: &Config, selectors: &[String]) -> Result<Vec<App>, VerifyError> {
+    if selectors.is_empty() {
+        return Ok(config.apps.clone());
+    }
+    let matches =
+        |app: &App, s: &str| app.name.as_deref() == Some(s) || app.sdkappid.to_string() == s;
+    let unmatched: Vec<String> = selectors
+        .iter()
+        .filter(|s| !config.apps.iter().any(|app| matches(app, s)))
+        .cloned()
+        .collect();
+    if !unmatched.is_empty() {
+        return Err(VerifyError::NoSuchApp {
+            file: config.file.clone(),
+            unmatched,
+        });
+    }
+    Ok(config
+        .apps
+        .iter()
+        .filter(|app| selectors.iter().any(|s| matches(app, s)))
+        .cloned()
+        .collect())
+}
+
+pub fn verify(config: Config, options: &VerifyOptions) -> Result<Run, VerifyError> {
+    let apps = select(&config, &options.selectors)?;
+    let mut notices = Vec::new();
+    let lives = match &options.live_from {
+        Some(snapshot) => from_snapshot(snapshot, &apps)?,
+        None => from_api(&apps, options, &mut notices)?,
+    };
+    let results = apps
+        .into_iter()
+        .zip(lives)
+        .map(|(app, live)| match live {
+            Ok(live) => {
+                let live = match live {
+                    Live::Present { config, .. } => Some(config),
+                    Live::Absent { .. } => None,
+                };
+                let findings = drift::compare(&app, live.as_ref(), options.redaction);
+                let remediation = drift::remediation(&app, live.as_ref(), &findings);
+                AppResult {
+                    app,
+                    live: Some(live),
+                    findings,
+                    remediation,
+                    failure: None,
+                }
+            }
+            Err(failure) => AppResult {
+                app,
+                live: None,
+                findings: Vec::new(),
+                remediation: None,
+                failure: Some(failure),
+            },
+        })
+        .collect();
+    Ok(Run {
+        config,
+        redaction: options.redaction,
+        results,
+        notices,
+    })
+}
+
+fn from_snapshot(path: &Path, apps: &[App]) -> Result<Vec<Result<Live, Failure>>, VerifyError> {
+    let file = path.display().to_string();
+    let snapshot_error = |reason: String| VerifyError::Snapshot {
+        file: file.clone(),
+        reason,
+    };
+    let text = std::fs::read(path).map_err(|e| snapshot_error(e.to_string()))?;
+    let recorded: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&text).map_err(|e| snapshot_error(e.to_string()))?;
+    Ok(apps
+        .iter()
+        .map(|app| match recorded.get(&app.sdkappid.to_string()) {
+            Some(body) => api::live_from_recorded(app.sdkappid, body.to_string().as_bytes())
+                .map_err(Failure::Api),
+            None => Err(Failure::NotRecorded {
+                sdkappid: app.sdkappid,
+                snapshot: file.clone(),
+            }),
+        })
+        .collect())
+}
+
+fn from_api(
+    apps: &[App],
+    options: &VerifyOptions,
+    notices: &mut Vec<String>,
+) -> Result<Vec<Result<Live, Failure>>, VerifyError> {
+    // The clock is read once: every token of the run has the same issue time.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut seen_notices = BTreeSet::new();
+    let mut targets = Vec::new();
+    // Per app: the credential failure, or `None` when a request was queued for it.
+    let mut failures: Vec<Option<Failure>> = Vec::with_capacity(apps.len());
+    for app in apps {
+        match credentials::resolve(app, |name| std::env::var(name).ok()) {
+            Ok(credential) => {
+                let resolved = api::endpoint::resolve(app, options.endpoint.as_ref());
+                if let Some(warning) = resolved.insecure_warning
+                    && seen_notices.insert(warning.clone())
+                {
+                    notices.push(warning);
+                }
+                failures.push(None);
+                targets.push(Target {
+                    sdkappid: app.sdkappid,
+                    identifier: app.identifier.clone(),
+                    usersig: credential.usersig(app.sdkappid, &app.identifier, now),
+                    base: resolved.base,
+                });
+            }
+            Err(missing) => failures.push(Some(Failure::Credentials(missing))),
+        }
+    }
+    let fetched = if targets.is_empty() {
+        Vec::new()
+    } else {
+        let client = Client::new(options.client.clone())?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| VerifyError::Runtime(e.to_string()))?;
+        runtime.block_on(client.get_all(targets))
+    };
+    // `get_all` answers every target, in order.
+    let mut fetched = fetched.into_iter();
+    Ok(apps
+        .iter()
+        .zip(failures)
+        .map(|(app, failure)| match failure {
+            Some(failure) => Err(failure),
+            None => match fetched.next() {
+                Some(result) => result.map_err(Failure::Api),
+                None => Err(Failure::NotRecorded {
+                    sdkappid: app.sdkappid,
+                    snapshot: "the API replies".into(),
+                }),
+            },
+        })
+        .collect())
+}
