@@ -94,12 +94,17 @@ outranks drift, and every app is still reported.")]
 
     /// Print the JSON Schema of the callbacks file.
     #[command(after_help = "\
-Example:
+Examples:
   cbcheck schema > schemas/callbacks.schema.json
+  cbcheck schema --report > schemas/report.schema.json
 
 Point editors at it with a modeline on the first line of callbacks.yaml:
   # yaml-language-server: $schema=./schemas/callbacks.schema.json")]
-    Schema,
+    Schema {
+        /// Print the schema of `verify --format json` reports instead.
+        #[arg(long)]
+        report: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

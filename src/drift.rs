@@ -113,7 +113,10 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -
             desired: Some(redaction.url(&desired.url)),
             live: Some(redaction.url(&live.url)),
             span: app.spans.url,
-            label: format!("live: {}", redaction.url(&live.url)),
+            label: match &hidden {
+                Some(part) => format!("live: {} (differs in {part})", redaction.url(&live.url)),
+                None => format!("live: {}", redaction.url(&live.url)),
+            },
             help: None,
         });
     }
@@ -174,7 +177,7 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -
                 desired: None,
                 live: Some((*word).clone()),
                 span: app.spans.commands_key,
-                label: format!("live also has `{word}`"),
+                label: format!("`{word}`"),
                 help: twin.map(|twin| spelling_help(&twin.word, word)),
             });
         }
@@ -186,11 +189,15 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -
                 desired: None,
                 live: Some((*word).clone()),
                 span: app.spans.commands_key,
-                label: format!("live has unknown `{word}`"),
+                label: format!("`{word}`"),
                 help: Some(
                     match catalog::suggest(word, catalog::KNOWN_COMMANDS.iter().copied()) {
-                        Some(near) => format!("a typo for `{near}`? It delivers no events"),
-                        None => "it is not in the catalog and delivers no Room events".into(),
+                        Some(near) => format!(
+                            "is the live `{word}` a typo for `{near}`? It delivers no events"
+                        ),
+                        None => format!(
+                            "the live `{word}` is not in the catalog and delivers no Room events"
+                        ),
                     },
                 ),
             });

@@ -138,8 +138,12 @@ pub fn run(cli: Cli) -> Outcome {
                 }
             }
         }
-        Command::Schema => {
-            report::print_stdout(&config::schema_json());
+        Command::Schema { report } => {
+            report::print_stdout(&if report {
+                report::json::schema_json()
+            } else {
+                config::schema_json()
+            });
             Outcome::Clean
         }
     }

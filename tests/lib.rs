@@ -8,3 +8,4 @@ mod config_rules;
 mod credentials;
 mod schema;
 mod usersig;
+mod verify;

@@ -23,6 +23,16 @@ fn committed_schema_is_not_stale() {
 }
 
 #[test]
+fn committed_report_schema_is_not_stale() {
+    let committed = std::fs::read_to_string(repo_path("schemas/report.schema.json"))
+        .expect("schemas/report.schema.json is committed");
+    assert!(
+        committed == cbcheck::report::json::schema_json(),
+        "schemas/report.schema.json is stale: run `cargo run -- schema --report > schemas/report.schema.json`"
+    );
+}
+
+#[test]
 fn every_example_validates_against_the_schema() {
     let validator = jsonschema::validator_for(&committed_schema()).expect("a valid JSON Schema");
     let mut seen = 0;

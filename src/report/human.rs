@@ -11,7 +11,7 @@ use miette::{
 use super::Style;
 use crate::api::CallbackConfig;
 use crate::config::Loaded;
-use crate::drift::Kind;
+use crate::drift::{Finding, Kind};
 use crate::verify::{AppResult, Run, Status};
 
 /// Renders diagnostics in one style.
@@ -32,7 +32,10 @@ impl Renderer {
             Box::new(
                 GraphicalReportHandler::new_themed(theme)
                     .with_width(style.width)
-                    .with_links(false),
+                    .with_links(false)
+                    // Never split RequestIds, URLs or command words at their hyphens.
+                    .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+                    .with_break_words(false),
             )
         };
         Renderer { handler }
@@ -221,20 +224,7 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
             kinds.join(", ")
         )
     };
-    // Findings on the same span share one label.
-    let mut labels: Vec<LabeledSpan> = Vec::new();
-    for finding in &result.findings {
-        match labels.iter_mut().find(|l| *l.inner() == finding.span) {
-            Some(label) => {
-                let text = format!("{}; {}", label.label().unwrap_or(""), finding.label);
-                *label = LabeledSpan::new_with_span(Some(text), finding.span);
-            }
-            None => labels.push(LabeledSpan::new_with_span(
-                Some(finding.label.clone()),
-                finding.span,
-            )),
-        }
-    }
+    let labels = merged_labels(&result.findings);
     let mut help: Vec<String> = Vec::new();
     if let Some(fix) = &result.remediation {
         let body = CallbackConfig {
@@ -268,6 +258,42 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
         help: (!help.is_empty()).then(|| help.join("\n")),
         source,
     })
+}
+
+/// One label per span: findings of one kind on the same span are listed together
+/// (e.g. "live also has `A`, `B`" on the `commands:` key).
+fn merged_labels(findings: &[Finding]) -> Vec<LabeledSpan> {
+    /// The label texts on one span, by finding kind.
+    type SpanGroup<'a> = (miette::SourceSpan, Vec<(Kind, Vec<&'a str>)>);
+    let mut groups: Vec<SpanGroup<'_>> = Vec::new();
+    for finding in findings {
+        let index = match groups.iter().position(|(span, _)| *span == finding.span) {
+            Some(index) => index,
+            None => {
+                groups.push((finding.span, Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let kinds = &mut groups[index].1;
+        match kinds.iter_mut().find(|(kind, _)| *kind == finding.kind) {
+            Some((_, texts)) => texts.push(&finding.label),
+            None => kinds.push((finding.kind, vec![&finding.label])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(span, kinds)| {
+            let parts: Vec<String> = kinds
+                .into_iter()
+                .map(|(kind, texts)| match kind {
+                    Kind::UnexpectedCommand => format!("live also has {}", texts.join(", ")),
+                    Kind::UnknownCommand => format!("not known: {}", texts.join(", ")),
+                    _ => texts.join("; "),
+                })
+                .collect();
+            LabeledSpan::new_with_span(Some(parts.join("; ")), span)
+        })
+        .collect()
 }
 
 /// A compact diff of the two configurations, commands sorted (order never matters).

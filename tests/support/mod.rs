@@ -27,7 +27,7 @@ pub fn rendered(loaded: &Loaded) -> String {
     human::lint_report(&Renderer::new(Style::plain()), loaded)
 }
 
-/// The path of the built `cbcheck` binary.
+/// The built `cbcheck` binary, with an empty environment.
 pub fn cbcheck() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_cbcheck"));
     // A stable environment: no colour or narration inherited from the developer's shell.

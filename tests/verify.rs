@@ -1,0 +1,551 @@
+//! `cbcheck verify` end to end: the real binary against an in-process fake server.
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use insta::assert_snapshot;
+use serde_json::{Value, json};
+use wiremock::matchers::{path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::{cbcheck, repo_path};
+
+const KEY: &str = "d1f0e3c6b0a94e2f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f";
+const GET: &str = "/v4/room_config/get_callback";
+const A: &str = "Room.CallbackAfterCreateRoom";
+const B: &str = "Mic.CallbackAfterSeatInfoChanged";
+
+/// A fleet of three apps; every test breaks the live side in its own way.
+const FLEET: &str = "\
+version: 1
+defaults:
+  region: singapore
+  identifier: administrator
+apps:
+  - name: prod
+    sdkappid: 1400000001
+    callback:
+      url: https://hooks.example.com/cb?token=s3cr3t-hook-token
+      commands:
+        - Room.CallbackAfterCreateRoom
+        - Mic.CallbackAfterSeatInfoChanged
+  - name: staging
+    sdkappid: 1400000002
+    extra_commands: warn
+    callback:
+      url: https://staging.example.com/cb
+      commands: [Room.CallbackAfterCreateRoom]
+  - name: classroom
+    sdkappid: 1400000003
+    callback:
+      url: https://class.example.com/cb
+      commands:
+        - Room.CallbackAfterUpdateRoomInfo
+";
+
+const PROD_URL: &str = "https://hooks.example.com/cb?token=s3cr3t-hook-token";
+
+fn ok(url: &str, commands: &[&str]) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-ok-O-Seq-1",
+        "Response": {"Url": url, "CallbackCommandList": commands}
+    }))
+}
+
+fn fail(code: i64, info: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "ErrorCode": code, "ErrorInfo": info, "ActionStatus": "FAIL", "RequestId": format!("Id-{code}-O-Seq-9")
+    }))
+}
+
+fn in_sync() -> [(u64, ResponseTemplate); 3] {
+    [
+        (1_400_000_001, ok(PROD_URL, &[B, A])),
+        (1_400_000_002, ok("https://staging.example.com/cb", &[A])),
+        (
+            1_400_000_003,
+            ok(
+                "https://class.example.com/cb",
+                &["Room.CallbackAfterUpdateRoomInfo"],
+            ),
+        ),
+    ]
+}
+
+/// A fake get_callback answering each sdkappid its own way.
+async fn fake(replies: impl IntoIterator<Item = (u64, ResponseTemplate)>) -> MockServer {
+    let server = MockServer::start().await;
+    for (sdkappid, reply) in replies {
+        Mock::given(path(GET))
+            .and(query_param("sdkappid", sdkappid.to_string()))
+            .respond_with(reply)
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+/// A scratch directory holding `callbacks.yaml`, so paths in the output are stable.
+fn workdir(name: &str, yaml: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("verify")
+        .join(name);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    std::fs::write(dir.join("callbacks.yaml"), yaml).expect("scratch file");
+    dir
+}
+
+struct Run {
+    output: Output,
+    stdout: String,
+    stderr: String,
+    /// Every UserSig the fake server received.
+    usersigs: Vec<String>,
+    requests: usize,
+}
+
+async fn verify(
+    name: &str,
+    yaml: &str,
+    server: &MockServer,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
+    let dir = workdir(name, yaml);
+    let mut cmd = cbcheck();
+    cmd.current_dir(&dir)
+        .args([
+            "verify",
+            "callbacks.yaml",
+            "--endpoint",
+            &server.uri(),
+            "--timeout",
+            "5",
+        ])
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+        .await
+        .expect("joins");
+    let received = server.received_requests().await.unwrap_or_default();
+    let usersigs = received
+        .iter()
+        .filter_map(|r| {
+            r.url
+                .query_pairs()
+                .find(|(k, _)| k == "usersig")
+                .map(|(_, v)| v.into_owned())
+        })
+        .collect();
+    let run = Run {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        output,
+        usersigs,
+        requests: received.len(),
+    };
+    run.assert_no_secrets();
+    run
+}
+
+impl Run {
+    fn code(&self) -> Option<i32> {
+        self.output.status.code()
+    }
+
+    /// Neither the key, nor any token sent, nor the hook URL's token is in the output.
+    fn assert_no_secrets(&self) {
+        for text in [&self.stdout, &self.stderr] {
+            assert!(!text.contains(&KEY[..16]), "secret key leaked:\n{text}");
+            for usersig in &self.usersigs {
+                assert!(!text.contains(&usersig[..24]), "UserSig leaked:\n{text}");
+            }
+            assert!(
+                !text.contains("s3cr3t-hook-token"),
+                "URL token leaked:\n{text}"
+            );
+        }
+    }
+}
+
+const WITH_KEY: &[(&str, &str)] = &[("CBCHECK_SECRET_KEY", KEY)];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_in_sync_exits_0() {
+    let server = fake(in_sync()).await;
+    let run = verify("in_sync", FLEET, &server, &[], WITH_KEY).await;
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "3 apps checked: 3 in sync, 0 drifted, 0 failed\n"
+    );
+    assert_eq!(run.requests, 3);
+    assert_eq!(run.usersigs.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_kind_of_drift_exits_1_with_its_diagnostic() {
+    let cases: [(&str, ResponseTemplate); 5] = [
+        ("absent", fail(100_301, "callback config not exist")),
+        (
+            "url_mismatch",
+            ok("https://hooks.example.com/cb?token=other-token", &[A, B]),
+        ),
+        (
+            "insecure_url",
+            ok(
+                "http://hooks.example.com/cb?token=s3cr3t-hook-token",
+                &[A, B],
+            ),
+        ),
+        ("missing_command", ok(PROD_URL, &[A])),
+        (
+            "unexpected_and_unknown_command",
+            ok(
+                PROD_URL,
+                &[
+                    A,
+                    B,
+                    "Room.CallbackAfterMemberEnter",
+                    "Room.CallbackOnEverything",
+                ],
+            ),
+        ),
+    ];
+    for (kind, reply) in cases {
+        let [_, staging, classroom] = in_sync();
+        let server = fake([(1_400_000_001, reply), staging, classroom]).await;
+        let run = verify(kind, FLEET, &server, &[], WITH_KEY).await;
+        assert_eq!(run.code(), Some(1), "{kind}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("3 apps checked: 2 in sync, 1 drifted, 0 failed"),
+            "{}",
+            run.stderr
+        );
+        assert_snapshot!(format!("drift_{kind}"), run.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warnings_pass_unless_denied() {
+    let [prod, _, classroom] = in_sync();
+    let staging = (
+        1_400_000_002,
+        ok(
+            "https://staging.example.com/cb",
+            &[A, "Room.CallbackAfterMemberLeave"],
+        ),
+    );
+    let server = fake([prod, staging, classroom]).await;
+    let run = verify("warnings", FLEET, &server, &[], WITH_KEY).await;
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("3 in sync, 0 drifted, 0 failed, 1 warning"),
+        "{}",
+        run.stderr
+    );
+    let run = verify(
+        "warnings_denied",
+        FLEET,
+        &server,
+        &["--deny-warnings"],
+        WITH_KEY,
+    )
+    .await;
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_two_spellings_are_explained() {
+    let [prod, staging, _] = in_sync();
+    let classroom = (
+        1_400_000_003,
+        ok(
+            "https://class.example.com/cb",
+            &["Room.CallbackUpdateRoomInfo"],
+        ),
+    );
+    let server = fake([prod, staging, classroom]).await;
+    let run = verify("spellings", FLEET, &server, &[], WITH_KEY).await;
+    assert_eq!(run.code(), Some(1));
+    assert!(run.stderr.contains("two spellings"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_config_exits_2_before_any_request() {
+    let server = fake(in_sync()).await;
+    let run = verify(
+        "invalid",
+        &FLEET.replace(
+            "commands:\n        - Room.CallbackAfterUpdate",
+            "comands:\n        - Room.CallbackAfterUpdate",
+        ),
+        &server,
+        &[],
+        WITH_KEY,
+    )
+    .await;
+    assert_eq!(run.code(), Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean `commands`?"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.requests, 0, "no request for an invalid file");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejected_signature_exits_3() {
+    let server = fake((1..=3).map(|i| {
+        (
+            1_400_000_000 + i,
+            fail(70_009, "signature verification failed"),
+        )
+    }))
+    .await;
+    let run = verify("rejected", FLEET, &server, &[], WITH_KEY).await;
+    assert_eq!(run.code(), Some(3), "{}", run.stderr);
+    assert_eq!(run.requests, 3, "auth errors are not retried");
+    assert!(run.stderr.contains("ErrorCode 70009"), "{}", run.stderr);
+    assert!(run.stderr.contains("Id-70009-O-Seq-9"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not this SDKAppID's key"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("3 apps checked: 0 in sync, 0 drifted, 3 failed"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn persistent_100001_exits_4_after_bounded_retries() {
+    let [_, staging, classroom] = in_sync();
+    let server = fake([
+        (1_400_000_001, fail(100_001, "internal error")),
+        staging,
+        classroom,
+    ])
+    .await;
+    let run = verify("persistent", FLEET, &server, &["--app", "prod"], WITH_KEY).await;
+    assert_eq!(run.code(), Some(4), "{}", run.stderr);
+    assert_eq!(run.requests, 4);
+    assert!(
+        run.stderr.contains("gave up after 4 attempts"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("Id-100001-O-Seq-9"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_credentials_exit_3_naming_the_variables() {
+    let server = fake(in_sync()).await;
+    let run = verify(
+        "no_credentials",
+        FLEET,
+        &server,
+        &["--app", "1400000002"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code(), Some(3), "{}", run.stderr);
+    assert_eq!(run.requests, 0);
+    assert!(
+        run.stderr.contains("CBCHECK_SECRET_KEY_1400000002, CBCHECK_SECRET_KEY, CBCHECK_USERSIG_1400000002, CBCHECK_USERSIG"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ready_usersig_is_sent_as_given() {
+    let server = fake(in_sync()).await;
+    let run = verify(
+        "usersig",
+        FLEET,
+        &server,
+        &["--app", "prod"],
+        &[("CBCHECK_USERSIG", "ready-made-usersig-0123456789abcdef")],
+    )
+    .await;
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    assert_eq!(run.usersigs, ["ready-made-usersig-0123456789abcdef"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_selectors_pick_a_subset_and_unknown_ones_are_usage_errors() {
+    let server = fake(in_sync()).await;
+    let run = verify(
+        "select",
+        FLEET,
+        &server,
+        &["--app", "staging", "--app", "1400000003"],
+        WITH_KEY,
+    )
+    .await;
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    assert_eq!(run.requests, 2);
+    assert!(run.stderr.starts_with("2 apps checked"), "{}", run.stderr);
+
+    let run = verify(
+        "select_unknown",
+        FLEET,
+        &server,
+        &["--app", "prdo"],
+        WITH_KEY,
+    )
+    .await;
+    assert_eq!(run.code(), Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--app prdo matches no app"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mixed_run_reports_every_app_and_the_worst_exit_code() {
+    let yaml = FLEET.replace(
+        "    extra_commands: warn\n",
+        "    extra_commands: warn\n    secret_key_env: STAGING_KEY\n",
+    );
+    let [_, staging, _] = in_sync();
+    let server = fake([
+        (1_400_000_001, ok(PROD_URL, &[A])),
+        staging,
+        (1_400_000_003, fail(70_009, "signature verification failed")),
+    ])
+    .await;
+    let env = [("CBCHECK_SECRET_KEY", KEY), ("STAGING_KEY", KEY)];
+    let run = verify("mixed", &yaml, &server, &[], &env).await;
+    assert_eq!(
+        run.code(),
+        Some(3),
+        "an auth failure outranks drift: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("3 apps checked: 1 in sync, 1 drifted, 1 failed"),
+        "{}",
+        run.stderr
+    );
+    assert_snapshot!("mixed_human", run.stderr);
+
+    let run = verify("mixed_json", &yaml, &server, &["--format", "json"], &env).await;
+    assert_eq!(run.code(), Some(3));
+    assert_eq!(run.stderr, "");
+    let report: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    assert_eq!(
+        report["summary"],
+        json!({"apps": 3, "in_sync": 1, "drifted": 1, "failed": 1, "warnings": 0})
+    );
+    assert_eq!(report["apps"][2]["error"]["class"], "auth");
+    assert_eq!(report["apps"][2]["error"]["code"], 70_009);
+    assert_eq!(report["apps"][2]["error"]["request_id"], "Id-70009-O-Seq-9");
+    assert_eq!(
+        report["apps"][0]["remediation"]["interface"],
+        "v4/room_config/update_callback"
+    );
+    assert_eq!(
+        report["apps"][0]["remediation"]["body"]["Url"],
+        "https://hooks.example.com/cb?token=***"
+    );
+    assert_eq!(report["apps"][0]["findings"][0]["line"], 12);
+    assert_snapshot!("mixed_json", run.stdout);
+
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_path("schemas/report.schema.json")).expect("committed"),
+    )
+    .expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_secrets_reveals_the_hook_token() {
+    let [_, staging, classroom] = in_sync();
+    let server = fake([
+        (
+            1_400_000_001,
+            ok("https://hooks.example.com/cb?token=other", &[A, B]),
+        ),
+        staging,
+        classroom,
+    ])
+    .await;
+    let run = verify("redacted", FLEET, &server, &[], WITH_KEY).await;
+    assert!(
+        run.stderr
+            .contains("(differs in the value of query parameter `token`)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("token=***"), "{}", run.stderr);
+
+    let dir = workdir("shown", FLEET);
+    let output = cbcheck()
+        .current_dir(&dir)
+        .args([
+            "verify",
+            "callbacks.yaml",
+            "--show-secrets",
+            "--app",
+            "prod",
+            "--endpoint",
+            &server.uri(),
+        ])
+        .env("CBCHECK_SECRET_KEY", KEY)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("token=s3cr3t-hook-token") && stderr.contains("token=other"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&KEY[..16]));
+}
+
+#[test]
+fn the_bundled_snapshot_shows_drift_offline() {
+    let output = cbcheck()
+        .current_dir(repo_path(""))
+        .args([
+            "verify",
+            "examples/fleet.yaml",
+            "--live-from",
+            "examples/live-snapshot.json",
+        ])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert_snapshot!("bundled_snapshot", stderr);
+
+    let output = cbcheck()
+        .current_dir(repo_path(""))
+        .args([
+            "verify",
+            "examples/fleet.yaml",
+            "--live-from",
+            "examples/no-such-snapshot.json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot use the snapshot"));
+}
