@@ -114,14 +114,7 @@ async fn verify(
     let dir = workdir(name, yaml);
     let mut cmd = cbcheck();
     cmd.current_dir(&dir)
-        .args([
-            "verify",
-            "callbacks.yaml",
-            "--endpoint",
-            &server.uri(),
-            "--timeout",
-            "5",
-        ])
+        .args(["verify", "callbacks.yaml", "--endpoint", &server.uri()])
         .args(args);
     for (k, v) in env {
         cmd.env(k, v);
@@ -548,4 +541,96 @@ fn the_bundled_snapshot_shows_drift_offline() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot use the snapshot"));
+}
+
+/// Every failure path at once, one app each, in human and JSON output: the exit code,
+/// every app reported, and no secret anywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_failure_path_leaks_a_secret() {
+    let auth_codes = [
+        70_001, 70_002, 70_003, 70_005, 70_009, 70_013, 70_014, 70_016, 70_020, 60_006, 60_010,
+        70_403, 70_050,
+    ];
+    let mut replies: Vec<ResponseTemplate> = vec![
+        ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"),
+        ResponseTemplate::new(200).set_body_string("<html><body>Sign in</body></html>"),
+        ResponseTemplate::new(200).set_body_string(r#"{"ErrorCode":0,"ActionStatus":"OK","Respo"#),
+        ok(PROD_URL, &[A]).set_delay(std::time::Duration::from_secs(3)),
+        fail(100_002, "invalid parameter"),
+    ];
+    replies.extend(auth_codes.iter().map(|code| fail(*code, "refused")));
+    let mut yaml = String::from(
+        "version: 1\ndefaults: {region: singapore, identifier: administrator}\napps:\n",
+    );
+    let mut mocks = Vec::new();
+    for (i, reply) in replies.into_iter().enumerate() {
+        let sdkappid = 1_400_000_100 + i as u64;
+        yaml.push_str(&format!(
+            "  - sdkappid: {sdkappid}\n    callback:\n      url: {PROD_URL}\n      commands: [{A}]\n"
+        ));
+        mocks.push((sdkappid, reply));
+    }
+    let apps = mocks.len();
+    let server = fake(mocks).await;
+    for format in ["human", "json"] {
+        let run = verify(
+            &format!("leaks_{format}"),
+            &yaml,
+            &server,
+            &["--timeout", "1", "--format", format],
+            WITH_KEY,
+        )
+        .await;
+        assert_eq!(run.code(), Some(4), "{}", run.stderr);
+        assert!(!run.usersigs.is_empty());
+        if format == "json" {
+            let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
+            assert_eq!(report["summary"]["failed"], apps);
+            let classes: Vec<&str> = report["apps"]
+                .as_array()
+                .expect("apps")
+                .iter()
+                .map(|a| a["error"]["class"].as_str().unwrap_or(""))
+                .collect();
+            assert_eq!(
+                &classes[..5],
+                ["network", "protocol", "protocol", "timeout", "api"]
+            );
+            assert!(classes[5..].iter().all(|c| *c == "auth"), "{classes:?}");
+        } else {
+            assert!(
+                run.stderr.contains(&format!(
+                    "{apps} apps checked: 0 in sync, 0 drifted, {apps} failed"
+                )),
+                "{}",
+                run.stderr
+            );
+        }
+    }
+
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let dir = workdir("refused", FLEET);
+    let output = cbcheck()
+        .current_dir(&dir)
+        .args([
+            "verify",
+            "callbacks.yaml",
+            "--app",
+            "prod",
+            "--endpoint",
+            &format!("http://127.0.0.1:{closed_port}"),
+        ])
+        .env("CBCHECK_SECRET_KEY", KEY)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("network error"), "{stderr}");
+    assert!(
+        !stderr.contains(&KEY[..16]) && !stderr.contains("usersig="),
+        "{stderr}"
+    );
 }
