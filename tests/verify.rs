@@ -634,3 +634,65 @@ async fn no_failure_path_leaks_a_secret() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxies_from_the_environment_are_honoured() {
+    let proxy = fake(in_sync()).await;
+    let dir = workdir("proxy", FLEET);
+    let proxy_uri = proxy.uri();
+    let through_proxy = tokio::task::spawn_blocking(move || {
+        cbcheck()
+            .current_dir(&dir)
+            .args([
+                "verify",
+                "callbacks.yaml",
+                "--app",
+                "prod",
+                "--timeout",
+                "2",
+            ])
+            .args(["--endpoint", "http://cbcheck-proxy-test.invalid"])
+            .env("CBCHECK_SECRET_KEY", KEY)
+            .env("HTTP_PROXY", proxy_uri)
+            .output()
+            .expect("runs")
+    })
+    .await
+    .expect("joins");
+    let stderr = String::from_utf8_lossy(&through_proxy.stderr);
+    assert_eq!(through_proxy.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("plain http to cbcheck-proxy-test.invalid"),
+        "{stderr}"
+    );
+    let received = proxy.received_requests().await.expect("recorded");
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].url.path(), GET);
+
+    let dir = workdir("no_proxy", FLEET);
+    let bypass = tokio::task::spawn_blocking(move || {
+        cbcheck()
+            .current_dir(&dir)
+            .args([
+                "verify",
+                "callbacks.yaml",
+                "--app",
+                "prod",
+                "--timeout",
+                "2",
+            ])
+            .args(["--endpoint", "http://cbcheck-proxy-test.invalid"])
+            .env("CBCHECK_SECRET_KEY", KEY)
+            .env("HTTP_PROXY", "http://127.0.0.1:9")
+            .env("NO_PROXY", "cbcheck-proxy-test.invalid")
+            .output()
+            .expect("runs")
+    })
+    .await
+    .expect("joins");
+    let stderr = String::from_utf8_lossy(&bypass.stderr);
+    // Not sent to the (dead) proxy, which would refuse the connection: the request
+    // went straight for the name, which does not resolve (or times out resolving).
+    assert_eq!(bypass.status.code(), Some(4), "{stderr}");
+    assert!(!stderr.to_lowercase().contains("refused"), "{stderr}");
+}
