@@ -44,72 +44,79 @@ impl Value {
     }
 }
 
-/// The tree as serde-saphyr hands it over, before spans become byte ranges.
-enum RawValue {
-    Null,
-    Bool(bool),
-    Int(i64),
-    UInt(u64),
-    Float(f64),
-    Str(String),
-    Seq(Vec<Spanned<RawValue>>),
-    Map(Vec<(Spanned<RawValue>, Spanned<RawValue>)>),
-}
-
-impl<'de> Deserialize<'de> for RawValue {
+impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(RawVisitor)
+        let spanned = Spanned::<Value>::deserialize(deserializer)?;
+        // Text input always carries byte offsets (only reader input lacks them).
+        let span = spanned.referenced.span();
+        let span = match (span.byte_offset(), span.byte_len()) {
+            (Some(offset), Some(len)) => SourceSpan::new(
+                usize::try_from(offset).unwrap_or(usize::MAX).into(),
+                usize::try_from(len).unwrap_or(0),
+            ),
+            _ => SourceSpan::new(0.into(), 0),
+        };
+        Ok(Node {
+            span,
+            value: spanned.value,
+        })
     }
 }
 
-struct RawVisitor;
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
 
-impl<'de> Visitor<'de> for RawVisitor {
-    type Value = RawValue;
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any YAML value")
     }
-    fn visit_bool<E>(self, v: bool) -> Result<RawValue, E> {
-        Ok(RawValue::Bool(v))
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<RawValue, E> {
-        Ok(RawValue::Int(v))
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<RawValue, E> {
-        Ok(RawValue::UInt(v))
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::UInt(v))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
-        Ok(RawValue::Float(v))
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
     }
-    fn visit_str<E>(self, v: &str) -> Result<RawValue, E> {
-        Ok(RawValue::Str(v.to_owned()))
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::Str(v.to_owned()))
     }
-    fn visit_string<E>(self, v: String) -> Result<RawValue, E> {
-        Ok(RawValue::Str(v))
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::Str(v))
     }
-    fn visit_unit<E>(self) -> Result<RawValue, E> {
-        Ok(RawValue::Null)
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
     }
-    fn visit_none<E>(self) -> Result<RawValue, E> {
-        Ok(RawValue::Null)
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawValue, D::Error> {
-        RawValue::deserialize(d)
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawValue, A::Error> {
-        let mut items = Vec::new();
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         while let Some(item) = seq.next_element()? {
             items.push(item);
         }
-        Ok(RawValue::Seq(items))
+        Ok(Value::Seq(items))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawValue, A::Error> {
-        let mut entries = Vec::new();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
         while let Some(entry) = map.next_entry()? {
             entries.push(entry);
         }
-        Ok(RawValue::Map(entries))
+        Ok(Value::Map(entries))
     }
 }
 
@@ -140,42 +147,20 @@ pub struct SyntaxError {
 
 /// Parse `text` into a spanned tree. Only malformed YAML fails here.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
-    let lines = LineIndex::new(text);
-    match serde_saphyr::from_str_with_options::<Spanned<RawValue>>(text, options()) {
-        Ok(raw) => Ok(convert(raw, &lines)),
-        Err(err) => {
-            let inner = err.without_snippet();
-            let message = serde_saphyr::MessageFormatter::format_message(
-                &serde_saphyr::UserMessageFormatter,
-                inner,
-            );
-            Err(SyntaxError {
-                // The formatter's output may in principle carry control characters.
-                message: message.escape_debug().to_string(),
-                offset: err.location().and_then(|l| lines.offset_of(&l)),
-            })
+    serde_saphyr::from_str_with_options::<Node>(text, options()).map_err(|err| {
+        let inner = err.without_snippet();
+        let message = serde_saphyr::MessageFormatter::format_message(
+            &serde_saphyr::UserMessageFormatter,
+            inner,
+        );
+        SyntaxError {
+            // The formatter's output may in principle carry control characters.
+            message: message.escape_debug().to_string(),
+            offset: err
+                .location()
+                .and_then(|l| LineIndex::new(text).offset_of(&l)),
         }
-    }
-}
-
-fn convert(raw: Spanned<RawValue>, lines: &LineIndex) -> Node {
-    let span = lines.span_of(&raw.referenced);
-    let value = match raw.value {
-        RawValue::Null => Value::Null,
-        RawValue::Bool(b) => Value::Bool(b),
-        RawValue::Int(i) => Value::Int(i),
-        RawValue::UInt(u) => Value::UInt(u),
-        RawValue::Float(f) => Value::Float(f),
-        RawValue::Str(s) => Value::Str(s),
-        RawValue::Seq(items) => Value::Seq(items.into_iter().map(|i| convert(i, lines)).collect()),
-        RawValue::Map(entries) => Value::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| (convert(k, lines), convert(v, lines)))
-                .collect(),
-        ),
-    };
-    Node { span, value }
+    })
 }
 
 /// Byte offsets of line starts, to turn (line, column) into a byte offset when the
@@ -193,17 +178,6 @@ impl<'a> LineIndex<'a> {
         LineIndex { text, starts }
     }
 
-    fn span_of(&self, location: &Location) -> SourceSpan {
-        let span = location.span();
-        match (span.byte_offset(), span.byte_len()) {
-            (Some(offset), Some(len)) => SourceSpan::new(
-                clamp(offset, self.text.len()).into(),
-                clamp(len, self.text.len()),
-            ),
-            _ => SourceSpan::new(self.offset_of(location).unwrap_or(0).into(), 0),
-        }
-    }
-
     /// The byte offset of a 1-based (line, character column) location.
     fn offset_of(&self, location: &Location) -> Option<usize> {
         let line = usize::try_from(location.line()).ok()?.checked_sub(1)?;
@@ -218,10 +192,6 @@ impl<'a> LineIndex<'a> {
                     .map_or(rest.len(), |(i, _)| i),
         )
     }
-}
-
-fn clamp(value: u64, max: usize) -> usize {
-    usize::try_from(value).map_or(max, |v| v.min(max))
 }
 
 #[cfg(test)]

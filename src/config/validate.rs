@@ -55,6 +55,7 @@ pub fn validate(root: &Node) -> Outcome {
 #[derive(Default)]
 struct Validator {
     diagnostics: Vec<ConfigDiagnostic>,
+    errors: usize,
     secret_spans: Vec<SourceSpan>,
     url_spans: Vec<SourceSpan>,
 }
@@ -62,18 +63,22 @@ struct Validator {
 /// The known keys of one mapping that were present, with their key and value nodes.
 struct Fields<'n> {
     map_span: SourceSpan,
-    found: HashMap<&'static str, (&'n Node, &'n Node)>,
+    /// At most a handful of keys: a list beats hashing.
+    found: Vec<(&'static str, (&'n Node, &'n Node))>,
     /// Known keys that an unknown key was reported as a likely misspelling of.
     misspelt: Vec<&'static str>,
 }
 
 impl<'n> Fields<'n> {
     fn get(&self, key: &str) -> Option<(&'n Node, &'n Node)> {
-        self.found.get(key).copied()
+        self.found
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, nodes)| *nodes)
     }
 
     fn has(&self, key: &str) -> bool {
-        self.found.contains_key(key)
+        self.get(key).is_some()
     }
 }
 
@@ -96,6 +101,9 @@ struct Defaults {
 
 impl Validator {
     fn push(&mut self, diagnostic: ConfigDiagnostic) {
+        if diagnostic.is_error() {
+            self.errors += 1;
+        }
         self.diagnostics.push(diagnostic);
     }
 
@@ -135,7 +143,7 @@ impl Validator {
             self.wrong_type(path, "a mapping", node, None);
             return None;
         };
-        let mut found = HashMap::new();
+        let mut found = Vec::with_capacity(entries.len());
         let mut misspelt = Vec::new();
         for (key, value) in entries {
             let Value::Str(name) = &key.value else {
@@ -143,9 +151,7 @@ impl Validator {
                 continue;
             };
             match known.iter().find(|k| **k == name) {
-                Some(k) => {
-                    found.insert(*k, (key, value));
-                }
+                Some(k) => found.push((*k, (key, value))),
                 None => misspelt.extend(self.unknown_key(name, key, value, path, known)),
             }
         }
@@ -482,7 +488,7 @@ impl Validator {
     }
 
     fn error_count(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.is_error()).count()
+        self.errors
     }
 
     fn sdkappid(&mut self, path: &str, node: &Node) -> Option<(u64, SourceSpan)> {
