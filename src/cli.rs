@@ -129,7 +129,7 @@ pub struct NetworkArgs {
     pub timeout: u64,
 
     /// Apps in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 16,
+    #[arg(long, value_name = "N", default_value_t = 64,
           value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
 

@@ -1,6 +1,6 @@
 //! `cbcheck verify`: select apps, fetch their live state, compare. No printing here.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use schemars::JsonSchema;
@@ -286,13 +286,15 @@ fn from_snapshot(path: &Path, apps: &[App]) -> Result<Vec<Result<Live, Failure>>
         reason,
     };
     let text = std::fs::read(path).map_err(|e| snapshot_error(e.to_string()))?;
-    let recorded: serde_json::Map<String, serde_json::Value> =
+    // Each reply stays raw text until it is classified, exactly as a live body is.
+    let recorded: HashMap<String, Box<serde_json::value::RawValue>> =
         serde_json::from_slice(&text).map_err(|e| snapshot_error(e.to_string()))?;
     Ok(apps
         .iter()
         .map(|app| match recorded.get(&app.sdkappid.to_string()) {
-            Some(body) => api::live_from_recorded(app.sdkappid, body.to_string().as_bytes())
-                .map_err(Failure::Api),
+            Some(body) => {
+                api::live_from_recorded(app.sdkappid, body.get().as_bytes()).map_err(Failure::Api)
+            }
             None => Err(Failure::NotRecorded {
                 sdkappid: app.sdkappid,
                 snapshot: file.clone(),

@@ -40,7 +40,7 @@ impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
             timeout: Duration::from_secs(10),
-            concurrency: 16,
+            concurrency: 64,
             max_rps: None,
             retry: RetryPolicy::default(),
         }
