@@ -45,6 +45,15 @@ Diagnostics and a summary line per file go to stderr. Exits 0 when every file is
         /// Treat warnings as errors (exit 2).
         #[arg(long)]
         deny_warnings: bool,
+
+        /// Output format (human on stderr; the others on stdout). junit and markdown
+        /// describe verify runs and are not offered here.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+
+        /// Also write a report to a file: FORMAT=PATH (e.g. sarif=lint.sarif); repeatable.
+        #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
+        reports: Vec<ReportFile>,
     },
 
     /// Compare the live callback configuration of every app with the file.
@@ -63,17 +72,22 @@ Exits 0 when every app is in sync, 1 on drift, 2 for an invalid file or usage,
 3 when credentials are missing or refused, 4 when the API kept failing. An error
 outranks drift, and every app is still reported.")]
     Verify {
-        /// The callbacks file.
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
+        /// The callbacks files (each is validated before any request is made).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
 
         /// Check only this app (its name or SDKAppID); repeatable.
         #[arg(long = "app", value_name = "NAME|SDKAPPID")]
         apps: Vec<String>,
 
-        /// Output format: diagnostics on stderr, or one JSON document on stdout.
+        /// Output format: human diagnostics on stderr; the others on stdout.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+
+        /// Also write a report to a file: FORMAT=PATH (e.g. sarif=cbcheck.sarif,
+        /// junit=cbcheck.xml); repeatable.
+        #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
+        reports: Vec<ReportFile>,
 
         /// Compare with recorded get_callback replies (a JSON object: sdkappid → reply)
         /// instead of calling the API.
@@ -105,14 +119,57 @@ Point editors at it with a modeline on the first line of callbacks.yaml:
         #[arg(long)]
         report: bool,
     },
+
+    /// Print a shell completion script.
+    #[command(after_help = "\
+Examples:
+  cbcheck completions bash > ~/.local/share/bash-completion/completions/cbcheck
+  cbcheck completions zsh > ~/.zfunc/_cbcheck
+  cbcheck completions fish > ~/.config/fish/completions/cbcheck.fish")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// miette diagnostics and a summary on stderr.
     Human,
-    /// One JSON document on stdout (schemas/report.schema.json).
+    /// One JSON document (schemas/report.schema.json; verify only).
     Json,
+    /// GitHub Actions workflow commands (annotations); appends the Markdown report
+    /// to $GITHUB_STEP_SUMMARY when set.
+    Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// JUnit XML: one testsuite per file, one testcase per app (verify only).
+    Junit,
+    /// A Markdown summary for a pull-request comment (verify only).
+    Markdown,
+}
+
+/// `--report FORMAT=PATH`.
+#[derive(Debug, Clone)]
+pub struct ReportFile {
+    pub format: Format,
+    pub path: PathBuf,
+}
+
+fn parse_report(text: &str) -> Result<ReportFile, String> {
+    let (format, path) = text
+        .split_once('=')
+        .ok_or("expected FORMAT=PATH, e.g. sarif=cbcheck.sarif")?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        format!("unknown format `{format}`: use json, github, sarif, junit, markdown or human")
+    })?;
+    if path.is_empty() {
+        return Err("the PATH after `=` is empty".into());
+    }
+    Ok(ReportFile {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 /// How to reach the vendor's API.

@@ -73,6 +73,15 @@ pub struct Finding {
     pub help: Option<String>,
 }
 
+impl Finding {
+    pub fn severity_id(&self) -> &'static str {
+        match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 /// The call that makes the live configuration match the file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Remediation {

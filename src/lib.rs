@@ -46,60 +46,25 @@ impl Outcome {
     }
 }
 
-/// The exit outcome of a verification: the worst app decides; an error outranks drift.
-pub fn verify_outcome(run: &verify::Run, deny_warnings: bool) -> Outcome {
-    run.results
-        .iter()
-        .map(|result| match (&result.failure, result.status()) {
-            (Some(failure), _) if failure.is_credentials() => Outcome::Credentials,
-            (Some(_), _) => Outcome::Api,
-            (None, verify::Status::Drifted) => Outcome::Drift,
-            (None, _) if deny_warnings && result.warnings() > 0 => Outcome::Drift,
-            (None, _) => Outcome::Clean,
-        })
-        .max()
-        .unwrap_or(Outcome::Clean)
-}
-
 pub fn run(cli: Cli) -> Outcome {
+    let style = Style::for_stderr(cli.color);
     match cli.command {
         Command::Lint {
             files,
             deny_warnings,
-        } => {
-            let renderer = Renderer::new(Style::for_stderr(cli.color));
-            let mut outcome = Outcome::Clean;
-            for file in &files {
-                let loaded = config::load(file, redact::Redaction::default());
-                human::eprint(&human::lint_report(&renderer, &loaded));
-                if loaded.errors() > 0 || (deny_warnings && loaded.warnings() > 0) {
-                    outcome = Outcome::Invalid;
-                }
-            }
-            outcome
-        }
+            format,
+            reports,
+        } => lint(style, &files, deny_warnings, format, &reports),
         Command::Verify {
-            file,
+            files,
             apps,
             format,
+            reports,
             live_from,
             deny_warnings,
             show_secrets,
             network,
         } => {
-            let style = Style::for_stderr(cli.color);
-            let renderer = Renderer::new(style);
-            let redaction = redact::Redaction { show_secrets };
-            let loaded = config::load(&file, redaction);
-            let Some(config) = loaded.config else {
-                human::eprint(&human::lint_report(&renderer, &loaded));
-                return Outcome::Invalid;
-            };
-            if format == Format::Human {
-                for diagnostic in &loaded.diagnostics {
-                    human::eprint(&format!("{}\n", renderer.render(diagnostic)));
-                }
-            }
             let options = verify::VerifyOptions {
                 selectors: apps,
                 live_from,
@@ -110,33 +75,9 @@ pub fn run(cli: Cli) -> Outcome {
                     max_rps: network.max_rps,
                     ..api::ClientOptions::default()
                 },
-                redaction,
+                redaction: redact::Redaction { show_secrets },
             };
-            match verify::verify(config, &options) {
-                Ok(run) => {
-                    match format {
-                        Format::Human => {
-                            human::eprint(&human::verify_report(&renderer, style, &run))
-                        }
-                        Format::Json => {
-                            for notice in &run.notices {
-                                human::eprint(&format!("warning: {notice}\n"));
-                            }
-                            report::print_stdout(&report::json::render(&run));
-                        }
-                    }
-                    verify_outcome(&run, deny_warnings)
-                }
-                Err(err) => {
-                    human::eprint(&format!("{}\n", renderer.render(&err)));
-                    match err {
-                        verify::VerifyError::Client(_) | verify::VerifyError::Runtime(_) => {
-                            Outcome::Api
-                        }
-                        _ => Outcome::Invalid,
-                    }
-                }
-            }
+            verify_files(style, &files, &options, deny_warnings, format, &reports)
         }
         Command::Schema { report } => {
             report::print_stdout(&if report {
@@ -146,7 +87,180 @@ pub fn run(cli: Cli) -> Outcome {
             });
             Outcome::Clean
         }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "cbcheck", &mut script);
+            report::print_stdout(&String::from_utf8_lossy(&script));
+            Outcome::Clean
+        }
     }
+}
+
+/// Where a rendered report goes: the terminal (stdout, or stderr for human) or a file.
+enum Sink<'a> {
+    Terminal,
+    File(&'a std::path::Path),
+}
+
+/// Write one rendered report; a file that cannot be written is a usage error.
+fn emit(format: Format, sink: Sink<'_>, text: &str, renderer: &Renderer) -> Result<(), Outcome> {
+    match sink {
+        Sink::Terminal if format == Format::Human => human::eprint(text),
+        Sink::Terminal => report::print_stdout(text),
+        Sink::File(path) => {
+            if let Err(err) = report::write_file(path, text) {
+                human::eprint(&format!("{}\n", renderer.render(&err)));
+                return Err(Outcome::Invalid);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn lint(
+    style: Style,
+    files: &[std::path::PathBuf],
+    deny_warnings: bool,
+    format: Format,
+    reports: &[cli::ReportFile],
+) -> Outcome {
+    let renderer = Renderer::new(style);
+    let loaded: Vec<config::Loaded> = files
+        .iter()
+        .map(|file| config::load(file, redact::Redaction::default()))
+        .collect();
+    let failed = loaded
+        .iter()
+        .any(|l| l.errors() > 0 || (deny_warnings && l.warnings() > 0));
+    let mut outcome = if failed {
+        Outcome::Invalid
+    } else {
+        Outcome::Clean
+    };
+    let targets = std::iter::once((format, Sink::Terminal))
+        .chain(reports.iter().map(|r| (r.format, Sink::File(&r.path))));
+    for (format, sink) in targets {
+        let text = match format {
+            Format::Human => loaded
+                .iter()
+                .map(|l| human::lint_report(&renderer, l))
+                .collect(),
+            Format::Github => report::github::render(
+                &report::annotation::from_lint(&loaded),
+                &loaded
+                    .iter()
+                    .map(human::lint_summary)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            Format::Sarif => report::sarif::render_lint(&report::annotation::from_lint(&loaded)),
+            Format::Json | Format::Junit | Format::Markdown => {
+                human::eprint(&format!(
+                    "error: --format/--report {format:?} describes verify runs; lint offers human, github and sarif\n"
+                ));
+                return Outcome::Invalid;
+            }
+        };
+        if let Err(code) = emit(format, sink, &text, &renderer) {
+            outcome = outcome.max(code);
+        }
+    }
+    outcome
+}
+
+fn verify_files(
+    style: Style,
+    files: &[std::path::PathBuf],
+    options: &verify::VerifyOptions,
+    deny_warnings: bool,
+    format: Format,
+    reports: &[cli::ReportFile],
+) -> Outcome {
+    let renderer = Renderer::new(style);
+    // Every file is validated before any request is made.
+    let loaded: Vec<config::Loaded> = files
+        .iter()
+        .map(|file| config::load(file, options.redaction))
+        .collect();
+    if loaded.iter().any(|l| l.config.is_none()) {
+        for file in loaded.iter().filter(|l| l.config.is_none()) {
+            human::eprint(&human::lint_report(&renderer, file));
+        }
+        return Outcome::Invalid;
+    }
+    if format == Format::Human {
+        for diagnostic in loaded.iter().flat_map(|l| &l.diagnostics) {
+            human::eprint(&format!("{}\n", renderer.render(diagnostic)));
+        }
+    }
+    let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
+    if let Err(err) = verify::check_selectors(&configs, &options.selectors) {
+        human::eprint(&format!("{}\n", renderer.render(&err)));
+        return Outcome::Invalid;
+    }
+    let mut runs = Vec::with_capacity(configs.len());
+    for config in configs {
+        match verify::verify(config, options) {
+            Ok(run) => runs.push(run),
+            Err(err) => {
+                human::eprint(&format!("{}\n", renderer.render(&err)));
+                return match err {
+                    verify::VerifyError::Client(_) | verify::VerifyError::Runtime(_) => {
+                        Outcome::Api
+                    }
+                    _ => Outcome::Invalid,
+                };
+            }
+        }
+    }
+    if format != Format::Human {
+        for notice in runs.iter().flat_map(|run| &run.notices) {
+            human::eprint(&format!("warning: {notice}\n"));
+        }
+    }
+    let summary = human::verify_summary(&runs);
+    let mut outcome = verify_outcome(&runs, deny_warnings);
+    let targets = std::iter::once((format, Sink::Terminal))
+        .chain(reports.iter().map(|r| (r.format, Sink::File(&r.path))));
+    for (format, sink) in targets {
+        let text = match format {
+            Format::Human => human::verify_report(&renderer, style, &runs),
+            Format::Json => report::json::render(&runs),
+            Format::Github => {
+                let markdown = report::markdown::render(&runs, &summary);
+                if matches!(sink, Sink::Terminal)
+                    && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY")
+                    && let Err(err) = report::append_file(std::path::Path::new(&path), &markdown)
+                {
+                    human::eprint(&format!("{}\n", renderer.render(&err)));
+                }
+                report::github::render(&report::annotation::from_runs(&runs), &summary)
+            }
+            Format::Sarif => report::sarif::render_verify(&report::annotation::from_runs(&runs)),
+            Format::Junit => report::junit::render(&runs),
+            Format::Markdown => report::markdown::render(&runs, &summary),
+        };
+        if let Err(code) = emit(format, sink, &text, &renderer) {
+            outcome = outcome.max(code);
+        }
+    }
+    outcome
+}
+
+/// The exit outcome of a verification: the worst app decides; an error outranks drift.
+pub fn verify_outcome(runs: &[verify::Run], deny_warnings: bool) -> Outcome {
+    runs.iter()
+        .flat_map(|run| &run.results)
+        .map(|result| match (&result.failure, result.status()) {
+            (Some(failure), _) if failure.is_credentials() => Outcome::Credentials,
+            (Some(_), _) => Outcome::Api,
+            (None, verify::Status::Drifted) => Outcome::Drift,
+            (None, _) if deny_warnings && result.warnings() > 0 => Outcome::Drift,
+            (None, _) => Outcome::Clean,
+        })
+        .max()
+        .unwrap_or(Outcome::Clean)
 }
 
 #[cfg(test)]

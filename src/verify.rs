@@ -182,13 +182,13 @@ pub struct Run {
 /// Problems that stop verify before any app is checked (exit 2, or 4 for the client).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum VerifyError {
-    #[error("--app {} matches no app in {file}", .unmatched.join(", "))]
+    #[error("--app {} matches no app in {}", .unmatched.join(", "), .files.join(", "))]
     #[diagnostic(
         code(cbcheck::usage::no_such_app),
         help("give an app's `name` or its `sdkappid` as written in the file")
     )]
     NoSuchApp {
-        file: String,
+        files: Vec<String>,
         unmatched: Vec<String>,
     },
 
@@ -210,34 +210,43 @@ pub enum VerifyError {
     Runtime(String),
 }
 
-/// The apps the selectors pick, in file order.
-pub fn select(config: &Config, selectors: &[String]) -> Result<Vec<App>, VerifyError> {
-    if selectors.is_empty() {
-        return Ok(config.apps.clone());
-    }
-    let matches =
-        |app: &App, s: &str| app.name.as_deref() == Some(s) || app.sdkappid.to_string() == s;
+fn selected(app: &App, selector: &str) -> bool {
+    app.name.as_deref() == Some(selector) || app.sdkappid.to_string() == selector
+}
+
+/// Every selector must pick an app in one of the files: a typo is not a green run.
+pub fn check_selectors(configs: &[Config], selectors: &[String]) -> Result<(), VerifyError> {
     let unmatched: Vec<String> = selectors
         .iter()
-        .filter(|s| !config.apps.iter().any(|app| matches(app, s)))
+        .filter(|s| {
+            !configs
+                .iter()
+                .flat_map(|c| &c.apps)
+                .any(|app| selected(app, s))
+        })
         .cloned()
         .collect();
-    if !unmatched.is_empty() {
-        return Err(VerifyError::NoSuchApp {
-            file: config.file.clone(),
-            unmatched,
-        });
+    if unmatched.is_empty() {
+        return Ok(());
     }
-    Ok(config
+    Err(VerifyError::NoSuchApp {
+        files: configs.iter().map(|c| c.file.clone()).collect(),
+        unmatched,
+    })
+}
+
+/// The apps the selectors pick (all when there are none), in file order.
+fn select(config: &Config, selectors: &[String]) -> Vec<App> {
+    config
         .apps
         .iter()
-        .filter(|app| selectors.iter().any(|s| matches(app, s)))
+        .filter(|app| selectors.is_empty() || selectors.iter().any(|s| selected(app, s)))
         .cloned()
-        .collect())
+        .collect()
 }
 
 pub fn verify(config: Config, options: &VerifyOptions) -> Result<Run, VerifyError> {
-    let apps = select(&config, &options.selectors)?;
+    let apps = select(&config, &options.selectors);
     let mut notices = Vec::new();
     let lives = match &options.live_from {
         Some(snapshot) => from_snapshot(snapshot, &apps)?,

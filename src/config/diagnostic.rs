@@ -35,6 +35,11 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// The last part of the code, e.g. `unknown-key`.
+    pub fn name(self) -> &'static str {
+        self.code().rsplit("::").next().unwrap_or("")
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Rule::Unreadable => "cbcheck::config::unreadable",

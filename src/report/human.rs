@@ -142,36 +142,39 @@ impl Diagnostic for AppDiagnostic {
 
 /// Everything `verify` shows a person: notices, one report per drifted or failed app
 /// (with a desired-vs-live diff), and the summary line.
-pub fn verify_report(renderer: &Renderer, style: Style, run: &Run) -> String {
+pub fn verify_report(renderer: &Renderer, style: Style, runs: &[Run]) -> String {
     let mut out = String::new();
-    for notice in &run.notices {
+    for notice in runs.iter().flat_map(|run| &run.notices) {
         let _ = writeln!(out, "warning: {notice}");
     }
-    for result in &run.results {
-        if let Some(diagnostic) = app_diagnostic(run, result) {
-            out.push_str(&renderer.render(&diagnostic));
-            if let Some(live) = &result.live {
-                out.push_str(&diff(run, result, live.as_ref(), style.color));
+    for run in runs {
+        for result in &run.results {
+            if let Some(diagnostic) = app_diagnostic(run, result) {
+                out.push_str(&renderer.render(&diagnostic));
+                if let Some(live) = &result.live {
+                    out.push_str(&diff(run, result, live.as_ref(), style.color));
+                }
+                out.push('\n');
             }
-            out.push('\n');
         }
     }
-    out.push_str(&verify_summary(run));
+    out.push_str(&verify_summary(runs));
     out.push('\n');
     out
 }
 
 /// e.g. `3 apps checked: 1 in sync, 1 drifted, 1 failed`.
-pub fn verify_summary(run: &Run) -> String {
-    let count = |status: Status| run.results.iter().filter(|r| r.status() == status).count();
+pub fn verify_summary(runs: &[Run]) -> String {
+    let results = || runs.iter().flat_map(|run| &run.results);
+    let count = |status: Status| results().filter(|r| r.status() == status).count();
     let mut line = format!(
         "{} checked: {} in sync, {} drifted, {} failed",
-        plural(run.results.len(), "app"),
+        plural(results().count(), "app"),
         count(Status::InSync),
         count(Status::Drifted),
         count(Status::Failed)
     );
-    let warnings: usize = run.results.iter().map(AppResult::warnings).sum();
+    let warnings: usize = results().map(AppResult::warnings).sum();
     if warnings > 0 {
         let _ = write!(line, ", {}", plural(warnings, "warning"));
     }

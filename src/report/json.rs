@@ -7,8 +7,7 @@ use crate::config::line_col;
 use crate::drift::{Kind, Severity};
 use crate::verify::{AppResult, ErrorClass, Run, Status};
 
-/// The format version; it guards the compatibility of every machine format.
-pub const REPORT_VERSION: u32 = 1;
+use super::REPORT_VERSION;
 
 /// The result of `cbcheck verify`.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -18,8 +17,8 @@ pub struct Report {
     /// The report format version.
     #[schemars(extend("const" = 1))]
     pub version: u32,
-    /// The callbacks file that was verified.
-    pub file: String,
+    /// The callbacks files that were verified, in the order given.
+    pub files: Vec<String>,
     pub summary: Summary,
     /// One entry per checked app, in file order.
     pub apps: Vec<AppReport>,
@@ -39,6 +38,8 @@ pub struct Summary {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppReport {
+    /// The file that declares the app.
+    pub file: String,
     pub name: Option<String>,
     pub sdkappid: u64,
     /// The region, when the app uses one (not an explicit endpoint).
@@ -96,18 +97,22 @@ pub struct RemediationBody {
     pub commands: Vec<String>,
 }
 
-pub fn report(run: &Run) -> Report {
-    let apps: Vec<AppReport> = run.results.iter().map(|r| app_report(run, r)).collect();
-    let count = |status: Status| run.results.iter().filter(|r| r.status() == status).count();
+pub fn report(runs: &[Run]) -> Report {
+    let apps: Vec<AppReport> = runs
+        .iter()
+        .flat_map(|run| run.results.iter().map(move |r| app_report(run, r)))
+        .collect();
+    let results = || runs.iter().flat_map(|run| &run.results);
+    let count = |status: Status| results().filter(|r| r.status() == status).count();
     Report {
         version: REPORT_VERSION,
-        file: run.config.file.clone(),
+        files: runs.iter().map(|run| run.config.file.clone()).collect(),
         summary: Summary {
             apps: apps.len(),
             in_sync: count(Status::InSync),
             drifted: count(Status::Drifted),
             failed: count(Status::Failed),
-            warnings: run.results.iter().map(AppResult::warnings).sum(),
+            warnings: results().map(AppResult::warnings).sum(),
         },
         apps,
     }
@@ -117,6 +122,7 @@ fn app_report(run: &Run, result: &AppResult) -> AppReport {
     let text = run.config.source.inner();
     let redaction = run.redaction;
     AppReport {
+        file: run.config.file.clone(),
         name: result.app.name.clone(),
         sdkappid: result.app.sdkappid,
         region: result.app.region.map(|r| r.name().to_owned()),
@@ -153,8 +159,8 @@ fn app_report(run: &Run, result: &AppResult) -> AppReport {
     }
 }
 
-pub fn render(run: &Run) -> String {
-    let mut text = serde_json::to_string_pretty(&report(run)).expect("the report is plain data");
+pub fn render(runs: &[Run]) -> String {
+    let mut text = serde_json::to_string_pretty(&report(runs)).expect("the report is plain data");
     text.push('\n');
     text
 }

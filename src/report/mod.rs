@@ -1,7 +1,15 @@
 //! Everything cbcheck prints. No other module writes to stdout or stderr.
 
+pub mod annotation;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
+
+/// The version of every machine-readable format; it changes when one changes incompatibly.
+pub const REPORT_VERSION: u32 = 1;
 
 use std::io::IsTerminal;
 
@@ -67,4 +75,38 @@ impl Style {
 pub fn print_stdout(text: &str) {
     use std::io::Write;
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// A report file that could not be written.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("cannot write the report {path}: {reason}")]
+#[diagnostic(
+    code(cbcheck::report::write),
+    help("check that the directory exists and is writable")
+)]
+pub struct WriteError {
+    path: String,
+    reason: String,
+}
+
+/// Write a report file (`--report FORMAT=PATH`), replacing it.
+pub fn write_file(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
+    std::fs::write(path, text).map_err(|e| WriteError {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Append to a file ($GITHUB_STEP_SUMMARY collects several steps' reports).
+pub fn append_file(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .map_err(|e| WriteError {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })
 }

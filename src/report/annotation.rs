@@ -1,0 +1,157 @@
+//! Findings, failures and config problems as located annotations: what the GitHub
+//! and SARIF formats show on the file.
+
+use crate::config::{ConfigDiagnostic, Loaded, line_col};
+use crate::drift::{Finding, Kind, Severity};
+use crate::verify::{AppResult, Run};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+impl Level {
+    pub fn id(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        }
+    }
+}
+
+/// One problem at one place in one file.
+#[derive(Debug, Clone)]
+pub struct Annotation {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub level: Level,
+    /// Stable rule id, e.g. `cbcheck/missing_command`.
+    pub rule: String,
+    pub title: String,
+    pub message: String,
+    /// Stable across runs: the same problem keeps its fingerprint when lines move.
+    pub fingerprint: String,
+}
+
+/// The rule id of a finding kind, and of an app that could not be checked.
+pub fn rule_id(kind: Kind) -> String {
+    format!("cbcheck/{}", kind.id())
+}
+
+pub const FAILED_RULE: &str = "cbcheck/failed";
+
+pub fn from_runs(runs: &[Run]) -> Vec<Annotation> {
+    runs.iter()
+        .flat_map(|run| {
+            run.results
+                .iter()
+                .flat_map(move |r| app_annotations(run, r))
+        })
+        .collect()
+}
+
+fn app_annotations<'a>(run: &'a Run, result: &'a AppResult) -> Vec<Annotation> {
+    let text = run.config.source.inner();
+    let at = |offset: usize| line_col(text, offset).unwrap_or((1, 1));
+    let app = &result.app;
+    let title_of = |what: &str| match &app.name {
+        Some(name) => format!("{name} ({}): {what}", app.sdkappid),
+        None => format!("sdkappid {}: {what}", app.sdkappid),
+    };
+    if let Some(failure) = &result.failure {
+        let (line, column) = at(app.spans.sdkappid.offset());
+        return vec![Annotation {
+            file: run.config.file.clone(),
+            line,
+            column,
+            level: Level::Error,
+            rule: FAILED_RULE.into(),
+            title: title_of(&format!("could not be checked ({})", failure.class().id())),
+            message: format!("{} — {}", failure.message(), failure.help()),
+            fingerprint: format!("{}:failed", app.sdkappid),
+        }];
+    }
+    result
+        .findings
+        .iter()
+        .map(|finding| {
+            let (line, column) = at(finding.span.offset());
+            let mut message = finding.message.clone();
+            if let Some(help) = &finding.help {
+                message.push_str(". ");
+                message.push_str(help);
+            }
+            if let Some(fix) = &result.remediation {
+                message.push_str(&format!(". Fix: call {}", fix.interface.path()));
+            }
+            Annotation {
+                file: run.config.file.clone(),
+                line,
+                column,
+                level: level(finding.severity),
+                rule: rule_id(finding.kind),
+                title: title_of(finding.kind.id()),
+                message,
+                fingerprint: format!(
+                    "{}:{}:{}",
+                    app.sdkappid,
+                    finding.kind.id(),
+                    subject(finding)
+                ),
+            }
+        })
+        .collect()
+}
+
+/// What a finding is about, for its fingerprint: the command, else the kind alone.
+fn subject(finding: &Finding) -> &str {
+    match finding.kind {
+        Kind::MissingCommand => finding.desired.as_deref().unwrap_or(""),
+        Kind::UnexpectedCommand | Kind::UnknownCommand => finding.live.as_deref().unwrap_or(""),
+        Kind::Absent | Kind::UrlMismatch | Kind::InsecureUrl => "callback",
+    }
+}
+
+fn level(severity: Severity) -> Level {
+    match severity {
+        Severity::Error => Level::Error,
+        Severity::Warning => Level::Warning,
+    }
+}
+
+pub fn from_lint(loaded: &[Loaded]) -> Vec<Annotation> {
+    loaded
+        .iter()
+        .flat_map(|file| {
+            file.diagnostics
+                .iter()
+                .map(|d| lint_annotation(&file.file, d))
+        })
+        .collect()
+}
+
+fn lint_annotation(file: &str, diagnostic: &ConfigDiagnostic) -> Annotation {
+    let (line, column) = diagnostic.line_col().unwrap_or((1, 1));
+    let mut message = diagnostic.message.clone();
+    if let Some(help) = &diagnostic.help {
+        message.push_str(". ");
+        message.push_str(help);
+    }
+    let rule = format!("cbcheck/config/{}", diagnostic.rule.name());
+    Annotation {
+        file: file.to_owned(),
+        line,
+        column,
+        level: if diagnostic.is_error() {
+            Level::Error
+        } else {
+            Level::Warning
+        },
+        title: format!("{} ({})", diagnostic.message, diagnostic.rule.code()),
+        fingerprint: format!("{rule}:{}", diagnostic.message),
+        rule,
+        message,
+    }
+}

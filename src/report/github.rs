@@ -1,0 +1,56 @@
+//! GitHub Actions workflow commands: one annotation per finding.
+
+use std::fmt::Write as _;
+
+use super::REPORT_VERSION;
+use super::annotation::Annotation;
+
+/// One `::error`/`::warning` line per annotation, then the summary as plain text.
+pub fn render(annotations: &[Annotation], summary: &str) -> String {
+    let mut out = format!("::debug::cbcheck report version {REPORT_VERSION}\n");
+    for a in annotations {
+        // GitHub shows the properties on the annotation; the text also names the place,
+        // for logs read without annotations.
+        let _ = writeln!(
+            out,
+            "::{} file={},line={},col={},title={}::{}",
+            a.level.id(),
+            escape_property(&a.file),
+            a.line,
+            a.column,
+            escape_property(&a.title),
+            escape_data(&format!("{}:{}: {}", a.file, a.line, a.message)),
+        );
+    }
+    out.push_str(summary);
+    out.push('\n');
+    out
+}
+
+/// Message text: `%`, CR and LF must be encoded.
+pub fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Property values: also `:` and `,`, which delimit properties.
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_follows_the_workflow_command_rules() {
+        assert_eq!(escape_data("100% done\r\nnext"), "100%25 done%0D%0Anext");
+        assert_eq!(escape_data("a: b, c"), "a: b, c");
+        assert_eq!(
+            escape_property("envs/prod,eu:1.yaml"),
+            "envs/prod%2Ceu%3A1.yaml"
+        );
+        assert_eq!(escape_property("50%\n"), "50%25%0A");
+    }
+}

@@ -1,0 +1,123 @@
+//! JUnit XML: one testsuite per file, one testcase per app.
+
+use std::fmt::Write as _;
+
+use quick_xml::escape::escape;
+
+use super::REPORT_VERSION;
+use crate::verify::{AppResult, Run, Status};
+
+pub fn render(runs: &[Run]) -> String {
+    let count = |status: Status| {
+        runs.iter()
+            .flat_map(|r| &r.results)
+            .filter(|r| r.status() == status)
+            .count()
+    };
+    let tests: usize = runs.iter().map(|r| r.results.len()).sum();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"cbcheck verify\" tests=\"{tests}\" failures=\"{}\" errors=\"{}\">",
+        count(Status::Drifted),
+        count(Status::Failed)
+    );
+    for run in runs {
+        let failures = run
+            .results
+            .iter()
+            .filter(|r| r.status() == Status::Drifted)
+            .count();
+        let errors = run
+            .results
+            .iter()
+            .filter(|r| r.status() == Status::Failed)
+            .count();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">",
+            text(&run.config.file),
+            run.results.len()
+        );
+        let _ = writeln!(
+            out,
+            "    <properties><property name=\"cbcheck.report.version\" value=\"{REPORT_VERSION}\"/></properties>"
+        );
+        for result in &run.results {
+            testcase(&mut out, run, result);
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn testcase(out: &mut String, run: &Run, result: &AppResult) {
+    let app = &result.app;
+    let name = match &app.name {
+        Some(name) => format!("{name} ({})", app.sdkappid),
+        None => format!("sdkappid {}", app.sdkappid),
+    };
+    let _ = write!(
+        out,
+        "    <testcase name=\"{}\" classname=\"{}\"",
+        text(&name),
+        text(&run.config.file)
+    );
+    if let Some(failure) = &result.failure {
+        let _ = writeln!(
+            out,
+            ">\n      <error type=\"{}\" message=\"{}\">{}</error>\n    </testcase>",
+            failure.class().id(),
+            text(&failure.message()),
+            text(&format!("{}\n{}", failure.message(), failure.help()))
+        );
+        return;
+    }
+    let lines: Vec<String> = result
+        .findings
+        .iter()
+        .map(|f| {
+            let line = crate::config::line_col(run.config.source.inner(), f.span.offset())
+                .map_or(1, |(l, _)| l);
+            format!(
+                "{} {} ({}:{line}): {}",
+                f.severity_id(),
+                f.kind.id(),
+                run.config.file,
+                f.message
+            )
+        })
+        .collect();
+    match result.status() {
+        Status::Drifted => {
+            let mut body = lines.join("\n");
+            if let Some(fix) = &result.remediation {
+                let _ = write!(body, "\nfix: call {}", fix.interface.path());
+            }
+            let _ = writeln!(
+                out,
+                ">\n      <failure type=\"drift\" message=\"{}\">{}</failure>\n    </testcase>",
+                text(&format!("drifted: {} finding(s)", lines.len())),
+                text(&body)
+            );
+        }
+        _ if !lines.is_empty() => {
+            let _ = writeln!(
+                out,
+                ">\n      <system-out>{}</system-out>\n    </testcase>",
+                text(&lines.join("\n"))
+            );
+        }
+        _ => out.push_str("/>\n"),
+    }
+}
+
+/// Escaped for XML, without the control characters XML 1.0 cannot carry at all.
+fn text(value: &str) -> String {
+    let clean: String = value
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t' | '\r'))
+        .collect();
+    escape(clean.as_str()).into_owned()
+}

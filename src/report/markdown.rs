@@ -1,0 +1,121 @@
+//! A Markdown report: a summary table and a section per drifted or failed app.
+
+use std::fmt::Write as _;
+
+use super::REPORT_VERSION;
+use crate::api::CallbackConfig;
+use crate::drift::Kind;
+use crate::verify::{AppResult, Run, Status};
+
+pub fn render(runs: &[Run], summary: &str) -> String {
+    let mut out = format!(
+        "<!-- cbcheck report version {REPORT_VERSION} -->\n## cbcheck verify\n\n{summary}\n\n"
+    );
+    out.push_str("| file | app | sdkappid | region | status | findings |\n");
+    out.push_str("|---|---|---|---|---|---|\n");
+    for run in runs {
+        for result in &run.results {
+            let app = &result.app;
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&run.config.file),
+                cell(app.name.as_deref().unwrap_or("")),
+                app.sdkappid,
+                app.region.map_or("(endpoint)", |r| r.name()),
+                status(result),
+                cell(&counts(result)),
+            );
+        }
+    }
+    for run in runs {
+        for result in run.results.iter().filter(|r| r.status() != Status::InSync) {
+            section(&mut out, run, result);
+        }
+    }
+    out
+}
+
+fn status(result: &AppResult) -> &'static str {
+    match result.status() {
+        Status::InSync if result.warnings() > 0 => "✅ in sync (warnings)",
+        Status::InSync => "✅ in sync",
+        Status::Drifted => "❌ drifted",
+        Status::Failed => "⚠️ failed",
+    }
+}
+
+fn counts(result: &AppResult) -> String {
+    if let Some(failure) = &result.failure {
+        return format!("{} error", failure.class().id());
+    }
+    let parts: Vec<String> = Kind::ALL
+        .iter()
+        .filter_map(|kind| {
+            let n = result.findings.iter().filter(|f| f.kind == *kind).count();
+            (n > 0).then(|| format!("{n} {}", kind.id()))
+        })
+        .collect();
+    if parts.is_empty() {
+        "—".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn section(out: &mut String, run: &Run, result: &AppResult) {
+    let app = &result.app;
+    let title = match &app.name {
+        Some(name) => format!("{name} ({})", app.sdkappid),
+        None => format!("sdkappid {}", app.sdkappid),
+    };
+    let _ = writeln!(out, "\n### {} — {}\n", inline(&title), status(result));
+    if let Some(failure) = &result.failure {
+        let _ = writeln!(
+            out,
+            "- **{}**: {}",
+            failure.class().id(),
+            inline(&failure.message())
+        );
+        let _ = writeln!(out, "- what to check: {}", inline(&failure.help()));
+        return;
+    }
+    let text = run.config.source.inner();
+    for finding in &result.findings {
+        let line = crate::config::line_col(text, finding.span.offset()).map_or(1, |(l, _)| l);
+        let _ = writeln!(
+            out,
+            "- `{}` ({}) at `{}:{line}`: {}",
+            finding.kind.id(),
+            if finding.severity == crate::drift::Severity::Error {
+                "error"
+            } else {
+                "warning"
+            },
+            run.config.file,
+            inline(&finding.message)
+        );
+    }
+    if let Some(fix) = &result.remediation {
+        let body = CallbackConfig {
+            url: run.redaction.url(&fix.body.url),
+            commands: fix.body.commands.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "\nTo fix, call `{}` with:\n\n```json\n{}\n```",
+            fix.interface.path(),
+            serde_json::to_string_pretty(&body).expect("plain data serialises")
+        );
+    }
+}
+
+/// Text inside a table cell: `|` and line breaks would break the table.
+fn cell(text: &str) -> String {
+    inline(text).replace('|', "\\|")
+}
+
+/// Text on one line, with Markdown's HTML and backtick surprises defused.
+fn inline(text: &str) -> String {
+    text.replace(['\r', '\n'], " ").replace('<', "&lt;")
+}
