@@ -6,6 +6,7 @@ mod api;
 mod cli;
 mod config_rules;
 mod credentials;
+mod formats;
 mod schema;
 mod usersig;
 mod verify;

@@ -36,7 +36,7 @@ pub fn render(runs: &[Run]) -> String {
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">",
-            text(&run.config.file),
+            attr(&run.config.file),
             run.results.len()
         );
         let _ = writeln!(
@@ -61,15 +61,15 @@ fn testcase(out: &mut String, run: &Run, result: &AppResult) {
     let _ = write!(
         out,
         "    <testcase name=\"{}\" classname=\"{}\"",
-        text(&name),
-        text(&run.config.file)
+        attr(&name),
+        attr(&run.config.file)
     );
     if let Some(failure) = &result.failure {
         let _ = writeln!(
             out,
             ">\n      <error type=\"{}\" message=\"{}\">{}</error>\n    </testcase>",
             failure.class().id(),
-            text(&failure.message()),
+            attr(&failure.message()),
             text(&format!("{}\n{}", failure.message(), failure.help()))
         );
         return;
@@ -98,7 +98,7 @@ fn testcase(out: &mut String, run: &Run, result: &AppResult) {
             let _ = writeln!(
                 out,
                 ">\n      <failure type=\"drift\" message=\"{}\">{}</failure>\n    </testcase>",
-                text(&format!("drifted: {} finding(s)", lines.len())),
+                attr(&format!("drifted: {} finding(s)", lines.len())),
                 text(&body)
             );
         }
@@ -111,6 +111,15 @@ fn testcase(out: &mut String, run: &Run, result: &AppResult) {
         }
         _ => out.push_str("/>\n"),
     }
+}
+
+/// Escaped for an XML attribute: line breaks and tabs as character references, or
+/// parsers would fold them into spaces.
+fn attr(value: &str) -> String {
+    text(value)
+        .replace('\n', "&#10;")
+        .replace('\r', "&#13;")
+        .replace('\t', "&#9;")
 }
 
 /// Escaped for XML, without the control characters XML 1.0 cannot carry at all.

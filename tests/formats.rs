@@ -1,0 +1,444 @@
+//! The CI formats on one mixed run (in sync, drifted, failed), offline via --live-from.
+
+use std::path::{Path, PathBuf};
+
+use insta::assert_snapshot;
+use serde_json::{Value, json};
+
+use crate::support::cbcheck;
+
+/// The file name has a comma, the ErrorInfo a `%` and a newline: GitHub must escape them.
+const FILE: &str = "prod,eu.yaml";
+
+const FLEET: &str = "\
+version: 1
+defaults:
+  region: singapore
+  identifier: administrator
+apps:
+  - name: in-sync
+    sdkappid: 1400000001
+    extra_commands: warn
+    callback:
+      url: https://hooks.example.com/a
+      commands: [Room.CallbackAfterCreateRoom]
+  - name: drifted
+    sdkappid: 1400000002
+    callback:
+      url: https://hooks.example.com/b?token=hook-secret
+      commands:
+        - Room.CallbackAfterCreateRoom
+        - Mic.CallbackAfterSeatInfoChanged
+  - name: failed
+    sdkappid: 1400000003
+    callback:
+      url: https://hooks.example.com/c
+      commands: [Room.CallbackAfterCreateRoom]
+";
+
+fn snapshot() -> Value {
+    json!({
+        "1400000001": {"ErrorCode": 0, "ActionStatus": "OK", "RequestId": "Id-1",
+            "Response": {"Url": "https://hooks.example.com/a",
+                         "CallbackCommandList": ["Room.CallbackAfterCreateRoom", "Room.CallbackAfterMemberLeave"]}},
+        "1400000002": {"ErrorCode": 0, "ActionStatus": "OK", "RequestId": "Id-2",
+            "Response": {"Url": "https://hooks.example.com/b?token=hook-secret",
+                         "CallbackCommandList": ["Room.CallbackAfterCreateRoom", "Room.CallbackAfterMemberEnter"]}},
+        "1400000003": {"ErrorCode": 70009, "ActionStatus": "FAIL", "RequestId": "Id-3",
+            "ErrorInfo": "50% of\nchecks failed"}
+    })
+}
+
+fn workdir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("formats")
+        .join(name);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    std::fs::write(dir.join(FILE), FLEET).expect("fleet");
+    std::fs::write(dir.join("live.json"), snapshot().to_string()).expect("snapshot");
+    dir
+}
+
+struct Out {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+    let mut cmd = cbcheck();
+    cmd.current_dir(dir).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let output = cmd.output().expect("runs");
+    let out = Out {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(!out.stdout.contains("hook-secret") && !out.stderr.contains("hook-secret"));
+    out
+}
+
+fn verify(dir: &Path, format: &str) -> Out {
+    run(
+        dir,
+        &[
+            "verify",
+            FILE,
+            "--live-from",
+            "live.json",
+            "--format",
+            format,
+        ],
+        &[],
+    )
+}
+
+#[test]
+fn github_annotations_are_escaped_and_summarised() {
+    let dir = workdir("github");
+    let summary = dir.join("step-summary.md");
+    std::fs::write(&summary, "earlier step\n").expect("summary");
+    let out = run(
+        &dir,
+        &[
+            "verify",
+            FILE,
+            "--live-from",
+            "live.json",
+            "--format",
+            "github",
+        ],
+        &[("GITHUB_STEP_SUMMARY", summary.to_str().expect("utf-8 path"))],
+    );
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines[0], "::debug::cbcheck report version 1");
+    let errors: Vec<&&str> = lines.iter().filter(|l| l.starts_with("::error ")).collect();
+    assert_eq!(
+        errors.len(),
+        3,
+        "two drift findings and one failed app:\n{}",
+        out.stdout
+    );
+    for line in &errors {
+        assert!(
+            line.starts_with("::error file=prod%2Ceu.yaml,line="),
+            "{line}"
+        );
+        assert!(!line.contains('\n') && !line.contains('\r'));
+    }
+    let failed = errors
+        .iter()
+        .find(|l| l.contains("could not be checked"))
+        .expect("failed app");
+    assert!(
+        failed.contains(",line=20,col=15,"),
+        "on the sdkappid line: {failed}"
+    );
+    assert!(failed.contains("50%25 of%0Achecks failed"), "{failed}");
+    assert!(
+        failed.contains("::prod,eu.yaml:20: "),
+        "file:line repeated in the text: {failed}"
+    );
+    let warnings: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("::warning "))
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "the tolerated extra command:\n{}",
+        out.stdout
+    );
+    assert_eq!(
+        lines.last(),
+        Some(&"3 apps checked: 1 in sync, 1 drifted, 1 failed, 1 warning")
+    );
+    assert_snapshot!("github", out.stdout);
+
+    let written = std::fs::read_to_string(&summary).expect("summary written");
+    assert!(
+        written.starts_with("earlier step\n<!-- cbcheck report version 1 -->"),
+        "appended:\n{written}"
+    );
+    assert!(
+        written.contains("| prod,eu.yaml | drifted | 1400000002 | singapore | ❌ drifted |"),
+        "{written}"
+    );
+}
+
+#[test]
+fn sarif_has_the_required_2_1_0_structure() {
+    let dir = workdir("sarif");
+    let out = verify(&dir, "sarif");
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    let sarif: Value = serde_json::from_str(&out.stdout).expect("SARIF is JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "cbcheck");
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    let ids: Vec<&str> = rules
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
+    for id in [
+        "cbcheck/absent",
+        "cbcheck/url_mismatch",
+        "cbcheck/insecure_url",
+        "cbcheck/missing_command",
+        "cbcheck/unexpected_command",
+        "cbcheck/unknown_command",
+        "cbcheck/failed",
+    ] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+    assert!(
+        rules
+            .iter()
+            .all(|r| r["help"]["text"].as_str().is_some_and(|t| !t.is_empty()))
+    );
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(
+        results.len(),
+        4,
+        "two drift errors, a warning, a failed app"
+    );
+    for result in results {
+        let rule = result["ruleId"].as_str().expect("ruleId");
+        assert!(ids.contains(&rule));
+        assert_eq!(
+            rules[result["ruleIndex"].as_u64().expect("index") as usize]["id"],
+            rule
+        );
+        assert!(matches!(
+            result["level"].as_str(),
+            Some("error" | "warning")
+        ));
+        let location = &result["locations"][0]["physicalLocation"];
+        assert_eq!(location["artifactLocation"]["uri"], FILE);
+        assert!(location["region"]["startLine"].as_u64().expect("startLine") >= 1);
+        assert!(result["partialFingerprints"]["cbcheck/v1"].is_string());
+    }
+    assert_eq!(
+        results[1]["partialFingerprints"]["cbcheck/v1"],
+        "1400000002:missing_command:Mic.CallbackAfterSeatInfoChanged"
+    );
+    // Fingerprints do not depend on line numbers: moving the app keeps them.
+    let moved = FLEET.replace("apps:\n", "apps:\n  # a comment that shifts every line\n");
+    std::fs::write(dir.join(FILE), moved).expect("moved");
+    let again: Value = serde_json::from_str(&verify(&dir, "sarif").stdout).expect("JSON");
+    let prints = |v: &Value| -> Vec<Value> {
+        v["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| r["partialFingerprints"].clone())
+            .collect()
+    };
+    assert_eq!(prints(&sarif), prints(&again));
+    assert_ne!(
+        sarif["runs"][0]["results"][0]["locations"],
+        again["runs"][0]["results"][0]["locations"]
+    );
+    assert_snapshot!(
+        "sarif",
+        out.stdout.replace(env!("CARGO_PKG_VERSION"), "[version]")
+    );
+}
+
+#[test]
+fn junit_is_well_formed_xml_with_a_testcase_per_app() {
+    let dir = workdir("junit");
+    let out = verify(&dir, "junit");
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    let doc = roxmltree::Document::parse(&out.stdout).expect("well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!(root.attribute("tests"), Some("3"));
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 1);
+    assert_eq!(suites[0].attribute("name"), Some(FILE));
+    assert_eq!(suites[0].attribute("failures"), Some("1"));
+    assert_eq!(suites[0].attribute("errors"), Some("1"));
+    let cases: Vec<_> = suites[0]
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 3);
+    assert!(
+        cases[0]
+            .children()
+            .all(|c| !c.has_tag_name("failure") && !c.has_tag_name("error"))
+    );
+    let failure = cases[1]
+        .children()
+        .find(|c| c.has_tag_name("failure"))
+        .expect("drift is a failure");
+    assert!(failure.text().unwrap_or("").contains("missing_command"));
+    let error = cases[2]
+        .children()
+        .find(|c| c.has_tag_name("error"))
+        .expect("failed app is an error");
+    assert_eq!(error.attribute("type"), Some("auth"));
+    assert!(
+        error
+            .attribute("message")
+            .unwrap_or("")
+            .contains("50% of\nchecks failed")
+    );
+    assert_snapshot!("junit", out.stdout);
+}
+
+#[test]
+fn markdown_has_a_table_and_a_section_per_problem_app() {
+    let dir = workdir("markdown");
+    let out = verify(&dir, "markdown");
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("| file | app | sdkappid | region | status | findings |")
+    );
+    assert!(out.stdout.contains("### drifted (1400000002) — ❌ drifted"));
+    assert!(
+        out.stdout
+            .contains("To fix, call `v4/room_config/update_callback` with:")
+    );
+    assert!(out.stdout.contains("### failed (1400000003) — ⚠️ failed"));
+    assert_snapshot!("markdown", out.stdout);
+}
+
+#[test]
+fn reports_go_to_files_while_the_terminal_keeps_its_format() {
+    let dir = workdir("reports");
+    let out = run(
+        &dir,
+        &[
+            "verify",
+            FILE,
+            "--live-from",
+            "live.json",
+            "--report",
+            "sarif=out.sarif",
+            "--report",
+            "junit=out.xml",
+            "--report",
+            "json=out.json",
+            "--report",
+            "markdown=out.md",
+        ],
+        &[],
+    );
+    assert_eq!(out.code, Some(3));
+    assert_eq!(out.stdout, "", "human output stays on stderr");
+    assert!(
+        out.stderr
+            .contains("3 apps checked: 1 in sync, 1 drifted, 1 failed, 1 warning")
+    );
+    for (file, probe) in [
+        ("out.sarif", "\"2.1.0\""),
+        ("out.xml", "<testsuites"),
+        ("out.json", "\"version\": 1"),
+        ("out.md", "## cbcheck verify"),
+    ] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        assert!(text.contains(probe), "{file}: {text}");
+    }
+    let bad = run(
+        &dir,
+        &[
+            "verify",
+            FILE,
+            "--live-from",
+            "live.json",
+            "--report",
+            "sarif=no/such/dir/x.sarif",
+        ],
+        &[],
+    );
+    assert_eq!(
+        bad.code,
+        Some(3),
+        "the run's own outcome still wins over the report error"
+    );
+    assert!(
+        bad.stderr
+            .contains("cannot write the report no/such/dir/x.sarif"),
+        "{}",
+        bad.stderr
+    );
+    let unknown = run(&dir, &["verify", FILE, "--report", "yaml=x.yaml"], &[]);
+    assert_eq!(unknown.code, Some(2));
+}
+
+#[test]
+fn lint_speaks_github_and_sarif_and_takes_several_files() {
+    let dir = workdir("lint");
+    std::fs::write(
+        dir.join("bad.yaml"),
+        FLEET.replace(
+            "commands: [Room.CallbackAfterCreateRoom]\n  - name: drifted",
+            "comands: [Room.CallbackAfterCreateRoom]\n  - name: drifted",
+        ),
+    )
+    .expect("bad");
+    let out = run(&dir, &["lint", "--format", "github", FILE, "bad.yaml"], &[]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    let errors: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", out.stdout);
+    assert!(
+        errors[0].starts_with("::error file=bad.yaml,line=11,col=7,title="),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        out.stdout
+            .contains("prod,eu.yaml: valid: 3 apps, no warnings"),
+        "{}",
+        out.stdout
+    );
+
+    let out = run(&dir, &["lint", "--format", "sarif", "bad.yaml"], &[]);
+    let sarif: Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["ruleId"],
+        "cbcheck/config/unknown-key"
+    );
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        11
+    );
+
+    let out = run(&dir, &["lint", "--format", "junit", FILE], &[]);
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr.contains("lint offers human, github and sarif"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = run(Path::new("."), &["completions", shell], &[]);
+        assert_eq!(out.code, Some(0), "{shell}: {}", out.stderr);
+        assert!(
+            out.stdout.contains("cbcheck") && out.stdout.contains("verify"),
+            "{shell}"
+        );
+        assert!(
+            out.stdout.contains("live-from"),
+            "{shell}: flags are completed"
+        );
+    }
+}
