@@ -26,16 +26,19 @@ pub enum Kind {
     UnexpectedCommand,
     /// A live command word that is not in the catalog.
     UnknownCommand,
+    /// The file declares `callback: absent`, but a configuration exists live.
+    UnwantedCallback,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Absent,
         Kind::UrlMismatch,
         Kind::InsecureUrl,
         Kind::MissingCommand,
         Kind::UnexpectedCommand,
         Kind::UnknownCommand,
+        Kind::UnwantedCallback,
     ];
 
     pub fn id(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Kind {
             Kind::MissingCommand => "missing_command",
             Kind::UnexpectedCommand => "unexpected_command",
             Kind::UnknownCommand => "unknown_command",
+            Kind::UnwantedCallback => "unwanted_callback",
         }
     }
 }
@@ -86,12 +90,44 @@ impl Finding {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Remediation {
     pub interface: Interface,
-    pub body: CallbackConfig,
+    /// The configuration to send; `None` for delete_callback, whose body is `{}`.
+    pub body: Option<CallbackConfig>,
+}
+
+impl Remediation {
+    /// The exact request body, pretty-printed, with the URL redacted as configured.
+    pub fn body_text(&self, redaction: Redaction) -> String {
+        match &self.body {
+            Some(body) => serde_json::to_string_pretty(&CallbackConfig {
+                url: redaction.url(&body.url),
+                commands: body.commands.clone(),
+            })
+            .expect("plain data serialises"),
+            None => "{}".into(),
+        }
+    }
 }
 
 /// Compare an app's declared callback with its live one (`None`: absent).
 pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -> Vec<Finding> {
-    let desired = &app.callback;
+    let Some(desired) = &app.callback else {
+        return live
+            .map(|live| Finding {
+                kind: Kind::UnwantedCallback,
+                severity: Severity::Error,
+                message: format!(
+                    "{} must have no callback, but one is configured live",
+                    app_name(app)
+                ),
+                desired: None,
+                live: Some(redaction.url(&live.url)),
+                span: app.spans.callback_key,
+                label: format!("declared absent; live: {}", redaction.url(&live.url)),
+                help: None,
+            })
+            .into_iter()
+            .collect();
+    };
     let Some(live) = live else {
         return vec![Finding {
             kind: Kind::Absent,
@@ -121,7 +157,7 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -
             },
             desired: Some(redaction.url(&desired.url)),
             live: Some(redaction.url(&live.url)),
-            span: app.spans.url,
+            span: desired.url_span,
             label: match &hidden {
                 Some(part) => format!("live: {} (differs in {part})", redaction.url(&live.url)),
                 None => format!("live: {}", redaction.url(&live.url)),
@@ -142,7 +178,7 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -
             message: "the live callback URL is not https".into(),
             desired: None,
             live: Some(redaction.url(&live.url)),
-            span: app.spans.url,
+            span: desired.url_span,
             label: "live URL is not https".into(),
             help: Some("events (and any token in the URL) cross the network unencrypted".into()),
         });
@@ -185,7 +221,7 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -
                 message: format!("`{word}` is configured live but not declared"),
                 desired: None,
                 live: Some((*word).clone()),
-                span: app.spans.commands_key,
+                span: desired.commands_key,
                 label: format!("`{word}`"),
                 help: twin.map(|twin| spelling_help(&twin.word, word)),
             });
@@ -197,7 +233,7 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -
                 message: format!("the live command `{word}` is not a known Room callback command"),
                 desired: None,
                 live: Some((*word).clone()),
-                span: app.spans.commands_key,
+                span: desired.commands_key,
                 label: format!("`{word}`"),
                 help: Some(
                     match catalog::suggest(word, catalog::KNOWN_COMMANDS.iter().copied()) {
@@ -227,12 +263,13 @@ pub fn remediation(
     if !findings.iter().any(|f| f.severity == Severity::Error) {
         return None;
     }
-    let mut commands: Vec<String> = app
-        .callback
-        .commands
-        .iter()
-        .map(|c| c.word.clone())
-        .collect();
+    let Some(desired) = &app.callback else {
+        return Some(Remediation {
+            interface: Interface::Delete,
+            body: None,
+        });
+    };
+    let mut commands: Vec<String> = desired.commands.iter().map(|c| c.word.clone()).collect();
     let interface = match live {
         None => Interface::Set,
         Some(live) => {
@@ -248,10 +285,10 @@ pub fn remediation(
     };
     Some(Remediation {
         interface,
-        body: CallbackConfig {
-            url: app.callback.url.clone(),
+        body: Some(CallbackConfig {
+            url: desired.url.clone(),
             commands,
-        },
+        }),
     })
 }
 
@@ -325,7 +362,7 @@ mod tests {
         assert_eq!(kinds(&findings), [(Kind::Absent, Severity::Error)]);
         let fix = remediation(&app, None, &findings).expect("a fix");
         assert_eq!(fix.interface, Interface::Set);
-        assert_eq!(fix.body, live(URL, &[A]));
+        assert_eq!(fix.body, Some(live(URL, &[A])));
     }
 
     #[test]
@@ -424,11 +461,12 @@ mod tests {
                 (Kind::UnexpectedCommand, Severity::Error),
             ]
         );
-        assert_eq!(findings[0].span, app.callback.commands[0].span);
-        assert_eq!(findings[1].span, app.callback.commands[1].span);
+        let desired = app.callback.as_ref().expect("declared");
+        assert_eq!(findings[0].span, desired.commands[0].span);
+        assert_eq!(findings[1].span, desired.commands[1].span);
         let fix = remediation(&app, Some(&live(URL, &[])), &findings).expect("a fix");
         assert_eq!(fix.interface, Interface::Update);
-        assert_eq!(fix.body, live(URL, &[A, B]));
+        assert_eq!(fix.body, Some(live(URL, &[A, B])));
     }
 
     #[test]
@@ -450,7 +488,7 @@ mod tests {
         assert_eq!(kinds(&findings), [(Kind::MissingCommand, Severity::Error)]);
         let fix = remediation(&ignore, Some(&live(URL, &[A, extra])), &findings).expect("fix");
         assert_eq!(
-            fix.body.commands,
+            fix.body.expect("update body").commands,
             [A, B, extra],
             "tolerated extras are kept"
         );
@@ -472,6 +510,40 @@ mod tests {
             ]
         );
         assert!(findings[1].help.as_deref().unwrap_or("").contains(A));
+    }
+
+    #[test]
+    fn declared_absent_wants_no_callback() {
+        let yaml = "version: 1\napps:\n  - sdkappid: 1400000009\n    region: seoul\n    identifier: admin\n    callback: absent\n";
+        let loaded = config::load_bytes(
+            "c.yaml".into(),
+            yaml.as_bytes().to_vec(),
+            Redaction::default(),
+        );
+        let app = loaded
+            .config
+            .expect("`callback: absent` is valid")
+            .apps
+            .remove(0);
+        assert!(app.callback.is_none());
+        assert!(
+            compare(&app, None, Redaction::default()).is_empty(),
+            "absent and absent: in sync"
+        );
+        let findings = compare(&app, Some(&live(URL, &[A])), Redaction::default());
+        assert_eq!(
+            kinds(&findings),
+            [(Kind::UnwantedCallback, Severity::Error)]
+        );
+        assert_eq!(findings[0].span, app.spans.callback_key);
+        assert!(
+            !findings[0].label.contains("t1"),
+            "redacted: {}",
+            findings[0].label
+        );
+        let fix = remediation(&app, Some(&live(URL, &[A])), &findings).expect("a fix");
+        assert_eq!((fix.interface, fix.body.clone()), (Interface::Delete, None));
+        assert_eq!(fix.body_text(Redaction::default()), "{}");
     }
 
     #[test]

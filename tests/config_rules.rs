@@ -41,7 +41,7 @@ fn the_base_file_is_valid() {
     assert_eq!(app.sdkappid, 1_400_000_001);
     assert_eq!(app.identifier, "administrator");
     assert_eq!(app.region, Some(cbcheck::region::Region::Singapore));
-    assert_eq!(app.callback.commands.len(), 2);
+    assert_eq!(app.callback.as_ref().map(|c| c.commands.len()), Some(2));
     assert_eq!(
         rendered(&load(BASE)),
         "callbacks.yaml: valid: 1 app, no warnings\n"
@@ -569,4 +569,20 @@ fn hostile_input_gets_a_diagnostic_not_a_panic() {
         documents.diagnostics[0].rule.code(),
         "cbcheck::config::syntax"
     );
+}
+
+#[test]
+fn callback_may_be_declared_absent_and_a_typo_of_it_is_caught() {
+    let absent = BASE.replace(
+        "    callback:\n      url: https://hooks.example.com/tencent/room\n      commands:\n        - Room.CallbackAfterCreateRoom\n        - Mic.CallbackAfterSeatInfoChanged\n",
+        "    callback: absent\n",
+    );
+    let loaded = load(&absent);
+    assert!(loaded.diagnostics.is_empty(), "{}", rendered(&loaded));
+    assert!(loaded.config.expect("valid").apps[0].callback.is_none());
+    let out = check(
+        &absent.replace("callback: absent", "callback: absnet"),
+        &[("cbcheck::config::wrong-type", 8)],
+    );
+    assert!(out.contains("did you mean `absent`?"), "{out}");
 }

@@ -43,7 +43,8 @@ pub struct App {
     pub secret_key_env: Option<String>,
     pub allow_insecure_url: bool,
     pub extra_commands: ExtraCommands,
-    pub callback: DesiredCallback,
+    /// `None` when the file declares `callback: absent`: the app must have none.
+    pub callback: Option<DesiredCallback>,
     pub spans: AppSpans,
 }
 
@@ -62,6 +63,9 @@ impl App {
 pub struct DesiredCallback {
     pub url: String,
     pub commands: Vec<DeclaredCommand>,
+    /// Where the `url` value and the `commands` key are, for findings about them.
+    pub url_span: SourceSpan,
+    pub commands_key: SourceSpan,
 }
 
 #[derive(Debug, Clone)]
@@ -76,8 +80,6 @@ pub struct AppSpans {
     pub name: Option<SourceSpan>,
     pub sdkappid: SourceSpan,
     pub callback_key: SourceSpan,
-    pub url: SourceSpan,
-    pub commands_key: SourceSpan,
 }
 
 /// The result of loading one file: every problem found, and the config when it is valid.

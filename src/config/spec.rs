@@ -78,8 +78,23 @@ pub struct AppSpec {
     /// What to do with live commands this app does not declare; overrides `defaults.extra_commands`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extra_commands: Option<ExtraCommands>,
-    /// The callback configuration the app must have.
-    pub callback: CallbackSpec,
+    /// The callback configuration the app must have, or `absent`: it must have none.
+    pub callback: CallbackDecl,
+}
+
+/// A callback configuration, or the word `absent`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CallbackDecl {
+    Callback(CallbackSpec),
+    Absent(AbsentWord),
+}
+
+/// `absent`: the app must have no callback configuration (apply deletes one).
+#[derive(Debug, Serialize, JsonSchema)]
+pub enum AbsentWord {
+    #[serde(rename = "absent")]
+    Absent,
 }
 
 /// The callback configuration: where events go and which events.

@@ -442,9 +442,12 @@ impl Validator {
             None => defaults.extra_commands,
         };
         let callback = match fields.get("callback") {
+            Some((key, value)) if matches!(&value.value, Value::Str(s) if s == "absent") => {
+                Some((None, key.span))
+            }
             Some((key, value)) => self
                 .callback(&format!("{path}.callback"), value, allow_insecure_url)
-                .map(|c| (c, key.span)),
+                .map(|c| (Some(c), key.span)),
             None => {
                 self.missing(
                     &fields,
@@ -460,28 +463,26 @@ impl Validator {
             sdkappid,
         };
         let app = match (sdkappid, callback, identifier) {
-            (
-                Some((sdkappid, sdkappid_span)),
-                Some(((callback, url_span, commands_key), callback_key)),
-                Some(identifier),
-            ) if self.error_count() == errors_before => Some(App {
-                name: name.as_ref().map(|(n, _)| n.clone()),
-                sdkappid,
-                region,
-                endpoint,
-                identifier,
-                secret_key_env,
-                allow_insecure_url,
-                extra_commands: extra_commands.unwrap_or_default(),
-                callback,
-                spans: AppSpans {
-                    name: name.map(|(_, span)| span),
-                    sdkappid: sdkappid_span,
-                    callback_key,
-                    url: url_span,
-                    commands_key,
-                },
-            }),
+            (Some((sdkappid, sdkappid_span)), Some((callback, callback_key)), Some(identifier))
+                if self.error_count() == errors_before =>
+            {
+                Some(App {
+                    name: name.as_ref().map(|(n, _)| n.clone()),
+                    sdkappid,
+                    region,
+                    endpoint,
+                    identifier,
+                    secret_key_env,
+                    allow_insecure_url,
+                    extra_commands: extra_commands.unwrap_or_default(),
+                    callback,
+                    spans: AppSpans {
+                        name: name.map(|(_, span)| span),
+                        sdkappid: sdkappid_span,
+                        callback_key,
+                    },
+                })
+            }
             _ => None,
         };
         (app, identity)
@@ -608,13 +609,26 @@ impl Validator {
         None
     }
 
-    /// Returns the callback, the span of its `url` value and of its `commands` key.
     fn callback(
         &mut self,
         path: &str,
         node: &Node,
         allow_insecure_url: bool,
-    ) -> Option<(DesiredCallback, SourceSpan, SourceSpan)> {
+    ) -> Option<DesiredCallback> {
+        if let Value::Str(word) = &node.value {
+            let help = if catalog::suggest(word, ["absent"]).is_some() {
+                "did you mean `absent`?"
+            } else {
+                "give `url` and `commands`, or write `callback: absent` for an app that must have none"
+            };
+            self.wrong_type(
+                path,
+                "a mapping with `url` and `commands`, or `absent`",
+                node,
+                Some(help),
+            );
+            return None;
+        }
         let fields = self.fields(node, path, CALLBACK_KEYS)?;
         let url = match fields.get("url") {
             Some((_, value)) => {
@@ -647,7 +661,12 @@ impl Validator {
         };
         let (url, url_span) = url?;
         let (commands, commands_key) = commands?;
-        Some((DesiredCallback { url, commands }, url_span, commands_key))
+        Some(DesiredCallback {
+            url,
+            commands,
+            url_span,
+            commands_key,
+        })
     }
 
     fn callback_url(

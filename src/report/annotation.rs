@@ -110,7 +110,7 @@ fn subject(finding: &Finding) -> &str {
     match finding.kind {
         Kind::MissingCommand => finding.desired.as_deref().unwrap_or(""),
         Kind::UnexpectedCommand | Kind::UnknownCommand => finding.live.as_deref().unwrap_or(""),
-        Kind::Absent | Kind::UrlMismatch | Kind::InsecureUrl => "callback",
+        Kind::Absent | Kind::UrlMismatch | Kind::InsecureUrl | Kind::UnwantedCallback => "callback",
     }
 }
 

@@ -230,14 +230,10 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
     let labels = merged_labels(&result.findings);
     let mut help: Vec<String> = Vec::new();
     if let Some(fix) = &result.remediation {
-        let body = CallbackConfig {
-            url: run.redaction.url(&fix.body.url),
-            commands: fix.body.commands.clone(),
-        };
         help.push(format!(
             "to fix, call {} with this body:\n{}",
             fix.interface.path(),
-            serde_json::to_string_pretty(&body).expect("plain data serialises")
+            fix.body_text(run.redaction)
         ));
     }
     for finding in &result.findings {
@@ -310,14 +306,13 @@ fn diff(run: &Run, result: &AppResult, live: Option<&CallbackConfig>, color: boo
         }
         text
     };
-    let desired_commands: Vec<String> = result
-        .app
-        .callback
-        .commands
-        .iter()
-        .map(|c| c.word.clone())
-        .collect();
-    let desired = as_text(&result.app.callback.url, &desired_commands);
+    let desired = match &result.app.callback {
+        Some(desired) => {
+            let words: Vec<String> = desired.commands.iter().map(|c| c.word.clone()).collect();
+            as_text(&desired.url, &words)
+        }
+        None => "(no callback: declared absent)\n".to_owned(),
+    };
     let live_text = match live {
         Some(live) => as_text(&live.url, &live.commands),
         None => "(no callback configured)\n".to_owned(),

@@ -87,14 +87,18 @@ pub struct RemediationReport {
     pub body: RemediationBody,
 }
 
-/// The exact request body (URL redacted unless --show-secrets).
+/// The exact request body (URL redacted unless --show-secrets): the configuration for
+/// set/update_callback, `{}` for delete_callback.
 #[derive(Debug, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RemediationBody {
-    #[serde(rename = "Url")]
-    pub url: String,
-    #[serde(rename = "CallbackCommandList")]
-    pub commands: Vec<String>,
+#[serde(untagged)]
+pub enum RemediationBody {
+    Callback {
+        #[serde(rename = "Url")]
+        url: String,
+        #[serde(rename = "CallbackCommandList")]
+        commands: Vec<String>,
+    },
+    Empty {},
 }
 
 pub fn report(runs: &[Run]) -> Report {
@@ -151,9 +155,12 @@ fn app_report(run: &Run, result: &AppResult) -> AppReport {
         }),
         remediation: result.remediation.as_ref().map(|fix| RemediationReport {
             interface: fix.interface.path().to_owned(),
-            body: RemediationBody {
-                url: redaction.url(&fix.body.url),
-                commands: fix.body.commands.clone(),
+            body: match &fix.body {
+                Some(body) => RemediationBody::Callback {
+                    url: redaction.url(&body.url),
+                    commands: body.commands.clone(),
+                },
+                None => RemediationBody::Empty {},
             },
         }),
     }

@@ -3,7 +3,6 @@
 use std::fmt::Write as _;
 
 use super::REPORT_VERSION;
-use crate::api::CallbackConfig;
 use crate::drift::Kind;
 use crate::verify::{AppResult, Run, Status};
 
@@ -97,15 +96,11 @@ fn section(out: &mut String, run: &Run, result: &AppResult) {
         );
     }
     if let Some(fix) = &result.remediation {
-        let body = CallbackConfig {
-            url: run.redaction.url(&fix.body.url),
-            commands: fix.body.commands.clone(),
-        };
         let _ = writeln!(
             out,
             "\nTo fix, call `{}` with:\n\n```json\n{}\n```",
             fix.interface.path(),
-            serde_json::to_string_pretty(&body).expect("plain data serialises")
+            fix.body_text(run.redaction)
         );
     }
 }

@@ -25,6 +25,7 @@ fn verify_rules() -> Vec<RuleDoc> {
                 Kind::MissingCommand => ("A declared command is not configured live", "Update the configuration with v4/room_config/update_callback and the full desired command list.", "error"),
                 Kind::UnexpectedCommand => ("A live command is not declared in the file", "Declare it, or remove it with v4/room_config/update_callback; `extra_commands` sets how this is reported.", "error"),
                 Kind::UnknownCommand => ("A live command word is not a known Room callback command", "It delivers no events: correct or remove it.", "warning"),
+                Kind::UnwantedCallback => ("The file declares `callback: absent`, but the app has a callback configuration", "Remove it with v4/room_config/delete_callback (body {}), or declare the callback.", "error"),
             };
             RuleDoc { id: rule_id(*kind), short: short.into(), help: help.into(), level }
         })
