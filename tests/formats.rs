@@ -191,6 +191,7 @@ fn sarif_has_the_required_2_1_0_structure() {
         "cbcheck/missing_command",
         "cbcheck/unexpected_command",
         "cbcheck/unknown_command",
+        "cbcheck/unwanted_callback",
         "cbcheck/failed",
     ] {
         assert!(ids.contains(&id), "{id} in {ids:?}");
