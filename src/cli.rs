@@ -106,6 +106,90 @@ outranks drift, and every app is still reported.")]
         network: NetworkArgs,
     },
 
+    /// Write a callbacks file declaring what is live: adopt an existing fleet.
+    #[command(after_help = "\
+Examples:
+  cbcheck export --sdkappid 1400000001 --sdkappid 1400000002 --region singapore -o callbacks.yaml
+  cbcheck export --from callbacks.yaml -o callbacks.yaml     # refresh a file from what is live
+
+Apps with no configuration are written as comments. Nothing is written when an app
+cannot be read (exit 3 or 4). Running `verify` on the result reports every app in sync.")]
+    Export {
+        /// An app to export; repeatable.
+        #[arg(long = "sdkappid", value_name = "N", required_unless_present = "from",
+              conflicts_with = "from", value_parser = clap::value_parser!(u64).range(1..))]
+        sdkappids: Vec<u64>,
+
+        /// The apps' region (with --sdkappid).
+        #[arg(
+            long,
+            value_enum,
+            required_unless_present = "from",
+            conflicts_with = "from"
+        )]
+        region: Option<crate::region::Region>,
+
+        /// The App administrator account that signs the requests (with --sdkappid).
+        #[arg(
+            long,
+            value_name = "ID",
+            default_value = "administrator",
+            conflicts_with = "from"
+        )]
+        identifier: String,
+
+        /// Refresh the apps of an existing callbacks file (their names, regions,
+        /// identifiers and key variables are kept; callbacks become what is live).
+        #[arg(long, value_name = "FILE")]
+        from: Option<PathBuf>,
+
+        /// Write to this file instead of stdout (replaced whole, never half-written).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+
+        #[command(flatten)]
+        network: NetworkArgs,
+    },
+
+    /// Make the live configuration match the file: plan, confirm, change, read back.
+    #[command(after_help = "\
+Examples:
+  cbcheck apply callbacks.yaml --dry-run        # the plan only; exits as verify would
+  cbcheck apply callbacks.yaml                  # asks before changing anything (terminal only)
+  cbcheck apply callbacks.yaml --app conference-prod --yes
+
+Each app that drifted gets one call: set_callback when it has no configuration,
+update_callback when it differs (with the full desired body), delete_callback when
+the file says `callback: absent`. Apps in sync are untouched. Without a terminal,
+nothing is changed unless --yes is given.
+
+Exits 0 when every changed app converged, 1 when the plan was not applied (dry run,
+declined, no --yes) or an app did not converge, 3/4 when a call failed.")]
+    Apply {
+        /// The callbacks files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+
+        /// Apply only to this app (its name or SDKAppID); repeatable.
+        #[arg(long = "app", value_name = "NAME|SDKAPPID")]
+        apps: Vec<String>,
+
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+
+        /// Change without asking (required when not on a terminal).
+        #[arg(long, conflicts_with = "dry_run")]
+        yes: bool,
+
+        /// Show callback URLs' query values and userinfo in the plan.
+        #[arg(long)]
+        show_secrets: bool,
+
+        #[command(flatten)]
+        network: NetworkArgs,
+    },
+
     /// Print the JSON Schema of the callbacks file.
     #[command(after_help = "\
 Examples:

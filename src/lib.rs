@@ -3,11 +3,13 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod api;
+pub mod apply;
 pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod credentials;
 pub mod drift;
+pub mod export;
 pub mod redact;
 pub mod region;
 pub mod report;
@@ -68,16 +70,50 @@ pub fn run(cli: Cli) -> Outcome {
             let options = verify::VerifyOptions {
                 selectors: apps,
                 live_from,
-                endpoint: network.endpoint,
-                client: api::ClientOptions {
-                    timeout: std::time::Duration::from_secs(network.timeout),
-                    concurrency: usize::from(network.concurrency),
-                    max_rps: network.max_rps,
-                    ..api::ClientOptions::default()
-                },
                 redaction: redact::Redaction { show_secrets },
+                ..network_options(network)
             };
             verify_files(style, &files, &options, deny_warnings, format, &reports)
+        }
+        Command::Apply {
+            files,
+            apps,
+            dry_run,
+            yes,
+            show_secrets,
+            network,
+        } => {
+            let options = verify::VerifyOptions {
+                selectors: apps,
+                redaction: redact::Redaction { show_secrets },
+                ..network_options(network)
+            };
+            apply::run(
+                style,
+                &files,
+                &options,
+                apply::Consent::from_flags(dry_run, yes),
+            )
+        }
+        Command::Export {
+            sdkappids,
+            region,
+            identifier,
+            from,
+            output,
+            network,
+        } => {
+            let source = match (from, region) {
+                (Some(file), _) => export::Source::File(file),
+                (None, Some(region)) => export::Source::Ids {
+                    sdkappids,
+                    region,
+                    identifier,
+                },
+                // clap requires one of them.
+                (None, None) => return Outcome::Invalid,
+            };
+            export::run(style, source, output.as_deref(), &network_options(network))
         }
         Command::Schema { report } => {
             report::print_stdout(&if report {
@@ -94,6 +130,20 @@ pub fn run(cli: Cli) -> Outcome {
             report::print_stdout(&String::from_utf8_lossy(&script));
             Outcome::Clean
         }
+    }
+}
+
+/// The client options the network flags describe.
+fn network_options(network: cli::NetworkArgs) -> verify::VerifyOptions {
+    verify::VerifyOptions {
+        endpoint: network.endpoint,
+        client: api::ClientOptions {
+            timeout: std::time::Duration::from_secs(network.timeout),
+            concurrency: usize::from(network.concurrency),
+            max_rps: network.max_rps,
+            ..api::ClientOptions::default()
+        },
+        ..verify::VerifyOptions::default()
     }
 }
 

@@ -250,7 +250,7 @@ pub fn verify(config: Config, options: &VerifyOptions) -> Result<Run, VerifyErro
     let mut notices = Vec::new();
     let lives = match &options.live_from {
         Some(snapshot) => from_snapshot(snapshot, &apps)?,
-        None => from_api(&apps, options, &mut notices)?,
+        None => fetch_live(&apps, options, &mut notices)?,
     };
     let results = apps
         .into_iter()
@@ -312,48 +312,72 @@ fn from_snapshot(path: &Path, apps: &[App]) -> Result<Vec<Result<Live, Failure>>
         .collect())
 }
 
-fn from_api(
+/// Sign a request target for each app, or say why it cannot be signed. Notices
+/// collect what the user should know (plain-http endpoints), once each.
+pub fn targets(
     apps: &[App],
     options: &VerifyOptions,
     notices: &mut Vec<String>,
-) -> Result<Vec<Result<Live, Failure>>, VerifyError> {
+) -> Vec<Result<Target, Failure>> {
     // The clock is read once: every token of the run has the same issue time.
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let mut seen_notices = BTreeSet::new();
-    let mut targets = Vec::new();
-    // Per app: the credential failure, or `None` when a request was queued for it.
-    let mut failures: Vec<Option<Failure>> = Vec::with_capacity(apps.len());
-    for app in apps {
-        match credentials::resolve(app, |name| std::env::var(name).ok()) {
-            Ok(credential) => {
-                let resolved = api::endpoint::resolve(app, options.endpoint.as_ref());
-                if let Some(warning) = resolved.insecure_warning
-                    && seen_notices.insert(warning.clone())
-                {
-                    notices.push(warning);
-                }
-                failures.push(None);
-                targets.push(Target {
-                    sdkappid: app.sdkappid,
-                    identifier: app.identifier.clone(),
-                    usersig: credential.usersig(app.sdkappid, &app.identifier, now),
-                    base: resolved.base,
-                });
+    apps.iter()
+        .map(|app| {
+            let credential = credentials::resolve(app, |name| std::env::var(name).ok())
+                .map_err(Failure::Credentials)?;
+            let resolved = api::endpoint::resolve(app, options.endpoint.as_ref());
+            if let Some(warning) = resolved.insecure_warning
+                && seen_notices.insert(warning.clone())
+            {
+                notices.push(warning);
             }
-            Err(missing) => failures.push(Some(Failure::Credentials(missing))),
+            Ok(Target {
+                sdkappid: app.sdkappid,
+                identifier: app.identifier.clone(),
+                usersig: credential.usersig(app.sdkappid, &app.identifier, now),
+                base: resolved.base,
+            })
+        })
+        .collect()
+}
+
+/// A runtime for the client's requests.
+pub fn runtime() -> Result<tokio::runtime::Runtime, VerifyError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| VerifyError::Runtime(e.to_string()))
+}
+
+/// Query every app's live configuration, concurrently; results in the apps' order.
+pub fn fetch_live(
+    apps: &[App],
+    options: &VerifyOptions,
+    notices: &mut Vec<String>,
+) -> Result<Vec<Result<Live, Failure>>, VerifyError> {
+    let signed = targets(apps, options, notices);
+    let (targets, failures): (Vec<Target>, Vec<Option<Failure>>) = {
+        let mut targets = Vec::new();
+        let mut failures = Vec::with_capacity(signed.len());
+        for target in signed {
+            match target {
+                Ok(target) => {
+                    targets.push(target);
+                    failures.push(None);
+                }
+                Err(failure) => failures.push(Some(failure)),
+            }
         }
-    }
+        (targets, failures)
+    };
     let fetched = if targets.is_empty() {
         Vec::new()
     } else {
         let client = Client::new(options.client.clone())?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| VerifyError::Runtime(e.to_string()))?;
-        runtime.block_on(client.get_all(targets))
+        runtime()?.block_on(client.get_all(targets))
     };
     // `get_all` answers every target, in order.
     let mut fetched = fetched.into_iter();

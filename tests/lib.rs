@@ -8,6 +8,7 @@ mod config_rules;
 mod credentials;
 mod formats;
 mod recipes;
+mod reconcile;
 mod schema;
 mod usersig;
 mod verify;

@@ -4,6 +4,7 @@ mod diagnostic;
 mod node;
 pub mod spec;
 mod validate;
+pub mod writer;
 
 use std::io::Read;
 use std::path::Path;
@@ -49,6 +50,27 @@ pub struct App {
 }
 
 impl App {
+    /// An app known only by its SDKAppID, region and administrator (`export --sdkappid`).
+    pub fn bare(sdkappid: u64, region: Region, identifier: String) -> App {
+        let nowhere = SourceSpan::new(0.into(), 0);
+        App {
+            name: None,
+            sdkappid,
+            region: Some(region),
+            endpoint: None,
+            identifier,
+            secret_key_env: None,
+            allow_insecure_url: false,
+            extra_commands: ExtraCommands::default(),
+            callback: None,
+            spans: AppSpans {
+                name: None,
+                sdkappid: nowhere,
+                callback_key: nowhere,
+            },
+        }
+    }
+
     /// How reports name the app: its name, else its SDKAppID.
     pub fn label(&self) -> String {
         match &self.name {

@@ -181,6 +181,17 @@ pub fn verify_summary(runs: &[Run]) -> String {
     line
 }
 
+/// An app that could not be read (outside a verify run), with what to check.
+pub fn failure_report(app: &crate::config::App, failure: &crate::verify::Failure) -> String {
+    format!(
+        "error: {} could not be read ({}): {}\n  help: {}\n",
+        app.label(),
+        failure.class().id(),
+        failure.message(),
+        failure.help()
+    )
+}
+
 fn app_title(result: &AppResult) -> String {
     match &result.app.name {
         Some(name) => format!("{name} ({})", result.app.sdkappid),

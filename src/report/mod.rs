@@ -110,3 +110,20 @@ pub fn append_file(path: &std::path::Path, text: &str) -> Result<(), WriteError>
             reason: e.to_string(),
         })
 }
+
+/// Replace a file whole: write a sibling temporary file, then rename it over the target,
+/// so a reader never sees half a file and a failure leaves the old one intact.
+pub fn write_file_atomically(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
+    let error = |e: std::io::Error| WriteError {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".cbcheck-tmp");
+    let temporary = std::path::PathBuf::from(temporary);
+    std::fs::write(&temporary, text).map_err(error)?;
+    std::fs::rename(&temporary, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        error(e)
+    })
+}

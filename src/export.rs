@@ -1,0 +1,141 @@
+//! `cbcheck export`: write what is live as a callbacks file.
+
+use std::path::{Path, PathBuf};
+
+use crate::Outcome;
+use crate::api::Live;
+use crate::config::{self, App, writer};
+use crate::redact::{self, Redaction};
+use crate::region::Region;
+use crate::report::human::{self, Renderer};
+use crate::report::{self, Style};
+use crate::verify::{self, VerifyOptions};
+
+/// Which apps to export.
+pub enum Source {
+    /// `--sdkappid … --region … --identifier …`
+    Ids {
+        sdkappids: Vec<u64>,
+        region: Region,
+        identifier: String,
+    },
+    /// `--from callbacks.yaml`
+    File(PathBuf),
+}
+
+pub fn run(
+    style: Style,
+    source: Source,
+    output: Option<&Path>,
+    options: &VerifyOptions,
+) -> Outcome {
+    let renderer = Renderer::new(style);
+    let (apps, defaults) = match &source {
+        Source::Ids {
+            sdkappids,
+            region,
+            identifier,
+        } => {
+            let mut seen = std::collections::HashSet::new();
+            let apps = sdkappids
+                .iter()
+                .filter(|id| seen.insert(**id))
+                .map(|id| App::bare(*id, *region, identifier.clone()))
+                .collect();
+            (apps, Some((*region, identifier.as_str())))
+        }
+        Source::File(file) => {
+            let loaded = config::load(file, Redaction::default());
+            let Some(config) = loaded.config else {
+                human::eprint(&human::lint_report(&renderer, &loaded));
+                return Outcome::Invalid;
+            };
+            (config.apps, None)
+        }
+    };
+
+    let mut notices = Vec::new();
+    let lives = match verify::fetch_live(&apps, options, &mut notices) {
+        Ok(lives) => lives,
+        Err(err) => {
+            human::eprint(&format!("{}\n", renderer.render(&err)));
+            return Outcome::Api;
+        }
+    };
+    for notice in &notices {
+        human::eprint(&format!("warning: {notice}\n"));
+    }
+
+    // Nothing is written unless every app was read: a file missing an app that
+    // could not be read would silently drop it.
+    let mut outcome = Outcome::Clean;
+    for (app, live) in apps.iter().zip(&lives) {
+        if let Err(failure) = live {
+            human::eprint(&human::failure_report(app, failure));
+            outcome = outcome.max(if failure.is_credentials() {
+                Outcome::Credentials
+            } else {
+                Outcome::Api
+            });
+        }
+    }
+    if outcome != Outcome::Clean {
+        human::eprint(
+            "nothing was written: every app must be readable to export a complete file\n",
+        );
+        return outcome;
+    }
+
+    let entries: Vec<writer::Entry<'_>> = apps
+        .iter()
+        .zip(&lives)
+        .filter_map(|(app, live)| match live {
+            Ok(Live::Present { config, .. }) => Some(writer::Entry::Present(app, config)),
+            Ok(Live::Absent { .. }) => Some(writer::Entry::Absent(app)),
+            Err(_) => None,
+        })
+        .collect();
+    let declared = entries
+        .iter()
+        .filter(|e| matches!(e, writer::Entry::Present(..)))
+        .count();
+    if declared == 0 {
+        human::eprint(&format!(
+            "error: none of the {} apps has a callback configuration live: a callbacks file needs at least one app\n  help: declare them by hand with `callback: absent` if they must stay without one\n",
+            apps.len()
+        ));
+        return Outcome::Invalid;
+    }
+    for entry in &entries {
+        if let writer::Entry::Present(app, live) = entry
+            && !redact::secret_ranges(&live.url).is_empty()
+        {
+            human::eprint(&format!(
+                "warning: the live URL of {} carries query values or userinfo ({}); it is written as is: keep the file private, or move the token out of the URL\n",
+                app.label(),
+                redact::redact_url(&live.url)
+            ));
+        }
+    }
+    let text = writer::render(
+        &entries,
+        defaults
+            .map(|(region, identifier)| writer::Defaults { region, identifier })
+            .as_ref(),
+    );
+    let absent = entries.len() - declared;
+    match output {
+        Some(path) => {
+            if let Err(err) = report::write_file_atomically(path, &text) {
+                human::eprint(&format!("{}\n", renderer.render(&err)));
+                return Outcome::Invalid;
+            }
+            human::eprint(&format!(
+                "wrote {}: {declared} app(s) declared, {absent} without a callback (as comments)\n",
+                path.display()
+            ));
+        }
+        None => report::print_stdout(&text),
+    }
+    Outcome::Clean
+}

@@ -1,0 +1,487 @@
+//! export and apply against a fake vendor that keeps state across calls.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::support::cbcheck;
+
+const KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+const A: &str = "Room.CallbackAfterCreateRoom";
+const B: &str = "Room.CallbackAfterDestroyRoom";
+const C: &str = "Mic.CallbackAfterSeatInfoChanged";
+
+/// The vendor's side: one optional configuration per SDKAppID.
+#[derive(Clone, Default)]
+struct Vendor {
+    live: Arc<Mutex<HashMap<u64, Value>>>,
+    /// Every write call, as (interface, sdkappid), in order.
+    writes: Arc<Mutex<Vec<(String, u64)>>>,
+    /// Someone else's change, made just before the first write to that app arrives.
+    races: Arc<Mutex<HashMap<u64, Option<Value>>>>,
+    /// Apps whose writes are refused with this ErrorCode.
+    refuse_writes: Arc<Mutex<HashMap<u64, i64>>>,
+}
+
+fn config(url: &str, commands: &[&str]) -> Value {
+    json!({"Url": url, "CallbackCommandList": commands})
+}
+
+fn reply(code: i64, response: Option<&Value>) -> ResponseTemplate {
+    let mut body = json!({"ErrorCode": code, "ErrorInfo": if code == 0 { "" } else { "refused" },
+        "ActionStatus": if code == 0 { "OK" } else { "FAIL" }, "RequestId": format!("Id-{code}")});
+    if let Some(response) = response {
+        body["Response"] = response.clone();
+    }
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+impl Respond for Vendor {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let id: u64 = request
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "sdkappid")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let interface = request
+            .url
+            .path()
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        let mut live = self.live.lock().expect("lock");
+        if interface == "get_callback" {
+            return match live.get(&id) {
+                Some(config) => reply(0, Some(config)),
+                None => reply(100_301, None),
+            };
+        }
+        self.writes
+            .lock()
+            .expect("lock")
+            .push((interface.clone(), id));
+        if let Some(code) = self.refuse_writes.lock().expect("lock").get(&id) {
+            return reply(*code, None);
+        }
+        if let Some(race) = self.races.lock().expect("lock").remove(&id) {
+            match race {
+                Some(config) => live.insert(id, config),
+                None => live.remove(&id),
+            };
+        }
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        match interface.as_str() {
+            "set_callback" if live.contains_key(&id) => reply(100_300, None),
+            "update_callback" if !live.contains_key(&id) => reply(100_301, None),
+            "set_callback" | "update_callback" => {
+                live.insert(id, body);
+                reply(0, None)
+            }
+            "delete_callback" => {
+                live.remove(&id);
+                reply(0, None)
+            }
+            _ => ResponseTemplate::new(404),
+        }
+    }
+}
+
+async fn vendor(initial: &[(u64, Value)]) -> (MockServer, Vendor) {
+    let vendor = Vendor::default();
+    vendor
+        .live
+        .lock()
+        .expect("lock")
+        .extend(initial.iter().cloned());
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(vendor.clone())
+        .mount(&server)
+        .await;
+    (server, vendor)
+}
+
+fn workdir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("reconcile")
+        .join(name);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+struct Out {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+async fn run(dir: &PathBuf, server: &MockServer, args: &[&str]) -> Out {
+    let mut cmd = cbcheck();
+    cmd.current_dir(dir)
+        .args(args)
+        .args(["--endpoint", &server.uri()])
+        .env("CBCHECK_SECRET_KEY", KEY);
+    let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+        .await
+        .expect("joins");
+    let out = Out {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(!out.stderr.contains(&KEY[..16]) && !out.stdout.contains(&KEY[..16]));
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_then_verify_round_trips_in_sync() {
+    let (server, vendor) = vendor(&[
+        (
+            1_400_000_001,
+            config("https://hooks.example.com/cb?token=t0k", &[A, C, A]),
+        ),
+        (
+            1_400_000_002,
+            config(
+                "http://legacy.example.com/cb",
+                &[B, "Room.CallbackOnEverything"],
+            ),
+        ),
+    ])
+    .await;
+    let dir = workdir("export");
+    let out = run(
+        &dir,
+        &server,
+        &[
+            "export",
+            "--sdkappid",
+            "1400000001",
+            "--sdkappid",
+            "1400000002",
+            "--sdkappid",
+            "1400000003",
+            "--region",
+            "singapore",
+            "-o",
+            "callbacks.yaml",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("wrote callbacks.yaml: 2 app(s) declared, 1 without a callback"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("carries query values"),
+        "warns about the token: {}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("t0k"), "{}", out.stderr);
+    let written = std::fs::read_to_string(dir.join("callbacks.yaml")).expect("written");
+    assert!(
+        written.starts_with("# yaml-language-server: $schema="),
+        "{written}"
+    );
+    assert!(
+        written.contains("# sdkappid 1400000003 has no callback configuration live"),
+        "{written}"
+    );
+    assert!(written.contains("allow_insecure_url: true"), "{written}");
+    assert!(
+        written.contains("# live also has Room.CallbackOnEverything"),
+        "{written}"
+    );
+
+    let lint = cbcheck()
+        .current_dir(&dir)
+        .args(["lint", "callbacks.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        lint.status.code(),
+        Some(0),
+        "{}\n{written}",
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    let verify = run(&dir, &server, &["verify", "callbacks.yaml"]).await;
+    assert_eq!(verify.code, Some(0), "{}\n{written}", verify.stderr);
+    assert!(
+        verify
+            .stderr
+            .contains("2 apps checked: 2 in sync, 0 drifted, 0 failed"),
+        "{}",
+        verify.stderr
+    );
+    assert!(
+        vendor.writes.lock().expect("lock").is_empty(),
+        "export and verify never write"
+    );
+
+    // --from refreshes an existing file, keeping what the file says about each app.
+    let file = "version: 1\napps:\n  - name: prod\n    sdkappid: 1400000001\n    region: seoul\n    identifier: ops\n    secret_key_env: PROD_KEY\n    callback:\n      url: https://old.example.com/cb\n      commands: [Room.CallbackAfterCreateRoom]\n";
+    std::fs::write(dir.join("old.yaml"), file).expect("old");
+    let out = run(&dir, &server, &["export", "--from", "old.yaml"]).await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    for kept in [
+        "name: prod",
+        "region: seoul",
+        "identifier: ops",
+        "secret_key_env: PROD_KEY",
+        "url: https://hooks.example.com/cb?token=t0k",
+    ] {
+        assert!(out.stdout.contains(kept), "{kept} in\n{}", out.stdout);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_writes_nothing_when_an_app_cannot_be_read() {
+    let (server, _) = vendor(&[(1_400_000_001, config("https://h.example.com/a", &[A]))]).await;
+    let dir = workdir("export_failed");
+    let _ = std::fs::remove_file(dir.join("out.yaml"));
+    let mut cmd = cbcheck();
+    cmd.current_dir(&dir)
+        .args([
+            "export",
+            "--sdkappid",
+            "1400000001",
+            "--region",
+            "singapore",
+            "-o",
+            "out.yaml",
+        ])
+        .args(["--endpoint", &server.uri()]);
+    // No credentials at all: the app cannot be read.
+    let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+        .await
+        .expect("joins");
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nothing was written"));
+    assert!(!dir.join("out.yaml").exists());
+}
+
+const FLEET: &str = "\
+version: 1
+defaults:
+  region: singapore
+  identifier: administrator
+apps:
+  - name: drifted
+    sdkappid: 1400000001
+    callback:
+      url: https://hooks.example.com/a
+      commands: [Room.CallbackAfterCreateRoom, Room.CallbackAfterDestroyRoom]
+  - name: missing
+    sdkappid: 1400000002
+    callback:
+      url: https://hooks.example.com/b
+      commands: [Room.CallbackAfterCreateRoom]
+  - name: retired
+    sdkappid: 1400000003
+    callback: absent
+  - name: fine
+    sdkappid: 1400000004
+    callback:
+      url: https://hooks.example.com/d
+      commands: [Mic.CallbackAfterSeatInfoChanged]
+  - name: tolerant
+    sdkappid: 1400000005
+    extra_commands: warn
+    callback:
+      url: https://hooks.example.com/e
+      commands: [Room.CallbackAfterCreateRoom, Room.CallbackAfterDestroyRoom]
+";
+
+fn fleet_live() -> Vec<(u64, Value)> {
+    vec![
+        (
+            1_400_000_001,
+            config("https://hooks.example.com/a", &[A, C]),
+        ),
+        (1_400_000_003, config("https://hooks.example.com/old", &[A])),
+        (1_400_000_004, config("https://hooks.example.com/d", &[C])),
+        (
+            1_400_000_005,
+            config("https://hooks.example.com/e", &[A, C]),
+        ),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_converges_a_mixed_fleet_and_a_second_apply_changes_nothing() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    let dir = workdir("apply");
+    std::fs::write(dir.join("callbacks.yaml"), FLEET).expect("fleet");
+    let out = run(&dir, &server, &["apply", "callbacks.yaml", "--yes"]).await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("plan: 4 apps to change, 1 in sync (untouched)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("4 apps applied: 4 converged, 0 not"),
+        "{}",
+        out.stderr
+    );
+    let writes = vendor.writes.lock().expect("lock").clone();
+    assert_eq!(
+        writes,
+        [
+            ("update_callback".to_owned(), 1_400_000_001),
+            ("set_callback".to_owned(), 1_400_000_002),
+            ("delete_callback".to_owned(), 1_400_000_003),
+            ("update_callback".to_owned(), 1_400_000_005),
+        ]
+    );
+    let live = vendor.live.lock().expect("lock").clone();
+    assert_eq!(
+        live[&1_400_000_001],
+        config("https://hooks.example.com/a", &[A, B]),
+        "the undeclared C is removed"
+    );
+    assert_eq!(
+        live[&1_400_000_002],
+        config("https://hooks.example.com/b", &[A])
+    );
+    assert!(!live.contains_key(&1_400_000_003));
+    assert_eq!(
+        live[&1_400_000_005],
+        config("https://hooks.example.com/e", &[A, B, C]),
+        "warn keeps the extra"
+    );
+
+    let again = run(&dir, &server, &["apply", "callbacks.yaml", "--yes"]).await;
+    assert_eq!(again.code, Some(0), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("plan: 0 apps to change, 5 in sync"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        vendor.writes.lock().expect("lock").len(),
+        4,
+        "the second apply makes no write call"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_falls_back_when_someone_changed_the_app_meanwhile() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    // Absent when planned, created by someone before our Create: 100300, then Update.
+    vendor.races.lock().expect("lock").insert(
+        1_400_000_002,
+        Some(config("https://other.example.com", &[C])),
+    );
+    // Present when planned, deleted by someone before our Update: 100301, then Create.
+    vendor
+        .races
+        .lock()
+        .expect("lock")
+        .insert(1_400_000_001, None);
+    let dir = workdir("races");
+    std::fs::write(dir.join("callbacks.yaml"), FLEET).expect("fleet");
+    let out = run(
+        &dir,
+        &server,
+        &[
+            "apply",
+            "callbacks.yaml",
+            "--yes",
+            "--app",
+            "drifted",
+            "--app",
+            "missing",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let writes = vendor.writes.lock().expect("lock").clone();
+    assert_eq!(
+        writes,
+        [
+            ("update_callback".to_owned(), 1_400_000_001),
+            ("set_callback".to_owned(), 1_400_000_001),
+            ("set_callback".to_owned(), 1_400_000_002),
+            ("update_callback".to_owned(), 1_400_000_002),
+        ]
+    );
+    assert!(out.stderr.contains("drifted: changed with v4/room_config/set_callback (update_callback found none); read back: in sync"), "{}", out.stderr);
+    assert!(out.stderr.contains("missing: changed with v4/room_config/update_callback (set_callback found one); read back: in sync"), "{}", out.stderr);
+    let live = vendor.live.lock().expect("lock").clone();
+    assert_eq!(
+        live[&1_400_000_002],
+        config("https://hooks.example.com/b", &[A])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_yes_and_without_a_terminal_nothing_changes() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    let dir = workdir("refuse");
+    std::fs::write(dir.join("callbacks.yaml"), FLEET).expect("fleet");
+    let out = run(&dir, &server, &["apply", "callbacks.yaml"]).await;
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("refusing to change anything without --yes"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("drifted: v4/room_config/update_callback"),
+        "the plan is shown: {}",
+        out.stderr
+    );
+    let dry = run(&dir, &server, &["apply", "callbacks.yaml", "--dry-run"]).await;
+    assert_eq!(dry.code, Some(1));
+    assert!(dry.stderr.contains("dry run: nothing was changed"));
+    assert!(vendor.writes.lock().expect("lock").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_failure_says_which_apps_changed_and_which_did_not() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    vendor
+        .refuse_writes
+        .lock()
+        .expect("lock")
+        .insert(1_400_000_002, 100_002);
+    let dir = workdir("partial");
+    std::fs::write(dir.join("callbacks.yaml"), FLEET).expect("fleet");
+    let out = run(&dir, &server, &["apply", "callbacks.yaml", "--yes"]).await;
+    assert_eq!(out.code, Some(4), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("missing: NOT changed (api)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("drifted: changed with v4/room_config/update_callback; read back: in sync"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("4 apps applied: 3 converged, 1 not"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !vendor
+            .live
+            .lock()
+            .expect("lock")
+            .contains_key(&1_400_000_002)
+    );
+}
