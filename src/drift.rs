@@ -186,7 +186,13 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -
 
     let live_has = |word: &str| live.commands.iter().any(|c| c == word);
     let declared = |word: &str| desired.commands.iter().any(|c| c.word == word);
-    let unexpected: Vec<&String> = live.commands.iter().filter(|c| !declared(c)).collect();
+    let mut unexpected: Vec<&String> = Vec::new();
+    for word in live.commands.iter().filter(|c| !declared(c)) {
+        // A word listed twice live is one finding.
+        if !unexpected.contains(&word) {
+            unexpected.push(word);
+        }
+    }
 
     for command in desired.commands.iter().filter(|c| !live_has(&c.word)) {
         let twin = unexpected

@@ -244,6 +244,10 @@ fn verify_files(
             human::eprint(&format!("{}\n", renderer.render(diagnostic)));
         }
     }
+    // The file's own warnings: annotated beside the findings, and failing the run
+    // under --deny-warnings as they do for lint.
+    let config_annotations = report::annotation::from_lint(&loaded);
+    let config_warnings = loaded.iter().map(config::Loaded::warnings).sum::<usize>();
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
     if let Err(err) = verify::check_selectors(&configs, &options.selectors) {
         human::eprint(&format!("{}\n", renderer.render(&err)));
@@ -271,6 +275,14 @@ fn verify_files(
     }
     let summary = human::verify_summary(&runs);
     let mut outcome = verify_outcome(&runs, deny_warnings);
+    if deny_warnings && config_warnings > 0 {
+        outcome = outcome.max(Outcome::Invalid);
+    }
+    let annotations = || {
+        let mut all = config_annotations.clone();
+        all.extend(report::annotation::from_runs(&runs));
+        all
+    };
     let targets = std::iter::once((format, Sink::Terminal))
         .chain(reports.iter().map(|r| (r.format, Sink::File(&r.path))));
     for (format, sink) in targets {
@@ -285,9 +297,9 @@ fn verify_files(
                 {
                     human::eprint(&format!("{}\n", renderer.render(&err)));
                 }
-                report::github::render(&report::annotation::from_runs(&runs), &summary)
+                report::github::render(&annotations(), &summary)
             }
-            Format::Sarif => report::sarif::render_verify(&report::annotation::from_runs(&runs)),
+            Format::Sarif => report::sarif::render_verify(&annotations()),
             Format::Junit => report::junit::render(&runs),
             Format::Markdown => report::markdown::render(&runs, &summary),
         };

@@ -3,29 +3,46 @@
 
 use std::ops::Range;
 
+use url::Url;
+
 const MASK: &str = "***";
 
-/// Byte ranges of the secret parts of a URL: the userinfo and each query value.
+/// Byte ranges of the secret parts of a URL as written: the userinfo and each query
+/// value (a query pair without `=` is masked whole). Sorted, disjoint, in bounds, on
+/// ASCII delimiters; never panics, whatever the text.
 pub fn secret_ranges(url: &str) -> Vec<Range<usize>> {
     let mut ranges = Vec::new();
     let end = url.find('#').unwrap_or(url.len());
-    if let Some(scheme_end) = url.find("://") {
-        let authority_start = scheme_end + 3;
-        let authority_end = url[authority_start..end]
-            .find(['/', '?'])
-            .map_or(end, |i| authority_start + i);
-        if let Some(at) = url[authority_start..authority_end].rfind('@') {
-            ranges.push(authority_start..authority_start + at);
+    let query_start = url[..end].find('?');
+    let before_query = query_start.unwrap_or(end);
+    // `scheme:` then an optional `//`, then the authority up to `/`, `?` or `#`.
+    let scheme_end = url[..before_query].find(':').filter(|&i| {
+        i > 0
+            && url[..i]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if let Some(colon) = scheme_end {
+        let mut start = colon + 1;
+        if url[start..before_query].starts_with("//") {
+            start += 2;
+        }
+        let authority_end = url[start..before_query]
+            .find('/')
+            .map_or(before_query, |i| start + i);
+        if let Some(at) = url[start..authority_end].rfind('@') {
+            ranges.push(start..start + at);
         }
     }
-    if let Some(question) = url[..end].find('?') {
+    if let Some(question) = query_start {
         let mut start = question + 1;
         for pair in url[question + 1..end].split('&') {
-            if let Some(eq) = pair.find('=') {
-                let value = start + eq + 1..start + pair.len();
-                if !value.is_empty() {
-                    ranges.push(value);
-                }
+            let value = match pair.find('=') {
+                Some(eq) => start + eq + 1..start + pair.len(),
+                None => start..start + pair.len(),
+            };
+            if !value.is_empty() {
+                ranges.push(value);
             }
             start += pair.len() + 1;
         }
@@ -38,42 +55,51 @@ pub fn redact_url(url: &str) -> String {
     let mut out = String::with_capacity(url.len());
     let mut last = 0;
     for range in secret_ranges(url) {
-        out.push_str(&url[last..range.start]);
+        out.push_str(url.get(last..range.start).unwrap_or(""));
         out.push_str(MASK);
         last = range.end;
     }
-    out.push_str(&url[last..]);
+    out.push_str(url.get(last..).unwrap_or(""));
     out
 }
 
-/// When two different URLs look the same once redacted, which hidden part differs.
+/// Free text (a reply body, a vendor message) with every URL in it redacted.
+pub fn redact_urls_in(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(found) = rest.find("://") {
+        let start = rest[..found]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || "+-.".contains(*c)))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let end = rest[found..]
+            .find(|c: char| c.is_whitespace() || "\"'<>`".contains(c))
+            .map_or(rest.len(), |i| found + i);
+        out.push_str(&rest[..start]);
+        out.push_str(&redact_url(&rest[start..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// When two URLs that are not the same look the same once redacted, which hidden
+/// part differs. Compared as parsed URLs (scheme and host case, default port
+/// ignored), query parameters matched by name.
 pub fn hidden_difference(a: &str, b: &str) -> Option<String> {
-    if a == b || redact_url(a) != redact_url(b) {
+    let (ua, ub) = (Url::parse(a).ok()?, Url::parse(b).ok()?);
+    if ua == ub || redact_url(ua.as_str()) != redact_url(ub.as_str()) {
         return None;
     }
-    let parts = |url: &str| -> Vec<(String, String)> {
-        secret_ranges(url)
-            .into_iter()
-            .map(|range| {
-                let before = &url[..range.start];
-                let name = if before.ends_with('=') {
-                    let key_start = before.rfind(['?', '&']).map_or(0, |i| i + 1);
-                    format!(
-                        "the value of query parameter `{}`",
-                        &before[key_start..before.len() - 1]
-                    )
-                } else {
-                    "the userinfo (user:password@)".to_owned()
-                };
-                (name, url[range].to_owned())
-            })
-            .collect()
-    };
-    parts(a)
-        .into_iter()
-        .zip(parts(b))
-        .find(|((_, va), (_, vb))| va != vb)
-        .map(|((name, _), _)| name)
+    if ua.username() != ub.username() || ua.password() != ub.password() {
+        return Some("the userinfo (user:password@)".into());
+    }
+    let (qa, qb): (Vec<_>, Vec<_>) = (ua.query_pairs().collect(), ub.query_pairs().collect());
+    qa.iter()
+        .zip(&qb)
+        .find(|(x, y)| x != y)
+        .map(|((name, _), _)| format!("the value of query parameter `{name}`"))
 }
 
 /// Whether to redact, as chosen by `--show-secrets`.
@@ -100,7 +126,7 @@ mod tests {
     fn query_values_and_userinfo_are_redacted() {
         assert_eq!(
             redact_url("https://user:pw@hooks.example.com/cb?token=abc&x=1&flag#frag"),
-            "https://***@hooks.example.com/cb?token=***&x=***&flag#frag"
+            "https://***@hooks.example.com/cb?token=***&x=***&***#frag"
         );
         assert_eq!(
             redact_url("https://hooks.example.com/cb"),
@@ -110,13 +136,76 @@ mod tests {
             redact_url("https://h.example.com/?a="),
             "https://h.example.com/?a="
         );
+        assert_eq!(redact_url("https://h/cb?SECRETBARE"), "https://h/cb?***");
+        assert_eq!(
+            redact_url("https:user:pw@hooks.example.com/cb"),
+            "https:***@hooks.example.com/cb"
+        );
         assert_eq!(redact_url("not a url?k=v"), "not a url?k=***");
+    }
+
+    #[test]
+    fn odd_urls_never_panic_and_ranges_stay_sorted() {
+        for url in [
+            "https:hooks.example.com/cb#a://b",
+            "http:x/cb?next=https://u:p@h/",
+            "://",
+            "?",
+            "#",
+            "a:@",
+            "é://ü@ñ?ß=ø#",
+            "https://@/?&=&#?",
+        ] {
+            let ranges = secret_ranges(url);
+            assert!(
+                ranges.windows(2).all(|w| w[0].end <= w[1].start),
+                "{url}: {ranges:?}"
+            );
+            assert!(
+                ranges.iter().all(|r| url.get(r.clone()).is_some()),
+                "{url}: {ranges:?}"
+            );
+            let _ = redact_url(url);
+            let _ = redact_urls_in(url);
+            let _ = hidden_difference(url, url);
+        }
+        // Every string over a small alphabet of delimiters.
+        let alphabet = [':', '/', '?', '#', '@', '&', '=', 'a', 'é'];
+        let mut word = Vec::new();
+        for n in 0..alphabet.len().pow(5) {
+            word.clear();
+            let mut k = n;
+            for _ in 0..5 {
+                word.push(alphabet[k % alphabet.len()]);
+                k /= alphabet.len();
+            }
+            let url: String = word.iter().collect();
+            let ranges = secret_ranges(&url);
+            assert!(ranges.windows(2).all(|w| w[0].end <= w[1].start), "{url}");
+            let _ = redact_url(&url);
+        }
+    }
+
+    #[test]
+    fn urls_in_free_text_are_redacted() {
+        assert_eq!(
+            redact_urls_in(r#"{"Url":"https://h/cb?token=SUPERSECRET","x":1} see http://a@b/"#),
+            r#"{"Url":"https://h/cb?token=***","x":1} see http://***@b/"#
+        );
     }
 
     #[test]
     fn hidden_differences_are_named() {
         assert_eq!(
             hidden_difference("https://h/cb?token=a&x=1", "https://h/cb?token=b&x=1").as_deref(),
+            Some("the value of query parameter `token`")
+        );
+        assert_eq!(
+            hidden_difference(
+                "https://Hooks.example.com/cb?token=aaa",
+                "https://hooks.example.com/cb?token=bbb"
+            )
+            .as_deref(),
             Some("the value of query parameter `token`")
         );
         assert_eq!(

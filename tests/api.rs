@@ -370,9 +370,10 @@ async fn html_truncated_json_and_missing_fields_are_protocol_errors() {
             "{\\\"ErrorCode",
         ),
         (
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"ErrorCode":0,"ActionStatus":"OK","Response":{"Url":"x"}})),
-            "without Response.Url",
+            ResponseTemplate::new(200).set_body_json(
+                json!({"ErrorCode":0,"ActionStatus":"OK","Response":{"CallbackCommandList":[]}}),
+            ),
+            "succeeded without Response.Url",
         ),
     ] {
         let server = MockServer::start().await;
@@ -384,12 +385,70 @@ async fn html_truncated_json_and_missing_fields_are_protocol_errors() {
         let target = target(&server, 1_400_000_008);
         let err = client().get_callback(&target).await.expect_err("protocol");
         assert!(
-            matches!(err, ApiError::Protocol { status: 200, .. }),
+            matches!(
+                err,
+                ApiError::Protocol { status: 200, .. } | ApiError::Incomplete { .. }
+            ),
             "{err:?}"
         );
         assert!(err.to_string().contains(expected), "{err}");
         assert_no_secret(&err, &target.usersig);
     }
+}
+
+#[tokio::test]
+async fn replies_are_read_leniently_and_shown_safely() {
+    let server = MockServer::start().await;
+    let target = target(&server, 1_400_000_011);
+    let usersig = target.usersig.expose().to_owned();
+    // ErrorInfo null on an absent reply; a command list left out of a success.
+    Mock::given(path(GET))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"ErrorCode":100301,"ErrorInfo":null,"ActionStatus":"FAIL"})),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    assert!(matches!(
+        client().get_callback(&target).await,
+        Ok(Live::Absent { .. })
+    ));
+    // A vendor message echoing the request, a URL token and control characters.
+    let echo = format!(
+        "bad request usersig={usersig} for https://h/cb?token=SUPERSECRET {}[31m",
+        '\u{1b}'
+    );
+    Mock::given(path(GET))
+        .respond_with(fail_reply(70_003, &echo))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let err = client().get_callback(&target).await.expect_err("refused");
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(&usersig[..20]), "{shown}");
+    assert!(!shown.contains("SUPERSECRET"), "{shown}");
+    assert!(!shown.contains('\u{1b}'), "{shown}");
+    assert!(
+        shown.contains("(redacted)") && shown.contains("token=***"),
+        "{shown}"
+    );
+
+    let proxy = MockServer::start().await;
+    let proxied = Target {
+        base: proxy.uri().parse().expect("uri"),
+        ..target.clone()
+    };
+    let encoded: String = url::form_urlencoded::byte_serialize(usersig.as_bytes()).collect();
+    Mock::given(path(GET))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_string(format!("<h1>denied {encoded}</h1>")),
+        )
+        .mount(&proxy)
+        .await;
+    let err = client().get_callback(&proxied).await.expect_err("protocol");
+    assert!(!format!("{err}").contains(&encoded[..20]), "{err}");
 }
 
 #[tokio::test]

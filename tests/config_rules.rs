@@ -586,3 +586,28 @@ fn callback_may_be_declared_absent_and_a_typo_of_it_is_caught() {
     );
     assert!(out.contains("did you mean `absent`?"), "{out}");
 }
+
+#[test]
+fn masking_keeps_line_numbers_and_covers_nested_secrets() {
+    let yaml = BASE
+        .replace(
+            "      url: https://hooks.example.com/tencent/room\n",
+            "      url: >-\n        https://hooks.example.com/tencent/room?token=line-one\n",
+        )
+        .replace(
+            "    sdkappid: 1400000001\n",
+            "    sdkappid: 1400000001\n    password: [hunter2, hunter3]\n    secret_key:\n      value: 5bd2850fff3ecb11d7c8\n",
+        )
+        .replace("- Mic.CallbackAfterSeatInfoChanged", "- Mic.CallbackAfterSeatInfoChangedd");
+    let loaded = load(&yaml);
+    let out = rendered(&loaded);
+    for leaked in ["hunter2", "hunter3", "5bd2850f", "line-one"] {
+        assert!(!out.contains(leaked), "{leaked} leaked:\n{out}");
+    }
+    // The findings after the multi-line masked values keep their real lines.
+    let lines: Vec<usize> = codes_and_lines(&loaded)
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect();
+    assert_eq!(lines, [8, 9, 16], "{out}");
+}

@@ -29,7 +29,7 @@ apps:
       commands:
         - Room.CallbackAfterCreateRoom
         - Mic.CallbackAfterSeatInfoChanged
-  - name: failed
+  - name: \"failed\\nagain\"
     sdkappid: 1400000003
     callback:
       url: https://hooks.example.com/c
@@ -138,7 +138,13 @@ fn github_annotations_are_escaped_and_summarised() {
         failed.contains(",line=20,col=15,"),
         "on the sdkappid line: {failed}"
     );
-    assert!(failed.contains("50%25 of%0Achecks failed"), "{failed}");
+    // A newline (in the app's name) and a `%` (in the vendor's message) are encoded;
+    // the vendor's own control characters arrive already escaped as text.
+    assert!(
+        failed.contains("title=failed%0Aagain (1400000003)%3A could not be checked"),
+        "{failed}"
+    );
+    assert!(failed.contains("50%25 of\\nchecks failed"), "{failed}");
     assert!(
         failed.contains("::prod,eu.yaml:20: "),
         "file:line repeated in the text: {failed}"
@@ -219,7 +225,7 @@ fn sarif_has_the_required_2_1_0_structure() {
             Some("error" | "warning")
         ));
         let location = &result["locations"][0]["physicalLocation"];
-        assert_eq!(location["artifactLocation"]["uri"], FILE);
+        assert_eq!(location["artifactLocation"]["uri"], "prod%2Ceu.yaml");
         assert!(location["region"]["startLine"].as_u64().expect("startLine") >= 1);
         assert!(result["partialFingerprints"]["cbcheck/v1"].is_string());
     }
@@ -291,7 +297,7 @@ fn junit_is_well_formed_xml_with_a_testcase_per_app() {
         error
             .attribute("message")
             .unwrap_or("")
-            .contains("50% of\nchecks failed")
+            .contains("50% of\\nchecks failed")
     );
     assert_snapshot!("junit", out.stdout);
 }
@@ -310,7 +316,10 @@ fn markdown_has_a_table_and_a_section_per_problem_app() {
         out.stdout
             .contains("To fix, call `v4/room_config/update_callback` with:")
     );
-    assert!(out.stdout.contains("### failed (1400000003) — ⚠️ failed"));
+    assert!(
+        out.stdout
+            .contains("### failed again (1400000003) — ⚠️ failed")
+    );
     assert_snapshot!("markdown", out.stdout);
 }
 
@@ -442,4 +451,45 @@ fn completions_are_generated_for_each_shell() {
             "{shell}: flags are completed"
         );
     }
+}
+
+#[test]
+fn verify_reports_the_files_own_warnings_and_denies_them_on_request() {
+    let dir = workdir("config_warnings");
+    let doubled = FLEET.replace(
+        "        - Mic.CallbackAfterSeatInfoChanged\n",
+        "        - Mic.CallbackAfterSeatInfoChanged\n        - Mic.CallbackAfterSeatInfoChanged\n",
+    );
+    std::fs::write(dir.join(FILE), doubled).expect("fleet");
+    let out = verify(&dir, "github");
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("::warning ") && l.contains("listed twice")),
+        "{}",
+        out.stdout
+    );
+    let sarif: Value = serde_json::from_str(&verify(&dir, "sarif").stdout).expect("JSON");
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .clone();
+    for result in sarif["runs"][0]["results"].as_array().expect("results") {
+        let index = result["ruleIndex"].as_u64().expect("index") as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+    }
+    let denied = run(
+        &dir,
+        &[
+            "verify",
+            FILE,
+            "--live-from",
+            "live.json",
+            "--app",
+            "in-sync",
+            "--deny-warnings",
+        ],
+        &[],
+    );
+    assert_eq!(denied.code, Some(2), "{}", denied.stderr);
 }

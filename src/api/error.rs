@@ -31,6 +31,19 @@ pub enum ApiError {
         request_id: Option<String>,
     },
 
+    #[error("{interface} for sdkappid {sdkappid} succeeded without Response.Url{}", request_id_suffix(.request_id))]
+    #[diagnostic(
+        code(cbcheck::api::incomplete),
+        help(
+            "the reply lacks the configuration it should carry; quote the RequestId if you contact support"
+        )
+    )]
+    Incomplete {
+        interface: &'static str,
+        sdkappid: u64,
+        request_id: Option<String>,
+    },
+
     #[error("{interface} for sdkappid {sdkappid} kept failing: gave up after {attempts} attempts; last: {reason}{}", request_id_suffix(.request_id))]
     #[diagnostic(
         code(cbcheck::api::unavailable),
@@ -99,7 +112,8 @@ impl ApiError {
         match self {
             ApiError::Auth { request_id, .. }
             | ApiError::Api { request_id, .. }
-            | ApiError::GaveUp { request_id, .. } => request_id.as_deref(),
+            | ApiError::GaveUp { request_id, .. }
+            | ApiError::Incomplete { request_id, .. } => request_id.as_deref(),
             ApiError::Protocol { .. } => None,
         }
     }

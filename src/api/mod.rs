@@ -257,7 +257,7 @@ impl Client {
         };
         let status = response.status().as_u16();
         match response.bytes().await {
-            Ok(bytes) => wire::classify(status, &bytes),
+            Ok(bytes) => wire::classify(status, &scrub(&bytes, &target.usersig)),
             Err(err) => self.transport_failure(err, target),
         }
     }
@@ -279,6 +279,22 @@ impl Client {
             request_id: None,
         }
     }
+}
+
+/// A reply that echoes the request (a proxy's error page, a vendor message quoting
+/// the URL) must not carry the UserSig into any message, raw or percent-encoded:
+/// it is removed from the body before anything is read from it.
+fn scrub<'a>(body: &'a [u8], usersig: &Secret) -> std::borrow::Cow<'a, [u8]> {
+    let token = usersig.expose();
+    let encoded: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    let text = String::from_utf8_lossy(body);
+    if token.is_empty() || !(text.contains(token) || text.contains(&encoded)) {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let clean = text
+        .replace(token, "(redacted)")
+        .replace(&encoded, "(redacted)");
+    std::borrow::Cow::Owned(clean.into_bytes())
 }
 
 /// `POST <base>/v4/room_config/<cmd>?sdkappid=…&identifier=…&usersig=…&random=…&contenttype=json`.
@@ -371,16 +387,14 @@ fn live_from(sdkappid: u64, reply: Reply) -> Result<Live, ApiError> {
         Reply::Ok {
             response,
             request_id,
-        } => response
-            .and_then(|r| serde_json::from_value::<CallbackConfig>(r).ok())
-            .map(|config| Live::Present { config, request_id })
-            .ok_or_else(|| ApiError::Protocol {
+        } => match response.and_then(|r| serde_json::from_value::<CallbackConfig>(r).ok()) {
+            Some(config) => Ok(Live::Present { config, request_id }),
+            None => Err(ApiError::Incomplete {
                 interface: Interface::Get.path(),
                 sdkappid,
-                status: 200,
-                body_start: "a success reply without Response.Url and Response.CallbackCommandList"
-                    .into(),
+                request_id,
             }),
+        },
         Reply::Absent { request_id } => Ok(Live::Absent { request_id }),
         other => Err(unexpected(Interface::Get, sdkappid, other)),
     }

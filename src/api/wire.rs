@@ -31,7 +31,8 @@ impl Interface {
 pub struct CallbackConfig {
     #[serde(rename = "Url")]
     pub url: String,
-    #[serde(rename = "CallbackCommandList")]
+    /// An empty list may be left out of a reply.
+    #[serde(rename = "CallbackCommandList", default)]
     pub commands: Vec<String>,
 }
 
@@ -42,7 +43,7 @@ struct Envelope {
     #[serde(rename = "ErrorCode")]
     error_code: Option<i64>,
     #[serde(rename = "ErrorInfo", default)]
-    error_info: String,
+    error_info: Option<String>,
     #[serde(rename = "RequestId")]
     request_id: Option<String>,
     #[serde(rename = "Response")]
@@ -130,7 +131,6 @@ pub fn auth_hint(code: i64) -> Option<&'static str> {
         }
         60_006 => "the SDKAppID is invalid: check `sdkappid`",
         60_010 | 70_403 => "the identifier is not an App administrator: fix `identifier`",
-        60_016 => "the SDKAppID is disabled: see the console",
         70_050 => {
             "too many failed UserSig checks; the account is locked for a minute. Fix the key, then wait before retrying"
         }
@@ -156,7 +156,13 @@ pub fn classify(status: u16, body: &[u8]) -> Reply {
             body_start: body_start(body),
         };
     };
-    let request_id = envelope.request_id;
+    // Vendor text is shown to people and logs: no control characters, no URL tokens.
+    let request_id = envelope.request_id.as_deref().map(printable);
+    let info = envelope
+        .error_info
+        .as_deref()
+        .map(|i| crate::redact::redact_urls_in(&printable(i)))
+        .unwrap_or_default();
     let code = envelope
         .error_code
         .unwrap_or(if envelope.action_status.as_deref() == Some("OK") {
@@ -172,31 +178,46 @@ pub fn classify(status: u16, body: &[u8]) -> Reply {
         NO_CONFIGURATION => Reply::Absent { request_id },
         ALREADY_EXISTS => Reply::AlreadyExists { request_id },
         code if is_retryable_code(code) => Reply::Retry {
-            reason: format!("ErrorCode {code}: {}", envelope.error_info),
+            reason: format!("ErrorCode {code}: {info}"),
             cause: RetryCause::Vendor(code),
             request_id,
         },
         code if auth_hint(code).is_some() => Reply::Auth {
             code,
-            info: envelope.error_info,
+            info,
             request_id,
         },
         code => Reply::Api {
             code,
-            info: envelope.error_info,
+            info,
             request_id,
         },
     }
 }
 
-/// The first bytes of a body that is not the expected JSON (escaped where it is shown).
+/// The first bytes of a body that is not the expected JSON, with any URL redacted.
 fn body_start(body: &[u8]) -> String {
     const SHOWN: usize = 120;
-    let mut shown = String::from_utf8_lossy(&body[..body.len().min(SHOWN)]).into_owned();
+    let mut shown =
+        crate::redact::redact_urls_in(&String::from_utf8_lossy(&body[..body.len().min(SHOWN)]));
     if body.len() > SHOWN {
         shown.push('…');
     }
     shown
+}
+
+/// Text from the vendor with control characters escaped (they would reach terminals
+/// and CI logs raw).
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

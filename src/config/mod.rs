@@ -248,7 +248,10 @@ fn mask(text: String, spans: &[SourceSpan]) -> String {
     for span in spans {
         let end = (span.offset() + span.len()).min(bytes.len());
         if let Some(secret) = bytes.get_mut(span.offset()..end) {
-            secret.fill(b'*');
+            // Line breaks stay, so every line number after a multi-line value is right.
+            for byte in secret.iter_mut().filter(|b| !matches!(b, b'\n' | b'\r')) {
+                *byte = b'*';
+            }
         }
     }
     // Only whole UTF-8 sequences inside parser spans were replaced by ASCII.

@@ -29,6 +29,25 @@ pub enum Value {
     Map(Vec<(Node, Node)>),
 }
 
+impl Node {
+    /// The span of the node and everything inside it (a list's or mapping's own span
+    /// covers only its first character).
+    pub fn full_span(&self) -> SourceSpan {
+        let start = self.span.offset();
+        let mut end = start + self.span.len();
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            end = end.max(node.span.offset() + node.span.len());
+            match &node.value {
+                Value::Seq(items) => stack.extend(items),
+                Value::Map(entries) => stack.extend(entries.iter().flat_map(|(k, v)| [k, v])),
+                _ => {}
+            }
+        }
+        SourceSpan::new(start.into(), end - start)
+    }
+}
+
 impl Value {
     /// What a person calls this kind of value, for "expected …, found …".
     pub fn kind(&self) -> &'static str {

@@ -172,7 +172,7 @@ impl Validator {
         known: &[&'static str],
     ) -> Option<&'static str> {
         if looks_like_secret_key(name) {
-            self.secret_spans.push(value.span);
+            self.secret_spans.push(value.full_span());
             self.push(
                 ConfigDiagnostic::error(
                     Rule::SecretInFile,

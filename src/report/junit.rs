@@ -124,9 +124,15 @@ fn attr(value: &str) -> String {
 
 /// Escaped for XML, without the control characters XML 1.0 cannot carry at all.
 fn text(value: &str) -> String {
+    // XML 1.0's Char production: other characters cannot appear even escaped.
     let clean: String = value
         .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t' | '\r'))
+        .filter(|c| {
+            matches!(c, '\t' | '\n' | '\r')
+                || ('\u{20}'..='\u{D7FF}').contains(c)
+                || ('\u{E000}'..='\u{FFFD}').contains(c)
+                || *c >= '\u{10000}'
+        })
         .collect();
     escape(clean.as_str()).into_owned()
 }

@@ -56,8 +56,37 @@ fn lint_rules(annotations: &[Annotation]) -> Vec<RuleDoc> {
     rules
 }
 
+/// A file path as a relative URI reference: `/` separators, everything outside the
+/// unreserved characters percent-encoded (a space, `%` or `#` would break it).
+fn uri(path: &str) -> String {
+    path.replace('\\', "/")
+        .split('/')
+        .map(|segment| {
+            segment
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Verify's results; the file's own warnings come with their config rules.
 pub fn render_verify(annotations: &[Annotation]) -> String {
-    render(annotations, verify_rules())
+    let mut rules = verify_rules();
+    let config: Vec<Annotation> = annotations
+        .iter()
+        .filter(|a| !rules.iter().any(|r| r.id == a.rule))
+        .cloned()
+        .collect();
+    rules.extend(lint_rules(&config));
+    render(annotations, rules)
 }
 
 pub fn render_lint(annotations: &[Annotation]) -> String {
@@ -87,7 +116,7 @@ fn render(annotations: &[Annotation], rules: Vec<RuleDoc>) -> String {
                 "level": a.level.id(),
                 "message": {"text": format!("{}: {}", a.title, a.message)},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": a.file},
+                    "artifactLocation": {"uri": uri(&a.file)},
                     "region": {"startLine": a.line, "startColumn": a.column},
                 }}],
                 "partialFingerprints": {"cbcheck/v1": a.fingerprint},
@@ -104,10 +133,23 @@ fn render(annotations: &[Annotation], rules: Vec<RuleDoc>) -> String {
                 "rules": rule_values,
             }},
             "results": results,
+            "columnKind": "unicodeCodePoints",
             "properties": {"cbcheckReportVersion": REPORT_VERSION},
         }],
     });
     let mut text = serde_json::to_string_pretty(&document).expect("plain data serialises");
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(uri("envs/prod,eu.yaml"), "envs/prod%2Ceu.yaml");
+        assert_eq!(uri("my env#1 100%.yaml"), "my%20env%231%20100%25.yaml");
+        assert_eq!(uri("a\\b/ü.yaml"), "a/b/%C3%BC.yaml");
+    }
 }
