@@ -288,7 +288,7 @@ fn verify_files(
     for (format, sink) in targets {
         let text = match format {
             Format::Human => human::verify_report(&renderer, style, &runs),
-            Format::Json => report::json::render(&runs),
+            Format::Json => report::json::render(&runs, &config_annotations),
             Format::Github => {
                 let markdown = report::markdown::render(&runs, &summary);
                 if matches!(sink, Sink::Terminal)

@@ -478,6 +478,12 @@ fn verify_reports_the_files_own_warnings_and_denies_them_on_request() {
         let index = result["ruleIndex"].as_u64().expect("index") as usize;
         assert_eq!(rules[index]["id"], result["ruleId"]);
     }
+    let json: Value = serde_json::from_str(&verify(&dir, "json").stdout).expect("JSON");
+    assert_eq!(
+        json["config_warnings"][0]["rule"],
+        "cbcheck/config/duplicate-command"
+    );
+    assert_eq!(json["config_warnings"][0]["line"], 19);
     let denied = run(
         &dir,
         &[

@@ -8,6 +8,7 @@ use crate::drift::{Kind, Severity};
 use crate::verify::{AppResult, ErrorClass, Run, Status};
 
 use super::REPORT_VERSION;
+use super::annotation::Annotation;
 
 /// The result of `cbcheck verify`.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -22,6 +23,20 @@ pub struct Report {
     pub summary: Summary,
     /// One entry per checked app, in file order.
     pub apps: Vec<AppReport>,
+    /// Warnings about the callbacks files themselves (as `cbcheck lint` reports them).
+    pub config_warnings: Vec<ConfigWarning>,
+}
+
+/// A warning about a callbacks file (a valid file may still have some).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigWarning {
+    pub file: String,
+    /// The lint rule, e.g. `cbcheck/config/duplicate-command`.
+    pub rule: String,
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -101,7 +116,7 @@ pub enum RemediationBody {
     Empty {},
 }
 
-pub fn report(runs: &[Run]) -> Report {
+pub fn report(runs: &[Run], config: &[Annotation]) -> Report {
     let apps: Vec<AppReport> = runs
         .iter()
         .flat_map(|run| run.results.iter().map(move |r| app_report(run, r)))
@@ -119,6 +134,16 @@ pub fn report(runs: &[Run]) -> Report {
             warnings: results().map(AppResult::warnings).sum(),
         },
         apps,
+        config_warnings: config
+            .iter()
+            .map(|a| ConfigWarning {
+                file: a.file.clone(),
+                rule: a.rule.clone(),
+                message: a.message.clone(),
+                line: a.line,
+                column: a.column,
+            })
+            .collect(),
     }
 }
 
@@ -166,8 +191,10 @@ fn app_report(run: &Run, result: &AppResult) -> AppReport {
     }
 }
 
-pub fn render(runs: &[Run]) -> String {
-    let mut text = serde_json::to_string_pretty(&report(runs)).expect("the report is plain data");
+/// The report; `config` holds the annotations of the files' own warnings.
+pub fn render(runs: &[Run], config: &[Annotation]) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&report(runs, config)).expect("the report is plain data");
     text.push('\n');
     text
 }
