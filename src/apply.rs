@@ -5,9 +5,10 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 use crate::Outcome;
-use crate::api::{ApiError, CallbackConfig, Client, Interface, Live, Target, Written};
+use crate::api::{ApiError, Client, Interface, Live, Target, Written};
 use crate::config::{self, App};
-use crate::drift::{self, Remediation, Severity};
+use crate::drift::{self, Remediation};
+use crate::redact::Redaction;
 use crate::report::Style;
 use crate::report::human::{self, Renderer};
 use crate::verify::{self, Failure, VerifyOptions};
@@ -39,8 +40,17 @@ struct Change<'a> {
     fix: &'a Remediation,
 }
 
+/// Why a planned change was not made.
+enum Skip {
+    /// Someone made the app match the file meanwhile.
+    AlreadyInSync,
+    /// The app changed since the plan was shown: the shown change no longer fits.
+    ChangedSincePlan,
+}
+
 /// What happened to one planned change.
 enum Applied {
+    Skipped(Skip),
     /// The call succeeded; `via` names a fallback taken on a race; `converged` says
     /// whether reading back found the app in sync.
     Done {
@@ -229,30 +239,72 @@ fn execute(
         .collect()
 }
 
-/// Make one change, falling back on the races the API reports, then read back.
+/// What is live for the app now, and the call that would converge it.
+async fn fresh_fix(
+    client: &Client,
+    target: &Target,
+    app: &App,
+    redaction: Redaction,
+) -> Result<Option<Remediation>, ApiError> {
+    let live = match client.get_callback(target).await? {
+        Live::Present { config, .. } => Some(config),
+        Live::Absent { .. } => None,
+    };
+    let findings = drift::compare(app, live.as_ref(), redaction);
+    Ok(drift::remediation(app, live.as_ref(), &findings))
+}
+
+/// Make one change, then read back. The app is read again first: the plan may be
+/// minutes old, and only the change that was shown is made. A race the API reports
+/// (100300 on Create, 100301 on Update) is answered by reading again and making the
+/// call the new state needs.
 async fn apply_one(
     client: &Client,
     target: &Target,
     change: &Change<'_>,
-    redaction: crate::redact::Redaction,
+    redaction: Redaction,
 ) -> Applied {
-    let written = write(client, target, change.fix).await;
-    let (interface, via) = match written {
-        Ok(done) => done,
+    match fresh_fix(client, target, change.app, redaction).await {
         Err(err) => return Applied::Failed(Failure::Api(err)),
-    };
-    let converged = match client.get_callback(target).await {
-        Ok(live) => {
-            let live = match live {
-                Live::Present { config, .. } => Some(config),
-                Live::Absent { .. } => None,
+        Ok(None) => return Applied::Skipped(Skip::AlreadyInSync),
+        Ok(Some(fix)) if fix != *change.fix => return Applied::Skipped(Skip::ChangedSincePlan),
+        Ok(Some(_)) => {}
+    }
+    let mut via = None;
+    let mut interface = change.fix.interface;
+    match write(client, target, change.fix).await {
+        Err(err) => return Applied::Failed(Failure::Api(err)),
+        Ok(true) => {}
+        Ok(false) => {
+            via = Some(match interface {
+                Interface::Set => "set_callback found one: someone created it meanwhile",
+                _ => "update_callback found none: someone deleted it meanwhile",
+            });
+            let fix = match fresh_fix(client, target, change.app, redaction).await {
+                Err(err) => return Applied::Failed(Failure::Api(err)),
+                Ok(None) => return Applied::Skipped(Skip::AlreadyInSync),
+                Ok(Some(fix)) => fix,
             };
-            Ok(!drift::compare(change.app, live.as_ref(), redaction)
-                .iter()
-                .any(|f| f.severity == Severity::Error))
+            interface = fix.interface;
+            match write(client, target, &fix).await {
+                Err(err) => return Applied::Failed(Failure::Api(err)),
+                Ok(true) => {}
+                Ok(false) => {
+                    return Applied::Failed(Failure::Api(ApiError::Api {
+                        interface: interface.path(),
+                        sdkappid: target.sdkappid,
+                        code: -1,
+                        info: "the configuration kept changing while cbcheck wrote it".into(),
+                        request_id: None,
+                    }));
+                }
+            }
         }
-        Err(err) => Err(Failure::Api(err)),
-    };
+    }
+    let converged = fresh_fix(client, target, change.app, redaction)
+        .await
+        .map(|fix| fix.is_none())
+        .map_err(Failure::Api);
     Applied::Done {
         interface,
         via,
@@ -260,69 +312,31 @@ async fn apply_one(
     }
 }
 
-/// The call, and the fallback when someone changed the app meanwhile: a Create
-/// answered 100300 becomes an Update, an Update answered 100301 becomes a Create.
-async fn write(
-    client: &Client,
-    target: &Target,
-    fix: &Remediation,
-) -> Result<(Interface, Option<&'static str>), ApiError> {
+/// Make the call; `Ok(false)` when the API says the configuration's existence is
+/// not what the call assumed (100300 on Create, 100301 on Update).
+async fn write(client: &Client, target: &Target, fix: &Remediation) -> Result<bool, ApiError> {
     let Some(body) = &fix.body else {
         // Deleting what is already gone is done too.
         client.delete_callback(target).await?;
-        return Ok((Interface::Delete, None));
+        return Ok(true);
     };
-    match client.write_callback(target, fix.interface, body).await? {
-        Written::Done { .. } => Ok((fix.interface, None)),
-        Written::AlreadyExists { .. } => {
-            retry(
-                client,
-                target,
-                Interface::Update,
-                body,
-                "set_callback found one",
-            )
-            .await
-        }
-        Written::Absent { .. } => {
-            retry(
-                client,
-                target,
-                Interface::Set,
-                body,
-                "update_callback found none",
-            )
-            .await
-        }
-    }
-}
-
-async fn retry(
-    client: &Client,
-    target: &Target,
-    interface: Interface,
-    body: &CallbackConfig,
-    why: &'static str,
-) -> Result<(Interface, Option<&'static str>), ApiError> {
-    match client.write_callback(target, interface, body).await? {
-        Written::Done { .. } => Ok((interface, Some(why))),
-        Written::AlreadyExists { request_id } | Written::Absent { request_id } => {
-            Err(ApiError::Api {
-                interface: interface.path(),
-                sdkappid: target.sdkappid,
-                code: -1,
-                info: format!(
-                    "the configuration kept changing under us ({why}, then the fallback failed too)"
-                ),
-                request_id,
-            })
-        }
-    }
+    Ok(matches!(
+        client.write_callback(target, fix.interface, body).await?,
+        Written::Done { .. }
+    ))
 }
 
 fn describe(change: &Change<'_>, applied: &Applied) -> (String, Outcome) {
     let app = change.app.label();
     match applied {
+        Applied::Skipped(Skip::AlreadyInSync) => (
+            format!("{app}: not changed: already in sync when cbcheck got to it\n"),
+            Outcome::Clean,
+        ),
+        Applied::Skipped(Skip::ChangedSincePlan) => (
+            format!("{app}: NOT changed: it changed since the plan was shown; run apply again\n"),
+            Outcome::Drift,
+        ),
         Applied::Failed(failure) => (
             format!(
                 "{app}: NOT changed ({}): {}\n",

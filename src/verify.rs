@@ -194,6 +194,17 @@ pub enum VerifyError {
         unmatched: Vec<String>,
     },
 
+    #[error("sdkappid {sdkappid} is declared in both {first} and {second}")]
+    #[diagnostic(
+        code(cbcheck::usage::declared_twice),
+        help("an app has one callback configuration: declare it in one file only")
+    )]
+    DeclaredTwice {
+        sdkappid: u64,
+        first: String,
+        second: String,
+    },
+
     #[error("cannot use the snapshot {file}: {reason}")]
     #[diagnostic(
         code(cbcheck::usage::snapshot),
@@ -216,8 +227,28 @@ fn selected(app: &App, selector: &str) -> bool {
     app.name.as_deref() == Some(selector) || app.sdkappid.to_string() == selector
 }
 
-/// Every selector must pick an app in one of the files: a typo is not a green run.
+/// An app declared in two of the files given would be checked (and changed) twice,
+/// against two truths: refused before anything is fetched.
+fn check_unique(configs: &[Config]) -> Result<(), VerifyError> {
+    let mut seen: HashMap<u64, &str> = HashMap::new();
+    for config in configs {
+        for app in &config.apps {
+            if let Some(first) = seen.insert(app.sdkappid, &config.file) {
+                return Err(VerifyError::DeclaredTwice {
+                    sdkappid: app.sdkappid,
+                    first: first.to_owned(),
+                    second: config.file.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Before any request: each app is declared once across the files, and every
+/// selector picks an app in one of them (a typo is not a green run).
 pub fn check_selectors(configs: &[Config], selectors: &[String]) -> Result<(), VerifyError> {
+    check_unique(configs)?;
     let unmatched: Vec<String> = selectors
         .iter()
         .filter(|s| {

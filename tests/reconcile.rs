@@ -415,8 +415,8 @@ async fn apply_falls_back_when_someone_changed_the_app_meanwhile() {
             ("update_callback".to_owned(), 1_400_000_002),
         ]
     );
-    assert!(out.stderr.contains("drifted: changed with v4/room_config/set_callback (update_callback found none); read back: in sync"), "{}", out.stderr);
-    assert!(out.stderr.contains("missing: changed with v4/room_config/update_callback (set_callback found one); read back: in sync"), "{}", out.stderr);
+    assert!(out.stderr.contains("drifted: changed with v4/room_config/set_callback (update_callback found none: someone deleted it meanwhile); read back: in sync"), "{}", out.stderr);
+    assert!(out.stderr.contains("missing: changed with v4/room_config/update_callback (set_callback found one: someone created it meanwhile); read back: in sync"), "{}", out.stderr);
     let live = vendor.live.lock().expect("lock").clone();
     assert_eq!(
         live[&1_400_000_002],
@@ -484,4 +484,69 @@ async fn a_partial_failure_says_which_apps_changed_and_which_did_not() {
             .expect("lock")
             .contains_key(&1_400_000_002)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_race_that_leaves_the_app_in_sync_or_tolerated_causes_no_further_write() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    // Someone creates exactly the declared configuration just before our Create.
+    vendor.races.lock().expect("lock").insert(
+        1_400_000_002,
+        Some(config("https://hooks.example.com/b", &[A])),
+    );
+    let dir = workdir("race_in_sync");
+    std::fs::write(dir.join("callbacks.yaml"), FLEET).expect("fleet");
+    let out = run(
+        &dir,
+        &server,
+        &["apply", "callbacks.yaml", "--yes", "--app", "missing"],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("missing: not changed: already in sync when cbcheck got to it"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        *vendor.writes.lock().expect("lock"),
+        [("set_callback".to_owned(), 1_400_000_002)]
+    );
+
+    // A `warn` app: the racing configuration has an extra command, which must survive.
+    let tolerant = "version: 1\napps:\n  - name: w\n    sdkappid: 1400000009\n    region: seoul\n    identifier: admin\n    extra_commands: warn\n    callback:\n      url: https://hooks.example.com/w\n      commands: [Room.CallbackAfterCreateRoom, Room.CallbackAfterDestroyRoom]\n";
+    std::fs::write(dir.join("tolerant.yaml"), tolerant).expect("file");
+    vendor.races.lock().expect("lock").insert(
+        1_400_000_009,
+        Some(config("https://hooks.example.com/w", &[A, C])),
+    );
+    let out = run(&dir, &server, &["apply", "tolerant.yaml", "--yes"]).await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(
+        vendor.live.lock().expect("lock")[&1_400_000_009],
+        config("https://hooks.example.com/w", &[A, B, C]),
+        "the fallback Update keeps the tolerated extra"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_declared_in_two_files_is_refused_before_anything_happens() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    let dir = workdir("twice");
+    std::fs::write(dir.join("callbacks.yaml"), FLEET).expect("fleet");
+    for args in [
+        &["apply", "callbacks.yaml", "callbacks.yaml", "--yes"][..],
+        &["verify", "callbacks.yaml", "callbacks.yaml"],
+    ] {
+        let out = run(&dir, &server, args).await;
+        assert_eq!(out.code, Some(2), "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("is declared in both callbacks.yaml and callbacks.yaml"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(vendor.writes.lock().expect("lock").is_empty());
 }
