@@ -30,6 +30,7 @@ pub fn run(
     options: &VerifyOptions,
 ) -> Outcome {
     let renderer = Renderer::new(style);
+    let from_file = matches!(source, Source::File(_));
     let (apps, defaults) = match &source {
         Source::Ids {
             sdkappids,
@@ -91,25 +92,33 @@ pub fn run(
         .zip(&lives)
         .filter_map(|(app, live)| match live {
             Ok(Live::Present { config, .. }) => Some(writer::Entry::Present(app, config)),
-            Ok(Live::Absent { .. }) => Some(writer::Entry::Absent(app)),
+            Ok(Live::Absent { .. }) => Some(writer::Entry::Absent {
+                app,
+                // Only a file can say `callback: absent`; bare ids have no declaration.
+                declared: from_file && app.callback.is_none(),
+            }),
             Err(_) => None,
         })
         .collect();
-    let declared = entries
-        .iter()
-        .filter(|e| matches!(e, writer::Entry::Present(..)))
-        .count();
+    let declared = entries.iter().filter(|e| e.declares()).count();
     if declared == 0 {
         human::eprint(&format!(
-            "error: none of the {} apps has a callback configuration live: a callbacks file needs at least one app\n  help: declare them by hand with `callback: absent` if they must stay without one\n",
+            "error: none of the {} apps can be declared (no configuration live, or none a callbacks file accepts): a callbacks file needs at least one app\n  help: declare them by hand, with `callback: absent` for apps that must stay without one\n",
             apps.len()
         ));
         return Outcome::Invalid;
     }
     for entry in &entries {
-        if let writer::Entry::Present(app, live) = entry
-            && !redact::secret_ranges(&live.url).is_empty()
-        {
+        let writer::Entry::Present(app, live) = entry else {
+            continue;
+        };
+        if let Some(problem) = writer::live_url_problem(&live.url) {
+            human::eprint(&format!(
+                "warning: {} is written as a comment: its live URL {} cannot be declared: {problem}\n",
+                app.label(),
+                redact::redact_url(&live.url)
+            ));
+        } else if !redact::secret_ranges(&live.url).is_empty() {
             human::eprint(&format!(
                 "warning: the live URL of {} carries query values or userinfo ({}); it is written as is: keep the file private, or move the token out of the URL\n",
                 app.label(),
@@ -123,7 +132,7 @@ pub fn run(
             .map(|(region, identifier)| writer::Defaults { region, identifier })
             .as_ref(),
     );
-    let absent = entries.len() - declared;
+    let commented = entries.len() - declared;
     match output {
         Some(path) => {
             if let Err(err) = report::write_file_atomically(path, &text) {
@@ -131,7 +140,7 @@ pub fn run(
                 return Outcome::Invalid;
             }
             human::eprint(&format!(
-                "wrote {}: {declared} app(s) declared, {absent} without a callback (as comments)\n",
+                "wrote {}: {declared} app(s) declared, {commented} as comments\n",
                 path.display()
             ));
         }

@@ -176,7 +176,7 @@ async fn export_then_verify_round_trips_in_sync() {
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("wrote callbacks.yaml: 2 app(s) declared, 1 without a callback"),
+            .contains("wrote callbacks.yaml: 2 app(s) declared, 1 as comments"),
         "{}",
         out.stderr
     );
@@ -214,6 +214,23 @@ async fn export_then_verify_round_trips_in_sync() {
     );
     let verify = run(&dir, &server, &["verify", "callbacks.yaml"]).await;
     assert_eq!(verify.code, Some(0), "{}\n{written}", verify.stderr);
+    // The commented hint for the absent app is a valid declaration once uncommented.
+    let uncommented = written
+        .replace("  # - sdkappid: 1400000003", "  - sdkappid: 1400000003")
+        .replace("  #   callback: absent", "    callback: absent");
+    std::fs::write(dir.join("uncommented.yaml"), &uncommented).expect("write");
+    let lint = cbcheck()
+        .current_dir(&dir)
+        .args(["lint", "uncommented.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        lint.status.code(),
+        Some(0),
+        "{}\n{uncommented}",
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    assert!(String::from_utf8_lossy(&lint.stderr).contains("valid: 3 apps"));
     assert!(
         verify
             .stderr
@@ -548,5 +565,79 @@ async fn an_app_declared_in_two_files_is_refused_before_anything_happens() {
             out.stderr
         );
     }
+    assert!(vendor.writes.lock().expect("lock").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_from_a_file_keeps_absent_declarations_and_odd_values_round_trip() {
+    let (server, vendor) = vendor(&[
+        (1_400_000_001, config("https://h.example.com/x:", &[A])),
+        (1_400_000_002, config("ftp://h.example.com/not-http", &[A])),
+    ])
+    .await;
+    let dir = workdir("export_from");
+    let file = "\
+version: 1
+apps:
+  - name: \"0x10\"
+    sdkappid: 1400000001
+    region: seoul
+    identifier: \"TRUE\"
+    secret_key_env: \"NULL\"
+    callback:
+      url: https://old.example.com/cb
+      commands: [Room.CallbackAfterCreateRoom]
+  - name: odd-url
+    sdkappid: 1400000002
+    region: seoul
+    identifier: ops
+    callback:
+      url: https://old.example.com/b
+      commands: [Room.CallbackAfterCreateRoom]
+  - name: retired
+    sdkappid: 1400000003
+    region: seoul
+    identifier: ops
+    secret_key_env: RETIRED_KEY
+    callback: absent
+";
+    std::fs::write(dir.join("old.yaml"), file).expect("old");
+    let out = run(
+        &dir,
+        &server,
+        &["export", "--from", "old.yaml", "-o", "new.yaml"],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("odd-url is written as a comment"),
+        "{}",
+        out.stderr
+    );
+    let written = std::fs::read_to_string(dir.join("new.yaml")).expect("written");
+    assert!(
+        written.contains("    secret_key_env: RETIRED_KEY\n    callback: absent\n"),
+        "{written}"
+    );
+    let lint = cbcheck()
+        .current_dir(&dir)
+        .args(["lint", "new.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        lint.status.code(),
+        Some(0),
+        "{}\n{written}",
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    let verify = run(&dir, &server, &["verify", "new.yaml"]).await;
+    // The `NULL` variable is not set, but CBCHECK_SECRET_KEY is: all are checked.
+    assert!(
+        verify
+            .stderr
+            .contains("2 apps checked: 2 in sync, 0 drifted, 0 failed"),
+        "{}\n{written}",
+        verify.stderr
+    );
     assert!(vendor.writes.lock().expect("lock").is_empty());
 }

@@ -2,6 +2,9 @@
 
 use std::fmt::Write as _;
 
+use url::Url;
+
+use super::node::Value;
 use super::{App, ExtraCommands};
 use crate::api::CallbackConfig;
 use crate::catalog;
@@ -11,14 +14,39 @@ use crate::region::Region;
 pub enum Entry<'a> {
     /// Live has a configuration: it is declared as is.
     Present(&'a App, &'a CallbackConfig),
-    /// get_callback answered 100301: written as a comment.
-    Absent(&'a App),
+    /// get_callback answered 100301. `declared` when the source file already says
+    /// `callback: absent` (kept as a declaration); otherwise written as a comment.
+    Absent { app: &'a App, declared: bool },
+}
+
+impl Entry<'_> {
+    /// Whether the entry becomes a declaration (not a comment).
+    pub fn declares(&self) -> bool {
+        match self {
+            Entry::Present(_, live) => live_url_problem(&live.url).is_none(),
+            Entry::Absent { declared, .. } => *declared,
+        }
+    }
 }
 
 /// Values written once under `defaults:` (apps that share them omit them).
 pub struct Defaults<'a> {
     pub region: Region,
     pub identifier: &'a str,
+}
+
+/// Why a live URL cannot be declared (the validator would refuse it), if it can't.
+pub fn live_url_problem(url: &str) -> Option<String> {
+    match Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
+            None
+        }
+        Ok(parsed) => Some(format!(
+            "its scheme `{}` is not http(s), or it has no host",
+            parsed.scheme()
+        )),
+        Err(err) => Some(format!("it is not an absolute URL ({err})")),
+    }
 }
 
 /// The file's text. Comments say what could not be written as declarations.
@@ -40,25 +68,78 @@ pub fn render(entries: &[Entry<'_>], defaults: Option<&Defaults<'_>>) -> String 
     out.push_str("apps:\n");
     for entry in entries {
         match entry {
-            Entry::Present(app, live) => present(&mut out, app, live, defaults),
-            Entry::Absent(app) => {
-                let _ = write!(
+            Entry::Present(app, live) => match live_url_problem(&live.url) {
+                None => present(&mut out, app, live, defaults),
+                Some(problem) => {
+                    let _ = writeln!(
+                        out,
+                        "  # {} is not declared: its live URL {} cannot be, {problem}. Declare it by hand.",
+                        comment(&app.label()),
+                        comment(&scalar(&live.url))
+                    );
+                }
+            },
+            Entry::Absent {
+                app,
+                declared: true,
+            } => {
+                out.push_str(&fields(app, defaults, false).join("\n    "));
+                out.push_str("\n    callback: absent\n");
+            }
+            Entry::Absent {
+                app,
+                declared: false,
+            } => {
+                let title = match &app.name {
+                    Some(name) => format!("{name} ({})", app.sdkappid),
+                    None => format!("sdkappid {}", app.sdkappid),
+                };
+                let _ = writeln!(
                     out,
-                    "  # sdkappid {id}{name} has no callback configuration live (get_callback answered 100301).\n\
-                     \x20 # To keep it that way, declare it with `callback: absent`:\n\
-                     \x20 # - sdkappid: {id}\n\
-                     \x20 #   callback: absent\n",
-                    id = app.sdkappid,
-                    name = app
-                        .name
-                        .as_deref()
-                        .map(|n| format!(" ({n})"))
-                        .unwrap_or_default(),
+                    "  # {} has no callback configuration live (get_callback answered 100301).\n  \
+                     # To keep it that way, declare it with `callback: absent`:",
+                    comment(&title)
                 );
+                for (i, line) in fields(app, defaults, false).iter().enumerate() {
+                    let line = comment(line.trim_start_matches("  - "));
+                    let _ = writeln!(out, "  # {}{line}", if i == 0 { "- " } else { "  " });
+                }
+                out.push_str("  #   callback: absent\n");
             }
         }
     }
     out
+}
+
+/// The app's own keys, the first line starting its list entry (`  - `).
+fn fields(app: &App, defaults: Option<&Defaults<'_>>, insecure_live: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(name) = &app.name {
+        lines.push(format!("name: {}", scalar(name)));
+    }
+    lines.push(format!("sdkappid: {}", app.sdkappid));
+    if let Some(region) = app
+        .region
+        .filter(|r| defaults.is_none_or(|d| d.region != *r))
+    {
+        lines.push(format!("region: {}", region.name()));
+    }
+    if let Some(endpoint) = &app.endpoint {
+        lines.push(format!("endpoint: {}", scalar(endpoint.as_str())));
+    }
+    if defaults.is_none_or(|d| d.identifier != app.identifier) {
+        lines.push(format!("identifier: {}", scalar(&app.identifier)));
+    }
+    if let Some(env) = &app.secret_key_env {
+        lines.push(format!("secret_key_env: {}", scalar(env)));
+    }
+    if insecure_live {
+        lines.push("allow_insecure_url: true  # the live URL is not https".to_owned());
+    } else if app.allow_insecure_url {
+        lines.push("allow_insecure_url: true".to_owned());
+    }
+    lines[0] = format!("  - {}", lines[0]);
+    lines
 }
 
 fn present(out: &mut String, app: &App, live: &CallbackConfig, defaults: Option<&Defaults<'_>>) {
@@ -74,54 +155,18 @@ fn present(out: &mut String, app: &App, live: &CallbackConfig, defaults: Option<
             list.push(word);
         }
     }
-    let insecure = !live.url.to_ascii_lowercase().starts_with("https://");
+    let insecure = Url::parse(&live.url).is_ok_and(|u| u.scheme() != "https");
     // An unknown live word cannot be declared; `warn` keeps it reported without failing.
-    let extra = if unknown.is_empty() {
-        app.extra_commands
-    } else {
-        ExtraCommands::Warn
+    let extra = match app.extra_commands {
+        ExtraCommands::Error if !unknown.is_empty() => ExtraCommands::Warn,
+        policy => policy,
     };
-
-    out.push_str("  - ");
-    let mut first = true;
-    let mut field = |out: &mut String, line: String| {
-        if !first {
-            out.push_str("    ");
-        }
-        first = false;
-        out.push_str(&line);
-        out.push('\n');
-    };
-    if let Some(name) = &app.name {
-        field(out, format!("name: {}", scalar(name)));
-    }
-    field(out, format!("sdkappid: {}", app.sdkappid));
-    if let Some(region) = app
-        .region
-        .filter(|r| defaults.is_none_or(|d| d.region != *r))
-    {
-        field(out, format!("region: {}", region.name()));
-    }
-    if let Some(endpoint) = &app.endpoint {
-        field(out, format!("endpoint: {}", scalar(endpoint.as_str())));
-    }
-    if defaults.is_none_or(|d| d.identifier != app.identifier) {
-        field(out, format!("identifier: {}", scalar(&app.identifier)));
-    }
-    if let Some(env) = &app.secret_key_env {
-        field(out, format!("secret_key_env: {env}"));
-    }
-    if app.allow_insecure_url || insecure {
-        field(
-            out,
-            "allow_insecure_url: true  # the live URL is not https".to_owned(),
-        );
-    }
+    let mut lines = fields(app, defaults, insecure);
     if extra != ExtraCommands::Error {
-        field(out, format!("extra_commands: {}", extra.name()));
+        lines.push(format!("extra_commands: {}", extra.name()));
     }
-    field(out, "callback:".to_owned());
-    let _ = writeln!(out, "      url: {}", scalar(&live.url));
+    out.push_str(&lines.join("\n    "));
+    let _ = writeln!(out, "\n    callback:\n      url: {}", scalar(&live.url));
     if commands.is_empty() {
         out.push_str("      commands: []\n");
     } else {
@@ -134,32 +179,40 @@ fn present(out: &mut String, app: &App, live: &CallbackConfig, defaults: Option<
         let _ = writeln!(
             out,
             "      # live also has {}, not a Room command word: left out",
-            scalar(word)
+            comment(&scalar(word))
         );
     }
 }
 
-/// A YAML scalar for a string: plain when that reads back as the same string,
-/// else double-quoted (JSON string syntax is valid YAML).
+/// Text safe inside a `#` comment: one line.
+fn comment(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// A YAML scalar for a string: plain when the loader reads it back as the same
+/// string, else double-quoted (JSON string syntax, with DEL and C1 controls escaped
+/// too, is valid YAML).
 fn scalar(text: &str) -> String {
-    let plain = text
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric())
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._/:?=&%+~@-".contains(c))
-        && !text.contains(": ")
-        && text.parse::<f64>().is_err()
-        && !matches!(
-            text.to_ascii_lowercase().as_str(),
-            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n" | "~"
-        );
-    if plain {
-        text.to_owned()
-    } else {
-        serde_json::to_string(text).expect("a string serialises")
+    let reads_back = super::node::parse(&format!("k: {text}\n")).is_ok_and(|root| {
+        matches!(&root.value, Value::Map(entries)
+            if entries.len() == 1 && matches!(&entries[0].1.value, Value::Str(s) if s == text))
+    });
+    if reads_back && !text.contains(['#', '\n', '\r', '\t']) {
+        return text.to_owned();
     }
+    serde_json::to_string(text)
+        .expect("a string serialises")
+        .chars()
+        .map(|c| {
+            if ('\u{7f}'..='\u{9f}').contains(&c) {
+                format!("\\u{:04X}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -179,6 +232,15 @@ mod tests {
             "quote\"d",
             "",
             "späce name",
+            "https://h.example.com/x:",
+            "0x10",
+            "0o17",
+            "1_000",
+            "TRUE",
+            "NULL",
+            "del\u{7f}c1\u{85}",
+            "line\nbreak",
+            " https://lead.example.com",
         ] {
             let yaml = format!("k: {}\n", scalar(text));
             let value: serde_json::Value = serde_saphyr::from_str(&yaml).expect("valid YAML");
