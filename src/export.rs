@@ -144,7 +144,12 @@ pub fn run(
                 path.display()
             ));
         }
-        None => report::print_stdout(&text),
+        None => {
+            if let Err(err) = report::print_stdout(&text) {
+                human::eprint(&format!("{}\n", renderer.render(&err)));
+                return Outcome::Invalid;
+            }
+        }
     }
     Outcome::Clean
 }

@@ -116,19 +116,18 @@ pub fn run(cli: Cli) -> Outcome {
             export::run(style, source, output.as_deref(), &network_options(network))
         }
         Command::Schema { report } => {
-            report::print_stdout(&if report {
+            let schema = if report {
                 report::json::schema_json()
             } else {
                 config::schema_json()
-            });
-            Outcome::Clean
+            };
+            stdout_outcome(style, &schema)
         }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut command, "cbcheck", &mut script);
-            report::print_stdout(&String::from_utf8_lossy(&script));
-            Outcome::Clean
+            stdout_outcome(style, &String::from_utf8_lossy(&script))
         }
     }
 }
@@ -147,6 +146,17 @@ fn network_options(network: cli::NetworkArgs) -> verify::VerifyOptions {
     }
 }
 
+/// Print to stdout; a failed write (not a closed pipe) is reported and exits 2.
+fn stdout_outcome(style: Style, text: &str) -> Outcome {
+    match report::print_stdout(text) {
+        Ok(()) => Outcome::Clean,
+        Err(err) => {
+            human::eprint(&format!("{}\n", Renderer::new(style).render(&err)));
+            Outcome::Invalid
+        }
+    }
+}
+
 /// Where a rendered report goes: the terminal (stdout, or stderr for human) or a file.
 enum Sink<'a> {
     Terminal,
@@ -155,17 +165,18 @@ enum Sink<'a> {
 
 /// Write one rendered report; a file that cannot be written is a usage error.
 fn emit(format: Format, sink: Sink<'_>, text: &str, renderer: &Renderer) -> Result<(), Outcome> {
-    match sink {
-        Sink::Terminal if format == Format::Human => human::eprint(text),
-        Sink::Terminal => report::print_stdout(text),
-        Sink::File(path) => {
-            if let Err(err) = report::write_file(path, text) {
-                human::eprint(&format!("{}\n", renderer.render(&err)));
-                return Err(Outcome::Invalid);
-            }
+    let written = match sink {
+        Sink::Terminal if format == Format::Human => {
+            human::eprint(text);
+            Ok(())
         }
-    }
-    Ok(())
+        Sink::Terminal => report::print_stdout(text),
+        Sink::File(path) => report::write_file(path, text),
+    };
+    written.map_err(|err| {
+        human::eprint(&format!("{}\n", renderer.render(&err)));
+        Outcome::Invalid
+    })
 }
 
 fn lint(

@@ -219,3 +219,60 @@ fn colour_and_narration_follow_flags_and_environment() {
     assert!(!narrated.contains("╭─["), "{narrated}");
     assert!(narrated.contains("unknown region `tokyo`"), "{narrated}");
 }
+
+#[test]
+fn a_failed_write_to_stdout_is_an_error_not_a_truncated_success() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux: nothing to check
+    };
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_cbcheck"))
+        .arg("schema")
+        .env_clear()
+        .stdout(full)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("runs");
+    assert_eq!(status.code(), Some(2));
+}
+
+#[test]
+fn files_are_replaced_whole_keeping_permissions_and_symlinks() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("atomic");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("real")).expect("dir");
+    let private = dir.join("private.yaml");
+    std::fs::write(&private, "old").expect("write");
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    cbcheck::report::write_file_atomically(&private, "new").expect("replaced");
+    assert_eq!(std::fs::read_to_string(&private).expect("read"), "new");
+    let mode = std::fs::metadata(&private)
+        .expect("meta")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600, "a private file stays private");
+
+    let target = dir.join("real").join("target.yaml");
+    std::fs::write(&target, "old").expect("write");
+    let link = dir.join("link.yaml");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    cbcheck::report::write_file_atomically(&link, "through the link").expect("replaced");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("meta")
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).expect("read"),
+        "through the link"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .chain(std::fs::read_dir(dir.join("real")).expect("dir"))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

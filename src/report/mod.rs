@@ -69,12 +69,20 @@ impl Style {
     }
 }
 
-/// Write machine output (schemas, JSON reports) to stdout.
+/// Write machine output (schemas, reports, exported files) to stdout.
 ///
-/// A closed pipe (`cbcheck schema | head`) is not an error worth a panic.
-pub fn print_stdout(text: &str) {
+/// A closed pipe (`cbcheck schema | head`) is the reader's choice, not an error; any
+/// other failure (a full disk behind `>`) is, so no truncated file passes for a result.
+pub fn print_stdout(text: &str) -> Result<(), WriteError> {
     use std::io::Write;
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(WriteError {
+            path: "standard output".into(),
+            reason: e.to_string(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// A report file that could not be written.
@@ -111,19 +119,33 @@ pub fn append_file(path: &std::path::Path, text: &str) -> Result<(), WriteError>
         })
 }
 
-/// Replace a file whole: write a sibling temporary file, then rename it over the target,
-/// so a reader never sees half a file and a failure leaves the old one intact.
+/// Replace a file whole: write a new, private, uniquely named file beside the target,
+/// sync it, give it the target's permissions, then rename it over the target (through
+/// a symlink, to the file it points at). A reader never sees half a file; a failure
+/// leaves the old one intact and removes the temporary file.
 pub fn write_file_atomically(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
+    use std::io::Write;
     let error = |e: std::io::Error| WriteError {
         path: path.display().to_string(),
         reason: e.to_string(),
     };
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".cbcheck-tmp");
-    let temporary = std::path::PathBuf::from(temporary);
-    std::fs::write(&temporary, text).map_err(error)?;
-    std::fs::rename(&temporary, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temporary);
-        error(e)
-    })
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path).map_err(error)?,
+        _ => path.to_path_buf(),
+    };
+    let directory = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let mut temporary = tempfile::NamedTempFile::new_in(&directory).map_err(error)?;
+    temporary.write_all(text.as_bytes()).map_err(error)?;
+    temporary.as_file().sync_all().map_err(error)?;
+    if let Ok(existing) = std::fs::metadata(&target) {
+        temporary
+            .as_file()
+            .set_permissions(existing.permissions())
+            .map_err(error)?;
+    }
+    temporary.persist(&target).map_err(|e| error(e.error))?;
+    Ok(())
 }
