@@ -63,25 +63,43 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
-/// Free text (a reply body, a vendor message) with every URL in it redacted.
+/// Free text (a reply body, a vendor message) with every URL in it redacted,
+/// percent-encoded ones too (`Url=https%3A%2F%2Fh%2Fcb%3Ftoken%3D…`, shown decoded).
 pub fn redact_urls_in(text: &str) -> String {
+    let is_delimiter = |c: char| c.is_whitespace() || "\"'<>`".contains(c);
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(found) = rest.find("://") {
-        let start = rest[..found]
+    while !rest.is_empty() {
+        let end = rest.find(is_delimiter).unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(end);
+        out.push_str(&redact_word(word));
+        let delimiter_len = tail.chars().next().map_or(0, char::len_utf8);
+        out.push_str(&tail[..delimiter_len]);
+        rest = &tail[delimiter_len..];
+    }
+    out
+}
+
+/// One whitespace-free word: a URL in it (from its scheme on) is redacted.
+fn redact_word(word: &str) -> String {
+    if let Some(found) = word.find("://") {
+        let start = word[..found]
             .char_indices()
             .rev()
             .find(|(_, c)| !(c.is_ascii_alphanumeric() || "+-.".contains(*c)))
             .map_or(0, |(i, c)| i + c.len_utf8());
-        let end = rest[found..]
-            .find(|c: char| c.is_whitespace() || "\"'<>`".contains(c))
-            .map_or(rest.len(), |i| found + i);
-        out.push_str(&rest[..start]);
-        out.push_str(&redact_url(&rest[start..end]));
-        rest = &rest[end..];
+        return format!("{}{}", &word[..start], redact_url(&word[start..]));
     }
-    out.push_str(rest);
-    out
+    if word.to_ascii_lowercase().contains("%3a%2f%2f") {
+        let decoded = url::form_urlencoded::parse(format!("x={word}").as_bytes())
+            .next()
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default();
+        if decoded.contains("://") {
+            return redact_word(&decoded);
+        }
+    }
+    word.to_owned()
 }
 
 /// When two URLs that are not the same look the same once redacted, which hidden
@@ -184,6 +202,18 @@ mod tests {
             assert!(ranges.windows(2).all(|w| w[0].end <= w[1].start), "{url}");
             let _ = redact_url(&url);
         }
+    }
+
+    #[test]
+    fn percent_encoded_urls_in_free_text_are_redacted() {
+        let text = "invalid param Url=https%3A%2F%2Fa.example.com%2Fcb%3Fsig%3DSEKRET3 here";
+        let shown = redact_urls_in(text);
+        assert!(!shown.contains("SEKRET3"), "{shown}");
+        assert!(
+            shown.contains("https://a.example.com/cb?sig=***"),
+            "{shown}"
+        );
+        assert!(shown.ends_with(" here"));
     }
 
     #[test]
