@@ -166,7 +166,10 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -
         });
     }
 
-    if !live.url.to_ascii_lowercase().starts_with("https://") {
+    // Decided on the parsed scheme (as the URL's users see it), parsing only when needed.
+    let https = live.url.starts_with("https://")
+        || Url::parse(&live.url).is_ok_and(|u| u.scheme() == "https");
+    if !https {
         let severity = if app.allow_insecure_url {
             Severity::Warning
         } else {
@@ -300,6 +303,10 @@ pub fn remediation(
 
 /// URLs are equal when they differ at most in scheme/host case and a default port.
 fn same_url(a: &str, b: &str) -> bool {
+    // The common case, without parsing.
+    if a == b {
+        return true;
+    }
     match (Url::parse(a), Url::parse(b)) {
         // Url normalises scheme and host to lower case and drops default ports.
         (Ok(a), Ok(b)) => a == b,
