@@ -696,3 +696,23 @@ async fn proxies_from_the_environment_are_honoured() {
     assert_eq!(bypass.status.code(), Some(4), "{stderr}");
     assert!(!stderr.to_lowercase().contains("refused"), "{stderr}");
 }
+
+#[test]
+fn a_live_callback_where_the_file_says_absent_is_drift_with_delete_as_the_fix() {
+    let dir = workdir(
+        "unwanted",
+        "version: 1\napps:\n  - name: retired\n    sdkappid: 1400000009\n    region: seoul\n    identifier: admin\n    callback: absent\n",
+    );
+    let snapshot = json!({"1400000009": {"ErrorCode": 0, "ActionStatus": "OK", "RequestId": "Id-9",
+        "Response": {"Url": "https://old.example.com/cb?token=s3cr3t-hook-token", "CallbackCommandList": [A]}}});
+    std::fs::write(dir.join("live.json"), snapshot.to_string()).expect("snapshot");
+    let output = cbcheck()
+        .current_dir(&dir)
+        .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("s3cr3t-hook-token"), "{stderr}");
+    assert_snapshot!("unwanted_callback", stderr);
+}

@@ -192,9 +192,16 @@ pub fn failure_report(app: &crate::config::App, failure: &crate::verify::Failure
     )
 }
 
+/// How the human report names an app: one line, whatever its name holds.
 fn app_title(result: &AppResult) -> String {
     match &result.app.name {
-        Some(name) => format!("{name} ({})", result.app.sdkappid),
+        Some(name) => {
+            let name: String = name
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            format!("{name} ({})", result.app.sdkappid)
+        }
         None => format!("sdkappid {}", result.app.sdkappid),
     }
 }
