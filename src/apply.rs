@@ -4,7 +4,6 @@
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
-use crate::Outcome;
 use crate::api::{ApiError, Client, Interface, Live, Target, Written};
 use crate::config::{self, App};
 use crate::drift::{self, Remediation};
@@ -12,6 +11,7 @@ use crate::redact::Redaction;
 use crate::report::Style;
 use crate::report::human::{self, Renderer};
 use crate::verify::{self, Failure, VerifyOptions};
+use crate::{Outcome, failure_outcome};
 
 /// May apply change anything?
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,31 +63,15 @@ enum Applied {
 
 pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Consent) -> Outcome {
     let renderer = Renderer::new(style);
-    let loaded: Vec<config::Loaded> = files
-        .iter()
-        .map(|f| config::load(f, options.redaction))
-        .collect();
-    if loaded.iter().any(|l| l.config.is_none()) {
-        for file in loaded.iter().filter(|l| l.config.is_none()) {
-            human::eprint(&human::lint_report(&renderer, file));
-        }
-        return Outcome::Invalid;
-    }
+    let loaded = match crate::load_all(&renderer, files, options.redaction) {
+        Ok(loaded) => loaded,
+        Err(outcome) => return outcome,
+    };
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
-    if let Err(err) = verify::check_selectors(&configs, &options.selectors) {
-        human::eprint(&format!("{}\n", renderer.render(&err)));
-        return Outcome::Invalid;
-    }
-    let mut runs = Vec::new();
-    for config in configs {
-        match verify::verify(config, options) {
-            Ok(run) => runs.push(run),
-            Err(err) => {
-                human::eprint(&format!("{}\n", renderer.render(&err)));
-                return Outcome::Api;
-            }
-        }
-    }
+    let runs = match crate::verify_all(&renderer, configs, options) {
+        Ok(runs) => runs,
+        Err(outcome) => return outcome,
+    };
     for notice in runs.iter().flat_map(|run| &run.notices) {
         human::eprint(&format!("warning: {notice}\n"));
     }
@@ -199,14 +183,6 @@ fn indent(text: &str) -> String {
         .map(|l| format!("    {l}"))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn failure_outcome(failure: &Failure) -> Outcome {
-    if failure.is_credentials() {
-        Outcome::Credentials
-    } else {
-        Outcome::Api
-    }
 }
 
 /// Ask on the terminal; anything but y/yes declines.

@@ -73,11 +73,7 @@ pub fn run(
     for (app, live) in apps.iter().zip(&lives) {
         if let Err(failure) = live {
             human::eprint(&human::failure_report(app, failure));
-            outcome = outcome.max(if failure.is_credentials() {
-                Outcome::Credentials
-            } else {
-                Outcome::Api
-            });
+            outcome = outcome.max(crate::failure_outcome(failure));
         }
     }
     if outcome != Outcome::Clean {

@@ -163,6 +163,66 @@ enum Sink<'a> {
     File(&'a std::path::Path),
 }
 
+/// The chosen format on the terminal, then every `--report FORMAT=PATH`.
+fn sinks<'a>(
+    format: Format,
+    reports: &'a [cli::ReportFile],
+) -> impl Iterator<Item = (Format, Sink<'a>)> {
+    std::iter::once((format, Sink::Terminal))
+        .chain(reports.iter().map(|r| (r.format, Sink::File(&r.path))))
+}
+
+/// Load every file; if one is invalid, each invalid file is reported as `lint`
+/// would and the run stops (exit 2) before any request is made.
+pub(crate) fn load_all(
+    renderer: &Renderer,
+    files: &[std::path::PathBuf],
+    redaction: redact::Redaction,
+) -> Result<Vec<config::Loaded>, Outcome> {
+    let loaded: Vec<config::Loaded> = files
+        .iter()
+        .map(|file| config::load(file, redaction))
+        .collect();
+    if loaded.iter().any(|l| l.config.is_none()) {
+        for file in loaded.iter().filter(|l| l.config.is_none()) {
+            human::eprint(&human::lint_report(renderer, file));
+        }
+        return Err(Outcome::Invalid);
+    }
+    Ok(loaded)
+}
+
+/// Check the selectors and verify every file; a problem that stops the run is
+/// reported with its exit outcome (usage: 2; the client could not be set up: 4).
+pub(crate) fn verify_all(
+    renderer: &Renderer,
+    configs: Vec<config::Config>,
+    options: &verify::VerifyOptions,
+) -> Result<Vec<verify::Run>, Outcome> {
+    let stop = |err: verify::VerifyError| {
+        human::eprint(&format!("{}\n", renderer.render(&err)));
+        match err {
+            verify::VerifyError::Client(_) | verify::VerifyError::Runtime(_) => Outcome::Api,
+            _ => Outcome::Invalid,
+        }
+    };
+    verify::check_selectors(&configs, &options.selectors).map_err(stop)?;
+    configs
+        .into_iter()
+        .map(|config| verify::verify(config, options).map_err(stop))
+        .collect()
+}
+
+/// An app that could not be checked: refused or missing credentials exit 3,
+/// everything else 4.
+pub fn failure_outcome(failure: &verify::Failure) -> Outcome {
+    if failure.is_credentials() {
+        Outcome::Credentials
+    } else {
+        Outcome::Api
+    }
+}
+
 /// Write one rendered report; a file that cannot be written is a usage error.
 fn emit(format: Format, sink: Sink<'_>, text: &str, renderer: &Renderer) -> Result<(), Outcome> {
     let written = match sink {
@@ -199,9 +259,7 @@ fn lint(
     } else {
         Outcome::Clean
     };
-    let targets = std::iter::once((format, Sink::Terminal))
-        .chain(reports.iter().map(|r| (r.format, Sink::File(&r.path))));
-    for (format, sink) in targets {
+    for (format, sink) in sinks(format, reports) {
         let text = match format {
             Format::Human => loaded
                 .iter()
@@ -239,17 +297,10 @@ fn verify_files(
     reports: &[cli::ReportFile],
 ) -> Outcome {
     let renderer = Renderer::new(style);
-    // Every file is validated before any request is made.
-    let loaded: Vec<config::Loaded> = files
-        .iter()
-        .map(|file| config::load(file, options.redaction))
-        .collect();
-    if loaded.iter().any(|l| l.config.is_none()) {
-        for file in loaded.iter().filter(|l| l.config.is_none()) {
-            human::eprint(&human::lint_report(&renderer, file));
-        }
-        return Outcome::Invalid;
-    }
+    let loaded = match load_all(&renderer, files, options.redaction) {
+        Ok(loaded) => loaded,
+        Err(outcome) => return outcome,
+    };
     if format == Format::Human {
         for diagnostic in loaded.iter().flat_map(|l| &l.diagnostics) {
             human::eprint(&format!("{}\n", renderer.render(diagnostic)));
@@ -260,25 +311,10 @@ fn verify_files(
     let config_annotations = report::annotation::from_lint(&loaded);
     let config_warnings = loaded.iter().map(config::Loaded::warnings).sum::<usize>();
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
-    if let Err(err) = verify::check_selectors(&configs, &options.selectors) {
-        human::eprint(&format!("{}\n", renderer.render(&err)));
-        return Outcome::Invalid;
-    }
-    let mut runs = Vec::with_capacity(configs.len());
-    for config in configs {
-        match verify::verify(config, options) {
-            Ok(run) => runs.push(run),
-            Err(err) => {
-                human::eprint(&format!("{}\n", renderer.render(&err)));
-                return match err {
-                    verify::VerifyError::Client(_) | verify::VerifyError::Runtime(_) => {
-                        Outcome::Api
-                    }
-                    _ => Outcome::Invalid,
-                };
-            }
-        }
-    }
+    let runs = match verify_all(&renderer, configs, options) {
+        Ok(runs) => runs,
+        Err(outcome) => return outcome,
+    };
     if format != Format::Human {
         for notice in runs.iter().flat_map(|run| &run.notices) {
             human::eprint(&format!("warning: {notice}\n"));
@@ -294,9 +330,7 @@ fn verify_files(
         all.extend(report::annotation::from_runs(&runs));
         all
     };
-    let targets = std::iter::once((format, Sink::Terminal))
-        .chain(reports.iter().map(|r| (r.format, Sink::File(&r.path))));
-    for (format, sink) in targets {
+    for (format, sink) in sinks(format, reports) {
         let text = match format {
             Format::Human => human::verify_report(&renderer, style, &runs),
             Format::Json => report::json::render(&runs, &config_annotations),
@@ -326,8 +360,7 @@ pub fn verify_outcome(runs: &[verify::Run], deny_warnings: bool) -> Outcome {
     runs.iter()
         .flat_map(|run| &run.results)
         .map(|result| match (&result.failure, result.status()) {
-            (Some(failure), _) if failure.is_credentials() => Outcome::Credentials,
-            (Some(_), _) => Outcome::Api,
+            (Some(failure), _) => failure_outcome(failure),
             (None, verify::Status::Drifted) => Outcome::Drift,
             (None, _) if deny_warnings && result.warnings() > 0 => Outcome::Drift,
             (None, _) => Outcome::Clean,
