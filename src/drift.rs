@@ -117,7 +117,7 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -
                 severity: Severity::Error,
                 message: format!(
                     "{} must have no callback, but one is configured live",
-                    app_name(app)
+                    app.title()
                 ),
                 desired: None,
                 live: Some(redaction.url(&live.url)),
@@ -132,7 +132,7 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -
         return vec![Finding {
             kind: Kind::Absent,
             severity: Severity::Error,
-            message: format!("{} has no callback configuration", app_name(app)),
+            message: format!("{} has no callback configuration", app.title()),
             desired: Some(redaction.url(&desired.url)),
             live: None,
             span: app.spans.callback_key,
@@ -319,13 +319,6 @@ fn spelling_help(declared: &str, live: &str) -> String {
         "`{declared}` and `{live}` are the two spellings of the room-info-updated event; \
          declare the spelling that is live, or update the live list to `{declared}`"
     )
-}
-
-fn app_name(app: &App) -> String {
-    match &app.name {
-        Some(name) => format!("{name} ({})", app.sdkappid),
-        None => format!("sdkappid {}", app.sdkappid),
-    }
 }
 
 #[cfg(test)]

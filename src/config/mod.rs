@@ -71,6 +71,15 @@ impl App {
         }
     }
 
+    /// How reports title the app: `name (sdkappid)`, else `sdkappid N`. Raw: each
+    /// output escapes it in its own way.
+    pub fn title(&self) -> String {
+        match &self.name {
+            Some(name) => format!("{name} ({})", self.sdkappid),
+            None => format!("sdkappid {}", self.sdkappid),
+        }
+    }
+
     /// How reports name the app: its name, else its SDKAppID.
     pub fn label(&self) -> String {
         match &self.name {

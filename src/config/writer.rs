@@ -90,10 +90,7 @@ pub fn render(entries: &[Entry<'_>], defaults: Option<&Defaults<'_>>) -> String 
                 app,
                 declared: false,
             } => {
-                let title = match &app.name {
-                    Some(name) => format!("{name} ({})", app.sdkappid),
-                    None => format!("sdkappid {}", app.sdkappid),
-                };
+                let title = app.title();
                 let _ = writeln!(
                     out,
                     "  # {} has no callback configuration live (get_callback answered 100301).\n  \

@@ -56,10 +56,7 @@ fn app_annotations<'a>(run: &'a Run, result: &'a AppResult) -> Vec<Annotation> {
     let text = run.config.source.inner();
     let at = |offset: usize| line_col(text, offset).unwrap_or((1, 1));
     let app = &result.app;
-    let title_of = |what: &str| match &app.name {
-        Some(name) => format!("{name} ({}): {what}", app.sdkappid),
-        None => format!("sdkappid {}: {what}", app.sdkappid),
-    };
+    let title_of = |what: &str| format!("{}: {what}", app.title());
     if let Some(failure) = &result.failure {
         let (line, column) = at(app.spans.sdkappid.offset());
         return vec![Annotation {

@@ -194,16 +194,12 @@ pub fn failure_report(app: &crate::config::App, failure: &crate::verify::Failure
 
 /// How the human report names an app: one line, whatever its name holds.
 fn app_title(result: &AppResult) -> String {
-    match &result.app.name {
-        Some(name) => {
-            let name: String = name
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
-            format!("{name} ({})", result.app.sdkappid)
-        }
-        None => format!("sdkappid {}", result.app.sdkappid),
-    }
+    result
+        .app
+        .title()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {

@@ -54,10 +54,7 @@ pub fn render(runs: &[Run]) -> String {
 
 fn testcase(out: &mut String, run: &Run, result: &AppResult) {
     let app = &result.app;
-    let name = match &app.name {
-        Some(name) => format!("{name} ({})", app.sdkappid),
-        None => format!("sdkappid {}", app.sdkappid),
-    };
+    let name = app.title();
     let _ = write!(
         out,
         "    <testcase name=\"{}\" classname=\"{}\"",

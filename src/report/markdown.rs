@@ -64,10 +64,7 @@ fn counts(result: &AppResult) -> String {
 
 fn section(out: &mut String, run: &Run, result: &AppResult) {
     let app = &result.app;
-    let title = match &app.name {
-        Some(name) => format!("{name} ({})", app.sdkappid),
-        None => format!("sdkappid {}", app.sdkappid),
-    };
+    let title = app.title();
     let _ = writeln!(out, "\n### {} — {}\n", inline(&title), status(result));
     if let Some(failure) = &result.failure {
         let _ = writeln!(
