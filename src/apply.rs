@@ -1,10 +1,11 @@
 //! `cbcheck apply`: plan the calls that make the live configuration match the file,
 //! confirm, make them, read each app back.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
-use crate::api::{ApiError, Client, Interface, Live, Target, Written};
+use crate::api::{ApiError, CallbackConfig, Client, Interface, Live, Target, Written};
 use crate::config::{self, App};
 use crate::drift::{self, Remediation};
 use crate::redact::Redaction;
@@ -34,31 +35,47 @@ impl Consent {
     }
 }
 
-/// One planned call.
+/// One planned call, and the live state it was planned from.
 struct Change<'a> {
     app: &'a App,
     fix: &'a Remediation,
-}
-
-/// Why a planned change was not made.
-enum Skip {
-    /// Someone made the app match the file meanwhile.
-    AlreadyInSync,
-    /// The app changed since the plan was shown: the shown change no longer fits.
-    ChangedSincePlan,
+    /// What get_callback answered when the plan was made (`None`: absent).
+    planned_from: Option<&'a CallbackConfig>,
 }
 
 /// What happened to one planned change.
 enum Applied {
-    Skipped(Skip),
-    /// The call succeeded; `via` names a fallback taken on a race; `converged` says
-    /// whether reading back found the app in sync.
-    Done {
+    /// Nothing was sent: someone made the app match the file meanwhile.
+    AlreadyInSync,
+    /// Nothing was sent: the app is no longer what the plan was made from.
+    ChangedSincePlan { now: Option<CallbackConfig> },
+    /// Not changed: nothing was sent (the app could not be signed for or read again),
+    /// the vendor refused the write, or the write failed and reading the app back found
+    /// it as it was (`confirmed`).
+    NotChanged { failure: Failure, confirmed: bool },
+    /// The write took effect: its reply said so, or its reply failed (`despite`) and
+    /// reading back found what was sent. `via` names a fallback taken on a race;
+    /// `converged` says whether the read-back found the app in sync.
+    Changed {
         interface: Interface,
         via: Option<&'static str>,
+        despite: Option<Failure>,
         converged: Result<bool, Failure>,
     },
-    Failed(Failure),
+    /// The write failed, and whether it took effect cannot be told.
+    Unknown {
+        interface: Interface,
+        failure: Failure,
+        why: Unknowable,
+    },
+}
+
+/// Why the outcome of a failed write is not known.
+enum Unknowable {
+    /// Reading the app back failed too.
+    Unreadable(Failure),
+    /// It reads back neither as it was before the write nor as sent.
+    Neither(Option<CallbackConfig>),
 }
 
 pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Consent) -> Outcome {
@@ -87,10 +104,13 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
     let changes: Vec<Change<'_>> = runs
         .iter()
         .flat_map(|run| &run.results)
-        .filter_map(|r| {
-            r.remediation
-                .as_ref()
-                .map(|fix| Change { app: &r.app, fix })
+        .filter_map(|r| match (&r.remediation, &r.live) {
+            (Some(fix), Some(live)) => Some(Change {
+                app: &r.app,
+                fix,
+                planned_from: live.as_ref(),
+            }),
+            _ => None,
         })
         .collect();
     let redaction = options.redaction;
@@ -146,28 +166,51 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
     let applied = execute(&changes, options, &runtime, &client);
     let mut report = String::new();
     for (change, result) in changes.iter().zip(&applied) {
-        let (line, code) = describe(change, result);
+        let (line, code) = describe(change, result, redaction);
         report.push_str(&line);
         outcome = outcome.max(code);
     }
-    let converged = applied
-        .iter()
-        .filter(|a| {
-            matches!(
-                a,
-                Applied::Done {
-                    converged: Ok(true),
-                    ..
-                }
-            )
-        })
-        .count();
-    human::eprint(&format!(
-        "{report}{} applied: {converged} converged, {} not\n",
-        plural(changes.len()),
-        changes.len() - converged
-    ));
+    human::eprint(&format!("{report}{}\n", summary(&applied)));
     outcome
+}
+
+/// The closing line: how many planned changes took effect, and how each app ended.
+fn summary(applied: &[Applied]) -> String {
+    let (mut in_sync, mut drifted, mut unread, mut not_changed, mut unknown) = (0, 0, 0, 0, 0);
+    for result in applied {
+        match result {
+            Applied::Changed {
+                converged: Ok(true),
+                ..
+            } => in_sync += 1,
+            Applied::Changed {
+                converged: Ok(false),
+                ..
+            } => drifted += 1,
+            Applied::Changed {
+                converged: Err(_), ..
+            } => unread += 1,
+            Applied::AlreadyInSync
+            | Applied::ChangedSincePlan { .. }
+            | Applied::NotChanged { .. } => not_changed += 1,
+            Applied::Unknown { .. } => unknown += 1,
+        }
+    }
+    if in_sync + drifted + unread + unknown == 0 {
+        return format!(
+            "apply: nothing was changed ({} planned)",
+            plural(applied.len())
+        );
+    }
+    let unread = if unread > 0 {
+        format!(", {unread} changed but not read back")
+    } else {
+        String::new()
+    };
+    format!(
+        "apply: {in_sync} changed and in sync, {drifted} changed but still drifted{unread}, \
+         {not_changed} not changed, {unknown} unknown"
+    )
 }
 
 fn plural(n: usize) -> String {
@@ -209,82 +252,149 @@ fn execute(
         .iter()
         .zip(targets)
         .map(|(change, target)| match target {
-            Err(failure) => Applied::Failed(failure),
+            Err(failure) => Applied::NotChanged {
+                failure,
+                confirmed: false,
+            },
             Ok(target) => runtime.block_on(apply_one(client, &target, change, options.redaction)),
         })
         .collect()
 }
 
-/// What is live for the app now, and the call that would converge it.
-async fn fresh_fix(
-    client: &Client,
-    target: &Target,
-    app: &App,
-    redaction: Redaction,
-) -> Result<Option<Remediation>, ApiError> {
-    let live = match client.get_callback(target).await? {
-        Live::Present { config, .. } => Some(config),
-        Live::Absent { .. } => None,
-    };
-    let findings = drift::compare(app, live.as_ref(), redaction);
-    Ok(drift::remediation(app, live.as_ref(), &findings))
+/// What is live for the app now (`None`: absent).
+async fn read(client: &Client, target: &Target) -> Result<Option<CallbackConfig>, Failure> {
+    match client.get_callback(target).await {
+        Ok(Live::Present { config, .. }) => Ok(Some(config)),
+        Ok(Live::Absent { .. }) => Ok(None),
+        Err(err) => Err(Failure::Api(err)),
+    }
+}
+
+/// The call that would converge the app from `live`; `None` when it is in sync.
+fn needed(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -> Option<Remediation> {
+    let findings = drift::compare(app, live, redaction);
+    drift::remediation(app, live, &findings)
+}
+
+/// Two reads of the same app show the same configuration: present or absent alike,
+/// the URL exactly as returned, the same command words (the vendor's order and
+/// repetitions carry no meaning).
+fn same_state(a: Option<&CallbackConfig>, b: Option<&CallbackConfig>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.url == b.url && words(a) == words(b),
+        _ => false,
+    }
+}
+
+fn words(config: &CallbackConfig) -> BTreeSet<&str> {
+    config.commands.iter().map(String::as_str).collect()
+}
+
+/// What was read back is what the call sent (the URL as the drift engine compares it).
+fn as_sent(live: Option<&CallbackConfig>, fix: &Remediation) -> bool {
+    match (live, &fix.body) {
+        (None, None) => true,
+        (Some(live), Some(sent)) => {
+            drift::same_url(&live.url, &sent.url) && words(live) == words(sent)
+        }
+        _ => false,
+    }
 }
 
 /// Make one change, then read back. The app is read again first: the plan may be
-/// minutes old, and only the change that was shown is made. A race the API reports
-/// (100300 on Create, 100301 on Update) is answered by reading again and making the
-/// call the new state needs.
+/// minutes old, and the change shown is made only if the app is still exactly what
+/// the plan was made from. A race the API reports (100300 on Create, 100301 on
+/// Update) is answered by reading again and making the call the new state needs. A
+/// write is made once: when its reply fails, reading the app back tells whether it
+/// took effect.
 async fn apply_one(
     client: &Client,
     target: &Target,
     change: &Change<'_>,
     redaction: Redaction,
 ) -> Applied {
-    match fresh_fix(client, target, change.app, redaction).await {
-        Err(err) => return Applied::Failed(Failure::Api(err)),
-        Ok(None) => return Applied::Skipped(Skip::AlreadyInSync),
-        Ok(Some(fix)) if fix != *change.fix => return Applied::Skipped(Skip::ChangedSincePlan),
-        Ok(Some(_)) => {}
+    let not_sent = |failure| Applied::NotChanged {
+        failure,
+        confirmed: false,
+    };
+    let mut before = match read(client, target).await {
+        Ok(live) => live,
+        Err(failure) => return not_sent(failure),
+    };
+    if needed(change.app, before.as_ref(), redaction).is_none() {
+        return Applied::AlreadyInSync;
     }
+    if !same_state(before.as_ref(), change.planned_from) {
+        return Applied::ChangedSincePlan { now: before };
+    }
+    let mut fix = change.fix.clone();
     let mut via = None;
-    let mut interface = change.fix.interface;
-    match write(client, target, change.fix).await {
-        Err(err) => return Applied::Failed(Failure::Api(err)),
-        Ok(true) => {}
-        Ok(false) => {
-            via = Some(match interface {
-                Interface::Set => "set_callback found one: someone created it meanwhile",
-                _ => "update_callback found none: someone deleted it meanwhile",
-            });
-            let fix = match fresh_fix(client, target, change.app, redaction).await {
-                Err(err) => return Applied::Failed(Failure::Api(err)),
-                Ok(None) => return Applied::Skipped(Skip::AlreadyInSync),
-                Ok(Some(fix)) => fix,
-            };
-            interface = fix.interface;
-            match write(client, target, &fix).await {
-                Err(err) => return Applied::Failed(Failure::Api(err)),
-                Ok(true) => {}
-                Ok(false) => {
-                    return Applied::Failed(Failure::Api(ApiError::Api {
-                        interface: interface.path(),
-                        sdkappid: target.sdkappid,
-                        code: -1,
-                        info: "the configuration kept changing while cbcheck wrote it".into(),
-                        request_id: None,
-                    }));
+    let (despite, read_back) = loop {
+        match write(client, target, &fix).await {
+            Ok(true) => break (None, None),
+            Ok(false) if via.is_none() => {
+                via = Some(match fix.interface {
+                    Interface::Set => "set_callback found one: someone created it meanwhile",
+                    _ => "update_callback found none: someone deleted it meanwhile",
+                });
+                before = match read(client, target).await {
+                    Ok(live) => live,
+                    Err(failure) => return not_sent(failure),
+                };
+                fix = match needed(change.app, before.as_ref(), redaction) {
+                    None => return Applied::AlreadyInSync,
+                    Some(fix) => fix,
+                };
+            }
+            Ok(false) => {
+                return not_sent(Failure::Api(ApiError::Api {
+                    interface: fix.interface.path(),
+                    sdkappid: target.sdkappid,
+                    code: -1,
+                    info: "the configuration kept changing while cbcheck wrote it".into(),
+                    request_id: None,
+                }));
+            }
+            Err(err) if !err.may_have_taken_effect() => return not_sent(Failure::Api(err)),
+            Err(err) => {
+                let failure = Failure::Api(err);
+                let now = match read(client, target).await {
+                    Ok(now) => now,
+                    Err(unreadable) => {
+                        return Applied::Unknown {
+                            interface: fix.interface,
+                            failure,
+                            why: Unknowable::Unreadable(unreadable),
+                        };
+                    }
+                };
+                if same_state(now.as_ref(), before.as_ref()) {
+                    return Applied::NotChanged {
+                        failure,
+                        confirmed: true,
+                    };
                 }
+                if !as_sent(now.as_ref(), &fix) {
+                    return Applied::Unknown {
+                        interface: fix.interface,
+                        failure,
+                        why: Unknowable::Neither(now),
+                    };
+                }
+                break (Some(failure), Some(now));
             }
         }
-    }
-    let converged = fresh_fix(client, target, change.app, redaction)
-        .await
-        .map(|fix| fix.is_none())
-        .map_err(Failure::Api);
-    Applied::Done {
-        interface,
+    };
+    let read_back = match read_back {
+        Some(now) => Ok(now),
+        None => read(client, target).await,
+    };
+    Applied::Changed {
+        interface: fix.interface,
         via,
-        converged,
+        despite,
+        converged: read_back.map(|now| needed(change.app, now.as_ref(), redaction).is_none()),
     }
 }
 
@@ -302,53 +412,173 @@ async fn write(client: &Client, target: &Target, fix: &Remediation) -> Result<bo
     ))
 }
 
-fn describe(change: &Change<'_>, applied: &Applied) -> (String, Outcome) {
+/// `now:` and a live configuration, as the plan shows bodies: JSON, URL redacted as
+/// configured.
+fn now_shown(live: Option<&CallbackConfig>, redaction: Redaction) -> String {
+    match live {
+        None => "now: no callback configuration".into(),
+        Some(config) => format!(
+            "now:\n{}",
+            indent(
+                &Remediation {
+                    interface: Interface::Update,
+                    body: Some(config.clone()),
+                }
+                .body_text(redaction)
+            )
+        ),
+    }
+}
+
+fn describe(change: &Change<'_>, applied: &Applied, redaction: Redaction) -> (String, Outcome) {
     let app = change.app.label();
+    let failed = |failure: &Failure| format!("({}): {}", failure.class().id(), failure.message());
     match applied {
-        Applied::Skipped(Skip::AlreadyInSync) => (
+        Applied::AlreadyInSync => (
             format!("{app}: not changed: already in sync when cbcheck got to it\n"),
             Outcome::Clean,
         ),
-        Applied::Skipped(Skip::ChangedSincePlan) => (
-            format!("{app}: NOT changed: it changed since the plan was shown; run apply again\n"),
+        Applied::ChangedSincePlan { now } => (
+            format!(
+                "{app}: NOT changed: it changed since the plan was shown (run apply again); {}\n",
+                now_shown(now.as_ref(), redaction)
+            ),
             Outcome::Drift,
         ),
-        Applied::Failed(failure) => (
+        Applied::NotChanged {
+            failure,
+            confirmed: false,
+        } => (
+            format!("{app}: NOT changed {}\n", failed(failure)),
+            failure_outcome(failure),
+        ),
+        Applied::NotChanged {
+            failure,
+            confirmed: true,
+        } => (
             format!(
-                "{app}: NOT changed ({}): {}\n",
-                failure.class().id(),
-                failure.message()
+                "{app}: NOT changed (confirmed by read-back); its call failed {}\n",
+                failed(failure)
             ),
             failure_outcome(failure),
         ),
-        Applied::Done {
+        Applied::Unknown {
+            interface,
+            failure,
+            why,
+        } => {
+            let why = match why {
+                Unknowable::Unreadable(unreadable) => {
+                    format!("reading it back failed too {}", failed(unreadable))
+                }
+                Unknowable::Neither(now) => format!(
+                    "it reads back neither as it was nor as sent; {}",
+                    now_shown(now.as_ref(), redaction)
+                ),
+            };
+            (
+                format!(
+                    "{app}: unknown: {} failed {}; {why}\n",
+                    interface.path(),
+                    failed(failure)
+                ),
+                Outcome::Api,
+            )
+        }
+        Applied::Changed {
             interface,
             via,
+            despite,
             converged,
         } => {
             let how = match via {
                 Some(why) => format!("{} ({why})", interface.path()),
                 None => interface.path().to_owned(),
             };
+            let changed = match despite {
+                None => format!("changed with {how}"),
+                Some(failure) => format!(
+                    "changed (confirmed by read-back) with {how}, though its reply failed {}",
+                    failed(failure)
+                ),
+            };
             match converged {
                 Ok(true) => (
-                    format!("{app}: changed with {how}; read back: in sync\n"),
+                    format!("{app}: {changed}; read back: in sync\n"),
                     Outcome::Clean,
                 ),
                 Ok(false) => (
                     format!(
-                        "{app}: changed with {how}; read back: still drifted (run verify for details)\n"
+                        "{app}: {changed}; read back: still drifted (run verify for details)\n"
                     ),
                     Outcome::Drift,
                 ),
                 Err(failure) => (
                     format!(
-                        "{app}: changed with {how}; could not read it back: {}\n",
+                        "{app}: {changed}; could not read it back: {}\n",
                         failure.message()
                     ),
                     failure_outcome(failure),
                 ),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(url: &str, commands: &[&str]) -> CallbackConfig {
+        CallbackConfig {
+            url: url.into(),
+            commands: commands.iter().map(|c| (*c).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_same_state_ignores_command_order_and_repetition_only() {
+        let a = live("https://h.example.com/cb", &["X", "Y"]);
+        assert!(same_state(
+            Some(&a),
+            Some(&live("https://h.example.com/cb", &["Y", "X", "Y"]))
+        ));
+        assert!(same_state(None, None));
+        assert!(!same_state(Some(&a), None));
+        assert!(!same_state(None, Some(&a)));
+        for other in [
+            live("https://h.example.com/cb", &["X", "Y", "Z"]),
+            live("https://h.example.com/cb", &["X"]),
+            live("https://H.example.com/cb", &["X", "Y"]),
+            live("https://h.example.com/cb?t=1", &["X", "Y"]),
+        ] {
+            assert!(!same_state(Some(&a), Some(&other)), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn what_was_sent_is_recognised_as_the_drift_engine_compares_urls() {
+        let update = Remediation {
+            interface: Interface::Update,
+            body: Some(live("https://h.example.com/cb", &["X", "Y"])),
+        };
+        assert!(as_sent(
+            Some(&live("HTTPS://H.example.com:443/cb", &["Y", "X"])),
+            &update
+        ));
+        assert!(!as_sent(
+            Some(&live("https://h.example.com/cb", &["X"])),
+            &update
+        ));
+        assert!(!as_sent(None, &update));
+        let delete = Remediation {
+            interface: Interface::Delete,
+            body: None,
+        };
+        assert!(as_sent(None, &delete));
+        assert!(!as_sent(
+            Some(&live("https://h.example.com/cb", &[])),
+            &delete
+        ));
     }
 }

@@ -163,8 +163,13 @@ update_callback when it differs (with the full desired body), delete_callback wh
 the file says `callback: absent`. Apps in sync are untouched. Without a terminal,
 nothing is changed unless --yes is given.
 
+Each app is read again just before its change; if it is no longer what the plan was
+made from, it is not changed. A change is sent once: when its reply fails, the app is
+read back and reported as changed, NOT changed, or unknown.
+
 Exits 0 when every changed app converged, 1 when the plan was not applied (dry run,
-declined, no --yes) or an app did not converge, 3/4 when a call failed.")]
+declined, no --yes), an app changed since the plan or did not converge, 3/4 when a
+call failed, 4 when whether a change took effect is unknown.")]
     Apply {
         /// The callbacks files.
         #[arg(required = true, value_name = "FILE")]

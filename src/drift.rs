@@ -302,7 +302,7 @@ pub fn remediation(
 }
 
 /// URLs are equal when they differ at most in scheme/host case and a default port.
-fn same_url(a: &str, b: &str) -> bool {
+pub fn same_url(a: &str, b: &str) -> bool {
     // The common case, without parsing.
     if a == b {
         return true;

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -24,6 +25,29 @@ struct Vendor {
     races: Arc<Mutex<HashMap<u64, Option<Value>>>>,
     /// Apps whose writes are refused with this ErrorCode.
     refuse_writes: Arc<Mutex<HashMap<u64, i64>>>,
+    /// Someone else's change, made right after the Nth get_callback of that app is answered.
+    changes_after_get: Arc<Mutex<HashMap<u64, AfterGet>>>,
+    /// get_callback calls answered, per app.
+    gets: Arc<Mutex<HashMap<u64, usize>>>,
+    /// How the vendor mishandles an app's writes.
+    faults: Arc<Mutex<HashMap<u64, Fault>>>,
+    /// Apps whose reads fail with this HTTP status.
+    unreadable: Arc<Mutex<HashMap<u64, u16>>>,
+}
+
+/// After this many reads of the app, its configuration becomes `change` (`None`: deleted).
+type AfterGet = (usize, Option<Value>);
+
+#[derive(Clone, Copy)]
+enum Fault {
+    /// The write takes effect, but its reply comes only after this delay.
+    AppliedButLate(Duration),
+    /// The write is answered with this HTTP status and does not take effect.
+    Status(u16),
+    /// As `Status`, and from then on every read of the app fails with it too.
+    StatusThenUnreadable(u16),
+    /// This many writes are refused for their rate (60018) before one is accepted.
+    RateLimited(usize),
 }
 
 fn config(url: &str, commands: &[&str]) -> Value {
@@ -56,10 +80,26 @@ impl Respond for Vendor {
             .to_owned();
         let mut live = self.live.lock().expect("lock");
         if interface == "get_callback" {
-            return match live.get(&id) {
+            if let Some(status) = self.unreadable.lock().expect("lock").get(&id) {
+                return ResponseTemplate::new(*status);
+            }
+            let answer = match live.get(&id) {
                 Some(config) => reply(0, Some(config)),
                 None => reply(100_301, None),
             };
+            let mut gets = self.gets.lock().expect("lock");
+            let served = gets.entry(id).or_default();
+            *served += 1;
+            let mut changes = self.changes_after_get.lock().expect("lock");
+            if changes.get(&id).is_some_and(|(after, _)| after == served)
+                && let Some((_, change)) = changes.remove(&id)
+            {
+                match change {
+                    Some(config) => live.insert(id, config),
+                    None => live.remove(&id),
+                };
+            }
+            return answer;
         }
         self.writes
             .lock()
@@ -68,6 +108,20 @@ impl Respond for Vendor {
         if let Some(code) = self.refuse_writes.lock().expect("lock").get(&id) {
             return reply(*code, None);
         }
+        let mut late = None;
+        match self.faults.lock().expect("lock").get_mut(&id) {
+            Some(Fault::Status(status)) => return ResponseTemplate::new(*status),
+            Some(Fault::StatusThenUnreadable(status)) => {
+                self.unreadable.lock().expect("lock").insert(id, *status);
+                return ResponseTemplate::new(*status);
+            }
+            Some(Fault::RateLimited(left)) if *left > 0 => {
+                *left -= 1;
+                return reply(60_018, None);
+            }
+            Some(Fault::AppliedButLate(delay)) => late = Some(*delay),
+            Some(Fault::RateLimited(_)) | None => {}
+        }
         if let Some(race) = self.races.lock().expect("lock").remove(&id) {
             match race {
                 Some(config) => live.insert(id, config),
@@ -75,7 +129,7 @@ impl Respond for Vendor {
             };
         }
         let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-        match interface.as_str() {
+        let answer = match interface.as_str() {
             "set_callback" if live.contains_key(&id) => reply(100_300, None),
             "update_callback" if !live.contains_key(&id) => reply(100_301, None),
             "set_callback" | "update_callback" => {
@@ -87,6 +141,10 @@ impl Respond for Vendor {
                 reply(0, None)
             }
             _ => ResponseTemplate::new(404),
+        };
+        match late {
+            Some(delay) => answer.set_delay(delay),
+            None => answer,
         }
     }
 }
@@ -346,7 +404,9 @@ async fn apply_converges_a_mixed_fleet_and_a_second_apply_changes_nothing() {
         out.stderr
     );
     assert!(
-        out.stderr.contains("4 apps applied: 4 converged, 0 not"),
+        out.stderr.ends_with(
+            "apply: 4 changed and in sync, 0 changed but still drifted, 0 not changed, 0 unknown\n"
+        ),
         "{}",
         out.stderr
     );
@@ -490,7 +550,9 @@ async fn a_partial_failure_says_which_apps_changed_and_which_did_not() {
         out.stderr
     );
     assert!(
-        out.stderr.contains("4 apps applied: 3 converged, 1 not"),
+        out.stderr.ends_with(
+            "apply: 3 changed and in sync, 0 changed but still drifted, 1 not changed, 0 unknown\n"
+        ),
         "{}",
         out.stderr
     );
@@ -640,4 +702,392 @@ apps:
         verify.stderr
     );
     assert!(vendor.writes.lock().expect("lock").is_empty());
+}
+
+/// The write calls the vendor received so far.
+fn writes_of(vendor: &Vendor) -> Vec<(String, u64)> {
+    vendor.writes.lock().expect("lock").clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_makes_no_change_when_the_app_changed_since_the_plan() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    let member_enter = "Room.CallbackAfterMemberEnter";
+    // After the plan's read, a colleague changes both apps in ways that leave the
+    // planned call and body as they were: `drifted` (extra_commands: error) gets
+    // another undeclared command, `retired` (to be deleted) another URL.
+    let colleague = [
+        (
+            1_400_000_001,
+            config("https://hooks.example.com/a", &[A, C, member_enter]),
+        ),
+        (
+            1_400_000_003,
+            config("https://hooks.example.com/new?token=c0ll34gu3", &[A]),
+        ),
+    ];
+    for (id, change) in &colleague {
+        vendor
+            .changes_after_get
+            .lock()
+            .expect("lock")
+            .insert(*id, (1, Some(change.clone())));
+    }
+    let dir = workdir("changed_since_plan");
+    std::fs::write(dir.join("callbacks.yaml"), FLEET).expect("fleet");
+    let out = run(
+        &dir,
+        &server,
+        &[
+            "apply",
+            "callbacks.yaml",
+            "--yes",
+            "--app",
+            "drifted",
+            "--app",
+            "retired",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(writes_of(&vendor).is_empty(), "{}", out.stderr);
+    for (app, now) in [
+        (
+            "drifted",
+            "now:\n    {\n      \"Url\": \"https://hooks.example.com/a\",\n      \"CallbackCommandList\": [\n        \"Room.CallbackAfterCreateRoom\",\n        \"Mic.CallbackAfterSeatInfoChanged\",\n        \"Room.CallbackAfterMemberEnter\"\n      ]\n    }\n",
+        ),
+        (
+            "retired",
+            "now:\n    {\n      \"Url\": \"https://hooks.example.com/new?token=***\",\n      \"CallbackCommandList\": [\n        \"Room.CallbackAfterCreateRoom\"\n      ]\n    }\n",
+        ),
+    ] {
+        let line = format!(
+            "{app}: NOT changed: it changed since the plan was shown (run apply again); {now}"
+        );
+        assert!(out.stderr.contains(&line), "{line}\nin\n{}", out.stderr);
+    }
+    assert!(!out.stderr.contains("c0ll34gu3"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .ends_with("apply: nothing was changed (2 apps planned)\n"),
+        "{}",
+        out.stderr
+    );
+    let live = vendor.live.lock().expect("lock").clone();
+    for (id, change) in colleague {
+        assert_eq!(live[&id], change, "the colleague's change stands");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_timed_out_but_took_effect_is_sent_once_and_reported_changed() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    // Far past --timeout: the client gives up on the reply, not the vendor on the change.
+    vendor.faults.lock().expect("lock").insert(
+        1_400_000_002,
+        Fault::AppliedButLate(Duration::from_secs(30)),
+    );
+    let dir = workdir("late_reply");
+    std::fs::write(dir.join("callbacks.yaml"), FLEET).expect("fleet");
+    let out = run(
+        &dir,
+        &server,
+        &[
+            "apply",
+            "callbacks.yaml",
+            "--yes",
+            "--app",
+            "missing",
+            "--timeout",
+            "1",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(
+        writes_of(&vendor),
+        [("set_callback".to_owned(), 1_400_000_002)]
+    );
+    assert!(
+        out.stderr.contains(
+            "missing: changed (confirmed by read-back) with v4/room_config/set_callback, \
+             though its reply failed (timeout): v4/room_config/set_callback for sdkappid 1400000002 \
+             failed: timed out after 1s; read back: in sync\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.ends_with(
+            "apply: 1 changed and in sync, 0 changed but still drifted, 0 not changed, 0 unknown\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        vendor.live.lock().expect("lock")[&1_400_000_002],
+        config("https://hooks.example.com/b", &[A])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_failed_with_a_gateway_error_is_sent_once_and_read_back_as_not_changed() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    vendor
+        .faults
+        .lock()
+        .expect("lock")
+        .insert(1_400_000_001, Fault::Status(502));
+    let dir = workdir("gateway_error");
+    std::fs::write(dir.join("callbacks.yaml"), FLEET).expect("fleet");
+    let out = run(
+        &dir,
+        &server,
+        &["apply", "callbacks.yaml", "--yes", "--app", "drifted"],
+    )
+    .await;
+    assert_eq!(out.code, Some(4), "{}", out.stderr);
+    assert_eq!(
+        writes_of(&vendor),
+        [("update_callback".to_owned(), 1_400_000_001)]
+    );
+    // The error's class name is left to the classifier; the outcome and cause are asserted.
+    assert!(
+        out.stderr
+            .contains("drifted: NOT changed (confirmed by read-back); its call failed ("),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("v4/room_config/update_callback for sdkappid 1400000001 failed: HTTP 502\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .ends_with("apply: nothing was changed (1 app planned)\n"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        vendor.live.lock().expect("lock")[&1_400_000_001],
+        config("https://hooks.example.com/a", &[A, C])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_write_that_cannot_be_read_back_is_reported_unknown() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    vendor
+        .faults
+        .lock()
+        .expect("lock")
+        .insert(1_400_000_003, Fault::StatusThenUnreadable(503));
+    let dir = workdir("unknown");
+    std::fs::write(dir.join("callbacks.yaml"), FLEET).expect("fleet");
+    let out = run(
+        &dir,
+        &server,
+        &["apply", "callbacks.yaml", "--yes", "--app", "retired"],
+    )
+    .await;
+    assert_eq!(out.code, Some(4), "{}", out.stderr);
+    assert_eq!(
+        writes_of(&vendor),
+        [("delete_callback".to_owned(), 1_400_000_003)]
+    );
+    // The last line about the app: its outcome, after its plan.
+    let line = out
+        .stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("retired: "))
+        .unwrap_or_default();
+    assert!(
+        line.starts_with("retired: unknown: v4/room_config/delete_callback failed ("),
+        "{}",
+        out.stderr
+    );
+    for part in [
+        "v4/room_config/delete_callback for sdkappid 1400000003 failed: HTTP 503; reading it back failed too (",
+        "v4/room_config/get_callback for sdkappid 1400000003 kept failing: gave up after 4 attempts; last: HTTP 503",
+    ] {
+        assert!(line.contains(part), "{part} in {}", out.stderr);
+    }
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.ends_with(
+            "apply: 0 changed and in sync, 0 changed but still drifted, 0 not changed, 1 unknown\n"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_refused_for_their_rate_are_retried() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    vendor
+        .faults
+        .lock()
+        .expect("lock")
+        .insert(1_400_000_002, Fault::RateLimited(2));
+    let dir = workdir("rate_limited");
+    std::fs::write(dir.join("callbacks.yaml"), FLEET).expect("fleet");
+    let out = run(
+        &dir,
+        &server,
+        &["apply", "callbacks.yaml", "--yes", "--app", "missing"],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(
+        writes_of(&vendor),
+        vec![("set_callback".to_owned(), 1_400_000_002); 3],
+        "a refusal for rate was not applied: the call is made again"
+    );
+    assert!(
+        out.stderr
+            .contains("missing: changed with v4/room_config/set_callback; read back: in sync\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_says_so_when_nothing_was_changed() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    vendor
+        .refuse_writes
+        .lock()
+        .expect("lock")
+        .insert(1_400_000_002, 100_002);
+    let dir = workdir("nothing_changed");
+    std::fs::write(dir.join("callbacks.yaml"), FLEET).expect("fleet");
+    let out = run(
+        &dir,
+        &server,
+        &["apply", "callbacks.yaml", "--yes", "--app", "missing"],
+    )
+    .await;
+    assert_eq!(out.code, Some(4), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "missing: NOT changed (api): v4/room_config/set_callback for sdkappid 1400000002 \
+             failed: ErrorCode 100002 (refused) [RequestId Id-100002]\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .ends_with("apply: nothing was changed (1 app planned)\n"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(writes_of(&vendor).len(), 1, "a refusal is not retried");
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_write_whose_read_back_shows_a_third_state_is_reported_unknown() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    // The write fails without effect, but someone changes the app between the re-read
+    // before the write and the read-back after it: neither as it was nor as sent.
+    vendor
+        .faults
+        .lock()
+        .expect("lock")
+        .insert(1_400_000_001, Fault::Status(502));
+    vendor.changes_after_get.lock().expect("lock").insert(
+        1_400_000_001,
+        (
+            2,
+            Some(config("https://hooks.example.com/z?k=s3cr3t", &[B])),
+        ),
+    );
+    let dir = workdir("third_state");
+    std::fs::write(dir.join("callbacks.yaml"), FLEET).expect("fleet");
+    let out = run(
+        &dir,
+        &server,
+        &["apply", "callbacks.yaml", "--yes", "--app", "drifted"],
+    )
+    .await;
+    assert_eq!(out.code, Some(4), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert_eq!(
+        writes_of(&vendor),
+        [("update_callback".to_owned(), 1_400_000_001)]
+    );
+    assert!(
+        out.stderr
+            .contains("drifted: unknown: v4/room_config/update_callback failed ("),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(
+            "failed: HTTP 502; it reads back neither as it was nor as sent; now:\n    {\n      \"Url\": \"https://hooks.example.com/z?k=***\",\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("s3cr3t"), "{}", out.stderr);
+    assert!(
+        out.stderr.ends_with(
+            "apply: 0 changed and in sync, 0 changed but still drifted, 0 not changed, 1 unknown\n"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_since_the_plan_that_leaves_nothing_to_do_or_only_reorders_is_no_obstacle() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    let changes = vendor.changes_after_get.clone();
+    // Someone creates exactly what the file declares: nothing is left to do.
+    changes.lock().expect("lock").insert(
+        1_400_000_002,
+        (1, Some(config("https://hooks.example.com/b", &[A]))),
+    );
+    // Someone only reorders the list: the same configuration, so the plan stands.
+    changes.lock().expect("lock").insert(
+        1_400_000_001,
+        (1, Some(config("https://hooks.example.com/a", &[C, A, C]))),
+    );
+    let dir = workdir("harmless_change");
+    std::fs::write(dir.join("callbacks.yaml"), FLEET).expect("fleet");
+    let out = run(
+        &dir,
+        &server,
+        &[
+            "apply",
+            "callbacks.yaml",
+            "--yes",
+            "--app",
+            "drifted",
+            "--app",
+            "missing",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert_eq!(
+        writes_of(&vendor),
+        [("update_callback".to_owned(), 1_400_000_001)]
+    );
+    for line in [
+        "drifted: changed with v4/room_config/update_callback; read back: in sync\n",
+        "missing: not changed: already in sync when cbcheck got to it\n",
+        "apply: 1 changed and in sync, 0 changed but still drifted, 1 not changed, 0 unknown\n",
+    ] {
+        assert!(out.stderr.contains(line), "{line} in\n{}", out.stderr);
+    }
 }

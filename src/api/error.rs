@@ -44,7 +44,7 @@ pub enum ApiError {
         request_id: Option<String>,
     },
 
-    #[error("{interface} for sdkappid {sdkappid} kept failing: gave up after {attempts} attempts; last: {reason}{}", request_id_suffix(.request_id))]
+    #[error("{interface} for sdkappid {sdkappid} {}{}", gave_up(*.attempts, .reason), request_id_suffix(.request_id))]
     #[diagnostic(
         code(cbcheck::api::unavailable),
         help("the service or the network is failing; try again later, or raise --timeout")
@@ -82,7 +82,28 @@ fn request_id_suffix(request_id: &Option<String>) -> String {
     }
 }
 
+/// A single attempt (a write is made once) did not "keep failing".
+fn gave_up(attempts: u32, reason: &str) -> String {
+    if attempts > 1 {
+        format!("kept failing: gave up after {attempts} attempts; last: {reason}")
+    } else {
+        format!("failed: {reason}")
+    }
+}
+
 impl ApiError {
+    /// Whether a failed write may still have been carried out. A timeout, a lost
+    /// connection, a gateway failure, the vendor's internal errors and a reply that is
+    /// not the vendor's say nothing about that; an explicit refusal (credentials, an
+    /// error code, the call rate) says it was not.
+    pub fn may_have_taken_effect(&self) -> bool {
+        match self {
+            ApiError::GaveUp { cause, .. } => !cause.is_refusal(),
+            ApiError::Protocol { .. } | ApiError::Incomplete { .. } => true,
+            ApiError::Auth { .. } | ApiError::Api { .. } => false,
+        }
+    }
+
     /// Why the call gave up, when it did.
     pub fn retry_cause(&self) -> Option<RetryCause> {
         match self {
@@ -116,5 +137,61 @@ impl ApiError {
             | ApiError::Incomplete { request_id, .. } => request_id.as_deref(),
             ApiError::Protocol { .. } => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gave_up(cause: RetryCause, attempts: u32) -> ApiError {
+        ApiError::GaveUp {
+            interface: "v4/room_config/set_callback",
+            sdkappid: 1,
+            attempts,
+            reason: "why".into(),
+            cause,
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn a_failed_write_may_have_taken_effect_unless_it_was_refused() {
+        for cause in [
+            RetryCause::Timeout,
+            RetryCause::Network,
+            RetryCause::Http(502),
+            RetryCause::Vendor(100_001),
+        ] {
+            assert!(gave_up(cause, 1).may_have_taken_effect(), "{cause:?}");
+        }
+        let protocol = ApiError::Protocol {
+            interface: "v4/room_config/set_callback",
+            sdkappid: 1,
+            status: 200,
+            body_start: "<html>".into(),
+        };
+        assert!(protocol.may_have_taken_effect());
+        assert!(!gave_up(RetryCause::Vendor(60_018), 4).may_have_taken_effect());
+        let refused = |code| ApiError::Api {
+            interface: "v4/room_config/set_callback",
+            sdkappid: 1,
+            code,
+            info: String::new(),
+            request_id: None,
+        };
+        assert!(!refused(100_002).may_have_taken_effect());
+    }
+
+    #[test]
+    fn a_single_attempt_is_not_said_to_have_kept_failing() {
+        assert_eq!(
+            gave_up(RetryCause::Timeout, 1).to_string(),
+            "v4/room_config/set_callback for sdkappid 1 failed: why"
+        );
+        assert_eq!(
+            gave_up(RetryCause::Timeout, 4).to_string(),
+            "v4/room_config/set_callback for sdkappid 1 kept failing: gave up after 4 attempts; last: why"
+        );
     }
 }

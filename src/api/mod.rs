@@ -173,13 +173,19 @@ impl Client {
         self.written(target, Interface::Delete, &json!({})).await
     }
 
+    /// A write is not idempotent: it is repeated only after a reply that says it was not
+    /// carried out (a refusal for the call rate). After any other failure it may or may
+    /// not have taken effect, which only reading the app again can tell.
     async fn written(
         &self,
         target: &Target,
         interface: Interface,
         body: &Value,
     ) -> Result<Written, ApiError> {
-        match self.call(target, interface, body).await? {
+        let reply = self
+            .call_retrying(target, interface, body, RetryCause::is_refusal)
+            .await?;
+        match reply {
             Reply::Ok { request_id, .. } => Ok(Written::Done { request_id }),
             Reply::AlreadyExists { request_id } => Ok(Written::AlreadyExists { request_id }),
             Reply::Absent { request_id } => Ok(Written::Absent { request_id }),
@@ -227,17 +233,28 @@ impl Client {
         interface: Interface,
         body: &Value,
     ) -> Result<Reply, ApiError> {
+        self.call_retrying(target, interface, body, |_| true).await
+    }
+
+    /// As `call`, retrying only the retryable replies whose cause `may_retry` accepts.
+    async fn call_retrying(
+        &self,
+        target: &Target,
+        interface: Interface,
+        body: &Value,
+        may_retry: fn(RetryCause) -> bool,
+    ) -> Result<Reply, ApiError> {
         let policy = &self.options.retry;
         let attempts = policy.attempts.max(1);
         let mut attempt = 1;
         loop {
             self.limits.wait(target.sdkappid).await;
             match self.send(target, interface, body).await {
-                Reply::Retry { .. } if attempt < attempts => {
+                Reply::Retry { cause, .. } if attempt < attempts && may_retry(cause) => {
                     tokio::time::sleep(policy.backoff(attempt)).await;
                     attempt += 1;
                 }
-                reply => return settle(interface, target.sdkappid, reply, attempts),
+                reply => return settle(interface, target.sdkappid, reply, attempt),
             }
         }
     }

@@ -103,6 +103,14 @@ pub enum RetryCause {
     Network,
 }
 
+impl RetryCause {
+    /// The vendor refused the call for its rate: it was not carried out, so making it
+    /// again is safe even for a write.
+    pub fn is_refusal(self) -> bool {
+        matches!(self, RetryCause::Vendor(60_007 | 60_011 | 60_018 | 60_019))
+    }
+}
+
 pub const NO_CONFIGURATION: i64 = 100_301;
 pub const ALREADY_EXISTS: i64 = 100_300;
 
@@ -262,6 +270,23 @@ mod tests {
             assert!(matches!(reply(code), Reply::Auth { .. }), "{code}");
         }
         assert!(matches!(reply(100_002), Reply::Api { code: 100_002, .. }));
+    }
+
+    #[test]
+    fn only_a_refusal_for_the_call_rate_says_a_call_was_not_carried_out() {
+        for code in [60_007, 60_011, 60_018, 60_019] {
+            assert!(RetryCause::Vendor(code).is_refusal(), "{code}");
+        }
+        for cause in [
+            RetryCause::Vendor(100_001),
+            RetryCause::Vendor(70_169),
+            RetryCause::Vendor(70_500),
+            RetryCause::Http(502),
+            RetryCause::Timeout,
+            RetryCause::Network,
+        ] {
+            assert!(!cause.is_refusal(), "{cause:?}");
+        }
     }
 
     #[test]
