@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
+use crate::api::endpoint::AllowedHost;
 use crate::report::ColorChoice;
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  every app in sync / the file is valid
   1  drift found
-  2  invalid config or usage
+  2  invalid config or usage, or an app's endpoint in the file not allowed
   3  credentials missing or rejected
   4  the API could not be reached or kept failing";
 
@@ -54,6 +55,9 @@ Diagnostics and a summary line per file go to stderr. Exits 0 when every file is
         /// Also write a report to a file: FORMAT=PATH (e.g. sarif=lint.sarif); repeatable.
         #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
         reports: Vec<ReportFile>,
+
+        #[command(flatten)]
+        allow: AllowEndpoints,
     },
 
     /// Compare the live callback configuration of every app with the file.
@@ -68,9 +72,13 @@ Credentials come from the environment: the app's `secret_key_env` variable, else
 CBCHECK_SECRET_KEY_<SDKAPPID>, else CBCHECK_SECRET_KEY; or a ready UserSig in
 CBCHECK_USERSIG_<SDKAPPID> / CBCHECK_USERSIG.
 
-Exits 0 when every app is in sync, 1 on drift, 2 for an invalid file or usage,
-3 when credentials are missing or refused, 4 when the API kept failing. An error
-outranks drift, and every app is still reported.")]
+An app's `endpoint` in the file is used only on the vendor's documented hosts
+(https, port 443) or on a host allowed with --allow-endpoint / CBCHECK_ALLOW_ENDPOINTS;
+otherwise the app is not checked and nothing is sent to it.
+
+Exits 0 when every app is in sync, 1 on drift, 2 for an invalid file or usage or an
+endpoint not allowed, 3 when credentials are missing or refused, 4 when the API kept
+failing. An error outranks drift, and every app is still reported.")]
     Verify {
         /// The callbacks files (each is validated before any request is made).
         #[arg(required = true, value_name = "FILE")]
@@ -113,7 +121,7 @@ Examples:
   cbcheck export --from callbacks.yaml -o callbacks.yaml     # refresh a file from what is live
 
 Apps with no configuration are written as comments. Nothing is written when an app
-cannot be read (exit 3 or 4). Running `verify` on the result reports every app in sync.")]
+cannot be read (exit 2 for an endpoint not allowed, else 3 or 4). Running `verify` on the result reports every app in sync.")]
     Export {
         /// An app to export; repeatable.
         #[arg(long = "sdkappid", value_name = "N", required_unless_present = "from",
@@ -269,6 +277,9 @@ pub struct NetworkArgs {
     #[arg(long, env = "CBCHECK_ENDPOINT", value_name = "URL", value_parser = parse_endpoint)]
     pub endpoint: Option<Url>,
 
+    #[command(flatten)]
+    pub allow: AllowEndpoints,
+
     /// Seconds allowed to connect and for each whole request.
     #[arg(long, value_name = "SECONDS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=600))]
@@ -283,6 +294,34 @@ pub struct NetworkArgs {
     /// vendor's 200 per second).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_rps: Option<u32>,
+}
+
+/// Hosts besides the vendor's that an app's `endpoint` in the file may name.
+#[derive(Debug, Args)]
+pub struct AllowEndpoints {
+    /// Let an app's `endpoint` in the callbacks file send requests (and its UserSig)
+    /// to this host: HOST on its URL's default port, HOST:PORT on that port;
+    /// repeatable, or comma-separated in the variable (the flag replaces the
+    /// variable's list). Without it the file may name only the vendor's documented
+    /// hosts (https, port 443): an app pointing elsewhere fails unchecked (exit 2),
+    /// and lint warns. Not needed for --endpoint, nor for export --sdkappid.
+    #[arg(long = "allow-endpoint", value_name = "HOST[:PORT]", env = "CBCHECK_ALLOW_ENDPOINTS",
+          value_delimiter = ',', value_parser = parse_allowed_host)]
+    entries: Vec<Option<AllowedHost>>,
+}
+
+impl AllowEndpoints {
+    pub fn hosts(self) -> Vec<AllowedHost> {
+        self.entries.into_iter().flatten().collect()
+    }
+}
+
+/// An empty entry (`a,,b`, or the variable set to nothing) allows nothing.
+fn parse_allowed_host(text: &str) -> Result<Option<AllowedHost>, String> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some)
 }
 
 fn parse_endpoint(text: &str) -> Result<Url, String> {

@@ -56,7 +56,15 @@ pub fn run(cli: Cli) -> Outcome {
             deny_warnings,
             format,
             reports,
-        } => lint(style, &files, deny_warnings, format, &reports),
+            allow,
+        } => lint(
+            style,
+            &files,
+            deny_warnings,
+            format,
+            &reports,
+            &allow.hosts(),
+        ),
         Command::Verify {
             files,
             apps,
@@ -136,6 +144,7 @@ pub fn run(cli: Cli) -> Outcome {
 fn network_options(network: cli::NetworkArgs) -> verify::VerifyOptions {
     verify::VerifyOptions {
         endpoint: network.endpoint,
+        allowed_endpoints: network.allow.hosts(),
         client: api::ClientOptions {
             timeout: std::time::Duration::from_secs(network.timeout),
             concurrency: usize::from(network.concurrency),
@@ -213,10 +222,12 @@ pub(crate) fn verify_all(
         .collect()
 }
 
-/// An app that could not be checked: refused or missing credentials exit 3,
-/// everything else 4.
+/// An app that could not be checked: a file endpoint the operator did not allow
+/// exits 2 (the file is at fault), refused or missing credentials 3, everything else 4.
 pub fn failure_outcome(failure: &verify::Failure) -> Outcome {
-    if failure.is_credentials() {
+    if matches!(failure, verify::Failure::EndpointNotAllowed(_)) {
+        Outcome::Invalid
+    } else if failure.is_credentials() {
         Outcome::Credentials
     } else {
         Outcome::Api
@@ -239,18 +250,28 @@ fn emit(format: Format, sink: Sink<'_>, text: &str, renderer: &Renderer) -> Resu
     })
 }
 
+/// An endpoint the operator allowed is not worth a warning (nor, under
+/// --deny-warnings, a failure).
+fn forget_allowed_endpoints(loaded: &mut [config::Loaded], allowed: &api::endpoint::AllowList) {
+    for file in loaded {
+        file.forget_allowed_endpoints(|url| api::endpoint::file_may_use(url, allowed));
+    }
+}
+
 fn lint(
     style: Style,
     files: &[std::path::PathBuf],
     deny_warnings: bool,
     format: Format,
     reports: &[cli::ReportFile],
+    allowed_endpoints: &api::endpoint::AllowList,
 ) -> Outcome {
     let renderer = Renderer::new(style);
-    let loaded: Vec<config::Loaded> = files
+    let mut loaded: Vec<config::Loaded> = files
         .iter()
         .map(|file| config::load(file, redact::Redaction::default()))
         .collect();
+    forget_allowed_endpoints(&mut loaded, allowed_endpoints);
     let failed = loaded
         .iter()
         .any(|l| l.errors() > 0 || (deny_warnings && l.warnings() > 0));
@@ -297,10 +318,11 @@ fn verify_files(
     reports: &[cli::ReportFile],
 ) -> Outcome {
     let renderer = Renderer::new(style);
-    let loaded = match load_all(&renderer, files, options.redaction) {
+    let mut loaded = match load_all(&renderer, files, options.redaction) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
+    forget_allowed_endpoints(&mut loaded, &options.allowed_endpoints);
     if format == Format::Human {
         for diagnostic in loaded.iter().flat_map(|l| &l.diagnostics) {
             human::eprint(&format!("{}\n", renderer.render(diagnostic)));

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use url::Url;
 
+use crate::api::endpoint::{AllowedHost, NotAllowed};
 use crate::api::{self, ApiError, CallbackConfig, Client, ClientOptions, Live, RetryCause, Target};
 use crate::config::{App, Config};
 use crate::credentials::{self, MissingCredentials};
@@ -22,6 +23,8 @@ pub struct VerifyOptions {
     pub live_from: Option<PathBuf>,
     /// `--endpoint` / `CBCHECK_ENDPOINT`: replaces every app's host.
     pub endpoint: Option<Url>,
+    /// `--allow-endpoint` / `CBCHECK_ALLOW_ENDPOINTS`: hosts the file's endpoints may name.
+    pub allowed_endpoints: Vec<AllowedHost>,
     pub client: ClientOptions,
     pub redaction: Redaction,
 }
@@ -31,6 +34,8 @@ pub struct VerifyOptions {
 pub enum Failure {
     Credentials(MissingCredentials),
     Api(ApiError),
+    /// The file's endpoint for the app is not a host its UserSig may be sent to.
+    EndpointNotAllowed(NotAllowed),
     /// `--live-from` has no reply recorded for the app.
     NotRecorded {
         sdkappid: u64,
@@ -54,6 +59,8 @@ pub enum ErrorClass {
     Timeout,
     /// The reply was not the vendor's JSON.
     Protocol,
+    /// The file's endpoint is neither a vendor host nor allowed by the operator.
+    EndpointNotAllowed,
 }
 
 impl ErrorClass {
@@ -65,6 +72,7 @@ impl ErrorClass {
             ErrorClass::Network => "network",
             ErrorClass::Timeout => "timeout",
             ErrorClass::Protocol => "protocol",
+            ErrorClass::EndpointNotAllowed => "endpoint_not_allowed",
         }
     }
 }
@@ -82,6 +90,7 @@ impl Failure {
                 Some(RetryCause::Network | RetryCause::Http(_)) => ErrorClass::Network,
                 Some(RetryCause::Vendor(_)) | None => ErrorClass::Api,
             },
+            Failure::EndpointNotAllowed(_) => ErrorClass::EndpointNotAllowed,
             Failure::NotRecorded { .. } => ErrorClass::Api,
         }
     }
@@ -104,6 +113,7 @@ impl Failure {
         match self {
             Failure::Credentials(err) => err.to_string(),
             Failure::Api(err) => err.to_string(),
+            Failure::EndpointNotAllowed(err) => err.to_string(),
             Failure::NotRecorded { sdkappid, snapshot } => {
                 format!("sdkappid {sdkappid} has no recorded reply in {snapshot}")
             }
@@ -115,16 +125,17 @@ impl Failure {
         match self {
             Failure::Credentials(_) => "set one of these variables (a secret key, or a ready UserSig) for this app; see the README's Credentials section".into(),
             Failure::Api(err) => miette::Diagnostic::help(err).map_or_else(String::new, |h| h.to_string()),
+            Failure::EndpointNotAllowed(err) => err.help(),
             Failure::NotRecorded { .. } => "record the app's get_callback reply in the snapshot, or leave it out with --app".into(),
         }
     }
 
-    /// Refused or missing credentials exit 3; everything else 4.
+    /// Refused or missing credentials exit 3.
     pub fn is_credentials(&self) -> bool {
         match self {
             Failure::Credentials(_) => true,
             Failure::Api(err) => err.is_auth(),
-            Failure::NotRecorded { .. } => false,
+            Failure::EndpointNotAllowed(_) | Failure::NotRecorded { .. } => false,
         }
     }
 }
@@ -345,8 +356,8 @@ fn from_snapshot(path: &Path, apps: &[App]) -> Result<Vec<Result<Live, Failure>>
         .collect())
 }
 
-/// Sign a request target for each app, or say why it cannot be signed. Notices
-/// collect what the user should know (plain-http endpoints), once each.
+/// Sign a request target for each app, or say why it cannot be signed or sent.
+/// Notices collect what the user should know (plain-http endpoints), once each.
 pub fn targets(
     apps: &[App],
     options: &VerifyOptions,
@@ -359,9 +370,12 @@ pub fn targets(
     let mut seen_notices = BTreeSet::new();
     apps.iter()
         .map(|app| {
+            // Where the token would go is settled before a token is made.
+            let resolved =
+                api::endpoint::resolve(app, options.endpoint.as_ref(), &options.allowed_endpoints)
+                    .map_err(Failure::EndpointNotAllowed)?;
             let credential = credentials::resolve(app, |name| std::env::var(name).ok())
                 .map_err(Failure::Credentials)?;
-            let resolved = api::endpoint::resolve(app, options.endpoint.as_ref());
             if let Some(warning) = resolved.insecure_warning
                 && seen_notices.insert(warning.clone())
             {

@@ -177,7 +177,7 @@ fn region_may_come_from_defaults_or_be_replaced_by_an_endpoint() {
     check(&yaml, &[("cbcheck::config::missing-key", 5)]);
     let with_endpoint = yaml.replace(
         "    sdkappid: 1400000001\n",
-        "    sdkappid: 1400000001\n    endpoint: http://127.0.0.1:8080\n",
+        "    sdkappid: 1400000001\n    endpoint: https://adminapisgp.my-imcloud.com\n",
     );
     let loaded = load(&with_endpoint);
     assert!(loaded.diagnostics.is_empty(), "{}", rendered(&loaded));
@@ -185,7 +185,51 @@ fn region_may_come_from_defaults_or_be_replaced_by_an_endpoint() {
     assert_eq!(app.region, None);
     assert_eq!(
         app.endpoint.as_ref().map(|u| u.as_str()),
-        Some("http://127.0.0.1:8080/")
+        Some("https://adminapisgp.my-imcloud.com/")
+    );
+}
+
+#[test]
+fn an_endpoint_off_the_vendor_hosts_is_a_warning() {
+    let with = |endpoint: &str| {
+        BASE.replace(
+            "    sdkappid: 1400000001\n",
+            &format!("    sdkappid: 1400000001\n    endpoint: {endpoint}\n"),
+        )
+    };
+    for documented in [
+        "https://ADMINAPISGP.IM.QCLOUD.COM",
+        "https://console.tim.qq.com:443/",
+        "https://adminapi.my-imcloud.com",
+        "https://adminapiusa.my-imcloud.com",
+    ] {
+        check(&with(documented), &[]);
+    }
+    for (endpoint, label) in [
+        ("http://127.0.0.1:8080", "plain http"),
+        ("https://tencent-proxy.example.com", "not a vendor host"),
+        ("http://adminapisgp.im.qcloud.com", "plain http"),
+        ("https://adminapisgp.im.qcloud.com:8443", "not port 443"),
+        (
+            "https://adminapisgp.im.qcloud.com.evil.example",
+            "not a vendor host",
+        ),
+    ] {
+        let out = check(
+            &with(endpoint),
+            &[("cbcheck::config::unlisted-endpoint", 8)],
+        );
+        assert!(out.contains(label), "{endpoint}: {out}");
+        assert!(out.contains("--allow-endpoint"), "{out}");
+        // A warning: the file stays valid.
+        assert!(load(&with(endpoint)).config.is_some());
+    }
+    assert_snapshot!(
+        "unlisted_endpoint",
+        check(
+            &with("https://tencent-proxy.example.com:8443"),
+            &[("cbcheck::config::unlisted-endpoint", 8)]
+        )
     );
 }
 

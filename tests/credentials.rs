@@ -96,18 +96,26 @@ fn a_key_mints_a_fresh_token_and_a_usersig_is_used_as_given() {
 
 #[test]
 fn hosts_come_from_region_endpoint_or_the_global_override() {
-    let by_region = endpoint::resolve(&app(""), None);
+    let by_region = endpoint::resolve(&app(""), None, &[]).expect("a vendor host");
     assert_eq!(by_region.base.as_str(), "https://adminapikr.im.qcloud.com/");
     assert_eq!(by_region.insecure_warning, None);
 
     let proxied = app("    endpoint: https://proxy.example.com/tencent\n");
+    let allowed: Vec<endpoint::AllowedHost> = vec!["proxy.example.com".parse().expect("entry")];
     assert_eq!(
-        endpoint::resolve(&proxied, None).base.as_str(),
+        endpoint::resolve(&proxied, None, &allowed)
+            .expect("allowed")
+            .base
+            .as_str(),
         "https://proxy.example.com/tencent"
+    );
+    assert!(
+        endpoint::resolve(&proxied, None, &[]).is_err(),
+        "a host the operator did not allow"
     );
 
     let local: url::Url = "http://127.0.0.1:8080".parse().expect("url");
-    let overridden = endpoint::resolve(&proxied, Some(&local));
+    let overridden = endpoint::resolve(&proxied, Some(&local), &[]).expect("the operator's");
     assert_eq!(overridden.base, local);
     assert_eq!(
         overridden.insecure_warning, None,
@@ -115,7 +123,7 @@ fn hosts_come_from_region_endpoint_or_the_global_override() {
     );
 
     let remote: url::Url = "http://proxy.example.com".parse().expect("url");
-    let warned = endpoint::resolve(&proxied, Some(&remote));
+    let warned = endpoint::resolve(&proxied, Some(&remote), &[]).expect("the operator's");
     assert!(
         warned
             .insecure_warning

@@ -6,6 +6,7 @@ mod api;
 mod cli;
 mod config_rules;
 mod credentials;
+mod endpoints;
 mod formats;
 mod recipes;
 mod reconcile;

@@ -1,8 +1,141 @@
-//! Which REST host an app's requests go to.
+//! Which REST host an app's requests go to, and which hosts a callbacks file may
+//! send them to.
+//!
+//! The file is often written by someone other than the operator (a pull request's
+//! author, whose file runs in CI with the repository's secret), and every request
+//! carries a UserSig that administers the app for an hour. So an app's `endpoint`
+//! from the file is used only on the vendor's documented hosts, or on a host the
+//! operator allowed from outside the file (`--allow-endpoint`,
+//! `CBCHECK_ALLOW_ENDPOINTS`). The global `--endpoint` is the operator's own choice.
+
+use std::fmt;
+use std::str::FromStr;
 
 use url::{Host, Url};
 
 use crate::config::App;
+use crate::region;
+
+/// One `--allow-endpoint HOST[:PORT]` entry. Without a port it allows the host on
+/// its URL's default port only (443 for https, 80 for http); with one, that port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedHost {
+    /// As the URL parser serialises it: lowercase, IDNA, `[…]` around IPv6.
+    host: String,
+    port: Option<u16>,
+}
+
+impl AllowedHost {
+    pub fn allows(&self, url: &Url) -> bool {
+        let port_matches = match self.port {
+            Some(port) => url.port_or_known_default() == Some(port),
+            // The URL parser drops a port equal to the scheme's default.
+            None => url.port().is_none(),
+        };
+        port_matches && url.host_str() == Some(self.host.as_str())
+    }
+}
+
+impl FromStr for AllowedHost {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let entry = text.trim();
+        let invalid = |why: &str| format!("`{entry}` is not HOST or HOST:PORT: {why}");
+        if entry.is_empty() {
+            return Err("the entry is empty: give HOST or HOST:PORT".into());
+        }
+        if entry.contains("://") || entry.contains(['/', '@', '?', '#']) {
+            return Err(invalid(
+                "give the host only, without scheme, path or userinfo (e.g. proxy.example.com:8443)",
+            ));
+        }
+        // `[::1]:8443`, `[::1]`, `host:8443`, `host`.
+        let (host, port) = match entry.rsplit_once(':') {
+            Some((host, port))
+                if !host.is_empty() && (!host.contains(':') || host.ends_with(']')) =>
+            {
+                (host, Some(port))
+            }
+            _ => (entry, None),
+        };
+        let port = match port {
+            None => None,
+            Some(port) => match port.parse::<u16>() {
+                Ok(0) | Err(_) => return Err(invalid("the port must be a number from 1 to 65535")),
+                Ok(port) => Some(port),
+            },
+        };
+        let host = Host::parse(host).map_err(|err| invalid(&format!("bad host ({err})")))?;
+        Ok(AllowedHost {
+            host: host.to_string(),
+            port,
+        })
+    }
+}
+
+impl fmt::Display for AllowedHost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.port {
+            Some(port) => write!(f, "{}:{port}", self.host),
+            None => f.write_str(&self.host),
+        }
+    }
+}
+
+/// The hosts the operator allowed (empty: the vendor's documented hosts only).
+pub type AllowList = [AllowedHost];
+
+/// Whether a callbacks file may send requests to this URL.
+pub fn file_may_use(url: &Url, allowed: &AllowList) -> bool {
+    region::is_documented_endpoint(url) || allowed.iter().any(|entry| entry.allows(url))
+}
+
+/// An app whose `endpoint` from the file is neither a vendor host nor allowed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the file's endpoint sends its requests {how}to {host}, which is not one of the vendor's documented REST hosts{why}: nothing was sent; whoever runs cbcheck can allow it with --allow-endpoint {host} or CBCHECK_ALLOW_ENDPOINTS"
+)]
+pub struct NotAllowed {
+    pub sdkappid: u64,
+    /// `host` or `host:port`: what an allow entry for it is.
+    pub host: String,
+    how: &'static str,
+    why: &'static str,
+}
+
+impl NotAllowed {
+    fn new(sdkappid: u64, url: &Url) -> NotAllowed {
+        let name = url.host_str().unwrap_or("?");
+        let host = match url.port() {
+            Some(port) => format!("{name}:{port}"),
+            None => name.to_owned(),
+        };
+        let vendor_host = region::Region::documented_hosts().any(|known| known == name);
+        let (how, why) = match (url.scheme(), vendor_host) {
+            ("http", true) => ("over plain http ", " (they are https only)"),
+            ("http", false) => ("over plain http ", ""),
+            (_, true) => ("", " on that port (they listen on 443 only)"),
+            _ => ("", ""),
+        };
+        NotAllowed {
+            sdkappid,
+            host,
+            how,
+            why,
+        }
+    }
+
+    pub fn help(&self) -> String {
+        format!(
+            "a callbacks file may point an app only at the vendor's REST hosts (https, port 443: {}, or their backups on my-imcloud.com); if {} is yours (a proxy), allow it outside the file with --allow-endpoint {} or CBCHECK_ALLOW_ENDPOINTS={}, or send every request there with --endpoint",
+            region::Region::ALL.map(region::Region::host).join(", "),
+            self.host,
+            self.host,
+            self.host,
+        )
+    }
+}
 
 /// Where an app's requests go, and a warning when that is plain http off this machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,14 +145,21 @@ pub struct Resolved {
     pub insecure_warning: Option<String>,
 }
 
-/// The global `--endpoint` / `CBCHECK_ENDPOINT` wins, then the app's `endpoint`, then
-/// its region's host. An app without either has been refused by validation; the
-/// Singapore host stands in only so that this function is total.
-pub fn resolve(app: &App, global: Option<&Url>) -> Resolved {
+/// The global `--endpoint` / `CBCHECK_ENDPOINT` wins, then the app's `endpoint`
+/// (when the file may use it), then its region's host. An app without either has
+/// been refused by validation; the Singapore host stands in only so that this
+/// function is total.
+pub fn resolve(
+    app: &App,
+    global: Option<&Url>,
+    allowed: &AllowList,
+) -> Result<Resolved, NotAllowed> {
     let base = match (global, &app.endpoint, app.region) {
-        (Some(url), _, _) | (None, Some(url), _) => url.clone(),
+        (Some(url), _, _) => url.clone(),
+        (None, Some(url), _) if file_may_use(url, allowed) => url.clone(),
+        (None, Some(url), _) => return Err(NotAllowed::new(app.sdkappid, url)),
         (None, None, region) => {
-            let host = region.unwrap_or(crate::region::Region::Singapore).host();
+            let host = region.unwrap_or(region::Region::Singapore).host();
             // A documented host name always forms a valid URL.
             Url::parse(&format!("https://{host}/")).expect("region hosts are valid URLs")
         }
@@ -31,10 +171,10 @@ pub fn resolve(app: &App, global: Option<&Url>) -> Resolved {
             base.host_str().unwrap_or("?")
         )
     });
-    Resolved {
+    Ok(Resolved {
         base,
         insecure_warning,
-    }
+    })
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -43,5 +183,181 @@ fn is_loopback(url: &Url) -> bool {
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
         Some(Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::region::Region;
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).expect("a URL")
+    }
+
+    fn entries(list: &[&str]) -> Vec<AllowedHost> {
+        list.iter()
+            .map(|e| e.parse().expect("a valid entry"))
+            .collect()
+    }
+
+    fn app(endpoint: &str) -> App {
+        let mut app = App::bare(1_400_000_001, Region::Seoul, "administrator".into());
+        app.region = None;
+        app.endpoint = Some(url(endpoint));
+        app
+    }
+
+    #[test]
+    fn documented_hosts_need_no_allow_entry_whatever_their_case() {
+        for endpoint in [
+            "https://ADMINAPISGP.IM.QCLOUD.COM",
+            "https://AdminApiKr.im.qcloud.com:443/",
+            "https://console.tim.qq.com",
+            "https://adminapi.my-imcloud.com",
+            "https://adminapiger.my-imcloud.com/",
+        ] {
+            let resolved = resolve(&app(endpoint), None, &[]).expect(endpoint);
+            assert_eq!(resolved.base, url(endpoint));
+            assert_eq!(resolved.insecure_warning, None);
+        }
+    }
+
+    #[test]
+    fn a_vendor_host_over_http_or_on_another_port_is_refused() {
+        let http = resolve(&app("http://adminapisgp.im.qcloud.com"), None, &[]);
+        let refused = http.expect_err("plain http is refused");
+        assert_eq!(refused.host, "adminapisgp.im.qcloud.com");
+        assert!(
+            refused.to_string().contains("over plain http")
+                && refused.to_string().contains("https only"),
+            "{refused}"
+        );
+        let port = resolve(&app("https://adminapisgp.im.qcloud.com:8443"), None, &[]);
+        let refused = port.expect_err("another port is refused");
+        assert_eq!(refused.host, "adminapisgp.im.qcloud.com:8443");
+        assert!(refused.to_string().contains("443 only"), "{refused}");
+        // An allow entry for the host with no port allows http's default port.
+        let allowed = entries(&["AdminApiSgp.im.qcloud.com"]);
+        assert!(resolve(&app("http://adminapisgp.im.qcloud.com"), None, &allowed).is_ok());
+        assert!(
+            resolve(
+                &app("https://adminapisgp.im.qcloud.com:8443"),
+                None,
+                &allowed
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn other_hosts_need_an_entry_with_the_same_host_and_effective_port() {
+        let cases: [(&str, &[&str], bool); 12] = [
+            ("https://proxy.example.com", &[], false),
+            ("https://proxy.example.com", &["proxy.example.com"], true),
+            ("https://proxy.example.com", &["PROXY.Example.COM"], true),
+            (
+                "https://proxy.example.com",
+                &["proxy.example.com:443"],
+                true,
+            ),
+            (
+                "https://proxy.example.com:443",
+                &["proxy.example.com"],
+                true,
+            ),
+            (
+                "https://proxy.example.com:8443",
+                &["proxy.example.com"],
+                false,
+            ),
+            (
+                "https://proxy.example.com:8443",
+                &["proxy.example.com:8443"],
+                true,
+            ),
+            (
+                "http://proxy.example.com",
+                &["proxy.example.com:443"],
+                false,
+            ),
+            ("https://proxy.example.com", &["example.com"], false),
+            (
+                "https://proxy.example.com.evil.test",
+                &["proxy.example.com"],
+                false,
+            ),
+            ("http://[::1]:8080/", &["[::1]:8080"], true),
+            (
+                "http://127.0.0.1:8080/",
+                &["127.0.0.1:8081", "127.0.0.1"],
+                false,
+            ),
+        ];
+        for (endpoint, allowed, ok) in cases {
+            let result = resolve(&app(endpoint), None, &entries(allowed));
+            assert_eq!(result.is_ok(), ok, "{endpoint} with {allowed:?}");
+        }
+    }
+
+    #[test]
+    fn the_refusal_names_the_host_and_how_to_allow_it() {
+        let refused = resolve(&app("https://user:pw@evil.example.com:8443/x"), None, &[])
+            .expect_err("refused");
+        let message = refused.to_string();
+        assert!(message.contains("to evil.example.com:8443,"), "{message}");
+        assert!(
+            message.contains("--allow-endpoint evil.example.com:8443 or CBCHECK_ALLOW_ENDPOINTS"),
+            "{message}"
+        );
+        let help = refused.help();
+        assert!(
+            help.contains("CBCHECK_ALLOW_ENDPOINTS=evil.example.com:8443"),
+            "{help}"
+        );
+        // The userinfo of the URL is never repeated.
+        assert!(
+            !message.contains("pw") && !help.contains("pw"),
+            "{message}\n{help}"
+        );
+    }
+
+    #[test]
+    fn the_global_endpoint_is_the_operators_choice() {
+        let global = url("http://127.0.0.1:9");
+        let resolved = resolve(&app("https://evil.example.com"), Some(&global), &[]);
+        assert_eq!(resolved.expect("not refused").base, global);
+    }
+
+    #[test]
+    fn allow_entries_parse_and_print_normalised() {
+        for (text, shown) in [
+            ("Proxy.Example.com", "proxy.example.com"),
+            (" proxy.example.com:8443 ", "proxy.example.com:8443"),
+            ("127.0.0.1:80", "127.0.0.1:80"),
+            ("[::1]", "[::1]"),
+            ("[::1]:8443", "[::1]:8443"),
+        ] {
+            let entry: AllowedHost = text.parse().expect(text);
+            assert_eq!(entry.to_string(), shown);
+        }
+        for bad in [
+            "",
+            " ",
+            "https://proxy.example.com",
+            "proxy.example.com/path",
+            "user@proxy.example.com",
+            "proxy.example.com:",
+            "proxy.example.com:0",
+            "proxy.example.com:65536",
+            "proxy.example.com:http",
+            "bad host",
+            "::1",
+            "[::1",
+            ":8443",
+        ] {
+            let err = bad.parse::<AllowedHost>().expect_err(bad);
+            assert!(err.contains(bad.trim()), "{bad}: {err}");
+        }
     }
 }

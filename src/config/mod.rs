@@ -67,6 +67,7 @@ impl App {
                 name: None,
                 sdkappid: nowhere,
                 callback_key: nowhere,
+                endpoint: None,
             },
         }
     }
@@ -111,6 +112,8 @@ pub struct AppSpans {
     pub name: Option<SourceSpan>,
     pub sdkappid: SourceSpan,
     pub callback_key: SourceSpan,
+    /// The `endpoint` value, when the app has one.
+    pub endpoint: Option<SourceSpan>,
 }
 
 /// The result of loading one file: every problem found, and the config when it is valid.
@@ -129,6 +132,23 @@ impl Loaded {
 
     pub fn warnings(&self) -> usize {
         self.diagnostics.len() - self.errors()
+    }
+
+    /// Forget the `unlisted-endpoint` warnings about endpoints the operator allowed
+    /// (`--allow-endpoint`): they are no longer refused. Only a valid file's apps
+    /// are known; a file with errors keeps them.
+    pub fn forget_allowed_endpoints(&mut self, allowed: impl Fn(&Url) -> bool) {
+        let Some(config) = &self.config else {
+            return;
+        };
+        let spans: std::collections::HashSet<usize> = config
+            .apps
+            .iter()
+            .filter(|app| app.endpoint.as_ref().is_some_and(&allowed))
+            .filter_map(|app| app.spans.endpoint.map(|span| span.offset()))
+            .collect();
+        self.diagnostics
+            .retain(|d| !(d.rule == Rule::UnlistedEndpoint && spans.contains(&d.offset())));
     }
 
     fn failed(file: String, diagnostic: ConfigDiagnostic) -> Loaded {

@@ -400,9 +400,10 @@ impl Validator {
             Some((_, value)) => self.region(&format!("{path}.region"), value),
             None => defaults.region,
         };
-        let endpoint = fields
-            .get("endpoint")
-            .and_then(|(_, v)| self.endpoint(&format!("{path}.endpoint"), v));
+        let endpoint = fields.get("endpoint").and_then(|(_, v)| {
+            self.endpoint(&format!("{path}.endpoint"), v)
+                .map(|url| (url, v.span))
+        });
         // An invalid `region` or `endpoint` has been reported already; only an absent one is missing.
         let has_host = fields.has("region") || fields.has("endpoint");
         if !has_host && !defaults.declares_region {
@@ -470,7 +471,7 @@ impl Validator {
                     name: name.as_ref().map(|(n, _)| n.clone()),
                     sdkappid,
                     region,
-                    endpoint,
+                    endpoint: endpoint.as_ref().map(|(url, _)| url.clone()),
                     identifier,
                     secret_key_env,
                     allow_insecure_url,
@@ -480,6 +481,7 @@ impl Validator {
                         name: name.map(|(_, span)| span),
                         sdkappid: sdkappid_span,
                         callback_key,
+                        endpoint: endpoint.map(|(_, span)| span),
                     },
                 })
             }
@@ -544,7 +546,10 @@ impl Validator {
             Ok(url) if url.query().is_some() || url.fragment().is_some() => {
                 "it has a query or fragment; cbcheck adds its own query".to_owned()
             }
-            Ok(url) => return Some(url),
+            Ok(url) => {
+                self.unlisted_endpoint(path, node, &url);
+                return Some(url);
+            }
             Err(err) => format!("it does not parse as a URL ({err})"),
         };
         self.push(
@@ -556,6 +561,33 @@ impl Validator {
             .help("give the REST host as a URL, e.g. `https://adminapisgp.im.qcloud.com`, or remove `endpoint` to use the region's host"),
         );
         None
+    }
+
+    /// The file may send an app's UserSig only to the vendor's hosts: verify, apply
+    /// and export refuse any other endpoint unless the operator allows it.
+    fn unlisted_endpoint(&mut self, path: &str, node: &Node, url: &Url) {
+        if crate::region::is_documented_endpoint(url) {
+            return;
+        }
+        let vendor_host = url
+            .host_str()
+            .is_some_and(|host| Region::documented_hosts().any(|known| known == host));
+        let label = match (url.scheme(), vendor_host) {
+            ("http", _) => "plain http",
+            (_, true) => "not port 443",
+            _ => "not a vendor host",
+        };
+        self.push(
+            ConfigDiagnostic::warning(
+                Rule::UnlistedEndpoint,
+                format!("`{path}` is not one of the vendor's documented REST hosts: verify, apply and export refuse to send it the app's UserSig unless the host is allowed with --allow-endpoint or CBCHECK_ALLOW_ENDPOINTS"),
+            )
+            .primary(node.span, label)
+            .help(format!(
+                "the vendor's hosts are https on port 443: {}, and their backups on my-imcloud.com; for a proxy of your own, allow its HOST[:PORT] where cbcheck runs (--allow-endpoint, CBCHECK_ALLOW_ENDPOINTS), or use --endpoint instead",
+                Region::ALL.map(Region::host).join(", ")
+            )),
+        );
     }
 
     fn env_name(&mut self, path: &str, node: &Node) -> Option<String> {
