@@ -358,11 +358,14 @@ fn verify_files(
             Format::Json => report::json::render(&runs, &config_annotations),
             Format::Github => {
                 let markdown = report::markdown::render(&runs, &summary);
+                // An output like any other: one that cannot be written fails the run
+                // (exit 2), and the annotations are still printed.
                 if matches!(sink, Sink::Terminal)
                     && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY")
                     && let Err(err) = report::append_file(std::path::Path::new(&path), &markdown)
                 {
                     human::eprint(&format!("{}\n", renderer.render(&err)));
+                    outcome = outcome.max(Outcome::Invalid);
                 }
                 report::github::render(&annotations(), &summary)
             }

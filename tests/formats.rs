@@ -177,6 +177,39 @@ fn github_annotations_are_escaped_and_summarised() {
 }
 
 #[test]
+fn an_unwritable_step_summary_exits_2_and_the_annotations_are_still_printed() {
+    let dir = workdir("summary-unwritable");
+    // Relative to the run's directory, so the message fits on one line.
+    let summary = "no-such-dir/step-summary.md";
+    // Only the app in sync: the run itself would exit 0.
+    let args = [
+        "verify",
+        FILE,
+        "--live-from",
+        "live.json",
+        "--format",
+        "github",
+        "--app",
+        "in-sync",
+    ];
+    let clean = run(&dir, &args, &[]);
+    assert_eq!(clean.code, Some(0), "{}", clean.stderr);
+    let out = run(&dir, &args, &[("GITHUB_STEP_SUMMARY", summary)]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("cannot write the report {summary}")),
+        "names the path:\n{}",
+        out.stderr
+    );
+    assert_eq!(
+        out.stdout, clean.stdout,
+        "the annotations are still printed"
+    );
+    assert!(out.stdout.contains("::warning "), "{}", out.stdout);
+}
+
+#[test]
 fn sarif_has_the_required_2_1_0_structure() {
     let dir = workdir("sarif");
     let out = verify(&dir, "sarif");

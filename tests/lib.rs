@@ -11,5 +11,6 @@ mod formats;
 mod recipes;
 mod reconcile;
 mod schema;
+mod secrets;
 mod usersig;
 mod verify;

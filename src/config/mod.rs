@@ -2,6 +2,7 @@
 
 mod diagnostic;
 mod node;
+mod secrets;
 pub mod spec;
 mod validate;
 pub mod writer;
@@ -221,17 +222,26 @@ pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
             if let Some(offset) = err.offset {
                 d = d.primary(SourceSpan::new(offset.into(), 0), "here");
             }
-            d.source = Some(Arc::new(NamedSource::new(&file, text)));
+            // The snippet shows the lines around the error: mask what they may hold.
+            let secrets = secrets::scan_unparsed(&text);
+            let mut hidden = secrets.spans;
+            if !redaction.show_secrets {
+                hidden.extend(secrets.url_tokens);
+            }
+            d.source = Some(Arc::new(NamedSource::new(&file, mask(text, &hidden))));
             return Loaded::failed(file, d);
         }
     };
-    let outcome = validate::validate(&root);
-    let mut hidden = outcome.secret_spans.clone();
+    let secrets = secrets::scan(&text, &root);
+    let outcome = validate::validate(&root, secrets.hidden);
+    let mut hidden = secrets.spans;
+    hidden.extend(outcome.secret_spans);
     if !redaction.show_secrets {
-        hidden.extend(url_secret_spans(&text, &outcome.url_spans));
+        hidden.extend(secrets.url_tokens);
     }
     let source = Arc::new(NamedSource::new(&file, mask(text, &hidden)));
     let mut diagnostics = outcome.diagnostics;
+    diagnostics.extend(secrets.diagnostics);
     // In file order, as a reader goes through the file.
     diagnostics.sort_by_key(ConfigDiagnostic::offset);
     for d in &mut diagnostics {
@@ -249,25 +259,6 @@ pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
     }
 }
 
-/// The tokens inside callback URLs as they are written in the file.
-fn url_secret_spans(text: &str, urls: &[SourceSpan]) -> Vec<SourceSpan> {
-    let mut spans = Vec::new();
-    for url in urls {
-        let Some(written) = text.get(url.offset()..url.offset() + url.len()) else {
-            continue;
-        };
-        // A quoted scalar's span includes its quotes.
-        let written = written.trim_end_matches(['"', '\'']);
-        for range in crate::redact::secret_ranges(written) {
-            spans.push(SourceSpan::new(
-                (url.offset() + range.start).into(),
-                range.len(),
-            ));
-        }
-    }
-    spans
-}
-
 /// Overwrite secret values with `*`, byte for byte, so every span stays valid.
 fn mask(text: String, spans: &[SourceSpan]) -> String {
     if spans.is_empty() {
@@ -277,9 +268,18 @@ fn mask(text: String, spans: &[SourceSpan]) -> String {
     for span in spans {
         let end = (span.offset() + span.len()).min(bytes.len());
         if let Some(secret) = bytes.get_mut(span.offset()..end) {
-            // Line breaks stay, so every line number after a multi-line value is right.
-            for byte in secret.iter_mut().filter(|b| !matches!(b, b'\n' | b'\r')) {
-                *byte = b'*';
+            // Line breaks stay, so every line number after a multi-line value is right,
+            // and so does the indentation after them, which is never part of a value.
+            let mut line_start = false;
+            for byte in secret {
+                match byte {
+                    b'\n' | b'\r' => line_start = true,
+                    b' ' | b'\t' if line_start => {}
+                    _ => {
+                        line_start = false;
+                        *byte = b'*';
+                    }
+                }
             }
         }
     }
@@ -336,5 +336,14 @@ mod tests {
         assert_eq!(masked.len(), text.len());
         assert!(!masked.contains("cret"));
         assert!(masked.ends_with("\nb: 1\n"));
+    }
+
+    #[test]
+    fn masking_keeps_line_breaks_and_indentation() {
+        let text = "k: |\n  one two\n  three\nnext: 1\n".to_owned();
+        let start = text.find("one").expect("present");
+        let end = text.find("next").expect("present");
+        let masked = mask(text.clone(), &[SourceSpan::new(start.into(), end - start)]);
+        assert_eq!(masked, "k: |\n  *******\n  *****\nnext: 1\n");
     }
 }

@@ -14,6 +14,8 @@ use serde_saphyr::{Location, Spanned};
 #[derive(Debug, Clone)]
 pub struct Node {
     pub span: SourceSpan,
+    /// Where the value is written: for an alias (`*a`), the anchored node; otherwise `span`.
+    pub defined: SourceSpan,
     pub value: Value,
 }
 
@@ -27,25 +29,6 @@ pub enum Value {
     Str(String),
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
-}
-
-impl Node {
-    /// The span of the node and everything inside it (a list's or mapping's own span
-    /// covers only its first character).
-    pub fn full_span(&self) -> SourceSpan {
-        let start = self.span.offset();
-        let mut end = start + self.span.len();
-        let mut stack = vec![self];
-        while let Some(node) = stack.pop() {
-            end = end.max(node.span.offset() + node.span.len());
-            match &node.value {
-                Value::Seq(items) => stack.extend(items),
-                Value::Map(entries) => stack.extend(entries.iter().flat_map(|(k, v)| [k, v])),
-                _ => {}
-            }
-        }
-        SourceSpan::new(start.into(), end - start)
-    }
 }
 
 impl Value {
@@ -66,19 +49,23 @@ impl Value {
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let spanned = Spanned::<Value>::deserialize(deserializer)?;
-        // Text input always carries byte offsets (only reader input lacks them).
-        let span = spanned.referenced.span();
-        let span = match (span.byte_offset(), span.byte_len()) {
-            (Some(offset), Some(len)) => SourceSpan::new(
-                usize::try_from(offset).unwrap_or(usize::MAX).into(),
-                usize::try_from(len).unwrap_or(0),
-            ),
-            _ => SourceSpan::new(0.into(), 0),
-        };
         Ok(Node {
-            span,
+            span: byte_span(&spanned.referenced),
+            defined: byte_span(&spanned.defined),
             value: spanned.value,
         })
+    }
+}
+
+fn byte_span(location: &Location) -> SourceSpan {
+    // Text input always carries byte offsets (only reader input lacks them).
+    let span = location.span();
+    match (span.byte_offset(), span.byte_len()) {
+        (Some(offset), Some(len)) => SourceSpan::new(
+            usize::try_from(offset).unwrap_or(usize::MAX).into(),
+            usize::try_from(len).unwrap_or(0),
+        ),
+        _ => SourceSpan::new(0.into(), 0),
     }
 }
 

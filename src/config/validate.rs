@@ -7,6 +7,7 @@ use url::Url;
 
 use super::diagnostic::{ConfigDiagnostic, Rule};
 use super::node::{Node, Value};
+use super::secrets::{ENV_HELP, Hidden, is_secret_name};
 use super::spec::ExtraCommands;
 use super::{App, AppSpans, DeclaredCommand, DesiredCallback};
 use crate::catalog;
@@ -27,28 +28,25 @@ pub const APP_KEYS: &[&str] = &[
 ];
 pub const CALLBACK_KEYS: &[&str] = &["url", "commands"];
 
-const ENV_HELP: &str = "keep secrets out of this file (it is meant for git): put the key in an \
-environment variable and name the variable with `secret_key_env`, or use CBCHECK_SECRET_KEY_<SDKAPPID> \
-/ CBCHECK_SECRET_KEY";
-
 /// What validation found: the apps (when the file is valid) and every problem.
 pub struct Outcome {
     pub apps: Vec<App>,
     pub diagnostics: Vec<ConfigDiagnostic>,
     /// Spans of secret values, masked before any snippet of the file is shown.
     pub secret_spans: Vec<SourceSpan>,
-    /// Spans of callback URLs, whose tokens are masked unless `--show-secrets`.
-    pub url_spans: Vec<SourceSpan>,
 }
 
-pub fn validate(root: &Node) -> Outcome {
-    let mut v = Validator::default();
+/// `hidden`: the values the secret scan found (and reported), never quoted here.
+pub fn validate(root: &Node, hidden: Hidden) -> Outcome {
+    let mut v = Validator {
+        hidden,
+        ..Validator::default()
+    };
     let apps = v.top(root);
     Outcome {
         apps,
         diagnostics: v.diagnostics,
         secret_spans: v.secret_spans,
-        url_spans: v.url_spans,
     }
 }
 
@@ -57,7 +55,7 @@ struct Validator {
     diagnostics: Vec<ConfigDiagnostic>,
     errors: usize,
     secret_spans: Vec<SourceSpan>,
-    url_spans: Vec<SourceSpan>,
+    hidden: Hidden,
 }
 
 /// The known keys of one mapping that were present, with their key and value nodes.
@@ -150,9 +148,13 @@ impl Validator {
                 self.wrong_type(&format!("{path} key"), "a string", key, None);
                 continue;
             };
+            // Reported by the secret scan, and not to be quoted as an unknown key.
+            if self.hidden.hides(key) {
+                continue;
+            }
             match known.iter().find(|k| **k == name) {
                 Some(k) => found.push((*k, (key, value))),
-                None => misspelt.extend(self.unknown_key(name, key, value, path, known)),
+                None => misspelt.extend(self.unknown_key(name, key, path, known)),
             }
         }
         Some(Fields {
@@ -167,20 +169,11 @@ impl Validator {
         &mut self,
         name: &str,
         key: &Node,
-        value: &Node,
         path: &str,
         known: &[&'static str],
     ) -> Option<&'static str> {
-        if looks_like_secret_key(name) {
-            self.secret_spans.push(value.full_span());
-            self.push(
-                ConfigDiagnostic::error(
-                    Rule::SecretInFile,
-                    format!("`{name}` would hold a secret in a file meant for git"),
-                )
-                .primary(key.span, "secrets must not be written in this file")
-                .help(ENV_HELP),
-            );
+        // The secret scan reports it as `secret-in-file` and masks its value.
+        if is_secret_name(name) {
             return None;
         }
         let near = catalog::suggest(name, known.iter().copied());
@@ -198,6 +191,10 @@ impl Validator {
     }
 
     fn string<'n>(&mut self, path: &str, node: &'n Node) -> Option<&'n str> {
+        // A secret, reported by the secret scan: no message may quote it.
+        if self.hidden.hides(node) {
+            return None;
+        }
         match &node.value {
             Value::Str(s) if s.trim().is_empty() => {
                 self.push(
@@ -593,7 +590,7 @@ impl Validator {
     fn env_name(&mut self, path: &str, node: &Node) -> Option<String> {
         let name = self.string(path, node)?;
         if looks_like_secret_value(name) {
-            self.secret_spans.push(node.span);
+            self.secret_spans.push(node.defined);
             self.push(
                 ConfigDiagnostic::error(
                     Rule::SecretInFile,
@@ -708,7 +705,6 @@ impl Validator {
         allow_insecure: bool,
     ) -> Option<(String, SourceSpan)> {
         let text = self.string(path, node)?;
-        self.url_spans.push(node.span);
         let problem = match Url::parse(text) {
             Ok(url) if url.scheme() == "https" && url.host().is_some() => {
                 return Some((text.to_owned(), node.span));
@@ -818,26 +814,6 @@ fn region_names() -> String {
     Region::ALL.map(Region::name).join(", ")
 }
 
-/// A key whose name says it holds a secret (`secret_key`, `usersig`, `password`, …).
-fn looks_like_secret_key(name: &str) -> bool {
-    let normal: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    matches!(normal.as_str(), "key" | "sig" | "apikey" | "privatekey")
-        || [
-            "secret",
-            "usersig",
-            "password",
-            "passwd",
-            "token",
-            "credential",
-        ]
-        .iter()
-        .any(|word| normal.contains(word))
-}
-
 /// A value that looks like key material rather than an environment variable name:
 /// long, and mixing lower-case letters with digits (variable names are upper case).
 fn looks_like_secret_value(value: &str) -> bool {
@@ -849,32 +825,6 @@ fn looks_like_secret_value(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secret_key_names_are_recognised() {
-        for name in [
-            "secret_key",
-            "SecretKey",
-            "usersig",
-            "user_sig",
-            "key",
-            "password",
-            "api-key",
-            "token",
-        ] {
-            assert!(looks_like_secret_key(name), "{name}");
-        }
-        for name in [
-            "name",
-            "keys_env",
-            "region",
-            "commands",
-            "identifier",
-            "monkey",
-        ] {
-            assert!(!looks_like_secret_key(name), "{name}");
-        }
-    }
 
     #[test]
     fn secret_values_are_told_from_variable_names() {
