@@ -74,9 +74,9 @@ impl Failure {
         match self {
             Failure::Credentials(_) => ErrorClass::Credentials,
             Failure::Api(ApiError::Auth { .. }) => ErrorClass::Auth,
-            Failure::Api(ApiError::Protocol { .. } | ApiError::Incomplete { .. }) => {
-                ErrorClass::Protocol
-            }
+            Failure::Api(
+                ApiError::Protocol { .. } | ApiError::Incomplete { .. } | ApiError::Redirect { .. },
+            ) => ErrorClass::Protocol,
             Failure::Api(err) => match err.retry_cause() {
                 Some(RetryCause::Timeout) => ErrorClass::Timeout,
                 Some(RetryCause::Network | RetryCause::Http(_)) => ErrorClass::Network,

@@ -4,7 +4,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cbcheck::api::{
-    ApiError, CallbackConfig, Client, ClientOptions, Interface, Live, RetryPolicy, Target, Written,
+    ApiError, CallbackConfig, Client, ClientOptions, Interface, Live, RedirectTarget, RetryPolicy,
+    Target, Written,
 };
 use cbcheck::report::Style;
 use cbcheck::report::human::Renderer;
@@ -603,4 +604,49 @@ async fn max_rps_caps_all_calls_together() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn a_redirect_names_where_it_points_but_never_its_path_or_query() {
+    for (location, expected) in [
+        (
+            Some("https://user:pw@elsewhere.example:8443/p?usersig=x"),
+            RedirectTarget::Host("elsewhere.example:8443".into()),
+        ),
+        (
+            Some("//elsewhere.example/p?q"),
+            RedirectTarget::Host("elsewhere.example".into()),
+        ),
+        (Some("/login?next=here"), RedirectTarget::NoHost),
+        (Some("http://[::1"), RedirectTarget::Unparsable),
+        (None, RedirectTarget::Missing),
+    ] {
+        let server = MockServer::start().await;
+        let mut reply = ResponseTemplate::new(302);
+        if let Some(location) = location {
+            reply = reply.insert_header("Location", location);
+        }
+        Mock::given(path(GET))
+            .respond_with(reply)
+            .expect(1)
+            .mount(&server)
+            .await;
+        let target = target(&server, 1_400_000_012);
+        let err = client().get_callback(&target).await.expect_err("refused");
+        assert_eq!(
+            err,
+            ApiError::Redirect {
+                interface: Interface::Get.path(),
+                sdkappid: 1_400_000_012,
+                status: 302,
+                location: expected,
+            }
+        );
+        let shown = err.to_string();
+        assert!(shown.contains("HTTP 302 Found"), "{shown}");
+        for hidden in ["user", "pw@", "/p", "usersig", "login", "next"] {
+            assert!(!shown.contains(hidden), "{hidden} in {shown}");
+        }
+        assert_no_secret(&err, &target.usersig);
+    }
 }

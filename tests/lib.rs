@@ -7,6 +7,7 @@ mod cli;
 mod config_rules;
 mod credentials;
 mod formats;
+mod net;
 mod recipes;
 mod reconcile;
 mod schema;

@@ -2,7 +2,7 @@
 
 use miette::Diagnostic;
 
-use super::wire::{RetryCause, auth_hint};
+use super::wire::{RedirectTarget, RetryCause, auth_hint, status_text};
 
 /// A failed call, after any retries. Never carries the key or the UserSig: reqwest's
 /// messages are stripped of their URL before they get here.
@@ -73,6 +73,20 @@ pub enum ApiError {
         status: u16,
         body_start: String,
     },
+
+    #[error("{interface} for sdkappid {sdkappid} was redirected ({}) {location}; cbcheck follows no redirect", status_text(*.status))]
+    #[diagnostic(
+        code(cbcheck::api::redirect),
+        help(
+            "the vendor's API never redirects: a proxy, a captive portal or a wrong endpoint answered. Check `endpoint` / --endpoint and the network path"
+        )
+    )]
+    Redirect {
+        interface: &'static str,
+        sdkappid: u64,
+        status: u16,
+        location: RedirectTarget,
+    },
 }
 
 fn request_id_suffix(request_id: &Option<String>) -> String {
@@ -114,7 +128,7 @@ impl ApiError {
             | ApiError::Api { request_id, .. }
             | ApiError::GaveUp { request_id, .. }
             | ApiError::Incomplete { request_id, .. } => request_id.as_deref(),
-            ApiError::Protocol { .. } => None,
+            ApiError::Protocol { .. } | ApiError::Redirect { .. } => None,
         }
     }
 }

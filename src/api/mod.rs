@@ -17,7 +17,7 @@ use url::Url;
 
 pub use error::ApiError;
 pub use limit::RateLimits;
-pub use wire::{CallbackConfig, Interface, Reply, RetryCause};
+pub use wire::{CallbackConfig, Interface, RedirectTarget, Reply, RetryCause};
 
 use crate::secret::Secret;
 
@@ -136,9 +136,13 @@ pub struct Client {
 impl Client {
     pub fn new(options: ClientOptions) -> Result<Client, ClientSetupError> {
         // reqwest reads HTTPS_PROXY / HTTP_PROXY / NO_PROXY itself, and its rustls
-        // backend verifies against the platform's certificate store.
+        // backend verifies against the platform's certificate store. The vendor never
+        // redirects: a redirect would carry the UserSig (in a Referer, and 307/308 the
+        // body again) to a host the operator did not choose, so none is followed.
         let http = reqwest::Client::builder()
             .user_agent(concat!("cbcheck/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .connect_timeout(options.timeout)
             .timeout(options.timeout)
             .pool_max_idle_per_host(options.concurrency.max(1))
@@ -256,6 +260,12 @@ impl Client {
             Err(err) => return self.transport_failure(err, target),
         };
         let status = response.status().as_u16();
+        if response.status().is_redirection() {
+            return Reply::Redirect {
+                status,
+                location: redirect_target(&response),
+            };
+        }
         match response.bytes().await {
             Ok(bytes) => wire::classify(status, &scrub(&bytes, &target.usersig)),
             Err(err) => self.transport_failure(err, target),
@@ -295,6 +305,35 @@ fn scrub<'a>(body: &'a [u8], usersig: &Secret) -> std::borrow::Cow<'a, [u8]> {
         .replace(token, "(redacted)")
         .replace(&encoded, "(redacted)");
     std::borrow::Cow::Owned(clean.into_bytes())
+}
+
+/// The host a 3xx points at. Only the host is kept: the path and query never reach
+/// a message.
+fn redirect_target(response: &reqwest::Response) -> RedirectTarget {
+    let Some(location) = response.headers().get(reqwest::header::LOCATION) else {
+        return RedirectTarget::Missing;
+    };
+    let Ok(text) = location.to_str() else {
+        return RedirectTarget::Unparsable;
+    };
+    let here = response.url();
+    let url = match Url::parse(text) {
+        Ok(url) => url,
+        // `/path` stays on this server; `//host/path` names another.
+        Err(url::ParseError::RelativeUrlWithoutBase) => match here.join(text) {
+            Ok(url) if (url.host_str(), url.port()) == (here.host_str(), here.port()) => {
+                return RedirectTarget::NoHost;
+            }
+            Ok(url) => url,
+            Err(_) => return RedirectTarget::Unparsable,
+        },
+        Err(_) => return RedirectTarget::Unparsable,
+    };
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => RedirectTarget::Host(format!("{host}:{port}")),
+        (Some(host), None) => RedirectTarget::Host(host.to_owned()),
+        (None, _) => RedirectTarget::NoHost,
+    }
 }
 
 /// `POST <base>/v4/room_config/<cmd>?sdkappid=…&identifier=…&usersig=…&random=…&contenttype=json`.
@@ -354,6 +393,12 @@ fn settle(
             sdkappid,
             status,
             body_start,
+        },
+        Reply::Redirect { status, location } => ApiError::Redirect {
+            interface,
+            sdkappid,
+            status,
+            location,
         },
         Reply::Auth {
             code,

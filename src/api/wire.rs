@@ -88,6 +88,47 @@ pub enum Reply {
         status: u16,
         body_start: String,
     },
+    /// A 3xx: the vendor never redirects, so something else answered; not followed.
+    Redirect {
+        status: u16,
+        location: RedirectTarget,
+    },
+}
+
+/// Where a redirect pointed, as far as it may be shown: its host, never its path or
+/// query (they may carry the UserSig back, or anything else).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedirectTarget {
+    /// `host` or `host:port`.
+    Host(String),
+    /// A relative Location: the same server.
+    NoHost,
+    /// No Location header.
+    Missing,
+    /// A Location that is not a URL.
+    Unparsable,
+}
+
+impl std::fmt::Display for RedirectTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RedirectTarget::Host(host) => write!(f, "to host {host}"),
+            RedirectTarget::NoHost => f.write_str("to a Location without a host (the same server)"),
+            RedirectTarget::Missing => f.write_str("without a Location"),
+            RedirectTarget::Unparsable => f.write_str("to an unparsable Location"),
+        }
+    }
+}
+
+/// `HTTP 502 Bad Gateway`: a status as people know it.
+pub fn status_text(status: u16) -> String {
+    match reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("HTTP {status} {reason}"),
+        None => format!("HTTP {status}"),
+    }
 }
 
 /// Why a reply is worth another attempt.

@@ -1,0 +1,163 @@
+//! What a hostile or broken server can make of a request: redirects, echoed tokens,
+//! oversized replies, bad certificates. The real binary against in-process fake servers.
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use serde_json::{Value, json};
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::cbcheck;
+
+const KEY: &str = "0c4f1e2d3b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+const GET: &str = "/v4/room_config/get_callback";
+const A: &str = "Room.CallbackAfterCreateRoom";
+
+const ONE_APP: &str = "\
+version: 1
+defaults:
+  region: singapore
+  identifier: administrator
+apps:
+  - name: prod
+    sdkappid: 1400000001
+    callback:
+      url: https://hooks.example.com/cb
+      commands: [Room.CallbackAfterCreateRoom]
+";
+
+fn ok_body() -> Value {
+    json!({
+        "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-ok-O-Seq-1",
+        "Response": {"Url": "https://hooks.example.com/cb", "CallbackCommandList": [A]}
+    })
+}
+
+/// A scratch directory holding `callbacks.yaml`.
+fn workdir(name: &str, yaml: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("net")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    std::fs::write(dir.join("callbacks.yaml"), yaml).expect("scratch file");
+    dir
+}
+
+/// One `verify` run and everything it wrote.
+struct Run {
+    output: Output,
+    stdout: String,
+    stderr: String,
+    /// `--report json=report.json`.
+    report: Value,
+}
+
+impl Run {
+    fn code(&self) -> Option<i32> {
+        self.output.status.code()
+    }
+
+    fn app_error(&self, index: usize) -> &Value {
+        &self.report["apps"][index]["error"]
+    }
+
+    /// stdout, stderr and the JSON report, for searching.
+    fn everything(&self) -> String {
+        format!("{}\n{}\n{}", self.stdout, self.stderr, self.report)
+    }
+}
+
+/// `cbcheck verify callbacks.yaml --endpoint <endpoint> --report json=report.json <args>`.
+async fn verify(name: &str, yaml: &str, endpoint: &str, args: &[&str]) -> Run {
+    let dir = workdir(name, yaml);
+    let mut cmd = cbcheck();
+    cmd.current_dir(&dir)
+        .args(["verify", "callbacks.yaml", "--endpoint", endpoint])
+        .args(["--report", "json=report.json"])
+        .args(args)
+        .env("CBCHECK_SECRET_KEY", KEY);
+    let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+        .await
+        .expect("joins");
+    let report = std::fs::read_to_string(dir.join("report.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null);
+    Run {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        output,
+        report,
+    }
+}
+
+/// Every UserSig a wiremock server received.
+async fn usersigs(server: &MockServer) -> Vec<String> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| {
+            r.url
+                .query_pairs()
+                .find(|(k, _)| k == "usersig")
+                .map(|(_, v)| v.into_owned())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_never_followed_and_names_only_the_host() {
+    for status in [301u16, 302, 307, 308] {
+        let elsewhere = MockServer::start().await;
+        Mock::given(path(GET))
+            .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
+            .mount(&elsewhere)
+            .await;
+        let location = format!(
+            "http://localhost:{}/path-marker/v4/room_config/get_callback?query-marker=1",
+            elsewhere.address().port()
+        );
+        let endpoint = MockServer::start().await;
+        Mock::given(path(GET))
+            .respond_with(
+                ResponseTemplate::new(status).insert_header("Location", location.as_str()),
+            )
+            .expect(1)
+            .mount(&endpoint)
+            .await;
+
+        let run = verify(&format!("redirect_{status}"), ONE_APP, &endpoint.uri(), &[]).await;
+
+        let followed = elsewhere.received_requests().await.unwrap_or_default();
+        assert!(followed.is_empty(), "{status}: the redirect was followed");
+        assert_eq!(run.code(), Some(4), "{status}: {}", run.stderr);
+        let error = run.app_error(0);
+        assert_eq!(error["class"], "protocol", "{status}: {error}");
+        let message = error["message"].as_str().unwrap_or_default();
+        let host = format!("localhost:{}", elsewhere.address().port());
+        for shown in [message, &run.stderr] {
+            assert!(
+                shown.contains(&format!("HTTP {status}")),
+                "{status}: {shown}"
+            );
+            assert!(shown.contains(&host), "{status}: {shown}");
+        }
+        let everything = run.everything();
+        for hidden in ["path-marker", "query-marker", "usersig"] {
+            assert!(
+                !everything.contains(hidden),
+                "{status}: {hidden} in {everything}"
+            );
+        }
+        let sent = usersigs(&endpoint).await;
+        assert_eq!(sent.len(), 1, "{status}: one attempt only");
+        assert!(
+            !everything.contains(&sent[0][..24]),
+            "{status}: token leaked"
+        );
+    }
+}
