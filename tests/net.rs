@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::Output;
 
 use serde_json::{Value, json};
-use wiremock::matchers::path;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{path, query_param};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::support::cbcheck;
 
@@ -159,5 +159,182 @@ async fn a_redirect_is_never_followed_and_names_only_the_host() {
             !everything.contains(&sent[0][..24]),
             "{status}: token leaked"
         );
+    }
+}
+
+const TWO_APPS: &str = "\
+version: 1
+defaults:
+  region: singapore
+  identifier: administrator
+apps:
+  - name: prod
+    sdkappid: 1400000001
+    callback:
+      url: https://hooks.example.com/cb
+      commands: [Room.CallbackAfterCreateRoom]
+  - name: staging
+    sdkappid: 1400000002
+    callback:
+      url: https://hooks.example.com/cb
+      commands: [Room.CallbackAfterCreateRoom]
+";
+
+/// The request's UserSig, read back from the URL.
+fn usersig_of(request: &Request) -> String {
+    request
+        .url
+        .query_pairs()
+        .find(|(k, _)| k == "usersig")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// A vendor error quoting the token: JSON-escaped in ErrorInfo, lower-case
+/// percent-encoded in RequestId.
+struct EchoInJson;
+
+impl Respond for EchoInJson {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let token = usersig_of(request);
+        let escaped: String = token
+            .chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if i % 2 == 0 || "*-_".contains(c) {
+                    format!("\\u{:04x}", u32::from(c))
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect();
+        let percent: String = token
+            .chars()
+            .map(|c| match c {
+                '*' | '-' | '_' => format!("%{:02x}", u32::from(c)),
+                c => c.to_string(),
+            })
+            .collect();
+        let body = format!(
+            r#"{{"ActionStatus":"FAIL","ErrorCode":100002,"ErrorInfo":"invalid usersig={escaped}","RequestId":"Id-{percent}"}}"#
+        );
+        ResponseTemplate::new(200).set_body_raw(body, "application/json")
+    }
+}
+
+/// A proxy's error page quoting the request with every character upper-case
+/// percent-encoded.
+struct EchoInPage;
+
+impl Respond for EchoInPage {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let encoded: String = usersig_of(request)
+            .bytes()
+            .map(|b| format!("%{b:02X}"))
+            .collect();
+        ResponseTemplate::new(403).set_body_string(format!("<h1>Denied</h1>?usersig={encoded}"))
+    }
+}
+
+/// The text, and its JSON-unescaped and percent-decoded forms.
+fn decodings(text: &str) -> Vec<String> {
+    let unescaped = unescape_json(text);
+    vec![
+        text.to_owned(),
+        percent_decode(text),
+        percent_decode(&unescaped),
+        unescaped,
+    ]
+}
+
+fn unescape_json(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek() == Some(&'u') {
+            let hex: String = chars.clone().skip(1).take(4).collect();
+            if let Some(decoded) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                out.push(decoded);
+                chars.nth(4);
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match text
+            .get(i + 1..i + 3)
+            .filter(|_| bytes[i] == b'%')
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_echoed_token_reaches_no_output_in_any_encoding() {
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .and(query_param("sdkappid", "1400000001"))
+        .respond_with(EchoInJson)
+        .mount(&server)
+        .await;
+    Mock::given(path(GET))
+        .and(query_param("sdkappid", "1400000002"))
+        .respond_with(EchoInPage)
+        .mount(&server)
+        .await;
+    let reports = [
+        "sarif=report.sarif",
+        "junit=report.xml",
+        "markdown=report.md",
+        "github=report.github",
+    ];
+    for format in ["human", "github"] {
+        let name = format!("echo_{format}");
+        let mut args = vec!["--format", format];
+        for report in &reports {
+            args.extend(["--report", report]);
+        }
+        let run = verify(&name, TWO_APPS, &server.uri(), &args).await;
+        assert_eq!(run.code(), Some(4), "{}", run.stderr);
+        assert_eq!(run.app_error(0)["class"], "api", "{}", run.report);
+        let info = run.app_error(0)["message"].as_str().unwrap_or_default();
+        assert!(info.contains("invalid usersig=(redacted)"), "{info}");
+        assert_eq!(run.app_error(0)["request_id"], "Id-(redacted)");
+
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join("net")
+            .join(&name);
+        let mut outputs = vec![run.everything()];
+        for report in &reports {
+            let file = report.split_once('=').map_or("", |(_, file)| file);
+            outputs.push(std::fs::read_to_string(dir.join(file)).expect("report written"));
+        }
+        let tokens = usersigs(&server).await;
+        assert!(!tokens.is_empty());
+        for output in &outputs {
+            for shown in decodings(output) {
+                for token in &tokens {
+                    assert!(!shown.contains(&token[..24]), "token in:\n{shown}");
+                }
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@
 pub mod endpoint;
 mod error;
 mod limit;
+mod scrub;
 pub mod wire;
 
 use std::sync::Arc;
@@ -267,7 +268,7 @@ impl Client {
             };
         }
         match response.bytes().await {
-            Ok(bytes) => wire::classify(status, &scrub(&bytes, &target.usersig)),
+            Ok(bytes) => scrub::read(status, &bytes, &target.usersig),
             Err(err) => self.transport_failure(err, target),
         }
     }
@@ -282,29 +283,13 @@ impl Client {
             (describe(err), RetryCause::Network)
         };
         // Defence in depth: nothing that reaches a message may hold the token.
-        let reason = reason.replace(target.usersig.expose(), "(redacted)");
+        let reason = scrub::text(&reason, target.usersig.expose()).into_owned();
         Reply::Retry {
             reason,
             cause,
             request_id: None,
         }
     }
-}
-
-/// A reply that echoes the request (a proxy's error page, a vendor message quoting
-/// the URL) must not carry the UserSig into any message, raw or percent-encoded:
-/// it is removed from the body before anything is read from it.
-fn scrub<'a>(body: &'a [u8], usersig: &Secret) -> std::borrow::Cow<'a, [u8]> {
-    let token = usersig.expose();
-    let encoded: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
-    let text = String::from_utf8_lossy(body);
-    if token.is_empty() || !(text.contains(token) || text.contains(&encoded)) {
-        return std::borrow::Cow::Borrowed(body);
-    }
-    let clean = text
-        .replace(token, "(redacted)")
-        .replace(&encoded, "(redacted)");
-    std::borrow::Cow::Owned(clean.into_bytes())
 }
 
 /// The host a 3xx points at. Only the host is kept: the path and query never reach
