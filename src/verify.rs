@@ -75,7 +75,10 @@ impl Failure {
             Failure::Credentials(_) => ErrorClass::Credentials,
             Failure::Api(ApiError::Auth { .. }) => ErrorClass::Auth,
             Failure::Api(
-                ApiError::Protocol { .. } | ApiError::Incomplete { .. } | ApiError::Redirect { .. },
+                ApiError::Protocol { .. }
+                | ApiError::Incomplete { .. }
+                | ApiError::TooLarge { .. }
+                | ApiError::Redirect { .. },
             ) => ErrorClass::Protocol,
             Failure::Api(err) => match err.retry_cause() {
                 Some(RetryCause::Timeout) => ErrorClass::Timeout,

@@ -4,8 +4,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cbcheck::api::{
-    ApiError, CallbackConfig, Client, ClientOptions, Interface, Live, RedirectTarget, RetryPolicy,
-    Target, Written,
+    ApiError, CallbackConfig, Client, ClientOptions, Interface, Live, Oversized, RedirectTarget,
+    RetryPolicy, Target, Written,
 };
 use cbcheck::report::Style;
 use cbcheck::report::human::Renderer;
@@ -649,4 +649,48 @@ async fn a_redirect_names_where_it_points_but_never_its_path_or_query() {
         }
         assert_no_secret(&err, &target.usersig);
     }
+}
+
+#[tokio::test]
+async fn a_body_past_1_mib_is_not_read_and_not_retried() {
+    let max = 1 << 20;
+    // Exactly the cap: still read (JSON may end in whitespace).
+    let mut at_cap = serde_json::to_vec(&json!({
+        "ErrorCode": 0, "ActionStatus": "OK", "Response": {"Url": "https://h.example.com/cb"}
+    }))
+    .expect("json");
+    at_cap.resize(max, b' ');
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(at_cap, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let live = client().get_callback(&target(&server, 1_400_000_013)).await;
+    assert!(matches!(live, Ok(Live::Present { .. })), "{live:?}");
+
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(vec![b' '; max + 1], "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client()
+        .get_callback(&target(&server, 1_400_000_013))
+        .await
+        .expect_err("too large");
+    assert_eq!(
+        err,
+        ApiError::TooLarge {
+            interface: Interface::Get.path(),
+            sdkappid: 1_400_000_013,
+            part: Oversized::Body,
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "v4/room_config/get_callback for sdkappid 1400000013 got a reply larger than 1 MiB; it was not read further"
+    );
 }

@@ -3,6 +3,12 @@
 
 use std::path::PathBuf;
 use std::process::Output;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
 
 use serde_json::{Value, json};
 use wiremock::matchers::{path, query_param};
@@ -336,5 +342,163 @@ async fn an_echoed_token_reaches_no_output_in_any_encoding() {
                 }
             }
         }
+    }
+}
+
+/// What a raw fake sends the oversized app.
+#[derive(Debug, Clone, Copy)]
+enum Flood {
+    /// A chunked body that goes on and on.
+    Body,
+    /// Header lines that go on and on.
+    Headers,
+}
+
+/// The most a flood sends before ending on its own; a client that stops reading
+/// closes the connection long before.
+const FLOOD_LIMIT: usize = 64 << 20;
+
+/// How one flood ended.
+#[derive(Debug)]
+struct Flooded {
+    bytes: usize,
+    /// All of `FLOOD_LIMIT` was taken: nobody stopped reading.
+    to_the_end: bool,
+}
+
+/// A fake API on a raw socket: `flooded` gets a flood, every other app a normal reply.
+struct RawServer {
+    endpoint: String,
+    /// Requests for the flooded app.
+    asked: Arc<AtomicUsize>,
+    floods: mpsc::UnboundedReceiver<Flooded>,
+}
+
+async fn raw_server(flooded: u64, flood: Flood) -> RawServer {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+    let asked = Arc::new(AtomicUsize::new(0));
+    let (tx, floods) = mpsc::unbounded_channel();
+    let counter = Arc::clone(&asked);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let counter = Arc::clone(&counter);
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                if let Some(flooded) = serve(stream, flooded, flood, &counter).await {
+                    let _ = tx.send(flooded);
+                }
+            });
+        }
+    });
+    RawServer {
+        endpoint,
+        asked,
+        floods,
+    }
+}
+
+/// Answer one request; `Some` when it was the flooded app's.
+async fn serve(
+    mut stream: TcpStream,
+    flooded: u64,
+    flood: Flood,
+    asked: &AtomicUsize,
+) -> Option<Flooded> {
+    let mut request = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        let n = stream.read(&mut buf).await.ok().filter(|n| *n > 0)?;
+        request.extend_from_slice(&buf[..n]);
+        if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&request[..head_end]).to_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while request.len() < head_end + length {
+        let n = stream.read(&mut buf).await.ok().filter(|n| *n > 0)?;
+        request.extend_from_slice(&buf[..n]);
+    }
+    if !head.contains(&format!("sdkappid={flooded}&")) {
+        let body = ok_body().to_string();
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.write_all(reply.as_bytes()).await;
+        return None;
+    }
+    asked.fetch_add(1, Ordering::SeqCst);
+    let (head, piece, end): (&[u8], Vec<u8>, &[u8]) = match flood {
+        Flood::Body => {
+            let mut chunk = format!("{:x}\r\n", 64 << 10).into_bytes();
+            chunk.extend(std::iter::repeat_n(b'a', 64 << 10));
+            chunk.extend_from_slice(b"\r\n");
+            (
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+                chunk,
+                b"0\r\n\r\n",
+            )
+        }
+        Flood::Headers => {
+            let mut line = b"x-filler: ".to_vec();
+            line.extend(std::iter::repeat_n(b'a', 1000));
+            line.extend_from_slice(b"\r\n");
+            (b"HTTP/1.1 200 OK\r\n", line, b"content-length: 0\r\n\r\n")
+        }
+    };
+    let mut bytes = 0;
+    let mut sent = stream.write_all(head).await;
+    while sent.is_ok() && bytes < FLOOD_LIMIT {
+        sent = stream.write_all(&piece).await;
+        bytes += piece.len();
+    }
+    let to_the_end = sent.is_ok() && stream.write_all(end).await.is_ok();
+    Some(Flooded { bytes, to_the_end })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_reply_fails_its_app_alone_and_is_not_read_past_the_cap() {
+    for flood in [Flood::Body, Flood::Headers] {
+        let mut server = raw_server(1_400_000_001, flood).await;
+        let name = format!("flood_{flood:?}").to_lowercase();
+        let run = verify(&name, TWO_APPS, &server.endpoint, &["--timeout", "60"]).await;
+
+        assert_eq!(run.code(), Some(4), "{flood:?}: {}", run.stderr);
+        let error = run.app_error(0);
+        assert_eq!(error["class"], "protocol", "{flood:?}: {error}");
+        let expected = match flood {
+            Flood::Body => "a reply larger than 1 MiB",
+            Flood::Headers => "a reply whose headers are too large",
+        };
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(expected),
+            "{flood:?}: {error}"
+        );
+        assert!(run.stderr.contains(expected), "{flood:?}: {}", run.stderr);
+        assert_eq!(
+            run.report["apps"][1]["status"], "in_sync",
+            "{flood:?}: {}",
+            run.report
+        );
+        assert!(
+            run.stderr
+                .contains("2 apps checked: 1 in sync, 0 drifted, 1 failed"),
+            "{flood:?}: {}",
+            run.stderr
+        );
+        // Not retried, and the reader hung up instead of taking it all.
+        assert_eq!(server.asked.load(Ordering::SeqCst), 1, "{flood:?}");
+        let flooded = server.floods.recv().await.expect("the flood ended");
+        assert!(!flooded.to_the_end, "{flood:?}: {flooded:?}");
+        assert!(flooded.bytes < FLOOD_LIMIT, "{flood:?}: {flooded:?}");
     }
 }

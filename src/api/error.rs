@@ -2,7 +2,7 @@
 
 use miette::Diagnostic;
 
-use super::wire::{RedirectTarget, RetryCause, auth_hint, status_text};
+use super::wire::{Oversized, RedirectTarget, RetryCause, auth_hint, status_text};
 
 /// A failed call, after any retries. Never carries the key or the UserSig: reqwest's
 /// messages are stripped of their URL before they get here.
@@ -74,6 +74,19 @@ pub enum ApiError {
         body_start: String,
     },
 
+    #[error("{interface} for sdkappid {sdkappid} got {part}; it was not read further")]
+    #[diagnostic(
+        code(cbcheck::api::too_large),
+        help(
+            "a real reply is a few KiB: is the endpoint (or a proxy in front of it) the vendor's REST API? Check `endpoint` / --endpoint"
+        )
+    )]
+    TooLarge {
+        interface: &'static str,
+        sdkappid: u64,
+        part: Oversized,
+    },
+
     #[error("{interface} for sdkappid {sdkappid} was redirected ({}) {location}; cbcheck follows no redirect", status_text(*.status))]
     #[diagnostic(
         code(cbcheck::api::redirect),
@@ -128,7 +141,9 @@ impl ApiError {
             | ApiError::Api { request_id, .. }
             | ApiError::GaveUp { request_id, .. }
             | ApiError::Incomplete { request_id, .. } => request_id.as_deref(),
-            ApiError::Protocol { .. } | ApiError::Redirect { .. } => None,
+            ApiError::Protocol { .. } | ApiError::TooLarge { .. } | ApiError::Redirect { .. } => {
+                None
+            }
         }
     }
 }

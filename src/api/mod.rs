@@ -18,12 +18,18 @@ use url::Url;
 
 pub use error::ApiError;
 pub use limit::RateLimits;
-pub use wire::{CallbackConfig, Interface, RedirectTarget, Reply, RetryCause};
+pub use wire::{CallbackConfig, Interface, Oversized, RedirectTarget, Reply, RetryCause};
 
 use crate::secret::Secret;
 
 /// The documented limit: 200 calls per second for each interface, per SDKAppID.
 pub const VENDOR_MAX_RPS: u32 = 200;
+
+/// Header lines in an HTTP/1 reply; the vendor sends about ten.
+const MAX_HEADERS: usize = 100;
+
+/// Bytes of headers in an HTTP/2 reply.
+const MAX_HEADER_LIST_BYTES: u32 = 16 << 10;
 
 /// How the client behaves; the CLI's `--timeout`, `--concurrency`, `--max-rps`.
 #[derive(Debug, Clone)]
@@ -144,6 +150,11 @@ impl Client {
             .user_agent(concat!("cbcheck/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
             .referer(false)
+            // Caps on a reply's head; its body is capped as it is read. HTTP/1 heads
+            // are also bounded in bytes by hyper's read buffer (about 400 KiB), which
+            // reqwest does not expose.
+            .http1_max_headers(MAX_HEADERS)
+            .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
             .connect_timeout(options.timeout)
             .timeout(options.timeout)
             .pool_max_idle_per_host(options.concurrency.max(1))
@@ -267,13 +278,17 @@ impl Client {
                 location: redirect_target(&response),
             };
         }
-        match response.bytes().await {
-            Ok(bytes) => scrub::read(status, &bytes, &target.usersig),
+        match read_capped(response).await {
+            Ok(Some(body)) => scrub::read(status, &body, &target.usersig),
+            Ok(None) => Reply::TooLarge(Oversized::Body),
             Err(err) => self.transport_failure(err, target),
         }
     }
 
     fn transport_failure(&self, err: reqwest::Error, target: &Target) -> Reply {
+        if head_too_large(&err) {
+            return Reply::TooLarge(Oversized::Headers);
+        }
         let (reason, cause) = if err.is_timeout() {
             (
                 format!("timed out after {}s", self.options.timeout.as_secs_f64()),
@@ -290,6 +305,26 @@ impl Client {
             request_id: None,
         }
     }
+}
+
+/// The body, or `None` past [`wire::MAX_BODY_BYTES`]: an endless reply is cut off
+/// there (dropping the response closes its connection) instead of filling memory.
+async fn read_capped(mut response: reqwest::Response) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let max = wire::MAX_BODY_BYTES;
+    if response
+        .content_length()
+        .is_some_and(|len| len > max as u64)
+    {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > max {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
 }
 
 /// The host a 3xx points at. Only the host is kept: the path and query never reach
@@ -336,6 +371,34 @@ fn request_url(target: &Target, interface: Interface) -> Url {
     url
 }
 
+/// The error and its causes, with the payload of each `io::Error` (which `source`
+/// skips: it returns the payload's own source).
+fn causes<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Vec<&'a (dyn std::error::Error + 'static)> {
+    let mut causes = Vec::new();
+    let mut next = Some(err);
+    while let Some(cause) = next {
+        causes.push(cause);
+        if let Some(payload) = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            causes.push(payload);
+        }
+        next = cause.source();
+    }
+    causes
+}
+
+/// hyper refused a reply's head for its size (too many header lines, or too many
+/// bytes). Its typed check needs hyper's server feature, so its message is matched.
+fn head_too_large(err: &reqwest::Error) -> bool {
+    causes(err)
+        .iter()
+        .any(|cause| cause.to_string() == "message head is too large")
+}
+
 /// A reqwest error as text with its causes, without its URL (which carries the UserSig).
 fn describe(err: reqwest::Error) -> String {
     let err = err.without_url();
@@ -378,6 +441,11 @@ fn settle(
             sdkappid,
             status,
             body_start,
+        },
+        Reply::TooLarge(part) => ApiError::TooLarge {
+            interface,
+            sdkappid,
+            part,
         },
         Reply::Redirect { status, location } => ApiError::Redirect {
             interface,

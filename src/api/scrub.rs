@@ -116,7 +116,7 @@ fn scrub_reply(reply: Reply, token: &str) -> Reply {
             status,
             body_start: clean(body_start),
         },
-        redirect @ Reply::Redirect { .. } => redirect,
+        tokenless @ (Reply::TooLarge(_) | Reply::Redirect { .. }) => tokenless,
     }
 }
 

@@ -88,11 +88,34 @@ pub enum Reply {
         status: u16,
         body_start: String,
     },
+    /// More than cbcheck reads of any reply: not the vendor's, and not read further.
+    TooLarge(Oversized),
     /// A 3xx: the vendor never redirects, so something else answered; not followed.
     Redirect {
         status: u16,
         location: RedirectTarget,
     },
+}
+
+/// The part of a reply that went past its cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Oversized {
+    /// The head: too many header lines, or too many bytes of them.
+    Headers,
+    /// The body: more than [`MAX_BODY_BYTES`].
+    Body,
+}
+
+/// A get_callback reply is a few KiB: no reply needs more.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+impl std::fmt::Display for Oversized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Oversized::Headers => f.write_str("a reply whose headers are too large"),
+            Oversized::Body => f.write_str("a reply larger than 1 MiB"),
+        }
+    }
 }
 
 /// Where a redirect pointed, as far as it may be shown: its host, never its path or
