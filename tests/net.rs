@@ -6,10 +6,16 @@ use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
+};
 use serde_json::{Value, json};
 use wiremock::matchers::{path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -77,13 +83,20 @@ impl Run {
 
 /// `cbcheck verify callbacks.yaml --endpoint <endpoint> --report json=report.json <args>`.
 async fn verify(name: &str, yaml: &str, endpoint: &str, args: &[&str]) -> Run {
-    let dir = workdir(name, yaml);
+    verify_in(workdir(name, yaml), endpoint, args, &[]).await
+}
+
+/// `verify` in a prepared directory, with more environment.
+async fn verify_in(dir: PathBuf, endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = cbcheck();
     cmd.current_dir(&dir)
         .args(["verify", "callbacks.yaml", "--endpoint", endpoint])
         .args(["--report", "json=report.json"])
         .args(args)
         .env("CBCHECK_SECRET_KEY", KEY);
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
     let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
         .await
         .expect("joins");
@@ -400,7 +413,7 @@ async fn raw_server(flooded: u64, flood: Flood) -> RawServer {
 
 /// Answer one request; `Some` when it was the flooded app's.
 async fn serve(
-    mut stream: TcpStream,
+    mut stream: impl AsyncRead + AsyncWrite + Unpin,
     flooded: u64,
     flood: Flood,
     asked: &AtomicUsize,
@@ -501,4 +514,134 @@ async fn an_endless_reply_fails_its_app_alone_and_is_not_read_past_the_cap() {
         assert!(!flooded.to_the_end, "{flood:?}: {flooded:?}");
         assert!(flooded.bytes < FLOOD_LIMIT, "{flood:?}: {flooded:?}");
     }
+}
+
+/// A certificate authority made for one test.
+fn authority(name: &str) -> CertifiedIssuer<'static, KeyPair> {
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    CertifiedIssuer::self_signed(params, KeyPair::generate().expect("key")).expect("CA")
+}
+
+/// A server certificate for `names`, issued by `ca`; valid only in 2019 if `expired`.
+fn server_certificate(
+    ca: &CertifiedIssuer<'static, KeyPair>,
+    names: &[&str],
+    expired: bool,
+) -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
+    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let mut params = CertificateParams::new(names).expect("params");
+    if expired {
+        params.not_before = rcgen::date_time_ymd(2019, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2020, 1, 1);
+    }
+    let key = KeyPair::generate().expect("key");
+    let cert = params.signed_by(&key, ca).expect("certificate");
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    (cert.der().clone(), key)
+}
+
+/// An HTTPS fake answering every app in sync; counts the connections (handshakes).
+async fn tls_server(
+    certificate: (CertificateDer<'static>, PrivateKeyDer<'static>),
+) -> (String, Arc<AtomicUsize>) {
+    let config = ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![certificate.0], certificate.1)
+        .expect("server config");
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let handshakes = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&handshakes);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(tls) = acceptor.accept(stream).await {
+                    serve(tls, 0, Flood::Body, &AtomicUsize::new(0)).await;
+                }
+            });
+        }
+    });
+    (format!("https://127.0.0.1:{port}"), handshakes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_that_fails_verification_is_named_and_not_retried() {
+    let trusted = authority("cbcheck test CA");
+    let stranger = authority("somebody else's CA");
+    let here = ["127.0.0.1", "localhost"];
+    for (case, certificate, expected) in [
+        ("trusted", server_certificate(&trusted, &here, false), None),
+        (
+            "unknown_issuer",
+            server_certificate(&stranger, &here, false),
+            Some("unknown issuer"),
+        ),
+        (
+            "expired",
+            server_certificate(&trusted, &here, true),
+            Some("expired"),
+        ),
+        (
+            "name_mismatch",
+            server_certificate(&trusted, &["other.example"], false),
+            Some("name mismatch"),
+        ),
+    ] {
+        let (endpoint, handshakes) = tls_server(certificate).await;
+        let dir = workdir(&format!("tls_{case}"), ONE_APP);
+        let roots = dir.join("roots.pem");
+        std::fs::write(&roots, trusted.pem()).expect("roots");
+        let roots = roots.display().to_string();
+        let env = [("SSL_CERT_FILE", roots.as_str()), ("SSL_CERT_DIR", "")];
+        let run = verify_in(dir, &endpoint, &[], &env).await;
+
+        assert_eq!(
+            handshakes.load(Ordering::SeqCst),
+            1,
+            "{case}: {}",
+            run.stderr
+        );
+        let Some(expected) = expected else {
+            assert_eq!(run.code(), Some(0), "{case}: {}", run.stderr);
+            continue;
+        };
+        assert_eq!(run.code(), Some(4), "{case}: {}", run.stderr);
+        let error = run.app_error(0);
+        assert_eq!(error["class"], "tls", "{case}: {error}");
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.contains(expected), "{case}: {message}");
+        assert!(run.stderr.contains(expected), "{case}: {}", run.stderr);
+        assert!(run.stderr.contains("tls error"), "{case}: {}", run.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_error_status_is_named_as_such() {
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"))
+        .mount(&server)
+        .await;
+    let run = verify("http_502", ONE_APP, &server.uri(), &["--timeout", "2"]).await;
+    assert_eq!(run.code(), Some(4), "{}", run.stderr);
+    let error = run.app_error(0);
+    assert_eq!(error["class"], "http", "{error}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("last: HTTP 502 Bad Gateway"), "{message}");
+    assert!(
+        run.stderr.contains("HTTP 502 Bad Gateway"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("http error"), "{}", run.stderr);
+    assert!(!run.stderr.contains("network"), "{}", run.stderr);
 }

@@ -47,7 +47,7 @@ pub enum ApiError {
     #[error("{interface} for sdkappid {sdkappid} kept failing: gave up after {attempts} attempts; last: {reason}{}", request_id_suffix(.request_id))]
     #[diagnostic(
         code(cbcheck::api::unavailable),
-        help("the service or the network is failing; try again later, or raise --timeout")
+        help("{}", gave_up_help(*.cause))
     )]
     GaveUp {
         interface: &'static str,
@@ -59,7 +59,7 @@ pub enum ApiError {
     },
 
     #[error(
-        "{interface} for sdkappid {sdkappid} got a reply that is not the vendor's JSON: HTTP {status}, body starts {body_start:?}"
+        "{interface} for sdkappid {sdkappid} got a reply that is not the vendor's JSON: {}, body starts {body_start:?}", status_text(*.status)
     )]
     #[diagnostic(
         code(cbcheck::api::protocol),
@@ -87,6 +87,19 @@ pub enum ApiError {
         part: Oversized,
     },
 
+    #[error("{interface} for sdkappid {sdkappid} was not sent: {problem}")]
+    #[diagnostic(
+        code(cbcheck::api::tls),
+        help(
+            "the server is not the vendor's, or the connection is intercepted: check `endpoint` / --endpoint, this machine's clock, and any TLS-inspecting proxy (its CA must be in the system's certificate store)"
+        )
+    )]
+    Tls {
+        interface: &'static str,
+        sdkappid: u64,
+        problem: String,
+    },
+
     #[error("{interface} for sdkappid {sdkappid} was redirected ({}) {location}; cbcheck follows no redirect", status_text(*.status))]
     #[diagnostic(
         code(cbcheck::api::redirect),
@@ -100,6 +113,17 @@ pub enum ApiError {
         status: u16,
         location: RedirectTarget,
     },
+}
+
+fn gave_up_help(cause: RetryCause) -> &'static str {
+    match cause {
+        RetryCause::Http(_) => {
+            "the endpoint, or a gateway or proxy in front of it, kept answering with an HTTP error; try again later, and check `endpoint` / --endpoint"
+        }
+        RetryCause::Vendor(_) | RetryCause::Timeout | RetryCause::Network => {
+            "the service or the network is failing; try again later, or raise --timeout"
+        }
+    }
 }
 
 fn request_id_suffix(request_id: &Option<String>) -> String {
@@ -141,9 +165,10 @@ impl ApiError {
             | ApiError::Api { request_id, .. }
             | ApiError::GaveUp { request_id, .. }
             | ApiError::Incomplete { request_id, .. } => request_id.as_deref(),
-            ApiError::Protocol { .. } | ApiError::TooLarge { .. } | ApiError::Redirect { .. } => {
-                None
-            }
+            ApiError::Protocol { .. }
+            | ApiError::TooLarge { .. }
+            | ApiError::Tls { .. }
+            | ApiError::Redirect { .. } => None,
         }
     }
 }

@@ -286,6 +286,9 @@ impl Client {
     }
 
     fn transport_failure(&self, err: reqwest::Error, target: &Target) -> Reply {
+        if let Some(problem) = tls_problem(&err) {
+            return Reply::Tls { problem };
+        }
         if head_too_large(&err) {
             return Reply::TooLarge(Oversized::Headers);
         }
@@ -380,15 +383,49 @@ fn causes<'a>(
     let mut next = Some(err);
     while let Some(cause) = next {
         causes.push(cause);
-        if let Some(payload) = cause
+        next = match cause
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref)
         {
-            causes.push(payload);
-        }
-        next = cause.source();
+            Some(payload) => Some(payload),
+            None => cause.source(),
+        };
     }
     causes
+}
+
+/// What failed in a TLS handshake, if that is what failed. rustls's error is found
+/// by type in the chain (reqwest wraps it in hyper-util's and an `io::Error`), and
+/// each certificate problem named the way people know it.
+fn tls_problem(err: &reqwest::Error) -> Option<String> {
+    use rustls::CertificateError as Cert;
+    let tls = causes(err)
+        .into_iter()
+        .find_map(|cause| cause.downcast_ref::<rustls::Error>())?;
+    let rustls::Error::InvalidCertificate(problem) = tls else {
+        return Some(format!("the TLS handshake failed: {tls}"));
+    };
+    let what = match problem {
+        Cert::UnknownIssuer => {
+            "unknown issuer: it is not signed by a certificate authority this machine trusts".into()
+        }
+        Cert::Expired | Cert::ExpiredContext { .. } => "expired".into(),
+        Cert::NotValidYet | Cert::NotValidYetContext { .. } => {
+            "not valid yet (is this machine's clock right?)".into()
+        }
+        Cert::NotValidForName => "name mismatch: it is not valid for this host".into(),
+        Cert::NotValidForNameContext { .. } => format!("name mismatch: {problem}"),
+        Cert::Revoked => "revoked".into(),
+        Cert::BadSignature
+        | Cert::UnsupportedSignatureAlgorithmContext { .. }
+        | Cert::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => "bad signature".into(),
+        Cert::BadEncoding => "malformed".into(),
+        Cert::Other(other) => other.to_string(),
+        other => other.to_string(),
+    };
+    Some(format!(
+        "the server's certificate failed verification: {what}"
+    ))
 }
 
 /// hyper refused a reply's head for its size (too many header lines, or too many
@@ -446,6 +483,11 @@ fn settle(
             interface,
             sdkappid,
             part,
+        },
+        Reply::Tls { problem } => ApiError::Tls {
+            interface,
+            sdkappid,
+            problem,
         },
         Reply::Redirect { status, location } => ApiError::Redirect {
             interface,

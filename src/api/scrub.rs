@@ -116,6 +116,9 @@ fn scrub_reply(reply: Reply, token: &str) -> Reply {
             status,
             body_start: clean(body_start),
         },
+        Reply::Tls { problem } => Reply::Tls {
+            problem: clean(problem),
+        },
         tokenless @ (Reply::TooLarge(_) | Reply::Redirect { .. }) => tokenless,
     }
 }

@@ -90,6 +90,11 @@ pub enum Reply {
     },
     /// More than cbcheck reads of any reply: not the vendor's, and not read further.
     TooLarge(Oversized),
+    /// The TLS handshake failed (the certificate did not verify): the request was not
+    /// sent, and another attempt meets the same server.
+    Tls {
+        problem: String,
+    },
     /// A 3xx: the vendor never redirects, so something else answered; not followed.
     Redirect {
         status: u16,
@@ -210,7 +215,7 @@ pub fn classify(status: u16, body: &[u8]) -> Reply {
     let Some(envelope) = envelope else {
         if status >= 500 || status == 429 {
             return Reply::Retry {
-                reason: format!("HTTP {status}"),
+                reason: status_text(status),
                 cause: RetryCause::Http(status),
                 request_id: None,
             };
