@@ -694,3 +694,67 @@ async fn a_body_past_1_mib_is_not_read_and_not_retried() {
         "v4/room_config/get_callback for sdkappid 1400000013 got a reply larger than 1 MiB; it was not read further"
     );
 }
+
+#[tokio::test]
+async fn a_malformed_configuration_says_what_is_wrong_with_it() {
+    for (response, expected) in [
+        (
+            json!({"Url": "https://h.example.com/cb", "CallbackCommandList": null}),
+            "succeeded but Response.CallbackCommandList is null, not a list",
+        ),
+        (
+            json!({"Url": "https://h.example.com/cb", "CallbackCommandList": "Room.CallbackAfterCreateRoom"}),
+            "succeeded but Response.CallbackCommandList is not a list",
+        ),
+        (
+            json!({"Url": "https://h.example.com/cb", "CallbackCommandList": ["Room.CallbackAfterCreateRoom", 7]}),
+            "succeeded but Response.CallbackCommandList holds something that is not a string",
+        ),
+        (
+            json!({"Url": 7, "CallbackCommandList": []}),
+            "succeeded but Response.Url is not a string",
+        ),
+        (
+            json!({"CallbackCommandList": []}),
+            "succeeded without Response.Url",
+        ),
+        (json!(null), "succeeded without a Response"),
+        (
+            json!(["https://h.example.com/cb"]),
+            "succeeded but Response is not an object",
+        ),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path(GET))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "ErrorCode": 0, "ActionStatus": "OK", "RequestId": "Id-5", "Response": response
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = client()
+            .get_callback(&target(&server, 1_400_000_014))
+            .await
+            .expect_err("malformed");
+        assert!(matches!(err, ApiError::Incomplete { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "v4/room_config/get_callback for sdkappid 1400000014 {expected} [RequestId Id-5]"
+            )
+        );
+    }
+    // A list left out is an empty one.
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ErrorCode": 0, "ActionStatus": "OK", "Response": {"Url": "https://h.example.com/cb"}
+        })))
+        .mount(&server)
+        .await;
+    let live = client().get_callback(&target(&server, 1_400_000_014)).await;
+    assert!(
+        matches!(&live, Ok(Live::Present { config, .. }) if config.commands.is_empty()),
+        "{live:?}"
+    );
+}

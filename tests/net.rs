@@ -645,3 +645,24 @@ async fn an_http_error_status_is_named_as_such() {
     assert!(run.stderr.contains("http error"), "{}", run.stderr);
     assert!(!run.stderr.contains("network"), "{}", run.stderr);
 }
+
+#[test]
+fn a_null_command_list_is_named_as_such() {
+    let dir = workdir("null_list", ONE_APP);
+    let snapshot = json!({"1400000001": {"ErrorCode": 0, "ActionStatus": "OK", "RequestId": "Id-7",
+        "Response": {"Url": "https://hooks.example.com/cb", "CallbackCommandList": null}}});
+    std::fs::write(dir.join("live.json"), snapshot.to_string()).expect("snapshot");
+    let output = cbcheck()
+        .current_dir(&dir)
+        .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("succeeded but Response.CallbackCommandList is null, not a list"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("without Response.Url"), "{stderr}");
+    assert!(stderr.contains("protocol error"), "{stderr}");
+}

@@ -31,7 +31,7 @@ pub enum ApiError {
         request_id: Option<String>,
     },
 
-    #[error("{interface} for sdkappid {sdkappid} succeeded without Response.Url{}", request_id_suffix(.request_id))]
+    #[error("{interface} for sdkappid {sdkappid} {problem}{}", request_id_suffix(.request_id))]
     #[diagnostic(
         code(cbcheck::api::incomplete),
         help(
@@ -41,6 +41,8 @@ pub enum ApiError {
     Incomplete {
         interface: &'static str,
         sdkappid: u64,
+        /// What is wrong with the payload, e.g. "succeeded without Response.Url".
+        problem: &'static str,
         request_id: Option<String>,
     },
 

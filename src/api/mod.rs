@@ -527,11 +527,12 @@ fn live_from(sdkappid: u64, reply: Reply) -> Result<Live, ApiError> {
         Reply::Ok {
             response,
             request_id,
-        } => match response.and_then(|r| serde_json::from_value::<CallbackConfig>(r).ok()) {
-            Some(config) => Ok(Live::Present { config, request_id }),
-            None => Err(ApiError::Incomplete {
+        } => match wire::config_from(response) {
+            Ok(config) => Ok(Live::Present { config, request_id }),
+            Err(problem) => Err(ApiError::Incomplete {
                 interface: Interface::Get.path(),
                 sdkappid,
+                problem,
                 request_id,
             }),
         },

@@ -27,13 +27,47 @@ impl Interface {
 }
 
 /// The body of set/update and the payload of a get: the callback configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallbackConfig {
     #[serde(rename = "Url")]
     pub url: String,
-    /// An empty list may be left out of a reply.
-    #[serde(rename = "CallbackCommandList", default)]
+    #[serde(rename = "CallbackCommandList")]
     pub commands: Vec<String>,
+}
+
+/// The configuration in a successful get_callback's `Response`, or what is wrong
+/// with it. A list left out is an empty one (as an empty list may be sent); a null
+/// one is refused: it is not the documented shape, and reading it as "no commands"
+/// would have `apply` rewrite a list nobody has seen.
+pub fn config_from(response: Option<serde_json::Value>) -> Result<CallbackConfig, &'static str> {
+    use serde_json::Value;
+    let mut fields = match response {
+        None | Some(Value::Null) => return Err("succeeded without a Response"),
+        Some(Value::Object(fields)) => fields,
+        Some(_) => return Err("succeeded but Response is not an object"),
+    };
+    let url = match fields.remove("Url") {
+        None | Some(Value::Null) => return Err("succeeded without Response.Url"),
+        Some(Value::String(url)) => url,
+        Some(_) => return Err("succeeded but Response.Url is not a string"),
+    };
+    let commands = match fields.remove("CallbackCommandList") {
+        None => Vec::new(),
+        Some(Value::Null) => {
+            return Err("succeeded but Response.CallbackCommandList is null, not a list");
+        }
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(command) => Ok(command),
+                _ => Err(
+                    "succeeded but Response.CallbackCommandList holds something that is not a string",
+                ),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err("succeeded but Response.CallbackCommandList is not a list"),
+    };
+    Ok(CallbackConfig { url, commands })
 }
 
 #[derive(Debug, Deserialize)]
@@ -305,8 +339,7 @@ mod tests {
             panic!("not ok");
         };
         assert_eq!(request_id.as_deref(), Some("Id-1-O-Seq-61309"));
-        let config: CallbackConfig =
-            serde_json::from_value(response.expect("payload")).expect("typed");
+        let config = config_from(response).expect("typed");
         assert_eq!(config.url, "http://www.example.com/callback");
     }
 
