@@ -644,6 +644,20 @@ async fn an_http_error_status_is_named_as_such() {
     );
     assert!(run.stderr.contains("http error"), "{}", run.stderr);
     assert!(!run.stderr.contains("network"), "{}", run.stderr);
+
+    // A refusal from a proxy (no vendor envelope) is not retried, and named too.
+    let proxy = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(ResponseTemplate::new(403).set_body_string("<html>Forbidden</html>"))
+        .expect(1)
+        .mount(&proxy)
+        .await;
+    let run = verify("http_403", ONE_APP, &proxy.uri(), &[]).await;
+    assert_eq!(run.code(), Some(4), "{}", run.stderr);
+    let error = run.app_error(0);
+    assert_eq!(error["class"], "http", "{error}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("HTTP 403 Forbidden"), "{message}");
 }
 
 #[test]
