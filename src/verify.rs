@@ -53,14 +53,19 @@ pub enum ErrorClass {
     Auth,
     /// The vendor answered with an error (or kept answering a retryable one).
     Api,
-    /// The connection failed (or a gateway kept failing).
+    /// The connection failed.
     Network,
     /// The requests kept timing out.
     Timeout,
-    /// The reply was not the vendor's JSON.
+    /// The reply was not the vendor's JSON, was too large, or was a redirect.
     Protocol,
     /// The file's endpoint is neither a vendor host nor allowed by the operator.
     EndpointNotAllowed,
+    /// An HTTP error status without the vendor's reply (a gateway or proxy failing,
+    /// or a wrong endpoint).
+    Http,
+    /// The TLS handshake failed: the server's certificate did not verify. Not retried.
+    Tls,
 }
 
 impl ErrorClass {
@@ -73,6 +78,8 @@ impl ErrorClass {
             ErrorClass::Timeout => "timeout",
             ErrorClass::Protocol => "protocol",
             ErrorClass::EndpointNotAllowed => "endpoint_not_allowed",
+            ErrorClass::Http => "http",
+            ErrorClass::Tls => "tls",
         }
     }
 }
@@ -82,12 +89,20 @@ impl Failure {
         match self {
             Failure::Credentials(_) => ErrorClass::Credentials,
             Failure::Api(ApiError::Auth { .. }) => ErrorClass::Auth,
-            Failure::Api(ApiError::Protocol { .. } | ApiError::Incomplete { .. }) => {
-                ErrorClass::Protocol
+            Failure::Api(ApiError::Protocol { status, .. }) if !(200..300).contains(status) => {
+                ErrorClass::Http
             }
+            Failure::Api(
+                ApiError::Protocol { .. }
+                | ApiError::Incomplete { .. }
+                | ApiError::TooLarge { .. }
+                | ApiError::Redirect { .. },
+            ) => ErrorClass::Protocol,
+            Failure::Api(ApiError::Tls { .. }) => ErrorClass::Tls,
             Failure::Api(err) => match err.retry_cause() {
                 Some(RetryCause::Timeout) => ErrorClass::Timeout,
-                Some(RetryCause::Network | RetryCause::Http(_)) => ErrorClass::Network,
+                Some(RetryCause::Http(_)) => ErrorClass::Http,
+                Some(RetryCause::Network) => ErrorClass::Network,
                 Some(RetryCause::Vendor(_)) | None => ErrorClass::Api,
             },
             Failure::EndpointNotAllowed(_) => ErrorClass::EndpointNotAllowed,

@@ -4,7 +4,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cbcheck::api::{
-    ApiError, CallbackConfig, Client, ClientOptions, Interface, Live, RetryPolicy, Target, Written,
+    ApiError, CallbackConfig, Client, ClientOptions, Interface, Live, Oversized, RedirectTarget,
+    RetryPolicy, Target, Written,
 };
 use cbcheck::report::Style;
 use cbcheck::report::human::Renderer;
@@ -602,5 +603,158 @@ async fn max_rps_caps_all_calls_together() {
         started.elapsed() >= Duration::from_millis(1000),
         "{:?}",
         started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_names_where_it_points_but_never_its_path_or_query() {
+    for (location, expected) in [
+        (
+            Some("https://user:pw@elsewhere.example:8443/p?usersig=x"),
+            RedirectTarget::Host("elsewhere.example:8443".into()),
+        ),
+        (
+            Some("//elsewhere.example/p?q"),
+            RedirectTarget::Host("elsewhere.example".into()),
+        ),
+        (Some("/login?next=here"), RedirectTarget::NoHost),
+        (Some("http://[::1"), RedirectTarget::Unparsable),
+        (None, RedirectTarget::Missing),
+    ] {
+        let server = MockServer::start().await;
+        let mut reply = ResponseTemplate::new(302);
+        if let Some(location) = location {
+            reply = reply.insert_header("Location", location);
+        }
+        Mock::given(path(GET))
+            .respond_with(reply)
+            .expect(1)
+            .mount(&server)
+            .await;
+        let target = target(&server, 1_400_000_012);
+        let err = client().get_callback(&target).await.expect_err("refused");
+        assert_eq!(
+            err,
+            ApiError::Redirect {
+                interface: Interface::Get.path(),
+                sdkappid: 1_400_000_012,
+                status: 302,
+                location: expected,
+            }
+        );
+        let shown = err.to_string();
+        assert!(shown.contains("HTTP 302 Found"), "{shown}");
+        for hidden in ["user", "pw@", "/p", "usersig", "login", "next"] {
+            assert!(!shown.contains(hidden), "{hidden} in {shown}");
+        }
+        assert_no_secret(&err, &target.usersig);
+    }
+}
+
+#[tokio::test]
+async fn a_body_past_1_mib_is_not_read_and_not_retried() {
+    let max = 1 << 20;
+    // Exactly the cap: still read (JSON may end in whitespace).
+    let mut at_cap = serde_json::to_vec(&json!({
+        "ErrorCode": 0, "ActionStatus": "OK", "Response": {"Url": "https://h.example.com/cb"}
+    }))
+    .expect("json");
+    at_cap.resize(max, b' ');
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(at_cap, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let live = client().get_callback(&target(&server, 1_400_000_013)).await;
+    assert!(matches!(live, Ok(Live::Present { .. })), "{live:?}");
+
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(vec![b' '; max + 1], "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client()
+        .get_callback(&target(&server, 1_400_000_013))
+        .await
+        .expect_err("too large");
+    assert_eq!(
+        err,
+        ApiError::TooLarge {
+            interface: Interface::Get.path(),
+            sdkappid: 1_400_000_013,
+            part: Oversized::Body,
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "v4/room_config/get_callback for sdkappid 1400000013 got a reply larger than 1 MiB; it was not read further"
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_configuration_says_what_is_wrong_with_it() {
+    for (response, expected) in [
+        (
+            json!({"Url": "https://h.example.com/cb", "CallbackCommandList": null}),
+            "succeeded but Response.CallbackCommandList is null, not a list",
+        ),
+        (
+            json!({"Url": "https://h.example.com/cb", "CallbackCommandList": "Room.CallbackAfterCreateRoom"}),
+            "succeeded but Response.CallbackCommandList is not a list",
+        ),
+        (
+            json!({"Url": "https://h.example.com/cb", "CallbackCommandList": ["Room.CallbackAfterCreateRoom", 7]}),
+            "succeeded but Response.CallbackCommandList holds something that is not a string",
+        ),
+        (
+            json!({"Url": 7, "CallbackCommandList": []}),
+            "succeeded but Response.Url is not a string",
+        ),
+        (
+            json!({"CallbackCommandList": []}),
+            "succeeded without Response.Url",
+        ),
+        (json!(null), "succeeded without a Response"),
+        (
+            json!(["https://h.example.com/cb"]),
+            "succeeded but Response is not an object",
+        ),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path(GET))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "ErrorCode": 0, "ActionStatus": "OK", "RequestId": "Id-5", "Response": response
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = client()
+            .get_callback(&target(&server, 1_400_000_014))
+            .await
+            .expect_err("malformed");
+        assert!(matches!(err, ApiError::Incomplete { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "v4/room_config/get_callback for sdkappid 1400000014 {expected} [RequestId Id-5]"
+            )
+        );
+    }
+    // A list left out is an empty one.
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ErrorCode": 0, "ActionStatus": "OK", "Response": {"Url": "https://h.example.com/cb"}
+        })))
+        .mount(&server)
+        .await;
+    let live = client().get_callback(&target(&server, 1_400_000_014)).await;
+    assert!(
+        matches!(&live, Ok(Live::Present { config, .. }) if config.commands.is_empty()),
+        "{live:?}"
     );
 }

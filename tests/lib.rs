@@ -8,6 +8,7 @@ mod config_rules;
 mod credentials;
 mod endpoints;
 mod formats;
+mod net;
 mod recipes;
 mod reconcile;
 mod schema;

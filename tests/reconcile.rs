@@ -861,8 +861,9 @@ async fn a_write_that_failed_with_a_gateway_error_is_sent_once_and_read_back_as_
         out.stderr
     );
     assert!(
-        out.stderr
-            .contains("v4/room_config/update_callback for sdkappid 1400000001 failed: HTTP 502\n"),
+        out.stderr.contains(
+            "v4/room_config/update_callback for sdkappid 1400000001 failed: HTTP 502 Bad Gateway\n"
+        ),
         "{}",
         out.stderr
     );
@@ -913,8 +914,8 @@ async fn a_failed_write_that_cannot_be_read_back_is_reported_unknown() {
         out.stderr
     );
     for part in [
-        "v4/room_config/delete_callback for sdkappid 1400000003 failed: HTTP 503; reading it back failed too (",
-        "v4/room_config/get_callback for sdkappid 1400000003 kept failing: gave up after 4 attempts; last: HTTP 503",
+        "v4/room_config/delete_callback for sdkappid 1400000003 failed: HTTP 503 Service Unavailable; reading it back failed too (",
+        "v4/room_config/get_callback for sdkappid 1400000003 kept failing: gave up after 4 attempts; last: HTTP 503 Service Unavailable",
     ] {
         assert!(line.contains(part), "{part} in {}", out.stderr);
     }
@@ -1032,7 +1033,7 @@ async fn a_failed_write_whose_read_back_shows_a_third_state_is_reported_unknown(
     );
     assert!(
         out.stderr.contains(
-            "failed: HTTP 502; it reads back neither as it was nor as sent; now:\n    {\n      \"Url\": \"https://hooks.example.com/z?k=***\",\n"
+            "failed: HTTP 502 Bad Gateway; it reads back neither as it was nor as sent; now:\n    {\n      \"Url\": \"https://hooks.example.com/z?k=***\",\n"
         ),
         "{}",
         out.stderr

@@ -594,7 +594,7 @@ async fn no_failure_path_leaks_a_secret() {
                 .collect();
             assert_eq!(
                 &classes[..5],
-                ["network", "protocol", "protocol", "timeout", "api"]
+                ["http", "protocol", "protocol", "timeout", "api"]
             );
             assert!(classes[5..].iter().all(|c| *c == "auth"), "{classes:?}");
         } else {

@@ -2,7 +2,7 @@
 
 use miette::Diagnostic;
 
-use super::wire::{RetryCause, auth_hint};
+use super::wire::{Oversized, RedirectTarget, RetryCause, auth_hint, status_text};
 
 /// A failed call, after any retries. Never carries the key or the UserSig: reqwest's
 /// messages are stripped of their URL before they get here.
@@ -31,7 +31,7 @@ pub enum ApiError {
         request_id: Option<String>,
     },
 
-    #[error("{interface} for sdkappid {sdkappid} succeeded without Response.Url{}", request_id_suffix(.request_id))]
+    #[error("{interface} for sdkappid {sdkappid} {problem}{}", request_id_suffix(.request_id))]
     #[diagnostic(
         code(cbcheck::api::incomplete),
         help(
@@ -41,13 +41,15 @@ pub enum ApiError {
     Incomplete {
         interface: &'static str,
         sdkappid: u64,
+        /// What is wrong with the payload, e.g. "succeeded without Response.Url".
+        problem: &'static str,
         request_id: Option<String>,
     },
 
     #[error("{interface} for sdkappid {sdkappid} {}{}", gave_up(*.attempts, .reason), request_id_suffix(.request_id))]
     #[diagnostic(
         code(cbcheck::api::unavailable),
-        help("the service or the network is failing; try again later, or raise --timeout")
+        help("{}", gave_up_help(*.cause))
     )]
     GaveUp {
         interface: &'static str,
@@ -59,7 +61,7 @@ pub enum ApiError {
     },
 
     #[error(
-        "{interface} for sdkappid {sdkappid} got a reply that is not the vendor's JSON: HTTP {status}, body starts {body_start:?}"
+        "{interface} for sdkappid {sdkappid} got a reply that is not the vendor's JSON: {}, body starts {body_start:?}", status_text(*.status)
     )]
     #[diagnostic(
         code(cbcheck::api::protocol),
@@ -73,6 +75,57 @@ pub enum ApiError {
         status: u16,
         body_start: String,
     },
+
+    #[error("{interface} for sdkappid {sdkappid} got {part}; it was not read further")]
+    #[diagnostic(
+        code(cbcheck::api::too_large),
+        help(
+            "a real reply is a few KiB: is the endpoint (or a proxy in front of it) the vendor's REST API? Check `endpoint` / --endpoint"
+        )
+    )]
+    TooLarge {
+        interface: &'static str,
+        sdkappid: u64,
+        part: Oversized,
+    },
+
+    #[error("{interface} for sdkappid {sdkappid} was not sent: {problem}")]
+    #[diagnostic(
+        code(cbcheck::api::tls),
+        help(
+            "the server is not the vendor's, or the connection is intercepted: check `endpoint` / --endpoint, this machine's clock, and any TLS-inspecting proxy (its CA must be in the system's certificate store)"
+        )
+    )]
+    Tls {
+        interface: &'static str,
+        sdkappid: u64,
+        problem: String,
+    },
+
+    #[error("{interface} for sdkappid {sdkappid} was redirected ({}) {location}; cbcheck follows no redirect", status_text(*.status))]
+    #[diagnostic(
+        code(cbcheck::api::redirect),
+        help(
+            "the vendor's API never redirects: a proxy, a captive portal or a wrong endpoint answered. Check `endpoint` / --endpoint and the network path"
+        )
+    )]
+    Redirect {
+        interface: &'static str,
+        sdkappid: u64,
+        status: u16,
+        location: RedirectTarget,
+    },
+}
+
+fn gave_up_help(cause: RetryCause) -> &'static str {
+    match cause {
+        RetryCause::Http(_) => {
+            "the endpoint, or a gateway or proxy in front of it, kept answering with an HTTP error; try again later, and check `endpoint` / --endpoint"
+        }
+        RetryCause::Vendor(_) | RetryCause::Timeout | RetryCause::Network => {
+            "the service or the network is failing; try again later, or raise --timeout"
+        }
+    }
 }
 
 fn request_id_suffix(request_id: &Option<String>) -> String {
@@ -99,8 +152,14 @@ impl ApiError {
     pub fn may_have_taken_effect(&self) -> bool {
         match self {
             ApiError::GaveUp { cause, .. } => !cause.is_refusal(),
-            ApiError::Protocol { .. } | ApiError::Incomplete { .. } => true,
-            ApiError::Auth { .. } | ApiError::Api { .. } => false,
+            // A redirect or an oversized reply came from whatever answered; a proxy in
+            // between may still have passed the write on.
+            ApiError::Protocol { .. }
+            | ApiError::Incomplete { .. }
+            | ApiError::TooLarge { .. }
+            | ApiError::Redirect { .. } => true,
+            // A certificate that fails verification stops the request before it is sent.
+            ApiError::Auth { .. } | ApiError::Api { .. } | ApiError::Tls { .. } => false,
         }
     }
 
@@ -135,7 +194,10 @@ impl ApiError {
             | ApiError::Api { request_id, .. }
             | ApiError::GaveUp { request_id, .. }
             | ApiError::Incomplete { request_id, .. } => request_id.as_deref(),
-            ApiError::Protocol { .. } => None,
+            ApiError::Protocol { .. }
+            | ApiError::TooLarge { .. }
+            | ApiError::Tls { .. }
+            | ApiError::Redirect { .. } => None,
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod endpoint;
 mod error;
 mod limit;
+mod scrub;
 pub mod wire;
 
 use std::sync::Arc;
@@ -17,12 +18,18 @@ use url::Url;
 
 pub use error::ApiError;
 pub use limit::RateLimits;
-pub use wire::{CallbackConfig, Interface, Reply, RetryCause};
+pub use wire::{CallbackConfig, Interface, Oversized, RedirectTarget, Reply, RetryCause};
 
 use crate::secret::Secret;
 
 /// The documented limit: 200 calls per second for each interface, per SDKAppID.
 pub const VENDOR_MAX_RPS: u32 = 200;
+
+/// Header lines in an HTTP/1 reply; the vendor sends about ten.
+const MAX_HEADERS: usize = 100;
+
+/// Bytes of headers in an HTTP/2 reply.
+const MAX_HEADER_LIST_BYTES: u32 = 16 << 10;
 
 /// How the client behaves; the CLI's `--timeout`, `--concurrency`, `--max-rps`.
 #[derive(Debug, Clone)]
@@ -136,9 +143,18 @@ pub struct Client {
 impl Client {
     pub fn new(options: ClientOptions) -> Result<Client, ClientSetupError> {
         // reqwest reads HTTPS_PROXY / HTTP_PROXY / NO_PROXY itself, and its rustls
-        // backend verifies against the platform's certificate store.
+        // backend verifies against the platform's certificate store. The vendor never
+        // redirects: a redirect would carry the UserSig (in a Referer, and 307/308 the
+        // body again) to a host the operator did not choose, so none is followed.
         let http = reqwest::Client::builder()
             .user_agent(concat!("cbcheck/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
+            // Caps on a reply's head; its body is capped as it is read. HTTP/1 heads
+            // are also bounded in bytes by hyper's read buffer (about 400 KiB), which
+            // reqwest does not expose.
+            .http1_max_headers(MAX_HEADERS)
+            .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
             .connect_timeout(options.timeout)
             .timeout(options.timeout)
             .pool_max_idle_per_host(options.concurrency.max(1))
@@ -273,13 +289,26 @@ impl Client {
             Err(err) => return self.transport_failure(err, target),
         };
         let status = response.status().as_u16();
-        match response.bytes().await {
-            Ok(bytes) => wire::classify(status, &scrub(&bytes, &target.usersig)),
+        if response.status().is_redirection() {
+            return Reply::Redirect {
+                status,
+                location: redirect_target(&response),
+            };
+        }
+        match read_capped(response).await {
+            Ok(Some(body)) => scrub::read(status, &body, &target.usersig),
+            Ok(None) => Reply::TooLarge(Oversized::Body),
             Err(err) => self.transport_failure(err, target),
         }
     }
 
     fn transport_failure(&self, err: reqwest::Error, target: &Target) -> Reply {
+        if let Some(problem) = tls_problem(&err) {
+            return Reply::Tls { problem };
+        }
+        if head_too_large(&err) {
+            return Reply::TooLarge(Oversized::Headers);
+        }
         let (reason, cause) = if err.is_timeout() {
             (
                 format!("timed out after {}s", self.options.timeout.as_secs_f64()),
@@ -289,7 +318,7 @@ impl Client {
             (describe(err), RetryCause::Network)
         };
         // Defence in depth: nothing that reaches a message may hold the token.
-        let reason = reason.replace(target.usersig.expose(), "(redacted)");
+        let reason = scrub::text(&reason, target.usersig.expose()).into_owned();
         Reply::Retry {
             reason,
             cause,
@@ -298,20 +327,53 @@ impl Client {
     }
 }
 
-/// A reply that echoes the request (a proxy's error page, a vendor message quoting
-/// the URL) must not carry the UserSig into any message, raw or percent-encoded:
-/// it is removed from the body before anything is read from it.
-fn scrub<'a>(body: &'a [u8], usersig: &Secret) -> std::borrow::Cow<'a, [u8]> {
-    let token = usersig.expose();
-    let encoded: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
-    let text = String::from_utf8_lossy(body);
-    if token.is_empty() || !(text.contains(token) || text.contains(&encoded)) {
-        return std::borrow::Cow::Borrowed(body);
+/// The body, or `None` past [`wire::MAX_BODY_BYTES`]: an endless reply is cut off
+/// there (dropping the response closes its connection) instead of filling memory.
+async fn read_capped(mut response: reqwest::Response) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let max = wire::MAX_BODY_BYTES;
+    if response
+        .content_length()
+        .is_some_and(|len| len > max as u64)
+    {
+        return Ok(None);
     }
-    let clean = text
-        .replace(token, "(redacted)")
-        .replace(&encoded, "(redacted)");
-    std::borrow::Cow::Owned(clean.into_bytes())
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > max {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
+/// The host a 3xx points at. Only the host is kept: the path and query never reach
+/// a message.
+fn redirect_target(response: &reqwest::Response) -> RedirectTarget {
+    let Some(location) = response.headers().get(reqwest::header::LOCATION) else {
+        return RedirectTarget::Missing;
+    };
+    let Ok(text) = location.to_str() else {
+        return RedirectTarget::Unparsable;
+    };
+    let here = response.url();
+    let url = match Url::parse(text) {
+        Ok(url) => url,
+        // `/path` stays on this server; `//host/path` names another.
+        Err(url::ParseError::RelativeUrlWithoutBase) => match here.join(text) {
+            Ok(url) if (url.host_str(), url.port()) == (here.host_str(), here.port()) => {
+                return RedirectTarget::NoHost;
+            }
+            Ok(url) => url,
+            Err(_) => return RedirectTarget::Unparsable,
+        },
+        Err(_) => return RedirectTarget::Unparsable,
+    };
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => RedirectTarget::Host(format!("{host}:{port}")),
+        (Some(host), None) => RedirectTarget::Host(host.to_owned()),
+        (None, _) => RedirectTarget::NoHost,
+    }
 }
 
 /// `POST <base>/v4/room_config/<cmd>?sdkappid=…&identifier=…&usersig=…&random=…&contenttype=json`.
@@ -327,6 +389,68 @@ fn request_url(target: &Target, interface: Interface) -> Url {
         .append_pair("random", &rand::random::<u32>().to_string())
         .append_pair("contenttype", "json");
     url
+}
+
+/// The error and its causes, with the payload of each `io::Error` (which `source`
+/// skips: it returns the payload's own source).
+fn causes<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Vec<&'a (dyn std::error::Error + 'static)> {
+    let mut causes = Vec::new();
+    let mut next = Some(err);
+    while let Some(cause) = next {
+        causes.push(cause);
+        next = match cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(payload) => Some(payload),
+            None => cause.source(),
+        };
+    }
+    causes
+}
+
+/// What failed in a TLS handshake, if that is what failed. rustls's error is found
+/// by type in the chain (reqwest wraps it in hyper-util's and an `io::Error`), and
+/// each certificate problem named the way people know it.
+fn tls_problem(err: &reqwest::Error) -> Option<String> {
+    use rustls::CertificateError as Cert;
+    let tls = causes(err)
+        .into_iter()
+        .find_map(|cause| cause.downcast_ref::<rustls::Error>())?;
+    let rustls::Error::InvalidCertificate(problem) = tls else {
+        return Some(format!("the TLS handshake failed: {tls}"));
+    };
+    let what = match problem {
+        Cert::UnknownIssuer => {
+            "unknown issuer: it is not signed by a certificate authority this machine trusts".into()
+        }
+        Cert::Expired | Cert::ExpiredContext { .. } => "expired".into(),
+        Cert::NotValidYet | Cert::NotValidYetContext { .. } => {
+            "not valid yet (is this machine's clock right?)".into()
+        }
+        Cert::NotValidForName => "name mismatch: it is not valid for this host".into(),
+        Cert::NotValidForNameContext { .. } => format!("name mismatch: {problem}"),
+        Cert::Revoked => "revoked".into(),
+        Cert::BadSignature
+        | Cert::UnsupportedSignatureAlgorithmContext { .. }
+        | Cert::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => "bad signature".into(),
+        Cert::BadEncoding => "malformed".into(),
+        Cert::Other(other) => other.to_string(),
+        other => other.to_string(),
+    };
+    Some(format!(
+        "the server's certificate failed verification: {what}"
+    ))
+}
+
+/// hyper refused a reply's head for its size (too many header lines, or too many
+/// bytes). Its typed check needs hyper's server feature, so its message is matched.
+fn head_too_large(err: &reqwest::Error) -> bool {
+    causes(err)
+        .iter()
+        .any(|cause| cause.to_string() == "message head is too large")
 }
 
 /// A reqwest error as text with its causes, without its URL (which carries the UserSig).
@@ -372,6 +496,22 @@ fn settle(
             status,
             body_start,
         },
+        Reply::TooLarge(part) => ApiError::TooLarge {
+            interface,
+            sdkappid,
+            part,
+        },
+        Reply::Tls { problem } => ApiError::Tls {
+            interface,
+            sdkappid,
+            problem,
+        },
+        Reply::Redirect { status, location } => ApiError::Redirect {
+            interface,
+            sdkappid,
+            status,
+            location,
+        },
         Reply::Auth {
             code,
             info,
@@ -404,11 +544,12 @@ fn live_from(sdkappid: u64, reply: Reply) -> Result<Live, ApiError> {
         Reply::Ok {
             response,
             request_id,
-        } => match response.and_then(|r| serde_json::from_value::<CallbackConfig>(r).ok()) {
-            Some(config) => Ok(Live::Present { config, request_id }),
-            None => Err(ApiError::Incomplete {
+        } => match wire::config_from(response) {
+            Ok(config) => Ok(Live::Present { config, request_id }),
+            Err(problem) => Err(ApiError::Incomplete {
                 interface: Interface::Get.path(),
                 sdkappid,
+                problem,
                 request_id,
             }),
         },

@@ -27,13 +27,47 @@ impl Interface {
 }
 
 /// The body of set/update and the payload of a get: the callback configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallbackConfig {
     #[serde(rename = "Url")]
     pub url: String,
-    /// An empty list may be left out of a reply.
-    #[serde(rename = "CallbackCommandList", default)]
+    #[serde(rename = "CallbackCommandList")]
     pub commands: Vec<String>,
+}
+
+/// The configuration in a successful get_callback's `Response`, or what is wrong
+/// with it. A list left out is an empty one (as an empty list may be sent); a null
+/// one is refused: it is not the documented shape, and reading it as "no commands"
+/// would have `apply` rewrite a list nobody has seen.
+pub fn config_from(response: Option<serde_json::Value>) -> Result<CallbackConfig, &'static str> {
+    use serde_json::Value;
+    let mut fields = match response {
+        None | Some(Value::Null) => return Err("succeeded without a Response"),
+        Some(Value::Object(fields)) => fields,
+        Some(_) => return Err("succeeded but Response is not an object"),
+    };
+    let url = match fields.remove("Url") {
+        None | Some(Value::Null) => return Err("succeeded without Response.Url"),
+        Some(Value::String(url)) => url,
+        Some(_) => return Err("succeeded but Response.Url is not a string"),
+    };
+    let commands = match fields.remove("CallbackCommandList") {
+        None => Vec::new(),
+        Some(Value::Null) => {
+            return Err("succeeded but Response.CallbackCommandList is null, not a list");
+        }
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(command) => Ok(command),
+                _ => Err(
+                    "succeeded but Response.CallbackCommandList holds something that is not a string",
+                ),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err("succeeded but Response.CallbackCommandList is not a list"),
+    };
+    Ok(CallbackConfig { url, commands })
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +122,75 @@ pub enum Reply {
         status: u16,
         body_start: String,
     },
+    /// More than cbcheck reads of any reply: not the vendor's, and not read further.
+    TooLarge(Oversized),
+    /// The TLS handshake failed (the certificate did not verify): the request was not
+    /// sent, and another attempt meets the same server.
+    Tls {
+        problem: String,
+    },
+    /// A 3xx: the vendor never redirects, so something else answered; not followed.
+    Redirect {
+        status: u16,
+        location: RedirectTarget,
+    },
+}
+
+/// The part of a reply that went past its cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Oversized {
+    /// The head: too many header lines, or too many bytes of them.
+    Headers,
+    /// The body: more than [`MAX_BODY_BYTES`].
+    Body,
+}
+
+/// A get_callback reply is a few KiB: no reply needs more.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+impl std::fmt::Display for Oversized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Oversized::Headers => f.write_str("a reply whose headers are too large"),
+            Oversized::Body => f.write_str("a reply larger than 1 MiB"),
+        }
+    }
+}
+
+/// Where a redirect pointed, as far as it may be shown: its host, never its path or
+/// query (they may carry the UserSig back, or anything else).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedirectTarget {
+    /// `host` or `host:port`.
+    Host(String),
+    /// A relative Location: the same server.
+    NoHost,
+    /// No Location header.
+    Missing,
+    /// A Location that is not a URL.
+    Unparsable,
+}
+
+impl std::fmt::Display for RedirectTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RedirectTarget::Host(host) => write!(f, "to host {host}"),
+            RedirectTarget::NoHost => f.write_str("to a Location without a host (the same server)"),
+            RedirectTarget::Missing => f.write_str("without a Location"),
+            RedirectTarget::Unparsable => f.write_str("to an unparsable Location"),
+        }
+    }
+}
+
+/// `HTTP 502 Bad Gateway`: a status as people know it.
+pub fn status_text(status: u16) -> String {
+    match reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("HTTP {status} {reason}"),
+        None => format!("HTTP {status}"),
+    }
 }
 
 /// Why a reply is worth another attempt.
@@ -154,7 +257,7 @@ pub fn classify(status: u16, body: &[u8]) -> Reply {
     let Some(envelope) = envelope else {
         if status >= 500 || status == 429 {
             return Reply::Retry {
-                reason: format!("HTTP {status}"),
+                reason: status_text(status),
                 cause: RetryCause::Http(status),
                 request_id: None,
             };
@@ -244,8 +347,7 @@ mod tests {
             panic!("not ok");
         };
         assert_eq!(request_id.as_deref(), Some("Id-1-O-Seq-61309"));
-        let config: CallbackConfig =
-            serde_json::from_value(response.expect("payload")).expect("typed");
+        let config = config_from(response).expect("typed");
         assert_eq!(config.url, "http://www.example.com/callback");
     }
 
