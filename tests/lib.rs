@@ -7,6 +7,7 @@ mod cli;
 mod config_rules;
 mod credentials;
 mod formats;
+mod odd_text;
 mod recipes;
 mod reconcile;
 mod schema;

@@ -2,6 +2,7 @@
 
 mod diagnostic;
 mod node;
+mod source;
 pub mod spec;
 mod validate;
 pub mod writer;
@@ -10,10 +11,11 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use miette::{NamedSource, SourceSpan};
+use miette::SourceSpan;
 use url::Url;
 
-pub use diagnostic::{ConfigDiagnostic, Rule, line_col};
+pub use diagnostic::{ConfigDiagnostic, Rule};
+pub use source::SourceFile;
 pub use spec::{ExtraCommands, schema_json};
 
 use crate::redact::Redaction;
@@ -28,7 +30,7 @@ pub struct Config {
     /// The file's name as the user gave it.
     pub file: String,
     /// The file's text (secret values masked), for diagnostics that point into it.
-    pub source: Arc<NamedSource<String>>,
+    pub source: Arc<SourceFile>,
     pub apps: Vec<App>,
 }
 
@@ -201,7 +203,7 @@ pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
             if let Some(offset) = err.offset {
                 d = d.primary(SourceSpan::new(offset.into(), 0), "here");
             }
-            d.source = Some(Arc::new(NamedSource::new(&file, text)));
+            d.source = Some(Arc::new(SourceFile::new(&file, text)));
             return Loaded::failed(file, d);
         }
     };
@@ -210,7 +212,7 @@ pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
     if !redaction.show_secrets {
         hidden.extend(url_secret_spans(&text, &outcome.url_spans));
     }
-    let source = Arc::new(NamedSource::new(&file, mask(text, &hidden)));
+    let source = Arc::new(SourceFile::new(&file, mask(text, &hidden)));
     let mut diagnostics = outcome.diagnostics;
     // In file order, as a reader goes through the file.
     diagnostics.sort_by_key(ConfigDiagnostic::offset);
