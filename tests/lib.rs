@@ -8,6 +8,7 @@ mod config_rules;
 mod credentials;
 mod formats;
 mod odd_text;
+mod properties;
 mod recipes;
 mod reconcile;
 mod schema;
