@@ -386,3 +386,46 @@ fn control_characters_from_the_vendor_are_escaped_in_human_and_github_output() {
     assert_no_controls("verify's stderr beside GitHub annotations", &stderr);
     assert!(github.contains("::error"), "{github}");
 }
+
+#[test]
+fn distant_labels_get_a_snippet_each_drawn_or_narrated() {
+    let mut yaml =
+        String::from("version: 1\ndefaults:\n  region: singapore\n  identifier: admin\napps:\n");
+    for i in 0..30 {
+        let id = if i == 0 || i == 29 {
+            1_400_000_001
+        } else {
+            sdkappid(100 + i)
+        };
+        yaml.push_str(&format!(
+            "  - sdkappid: {id}\n    callback:\n      url: https://h.example.com/{i}\n      commands: [{A}]\n"
+        ));
+    }
+    let dir = workdir("distant", &[("callbacks.yaml", yaml.as_bytes())]);
+    let (output, _, drawn) = run(&dir, &["lint", "callbacks.yaml"]);
+    assert_eq!(output.status.code(), Some(2), "{drawn}");
+    assert!(drawn.contains("[callbacks.yaml:6:15]"), "{drawn}");
+    assert!(drawn.contains("[callbacks.yaml:122:15]"), "{drawn}");
+    // Only the lines around each label are quoted, not the 115 between them.
+    assert_eq!(snippet_lines(&drawn).len(), 6, "{drawn}");
+
+    let narrated = cbcheck()
+        .current_dir(&dir)
+        .env("NO_GRAPHICS", "1")
+        .args(["lint", "callbacks.yaml"])
+        .output()
+        .expect("runs");
+    let narrated = String::from_utf8_lossy(&narrated.stderr);
+    let labels: Vec<&str> = narrated
+        .lines()
+        .filter(|l| l.contains("label at"))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "    label at line 6, columns 15 to 24: first declared here",
+            "    label at line 122, columns 15 to 24: declared again here"
+        ],
+        "{narrated}"
+    );
+}

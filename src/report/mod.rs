@@ -185,3 +185,24 @@ pub fn write_file_atomically(path: &std::path::Path, text: &str) -> Result<(), W
     temporary.persist(&target).map_err(|e| error(e.error))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_characters_become_visible_escapes() {
+        assert!(matches!(
+            printable("plain é 日本 text", &[]),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            printable(
+                "a\u{1b}[31m\u{7}\u{0}\u{7f}\u{9b}\u{85}\u{202e}\u{2066}\u{2028}\tb\nc",
+                &['\n']
+            ),
+            "a\\u{1b}[31m\\u{7}\\0\\u{7f}\\u{9b}\\u{85}\\u{202e}\\u{2066}\\u{2028}\\tb\nc"
+        );
+        assert_eq!(printable("a\r\nb", &[]), "a\\r\\nb");
+    }
+}
