@@ -181,13 +181,21 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         });
         SyntaxError {
             offset: match offset {
-                Some(offset) if message.contains("tab") => Some(the_tab(text, offset)),
+                Some(offset) if about_a_tab(&message) => Some(the_tab(text, offset)),
                 other => other,
             },
             // The formatter's output may in principle carry control characters.
             message: message.escape_debug().to_string(),
         }
     })
+}
+
+/// Whether the parser's message is one of its tab errors ("found a tab", "tabs
+/// disallowed…", "tab cannot be used as indentation").
+fn about_a_tab(message: &str) -> bool {
+    message
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|word| word == "tab" || word == "tabs")
 }
 
 /// The tab a tab error is about. The parser places it at the start of the scalar
