@@ -429,3 +429,15 @@ fn distant_labels_get_a_snippet_each_drawn_or_narrated() {
         "{narrated}"
     );
 }
+
+#[test]
+fn a_byte_that_is_not_utf8_is_located() {
+    // Latin-1 `é` (0xE9) where UTF-8 was expected.
+    let mut latin1 = b"version: 1\napps:\n  - name: caf".to_vec();
+    latin1.extend([0xE9, b'\n']);
+    let dir = workdir("latin1", &[("latin1.yaml", &latin1)]);
+    assert_eq!(places(&dir, "latin1.yaml"), [(3, 14); 3]);
+    let (_, _, human) = run(&dir, &["lint", "latin1.yaml"]);
+    assert!(human.contains("latin1.yaml is not UTF-8 text"), "{human}");
+    assert!(human.contains(" 3 │   - name: caf\u{fffd}\n"), "{human}");
+}

@@ -117,7 +117,7 @@ fn apply(mut text: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
 
 /// Problems about the file as a whole, before any text could be read: they have no place.
 fn whole_file(rule: Rule) -> bool {
-    matches!(rule, Rule::Unreadable | Rule::TooLarge | Rule::NotUtf8)
+    matches!(rule, Rule::Unreadable | Rule::TooLarge)
 }
 
 /// Output meant for a person or a CI log: no character that could drive a terminal.

@@ -185,14 +185,17 @@ pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
         Ok(text) => text,
         Err(err) => {
             let offset = err.utf8_error().valid_up_to();
-            return Loaded::failed(
-                file.clone(),
-                ConfigDiagnostic::error(
-                    Rule::NotUtf8,
-                    format!("{file} is not UTF-8 text (invalid byte at offset {offset})"),
-                )
-                .help("callbacks files are YAML text in UTF-8; is this the right file?"),
-            );
+            let mut d = ConfigDiagnostic::error(
+                Rule::NotUtf8,
+                format!("{file} is not UTF-8 text (invalid byte at offset {offset})"),
+            )
+            .primary(SourceSpan::new(offset.into(), 1), "not UTF-8")
+            .help("callbacks files are YAML text in UTF-8; is this the right file?");
+            // Everything before the bad byte is intact in the lossy copy: the byte keeps
+            // its line and column.
+            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            d.source = Some(Arc::new(SourceFile::new(&file, text)));
+            return Loaded::failed(file, d);
         }
     };
     let root = match node::parse(&text) {
