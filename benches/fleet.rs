@@ -3,9 +3,14 @@
 //! `ceil(N / C) × L`, their ratio, CPU time per app and peak RSS; then the offline
 //! paths (`lint`, `verify --live-from`) and `--version`.
 //!
+//! Then the reporting scale: every app drifted, `verify --live-from` in each format at
+//! 5,000 and 20,000 apps, and `lint` of a file with 20,000 and 80,000 unknown keys;
+//! reporting must grow linearly (the 4x input may take at most 5x the time).
+//!
 //! `cargo bench --bench fleet` (env: CBCHECK_BENCH_LATENCY_MS, default 50;
 //! CBCHECK_BENCH_CONCURRENCY, default: cbcheck's own default; CBCHECK_BENCH_SIZES,
-//! default 1,100,1000,5000; CBCHECK_BENCH_OFFLINE=0 skips the offline paths).
+//! default 1,100,1000,5000; CBCHECK_BENCH_OFFLINE=0 skips the offline paths;
+//! CBCHECK_BENCH_REPORTING=0 skips the reporting scale).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -62,6 +67,154 @@ fn snapshot_json(n: usize) -> String {
         })
         .collect();
     serde_json::Value::Object(map).to_string()
+}
+
+/// `n` apps a line each, with two commands: 20,000 of them stay under the 4 MiB file
+/// limit and the parser's 250,000-node budget.
+fn compact_fleet_yaml(n: usize) -> String {
+    let mut yaml = String::from(
+        "version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n",
+    );
+    for i in 0..n {
+        yaml.push_str(&format!(
+            "  - {{sdkappid: {}, callback: {{url: 'https://hooks.example.com/room/{i}', commands: [{}, {}]}}}}\n",
+            sdkappid(i),
+            COMMANDS[0],
+            COMMANDS[2]
+        ));
+    }
+    yaml
+}
+
+/// Recorded replies with one of each app's two commands: every app has drifted.
+fn drifted_snapshot_json(n: usize) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = (0..n)
+        .map(|i| {
+            (
+                sdkappid(i).to_string(),
+                json!({"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": format!("Id-{i}"),
+                       "Response": {"Url": format!("https://hooks.example.com/room/{i}"), "CallbackCommandList": [COMMANDS[0]]}}),
+            )
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// One valid app, then `n` keys cbcheck does not know: `n` diagnostics.
+fn unknown_keys_yaml(n: usize) -> String {
+    let mut yaml = format!(
+        "version: 1\napps:\n  - sdkappid: {}\n    region: singapore\n    identifier: administrator\n    callback: {{url: 'https://hooks.example.com/room', commands: [{}]}}\n",
+        sdkappid(0),
+        COMMANDS[0]
+    );
+    for i in 0..n {
+        yaml.push_str(&format!("    unknown_{i}: 1\n"));
+    }
+    yaml
+}
+
+/// The fastest of `runs` runs (the least disturbed by the machine's noise), which must
+/// all end with `code`.
+fn best_of(runs: usize, dir: &Path, args: &[&str], code: i32) -> Measured {
+    let runs: Vec<Measured> = (0..runs)
+        .map(|_| tokio::task::block_in_place(|| measure(dir, args, &[])))
+        .collect();
+    assert!(
+        runs.iter().all(|m| m.code == Some(code)),
+        "{args:?} must exit {code}"
+    );
+    runs.into_iter()
+        .min_by_key(|m| m.wall)
+        .expect("at least one run")
+}
+
+/// Reporting cost at two sizes, 4x apart: it must grow linearly with the findings.
+fn reporting_scale(dir: &Path) {
+    const SMALL: usize = 5_000;
+    const LARGE: usize = 20_000;
+    for n in [SMALL, LARGE] {
+        std::fs::write(dir.join(format!("drifted-{n}.yaml")), compact_fleet_yaml(n))
+            .expect("write fleet");
+        std::fs::write(
+            dir.join(format!("drifted-{n}.json")),
+            drifted_snapshot_json(n),
+        )
+        .expect("write snapshot");
+    }
+    for n in [4 * SMALL, 4 * LARGE] {
+        std::fs::write(dir.join(format!("unknown-{n}.yaml")), unknown_keys_yaml(n))
+            .expect("write file");
+    }
+    println!();
+    println!(
+        "| reporting, all apps drifted (`verify --live-from`) | {SMALL} apps | {LARGE} apps | ratio |"
+    );
+    println!("|---|---:|---:|---:|");
+    let row = |label: &str, small: &[&str], large: &[&str], code: i32| {
+        let (a, b) = (best_of(3, dir, small, code), best_of(3, dir, large, code));
+        let ratio = b.wall.as_secs_f64() / a.wall.as_secs_f64();
+        println!(
+            "| {label} | {} | {} | {ratio:.1}x |",
+            ms(a.wall),
+            ms(b.wall)
+        );
+    };
+    // Loading and checking alone: the file, the snapshot, the drift, no findings shown.
+    let (small_file, large_file) = (
+        format!("drifted-{SMALL}.yaml"),
+        format!("drifted-{LARGE}.yaml"),
+    );
+    let (small_live, large_live) = (
+        format!("drifted-{SMALL}.json"),
+        format!("drifted-{LARGE}.json"),
+    );
+    row(
+        "lint (load only)",
+        &["lint", &small_file],
+        &["lint", &large_file],
+        0,
+    );
+    for format in ["human", "json", "github", "sarif", "junit", "markdown"] {
+        row(
+            format,
+            &[
+                "verify",
+                &small_file,
+                "--live-from",
+                &small_live,
+                "--format",
+                format,
+            ],
+            &[
+                "verify",
+                &large_file,
+                "--live-from",
+                &large_live,
+                "--format",
+                format,
+            ],
+            1,
+        );
+    }
+    println!();
+    println!(
+        "| `lint`, unknown keys | {} keys | {} keys | ratio |",
+        4 * SMALL,
+        4 * LARGE
+    );
+    println!("|---|---:|---:|---:|");
+    let (small_keys, large_keys) = (
+        format!("unknown-{}.yaml", 4 * SMALL),
+        format!("unknown-{}.yaml", 4 * LARGE),
+    );
+    for format in ["human", "github", "sarif"] {
+        row(
+            format,
+            &["lint", &small_keys, "--format", format],
+            &["lint", &large_keys, "--format", format],
+            2,
+        );
+    }
 }
 
 /// The fake answers each app with its own URL, so every app is really compared.
@@ -199,9 +352,16 @@ async fn main() {
         );
     }
 
-    if env_number("CBCHECK_BENCH_OFFLINE", 1) == 0 {
-        return;
+    if env_number("CBCHECK_BENCH_OFFLINE", 1) != 0 {
+        offline_paths(&dir);
     }
+    if env_number("CBCHECK_BENCH_REPORTING", 1) != 0 {
+        reporting_scale(&dir);
+    }
+}
+
+/// `lint`, `verify --live-from` and `--version` on 5,000 apps in sync.
+fn offline_paths(dir: &Path) {
     std::fs::write(dir.join("fleet-5000.yaml"), fleet_yaml(5000)).expect("write fleet");
     println!();
     println!("| offline path (5000 apps) | wall | CPU |");
@@ -221,15 +381,7 @@ async fn main() {
         ("--version", vec!["--version"]),
     ];
     for (label, args) in offline {
-        // The fastest of several runs: the least disturbed by the machine's noise.
-        let runs: Vec<Measured> = (0..7)
-            .map(|_| tokio::task::block_in_place(|| measure(&dir, &args, &[])))
-            .collect();
-        assert!(
-            runs.iter().all(|m| m.code == Some(0)),
-            "{label} must succeed"
-        );
-        let best = runs.iter().min_by_key(|m| m.wall).expect("runs");
+        let best = best_of(7, dir, &args, 0);
         println!("| {label} | {} | {} |", ms(best.wall), ms(best.cpu));
     }
 }

@@ -325,7 +325,7 @@ fn verify_files(
     forget_allowed_endpoints(&mut loaded, &options.allowed_endpoints);
     if format == Format::Human {
         for diagnostic in loaded.iter().flat_map(|l| &l.diagnostics) {
-            human::eprint(&format!("{}\n", renderer.render(diagnostic)));
+            human::eprint(&format!("{}\n", renderer.render_config(diagnostic)));
         }
     }
     // The file's own warnings: annotated beside the findings, and failing the run
@@ -339,7 +339,7 @@ fn verify_files(
     };
     if format != Format::Human {
         for notice in runs.iter().flat_map(|run| &run.notices) {
-            human::eprint(&format!("warning: {notice}\n"));
+            human::eprint(&human::notice_line(notice));
         }
     }
     let summary = human::verify_summary(&runs);

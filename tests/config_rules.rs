@@ -603,7 +603,7 @@ fn hostile_input_gets_a_diagnostic_not_a_panic() {
         vec![0xff, 0xfe, 0x00, 0x81, 0x13],
         cbcheck::redact::Redaction::default(),
     );
-    assert_eq!(codes_and_lines(&binary), [("cbcheck::config::not-utf8", 0)]);
+    assert_eq!(codes_and_lines(&binary), [("cbcheck::config::not-utf8", 1)]);
 
     let nul = load("version: 1\n\u{0}\u{1}apps: []\n");
     assert_eq!(nul.diagnostics[0].rule.code(), "cbcheck::config::syntax");

@@ -9,6 +9,8 @@ mod credentials;
 mod endpoints;
 mod formats;
 mod net;
+mod odd_text;
+mod properties;
 mod recipes;
 mod reconcile;
 mod schema;

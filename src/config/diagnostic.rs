@@ -3,7 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceSpan};
+use miette::{Diagnostic, LabeledSpan, Severity, SourceSpan};
+
+use super::SourceFile;
 
 /// The rules the loader enforces. Each has a stable code: scripts and docs refer to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,7 +83,8 @@ pub struct ConfigDiagnostic {
     pub labels: Vec<LabeledSpan>,
     pub help: Option<String>,
     /// Attached once the whole file has been checked (secret values are masked in it).
-    pub source: Option<Arc<NamedSource<String>>>,
+    /// The human report draws snippets from it (`report::human`), clipped and escaped.
+    pub source: Option<Arc<SourceFile>>,
 }
 
 impl ConfigDiagnostic {
@@ -140,21 +143,8 @@ impl ConfigDiagnostic {
     /// The 1-based line and column of the primary label, for machine-readable reports.
     pub fn line_col(&self) -> Option<(usize, usize)> {
         let source = self.source.as_ref()?;
-        line_col(source.inner(), self.primary_label()?.offset())
+        Some(source.line_col(self.primary_label()?.offset()))
     }
-}
-
-/// The 1-based line and (character) column of a byte offset in `text`.
-pub fn line_col(text: &str, offset: usize) -> Option<(usize, usize)> {
-    let before = text.get(..offset.min(text.len()))?;
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit_once('\n')
-        .map_or(before, |(_, tail)| tail)
-        .chars()
-        .count()
-        + 1;
-    Some((line, column))
 }
 
 impl fmt::Display for ConfigDiagnostic {
@@ -178,13 +168,6 @@ impl Diagnostic for ConfigDiagnostic {
         self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source
-            .as_ref()
-            .filter(|_| !self.labels.is_empty())
-            .map(|s| s as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {

@@ -3,6 +3,7 @@
 mod diagnostic;
 mod node;
 mod secrets;
+mod source;
 pub mod spec;
 mod validate;
 pub mod writer;
@@ -11,10 +12,11 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use miette::{NamedSource, SourceSpan};
+use miette::SourceSpan;
 use url::Url;
 
-pub use diagnostic::{ConfigDiagnostic, Rule, line_col};
+pub use diagnostic::{ConfigDiagnostic, Rule};
+pub use source::SourceFile;
 pub use spec::{ExtraCommands, schema_json};
 
 use crate::redact::Redaction;
@@ -29,7 +31,7 @@ pub struct Config {
     /// The file's name as the user gave it.
     pub file: String,
     /// The file's text (secret values masked), for diagnostics that point into it.
-    pub source: Arc<NamedSource<String>>,
+    pub source: Arc<SourceFile>,
     pub apps: Vec<App>,
 }
 
@@ -204,14 +206,17 @@ pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
         Ok(text) => text,
         Err(err) => {
             let offset = err.utf8_error().valid_up_to();
-            return Loaded::failed(
-                file.clone(),
-                ConfigDiagnostic::error(
-                    Rule::NotUtf8,
-                    format!("{file} is not UTF-8 text (invalid byte at offset {offset})"),
-                )
-                .help("callbacks files are YAML text in UTF-8; is this the right file?"),
-            );
+            let mut d = ConfigDiagnostic::error(
+                Rule::NotUtf8,
+                format!("{file} is not UTF-8 text (invalid byte at offset {offset})"),
+            )
+            .primary(SourceSpan::new(offset.into(), 1), "not UTF-8")
+            .help("callbacks files are YAML text in UTF-8; is this the right file?");
+            // Everything before the bad byte is intact in the lossy copy: the byte keeps
+            // its line and column.
+            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            d.source = Some(Arc::new(SourceFile::new(&file, text)));
+            return Loaded::failed(file, d);
         }
     };
     let root = match node::parse(&text) {
@@ -228,7 +233,7 @@ pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
             if !redaction.show_secrets {
                 hidden.extend(secrets.url_tokens);
             }
-            d.source = Some(Arc::new(NamedSource::new(&file, mask(text, &hidden))));
+            d.source = Some(Arc::new(SourceFile::new(&file, mask(text, &hidden))));
             return Loaded::failed(file, d);
         }
     };
@@ -239,7 +244,7 @@ pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
     if !redaction.show_secrets {
         hidden.extend(secrets.url_tokens);
     }
-    let source = Arc::new(NamedSource::new(&file, mask(text, &hidden)));
+    let source = Arc::new(SourceFile::new(&file, mask(text, &hidden)));
     let mut diagnostics = outcome.diagnostics;
     diagnostics.extend(secrets.diagnostics);
     // In file order, as a reader goes through the file.

@@ -10,6 +10,8 @@ use miette::SourceSpan;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Location, Spanned};
 
+use super::source::LineIndex;
+
 /// A YAML node and the bytes of the file it came from.
 #[derive(Debug, Clone)]
 pub struct Node {
@@ -159,45 +161,59 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             &serde_saphyr::UserMessageFormatter,
             inner,
         );
+        let offset = err.location().and_then(|l| {
+            let line = usize::try_from(l.line()).ok()?;
+            let column = usize::try_from(l.column()).ok()?;
+            LineIndex::new(text).offset_of(text, line, column)
+        });
         SyntaxError {
+            offset: match offset {
+                Some(offset) if about_a_tab(&message) => Some(the_tab(text, offset)),
+                other => other,
+            },
             // The formatter's output may in principle carry control characters.
             message: message.escape_debug().to_string(),
-            offset: err
-                .location()
-                .and_then(|l| LineIndex::new(text).offset_of(&l)),
         }
     })
 }
 
-/// Byte offsets of line starts, to turn (line, column) into a byte offset when the
-/// parser could not give one.
-struct LineIndex<'a> {
-    text: &'a str,
-    starts: Vec<usize>,
+/// Whether the parser's message is one of its tab errors ("found a tab", "tabs
+/// disallowed…", "tab cannot be used as indentation").
+fn about_a_tab(message: &str) -> bool {
+    message
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|word| word == "tab" || word == "tabs")
 }
 
-impl<'a> LineIndex<'a> {
-    fn new(text: &'a str) -> Self {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        LineIndex { text, starts }
+/// The tab a tab error is about. The parser places it at the start of the scalar
+/// before the tab (often on the line above), or just after the tab: point at the tab
+/// itself, the first in the blanks around `offset`, else the first in a later line's
+/// indentation.
+fn the_tab(text: &str, offset: usize) -> usize {
+    let bytes = text.as_bytes();
+    let blank = |b: &u8| matches!(b, b' ' | b'\t');
+    let before = bytes[..offset]
+        .iter()
+        .rev()
+        .take_while(|b| blank(b))
+        .count();
+    let after = bytes[offset..].iter().take_while(|b| blank(b)).count();
+    if let Some(i) = bytes[offset - before..offset + after]
+        .iter()
+        .position(|&b| b == b'\t')
+    {
+        return offset - before + i;
     }
-
-    /// The byte offset of a 1-based (line, character column) location.
-    fn offset_of(&self, location: &Location) -> Option<usize> {
-        let line = usize::try_from(location.line()).ok()?.checked_sub(1)?;
-        let start = *self.starts.get(line)?;
-        let column = usize::try_from(location.column()).ok()?.saturating_sub(1);
-        let rest = &self.text[start..];
-        Some(
-            start
-                + rest
-                    .char_indices()
-                    .nth(column)
-                    .map_or(rest.len(), |(i, _)| i),
-        )
+    let mut at_line_start = false;
+    for (i, &byte) in bytes.iter().enumerate().skip(offset) {
+        match byte {
+            b'\n' | b'\r' => at_line_start = true,
+            b'\t' if at_line_start => return i,
+            b' ' => {}
+            _ => at_line_start = false,
+        }
     }
+    offset
 }
 
 #[cfg(test)]
@@ -242,6 +258,29 @@ mod tests {
         assert!(!err.message.is_empty());
         let offset = err.offset.expect("located");
         assert!(offset <= text.len());
+    }
+
+    #[test]
+    fn tab_errors_point_at_the_tab() {
+        for (text, line) in [
+            // Reported at the start of `1400000001`, the scalar above the tab.
+            ("apps:\n  - sdkappid: 1400000001\n\tregion: x\n", "\tregion"),
+            // Reported just after the tab.
+            ("a:\n\tb: 1\n", "\tb"),
+            ("a:\n  b: 1\n  \t c: 2\n", "\t c"),
+            ("- a\n\t- b\n", "\t- b"),
+        ] {
+            let err = parse(text).expect_err("a tab in indentation");
+            assert!(err.message.contains("tab"), "{}", err.message);
+            assert_eq!(err.offset, text.find(line), "{text:?}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn bare_cr_line_breaks_are_counted_as_the_parser_counts_them() {
+        let text = "version: 1\r  apps: [\rfoo: 1\r";
+        let err = parse(text).expect_err("a mapping inside a flow sequence");
+        assert_eq!(err.offset, text.find("apps:").map(|i| i + 4));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Findings, failures and config problems as located annotations: what the GitHub
 //! and SARIF formats show on the file.
 
-use crate::config::{ConfigDiagnostic, Loaded, line_col};
+use crate::config::{ConfigDiagnostic, Loaded};
 use crate::drift::{Finding, Kind, Severity};
 use crate::verify::{AppResult, Run};
 
@@ -53,8 +53,7 @@ pub fn from_runs(runs: &[Run]) -> Vec<Annotation> {
 }
 
 fn app_annotations<'a>(run: &'a Run, result: &'a AppResult) -> Vec<Annotation> {
-    let text = run.config.source.inner();
-    let at = |offset: usize| line_col(text, offset).unwrap_or((1, 1));
+    let at = |offset: usize| run.config.source.line_col(offset);
     let app = &result.app;
     let title_of = |what: &str| format!("{}: {what}", app.title());
     if let Some(failure) = &result.failure {

@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::REPORT_VERSION;
 use super::annotation::Annotation;
+use super::{REPORT_VERSION, printable};
 
 /// One `::error`/`::warning` line per annotation, then the summary as plain text.
 pub fn render(annotations: &[Annotation], summary: &str) -> String {
@@ -22,14 +22,16 @@ pub fn render(annotations: &[Annotation], summary: &str) -> String {
             escape_data(&format!("{}:{}: {}", a.file, a.line, a.message)),
         );
     }
-    out.push_str(summary);
+    out.push_str(&printable(summary, &['\n']));
     out.push('\n');
     out
 }
 
-/// Message text: `%`, CR and LF must be encoded.
+/// Message text: `%`, CR and LF must be encoded; other control characters would reach
+/// the log as they are, so they are escaped.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    printable(text, &['\r', '\n'])
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -52,5 +54,9 @@ mod tests {
             "envs/prod%2Ceu%3A1.yaml"
         );
         assert_eq!(escape_property("50%\n"), "50%25%0A");
+        assert_eq!(
+            escape_data("a\u{1b}[2J\u{7}\u{9b}\u{202e}\tb"),
+            "a\\u{1b}[2J\\u{7}\\u{9b}\\u{202e}\\tb"
+        );
     }
 }

@@ -1,16 +1,16 @@
 //! Human-readable output: miette diagnostics and one-line summaries, on stderr.
 
 use std::fmt::{self, Write as _};
-use std::sync::Arc;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource,
-    NarratableReportHandler, ReportHandler, Severity,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NarratableReportHandler,
+    ReportHandler, Severity,
 };
 
-use super::Style;
+use super::excerpt::Excerpt;
+use super::{Style, printable};
 use crate::api::CallbackConfig;
-use crate::config::Loaded;
+use crate::config::{ConfigDiagnostic, Loaded, SourceFile};
 use crate::drift::{Finding, Kind};
 use crate::verify::{AppResult, Run, Status};
 
@@ -41,7 +41,25 @@ impl Renderer {
         Renderer { handler }
     }
 
+    /// A diagnostic that points at no file (usage, network, output problems).
     pub fn render(&self, diagnostic: &dyn Diagnostic) -> String {
+        self.draw(&Shown::new(diagnostic, None))
+    }
+
+    /// A diagnostic whose labels point into `file`: they are drawn on an excerpt of it.
+    pub fn render_in(&self, diagnostic: &dyn Diagnostic, file: &SourceFile) -> String {
+        self.draw(&Shown::new(diagnostic, Some(file)))
+    }
+
+    /// A problem in a config file, with its snippet when the file's text is known.
+    pub fn render_config(&self, diagnostic: &ConfigDiagnostic) -> String {
+        match &diagnostic.source {
+            Some(file) => self.render_in(diagnostic, file),
+            None => self.render(diagnostic),
+        }
+    }
+
+    fn draw(&self, diagnostic: &dyn Diagnostic) -> String {
         struct Show<'a>(&'a dyn ReportHandler, &'a dyn Diagnostic);
         impl fmt::Display for Show<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -52,11 +70,118 @@ impl Renderer {
     }
 }
 
+/// A diagnostic as the terminal may show it: every text from the file or the vendor
+/// with unsafe characters escaped, and the labels on an excerpt of the file.
+#[derive(Debug)]
+struct Shown<'a> {
+    inner: &'a dyn Diagnostic,
+    message: String,
+    help: Option<String>,
+    cause: Option<Box<Cause>>,
+    labels: Vec<LabeledSpan>,
+    excerpt: Option<Excerpt>,
+}
+
+impl<'a> Shown<'a> {
+    fn new(inner: &'a dyn Diagnostic, file: Option<&SourceFile>) -> Shown<'a> {
+        let labels: Vec<LabeledSpan> = inner.labels().map(Iterator::collect).unwrap_or_default();
+        let (excerpt, labels) = match file {
+            Some(file) if !labels.is_empty() => {
+                let (excerpt, labels) = Excerpt::new(file, &labels);
+                (Some(excerpt), labels)
+            }
+            // Without a file to draw them on, labels would show nothing.
+            _ => (None, Vec::new()),
+        };
+        let mut causes = Vec::new();
+        let mut next = inner.source();
+        while let Some(cause) = next {
+            causes.push(printable(&cause.to_string(), &[]).into_owned());
+            next = cause.source();
+        }
+        Shown {
+            message: printable(&inner.to_string(), &[]).into_owned(),
+            help: inner
+                .help()
+                .map(|help| printable(&help.to_string(), &['\n']).into_owned()),
+            cause: causes
+                .into_iter()
+                .rev()
+                .fold(None, |next, text| Some(Box::new(Cause { text, next }))),
+            inner,
+            labels,
+            excerpt,
+        }
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Shown<'_> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl Diagnostic for Shown<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.inner.code()
+    }
+    fn severity(&self) -> Option<Severity> {
+        self.inner.severity()
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.inner.url()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.excerpt.as_ref().map(|e| e as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+}
+
+/// One link of an escaped cause chain.
+#[derive(Debug)]
+struct Cause {
+    text: String,
+    next: Option<Box<Cause>>,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.next
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
+
 /// Every diagnostic of a linted file, then its summary line.
 pub fn lint_report(renderer: &Renderer, loaded: &Loaded) -> String {
     let mut out = String::new();
     for diagnostic in &loaded.diagnostics {
-        out.push_str(&renderer.render(diagnostic));
+        out.push_str(&renderer.render_config(diagnostic));
         out.push('\n');
     }
     out.push_str(&lint_summary(loaded));
@@ -66,7 +191,7 @@ pub fn lint_report(renderer: &Renderer, loaded: &Loaded) -> String {
 
 /// e.g. `callbacks.yaml: invalid: 2 errors, 1 warning` or `callbacks.yaml: valid: 3 apps, no warnings`.
 pub fn lint_summary(loaded: &Loaded) -> String {
-    let mut line = format!("{}: ", loaded.file);
+    let mut line = format!("{}: ", printable(&loaded.file, &[]));
     let warnings = plural(loaded.warnings(), "warning");
     match &loaded.config {
         Some(config) => {
@@ -109,7 +234,6 @@ struct AppDiagnostic {
     message: String,
     labels: Vec<LabeledSpan>,
     help: Option<String>,
-    source: Arc<NamedSource<String>>,
 }
 
 impl fmt::Display for AppDiagnostic {
@@ -132,9 +256,6 @@ impl Diagnostic for AppDiagnostic {
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
-    }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
     }
@@ -145,12 +266,12 @@ impl Diagnostic for AppDiagnostic {
 pub fn verify_report(renderer: &Renderer, style: Style, runs: &[Run]) -> String {
     let mut out = String::new();
     for notice in runs.iter().flat_map(|run| &run.notices) {
-        let _ = writeln!(out, "warning: {notice}");
+        out.push_str(&notice_line(notice));
     }
     for run in runs {
         for result in &run.results {
             if let Some(diagnostic) = app_diagnostic(run, result) {
-                out.push_str(&renderer.render(&diagnostic));
+                out.push_str(&renderer.render_in(&diagnostic, &run.config.source));
                 if let Some(live) = &result.live {
                     out.push_str(&diff(run, result, live.as_ref(), style.color));
                 }
@@ -161,6 +282,11 @@ pub fn verify_report(renderer: &Renderer, style: Style, runs: &[Run]) -> String 
     out.push_str(&verify_summary(runs));
     out.push('\n');
     out
+}
+
+/// A notice about the run (e.g. a region's rate limit), on its own line.
+pub fn notice_line(notice: &str) -> String {
+    format!("warning: {}\n", printable(notice, &[]))
 }
 
 /// e.g. `3 apps checked: 1 in sync, 1 drifted, 1 failed`.
@@ -185,10 +311,10 @@ pub fn verify_summary(runs: &[Run]) -> String {
 pub fn failure_report(app: &crate::config::App, failure: &crate::verify::Failure) -> String {
     format!(
         "error: {} could not be read ({}): {}\n  help: {}\n",
-        app.label(),
+        printable(&app.label(), &[]),
         failure.class().id(),
-        failure.message(),
-        failure.help()
+        printable(&failure.message(), &[]),
+        printable(&failure.help(), &[])
     )
 }
 
@@ -203,7 +329,6 @@ fn app_title(result: &AppResult) -> String {
 }
 
 fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
-    let source = Arc::clone(&run.config.source);
     if let Some(failure) = &result.failure {
         return Some(AppDiagnostic {
             code: "cbcheck::verify::failed",
@@ -218,7 +343,6 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
                 result.app.spans.sdkappid,
             )],
             help: Some(failure.help()),
-            source,
         });
     }
     if result.findings.is_empty() {
@@ -269,7 +393,6 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
         message,
         labels,
         help: (!help.is_empty()).then(|| help.join("\n")),
-        source,
     })
 }
 
@@ -314,9 +437,13 @@ fn diff(run: &Run, result: &AppResult, live: Option<&CallbackConfig>, color: boo
     let as_text = |url: &str, commands: &[String]| {
         let mut sorted = commands.to_vec();
         sorted.sort();
-        let mut text = format!("url: {}\ncommands:\n", run.redaction.url(url));
+        // One value a line, whatever the vendor put in it.
+        let mut text = format!(
+            "url: {}\ncommands:\n",
+            printable(&run.redaction.url(url), &[])
+        );
         for command in sorted {
-            let _ = writeln!(text, "  - {command}");
+            let _ = writeln!(text, "  - {}", printable(&command, &[]));
         }
         text
     };
@@ -333,7 +460,7 @@ fn diff(run: &Run, result: &AppResult, live: Option<&CallbackConfig>, color: boo
     };
     let mut out = format!(
         "  --- desired ({})\n  +++ live (get_callback)\n",
-        run.config.file
+        printable(&run.config.file, &[])
     );
     for change in similar::TextDiff::from_lines(&desired, &live_text).iter_all_changes() {
         let (sign, paint) = match change.tag() {

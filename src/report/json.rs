@@ -3,7 +3,6 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::config::line_col;
 use crate::drift::{Kind, Severity};
 use crate::verify::{AppResult, ErrorClass, Run, Status};
 
@@ -148,7 +147,7 @@ pub fn report(runs: &[Run], config: &[Annotation]) -> Report {
 }
 
 fn app_report(run: &Run, result: &AppResult) -> AppReport {
-    let text = run.config.source.inner();
+    let source = &run.config.source;
     let redaction = run.redaction;
     AppReport {
         file: run.config.file.clone(),
@@ -160,7 +159,7 @@ fn app_report(run: &Run, result: &AppResult) -> AppReport {
             .findings
             .iter()
             .map(|f| {
-                let (line, column) = line_col(text, f.span.offset()).unwrap_or((1, 1));
+                let (line, column) = source.line_col(f.span.offset());
                 FindingReport {
                     kind: f.kind,
                     severity: f.severity,

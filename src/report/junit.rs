@@ -75,8 +75,7 @@ fn testcase(out: &mut String, run: &Run, result: &AppResult) {
         .findings
         .iter()
         .map(|f| {
-            let line = crate::config::line_col(run.config.source.inner(), f.span.offset())
-                .map_or(1, |(l, _)| l);
+            let (line, _) = run.config.source.line_col(f.span.offset());
             format!(
                 "{} {} ({}:{line}): {}",
                 f.severity_id(),

@@ -76,9 +76,8 @@ fn section(out: &mut String, run: &Run, result: &AppResult) {
         let _ = writeln!(out, "- what to check: {}", inline(&failure.help()));
         return;
     }
-    let text = run.config.source.inner();
     for finding in &result.findings {
-        let line = crate::config::line_col(text, finding.span.offset()).map_or(1, |(l, _)| l);
+        let (line, _) = run.config.source.line_col(finding.span.offset());
         let _ = writeln!(
             out,
             "- `{}` ({}) at `{}:{line}`: {}",

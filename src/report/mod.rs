@@ -1,6 +1,7 @@
 //! Everything cbcheck prints. No other module writes to stdout or stderr.
 
 pub mod annotation;
+mod excerpt;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -11,9 +12,44 @@ pub mod sarif;
 /// The version of every machine-readable format; it changes when one changes incompatibly.
 pub const REPORT_VERSION: u32 = 1;
 
+use std::borrow::Cow;
 use std::io::IsTerminal;
 
 use clap::ValueEnum;
+
+/// Whether a character must not reach a terminal or a CI log as it is: control
+/// characters (C0, DEL, C1), and the invisible ones that reorder text or break lines
+/// (bidirectional controls, the Unicode line and paragraph separators).
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{61c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// Text from the file or the vendor, safe to print: every unsafe character but those
+/// in `keep` written as a visible escape (`\u{1b}`, `\t`).
+pub fn printable<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
+    if !text.chars().any(|c| is_unsafe(c) && !keep.contains(&c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe(c) && !keep.contains(&c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// When to colour the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -148,4 +184,25 @@ pub fn write_file_atomically(path: &std::path::Path, text: &str) -> Result<(), W
     }
     temporary.persist(&target).map_err(|e| error(e.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_characters_become_visible_escapes() {
+        assert!(matches!(
+            printable("plain é 日本 text", &[]),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            printable(
+                "a\u{1b}[31m\u{7}\u{0}\u{7f}\u{9b}\u{85}\u{202e}\u{2066}\u{2028}\tb\nc",
+                &['\n']
+            ),
+            "a\\u{1b}[31m\\u{7}\\0\\u{7f}\\u{9b}\\u{85}\\u{202e}\\u{2066}\\u{2028}\\tb\nc"
+        );
+        assert_eq!(printable("a\r\nb", &[]), "a\\r\\nb");
+    }
 }
