@@ -372,3 +372,37 @@ fn secrets_in_comments_are_masked() {
     );
     assert!(human.contains("did you mean `region`?"), "{human}");
 }
+
+/// A file that is not UTF-8 still gets a snippet around the bad byte: the lines it
+/// shows are masked like those around a syntax error.
+#[test]
+fn secrets_beside_a_byte_that_is_not_utf8_are_masked() {
+    let yaml = with_app_lines(&format!(
+        "    password: hunter9-near-bad-byte\n    holder: {KEY}\n    note: \u{1}\n"
+    ));
+    let mut bytes = yaml.into_bytes();
+    let at = bytes
+        .iter()
+        .position(|&b| b == 1)
+        .expect("placeholder byte");
+    bytes[at] = 0xff;
+    let dir = scratch("not_utf8", "");
+    std::fs::write(dir.join("callbacks.yaml"), &bytes).expect("scratch file");
+    for format in ["human", "github", "sarif"] {
+        let output = cbcheck()
+            .current_dir(&dir)
+            .args(["lint", "--format", format, "callbacks.yaml"])
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+        assert!(
+            stderr.contains("not-utf8") || stdout.contains("not-utf8"),
+            "{format}:\n{stdout}\n{stderr}"
+        );
+        for text in [&stdout, &stderr] {
+            assert_hidden(format, text, &["hunter9-near-bad-byte", KEY]);
+        }
+    }
+}

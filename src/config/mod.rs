@@ -215,7 +215,10 @@ pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
             // Everything before the bad byte is intact in the lossy copy: the byte keeps
             // its line and column.
             let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
-            d.source = Some(Arc::new(SourceFile::new(&file, text)));
+            d.source = Some(Arc::new(SourceFile::new(
+                &file,
+                mask_unparsed(text, redaction),
+            )));
             return Loaded::failed(file, d);
         }
     };
@@ -227,13 +230,10 @@ pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
             if let Some(offset) = err.offset {
                 d = d.primary(SourceSpan::new(offset.into(), 0), "here");
             }
-            // The snippet shows the lines around the error: mask what they may hold.
-            let secrets = secrets::scan_unparsed(&text);
-            let mut hidden = secrets.spans;
-            if !redaction.show_secrets {
-                hidden.extend(secrets.url_tokens);
-            }
-            d.source = Some(Arc::new(SourceFile::new(&file, mask(text, &hidden))));
+            d.source = Some(Arc::new(SourceFile::new(
+                &file,
+                mask_unparsed(text, redaction),
+            )));
             return Loaded::failed(file, d);
         }
     };
@@ -262,6 +262,17 @@ pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
         file,
         diagnostics,
     }
+}
+
+/// A file that did not parse, masked line by line: its snippet shows the lines
+/// around the problem, and they may hold secrets.
+fn mask_unparsed(text: String, redaction: Redaction) -> String {
+    let secrets = secrets::scan_unparsed(&text);
+    let mut hidden = secrets.spans;
+    if !redaction.show_secrets {
+        hidden.extend(secrets.url_tokens);
+    }
+    mask(text, &hidden)
 }
 
 /// Overwrite secret values with `*`, byte for byte, so every span stays valid.
