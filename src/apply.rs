@@ -90,7 +90,7 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
         Err(outcome) => return outcome,
     };
     for notice in runs.iter().flat_map(|run| &run.notices) {
-        human::eprint(&format!("warning: {notice}\n"));
+        human::eprint(&human::notice_line(notice));
     }
 
     // Apps that could not be read are reported and left alone.
@@ -128,7 +128,7 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
         .flat_map(|run| &run.results)
         .filter(|r| r.failure.is_none() && r.remediation.is_none())
         .count();
-    human::eprint(&format!(
+    human::eprint_lines(&format!(
         "plan: {} to change, {in_sync} in sync (untouched)\n{plan}",
         plural(changes.len())
     ));
@@ -170,7 +170,7 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
         report.push_str(&line);
         outcome = outcome.max(code);
     }
-    human::eprint(&format!("{report}{}\n", summary(&applied)));
+    human::eprint_lines(&format!("{report}{}\n", summary(&applied)));
     outcome
 }
 

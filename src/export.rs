@@ -64,7 +64,7 @@ pub fn run(
         }
     };
     for notice in &notices {
-        human::eprint(&format!("warning: {notice}\n"));
+        human::eprint(&human::notice_line(notice));
     }
 
     // Nothing is written unless every app was read: a file missing an app that
@@ -109,13 +109,13 @@ pub fn run(
             continue;
         };
         if let Some(problem) = writer::live_url_problem(&live.url) {
-            human::eprint(&format!(
+            human::eprint_lines(&format!(
                 "warning: {} is written as a comment: its live URL {} cannot be declared: {problem}\n",
                 app.label(),
                 redact::redact_url(&live.url)
             ));
         } else if !redact::secret_ranges(&live.url).is_empty() {
-            human::eprint(&format!(
+            human::eprint_lines(&format!(
                 "warning: the live URL of {} carries query values or userinfo ({}); it is written as is: keep the file private, or move the token out of the URL\n",
                 app.label(),
                 redact::redact_url(&live.url)
@@ -135,7 +135,7 @@ pub fn run(
                 human::eprint(&format!("{}\n", renderer.render(&err)));
                 return Outcome::Invalid;
             }
-            human::eprint(&format!(
+            human::eprint_lines(&format!(
                 "wrote {}: {declared} app(s) declared, {commented} as comments\n",
                 path.display()
             ));

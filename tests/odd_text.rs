@@ -57,6 +57,21 @@ fn one_line_fleet(n: usize, last_app_extra: &str) -> String {
     )
 }
 
+/// A fleet as large as the 4 MiB file cap allows in compact style loads: the
+/// parser's node budget is not the tighter limit.
+#[test]
+fn a_20000_app_fleet_within_the_file_cap_is_valid() {
+    let yaml = one_line_fleet(20_000, "");
+    assert!(yaml.len() < 4 * 1024 * 1024, "{} bytes", yaml.len());
+    let loaded = crate::support::load(&yaml);
+    assert_eq!(
+        loaded.config.as_ref().map(|c| c.apps.len()),
+        Some(20_000),
+        "{}",
+        crate::support::rendered(&loaded)
+    );
+}
+
 /// Every app live with command A only: each one has drifted (B is missing).
 fn all_drifted_snapshot(n: usize) -> String {
     let map: serde_json::Map<String, Value> = (0..n)

@@ -1092,3 +1092,31 @@ async fn a_change_since_the_plan_that_leaves_nothing_to_do_or_only_reorders_is_n
         assert!(out.stderr.contains(line), "{line} in\n{}", out.stderr);
     }
 }
+
+/// An app's name may hold control characters (a double-quoted `\e`): apply's plan and
+/// report show them as visible escapes, never raw to the terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_escapes_control_characters_in_names() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    let dir = workdir("escaped_names");
+    let fleet = FLEET.replace("name: missing", "name: \"missing\\e[31m\\a\"");
+    std::fs::write(dir.join("callbacks.yaml"), fleet).expect("fleet");
+    let out = run(
+        &dir,
+        &server,
+        &["apply", "callbacks.yaml", "--yes", "--app", "1400000002"],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(writes_of(&vendor).len(), 1);
+    assert!(
+        !out.stderr.contains(['\u{1b}', '\u{7}']),
+        "{:?}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("missing\\u{1b}[31m\\u{7}: "),
+        "{}",
+        out.stderr
+    );
+}

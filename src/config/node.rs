@@ -139,6 +139,10 @@ fn options() -> serde_saphyr::Options {
             max_depth: 16,
             max_aliases: 10_000,
             max_anchors: 10_000,
+            // The 4 MiB file cap bounds the tree already; these let a compact
+            // 20,000-app fleet (about 15 nodes per app) load, at about 100 bytes a node.
+            max_nodes: 1_000_000,
+            max_events: 2_000_000,
         },
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: 200_000,

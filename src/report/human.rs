@@ -220,6 +220,12 @@ fn plural(n: usize, noun: &str) -> String {
     }
 }
 
+/// Plain lines that quote names, URLs or messages from the file or the vendor, on
+/// stderr with every unsafe character escaped but the line breaks.
+pub fn eprint_lines(text: &str) {
+    eprint(&super::printable(text, &['\n']));
+}
+
 /// Write human output to stderr (ignoring a closed pipe, as for stdout).
 pub fn eprint(text: &str) {
     use std::io::Write;
