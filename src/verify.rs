@@ -347,13 +347,36 @@ pub fn verify(config: Config, options: &VerifyOptions) -> Result<Run, VerifyErro
     })
 }
 
+/// The most of a snapshot that is read: 16 times the largest callbacks file, far more
+/// than the replies of any fleet such a file can declare.
+const MAX_SNAPSHOT_BYTES: u64 = 16 * crate::config::MAX_FILE_BYTES;
+
+/// The snapshot's bytes, read no further than the cap: a file's length is checked
+/// first, and a stream (a pipe, a device) is cut off there.
+fn read_snapshot(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let too_large = || format!("it is larger than {} MiB", MAX_SNAPSHOT_BYTES >> 20);
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    if file.metadata().is_ok_and(|m| m.len() > MAX_SNAPSHOT_BYTES) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SNAPSHOT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_SNAPSHOT_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
 fn from_snapshot(path: &Path, apps: &[App]) -> Result<Vec<Result<Live, Failure>>, VerifyError> {
     let file = path.display().to_string();
     let snapshot_error = |reason: String| VerifyError::Snapshot {
         file: file.clone(),
         reason,
     };
-    let text = std::fs::read(path).map_err(|e| snapshot_error(e.to_string()))?;
+    let text = read_snapshot(path).map_err(snapshot_error)?;
     // Each reply stays raw text until it is classified, exactly as a live body is.
     let recorded: HashMap<String, Box<serde_json::value::RawValue>> =
         serde_json::from_slice(&text).map_err(|e| snapshot_error(e.to_string()))?;

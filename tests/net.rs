@@ -680,3 +680,43 @@ fn a_null_command_list_is_named_as_such() {
     assert!(!stderr.contains("without Response.Url"), "{stderr}");
     assert!(stderr.contains("protocol error"), "{stderr}");
 }
+
+/// A snapshot is read with a cap, as a reply is: a file far larger than any fleet's
+/// replies (or a stream that never ends) is refused instead of filling memory.
+#[test]
+fn a_snapshot_past_its_cap_is_refused_unread() {
+    let dir = workdir("snapshot_cap", ONE_APP);
+    // Sparse: it takes no disk, and nothing of it is read.
+    let file = std::fs::File::create(dir.join("live.json")).expect("snapshot");
+    file.set_len((64 << 20) + 1).expect("sparse length");
+    let output = cbcheck()
+        .current_dir(&dir)
+        .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot use the snapshot live.json: it is larger than 64 MiB"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+/// A stream (a pipe, a device) has no length to check first: it is cut off at the cap.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_endless_snapshot_stream_is_cut_off_at_the_cap() {
+    let dir = workdir("snapshot_stream", ONE_APP);
+    let output = cbcheck()
+        .current_dir(&dir)
+        .args(["verify", "callbacks.yaml", "--live-from", "/dev/zero"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot use the snapshot /dev/zero: it is larger than 64 MiB"),
+        "{stderr}"
+    );
+}
