@@ -54,11 +54,10 @@ enum Applied {
     /// it as it was (`confirmed`).
     NotChanged { failure: Failure, confirmed: bool },
     /// The write took effect: its reply said so, or its reply failed (`despite`) and
-    /// reading back found what was sent. `via` names a fallback taken on a race;
-    /// `converged` says whether the read-back found the app in sync.
+    /// reading back found what was sent. `converged` says whether the read-back
+    /// found the app in sync.
     Changed {
         interface: Interface,
-        via: Option<&'static str>,
         despite: Option<Failure>,
         converged: Result<bool, Failure>,
     },
@@ -305,7 +304,7 @@ fn as_sent(live: Option<&CallbackConfig>, fix: &Remediation) -> bool {
 /// Make one change, then read back. The app is read again first: the plan may be
 /// minutes old, and the change shown is made only if the app is still exactly what
 /// the plan was made from. A race the API reports (100300 on Create, 100301 on
-/// Update) is answered by reading again and making the call the new state needs. A
+/// Update) proves the app changed since: it is read again and left as it is. A
 /// write is made once: when its reply fails, reading the app back tells whether it
 /// took effect.
 async fn apply_one(
@@ -318,7 +317,7 @@ async fn apply_one(
         failure,
         confirmed: false,
     };
-    let mut before = match read(client, target).await {
+    let before = match read(client, target).await {
         Ok(live) => live,
         Err(failure) => return not_sent(failure),
     };
@@ -328,62 +327,47 @@ async fn apply_one(
     if !same_state(before.as_ref(), change.planned_from) {
         return Applied::ChangedSincePlan { now: before };
     }
-    let mut fix = change.fix.clone();
-    let mut via = None;
-    let (despite, read_back) = loop {
-        match write(client, target, &fix).await {
-            Ok(true) => break (None, None),
-            Ok(false) if via.is_none() => {
-                via = Some(match fix.interface {
-                    Interface::Set => "set_callback found one: someone created it meanwhile",
-                    _ => "update_callback found none: someone deleted it meanwhile",
-                });
-                before = match read(client, target).await {
-                    Ok(live) => live,
-                    Err(failure) => return not_sent(failure),
-                };
-                fix = match needed(change.app, before.as_ref(), redaction) {
-                    None => return Applied::AlreadyInSync,
-                    Some(fix) => fix,
-                };
-            }
-            Ok(false) => {
-                return not_sent(Failure::Api(ApiError::Api {
-                    interface: fix.interface.path(),
-                    sdkappid: target.sdkappid,
-                    code: -1,
-                    info: "the configuration kept changing while cbcheck wrote it".into(),
-                    request_id: None,
-                }));
-            }
-            Err(err) if !err.may_have_taken_effect() => return not_sent(Failure::Api(err)),
-            Err(err) => {
-                let failure = Failure::Api(err);
-                let now = match read(client, target).await {
-                    Ok(now) => now,
-                    Err(unreadable) => {
-                        return Applied::Unknown {
-                            interface: fix.interface,
-                            failure,
-                            why: Unknowable::Unreadable(unreadable),
-                        };
-                    }
-                };
-                if same_state(now.as_ref(), before.as_ref()) {
-                    return Applied::NotChanged {
-                        failure,
-                        confirmed: true,
-                    };
+    let fix = change.fix;
+    let (despite, read_back) = match write(client, target, fix).await {
+        Ok(true) => (None, None),
+        // Someone created or deleted the configuration between the read and the write:
+        // the change shown no longer fits, so nothing more is sent.
+        Ok(false) => {
+            return match read(client, target).await {
+                Err(failure) => not_sent(failure),
+                Ok(now) if needed(change.app, now.as_ref(), redaction).is_none() => {
+                    Applied::AlreadyInSync
                 }
-                if !as_sent(now.as_ref(), &fix) {
+                Ok(now) => Applied::ChangedSincePlan { now },
+            };
+        }
+        Err(err) if !err.may_have_taken_effect() => return not_sent(Failure::Api(err)),
+        Err(err) => {
+            let failure = Failure::Api(err);
+            let now = match read(client, target).await {
+                Ok(now) => now,
+                Err(unreadable) => {
                     return Applied::Unknown {
                         interface: fix.interface,
                         failure,
-                        why: Unknowable::Neither(now),
+                        why: Unknowable::Unreadable(unreadable),
                     };
                 }
-                break (Some(failure), Some(now));
+            };
+            if same_state(now.as_ref(), before.as_ref()) {
+                return Applied::NotChanged {
+                    failure,
+                    confirmed: true,
+                };
             }
+            if !as_sent(now.as_ref(), fix) {
+                return Applied::Unknown {
+                    interface: fix.interface,
+                    failure,
+                    why: Unknowable::Neither(now),
+                };
+            }
+            (Some(failure), Some(now))
         }
     };
     let read_back = match read_back {
@@ -392,7 +376,6 @@ async fn apply_one(
     };
     Applied::Changed {
         interface: fix.interface,
-        via,
         despite,
         converged: read_back.map(|now| needed(change.app, now.as_ref(), redaction).is_none()),
     }
@@ -457,7 +440,7 @@ fn describe(change: &Change<'_>, applied: &Applied, redaction: Redaction) -> (St
             confirmed: true,
         } => (
             format!(
-                "{app}: NOT changed (confirmed by read-back); its call failed {}\n",
+                "{app}: NOT changed when read back; its call failed {}\n",
                 failed(failure)
             ),
             failure_outcome(failure),
@@ -487,14 +470,10 @@ fn describe(change: &Change<'_>, applied: &Applied, redaction: Redaction) -> (St
         }
         Applied::Changed {
             interface,
-            via,
             despite,
             converged,
         } => {
-            let how = match via {
-                Some(why) => format!("{} ({why})", interface.path()),
-                None => interface.path().to_owned(),
-            };
+            let how = interface.path();
             let changed = match despite {
                 None => format!("changed with {how}"),
                 Some(failure) => format!(

@@ -300,7 +300,8 @@ pub struct NetworkArgs {
 #[derive(Debug, Args)]
 pub struct AllowEndpoints {
     /// Let an app's `endpoint` in the callbacks file send requests (and its UserSig)
-    /// to this host: HOST on its URL's default port, HOST:PORT on that port;
+    /// to this host: HOST allows https on port 443, HOST:PORT that port (plain http
+    /// only this way);
     /// repeatable, or comma-separated in the variable (the flag replaces the
     /// variable's list). Without it the file may name only the vendor's documented
     /// hosts (https, port 443): an app pointing elsewhere fails unchecked (exit 2),

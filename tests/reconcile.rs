@@ -452,14 +452,14 @@ async fn apply_converges_a_mixed_fleet_and_a_second_apply_changes_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn apply_falls_back_when_someone_changed_the_app_meanwhile() {
+async fn a_write_that_finds_the_app_changed_makes_no_further_change() {
     let (server, vendor) = vendor(&fleet_live()).await;
-    // Absent when planned, created by someone before our Create: 100300, then Update.
+    // Absent when planned, created by someone before our Create: 100300.
     vendor.races.lock().expect("lock").insert(
         1_400_000_002,
         Some(config("https://other.example.com", &[C])),
     );
-    // Present when planned, deleted by someone before our Update: 100301, then Create.
+    // Present when planned, deleted by someone before our Update: 100301.
     vendor
         .races
         .lock()
@@ -481,23 +481,40 @@ async fn apply_falls_back_when_someone_changed_the_app_meanwhile() {
         ],
     )
     .await;
-    assert_eq!(out.code, Some(0), "{}", out.stderr);
-    let writes = vendor.writes.lock().expect("lock").clone();
+    // The refusal proves the app changed since the plan: what it now holds was never
+    // shown, so it is not overwritten (nor re-created) by a fallback.
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert_eq!(
-        writes,
+        *vendor.writes.lock().expect("lock"),
         [
             ("update_callback".to_owned(), 1_400_000_001),
-            ("set_callback".to_owned(), 1_400_000_001),
             ("set_callback".to_owned(), 1_400_000_002),
-            ("update_callback".to_owned(), 1_400_000_002),
         ]
     );
-    assert!(out.stderr.contains("drifted: changed with v4/room_config/set_callback (update_callback found none: someone deleted it meanwhile); read back: in sync"), "{}", out.stderr);
-    assert!(out.stderr.contains("missing: changed with v4/room_config/update_callback (set_callback found one: someone created it meanwhile); read back: in sync"), "{}", out.stderr);
+    for app in ["drifted", "missing"] {
+        assert!(
+            out.stderr.contains(&format!(
+                "{app}: NOT changed: it changed since the plan was shown"
+            )),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(
+        out.stderr.contains("now: no callback configuration"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("https://other.example.com"),
+        "{}",
+        out.stderr
+    );
     let live = vendor.live.lock().expect("lock").clone();
+    assert!(!live.contains_key(&1_400_000_001));
     assert_eq!(
         live[&1_400_000_002],
-        config("https://hooks.example.com/b", &[A])
+        config("https://other.example.com", &[C])
     );
 }
 
@@ -566,7 +583,7 @@ async fn a_partial_failure_says_which_apps_changed_and_which_did_not() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_race_that_leaves_the_app_in_sync_or_tolerated_causes_no_further_write() {
+async fn a_race_that_leaves_the_app_in_sync_or_still_drifted_causes_no_further_write() {
     let (server, vendor) = vendor(&fleet_live()).await;
     // Someone creates exactly the declared configuration just before our Create.
     vendor.races.lock().expect("lock").insert(
@@ -593,7 +610,8 @@ async fn a_race_that_leaves_the_app_in_sync_or_tolerated_causes_no_further_write
         [("set_callback".to_owned(), 1_400_000_002)]
     );
 
-    // A `warn` app: the racing configuration has an extra command, which must survive.
+    // A `warn` app: the racing configuration still lacks a declared command, so it
+    // is not in sync; it was never shown in the plan, so it is left as it is.
     let tolerant = "version: 1\napps:\n  - name: w\n    sdkappid: 1400000009\n    region: seoul\n    identifier: admin\n    extra_commands: warn\n    callback:\n      url: https://hooks.example.com/w\n      commands: [Room.CallbackAfterCreateRoom, Room.CallbackAfterDestroyRoom]\n";
     std::fs::write(dir.join("tolerant.yaml"), tolerant).expect("file");
     vendor.races.lock().expect("lock").insert(
@@ -601,11 +619,20 @@ async fn a_race_that_leaves_the_app_in_sync_or_tolerated_causes_no_further_write
         Some(config("https://hooks.example.com/w", &[A, C])),
     );
     let out = run(&dir, &server, &["apply", "tolerant.yaml", "--yes"]).await;
-    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("w: NOT changed: it changed since the plan was shown"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(
         vendor.live.lock().expect("lock")[&1_400_000_009],
-        config("https://hooks.example.com/w", &[A, B, C]),
-        "the fallback Update keeps the tolerated extra"
+        config("https://hooks.example.com/w", &[A, C]),
+    );
+    assert_eq!(
+        vendor.writes.lock().expect("lock").last(),
+        Some(&("set_callback".to_owned(), 1_400_000_009)),
     );
 }
 
@@ -856,7 +883,7 @@ async fn a_write_that_failed_with_a_gateway_error_is_sent_once_and_read_back_as_
     // The error's class name is left to the classifier; the outcome and cause are asserted.
     assert!(
         out.stderr
-            .contains("drifted: NOT changed (confirmed by read-back); its call failed ("),
+            .contains("drifted: NOT changed when read back; its call failed ("),
         "{}",
         out.stderr
     );

@@ -29,8 +29,9 @@ impl AllowedHost {
     pub fn allows(&self, url: &Url) -> bool {
         let port_matches = match self.port {
             Some(port) => url.port_or_known_default() == Some(port),
-            // The URL parser drops a port equal to the scheme's default.
-            None => url.port().is_none(),
+            // A bare host allows https on 443 only: plain http (the token in clear)
+            // must be asked for by its port. The URL parser drops a default port.
+            None => url.scheme() == "https" && url.port().is_none(),
         };
         port_matches && url.host_str() == Some(self.host.as_str())
     }
@@ -237,8 +238,11 @@ mod tests {
         let refused = port.expect_err("another port is refused");
         assert_eq!(refused.host, "adminapisgp.im.qcloud.com:8443");
         assert!(refused.to_string().contains("443 only"), "{refused}");
-        // An allow entry for the host with no port allows http's default port.
+        // An allow entry for the host with no port allows https only; plain http needs
+        // its port named.
         let allowed = entries(&["AdminApiSgp.im.qcloud.com"]);
+        assert!(resolve(&app("http://adminapisgp.im.qcloud.com"), None, &allowed).is_err());
+        let allowed = entries(&["AdminApiSgp.im.qcloud.com:80"]);
         assert!(resolve(&app("http://adminapisgp.im.qcloud.com"), None, &allowed).is_ok());
         assert!(
             resolve(
@@ -252,7 +256,7 @@ mod tests {
 
     #[test]
     fn other_hosts_need_an_entry_with_the_same_host_and_effective_port() {
-        let cases: [(&str, &[&str], bool); 12] = [
+        let cases: [(&str, &[&str], bool); 14] = [
             ("https://proxy.example.com", &[], false),
             ("https://proxy.example.com", &["proxy.example.com"], true),
             ("https://proxy.example.com", &["PROXY.Example.COM"], true),
@@ -288,6 +292,8 @@ mod tests {
                 false,
             ),
             ("http://[::1]:8080/", &["[::1]:8080"], true),
+            ("http://proxy.example.com", &["proxy.example.com"], false),
+            ("http://proxy.example.com", &["proxy.example.com:80"], true),
             (
                 "http://127.0.0.1:8080/",
                 &["127.0.0.1:8081", "127.0.0.1"],
