@@ -176,8 +176,9 @@ made from, it is not changed. A change is sent once: when its reply fails, the a
 read back and reported as changed, NOT changed, or unknown.
 
 Exits 0 when every changed app converged, 1 when the plan was not applied (dry run,
-declined, no --yes), an app changed since the plan or did not converge, 3/4 when a
-call failed, 4 when whether a change took effect is unknown.")]
+declined, no --yes), an app changed since the plan or did not converge, 2 when an
+app's endpoint in the file is not allowed, 3/4 when a call failed, 4 when whether a
+change took effect is unknown.")]
     Apply {
         /// The callbacks files.
         #[arg(required = true, value_name = "FILE")]
