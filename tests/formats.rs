@@ -398,6 +398,22 @@ fn sarif_lint_of_two_files_locates_each_in_its_own_place() {
 }
 
 #[test]
+fn sarif_driver_says_where_to_learn_about_the_tool() {
+    let dir = workdir("sarif_information_uri");
+    let home = env!("CARGO_PKG_HOMEPAGE");
+    assert!(
+        home.starts_with("https://"),
+        "Cargo.toml names a homepage: {home:?}"
+    );
+    let lint = run(&dir, &["lint", "--format", "sarif", FILE], &[]);
+    assert_eq!(lint.code, Some(0), "{}", lint.stderr);
+    for out in [lint, verify(&dir, "sarif")] {
+        let sarif: Value = serde_json::from_str(&out.stdout).expect("SARIF is JSON");
+        assert_eq!(sarif["runs"][0]["tool"]["driver"]["informationUri"], home);
+    }
+}
+
+#[test]
 fn junit_is_well_formed_xml_with_a_testcase_per_app() {
     let dir = workdir("junit");
     let out = verify(&dir, "junit");

@@ -170,6 +170,7 @@ fn render(annotations: &[Annotation], rules: Vec<RuleDoc>, cwd: Option<&Path>) -
             "tool": {"driver": {
                 "name": "cbcheck",
                 "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": env!("CARGO_PKG_HOMEPAGE"),
                 "rules": rule_values,
             }},
             "results": results,
