@@ -164,7 +164,11 @@ def check_sarif(checks, multitool, config, files):
         checks.record(
             errors == 0 and warnings == 0,
             f"sarif-multitool {name}: {errors} errors, {warnings} warnings, {notes} notes",
-            [sarif_message(r, rules) for r in results],
+            [
+                sarif_message(r, rules)
+                for r in results
+                if r.get("level", "warning") in ("error", "warning")
+            ],
         )
 
 
