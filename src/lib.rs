@@ -294,7 +294,10 @@ fn lint(
                     .collect::<Vec<_>>()
                     .join("\n"),
             ),
-            Format::Sarif => report::sarif::render_lint(&report::annotation::from_lint(&loaded)),
+            Format::Sarif => report::sarif::render_lint(
+                &report::annotation::from_lint(&loaded),
+                std::env::current_dir().ok().as_deref(),
+            ),
             Format::Json | Format::Junit | Format::Markdown => {
                 human::eprint(&format!(
                     "error: --format/--report {format:?} describes verify runs; lint offers human, github and sarif\n"
@@ -369,7 +372,10 @@ fn verify_files(
                 }
                 report::github::render(&annotations(), &summary)
             }
-            Format::Sarif => report::sarif::render_verify(&annotations()),
+            Format::Sarif => report::sarif::render_verify(
+                &annotations(),
+                std::env::current_dir().ok().as_deref(),
+            ),
             Format::Junit => report::junit::render(&runs),
             Format::Markdown => report::markdown::render(&runs, &summary),
         };

@@ -289,6 +289,130 @@ fn sarif_has_the_required_2_1_0_structure() {
     );
 }
 
+/// Where each result of a SARIF document points.
+fn sarif_locations(sarif: &Value) -> Vec<&Value> {
+    sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| &r["locations"][0]["physicalLocation"]["artifactLocation"])
+        .collect()
+}
+
+#[test]
+fn sarif_locates_a_file_outside_the_working_directory_by_an_absolute_file_uri() {
+    // The run's directory is `cwd`; the file sits beside it, under a name to encode.
+    let dir = workdir("sarif_outside");
+    let cwd = dir.join("cwd");
+    std::fs::create_dir_all(&cwd).expect("cwd");
+    let outside = dir.join("out side #1 ü.yaml");
+    std::fs::copy(dir.join(FILE), &outside).expect("outside file");
+    let absolute = outside.to_str().expect("utf-8 path");
+    let live = dir.join("live.json");
+    let live = live.to_str().expect("utf-8 path");
+    for path in [absolute, "../out side #1 ü.yaml"] {
+        let out = run(
+            &cwd,
+            &["verify", path, "--live-from", live, "--format", "sarif"],
+            &[],
+        );
+        assert_eq!(out.code, Some(3), "{}", out.stderr);
+        let sarif: Value = serde_json::from_str(&out.stdout).expect("SARIF is JSON");
+        let locations = sarif_locations(&sarif);
+        assert_eq!(locations.len(), 4, "{}", out.stdout);
+        for location in locations {
+            let uri = location["uri"].as_str().expect("uri");
+            assert!(
+                uri.starts_with("file:///") && uri.ends_with("/out%20side%20%231%20%C3%BC.yaml"),
+                "{path}: {uri}"
+            );
+            let parsed = url::Url::parse(uri).expect("an absolute URI");
+            assert_eq!(parsed.to_file_path().as_deref(), Ok(outside.as_path()));
+            assert!(location.get("uriBaseId").is_none(), "{location}");
+        }
+    }
+}
+
+#[test]
+fn sarif_locates_a_file_inside_the_working_directory_by_a_relative_uri() {
+    let dir = workdir("sarif_inside");
+    std::fs::create_dir_all(dir.join("envs")).expect("envs");
+    std::fs::copy(dir.join(FILE), dir.join("envs").join(FILE)).expect("nested file");
+    // However the file is named, its URI is relative to the working directory.
+    let absolute = dir.join(FILE);
+    for (path, expected) in [
+        (absolute.to_str().expect("utf-8 path"), "prod%2Ceu.yaml"),
+        ("./prod,eu.yaml", "prod%2Ceu.yaml"),
+        ("envs/../envs/prod,eu.yaml", "envs/prod%2Ceu.yaml"),
+    ] {
+        let out = run(
+            &dir,
+            &[
+                "verify",
+                path,
+                "--live-from",
+                "live.json",
+                "--format",
+                "sarif",
+            ],
+            &[],
+        );
+        assert_eq!(out.code, Some(3), "{}", out.stderr);
+        let sarif: Value = serde_json::from_str(&out.stdout).expect("SARIF is JSON");
+        for location in sarif_locations(&sarif) {
+            assert_eq!(location, &json!({"uri": expected}), "{path}");
+        }
+    }
+}
+
+#[test]
+fn sarif_lint_of_two_files_locates_each_in_its_own_place() {
+    let dir = workdir("sarif_lint_two");
+    let bad = FLEET.replace("commands: [Room", "comands: [Room");
+    std::fs::write(dir.join("bad.yaml"), &bad).expect("inside");
+    let outside = tempfile::Builder::new()
+        .suffix(".yaml")
+        .tempfile()
+        .expect("a file outside the working directory");
+    std::fs::write(outside.path(), &bad).expect("outside");
+    let outside_path = outside.path().to_str().expect("utf-8 path");
+    let out = run(
+        &dir,
+        &["lint", "--format", "sarif", "bad.yaml", outside_path],
+        &[],
+    );
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    let sarif: Value = serde_json::from_str(&out.stdout).expect("SARIF is JSON");
+    let uris: Vec<&str> = sarif_locations(&sarif)
+        .iter()
+        .map(|l| l["uri"].as_str().expect("uri"))
+        .collect();
+    let file_uri = url::Url::from_file_path(outside.path())
+        .expect("absolute")
+        .to_string();
+    // The same problems in each file, in the order of the files.
+    let half = uris.len() / 2;
+    assert!(half > 0, "{}", out.stdout);
+    assert_eq!(uris[..half], vec!["bad.yaml"; half]);
+    assert_eq!(uris[half..], vec![file_uri.as_str(); half]);
+}
+
+#[test]
+fn sarif_driver_says_where_to_learn_about_the_tool() {
+    let dir = workdir("sarif_information_uri");
+    let home = env!("CARGO_PKG_HOMEPAGE");
+    assert!(
+        home.starts_with("https://"),
+        "Cargo.toml names a homepage: {home:?}"
+    );
+    let lint = run(&dir, &["lint", "--format", "sarif", FILE], &[]);
+    assert_eq!(lint.code, Some(0), "{}", lint.stderr);
+    for out in [lint, verify(&dir, "sarif")] {
+        let sarif: Value = serde_json::from_str(&out.stdout).expect("SARIF is JSON");
+        assert_eq!(sarif["runs"][0]["tool"]["driver"]["informationUri"], home);
+    }
+}
+
 #[test]
 fn junit_is_well_formed_xml_with_a_testcase_per_app() {
     let dir = workdir("junit");

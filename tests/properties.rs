@@ -161,8 +161,9 @@ fn lint_everything(bytes: Vec<u8>) -> Result<(), TestCaseError> {
     prop_assert_eq!(annotations.len(), loaded.diagnostics.len());
     let github = report::github::render(&annotations, &human::lint_summary(&loaded));
     assert_printable("the GitHub annotations", &github)?;
-    let sarif: serde_json::Value = serde_json::from_str(&report::sarif::render_lint(&annotations))
-        .map_err(|e| TestCaseError::fail(format!("SARIF is not JSON: {e}")))?;
+    let sarif: serde_json::Value =
+        serde_json::from_str(&report::sarif::render_lint(&annotations, None))
+            .map_err(|e| TestCaseError::fail(format!("SARIF is not JSON: {e}")))?;
     prop_assert_eq!(
         sarif["runs"][0]["results"].as_array().map(Vec::len),
         Some(loaded.diagnostics.len())

@@ -1,6 +1,9 @@
 //! SARIF 2.1.0 for code scanning: one rule per finding kind, results located in the YAML.
 
+use std::path::{Component, Path, PathBuf};
+
 use serde_json::{Value, json};
+use url::Url;
 
 use super::REPORT_VERSION;
 use super::annotation::{Annotation, FAILED_RULE, rule_id};
@@ -77,8 +80,45 @@ fn uri(path: &str) -> String {
         .join("/")
 }
 
+/// Where a result's file is. Under the working directory: a URI reference relative to
+/// it, which code scanning resolves against the checkout. Elsewhere: an absolute
+/// `file://` URI, because a relative reference that starts with `/` or `..` cannot be
+/// combined with a base (SARIF1004). Without a working directory a relative path
+/// stays as given.
+fn artifact_uri(file: &str, cwd: Option<&Path>) -> String {
+    let path = Path::new(file);
+    let absolute = match cwd {
+        Some(cwd) => lexically_normal(&cwd.join(path)),
+        None if path.is_absolute() => lexically_normal(path),
+        None => return uri(file),
+    };
+    if let Some(inside) = cwd.and_then(|cwd| absolute.strip_prefix(cwd).ok())
+        && !inside.as_os_str().is_empty()
+    {
+        return uri(&inside.to_string_lossy());
+    }
+    Url::from_file_path(&absolute).map_or_else(|()| uri(file), String::from)
+}
+
+/// `.` and `..` resolved on the path's text, as the shell user wrote it: a symlinked
+/// file under the working directory keeps its place there.
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
+}
+
 /// Verify's results; the file's own warnings come with their config rules.
-pub fn render_verify(annotations: &[Annotation]) -> String {
+/// `cwd`, the working directory, is what relative locations are relative to.
+pub fn render_verify(annotations: &[Annotation], cwd: Option<&Path>) -> String {
     let mut rules = verify_rules();
     let config: Vec<Annotation> = annotations
         .iter()
@@ -86,14 +126,14 @@ pub fn render_verify(annotations: &[Annotation]) -> String {
         .cloned()
         .collect();
     rules.extend(lint_rules(&config));
-    render(annotations, rules)
+    render(annotations, rules, cwd)
 }
 
-pub fn render_lint(annotations: &[Annotation]) -> String {
-    render(annotations, lint_rules(annotations))
+pub fn render_lint(annotations: &[Annotation], cwd: Option<&Path>) -> String {
+    render(annotations, lint_rules(annotations), cwd)
 }
 
-fn render(annotations: &[Annotation], rules: Vec<RuleDoc>) -> String {
+fn render(annotations: &[Annotation], rules: Vec<RuleDoc>, cwd: Option<&Path>) -> String {
     let rule_values: Vec<Value> = rules
         .iter()
         .map(|r| {
@@ -116,7 +156,7 @@ fn render(annotations: &[Annotation], rules: Vec<RuleDoc>) -> String {
                 "level": a.level.id(),
                 "message": {"text": format!("{}: {}", a.title, a.message)},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": uri(&a.file)},
+                    "artifactLocation": {"uri": artifact_uri(&a.file, cwd)},
                     "region": {"startLine": a.line, "startColumn": a.column},
                 }}],
                 "partialFingerprints": {"cbcheck/v1": a.fingerprint},
@@ -130,6 +170,7 @@ fn render(annotations: &[Annotation], rules: Vec<RuleDoc>) -> String {
             "tool": {"driver": {
                 "name": "cbcheck",
                 "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": env!("CARGO_PKG_HOMEPAGE"),
                 "rules": rule_values,
             }},
             "results": results,
@@ -151,5 +192,26 @@ mod tests {
         assert_eq!(uri("envs/prod,eu.yaml"), "envs/prod%2Ceu.yaml");
         assert_eq!(uri("my env#1 100%.yaml"), "my%20env%231%20100%25.yaml");
         assert_eq!(uri("a\\b/ü.yaml"), "a/b/%C3%BC.yaml");
+    }
+
+    #[test]
+    fn without_a_working_directory_only_absolute_paths_become_file_uris() {
+        assert_eq!(
+            artifact_uri("/srv/ops/./envs/../prod eu.yaml", None),
+            "file:///srv/ops/prod%20eu.yaml"
+        );
+        assert_eq!(artifact_uri("envs/prod.yaml", None), "envs/prod.yaml");
+    }
+
+    #[test]
+    fn the_working_directory_itself_is_no_file() {
+        let cwd = Path::new("/srv/ops");
+        assert_eq!(artifact_uri("/srv/ops/a.yaml", Some(cwd)), "a.yaml");
+        assert_eq!(
+            artifact_uri("/srv/opsx/a.yaml", Some(cwd)),
+            "file:///srv/opsx/a.yaml"
+        );
+        assert_eq!(artifact_uri("..", Some(cwd)), "file:///srv");
+        assert_eq!(artifact_uri(".", Some(cwd)), "file:///srv/ops");
     }
 }

@@ -1,0 +1,359 @@
+"""The checks of .ci/validate: cbcheck's machine outputs through the reference
+validator of each format's ecosystem, one PASS or FAIL line per check.
+
+    SARIF        SARIF Multitool `validate --rule-kind "Sarif;Gh"`: 0 errors, 0 warnings
+    JUnit XML    junitparser: parses; tests, failures (drift) and errors (failed apps)
+                 match the JSON report of the same run, suite by suite and case by case
+    JSON         check-jsonschema against schemas/report.schema.json
+    schemas      check-jsonschema --check-metaschema; every callbacks file validates
+    Markdown     markdown-it-py, GFM-like: every table-looking block is a table whose
+                 rows are the JSON report's apps; no raw HTML but comments
+
+Runs with the virtual environment's Python that .ci/validate installs.
+"""
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from junitparser import Error, Failure, JUnitXml
+from markdown_it import MarkdownIt
+
+
+class Checks:
+    def __init__(self):
+        self.count = 0
+        self.failed = 0
+
+    def record(self, ok, what, details=()):
+        self.count += 1
+        print(f"validate: {'PASS' if ok else 'FAIL'}  {what}")
+        if not ok:
+            self.failed += 1
+            for line in details:
+                print(f"    {line}")
+
+
+def tool(*command):
+    """A validator's exit code and everything it printed."""
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    return done.returncode, (done.stdout + done.stderr).splitlines()
+
+
+def names(paths):
+    return ", ".join(p.name for p in paths)
+
+
+def check_schemas(checks, check_jsonschema, schemas, callbacks_files, reports):
+    schema_files = sorted(schemas.glob("*.json"))
+    code, said = tool(check_jsonschema, "--check-metaschema", *map(str, schema_files))
+    checks.record(
+        code == 0 and bool(schema_files),
+        f"check-jsonschema --check-metaschema: {names(schema_files)}",
+        said,
+    )
+    code, said = tool(
+        check_jsonschema,
+        "--schemafile",
+        str(schemas / "callbacks.schema.json"),
+        *map(str, callbacks_files),
+    )
+    checks.record(
+        code == 0,
+        f"check-jsonschema callbacks.schema.json: {names(callbacks_files)}",
+        said,
+    )
+    code, said = tool(
+        check_jsonschema,
+        "--schemafile",
+        str(schemas / "report.schema.json"),
+        *map(str, reports),
+    )
+    checks.record(
+        code == 0 and bool(reports),
+        f"check-jsonschema report.schema.json: {names(reports)}",
+        said,
+    )
+
+
+def sarif_message(result, rules):
+    """A result of the validator's own log in words, as its console prints it."""
+    message = result.get("message", {})
+    text = message.get("text")
+    if text is None:
+        index = result.get("ruleIndex", -1)
+        rule = rules[index] if 0 <= index < len(rules) else {}
+        text = rule.get("messageStrings", {}).get(message.get("id"), {}).get("text", "")
+        for i, argument in enumerate(message.get("arguments", [])):
+            text = text.replace(f"{{{i}}}", argument)
+    region = result.get("locations", [{}])[0].get("physicalLocation", {}).get("region", {})
+    place = f"({region.get('startLine', '?')},{region.get('startColumn', '?')})"
+    return f"{place}: {result.get('level', 'warning')} {result.get('ruleId')}: {text}"
+
+
+def unexpected_notices(run):
+    """What the validator says about its own run, but the one notice expected:
+    .ci/sarif-multitool.xml turns off SARIF2006, which sends an HTTP request to
+    every URI in the log."""
+    for invocation in run.get("invocations", []):
+        for kind in ("toolConfigurationNotifications", "toolExecutionNotifications"):
+            for notice in invocation.get(kind, []):
+                what = notice.get("descriptor", {}).get("id", "")
+                text = notice.get("message", {}).get("text", "")
+                if what == "WRN999.RuleExplicitlyDisabled" and "'SARIF2006'" in text:
+                    continue
+                yield f"{what}: {text}"
+
+
+def check_sarif(checks, multitool, config, files):
+    with tempfile.TemporaryDirectory() as scratch:
+        log_path = Path(scratch) / "validation.sarif"
+        code, said = tool(
+            multitool,
+            "validate",
+            "--rule-kind",
+            "Sarif;Gh",
+            "--level",
+            "Error;Warning;Note",
+            "--config",
+            str(config),
+            "--output",
+            str(log_path),
+            *map(str, files),
+        )
+        log = json.loads(log_path.read_text(encoding="utf-8")) if log_path.exists() else None
+    # The validator exits 0 whatever it finds: its log says what it found.
+    scanned = re.search(r"Done\. (\d+) files? scanned", "\n".join(said))
+    run = (log or {}).get("runs", [{}])[0]
+    notices = list(unexpected_notices(run))
+    ran = (
+        code == 0
+        and log is not None
+        and all(i.get("executionSuccessful") for i in run.get("invocations", [{}]))
+        and not notices
+        and scanned is not None
+        and int(scanned.group(1)) == len(files)
+    )
+    checks.record(
+        ran,
+        f'sarif-multitool validate --rule-kind "Sarif;Gh" ran over {len(files)} SARIF files '
+        "(SARIF2006, URIs reachable over HTTP, off)",
+        notices + said,
+    )
+    if not ran:
+        return
+    rules = run.get("tool", {}).get("driver", {}).get("rules", [])
+    by_file = {path.resolve().as_uri(): [] for path in files}
+    for result in run.get("results", []):
+        uri = (
+            result.get("locations", [{}])[0]
+            .get("physicalLocation", {})
+            .get("artifactLocation", {})
+            .get("uri", "")
+        )
+        by_file.setdefault(uri, []).append(result)
+    for uri, results in by_file.items():
+        levels = [r.get("level", "warning") for r in results]
+        errors, warnings = levels.count("error"), levels.count("warning")
+        notes = len(levels) - errors - warnings
+        name = uri.rsplit("/", 1)[-1]
+        checks.record(
+            errors == 0 and warnings == 0,
+            f"sarif-multitool {name}: {errors} errors, {warnings} warnings, {notes} notes",
+            [
+                sarif_message(r, rules)
+                for r in results
+                if r.get("level", "warning") in ("error", "warning")
+            ],
+        )
+
+
+def check_junit(checks, xml_path, report):
+    problems = []
+    try:
+        xml = JUnitXml.fromfile(str(xml_path))
+    except Exception as error:  # any parse failure is the finding
+        checks.record(False, f"junitparser {xml_path.name}: parses", [repr(error)])
+        return
+    if not isinstance(xml, JUnitXml):
+        checks.record(False, f"junitparser {xml_path.name}: the root is <testsuites>")
+        return
+    cases = []
+    for suite in xml:
+        suite_cases = list(suite)
+        cases.extend(suite_cases)
+        counted = (
+            len(suite_cases),
+            sum(c.is_failure for c in suite_cases),
+            sum(c.is_error for c in suite_cases),
+        )
+        if (suite.tests, suite.failures, suite.errors) != counted:
+            problems.append(
+                f"suite {suite.name}: declares tests/failures/errors "
+                f"{(suite.tests, suite.failures, suite.errors)}, holds {counted}"
+            )
+    declared = (xml.tests, xml.failures, xml.errors)
+    counted = (
+        len(cases),
+        sum(c.is_failure for c in cases),
+        sum(c.is_error for c in cases),
+    )
+    summary = report["summary"]
+    expected = (summary["apps"], summary["drifted"], summary["failed"])
+    if declared != expected or counted != expected:
+        problems.append(
+            f"tests/failures/errors: declared {declared}, counted {counted}, JSON report {expected}"
+        )
+    apps = report["apps"]
+    if len(cases) == len(apps):
+        for case, app in zip(cases, apps, strict=True):
+            kinds = {type(r) for r in case.result}
+            outcome = "failed" if Error in kinds else "drifted" if Failure in kinds else "in_sync"
+            if (
+                case.classname != app["file"]
+                or not case.name.endswith(f"({app['sdkappid']})")
+                or outcome != app["status"]
+            ):
+                problems.append(
+                    f"testcase {case.name!r} ({case.classname}, {outcome}) "
+                    f"is not app {app['sdkappid']} ({app['file']}, {app['status']})"
+                )
+    checks.record(
+        not problems,
+        f"junitparser {xml_path.name}: {expected[0]} tests, {expected[1]} failures, "
+        f"{expected[2]} errors, as in the JSON report",
+        problems,
+    )
+
+
+def inline_text(token):
+    """An inline token's text as a reader sees it: escapes and entities decoded."""
+    return "".join(
+        child.content
+        for child in token.children or []
+        if child.type in ("text", "text_special", "code_inline")
+    )
+
+
+def check_markdown(checks, md_path, report):
+    text = md_path.read_text(encoding="utf-8")
+    lines = text.split("\n")  # as the parser numbers them (splitlines breaks at more)
+    tokens = MarkdownIt("gfm-like").parse(text)
+    problems = []
+
+    in_code = set()
+    for token in tokens:
+        if token.type in ("fence", "code_block") and token.map:
+            in_code.update(range(*token.map))
+    blocks = []
+    for number, line in enumerate(lines):
+        if line.startswith("|") and number not in in_code:
+            if blocks and blocks[-1][1] == number:
+                blocks[-1][1] = number + 1
+            else:
+                blocks.append([number, number + 1])
+    tables = [t.map for t in tokens if t.type == "table_open"]
+    for start, end in blocks:
+        if [start, end] not in tables:
+            problems.append(f"lines {start + 1}-{end} look like a table but are not one")
+    if not blocks:
+        problems.append("no summary table")
+
+    # The summary table's rows are the report's apps, cell for cell.
+    rows, row = None, None  # rows: the summary table's body, once it starts
+    depth = 0
+    for token in tokens:
+        if token.type == "table_open":
+            depth += 1
+        elif token.type == "table_close":
+            depth -= 1
+            if depth == 0:
+                break
+        elif token.type == "tbody_open":
+            rows = []
+        elif token.type == "tr_open" and rows is not None:
+            row = []
+        elif token.type == "tr_close" and row is not None:
+            rows.append(row)
+            row = None
+        elif token.type == "inline" and row is not None:
+            row.append(inline_text(token))
+    apps = report["apps"]
+    rows = rows or []
+    if len(rows) != len(apps):
+        problems.append(f"the table has {len(rows)} rows, the JSON report {len(apps)} apps")
+    for cells, app in zip(rows, apps, strict=False):  # counted above
+        wanted = [app["file"], app["name"] or "", str(app["sdkappid"])]
+        if cells[:3] != wanted:
+            problems.append(f"row {cells} is not app {wanted}")
+
+    # A comment shows as nothing on GitHub. Other HTML it renders or strips: either way
+    # the reader does not see the text the report meant to show.
+    def html(token_list):
+        for token in token_list:
+            if token.type in ("html_block", "html_inline"):
+                yield token
+            yield from html(token.children or [])
+
+    for token in html(tokens):
+        if not re.fullmatch(r"<!--.*?-->\s*", token.content, re.S):
+            problems.append(f"raw HTML: {token.content.strip()!r}")
+
+    checks.record(
+        not problems,
+        f"markdown-it-py {md_path.name}: tables recognised ({len(tables)}), "
+        f"a row per app ({len(rows)}), no raw HTML but comments",
+        problems,
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--outputs", type=Path, required=True)
+    parser.add_argument("--examples", type=Path, required=True)
+    parser.add_argument("--inputs", type=Path, action="append", default=[])
+    parser.add_argument("--schemas", type=Path, required=True)
+    parser.add_argument("--check-jsonschema", required=True)
+    parser.add_argument("--sarif-multitool", required=True)
+    parser.add_argument("--sarif-multitool-config", type=Path, required=True)
+    parser.add_argument("--summary", type=Path, required=True)
+    args = parser.parse_args()
+
+    checks = Checks()
+    outputs = args.outputs
+    reports = sorted(outputs.glob("*.json"))
+    check_schemas(
+        checks,
+        args.check_jsonschema,
+        args.schemas,
+        sorted(args.examples.glob("*.yaml")) + args.inputs,
+        reports,
+    )
+    sarif_files = sorted(outputs.glob("*.sarif"))
+    if sarif_files:
+        check_sarif(checks, args.sarif_multitool, args.sarif_multitool_config, sarif_files)
+    else:
+        checks.record(False, "SARIF outputs were generated")
+    for report_path in reports:
+        for suffix, check in ((".xml", check_junit), (".md", check_markdown)):
+            other = report_path.with_suffix(suffix)
+            if not other.exists():
+                checks.record(False, f"{other.name} was generated beside {report_path.name}")
+                continue
+            try:
+                check(checks, other, json.loads(report_path.read_text(encoding="utf-8")))
+            except (KeyError, TypeError, ValueError) as error:
+                # A report that is not what its schema says cannot be compared with.
+                checks.record(
+                    False, f"{other.name} compared with {report_path.name}", [repr(error)]
+                )
+    args.summary.write_text(f"{checks.count} {checks.failed}\n", encoding="utf-8")
+    return 1 if checks.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
