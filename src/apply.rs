@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use crate::api::{ApiError, CallbackConfig, Client, Interface, Live, Target, Written};
 use crate::config::{self, App};
-use crate::drift::{self, Remediation};
+use crate::drift;
+use crate::model::Operation;
 use crate::redact::Redaction;
 use crate::report::Style;
 use crate::report::human::{self, Renderer};
@@ -38,7 +39,7 @@ impl Consent {
 /// One planned call, and the live state it was planned from.
 struct Change<'a> {
     app: &'a App,
-    fix: &'a Remediation,
+    fix: &'a Operation,
     /// What get_callback answered when the plan was made (`None`: absent).
     planned_from: Option<&'a CallbackConfig>,
 }
@@ -119,7 +120,7 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
             "{}: {}\n{}\n",
             change.app.label(),
             change.fix.interface.path(),
-            indent(&change.fix.body_text(redaction))
+            indent(&change.fix.body_text(|url| redaction.url(url)))
         ));
     }
     let in_sync = runs
@@ -270,7 +271,7 @@ async fn read(client: &Client, target: &Target) -> Result<Option<CallbackConfig>
 }
 
 /// The call that would converge the app from `live`; `None` when it is in sync.
-fn needed(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -> Option<Remediation> {
+fn needed(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -> Option<Operation> {
     let findings = drift::compare(app, live, redaction);
     drift::remediation(app, live, &findings)
 }
@@ -291,7 +292,7 @@ fn words(config: &CallbackConfig) -> BTreeSet<&str> {
 }
 
 /// What was read back is what the call sent (the URL as the drift engine compares it).
-fn as_sent(live: Option<&CallbackConfig>, fix: &Remediation) -> bool {
+fn as_sent(live: Option<&CallbackConfig>, fix: &Operation) -> bool {
     match (live, &fix.body) {
         (None, None) => true,
         (Some(live), Some(sent)) => {
@@ -383,7 +384,7 @@ async fn apply_one(
 
 /// Make the call; `Ok(false)` when the API says the configuration's existence is
 /// not what the call assumed (100300 on Create, 100301 on Update).
-async fn write(client: &Client, target: &Target, fix: &Remediation) -> Result<bool, ApiError> {
+async fn write(client: &Client, target: &Target, fix: &Operation) -> Result<bool, ApiError> {
     let Some(body) = &fix.body else {
         // Deleting what is already gone is done too.
         client.delete_callback(target).await?;
@@ -403,11 +404,11 @@ fn now_shown(live: Option<&CallbackConfig>, redaction: Redaction) -> String {
         Some(config) => format!(
             "now:\n{}",
             indent(
-                &Remediation {
+                &Operation {
                     interface: Interface::Update,
                     body: Some(config.clone()),
                 }
-                .body_text(redaction)
+                .body_text(|url| redaction.url(url))
             )
         ),
     }
@@ -537,7 +538,7 @@ mod tests {
 
     #[test]
     fn what_was_sent_is_recognised_as_the_drift_engine_compares_urls() {
-        let update = Remediation {
+        let update = Operation {
             interface: Interface::Update,
             body: Some(live("https://h.example.com/cb", &["X", "Y"])),
         };
@@ -550,7 +551,7 @@ mod tests {
             &update
         ));
         assert!(!as_sent(None, &update));
-        let delete = Remediation {
+        let delete = Operation {
             interface: Interface::Delete,
             body: None,
         };

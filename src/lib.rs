@@ -10,6 +10,7 @@ pub mod config;
 pub mod credentials;
 pub mod drift;
 pub mod export;
+pub mod model;
 pub mod redact;
 pub mod region;
 pub mod report;

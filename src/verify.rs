@@ -11,7 +11,8 @@ use crate::api::endpoint::{AllowedHost, NotAllowed};
 use crate::api::{self, ApiError, CallbackConfig, Client, ClientOptions, Live, RetryCause, Target};
 use crate::config::{App, Config};
 use crate::credentials::{self, MissingCredentials};
-use crate::drift::{self, Finding, Remediation, Severity};
+use crate::drift;
+use crate::model::{Finding, Operation, Severity};
 use crate::redact::Redaction;
 
 /// How to verify.
@@ -174,7 +175,7 @@ pub struct AppResult {
     /// The live configuration (`None`: absent); unset when the app failed.
     pub live: Option<Option<CallbackConfig>>,
     pub findings: Vec<Finding>,
-    pub remediation: Option<Remediation>,
+    pub remediation: Option<Operation>,
     pub failure: Option<Failure>,
 }
 
@@ -409,9 +410,17 @@ pub fn targets(
     apps.iter()
         .map(|app| {
             // Where the token would go is settled before a token is made.
-            let resolved =
-                api::endpoint::resolve(app, options.endpoint.as_ref(), &options.allowed_endpoints)
-                    .map_err(Failure::EndpointNotAllowed)?;
+            let declared = api::endpoint::Declared {
+                sdkappid: app.sdkappid,
+                region: app.region,
+                endpoint: app.endpoint.clone(),
+            };
+            let resolved = api::endpoint::resolve(
+                &declared,
+                options.endpoint.as_ref(),
+                &options.allowed_endpoints,
+            )
+            .map_err(Failure::EndpointNotAllowed)?;
             let credential = credentials::resolve(app, |name| std::env::var(name).ok())
                 .map_err(Failure::Credentials)?;
             if let Some(warning) = resolved.insecure_warning

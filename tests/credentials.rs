@@ -96,26 +96,27 @@ fn a_key_mints_a_fresh_token_and_a_usersig_is_used_as_given() {
 
 #[test]
 fn hosts_come_from_region_endpoint_or_the_global_override() {
-    let by_region = endpoint::resolve(&app(""), None, &[]).expect("a vendor host");
+    let by_region = endpoint::resolve(&declared(&app("")), None, &[]).expect("a vendor host");
     assert_eq!(by_region.base.as_str(), "https://adminapikr.im.qcloud.com/");
     assert_eq!(by_region.insecure_warning, None);
 
     let proxied = app("    endpoint: https://proxy.example.com/tencent\n");
     let allowed: Vec<endpoint::AllowedHost> = vec!["proxy.example.com".parse().expect("entry")];
     assert_eq!(
-        endpoint::resolve(&proxied, None, &allowed)
+        endpoint::resolve(&declared(&proxied), None, &allowed)
             .expect("allowed")
             .base
             .as_str(),
         "https://proxy.example.com/tencent"
     );
     assert!(
-        endpoint::resolve(&proxied, None, &[]).is_err(),
+        endpoint::resolve(&declared(&proxied), None, &[]).is_err(),
         "a host the operator did not allow"
     );
 
     let local: url::Url = "http://127.0.0.1:8080".parse().expect("url");
-    let overridden = endpoint::resolve(&proxied, Some(&local), &[]).expect("the operator's");
+    let overridden =
+        endpoint::resolve(&declared(&proxied), Some(&local), &[]).expect("the operator's");
     assert_eq!(overridden.base, local);
     assert_eq!(
         overridden.insecure_warning, None,
@@ -123,11 +124,21 @@ fn hosts_come_from_region_endpoint_or_the_global_override() {
     );
 
     let remote: url::Url = "http://proxy.example.com".parse().expect("url");
-    let warned = endpoint::resolve(&proxied, Some(&remote), &[]).expect("the operator's");
+    let warned =
+        endpoint::resolve(&declared(&proxied), Some(&remote), &[]).expect("the operator's");
     assert!(
         warned
             .insecure_warning
             .expect("warned")
             .contains("plain http")
     );
+}
+
+/// What `resolve` needs of an app.
+fn declared(app: &cbcheck::config::App) -> endpoint::Declared {
+    endpoint::Declared {
+        sdkappid: app.sdkappid,
+        region: app.region,
+        endpoint: app.endpoint.clone(),
+    }
 }

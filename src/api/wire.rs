@@ -1,39 +1,8 @@
 //! The REST envelope and how each reply is classified.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-/// The room_config interfaces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Interface {
-    /// Query: `get_callback`.
-    Get,
-    /// Create: `set_callback` (there is no `create_callback`).
-    Set,
-    /// `update_callback`.
-    Update,
-    /// `delete_callback`.
-    Delete,
-}
-
-impl Interface {
-    pub fn path(self) -> &'static str {
-        match self {
-            Interface::Get => "v4/room_config/get_callback",
-            Interface::Set => "v4/room_config/set_callback",
-            Interface::Update => "v4/room_config/update_callback",
-            Interface::Delete => "v4/room_config/delete_callback",
-        }
-    }
-}
-
-/// The body of set/update and the payload of a get: the callback configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CallbackConfig {
-    #[serde(rename = "Url")]
-    pub url: String,
-    #[serde(rename = "CallbackCommandList")]
-    pub commands: Vec<String>,
-}
+use crate::model::CallbackConfig;
 
 /// The configuration in a successful get_callback's `Response`, or what is wrong
 /// with it. A list left out is an empty one (as an empty list may be sent); a null

@@ -6,8 +6,8 @@ use url::Url;
 
 use super::node::Value;
 use super::{App, ExtraCommands};
-use crate::api::CallbackConfig;
 use crate::catalog;
+use crate::model::CallbackConfig;
 use crate::region::Region;
 
 /// One app to write, with what the live side said.

@@ -2,7 +2,7 @@
 //! and SARIF formats show on the file.
 
 use crate::config::{ConfigDiagnostic, Loaded};
-use crate::drift::{Finding, Kind, Severity};
+use crate::model::{Finding, Kind, Severity};
 use crate::verify::{AppResult, Run};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

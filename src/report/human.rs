@@ -9,9 +9,9 @@ use miette::{
 
 use super::excerpt::Excerpt;
 use super::{Style, printable};
-use crate::api::CallbackConfig;
 use crate::config::{ConfigDiagnostic, Loaded, SourceFile};
-use crate::drift::{Finding, Kind};
+use crate::model::CallbackConfig;
+use crate::model::{Finding, Kind};
 use crate::verify::{AppResult, Run, Status};
 
 /// Renders diagnostics in one style.
@@ -377,7 +377,7 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
         help.push(format!(
             "to fix, call {} with this body:\n{}",
             fix.interface.path(),
-            fix.body_text(run.redaction)
+            fix.body_text(|url| run.redaction.url(url))
         ));
     }
     for finding in &result.findings {

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::drift::{Kind, Severity};
+use crate::model::{Kind, Severity};
 use crate::verify::{AppResult, ErrorClass, Run, Status};
 
 use super::REPORT_VERSION;

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::REPORT_VERSION;
-use crate::drift::Kind;
+use crate::model::Kind;
 use crate::verify::{AppResult, Run, Status};
 
 pub fn render(runs: &[Run], summary: &str) -> String {
@@ -82,7 +82,7 @@ fn section(out: &mut String, run: &Run, result: &AppResult) {
             out,
             "- `{}` ({}) at `{}:{line}`: {}",
             finding.kind.id(),
-            if finding.severity == crate::drift::Severity::Error {
+            if finding.severity == crate::model::Severity::Error {
                 "error"
             } else {
                 "warning"
@@ -96,7 +96,7 @@ fn section(out: &mut String, run: &Run, result: &AppResult) {
             out,
             "\nTo fix, call `{}` with:\n\n```json\n{}\n```",
             fix.interface.path(),
-            fix.body_text(run.redaction)
+            fix.body_text(|url| run.redaction.url(url))
         );
     }
 }
