@@ -9,7 +9,7 @@ use crate::api::{ApiError, CallbackConfig, Client, Interface, Live, Target, Writ
 use crate::config::{self, App};
 use crate::drift;
 use crate::model::Operation;
-use crate::redact::Redaction;
+use crate::model::redact::Redaction;
 use crate::report::Style;
 use crate::report::human::{self, Renderer};
 use crate::verify::{self, Failure, VerifyOptions};
@@ -266,7 +266,7 @@ async fn read(client: &Client, target: &Target) -> Result<Option<CallbackConfig>
     match client.get_callback(target).await {
         Ok(Live::Present { config, .. }) => Ok(Some(config)),
         Ok(Live::Absent { .. }) => Ok(None),
-        Err(err) => Err(Failure::Api(err)),
+        Err(err) => Err(Failure::from(err)),
     }
 }
 
@@ -342,9 +342,9 @@ async fn apply_one(
                 Ok(now) => Applied::ChangedSincePlan { now },
             };
         }
-        Err(err) if !err.may_have_taken_effect() => return not_sent(Failure::Api(err)),
+        Err(err) if !err.may_have_taken_effect() => return not_sent(Failure::from(err)),
         Err(err) => {
-            let failure = Failure::Api(err);
+            let failure = Failure::from(err);
             let now = match read(client, target).await {
                 Ok(now) => now,
                 Err(unreadable) => {

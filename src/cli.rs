@@ -135,7 +135,7 @@ cannot be read (exit 2 for an endpoint not allowed, else 3 or 4). Running `verif
             required_unless_present = "from",
             conflicts_with = "from"
         )]
-        region: Option<crate::region::Region>,
+        region: Option<crate::model::region::Region>,
 
         /// The App administrator account that signs the requests (with --sdkappid).
         #[arg(

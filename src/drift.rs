@@ -3,9 +3,9 @@
 use url::Url;
 
 use crate::catalog;
-use crate::config::{App, ExtraCommands};
+use crate::model::redact::{Redaction, hidden_difference};
+use crate::model::{App, ExtraCommands};
 use crate::model::{CallbackConfig, Finding, Interface, Kind, Operation, Severity};
-use crate::redact::{Redaction, hidden_difference};
 
 /// Compare an app's declared callback with its live one (`None`: absent).
 pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -> Vec<Finding> {

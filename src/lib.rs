@@ -11,12 +11,13 @@ pub mod credentials;
 pub mod drift;
 pub mod export;
 pub mod model;
-pub mod redact;
-pub mod region;
 pub mod report;
 pub mod secret;
 pub mod usersig;
 pub mod verify;
+
+pub use model::redact::Redaction;
+pub use model::region::Region;
 
 use cli::{Cli, Command, Format};
 use report::Style;
@@ -79,7 +80,7 @@ pub fn run(cli: Cli) -> Outcome {
             let options = verify::VerifyOptions {
                 selectors: apps,
                 live_from,
-                redaction: redact::Redaction { show_secrets },
+                redaction: Redaction { show_secrets },
                 ..network_options(network)
             };
             verify_files(style, &files, &options, deny_warnings, format, &reports)
@@ -94,7 +95,7 @@ pub fn run(cli: Cli) -> Outcome {
         } => {
             let options = verify::VerifyOptions {
                 selectors: apps,
-                redaction: redact::Redaction { show_secrets },
+                redaction: Redaction { show_secrets },
                 ..network_options(network)
             };
             apply::run(
@@ -187,7 +188,7 @@ fn sinks<'a>(
 pub(crate) fn load_all(
     renderer: &Renderer,
     files: &[std::path::PathBuf],
-    redaction: redact::Redaction,
+    redaction: Redaction,
 ) -> Result<Vec<config::Loaded>, Outcome> {
     let loaded: Vec<config::Loaded> = files
         .iter()
@@ -226,7 +227,7 @@ pub(crate) fn verify_all(
 /// An app that could not be checked: a file endpoint the operator did not allow
 /// exits 2 (the file is at fault), refused or missing credentials 3, everything else 4.
 pub fn failure_outcome(failure: &verify::Failure) -> Outcome {
-    if matches!(failure, verify::Failure::EndpointNotAllowed(_)) {
+    if failure.class() == verify::ErrorClass::EndpointNotAllowed {
         Outcome::Invalid
     } else if failure.is_credentials() {
         Outcome::Credentials
@@ -270,7 +271,7 @@ fn lint(
     let renderer = Renderer::new(style);
     let mut loaded: Vec<config::Loaded> = files
         .iter()
-        .map(|file| config::load(file, redact::Redaction::default()))
+        .map(|file| config::load(file, Redaction::default()))
         .collect();
     forget_allowed_endpoints(&mut loaded, allowed_endpoints);
     let failed = loaded

@@ -3,17 +3,15 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use schemars::JsonSchema;
-use serde::Serialize;
 use url::Url;
 
 use crate::api::endpoint::{AllowedHost, NotAllowed};
-use crate::api::{self, ApiError, CallbackConfig, Client, ClientOptions, Live, RetryCause, Target};
+use crate::api::{self, ApiError, Client, ClientOptions, Live, RetryCause, Target};
 use crate::config::{App, Config};
 use crate::credentials::{self, MissingCredentials};
 use crate::drift;
-use crate::model::{Finding, Operation, Severity};
-use crate::redact::Redaction;
+use crate::model::redact::Redaction;
+pub use crate::model::{AppResult, ErrorClass, Failure, Run, Status};
 
 /// How to verify.
 #[derive(Debug, Clone, Default)]
@@ -30,182 +28,53 @@ pub struct VerifyOptions {
     pub redaction: Redaction,
 }
 
-/// Why an app could not be checked.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Failure {
-    Credentials(MissingCredentials),
-    Api(ApiError),
-    /// The file's endpoint for the app is not a host its UserSig may be sent to.
-    EndpointNotAllowed(NotAllowed),
-    /// `--live-from` has no reply recorded for the app.
-    NotRecorded {
-        sdkappid: u64,
-        snapshot: String,
-    },
-}
-
-/// The class of a failure, as reports name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorClass {
-    /// No credentials were found for the app.
-    Credentials,
-    /// The vendor refused the credentials.
-    Auth,
-    /// The vendor answered with an error (or kept answering a retryable one).
-    Api,
-    /// The connection failed.
-    Network,
-    /// The requests kept timing out.
-    Timeout,
-    /// The reply was not the vendor's JSON, was too large, or was a redirect.
-    Protocol,
-    /// The file's endpoint is neither a vendor host nor allowed by the operator.
-    EndpointNotAllowed,
-    /// An HTTP error status without the vendor's reply (a gateway or proxy failing,
-    /// or a wrong endpoint).
-    Http,
-    /// The TLS handshake failed: the server's certificate did not verify. Not retried.
-    Tls,
-}
-
-impl ErrorClass {
-    pub fn id(self) -> &'static str {
-        match self {
-            ErrorClass::Credentials => "credentials",
-            ErrorClass::Auth => "auth",
-            ErrorClass::Api => "api",
-            ErrorClass::Network => "network",
-            ErrorClass::Timeout => "timeout",
-            ErrorClass::Protocol => "protocol",
-            ErrorClass::EndpointNotAllowed => "endpoint_not_allowed",
-            ErrorClass::Http => "http",
-            ErrorClass::Tls => "tls",
-        }
-    }
-}
-
-impl Failure {
-    pub fn class(&self) -> ErrorClass {
-        match self {
-            Failure::Credentials(_) => ErrorClass::Credentials,
-            Failure::Api(ApiError::Auth { .. }) => ErrorClass::Auth,
-            Failure::Api(ApiError::Protocol { status, .. }) if !(200..300).contains(status) => {
-                ErrorClass::Http
-            }
-            Failure::Api(
-                ApiError::Protocol { .. }
-                | ApiError::Incomplete { .. }
-                | ApiError::TooLarge { .. }
-                | ApiError::Redirect { .. },
-            ) => ErrorClass::Protocol,
-            Failure::Api(ApiError::Tls { .. }) => ErrorClass::Tls,
-            Failure::Api(err) => match err.retry_cause() {
+/// Why an app could not be checked, classified once for every report.
+impl From<ApiError> for Failure {
+    fn from(err: ApiError) -> Failure {
+        let class = match &err {
+            ApiError::Auth { .. } => ErrorClass::Auth,
+            ApiError::Protocol { status, .. } if !(200..300).contains(status) => ErrorClass::Http,
+            ApiError::Protocol { .. }
+            | ApiError::Incomplete { .. }
+            | ApiError::TooLarge { .. }
+            | ApiError::Redirect { .. } => ErrorClass::Protocol,
+            ApiError::Tls { .. } => ErrorClass::Tls,
+            _ => match err.retry_cause() {
                 Some(RetryCause::Timeout) => ErrorClass::Timeout,
                 Some(RetryCause::Http(_)) => ErrorClass::Http,
                 Some(RetryCause::Network) => ErrorClass::Network,
                 Some(RetryCause::Vendor(_)) | None => ErrorClass::Api,
             },
-            Failure::EndpointNotAllowed(_) => ErrorClass::EndpointNotAllowed,
-            Failure::NotRecorded { .. } => ErrorClass::Api,
-        }
-    }
-
-    pub fn code(&self) -> Option<i64> {
-        match self {
-            Failure::Api(err) => err.code(),
-            _ => None,
-        }
-    }
-
-    pub fn request_id(&self) -> Option<&str> {
-        match self {
-            Failure::Api(err) => err.request_id(),
-            _ => None,
-        }
-    }
-
-    pub fn message(&self) -> String {
-        match self {
-            Failure::Credentials(err) => err.to_string(),
-            Failure::Api(err) => err.to_string(),
-            Failure::EndpointNotAllowed(err) => err.to_string(),
-            Failure::NotRecorded { sdkappid, snapshot } => {
-                format!("sdkappid {sdkappid} has no recorded reply in {snapshot}")
-            }
-        }
-    }
-
-    /// What the user should check.
-    pub fn help(&self) -> String {
-        match self {
-            Failure::Credentials(_) => "set one of these variables (a secret key, or a ready UserSig) for this app; see the README's Credentials section".into(),
-            Failure::Api(err) => miette::Diagnostic::help(err).map_or_else(String::new, |h| h.to_string()),
-            Failure::EndpointNotAllowed(err) => err.help(),
-            Failure::NotRecorded { .. } => "record the app's get_callback reply in the snapshot, or leave it out with --app".into(),
-        }
-    }
-
-    /// Refused or missing credentials exit 3.
-    pub fn is_credentials(&self) -> bool {
-        match self {
-            Failure::Credentials(_) => true,
-            Failure::Api(err) => err.is_auth(),
-            Failure::EndpointNotAllowed(_) | Failure::NotRecorded { .. } => false,
-        }
+        };
+        let help = miette::Diagnostic::help(&err).map_or_else(String::new, |h| h.to_string());
+        Failure::new(class, err.to_string(), help)
+            .with_vendor(err.code(), err.request_id().map(str::to_owned))
     }
 }
 
-/// An app's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// No error-level finding (warnings allowed).
-    InSync,
-    /// At least one error-level finding.
-    Drifted,
-    /// The app could not be checked.
-    Failed,
-}
-
-/// What verify found for one app.
-#[derive(Debug, Clone)]
-pub struct AppResult {
-    pub app: App,
-    /// The live configuration (`None`: absent); unset when the app failed.
-    pub live: Option<Option<CallbackConfig>>,
-    pub findings: Vec<Finding>,
-    pub remediation: Option<Operation>,
-    pub failure: Option<Failure>,
-}
-
-impl AppResult {
-    pub fn status(&self) -> Status {
-        if self.failure.is_some() {
-            Status::Failed
-        } else if self.findings.iter().any(|f| f.severity == Severity::Error) {
-            Status::Drifted
-        } else {
-            Status::InSync
-        }
-    }
-
-    pub fn warnings(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == Severity::Warning)
-            .count()
+impl From<MissingCredentials> for Failure {
+    fn from(err: MissingCredentials) -> Failure {
+        Failure::new(
+            ErrorClass::Credentials,
+            err.to_string(),
+            "set one of these variables (a secret key, or a ready UserSig) for this app; see the README's Credentials section".into(),
+        )
     }
 }
 
-/// A finished verification.
-#[derive(Debug)]
-pub struct Run {
-    pub config: Config,
-    pub redaction: Redaction,
-    pub results: Vec<AppResult>,
-    /// Things the user should know that are not findings (e.g. plain-http endpoints).
-    pub notices: Vec<String>,
+impl From<NotAllowed> for Failure {
+    fn from(err: NotAllowed) -> Failure {
+        Failure::new(ErrorClass::EndpointNotAllowed, err.to_string(), err.help())
+    }
+}
+
+/// `--live-from` has no reply recorded for the app.
+fn not_recorded(sdkappid: u64, snapshot: &str) -> Failure {
+    Failure::new(
+        ErrorClass::Api,
+        format!("sdkappid {sdkappid} has no recorded reply in {snapshot}"),
+        "record the app's get_callback reply in the snapshot, or leave it out with --app".into(),
+    )
 }
 
 /// Problems that stop verify before any app is checked (exit 2, or 4 for the client).
@@ -385,12 +254,9 @@ fn from_snapshot(path: &Path, apps: &[App]) -> Result<Vec<Result<Live, Failure>>
         .iter()
         .map(|app| match recorded.get(&app.sdkappid.to_string()) {
             Some(body) => {
-                api::live_from_recorded(app.sdkappid, body.get().as_bytes()).map_err(Failure::Api)
+                api::live_from_recorded(app.sdkappid, body.get().as_bytes()).map_err(Failure::from)
             }
-            None => Err(Failure::NotRecorded {
-                sdkappid: app.sdkappid,
-                snapshot: file.clone(),
-            }),
+            None => Err(not_recorded(app.sdkappid, &file)),
         })
         .collect())
 }
@@ -420,9 +286,9 @@ pub fn targets(
                 options.endpoint.as_ref(),
                 &options.allowed_endpoints,
             )
-            .map_err(Failure::EndpointNotAllowed)?;
+            .map_err(Failure::from)?;
             let credential = credentials::resolve(app, |name| std::env::var(name).ok())
-                .map_err(Failure::Credentials)?;
+                .map_err(Failure::from)?;
             if let Some(warning) = resolved.insecure_warning
                 && seen_notices.insert(warning.clone())
             {
@@ -481,11 +347,8 @@ pub fn fetch_live(
         .map(|(app, failure)| match failure {
             Some(failure) => Err(failure),
             None => match fetched.next() {
-                Some(result) => result.map_err(Failure::Api),
-                None => Err(Failure::NotRecorded {
-                    sdkappid: app.sdkappid,
-                    snapshot: "the API replies".into(),
-                }),
+                Some(result) => result.map_err(Failure::from),
+                None => Err(not_recorded(app.sdkappid, "the API replies")),
             },
         })
         .collect())

@@ -241,7 +241,7 @@ pub fn classify(status: u16, body: &[u8]) -> Reply {
     let info = envelope
         .error_info
         .as_deref()
-        .map(|i| crate::redact::redact_urls_in(&printable(i)))
+        .map(|i| crate::model::redact::redact_urls_in(&printable(i)))
         .unwrap_or_default();
     let code = envelope
         .error_code
@@ -278,8 +278,9 @@ pub fn classify(status: u16, body: &[u8]) -> Reply {
 /// The first bytes of a body that is not the expected JSON, with any URL redacted.
 fn body_start(body: &[u8]) -> String {
     const SHOWN: usize = 120;
-    let mut shown =
-        crate::redact::redact_urls_in(&String::from_utf8_lossy(&body[..body.len().min(SHOWN)]));
+    let mut shown = crate::model::redact::redact_urls_in(&String::from_utf8_lossy(
+        &body[..body.len().min(SHOWN)],
+    ));
     if body.len() > SHOWN {
         shown.push('…');
     }

@@ -2,8 +2,8 @@
 //! and SARIF formats show on the file.
 
 use crate::config::{ConfigDiagnostic, Loaded};
+use crate::model::{AppResult, Run};
 use crate::model::{Finding, Kind, Severity};
-use crate::verify::{AppResult, Run};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {

@@ -9,10 +9,11 @@ use miette::{
 
 use super::excerpt::Excerpt;
 use super::{Style, printable};
-use crate::config::{ConfigDiagnostic, Loaded, SourceFile};
+use crate::config::{ConfigDiagnostic, Loaded};
 use crate::model::CallbackConfig;
+use crate::model::source::SourceFile;
+use crate::model::{AppResult, Run, Status};
 use crate::model::{Finding, Kind};
-use crate::verify::{AppResult, Run, Status};
 
 /// Renders diagnostics in one style.
 pub struct Renderer {
@@ -314,7 +315,7 @@ pub fn verify_summary(runs: &[Run]) -> String {
 }
 
 /// An app that could not be read (outside a verify run), with what to check.
-pub fn failure_report(app: &crate::config::App, failure: &crate::verify::Failure) -> String {
+pub fn failure_report(app: &crate::model::App, failure: &crate::model::Failure) -> String {
     format!(
         "error: {} could not be read ({}): {}\n  help: {}\n",
         printable(&app.label(), &[]),

@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::model::{AppResult, ErrorClass, Run, Status};
 use crate::model::{Kind, Severity};
-use crate::verify::{AppResult, ErrorClass, Run, Status};
 
 use super::REPORT_VERSION;
 use super::annotation::Annotation;

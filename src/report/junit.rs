@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use quick_xml::escape::escape;
 
 use super::REPORT_VERSION;
-use crate::verify::{AppResult, Run, Status};
+use crate::model::{AppResult, Run, Status};
 
 pub fn render(runs: &[Run]) -> String {
     let count = |status: Status| {

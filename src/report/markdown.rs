@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::REPORT_VERSION;
 use crate::model::Kind;
-use crate::verify::{AppResult, Run, Status};
+use crate::model::{AppResult, Run, Status};
 
 pub fn render(runs: &[Run], summary: &str) -> String {
     let mut out = format!(

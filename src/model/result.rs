@@ -1,0 +1,156 @@
+//! What a verification found, app by app: the values every report renders.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::redact::Redaction;
+use super::{App, CallbackConfig, Config, Finding, Operation, Severity};
+
+/// The class of a failure, as reports name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    /// No credentials were found for the app.
+    Credentials,
+    /// The vendor refused the credentials.
+    Auth,
+    /// The vendor answered with an error (or kept answering a retryable one).
+    Api,
+    /// The connection failed.
+    Network,
+    /// The requests kept timing out.
+    Timeout,
+    /// The reply was not the vendor's JSON, was too large, or was a redirect.
+    Protocol,
+    /// The file's endpoint is neither a vendor host nor allowed by the operator.
+    EndpointNotAllowed,
+    /// An HTTP error status without the vendor's reply (a gateway or proxy failing,
+    /// or a wrong endpoint).
+    Http,
+    /// The TLS handshake failed: the server's certificate did not verify. Not retried.
+    Tls,
+}
+
+impl ErrorClass {
+    pub fn id(self) -> &'static str {
+        match self {
+            ErrorClass::Credentials => "credentials",
+            ErrorClass::Auth => "auth",
+            ErrorClass::Api => "api",
+            ErrorClass::Network => "network",
+            ErrorClass::Timeout => "timeout",
+            ErrorClass::Protocol => "protocol",
+            ErrorClass::EndpointNotAllowed => "endpoint_not_allowed",
+            ErrorClass::Http => "http",
+            ErrorClass::Tls => "tls",
+        }
+    }
+}
+
+/// Why an app could not be checked, as every report shows it. Built where the
+/// cause is known (the client, the credentials, the snapshot); plain data here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    class: ErrorClass,
+    code: Option<i64>,
+    request_id: Option<String>,
+    message: String,
+    help: String,
+}
+
+impl Failure {
+    pub fn new(class: ErrorClass, message: String, help: String) -> Failure {
+        Failure {
+            class,
+            code: None,
+            request_id: None,
+            message,
+            help,
+        }
+    }
+
+    /// The vendor's ErrorCode and RequestId, when it answered.
+    pub fn with_vendor(mut self, code: Option<i64>, request_id: Option<String>) -> Failure {
+        self.code = code;
+        self.request_id = request_id;
+        self
+    }
+
+    pub fn class(&self) -> ErrorClass {
+        self.class
+    }
+
+    pub fn code(&self) -> Option<i64> {
+        self.code
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    pub fn message(&self) -> String {
+        self.message.clone()
+    }
+
+    /// What the user should check.
+    pub fn help(&self) -> String {
+        self.help.clone()
+    }
+
+    /// Refused or missing credentials exit 3.
+    pub fn is_credentials(&self) -> bool {
+        matches!(self.class, ErrorClass::Credentials | ErrorClass::Auth)
+    }
+}
+
+/// An app's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// No error-level finding (warnings allowed).
+    InSync,
+    /// At least one error-level finding.
+    Drifted,
+    /// The app could not be checked.
+    Failed,
+}
+
+/// What verify found for one app.
+#[derive(Debug, Clone)]
+pub struct AppResult {
+    pub app: App,
+    /// The live configuration (`None`: absent); unset when the app failed.
+    pub live: Option<Option<CallbackConfig>>,
+    pub findings: Vec<Finding>,
+    pub remediation: Option<Operation>,
+    pub failure: Option<Failure>,
+}
+
+impl AppResult {
+    pub fn status(&self) -> Status {
+        if self.failure.is_some() {
+            Status::Failed
+        } else if self.findings.iter().any(|f| f.severity == Severity::Error) {
+            Status::Drifted
+        } else {
+            Status::InSync
+        }
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count()
+    }
+}
+
+/// A finished verification.
+#[derive(Debug)]
+pub struct Run {
+    pub config: Config,
+    pub redaction: Redaction,
+    pub results: Vec<AppResult>,
+    /// Things the user should know that are not findings (e.g. plain-http endpoints).
+    pub notices: Vec<String>,
+}
