@@ -247,6 +247,25 @@ pub enum Format {
     Markdown,
 }
 
+impl Format {
+    /// The spelling on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Github => "github",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Markdown => "markdown",
+        }
+    }
+
+    /// Whether `lint` offers the format (the others describe verify runs).
+    pub fn describes_lint(self) -> bool {
+        matches!(self, Format::Human | Format::Github | Format::Sarif)
+    }
+}
+
 /// `--report FORMAT=PATH`.
 #[derive(Debug, Clone)]
 pub struct ReportFile {

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
+use super::{Outcome, failure_outcome, load_all, verify_all};
 use crate::api::{ApiError, CallbackConfig, Client, Interface, Live, Target, Written};
 use crate::config::{self, App};
 use crate::drift;
@@ -13,7 +14,6 @@ use crate::model::redact::Redaction;
 use crate::report::Style;
 use crate::report::human::{self, Renderer};
 use crate::verify::{self, Failure, VerifyOptions};
-use crate::{Outcome, failure_outcome};
 
 /// May apply change anything?
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,12 +80,12 @@ enum Unknowable {
 
 pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Consent) -> Outcome {
     let renderer = Renderer::new(style);
-    let loaded = match crate::load_all(&renderer, files, options.redaction) {
+    let loaded = match load_all(&renderer, files, options.redaction) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
-    let runs = match crate::verify_all(&renderer, configs, options) {
+    let runs = match verify_all(&renderer, configs, options) {
         Ok(runs) => runs,
         Err(outcome) => return outcome,
     };

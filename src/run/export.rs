@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::Outcome;
+use super::Outcome;
 use crate::api::Live;
 use crate::config::{self, App, writer};
 use crate::model::redact::{self, Redaction};
@@ -73,7 +73,7 @@ pub fn run(
     for (app, live) in apps.iter().zip(&lives) {
         if let Err(failure) = live {
             human::eprint(&human::failure_report(app, failure));
-            outcome = outcome.max(crate::failure_outcome(failure));
+            outcome = outcome.max(super::failure_outcome(failure));
         }
     }
     if outcome != Outcome::Clean {
