@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
-use crate::api::endpoint::AllowedHost;
 use crate::report::ColorChoice;
+use crate::source::api::endpoint::AllowedHost;
 
 const EXIT_CODES: &str = "\
 Exit codes:

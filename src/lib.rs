@@ -2,18 +2,16 @@
 //! callback configuration.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod api;
 pub mod catalog;
 pub mod cli;
 pub mod config;
-pub mod credentials;
 pub mod drift;
 pub mod model;
 pub mod report;
 mod run;
 pub mod secret;
+pub mod source;
 pub mod usersig;
-pub mod verify;
 
 pub use model::redact::Redaction;
 pub use model::region::Region;

@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use cbcheck::api::endpoint;
-use cbcheck::credentials::{self, Credential};
 use cbcheck::secret::Secret;
+use cbcheck::source::api::endpoint;
+use cbcheck::source::keys::{self, Credential};
 
 use crate::support::load;
 
@@ -41,13 +41,13 @@ fn variables_are_tried_in_the_documented_order() {
         ("CBCHECK_USERSIG", "s2"),
     ];
     for skip in 0..all.len() {
-        let credential = credentials::resolve(&with_env, env(&all[skip..])).expect("found");
+        let credential = keys::resolve(&with_env, env(&all[skip..])).expect("found");
         assert_eq!(chosen(&credential), all[skip].0);
         let is_key = matches!(credential, Credential::SecretKey { .. });
         assert_eq!(is_key, skip < 3, "{}", all[skip].0);
     }
     // An empty variable counts as unset.
-    let credential = credentials::resolve(
+    let credential = keys::resolve(
         &with_env,
         env(&[("PROD_KEY", " "), ("CBCHECK_SECRET_KEY", "k")]),
     )
@@ -57,7 +57,7 @@ fn variables_are_tried_in_the_documented_order() {
 
 #[test]
 fn missing_credentials_name_every_variable_tried() {
-    let err = credentials::resolve(&app(""), env(&[])).expect_err("none set");
+    let err = keys::resolve(&app(""), env(&[])).expect_err("none set");
     assert_eq!(
         err.tried,
         [
@@ -75,13 +75,11 @@ fn missing_credentials_name_every_variable_tried() {
 #[test]
 fn a_key_mints_a_fresh_token_and_a_usersig_is_used_as_given() {
     let app = app("");
-    let key = credentials::resolve(&app, env(&[("CBCHECK_SECRET_KEY", "secret-key-value")]))
-        .expect("key");
+    let key = keys::resolve(&app, env(&[("CBCHECK_SECRET_KEY", "secret-key-value")])).expect("key");
     let token = key.usersig(app.sdkappid, &app.identifier, 1_764_201_600);
     assert!(!token.expose().is_empty());
     assert_ne!(token.expose(), "secret-key-value");
-    let given =
-        credentials::resolve(&app, env(&[("CBCHECK_USERSIG", "ready-token")])).expect("sig");
+    let given = keys::resolve(&app, env(&[("CBCHECK_USERSIG", "ready-token")])).expect("sig");
     assert_eq!(
         given.usersig(app.sdkappid, &app.identifier, 0),
         Secret::new("ready-token")

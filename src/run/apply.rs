@@ -6,14 +6,14 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 use super::{Outcome, failure_outcome, load_all, verify_all};
-use crate::api::{ApiError, CallbackConfig, Client, Interface, Live, Target, Written};
 use crate::config::{self, App};
 use crate::drift;
 use crate::model::Operation;
 use crate::model::redact::Redaction;
 use crate::report::Style;
 use crate::report::human::{self, Renderer};
-use crate::verify::{self, Failure, VerifyOptions};
+use crate::source::api::{ApiError, CallbackConfig, Client, Interface, Live, Target, Written};
+use crate::source::{self, Failure, VerifyOptions};
 
 /// May apply change anything?
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,10 +151,10 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
         Consent::Ask | Consent::Given => {}
     }
 
-    let setup = verify::runtime().and_then(|runtime| {
+    let setup = source::runtime().and_then(|runtime| {
         Client::new(options.client.clone())
             .map(|client| (runtime, client))
-            .map_err(verify::VerifyError::from)
+            .map_err(source::VerifyError::from)
     });
     let (runtime, client) = match setup {
         Ok(pair) => pair,
@@ -247,7 +247,7 @@ fn execute(
     let apps: Vec<App> = changes.iter().map(|c| c.app.clone()).collect();
     // Notices were shown when the plan was made.
     let mut notices = Vec::new();
-    let targets = verify::targets(&apps, options, &mut notices);
+    let targets = source::targets(&apps, options, &mut notices);
     changes
         .iter()
         .zip(targets)

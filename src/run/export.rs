@@ -3,13 +3,13 @@
 use std::path::{Path, PathBuf};
 
 use super::Outcome;
-use crate::api::Live;
 use crate::config::{self, App, writer};
 use crate::model::redact::{self, Redaction};
 use crate::model::region::Region;
 use crate::report::human::{self, Renderer};
 use crate::report::{self, Style};
-use crate::verify::{self, VerifyOptions};
+use crate::source::api::Live;
+use crate::source::{self, VerifyOptions};
 
 /// Which apps to export.
 pub enum Source {
@@ -56,7 +56,7 @@ pub fn run(
     };
 
     let mut notices = Vec::new();
-    let lives = match verify::fetch_live(&apps, options, &mut notices) {
+    let lives = match source::fetch_live(&apps, options, &mut notices) {
         Ok(lives) => lives,
         Err(err) => {
             human::eprint(&format!("{}\n", renderer.render(&err)));

@@ -2,10 +2,11 @@
 
 use super::{Outcome, emit, forget_allowed_endpoints, sinks};
 use crate::cli::{self, Format};
+use crate::config;
 use crate::model::redact::Redaction;
 use crate::report::human::{self, Renderer};
 use crate::report::{self, Style};
-use crate::{api, config};
+use crate::source::api;
 
 pub(super) fn lint(
     style: Style,

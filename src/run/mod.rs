@@ -8,10 +8,11 @@ mod schema;
 mod verify;
 
 use crate::cli::{self, Cli, Command, Format};
+use crate::config;
 use crate::model::redact::Redaction;
 use crate::report::human::{self, Renderer};
 use crate::report::{self, Style};
-use crate::{api, config, verify as check};
+use crate::source::{self as check, api};
 
 /// How a run ended. Each outcome has its own exit code (documented in the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

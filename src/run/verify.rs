@@ -7,7 +7,7 @@ use crate::cli::{self, Format};
 use crate::config;
 use crate::report::human::{self, Renderer};
 use crate::report::{self, Style};
-use crate::verify as check;
+use crate::source as check;
 
 pub(super) fn verify_files(
     style: Style,

@@ -1,17 +1,22 @@
-//! `cbcheck verify`: select apps, fetch their live state, compare. No printing here.
+//! Where live state and keys come from: the vendor's API, a recorded snapshot
+//! (`--live-from`), the environment. The only layer that touches reqwest and tokio.
+//! No printing here.
+
+pub mod api;
+pub mod keys;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use crate::api::endpoint::{AllowedHost, NotAllowed};
-use crate::api::{self, ApiError, Client, ClientOptions, Live, RetryCause, Target};
 use crate::config::{App, Config};
-use crate::credentials::{self, MissingCredentials};
 use crate::drift;
 use crate::model::redact::Redaction;
 pub use crate::model::{AppResult, ErrorClass, Failure, Run, Status};
+use api::endpoint::{AllowedHost, NotAllowed};
+use api::{ApiError, Client, ClientOptions, Live, RetryCause, Target};
+use keys::MissingCredentials;
 
 /// How to verify.
 #[derive(Debug, Clone, Default)]
@@ -287,8 +292,8 @@ pub fn targets(
                 &options.allowed_endpoints,
             )
             .map_err(Failure::from)?;
-            let credential = credentials::resolve(app, |name| std::env::var(name).ok())
-                .map_err(Failure::from)?;
+            let credential =
+                keys::resolve(app, |name| std::env::var(name).ok()).map_err(Failure::from)?;
             if let Some(warning) = resolved.insecure_warning
                 && seen_notices.insert(warning.clone())
             {
