@@ -8,12 +8,13 @@ use std::path::PathBuf;
 use super::{Outcome, failure_outcome, load_all, verify_all};
 use crate::config::{self, App};
 use crate::drift;
+use crate::model::Failure;
 use crate::model::Operation;
 use crate::model::redact::Redaction;
 use crate::report::Style;
 use crate::report::human::{self, Renderer};
 use crate::source::api::{ApiError, CallbackConfig, Client, Interface, Live, Target, Written};
-use crate::source::{self, Failure, VerifyOptions};
+use crate::source::{self, Connection, VerifyOptions};
 
 /// May apply change anything?
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +86,9 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
         Err(outcome) => return outcome,
     };
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
-    let runs = match verify_all(&renderer, configs, options) {
+    // The plan's reads and the writes share the process's one runtime and client.
+    let mut remote = source::Remote::new(options.client.clone());
+    let runs = match verify_all(&renderer, configs, options, &mut remote) {
         Ok(runs) => runs,
         Err(outcome) => return outcome,
     };
@@ -151,19 +154,14 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
         Consent::Ask | Consent::Given => {}
     }
 
-    let setup = source::runtime().and_then(|runtime| {
-        Client::new(options.client.clone())
-            .map(|client| (runtime, client))
-            .map_err(source::VerifyError::from)
-    });
-    let (runtime, client) = match setup {
-        Ok(pair) => pair,
+    let connection = match remote.connect() {
+        Ok(connection) => connection,
         Err(err) => {
             human::eprint(&format!("{}\nnothing was changed\n", renderer.render(&err)));
             return outcome.max(Outcome::Api);
         }
     };
-    let applied = execute(&changes, options, &runtime, &client);
+    let applied = execute(&changes, options, connection);
     let mut report = String::new();
     for (change, result) in changes.iter().zip(&applied) {
         let (line, code) = describe(change, result, redaction);
@@ -241,8 +239,7 @@ fn confirmed(changes: usize) -> bool {
 fn execute(
     changes: &[Change<'_>],
     options: &VerifyOptions,
-    runtime: &tokio::runtime::Runtime,
-    client: &Client,
+    connection: &Connection,
 ) -> Vec<Applied> {
     let apps: Vec<App> = changes.iter().map(|c| c.app.clone()).collect();
     // Notices were shown when the plan was made.
@@ -256,7 +253,12 @@ fn execute(
                 failure,
                 confirmed: false,
             },
-            Ok(target) => runtime.block_on(apply_one(client, &target, change, options.redaction)),
+            Ok(target) => connection.block_on(apply_one(
+                connection.client(),
+                &target,
+                change,
+                options.redaction,
+            )),
         })
         .collect()
 }

@@ -55,9 +55,11 @@ pub fn run(
         }
     };
 
-    let mut notices = Vec::new();
-    let lives = match source::fetch_live(&apps, options, &mut notices) {
-        Ok(lives) => lives,
+    let remote = &mut source::Remote::new(options.client.clone());
+    let (lives, notices) = match source::live_states(std::slice::from_ref(&apps), options, remote)
+        .map(|mut states| states.pop().unwrap_or_default())
+    {
+        Ok(states) => states,
         Err(err) => {
             human::eprint(&format!("{}\n", renderer.render(&err)));
             return Outcome::Api;

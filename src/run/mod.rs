@@ -2,6 +2,7 @@
 //! turns it into an exit code. Only this layer decides exit codes.
 
 mod apply;
+mod check;
 mod export;
 mod lint;
 mod schema;
@@ -9,10 +10,11 @@ mod verify;
 
 use crate::cli::{self, Cli, Command, Format};
 use crate::config;
+use crate::model;
 use crate::model::redact::Redaction;
 use crate::report::human::{self, Renderer};
 use crate::report::{self, Style};
-use crate::source::{self as check, api};
+use crate::source::{self, api};
 
 /// How a run ended. Each outcome has its own exit code (documented in the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -68,7 +70,7 @@ pub fn run(cli: Cli) -> Outcome {
             show_secrets,
             network,
         } => {
-            let options = check::VerifyOptions {
+            let options = source::VerifyOptions {
                 selectors: apps,
                 live_from,
                 redaction: Redaction { show_secrets },
@@ -84,7 +86,7 @@ pub fn run(cli: Cli) -> Outcome {
             show_secrets,
             network,
         } => {
-            let options = check::VerifyOptions {
+            let options = source::VerifyOptions {
                 selectors: apps,
                 redaction: Redaction { show_secrets },
                 ..network_options(network)
@@ -122,8 +124,8 @@ pub fn run(cli: Cli) -> Outcome {
 }
 
 /// The client options the network flags describe.
-fn network_options(network: cli::NetworkArgs) -> check::VerifyOptions {
-    check::VerifyOptions {
+fn network_options(network: cli::NetworkArgs) -> source::VerifyOptions {
+    source::VerifyOptions {
         endpoint: network.endpoint,
         allowed_endpoints: network.allow.hosts(),
         client: api::ClientOptions {
@@ -132,7 +134,7 @@ fn network_options(network: cli::NetworkArgs) -> check::VerifyOptions {
             max_rps: network.max_rps,
             ..api::ClientOptions::default()
         },
-        ..check::VerifyOptions::default()
+        ..source::VerifyOptions::default()
     }
 }
 
@@ -187,26 +189,24 @@ pub(super) fn load_all(
 pub(super) fn verify_all(
     renderer: &Renderer,
     configs: Vec<config::Config>,
-    options: &check::VerifyOptions,
-) -> Result<Vec<check::Run>, Outcome> {
-    let stop = |err: check::VerifyError| {
+    options: &source::VerifyOptions,
+    remote: &mut source::Remote,
+) -> Result<Vec<model::Run>, Outcome> {
+    let stop = |err: source::VerifyError| {
         human::eprint(&format!("{}\n", renderer.render(&err)));
         match err {
-            check::VerifyError::Client(_) | check::VerifyError::Runtime(_) => Outcome::Api,
+            source::VerifyError::Client(_) | source::VerifyError::Runtime(_) => Outcome::Api,
             _ => Outcome::Invalid,
         }
     };
     check::check_selectors(&configs, &options.selectors).map_err(stop)?;
-    configs
-        .into_iter()
-        .map(|config| check::verify(config, options).map_err(stop))
-        .collect()
+    check::verify(configs, options, remote).map_err(stop)
 }
 
 /// An app that could not be checked: a file endpoint the operator did not allow
 /// exits 2 (the file is at fault), refused or missing credentials 3, everything else 4.
-pub fn failure_outcome(failure: &check::Failure) -> Outcome {
-    if failure.class() == check::ErrorClass::EndpointNotAllowed {
+pub fn failure_outcome(failure: &model::Failure) -> Outcome {
+    if failure.class() == model::ErrorClass::EndpointNotAllowed {
         Outcome::Invalid
     } else if failure.is_credentials() {
         Outcome::Credentials
@@ -248,12 +248,12 @@ pub(super) fn forget_allowed_endpoints(
 }
 
 /// The exit outcome of a verification: the worst app decides; an error outranks drift.
-pub fn verify_outcome(runs: &[check::Run], deny_warnings: bool) -> Outcome {
+pub fn verify_outcome(runs: &[model::Run], deny_warnings: bool) -> Outcome {
     runs.iter()
         .flat_map(|run| &run.results)
         .map(|result| match (&result.failure, result.status()) {
             (Some(failure), _) => failure_outcome(failure),
-            (None, check::Status::Drifted) => Outcome::Drift,
+            (None, model::Status::Drifted) => Outcome::Drift,
             (None, _) if deny_warnings && result.warnings() > 0 => Outcome::Drift,
             (None, _) => Outcome::Clean,
         })

@@ -33,7 +33,12 @@ pub(super) fn verify_files(
     let config_annotations = report::annotation::from_lint(&loaded);
     let config_warnings = loaded.iter().map(config::Loaded::warnings).sum::<usize>();
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
-    let runs = match verify_all(&renderer, configs, options) {
+    let runs = match verify_all(
+        &renderer,
+        configs,
+        options,
+        &mut check::Remote::new(options.client.clone()),
+    ) {
         Ok(runs) => runs,
         Err(outcome) => return outcome,
     };

@@ -10,10 +10,9 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use crate::config::{App, Config};
-use crate::drift;
+use crate::model::App;
 use crate::model::redact::Redaction;
-pub use crate::model::{AppResult, ErrorClass, Failure, Run, Status};
+use crate::model::{ErrorClass, Failure};
 use api::endpoint::{AllowedHost, NotAllowed};
 use api::{ApiError, Client, ClientOptions, Live, RetryCause, Target};
 use keys::MissingCredentials;
@@ -124,104 +123,6 @@ pub enum VerifyError {
     Runtime(String),
 }
 
-fn selected(app: &App, selector: &str) -> bool {
-    app.name.as_deref() == Some(selector) || app.sdkappid.to_string() == selector
-}
-
-/// An app declared in two of the files given would be checked (and changed) twice,
-/// against two truths: refused before anything is fetched.
-fn check_unique(configs: &[Config]) -> Result<(), VerifyError> {
-    let mut seen: HashMap<u64, &str> = HashMap::new();
-    for config in configs {
-        for app in &config.apps {
-            if let Some(first) = seen.insert(app.sdkappid, &config.file) {
-                return Err(VerifyError::DeclaredTwice {
-                    sdkappid: app.sdkappid,
-                    first: first.to_owned(),
-                    second: config.file.clone(),
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Before any request: each app is declared once across the files, and every
-/// selector picks an app in one of them (a typo is not a green run).
-pub fn check_selectors(configs: &[Config], selectors: &[String]) -> Result<(), VerifyError> {
-    check_unique(configs)?;
-    let unmatched: Vec<String> = selectors
-        .iter()
-        .filter(|s| {
-            !configs
-                .iter()
-                .flat_map(|c| &c.apps)
-                .any(|app| selected(app, s))
-        })
-        .cloned()
-        .collect();
-    if unmatched.is_empty() {
-        return Ok(());
-    }
-    Err(VerifyError::NoSuchApp {
-        files: configs.iter().map(|c| c.file.clone()).collect(),
-        unmatched,
-    })
-}
-
-/// The apps the selectors pick (all when there are none), in file order.
-fn select(config: &Config, selectors: &[String]) -> Vec<App> {
-    config
-        .apps
-        .iter()
-        .filter(|app| selectors.is_empty() || selectors.iter().any(|s| selected(app, s)))
-        .cloned()
-        .collect()
-}
-
-pub fn verify(config: Config, options: &VerifyOptions) -> Result<Run, VerifyError> {
-    let apps = select(&config, &options.selectors);
-    let mut notices = Vec::new();
-    let lives = match &options.live_from {
-        Some(snapshot) => from_snapshot(snapshot, &apps)?,
-        None => fetch_live(&apps, options, &mut notices)?,
-    };
-    let results = apps
-        .into_iter()
-        .zip(lives)
-        .map(|(app, live)| match live {
-            Ok(live) => {
-                let live = match live {
-                    Live::Present { config, .. } => Some(config),
-                    Live::Absent { .. } => None,
-                };
-                let findings = drift::compare(&app, live.as_ref(), options.redaction);
-                let remediation = drift::remediation(&app, live.as_ref(), &findings);
-                AppResult {
-                    app,
-                    live: Some(live),
-                    findings,
-                    remediation,
-                    failure: None,
-                }
-            }
-            Err(failure) => AppResult {
-                app,
-                live: None,
-                findings: Vec::new(),
-                remediation: None,
-                failure: Some(failure),
-            },
-        })
-        .collect();
-    Ok(Run {
-        config,
-        redaction: options.redaction,
-        results,
-        notices,
-    })
-}
-
 /// The most of a snapshot that is read: 16 times the largest callbacks file, far more
 /// than the replies of any fleet such a file can declare.
 const MAX_SNAPSHOT_BYTES: u64 = 16 * crate::config::MAX_FILE_BYTES;
@@ -245,25 +146,34 @@ fn read_snapshot(path: &Path) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-fn from_snapshot(path: &Path, apps: &[App]) -> Result<Vec<Result<Live, Failure>>, VerifyError> {
-    let file = path.display().to_string();
-    let snapshot_error = |reason: String| VerifyError::Snapshot {
-        file: file.clone(),
-        reason,
-    };
-    let text = read_snapshot(path).map_err(snapshot_error)?;
+/// The recorded get_callback replies of `--live-from`.
+struct Snapshot {
+    file: String,
     // Each reply stays raw text until it is classified, exactly as a live body is.
-    let recorded: HashMap<String, Box<serde_json::value::RawValue>> =
-        serde_json::from_slice(&text).map_err(|e| snapshot_error(e.to_string()))?;
-    Ok(apps
-        .iter()
-        .map(|app| match recorded.get(&app.sdkappid.to_string()) {
-            Some(body) => {
-                api::live_from_recorded(app.sdkappid, body.get().as_bytes()).map_err(Failure::from)
-            }
-            None => Err(not_recorded(app.sdkappid, &file)),
-        })
-        .collect())
+    recorded: HashMap<String, Box<serde_json::value::RawValue>>,
+}
+
+impl Snapshot {
+    fn read(path: &Path) -> Result<Snapshot, VerifyError> {
+        let file = path.display().to_string();
+        let snapshot_error = |reason: String| VerifyError::Snapshot {
+            file: file.clone(),
+            reason,
+        };
+        let text = read_snapshot(path).map_err(snapshot_error)?;
+        let recorded = serde_json::from_slice(&text).map_err(|e| snapshot_error(e.to_string()))?;
+        Ok(Snapshot { file, recorded })
+    }
+
+    fn lives(&self, apps: &[App]) -> Vec<Result<Live, Failure>> {
+        apps.iter()
+            .map(|app| match self.recorded.get(&app.sdkappid.to_string()) {
+                Some(body) => api::live_from_recorded(app.sdkappid, body.get().as_bytes())
+                    .map_err(Failure::from),
+                None => Err(not_recorded(app.sdkappid, &self.file)),
+            })
+            .collect()
+    }
 }
 
 /// Sign a request target for each app, or say why it cannot be signed or sent.
@@ -310,51 +220,120 @@ pub fn targets(
 }
 
 /// A runtime for the client's requests.
-pub fn runtime() -> Result<tokio::runtime::Runtime, VerifyError> {
+fn runtime() -> Result<tokio::runtime::Runtime, VerifyError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| VerifyError::Runtime(e.to_string()))
 }
 
-/// Query every app's live configuration, concurrently; results in the apps' order.
-pub fn fetch_live(
-    apps: &[App],
-    options: &VerifyOptions,
-    notices: &mut Vec<String>,
-) -> Result<Vec<Result<Live, Failure>>, VerifyError> {
-    let signed = targets(apps, options, notices);
-    let (targets, failures): (Vec<Target>, Vec<Option<Failure>>) = {
-        let mut targets = Vec::new();
-        let mut failures = Vec::with_capacity(signed.len());
-        for target in signed {
-            match target {
-                Ok(target) => {
-                    targets.push(target);
-                    failures.push(None);
-                }
-                Err(failure) => failures.push(Some(failure)),
-            }
+/// The process's one async runtime and HTTP client, opened at the first request:
+/// a run that sends none (`--live-from`, nothing signable) never builds them.
+pub struct Remote {
+    options: ClientOptions,
+    open: Option<Connection>,
+}
+
+/// An open runtime and client; every request of the run goes through it, under
+/// its one concurrency bound and rate limit.
+pub struct Connection {
+    runtime: tokio::runtime::Runtime,
+    client: Client,
+}
+
+impl Connection {
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Run a request (or several) to completion.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+}
+
+impl Remote {
+    pub fn new(options: ClientOptions) -> Remote {
+        Remote {
+            options,
+            open: None,
         }
-        (targets, failures)
-    };
-    let fetched = if targets.is_empty() {
+    }
+
+    pub fn connect(&mut self) -> Result<&Connection, VerifyError> {
+        let connection = match self.open.take() {
+            Some(connection) => connection,
+            None => {
+                let client = Client::new(self.options.clone())?;
+                Connection {
+                    runtime: runtime()?,
+                    client,
+                }
+            }
+        };
+        Ok(self.open.insert(connection))
+    }
+}
+
+/// A group's live states, app by app, and the notices its apps raised.
+pub type GroupState = (Vec<Result<Live, Failure>>, Vec<String>);
+
+/// The live state of every app, grouped as given (one group per file), from the
+/// snapshot or the API. Every app of every group is fetched in one batch, under
+/// the one concurrency bound. Notices are collected per group.
+pub fn live_states(
+    groups: &[Vec<App>],
+    options: &VerifyOptions,
+    remote: &mut Remote,
+) -> Result<Vec<GroupState>, VerifyError> {
+    if let Some(snapshot) = &options.live_from {
+        let recorded = Snapshot::read(snapshot)?;
+        return Ok(groups
+            .iter()
+            .map(|apps| (recorded.lives(apps), Vec::new()))
+            .collect());
+    }
+    // Per group: each app's failure, or `None` when its target joined the batch.
+    let mut signed = Vec::with_capacity(groups.len());
+    let mut batch = Vec::new();
+    for apps in groups {
+        let mut notices = Vec::new();
+        let failures: Vec<Option<Failure>> = targets(apps, options, &mut notices)
+            .into_iter()
+            .map(|target| match target {
+                Ok(target) => {
+                    batch.push(target);
+                    None
+                }
+                Err(failure) => Some(failure),
+            })
+            .collect();
+        signed.push((failures, notices));
+    }
+    let fetched = if batch.is_empty() {
         Vec::new()
     } else {
-        let client = Client::new(options.client.clone())?;
-        runtime()?.block_on(client.get_all(targets))
+        let connection = remote.connect()?;
+        connection.block_on(connection.client().get_all(batch))
     };
     // `get_all` answers every target, in order.
     let mut fetched = fetched.into_iter();
-    Ok(apps
+    Ok(groups
         .iter()
-        .zip(failures)
-        .map(|(app, failure)| match failure {
-            Some(failure) => Err(failure),
-            None => match fetched.next() {
-                Some(result) => result.map_err(Failure::from),
-                None => Err(not_recorded(app.sdkappid, "the API replies")),
-            },
+        .zip(signed)
+        .map(|(apps, (failures, notices))| {
+            let lives = apps
+                .iter()
+                .zip(failures)
+                .map(|(app, failure)| match failure {
+                    Some(failure) => Err(failure),
+                    None => match fetched.next() {
+                        Some(result) => result.map_err(Failure::from),
+                        None => Err(not_recorded(app.sdkappid, "the API replies")),
+                    },
+                })
+                .collect();
+            (lives, notices)
         })
         .collect())
 }
