@@ -157,8 +157,7 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
     let connection = match remote.connect() {
         Ok(connection) => connection,
         Err(err) => {
-            human::eprint(&format!("{}\nnothing was changed\n", renderer.render(&err)));
-            return outcome.max(Outcome::Api);
+            return outcome.max(super::error::fail(&renderer, err, "nothing was changed\n"));
         }
     };
     let applied = execute(&changes, options, connection);

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Outcome;
+use super::error::fail;
 use crate::config::{self, App, writer};
 use crate::model::redact::{self, Redaction};
 use crate::model::region::Region;
@@ -60,10 +61,7 @@ pub fn run(
         .map(|mut states| states.pop().unwrap_or_default())
     {
         Ok(states) => states,
-        Err(err) => {
-            human::eprint(&format!("{}\n", renderer.render(&err)));
-            return Outcome::Api;
-        }
+        Err(err) => return fail(&renderer, err, ""),
     };
     for notice in &notices {
         human::eprint(&human::notice_line(notice));
@@ -134,8 +132,7 @@ pub fn run(
     match output {
         Some(path) => {
             if let Err(err) = report::write_file_atomically(path, &text) {
-                human::eprint(&format!("{}\n", renderer.render(&err)));
-                return Outcome::Invalid;
+                return fail(&renderer, err, "");
             }
             human::eprint_lines(&format!(
                 "wrote {}: {declared} app(s) declared, {commented} as comments\n",
@@ -144,8 +141,7 @@ pub fn run(
         }
         None => {
             if let Err(err) = report::print_stdout(&text) {
-                human::eprint(&format!("{}\n", renderer.render(&err)));
-                return Outcome::Invalid;
+                return fail(&renderer, err, "");
             }
         }
     }

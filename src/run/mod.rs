@@ -3,6 +3,7 @@
 
 mod apply;
 mod check;
+mod error;
 mod export;
 mod lint;
 mod schema;
@@ -142,10 +143,7 @@ fn network_options(network: cli::NetworkArgs) -> source::VerifyOptions {
 pub(super) fn stdout_outcome(style: Style, text: &str) -> Outcome {
     match report::print_stdout(text) {
         Ok(()) => Outcome::Clean,
-        Err(err) => {
-            human::eprint(&format!("{}\n", Renderer::new(style).render(&err)));
-            Outcome::Invalid
-        }
+        Err(err) => error::fail(&Renderer::new(style), err, ""),
     }
 }
 
@@ -192,13 +190,7 @@ pub(super) fn verify_all(
     options: &source::VerifyOptions,
     remote: &mut source::Remote,
 ) -> Result<Vec<model::Run>, Outcome> {
-    let stop = |err: source::VerifyError| {
-        human::eprint(&format!("{}\n", renderer.render(&err)));
-        match err {
-            source::VerifyError::Client(_) | source::VerifyError::Runtime(_) => Outcome::Api,
-            _ => Outcome::Invalid,
-        }
-    };
+    let stop = |err| error::fail(renderer, err, "");
     check::check_selectors(&configs, &options.selectors).map_err(stop)?;
     check::verify(configs, options, remote).map_err(stop)
 }
@@ -230,10 +222,7 @@ pub(super) fn emit(
         Sink::Terminal => report::print_stdout(text),
         Sink::File(path) => report::write_file(path, text),
     };
-    written.map_err(|err| {
-        human::eprint(&format!("{}\n", renderer.render(&err)));
-        Outcome::Invalid
-    })
+    written.map_err(|err| error::fail(renderer, err, ""))
 }
 
 /// An endpoint the operator allowed is not worth a warning (nor, under

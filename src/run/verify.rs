@@ -69,8 +69,7 @@ pub(super) fn verify_files(
                     && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY")
                     && let Err(err) = report::append_file(std::path::Path::new(&path), &markdown)
                 {
-                    human::eprint(&format!("{}\n", renderer.render(&err)));
-                    outcome = outcome.max(Outcome::Invalid);
+                    outcome = outcome.max(super::error::fail(&renderer, err, ""));
                 }
                 report::github::render(&annotations(), &summary)
             }
