@@ -55,6 +55,16 @@ pub enum Severity {
     Error,
 }
 
+impl Severity {
+    /// The word every output uses.
+    pub fn id(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 /// One difference between the file and the live configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
@@ -69,13 +79,4 @@ pub struct Finding {
     pub span: SourceSpan,
     pub label: String,
     pub help: Option<String>,
-}
-
-impl Finding {
-    pub fn severity_id(&self) -> &'static str {
-        match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
 }

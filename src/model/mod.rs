@@ -12,4 +12,4 @@ pub mod source;
 pub use app::{App, AppSpans, Config, DeclaredCommand, DesiredCallback, ExtraCommands};
 pub use callback::{CallbackConfig, Interface, Operation};
 pub use finding::{Finding, Kind, Severity};
-pub use result::{AppResult, ErrorClass, Failure, Run, Status};
+pub use result::{AppResult, ErrorClass, Failure, Run, Status, Summary};

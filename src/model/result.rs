@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::redact::Redaction;
-use super::{App, CallbackConfig, Config, Finding, Operation, Severity};
+use super::{App, CallbackConfig, Config, Finding, Kind, Operation, Severity};
 
 /// The class of a failure, as reports name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -142,6 +142,53 @@ impl AppResult {
             .iter()
             .filter(|f| f.severity == Severity::Warning)
             .count()
+    }
+
+    /// How many findings of each kind, in `Kind::ALL` order, leaving out the kinds
+    /// not found: the one tally every report names.
+    pub fn kind_counts(&self) -> Vec<(Kind, usize)> {
+        Kind::ALL
+            .into_iter()
+            .map(|kind| {
+                (
+                    kind,
+                    self.findings.iter().filter(|f| f.kind == kind).count(),
+                )
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+}
+
+/// Apps by status, and their warnings: the one count every report shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub apps: usize,
+    pub in_sync: usize,
+    pub drifted: usize,
+    pub failed: usize,
+    pub warnings: usize,
+}
+
+impl Summary {
+    pub fn of<'a>(results: impl IntoIterator<Item = &'a AppResult>) -> Summary {
+        results
+            .into_iter()
+            .fold(Summary::default(), |mut summary, result| {
+                summary.apps += 1;
+                match result.status() {
+                    Status::InSync => summary.in_sync += 1,
+                    Status::Drifted => summary.drifted += 1,
+                    Status::Failed => summary.failed += 1,
+                }
+                summary.warnings += result.warnings();
+                summary
+            })
+    }
+
+    /// Every app of every run.
+    pub fn of_runs(runs: &[Run]) -> Summary {
+        Summary::of(runs.iter().flat_map(|run| &run.results))
     }
 }
 

@@ -12,7 +12,7 @@ use super::{Style, printable};
 use crate::config::{ConfigDiagnostic, Loaded};
 use crate::model::CallbackConfig;
 use crate::model::source::SourceFile;
-use crate::model::{AppResult, Run, Status};
+use crate::model::{AppResult, Run, Status, Summary};
 use crate::model::{Finding, Kind};
 
 /// Renders diagnostics in one style.
@@ -298,18 +298,16 @@ pub fn notice_line(notice: &str) -> String {
 
 /// e.g. `3 apps checked: 1 in sync, 1 drifted, 1 failed`.
 pub fn verify_summary(runs: &[Run]) -> String {
-    let results = || runs.iter().flat_map(|run| &run.results);
-    let count = |status: Status| results().filter(|r| r.status() == status).count();
+    let summary = Summary::of_runs(runs);
     let mut line = format!(
         "{} checked: {} in sync, {} drifted, {} failed",
-        plural(results().count(), "app"),
-        count(Status::InSync),
-        count(Status::Drifted),
-        count(Status::Failed)
+        plural(summary.apps, "app"),
+        summary.in_sync,
+        summary.drifted,
+        summary.failed
     );
-    let warnings: usize = results().map(AppResult::warnings).sum();
-    if warnings > 0 {
-        let _ = write!(line, ", {}", plural(warnings, "warning"));
+    if summary.warnings > 0 {
+        let _ = write!(line, ", {}", plural(summary.warnings, "warning"));
     }
     line
 }
@@ -356,13 +354,11 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
         return None;
     }
     let drifted = result.status() == Status::Drifted;
-    let mut kinds: Vec<String> = Vec::new();
-    for kind in Kind::ALL {
-        let n = result.findings.iter().filter(|f| f.kind == kind).count();
-        if n > 0 {
-            kinds.push(format!("{n} {}", kind.id()));
-        }
-    }
+    let kinds: Vec<String> = result
+        .kind_counts()
+        .into_iter()
+        .map(|(kind, n)| format!("{n} {}", kind.id()))
+        .collect();
     let message = if drifted {
         format!("{} has drifted: {}", app_title(result), kinds.join(", "))
     } else {

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::model::{AppResult, ErrorClass, Run, Status};
+use crate::model::{self, AppResult, ErrorClass, Run, Status};
 use crate::model::{Kind, Severity};
 
 use super::REPORT_VERSION;
@@ -120,17 +120,16 @@ pub fn report(runs: &[Run], config: &[Annotation]) -> Report {
         .iter()
         .flat_map(|run| run.results.iter().map(move |r| app_report(run, r)))
         .collect();
-    let results = || runs.iter().flat_map(|run| &run.results);
-    let count = |status: Status| results().filter(|r| r.status() == status).count();
+    let summary = model::Summary::of_runs(runs);
     Report {
         version: REPORT_VERSION,
         files: runs.iter().map(|run| run.config.file.clone()).collect(),
         summary: Summary {
-            apps: apps.len(),
-            in_sync: count(Status::InSync),
-            drifted: count(Status::Drifted),
-            failed: count(Status::Failed),
-            warnings: results().map(AppResult::warnings).sum(),
+            apps: summary.apps,
+            in_sync: summary.in_sync,
+            drifted: summary.drifted,
+            failed: summary.failed,
+            warnings: summary.warnings,
         },
         apps,
         config_warnings: config

@@ -3,7 +3,6 @@
 use std::fmt::Write as _;
 
 use super::REPORT_VERSION;
-use crate::model::Kind;
 use crate::model::{AppResult, Run, Status};
 
 pub fn render(runs: &[Run], summary: &str) -> String {
@@ -48,12 +47,10 @@ fn counts(result: &AppResult) -> String {
     if let Some(failure) = &result.failure {
         return format!("{} error", failure.class().id());
     }
-    let parts: Vec<String> = Kind::ALL
-        .iter()
-        .filter_map(|kind| {
-            let n = result.findings.iter().filter(|f| f.kind == *kind).count();
-            (n > 0).then(|| format!("{n} {}", kind.id()))
-        })
+    let parts: Vec<String> = result
+        .kind_counts()
+        .into_iter()
+        .map(|(kind, n)| format!("{n} {}", kind.id()))
         .collect();
     if parts.is_empty() {
         "—".into()

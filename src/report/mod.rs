@@ -189,6 +189,111 @@ pub fn write_file_atomically(path: &std::path::Path, text: &str) -> Result<(), W
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::redact::Redaction;
+    use crate::model::region::Region;
+    use crate::model::source::SourceFile;
+    use crate::model::{
+        App, AppResult, CallbackConfig, Config, ErrorClass, Failure, Finding, Interface, Kind,
+        Operation, Run, Severity, Summary,
+    };
+
+    /// One drifted app and one that could not be checked, built by hand: no file
+    /// is read and no server asked.
+    fn run() -> Run {
+        let text = "apps:\n  - sdkappid: 1400000001\n  - sdkappid: 1400000002\n";
+        let drifted = App::bare(1_400_000_001, Region::Singapore, "administrator".into());
+        let failed = App::bare(1_400_000_002, Region::Seoul, "administrator".into());
+        let finding = Finding {
+            kind: Kind::MissingCommand,
+            severity: Severity::Error,
+            message: "Room.CallbackAfterCreateRoom is not configured".into(),
+            desired: Some("Room.CallbackAfterCreateRoom".into()),
+            live: None,
+            span: (20, 10).into(),
+            label: "declared here".into(),
+            help: None,
+        };
+        let fix = Operation {
+            interface: Interface::Update,
+            body: Some(CallbackConfig {
+                url: "https://hooks.example.com/cb".into(),
+                commands: vec!["Room.CallbackAfterCreateRoom".into()],
+            }),
+        };
+        Run {
+            config: Config {
+                file: "fleet.yaml".into(),
+                source: std::sync::Arc::new(SourceFile::new("fleet.yaml", text.into())),
+                apps: vec![drifted.clone(), failed.clone()],
+            },
+            redaction: Redaction::default(),
+            results: vec![
+                AppResult {
+                    app: drifted,
+                    live: Some(Some(CallbackConfig {
+                        url: "https://hooks.example.com/cb".into(),
+                        commands: Vec::new(),
+                    })),
+                    findings: vec![finding],
+                    remediation: Some(fix),
+                    failure: None,
+                },
+                AppResult {
+                    app: failed,
+                    live: None,
+                    findings: Vec::new(),
+                    remediation: None,
+                    failure: Some(Failure::new(
+                        ErrorClass::Network,
+                        "the connection was refused".into(),
+                        "check the network".into(),
+                    )),
+                },
+            ],
+            notices: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn every_format_renders_results_built_by_hand() {
+        let runs = [run()];
+        assert_eq!(
+            Summary::of_runs(&runs),
+            Summary {
+                apps: 2,
+                in_sync: 0,
+                drifted: 1,
+                failed: 1,
+                warnings: 0
+            }
+        );
+        let summary = human::verify_summary(&runs);
+        assert_eq!(summary, "2 apps checked: 0 in sync, 1 drifted, 1 failed");
+        let annotations = annotation::from_runs(&runs);
+        let outputs = [
+            (
+                "human",
+                human::verify_report(&human::Renderer::new(Style::plain()), Style::plain(), &runs),
+            ),
+            ("json", json::render(&runs, &[])),
+            ("github", github::render(&annotations, &summary)),
+            ("sarif", sarif::render_verify(&annotations, None)),
+            ("junit", junit::render(&runs)),
+            ("markdown", markdown::render(&runs, &summary)),
+        ];
+        for (format, text) in outputs {
+            assert!(text.contains("missing_command"), "{format}:\n{text}");
+            assert!(
+                text.contains("the connection was refused"),
+                "{format}:\n{text}"
+            );
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&json::render(&runs, &[])).expect("JSON");
+        assert_eq!(json["summary"]["drifted"], 1);
+        assert_eq!(json["apps"][1]["error"]["class"], "network");
+        assert_eq!(json["apps"][0]["findings"][0]["line"], 2);
+    }
 
     #[test]
     fn unsafe_characters_become_visible_escapes() {
