@@ -5,7 +5,7 @@ use serde::Serialize;
 use url::Url;
 
 /// A Chat/TRTC data-centre region, named as in callbacks.yaml.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Region {
     /// China (console.tim.qq.com)
@@ -45,6 +45,19 @@ impl Region {
             Region::Mumbai => "mumbai",
             Region::SiliconValley => "silicon-valley",
             Region::Jakarta => "jakarta",
+        }
+    }
+
+    /// Where the data centre is, as the vendor's documentation names it.
+    pub fn place(self) -> &'static str {
+        match self {
+            Region::China => "China",
+            Region::Singapore => "Singapore",
+            Region::Seoul => "Seoul",
+            Region::Frankfurt => "Frankfurt",
+            Region::Mumbai => "Mumbai",
+            Region::SiliconValley => "Silicon Valley, USA",
+            Region::Jakarta => "Jakarta",
         }
     }
 

@@ -15,8 +15,6 @@ pub const REPORT_VERSION: u32 = 1;
 use std::borrow::Cow;
 use std::io::IsTerminal;
 
-use clap::ValueEnum;
-
 /// Whether a character must not reach a terminal or a CI log as it is: control
 /// characters (C0, DEL, C1), and the invisible ones that reorder text or break lines
 /// (bidirectional controls, the Unicode line and paragraph separators).
@@ -51,15 +49,6 @@ pub fn printable<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
     Cow::Owned(out)
 }
 
-/// When to colour the output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    /// Colour when writing to a terminal and NO_COLOR is not set.
-    Auto,
-    Always,
-    Never,
-}
-
 /// How human-readable output looks: decided once, from flags, environment and terminal.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -74,14 +63,11 @@ pub const LOG_WIDTH: usize = 100;
 
 impl Style {
     /// The style for stderr, reading NO_COLOR and NO_GRAPHICS from the environment.
-    pub fn for_stderr(choice: ColorChoice) -> Style {
+    /// `color`: forced on or off, or `None` to colour a terminal unless NO_COLOR is set.
+    pub fn for_stderr(color: Option<bool>) -> Style {
         let terminal = std::io::stderr().is_terminal();
         let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-        let color = match choice {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => terminal && !env_set("NO_COLOR"),
-        };
+        let color = color.unwrap_or_else(|| terminal && !env_set("NO_COLOR"));
         let width = if terminal {
             terminal_size::terminal_size_of(std::io::stderr())
                 .map_or(LOG_WIDTH, |(w, _)| usize::from(w.0))

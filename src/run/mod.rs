@@ -45,7 +45,7 @@ impl Outcome {
 }
 
 pub fn run(cli: Cli) -> Outcome {
-    let style = Style::for_stderr(cli.color);
+    let style = Style::for_stderr(cli.color.forced());
     match cli.command {
         Command::Lint {
             files,
