@@ -104,34 +104,21 @@ pub struct AppSpans {
     pub endpoint: Option<SourceSpan>,
 }
 
+named! {
 /// What to do with live commands the file does not declare.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ExtraCommands {
+pub enum ExtraCommands fn name {
     /// An undeclared live command is drift (the file is the whole truth).
     #[default]
-    Error,
+    Error = "error",
     /// An undeclared live command is reported as a warning.
-    Warn,
+    Warn = "warn",
     /// Undeclared live commands are not reported.
-    Ignore,
+    Ignore = "ignore",
+}
 }
 
 impl ExtraCommands {
-    pub const ALL: [ExtraCommands; 3] = [
-        ExtraCommands::Error,
-        ExtraCommands::Warn,
-        ExtraCommands::Ignore,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ExtraCommands::Error => "error",
-            ExtraCommands::Warn => "warn",
-            ExtraCommands::Ignore => "ignore",
-        }
-    }
-
     pub fn from_name(name: &str) -> Option<ExtraCommands> {
         ExtraCommands::ALL.into_iter().find(|e| e.name() == name)
     }

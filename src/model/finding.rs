@@ -4,65 +4,34 @@ use miette::SourceSpan;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+named! {
 /// The kinds of drift, with the identifiers every output format uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub enum Kind fn id {
     /// get_callback answered 100301: the app has no callback configuration.
-    Absent,
+    Absent = "absent",
     /// The live URL differs from the declared one.
-    UrlMismatch,
+    UrlMismatch = "url_mismatch",
     /// The live URL is not https.
-    InsecureUrl,
+    InsecureUrl = "insecure_url",
     /// A declared command the live list lacks.
-    MissingCommand,
+    MissingCommand = "missing_command",
     /// A live command the file does not declare.
-    UnexpectedCommand,
+    UnexpectedCommand = "unexpected_command",
     /// A live command word that is not in the catalog.
-    UnknownCommand,
+    UnknownCommand = "unknown_command",
     /// The file declares `callback: absent`, but a configuration exists live.
-    UnwantedCallback,
+    UnwantedCallback = "unwanted_callback",
+}
 }
 
-impl Kind {
-    pub const ALL: [Kind; 7] = [
-        Kind::Absent,
-        Kind::UrlMismatch,
-        Kind::InsecureUrl,
-        Kind::MissingCommand,
-        Kind::UnexpectedCommand,
-        Kind::UnknownCommand,
-        Kind::UnwantedCallback,
-    ];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Kind::Absent => "absent",
-            Kind::UrlMismatch => "url_mismatch",
-            Kind::InsecureUrl => "insecure_url",
-            Kind::MissingCommand => "missing_command",
-            Kind::UnexpectedCommand => "unexpected_command",
-            Kind::UnknownCommand => "unknown_command",
-            Kind::UnwantedCallback => "unwanted_callback",
-        }
-    }
-}
-
+// Declared from least to most: the derived order ranks them.
+named! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Warning,
-    Error,
+pub enum Severity fn id {
+    Warning = "warning",
+    Error = "error",
 }
-
-impl Severity {
-    /// The word every output uses.
-    pub fn id(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
 }
 
 /// One difference between the file and the live configuration.

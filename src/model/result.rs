@@ -6,45 +6,30 @@ use serde::Serialize;
 use super::redact::Redaction;
 use super::{App, CallbackConfig, Config, Finding, Kind, Operation, Severity};
 
+named! {
 /// The class of a failure, as reports name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorClass {
+pub enum ErrorClass fn id {
     /// No credentials were found for the app.
-    Credentials,
+    Credentials = "credentials",
     /// The vendor refused the credentials.
-    Auth,
+    Auth = "auth",
     /// The vendor answered with an error (or kept answering a retryable one).
-    Api,
+    Api = "api",
     /// The connection failed.
-    Network,
+    Network = "network",
     /// The requests kept timing out.
-    Timeout,
+    Timeout = "timeout",
     /// The reply was not the vendor's JSON, was too large, or was a redirect.
-    Protocol,
+    Protocol = "protocol",
     /// The file's endpoint is neither a vendor host nor allowed by the operator.
-    EndpointNotAllowed,
+    EndpointNotAllowed = "endpoint_not_allowed",
     /// An HTTP error status without the vendor's reply (a gateway or proxy failing,
     /// or a wrong endpoint).
-    Http,
+    Http = "http",
     /// The TLS handshake failed: the server's certificate did not verify. Not retried.
-    Tls,
+    Tls = "tls",
 }
-
-impl ErrorClass {
-    pub fn id(self) -> &'static str {
-        match self {
-            ErrorClass::Credentials => "credentials",
-            ErrorClass::Auth => "auth",
-            ErrorClass::Api => "api",
-            ErrorClass::Network => "network",
-            ErrorClass::Timeout => "timeout",
-            ErrorClass::Protocol => "protocol",
-            ErrorClass::EndpointNotAllowed => "endpoint_not_allowed",
-            ErrorClass::Http => "http",
-            ErrorClass::Tls => "tls",
-        }
-    }
 }
 
 /// Why an app could not be checked, as every report shows it. Built where the
