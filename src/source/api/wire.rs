@@ -61,13 +61,10 @@ pub enum Reply {
         response: Option<serde_json::Value>,
         request_id: Option<String>,
     },
-    /// 100301 (no configuration) or 100300 (one already exists).
-    Absent {
-        request_id: Option<String>,
-    },
-    AlreadyExists {
-        request_id: Option<String>,
-    },
+    /// 100301: no configuration exists.
+    Absent { request_id: Option<String> },
+    /// 100300: a configuration exists already.
+    AlreadyExists { request_id: Option<String> },
     /// Worth another attempt: internal errors, rate limits, gateway failures.
     Retry {
         reason: String,
@@ -87,17 +84,12 @@ pub enum Reply {
         request_id: Option<String>,
     },
     /// Not the vendor's JSON envelope at all.
-    Protocol {
-        status: u16,
-        body_start: String,
-    },
+    Protocol { status: u16, body_start: String },
     /// More than cbcheck reads of any reply: not the vendor's, and not read further.
     TooLarge(Oversized),
     /// The TLS handshake failed (the certificate did not verify): the request was not
     /// sent, and another attempt meets the same server.
-    Tls {
-        problem: String,
-    },
+    Tls { problem: String },
     /// A 3xx: the vendor never redirects, so something else answered; not followed.
     Redirect {
         status: u16,
@@ -218,7 +210,8 @@ pub fn auth_hint(code: i64) -> Option<&'static str> {
     })
 }
 
-/// Classify an HTTP reply. `interface` decides what 100300/100301 mean.
+/// Classify an HTTP reply; the caller, which knows the interface, decides what
+/// 100300/100301 mean for it.
 pub fn classify(status: u16, body: &[u8]) -> Reply {
     let envelope = serde_json::from_slice::<Envelope>(body)
         .ok()
