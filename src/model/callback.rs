@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-/// The room_config interfaces.
+/// The callback interfaces of a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interface {
     /// Query: `get_callback`.
@@ -16,13 +16,9 @@ pub enum Interface {
 }
 
 impl Interface {
+    /// The Room service's path (the one service checked today).
     pub fn path(self) -> &'static str {
-        match self {
-            Interface::Get => "v4/room_config/get_callback",
-            Interface::Set => "v4/room_config/set_callback",
-            Interface::Update => "v4/room_config/update_callback",
-            Interface::Delete => "v4/room_config/delete_callback",
-        }
+        super::Service::ROOM.path(self)
     }
 }
 

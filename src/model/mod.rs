@@ -35,9 +35,11 @@ mod finding;
 pub mod redact;
 pub mod region;
 mod result;
+mod service;
 pub mod source;
 
 pub use app::{App, AppSpans, Config, DeclaredCommand, DesiredCallback, ExtraCommands};
 pub use callback::{CallbackConfig, Interface, Operation};
 pub use finding::{Finding, Kind, Severity};
 pub use result::{AppResult, ErrorClass, Failure, Run, Status, Summary};
+pub use service::Service;

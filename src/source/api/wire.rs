@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::model::CallbackConfig;
+use crate::model::{CallbackConfig, Service};
 
 /// The configuration in a successful get_callback's `Response`, or what is wrong
 /// with it. A list left out is an empty one (as an empty list may be sent); a null
@@ -175,8 +175,8 @@ impl RetryCause {
     }
 }
 
-pub const NO_CONFIGURATION: i64 = 100_301;
-pub const ALREADY_EXISTS: i64 = 100_300;
+pub const NO_CONFIGURATION: i64 = Service::ROOM.no_configuration;
+pub const ALREADY_EXISTS: i64 = Service::ROOM.already_exists;
 
 /// Error codes that a later attempt may not get.
 pub fn is_retryable_code(code: i64) -> bool {
