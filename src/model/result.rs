@@ -145,13 +145,16 @@ impl AppResult {
     }
 }
 
-/// Apps by status, and their warnings: the one count every report shows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+// Apps by status, and their warnings: the one count every report shows (the JSON
+// report's `summary` as it is; a doc comment would land in its schema).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Summary {
     pub apps: usize,
     pub in_sync: usize,
     pub drifted: usize,
     pub failed: usize,
+    /// Warning-level findings over all apps.
     pub warnings: usize,
 }
 

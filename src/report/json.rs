@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::model::{self, AppResult, ErrorClass, Run, Status};
+use crate::model::{AppResult, ErrorClass, Run, Status, Summary};
 use crate::model::{Kind, Severity};
 
 use super::REPORT_VERSION;
@@ -36,17 +36,6 @@ pub struct ConfigWarning {
     pub message: String,
     pub line: usize,
     pub column: usize,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Summary {
-    pub apps: usize,
-    pub in_sync: usize,
-    pub drifted: usize,
-    pub failed: usize,
-    /// Warning-level findings over all apps.
-    pub warnings: usize,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -120,17 +109,10 @@ pub fn report(runs: &[Run], config: &[Annotation]) -> Report {
         .iter()
         .flat_map(|run| run.results.iter().map(move |r| app_report(run, r)))
         .collect();
-    let summary = model::Summary::of_runs(runs);
     Report {
         version: REPORT_VERSION,
         files: runs.iter().map(|run| run.config.file.clone()).collect(),
-        summary: Summary {
-            apps: summary.apps,
-            in_sync: summary.in_sync,
-            drifted: summary.drifted,
-            failed: summary.failed,
-            warnings: summary.warnings,
-        },
+        summary: Summary::of_runs(runs),
         apps,
         config_warnings: config
             .iter()
