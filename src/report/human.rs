@@ -234,39 +234,7 @@ pub fn eprint(text: &str) {
 }
 
 /// One app's verdict as a diagnostic: labels on the YAML, what to do as help.
-#[derive(Debug)]
-struct AppDiagnostic {
-    code: &'static str,
-    severity: Severity,
-    message: String,
-    labels: Vec<LabeledSpan>,
-    help: Option<String>,
-}
-
-impl fmt::Display for AppDiagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for AppDiagnostic {}
-
-impl Diagnostic for AppDiagnostic {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.code))
-    }
-    fn severity(&self) -> Option<Severity> {
-        Some(self.severity)
-    }
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(self.labels.iter().cloned()))
-    }
-}
+type AppDiagnostic = ConfigDiagnostic<&'static str>;
 
 /// Everything `verify` shows a person: notices, one report per drifted or failed app
 /// (with a desired-vs-live diff), and the summary line.
@@ -335,20 +303,19 @@ fn app_title(result: &AppResult) -> String {
 
 fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
     if let Some(failure) = &result.failure {
-        return Some(AppDiagnostic {
-            code: "cbcheck::verify::failed",
-            severity: Severity::Error,
-            message: format!(
-                "{} could not be checked: {}",
-                app_title(result),
-                failure.message()
-            ),
-            labels: vec![LabeledSpan::new_primary_with_span(
-                Some(format!("{} error", failure.class().id())),
-                result.app.spans.sdkappid,
-            )],
-            help: Some(failure.help()),
-        });
+        let message = format!(
+            "{} could not be checked: {}",
+            app_title(result),
+            failure.message()
+        );
+        return Some(
+            AppDiagnostic::coded("cbcheck::verify::failed", Severity::Error, message)
+                .primary(
+                    result.app.spans.sdkappid,
+                    format!("{} error", failure.class().id()),
+                )
+                .help(failure.help()),
+        );
     }
     if result.findings.is_empty() {
         return None;
@@ -382,20 +349,15 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
             help.push(text.clone());
         }
     }
-    Some(AppDiagnostic {
-        code: if drifted {
-            "cbcheck::verify::drift"
-        } else {
-            "cbcheck::verify::warning"
-        },
-        severity: if drifted {
-            Severity::Error
-        } else {
-            Severity::Warning
-        },
-        message,
+    let (code, severity) = if drifted {
+        ("cbcheck::verify::drift", Severity::Error)
+    } else {
+        ("cbcheck::verify::warning", Severity::Warning)
+    };
+    Some(ConfigDiagnostic {
         labels,
         help: (!help.is_empty()).then(|| help.join("\n")),
+        ..AppDiagnostic::coded(code, severity, message)
     })
 }
 
