@@ -8,18 +8,44 @@ use crate::model::{App, AppResult, Config, Run};
 use crate::source::api::Live;
 use crate::source::{self, Remote, VerifyError, VerifyOptions};
 
+/// Selectors or files that do not make one set of apps: refused before any
+/// request (exit 2).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub(super) enum SelectionError {
+    #[error("--app {} matches no app in {}", .unmatched.join(", "), .files.join(", "))]
+    #[diagnostic(
+        code(cbcheck::usage::no_such_app),
+        help("give an app's `name` or its `sdkappid` as written in the file")
+    )]
+    NoSuchApp {
+        files: Vec<String>,
+        unmatched: Vec<String>,
+    },
+
+    #[error("sdkappid {sdkappid} is declared in both {first} and {second}")]
+    #[diagnostic(
+        code(cbcheck::usage::declared_twice),
+        help("an app has one callback configuration: declare it in one file only")
+    )]
+    DeclaredTwice {
+        sdkappid: u64,
+        first: String,
+        second: String,
+    },
+}
+
 fn selected(app: &App, selector: &str) -> bool {
     app.name.as_deref() == Some(selector) || app.sdkappid.to_string() == selector
 }
 
 /// An app declared in two of the files given would be checked (and changed) twice,
 /// against two truths: refused before anything is fetched.
-fn check_unique(configs: &[Config]) -> Result<(), VerifyError> {
+fn check_unique(configs: &[Config]) -> Result<(), SelectionError> {
     let mut seen: HashMap<u64, &str> = HashMap::new();
     for config in configs {
         for app in &config.apps {
             if let Some(first) = seen.insert(app.sdkappid, &config.file) {
-                return Err(VerifyError::DeclaredTwice {
+                return Err(SelectionError::DeclaredTwice {
                     sdkappid: app.sdkappid,
                     first: first.to_owned(),
                     second: config.file.clone(),
@@ -32,7 +58,10 @@ fn check_unique(configs: &[Config]) -> Result<(), VerifyError> {
 
 /// Before any request: each app is declared once across the files, and every
 /// selector picks an app in one of them (a typo is not a green run).
-pub(super) fn check_selectors(configs: &[Config], selectors: &[String]) -> Result<(), VerifyError> {
+pub(super) fn check_selectors(
+    configs: &[Config],
+    selectors: &[String],
+) -> Result<(), SelectionError> {
     check_unique(configs)?;
     let unmatched: Vec<String> = selectors
         .iter()
@@ -47,7 +76,7 @@ pub(super) fn check_selectors(configs: &[Config], selectors: &[String]) -> Resul
     if unmatched.is_empty() {
         return Ok(());
     }
-    Err(VerifyError::NoSuchApp {
+    Err(SelectionError::NoSuchApp {
         files: configs.iter().map(|c| c.file.clone()).collect(),
         unmatched,
     })

@@ -2,13 +2,18 @@
 //! decided and printed here, once for every command.
 
 use super::Outcome;
+use super::check::SelectionError;
 use crate::report::WriteError;
 use crate::report::human::{self, Renderer};
 use crate::source::VerifyError;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub(super) enum Error {
-    /// The run could not start: the selectors, the snapshot, the client or the runtime.
+    /// The selectors or files do not make one set of apps.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Selection(#[from] SelectionError),
+    /// No live state at all: the snapshot, the client or the runtime.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Verify(#[from] VerifyError),
@@ -23,7 +28,7 @@ impl Error {
     pub(super) fn outcome(&self) -> Outcome {
         match self {
             Error::Verify(VerifyError::Client(_) | VerifyError::Runtime(_)) => Outcome::Api,
-            Error::Verify(_) | Error::Write(_) => Outcome::Invalid,
+            Error::Selection(_) | Error::Verify(_) | Error::Write(_) => Outcome::Invalid,
         }
     }
 }

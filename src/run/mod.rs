@@ -190,9 +190,9 @@ pub(super) fn verify_all(
     options: &source::VerifyOptions,
     remote: &mut source::Remote,
 ) -> Result<Vec<model::Run>, Outcome> {
-    let stop = |err| error::fail(renderer, err, "");
-    check::check_selectors(&configs, &options.selectors).map_err(stop)?;
-    check::verify(configs, options, remote).map_err(stop)
+    let stop = |err: error::Error| error::fail(renderer, err, "");
+    check::check_selectors(&configs, &options.selectors).map_err(|e| stop(e.into()))?;
+    check::verify(configs, options, remote).map_err(|e| stop(e.into()))
 }
 
 /// An app that could not be checked: a file endpoint the operator did not allow

@@ -81,30 +81,9 @@ fn not_recorded(sdkappid: u64, snapshot: &str) -> Failure {
     )
 }
 
-/// Problems that stop verify before any app is checked (exit 2, or 4 for the client).
+/// Why live state cannot be had at all (exit 2 for the snapshot, 4 for the client).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum VerifyError {
-    #[error("--app {} matches no app in {}", .unmatched.join(", "), .files.join(", "))]
-    #[diagnostic(
-        code(cbcheck::usage::no_such_app),
-        help("give an app's `name` or its `sdkappid` as written in the file")
-    )]
-    NoSuchApp {
-        files: Vec<String>,
-        unmatched: Vec<String>,
-    },
-
-    #[error("sdkappid {sdkappid} is declared in both {first} and {second}")]
-    #[diagnostic(
-        code(cbcheck::usage::declared_twice),
-        help("an app has one callback configuration: declare it in one file only")
-    )]
-    DeclaredTwice {
-        sdkappid: u64,
-        first: String,
-        second: String,
-    },
-
     #[error("cannot use the snapshot {file}: {reason}")]
     #[diagnostic(
         code(cbcheck::usage::snapshot),
