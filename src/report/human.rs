@@ -280,6 +280,50 @@ pub fn verify_summary(runs: &[Run]) -> String {
     line
 }
 
+/// `lint --format/--report` with a format that describes verify runs.
+pub fn lint_format_refused(format: &str) -> String {
+    format!(
+        "error: --format/--report {format} describes verify runs; lint offers human, github and sarif\n"
+    )
+}
+
+/// `export` stops when an app could not be read.
+pub const EXPORT_INCOMPLETE: &str =
+    "nothing was written: every app must be readable to export a complete file\n";
+
+/// `export` found nothing a callbacks file could declare.
+pub fn export_none_declarable(apps: usize) -> String {
+    format!(
+        "error: none of the {apps} apps can be declared (no configuration live, or none a callbacks file accepts): a callbacks file needs at least one app\n  help: declare them by hand, with `callback: absent` for apps that must stay without one\n"
+    )
+}
+
+/// `export` writes an app as a comment: its live URL cannot be declared.
+pub fn export_url_commented(app: &crate::model::App, url: &str, problem: &str) -> String {
+    format!(
+        "warning: {} is written as a comment: its live URL {} cannot be declared: {problem}\n",
+        app.label(),
+        crate::model::redact::redact_url(url)
+    )
+}
+
+/// `export` writes a live URL that carries a token as it is.
+pub fn export_url_with_secrets(app: &crate::model::App, url: &str) -> String {
+    format!(
+        "warning: the live URL of {} carries query values or userinfo ({}); it is written as is: keep the file private, or move the token out of the URL\n",
+        app.label(),
+        crate::model::redact::redact_url(url)
+    )
+}
+
+/// What `export -o` wrote.
+pub fn export_written(path: &std::path::Path, declared: usize, commented: usize) -> String {
+    format!(
+        "wrote {}: {declared} app(s) declared, {commented} as comments\n",
+        path.display()
+    )
+}
+
 /// An app that could not be read (outside a verify run), with what to check.
 pub fn failure_report(app: &crate::model::App, failure: &crate::model::Failure) -> String {
     format!(

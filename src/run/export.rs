@@ -77,9 +77,7 @@ pub fn run(
         }
     }
     if outcome != Outcome::Clean {
-        human::eprint(
-            "nothing was written: every app must be readable to export a complete file\n",
-        );
+        human::eprint(human::EXPORT_INCOMPLETE);
         return outcome;
     }
 
@@ -98,10 +96,7 @@ pub fn run(
         .collect();
     let declared = entries.iter().filter(|e| e.declares()).count();
     if declared == 0 {
-        human::eprint(&format!(
-            "error: none of the {} apps can be declared (no configuration live, or none a callbacks file accepts): a callbacks file needs at least one app\n  help: declare them by hand, with `callback: absent` for apps that must stay without one\n",
-            apps.len()
-        ));
+        human::eprint(&human::export_none_declarable(apps.len()));
         return Outcome::Invalid;
     }
     for entry in &entries {
@@ -109,17 +104,9 @@ pub fn run(
             continue;
         };
         if let Some(problem) = writer::live_url_problem(&live.url) {
-            human::eprint_lines(&format!(
-                "warning: {} is written as a comment: its live URL {} cannot be declared: {problem}\n",
-                app.label(),
-                redact::redact_url(&live.url)
-            ));
+            human::eprint_lines(&human::export_url_commented(app, &live.url, &problem));
         } else if !redact::secret_ranges(&live.url).is_empty() {
-            human::eprint_lines(&format!(
-                "warning: the live URL of {} carries query values or userinfo ({}); it is written as is: keep the file private, or move the token out of the URL\n",
-                app.label(),
-                redact::redact_url(&live.url)
-            ));
+            human::eprint_lines(&human::export_url_with_secrets(app, &live.url));
         }
     }
     let text = writer::render(
@@ -134,10 +121,7 @@ pub fn run(
             if let Err(err) = report::write_file_atomically(path, &text) {
                 return fail(&renderer, err, "");
             }
-            human::eprint_lines(&format!(
-                "wrote {}: {declared} app(s) declared, {commented} as comments\n",
-                path.display()
-            ));
+            human::eprint_lines(&human::export_written(path, declared, commented));
         }
         None => {
             if let Err(err) = report::print_stdout(&text) {

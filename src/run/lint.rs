@@ -18,10 +18,7 @@ pub(super) fn lint(
 ) -> Outcome {
     // Refused before anything is read or written: no report is left half done.
     if let Some((refused, _)) = sinks(format, reports).find(|(f, _)| !f.describes_lint()) {
-        human::eprint(&format!(
-            "error: --format/--report {} describes verify runs; lint offers human, github and sarif\n",
-            refused.name()
-        ));
+        human::eprint(&human::lint_format_refused(refused.name()));
         return Outcome::Invalid;
     }
     let renderer = Renderer::new(style);
