@@ -1,16 +1,9 @@
 //! The callback command words the Room service knows (trtc.io/document/60720).
 
+use crate::model::Service;
+
 /// Every known command word, in the order the vendor documents them.
-pub const KNOWN_COMMANDS: &[&str] = &[
-    "Room.CallbackAfterCreateRoom",
-    "Room.CallbackAfterDestroyRoom",
-    "Room.CallbackAfterUpdateRoomInfo",
-    "Room.CallbackAfterMemberEnter",
-    "Room.CallbackAfterMemberLeave",
-    "Mic.CallbackAfterSeatInfoChanged",
-    // The older spelling, still used by the get_callback response sample.
-    "Room.CallbackUpdateRoomInfo",
-];
+pub const KNOWN_COMMANDS: &[&str] = Service::ROOM.commands;
 
 /// The two spellings of the room-info-updated event; both are genuine.
 pub const UPDATE_ROOM_INFO_SPELLINGS: [&str; 2] = [

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
-use crate::api::endpoint::AllowedHost;
-use crate::report::ColorChoice;
+use crate::model::region::Region;
+use crate::source::api::endpoint::AllowedHost;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -135,7 +135,7 @@ cannot be read (exit 2 for an endpoint not allowed, else 3 or 4). Running `verif
             required_unless_present = "from",
             conflicts_with = "from"
         )]
-        region: Option<crate::region::Region>,
+        region: Option<Region>,
 
         /// The App administrator account that signs the requests (with --sdkappid).
         #[arg(
@@ -245,6 +245,60 @@ pub enum Format {
     Junit,
     /// A Markdown summary for a pull-request comment (verify only).
     Markdown,
+}
+
+impl Format {
+    /// The spelling on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Github => "github",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Markdown => "markdown",
+        }
+    }
+
+    /// Whether `lint` offers the format (the others describe verify runs).
+    pub fn describes_lint(self) -> bool {
+        matches!(self, Format::Human | Format::Github | Format::Sarif)
+    }
+}
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Forced on or off; `None` leaves it to the terminal and NO_COLOR.
+    pub fn forced(self) -> Option<bool> {
+        match self {
+            ColorChoice::Auto => None,
+            ColorChoice::Always => Some(true),
+            ColorChoice::Never => Some(false),
+        }
+    }
+}
+
+/// `--region`: the names of callbacks.yaml, each with its place and host.
+impl ValueEnum for Region {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Region::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()).help(format!(
+            "{} ({})",
+            self.place(),
+            self.host()
+        )))
+    }
 }
 
 /// `--report FORMAT=PATH`.

@@ -1,112 +1,11 @@
 //! Desired × live → typed findings. Pure: no I/O.
 
-use miette::SourceSpan;
-use schemars::JsonSchema;
-use serde::Serialize;
 use url::Url;
 
-use crate::api::{CallbackConfig, Interface};
 use crate::catalog;
-use crate::config::{App, ExtraCommands};
-use crate::redact::{Redaction, hidden_difference};
-
-/// The kinds of drift, with the identifiers every output format uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// get_callback answered 100301: the app has no callback configuration.
-    Absent,
-    /// The live URL differs from the declared one.
-    UrlMismatch,
-    /// The live URL is not https.
-    InsecureUrl,
-    /// A declared command the live list lacks.
-    MissingCommand,
-    /// A live command the file does not declare.
-    UnexpectedCommand,
-    /// A live command word that is not in the catalog.
-    UnknownCommand,
-    /// The file declares `callback: absent`, but a configuration exists live.
-    UnwantedCallback,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 7] = [
-        Kind::Absent,
-        Kind::UrlMismatch,
-        Kind::InsecureUrl,
-        Kind::MissingCommand,
-        Kind::UnexpectedCommand,
-        Kind::UnknownCommand,
-        Kind::UnwantedCallback,
-    ];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Kind::Absent => "absent",
-            Kind::UrlMismatch => "url_mismatch",
-            Kind::InsecureUrl => "insecure_url",
-            Kind::MissingCommand => "missing_command",
-            Kind::UnexpectedCommand => "unexpected_command",
-            Kind::UnknownCommand => "unknown_command",
-            Kind::UnwantedCallback => "unwanted_callback",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Warning,
-    Error,
-}
-
-/// One difference between the file and the live configuration.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
-    pub kind: Kind,
-    pub severity: Severity,
-    pub message: String,
-    /// What the file declares (a URL or a command), redacted as configured.
-    pub desired: Option<String>,
-    /// What is live, redacted as configured.
-    pub live: Option<String>,
-    /// Where in the file the finding points, and what the label there says.
-    pub span: SourceSpan,
-    pub label: String,
-    pub help: Option<String>,
-}
-
-impl Finding {
-    pub fn severity_id(&self) -> &'static str {
-        match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-}
-
-/// The call that makes the live configuration match the file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Remediation {
-    pub interface: Interface,
-    /// The configuration to send; `None` for delete_callback, whose body is `{}`.
-    pub body: Option<CallbackConfig>,
-}
-
-impl Remediation {
-    /// The exact request body, pretty-printed, with the URL redacted as configured.
-    pub fn body_text(&self, redaction: Redaction) -> String {
-        match &self.body {
-            Some(body) => serde_json::to_string_pretty(&CallbackConfig {
-                url: redaction.url(&body.url),
-                commands: body.commands.clone(),
-            })
-            .expect("plain data serialises"),
-            None => "{}".into(),
-        }
-    }
-}
+use crate::model::redact::{Redaction, hidden_difference};
+use crate::model::{App, ExtraCommands};
+use crate::model::{CallbackConfig, Finding, Interface, Kind, Operation, Severity};
 
 /// Compare an app's declared callback with its live one (`None`: absent).
 pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -> Vec<Finding> {
@@ -268,12 +167,12 @@ pub fn remediation(
     app: &App,
     live: Option<&CallbackConfig>,
     findings: &[Finding],
-) -> Option<Remediation> {
+) -> Option<Operation> {
     if !findings.iter().any(|f| f.severity == Severity::Error) {
         return None;
     }
     let Some(desired) = &app.callback else {
-        return Some(Remediation {
+        return Some(Operation {
             interface: Interface::Delete,
             body: None,
         });
@@ -292,7 +191,7 @@ pub fn remediation(
             Interface::Update
         }
     };
-    Some(Remediation {
+    Some(Operation {
         interface,
         body: Some(CallbackConfig {
             url: desired.url.clone(),
@@ -549,7 +448,7 @@ mod tests {
         );
         let fix = remediation(&app, Some(&live(URL, &[A])), &findings).expect("a fix");
         assert_eq!((fix.interface, fix.body.clone()), (Interface::Delete, None));
-        assert_eq!(fix.body_text(Redaction::default()), "{}");
+        assert_eq!(fix.body_text(|url| Redaction::default().url(url)), "{}");
     }
 
     #[test]

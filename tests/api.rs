@@ -3,13 +3,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cbcheck::api::{
-    ApiError, CallbackConfig, Client, ClientOptions, Interface, Live, Oversized, RedirectTarget,
-    RetryPolicy, Target, Written,
-};
 use cbcheck::report::Style;
 use cbcheck::report::human::Renderer;
 use cbcheck::secret::Secret;
+use cbcheck::source::api::{
+    ApiError, CallbackConfig, Client, ClientOptions, Interface, Live, Oversized, RedirectTarget,
+    RetryPolicy, Target, Written,
+};
 use cbcheck::usersig::{self, SigParams};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};

@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use cbcheck::api::endpoint;
-use cbcheck::credentials::{self, Credential};
 use cbcheck::secret::Secret;
+use cbcheck::source::api::endpoint;
+use cbcheck::source::keys::{self, Credential};
 
 use crate::support::load;
 
@@ -41,13 +41,13 @@ fn variables_are_tried_in_the_documented_order() {
         ("CBCHECK_USERSIG", "s2"),
     ];
     for skip in 0..all.len() {
-        let credential = credentials::resolve(&with_env, env(&all[skip..])).expect("found");
+        let credential = keys::resolve(&with_env, env(&all[skip..])).expect("found");
         assert_eq!(chosen(&credential), all[skip].0);
         let is_key = matches!(credential, Credential::SecretKey { .. });
         assert_eq!(is_key, skip < 3, "{}", all[skip].0);
     }
     // An empty variable counts as unset.
-    let credential = credentials::resolve(
+    let credential = keys::resolve(
         &with_env,
         env(&[("PROD_KEY", " "), ("CBCHECK_SECRET_KEY", "k")]),
     )
@@ -57,7 +57,7 @@ fn variables_are_tried_in_the_documented_order() {
 
 #[test]
 fn missing_credentials_name_every_variable_tried() {
-    let err = credentials::resolve(&app(""), env(&[])).expect_err("none set");
+    let err = keys::resolve(&app(""), env(&[])).expect_err("none set");
     assert_eq!(
         err.tried,
         [
@@ -75,13 +75,11 @@ fn missing_credentials_name_every_variable_tried() {
 #[test]
 fn a_key_mints_a_fresh_token_and_a_usersig_is_used_as_given() {
     let app = app("");
-    let key = credentials::resolve(&app, env(&[("CBCHECK_SECRET_KEY", "secret-key-value")]))
-        .expect("key");
+    let key = keys::resolve(&app, env(&[("CBCHECK_SECRET_KEY", "secret-key-value")])).expect("key");
     let token = key.usersig(app.sdkappid, &app.identifier, 1_764_201_600);
     assert!(!token.expose().is_empty());
     assert_ne!(token.expose(), "secret-key-value");
-    let given =
-        credentials::resolve(&app, env(&[("CBCHECK_USERSIG", "ready-token")])).expect("sig");
+    let given = keys::resolve(&app, env(&[("CBCHECK_USERSIG", "ready-token")])).expect("sig");
     assert_eq!(
         given.usersig(app.sdkappid, &app.identifier, 0),
         Secret::new("ready-token")
@@ -96,26 +94,27 @@ fn a_key_mints_a_fresh_token_and_a_usersig_is_used_as_given() {
 
 #[test]
 fn hosts_come_from_region_endpoint_or_the_global_override() {
-    let by_region = endpoint::resolve(&app(""), None, &[]).expect("a vendor host");
+    let by_region = endpoint::resolve(&declared(&app("")), None, &[]).expect("a vendor host");
     assert_eq!(by_region.base.as_str(), "https://adminapikr.im.qcloud.com/");
     assert_eq!(by_region.insecure_warning, None);
 
     let proxied = app("    endpoint: https://proxy.example.com/tencent\n");
     let allowed: Vec<endpoint::AllowedHost> = vec!["proxy.example.com".parse().expect("entry")];
     assert_eq!(
-        endpoint::resolve(&proxied, None, &allowed)
+        endpoint::resolve(&declared(&proxied), None, &allowed)
             .expect("allowed")
             .base
             .as_str(),
         "https://proxy.example.com/tencent"
     );
     assert!(
-        endpoint::resolve(&proxied, None, &[]).is_err(),
+        endpoint::resolve(&declared(&proxied), None, &[]).is_err(),
         "a host the operator did not allow"
     );
 
     let local: url::Url = "http://127.0.0.1:8080".parse().expect("url");
-    let overridden = endpoint::resolve(&proxied, Some(&local), &[]).expect("the operator's");
+    let overridden =
+        endpoint::resolve(&declared(&proxied), Some(&local), &[]).expect("the operator's");
     assert_eq!(overridden.base, local);
     assert_eq!(
         overridden.insecure_warning, None,
@@ -123,11 +122,21 @@ fn hosts_come_from_region_endpoint_or_the_global_override() {
     );
 
     let remote: url::Url = "http://proxy.example.com".parse().expect("url");
-    let warned = endpoint::resolve(&proxied, Some(&remote), &[]).expect("the operator's");
+    let warned =
+        endpoint::resolve(&declared(&proxied), Some(&remote), &[]).expect("the operator's");
     assert!(
         warned
             .insecure_warning
             .expect("warned")
             .contains("plain http")
     );
+}
+
+/// What `resolve` needs of an app.
+fn declared(app: &cbcheck::config::App) -> endpoint::Declared {
+    endpoint::Declared {
+        sdkappid: app.sdkappid,
+        region: app.region,
+        endpoint: app.endpoint.clone(),
+    }
 }

@@ -595,6 +595,38 @@ fn lint_speaks_github_and_sarif_and_takes_several_files() {
 }
 
 #[test]
+fn lint_refuses_a_verify_format_before_writing_any_report() {
+    let dir = workdir("lint-refused");
+    // The scratch directory outlives a run: start without the report.
+    let _ = std::fs::remove_file(dir.join("first.sarif"));
+    let out = run(
+        &dir,
+        &[
+            "lint",
+            FILE,
+            "--report",
+            "sarif=first.sarif",
+            "--report",
+            "markdown=second.md",
+        ],
+        &[],
+    );
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.contains(
+            "--format/--report markdown describes verify runs; lint offers human, github and sarif"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !dir.join("first.sarif").exists(),
+        "an earlier --report was written before the refusal"
+    );
+}
+
+#[test]
 fn completions_are_generated_for_each_shell() {
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let out = run(Path::new("."), &["completions", shell], &[]);

@@ -3,8 +3,8 @@
 //!
 //! CBCHECK_PROPTEST_CASES raises the number of cases (default 64).
 
+use cbcheck::Redaction;
 use cbcheck::config::{self, Loaded, Rule};
-use cbcheck::redact::Redaction;
 use cbcheck::report::human::{self, Renderer};
 use cbcheck::report::{self, Style};
 use proptest::prelude::*;

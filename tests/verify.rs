@@ -716,3 +716,93 @@ fn a_live_callback_where_the_file_says_absent_is_drift_with_delete_as_the_fix() 
     assert!(!stderr.contains("s3cr3t-hook-token"), "{stderr}");
     assert_snapshot!("unwanted_callback", stderr);
 }
+
+/// A get_callback server that holds every reply until `expected` requests are in
+/// flight at once (or, as a fallback so a failing run ends, ten seconds pass), and
+/// records how many were in flight when each reply went out.
+async fn gathering_server(
+    expected: usize,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<usize>>>) {
+    use std::sync::{Arc, Mutex};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let address = listener.local_addr().expect("an address");
+    let arrived = Arc::new(tokio::sync::watch::channel(0usize).0);
+    let replied_at = Arc::new(Mutex::new(Vec::new()));
+    let seen = replied_at.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let arrived = arrived.clone();
+            let replied_at = seen.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&request).into_owned();
+                let sdkappid = head
+                    .split(['?', '&', ' '])
+                    .find_map(|part| part.strip_prefix("sdkappid="))
+                    .unwrap_or("0")
+                    .to_owned();
+                arrived.send_modify(|n| *n += 1);
+                let mut watch = arrived.subscribe();
+                let _ = tokio::time::timeout(
+                    std::time::Duration::from_secs(10),
+                    watch.wait_for(|n| *n >= expected),
+                )
+                .await;
+                replied_at.lock().expect("lock").push(*arrived.borrow());
+                let body = json!({
+                    "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-ok",
+                    "Response": {"Url": format!("https://hooks.example.com/{sdkappid}"), "CallbackCommandList": [A]}
+                })
+                .to_string();
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    (format!("http://{address}"), replied_at)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_apps_of_several_files_are_fetched_together() {
+    let app = |sdkappid: u64| {
+        format!(
+            "version: 1\napps:\n  - sdkappid: {sdkappid}\n    region: singapore\n    identifier: administrator\n    callback:\n      url: https://hooks.example.com/{sdkappid}\n      commands: [{A}]\n"
+        )
+    };
+    let dir = workdir("two-files", &app(1_400_000_001));
+    std::fs::write(dir.join("second.yaml"), app(1_400_000_002)).expect("second file");
+    let (endpoint, replied_at) = gathering_server(2).await;
+    let mut cmd = cbcheck();
+    cmd.current_dir(&dir)
+        .args([
+            "verify",
+            "callbacks.yaml",
+            "second.yaml",
+            "--endpoint",
+            &endpoint,
+        ])
+        .env("CBCHECK_SECRET_KEY", KEY);
+    let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+        .await
+        .expect("joins");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        *replied_at.lock().expect("lock"),
+        [2, 2],
+        "each reply went out with both files' requests in flight"
+    );
+}

@@ -74,10 +74,29 @@ impl Rule {
     }
 }
 
-/// One problem in one file: a message, the spans it concerns, and the fix.
+/// What names a diagnostic: a config `Rule`, or a fixed code (a verify verdict).
+pub trait Code: fmt::Debug {
+    fn code(&self) -> &'static str;
+}
+
+impl Code for Rule {
+    fn code(&self) -> &'static str {
+        Rule::code(*self)
+    }
+}
+
+impl Code for &'static str {
+    fn code(&self) -> &'static str {
+        self
+    }
+}
+
+/// One problem in one file: a message, the spans it concerns, and the fix. The
+/// one miette diagnostic of the crate's own: config problems (`R = Rule`) and
+/// the human report's app verdicts (a fixed code) alike.
 #[derive(Debug, Clone)]
-pub struct ConfigDiagnostic {
-    pub rule: Rule,
+pub struct ConfigDiagnostic<R = Rule> {
+    pub rule: R,
     pub severity: Severity,
     pub message: String,
     pub labels: Vec<LabeledSpan>,
@@ -89,20 +108,27 @@ pub struct ConfigDiagnostic {
 
 impl ConfigDiagnostic {
     pub fn error(rule: Rule, message: impl Into<String>) -> Self {
-        ConfigDiagnostic {
-            rule,
-            severity: Severity::Error,
-            message: message.into(),
-            labels: Vec::new(),
-            help: None,
-            source: None,
-        }
+        ConfigDiagnostic::coded(rule, Severity::Error, message)
     }
 
     pub fn warning(rule: Rule, message: impl Into<String>) -> Self {
         ConfigDiagnostic {
             severity: Severity::Warning,
             ..ConfigDiagnostic::error(rule, message)
+        }
+    }
+}
+
+impl<R> ConfigDiagnostic<R> {
+    /// A diagnostic named by any code, with no labels or help yet.
+    pub fn coded(rule: R, severity: Severity, message: impl Into<String>) -> Self {
+        ConfigDiagnostic {
+            rule,
+            severity,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+            source: None,
         }
     }
 
@@ -147,15 +173,15 @@ impl ConfigDiagnostic {
     }
 }
 
-impl fmt::Display for ConfigDiagnostic {
+impl<R> fmt::Display for ConfigDiagnostic<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for ConfigDiagnostic {}
+impl<R: fmt::Debug> std::error::Error for ConfigDiagnostic<R> {}
 
-impl Diagnostic for ConfigDiagnostic {
+impl<R: Code> Diagnostic for ConfigDiagnostic<R> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.rule.code()))
     }

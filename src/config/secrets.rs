@@ -138,7 +138,7 @@ impl<'t> Scanner<'t> {
             return;
         }
         let lead = value.len() - trimmed.len();
-        let ranges: Vec<Range<usize>> = crate::redact::secret_ranges(trimmed)
+        let ranges: Vec<Range<usize>> = crate::model::redact::secret_ranges(trimmed)
             .into_iter()
             .map(|r| r.start + lead..r.end + lead)
             .collect();
@@ -288,7 +288,7 @@ fn scan_lines(text: &str, lines: Lines, found: &mut Secrets) {
                     .spans
                     .push(SourceSpan::new(word_at.into(), word.len()));
             } else if has_scheme(word) {
-                for range in crate::redact::secret_ranges(word) {
+                for range in crate::model::redact::secret_ranges(word) {
                     found
                         .url_tokens
                         .push(SourceSpan::new((word_at + range.start).into(), range.len()));

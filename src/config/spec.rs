@@ -11,7 +11,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Serialize;
 
 use crate::catalog::KNOWN_COMMANDS;
-use crate::region::Region;
+use crate::model::ExtraCommands;
+use crate::model::region::Region;
 
 /// A cbcheck callbacks file: the callback configuration each Chat/TRTC Room app must have.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -106,39 +107,6 @@ pub struct CallbackSpec {
     pub url: String,
     /// The event command words to deliver; order does not matter.
     pub commands: Vec<CommandWord>,
-}
-
-/// What to do with live commands the file does not declare.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ExtraCommands {
-    /// An undeclared live command is drift (the file is the whole truth).
-    #[default]
-    Error,
-    /// An undeclared live command is reported as a warning.
-    Warn,
-    /// Undeclared live commands are not reported.
-    Ignore,
-}
-
-impl ExtraCommands {
-    pub const ALL: [ExtraCommands; 3] = [
-        ExtraCommands::Error,
-        ExtraCommands::Warn,
-        ExtraCommands::Ignore,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ExtraCommands::Error => "error",
-            ExtraCommands::Warn => "warn",
-            ExtraCommands::Ignore => "ignore",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<ExtraCommands> {
-        ExtraCommands::ALL.into_iter().find(|e| e.name() == name)
-    }
 }
 
 /// A callback command word from the Room catalog.

@@ -8,10 +8,10 @@ use url::Url;
 use super::diagnostic::{ConfigDiagnostic, Rule};
 use super::node::{Node, Value};
 use super::secrets::{ENV_HELP, Hidden, is_secret_name};
-use super::spec::ExtraCommands;
 use super::{App, AppSpans, DeclaredCommand, DesiredCallback};
 use crate::catalog;
-use crate::region::Region;
+use crate::model::ExtraCommands;
+use crate::model::region::Region;
 
 pub const TOP_KEYS: &[&str] = &["version", "defaults", "apps"];
 pub const DEFAULTS_KEYS: &[&str] = &["region", "identifier", "extra_commands"];
@@ -563,7 +563,7 @@ impl Validator {
     /// The file may send an app's UserSig only to the vendor's hosts: verify, apply
     /// and export refuse any other endpoint unless the operator allows it.
     fn unlisted_endpoint(&mut self, path: &str, node: &Node, url: &Url) {
-        if crate::region::is_documented_endpoint(url) {
+        if crate::model::region::is_documented_endpoint(url) {
             return;
         }
         let vendor_host = url

@@ -6,9 +6,9 @@ use url::Url;
 
 use super::node::Value;
 use super::{App, ExtraCommands};
-use crate::api::CallbackConfig;
 use crate::catalog;
-use crate::region::Region;
+use crate::model::CallbackConfig;
+use crate::model::region::Region;
 
 /// One app to write, with what the live side said.
 pub enum Entry<'a> {

@@ -2,23 +2,8 @@
 //! and SARIF formats show on the file.
 
 use crate::config::{ConfigDiagnostic, Loaded};
-use crate::drift::{Finding, Kind, Severity};
-use crate::verify::{AppResult, Run};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Error,
-    Warning,
-}
-
-impl Level {
-    pub fn id(self) -> &'static str {
-        match self {
-            Level::Error => "error",
-            Level::Warning => "warning",
-        }
-    }
-}
+use crate::model::{AppResult, Run};
+use crate::model::{Finding, Kind, Severity};
 
 /// One problem at one place in one file.
 #[derive(Debug, Clone)]
@@ -26,7 +11,7 @@ pub struct Annotation {
     pub file: String,
     pub line: usize,
     pub column: usize,
-    pub level: Level,
+    pub level: Severity,
     /// Stable rule id, e.g. `cbcheck/missing_command`.
     pub rule: String,
     pub title: String,
@@ -62,7 +47,7 @@ fn app_annotations<'a>(run: &'a Run, result: &'a AppResult) -> Vec<Annotation> {
             file: run.config.file.clone(),
             line,
             column,
-            level: Level::Error,
+            level: Severity::Error,
             rule: FAILED_RULE.into(),
             title: title_of(&format!("could not be checked ({})", failure.class().id())),
             message: format!("{} — {}", failure.message(), failure.help()),
@@ -86,7 +71,7 @@ fn app_annotations<'a>(run: &'a Run, result: &'a AppResult) -> Vec<Annotation> {
                 file: run.config.file.clone(),
                 line,
                 column,
-                level: level(finding.severity),
+                level: finding.severity,
                 rule: rule_id(finding.kind),
                 title: title_of(finding.kind.id()),
                 message,
@@ -107,13 +92,6 @@ fn subject(finding: &Finding) -> &str {
         Kind::MissingCommand => finding.desired.as_deref().unwrap_or(""),
         Kind::UnexpectedCommand | Kind::UnknownCommand => finding.live.as_deref().unwrap_or(""),
         Kind::Absent | Kind::UrlMismatch | Kind::InsecureUrl | Kind::UnwantedCallback => "callback",
-    }
-}
-
-fn level(severity: Severity) -> Level {
-    match severity {
-        Severity::Error => Level::Error,
-        Severity::Warning => Level::Warning,
     }
 }
 
@@ -141,9 +119,9 @@ fn lint_annotation(file: &str, diagnostic: &ConfigDiagnostic) -> Annotation {
         line,
         column,
         level: if diagnostic.is_error() {
-            Level::Error
+            Severity::Error
         } else {
-            Level::Warning
+            Severity::Warning
         },
         title: format!("{} ({})", diagnostic.message, diagnostic.rule.code()),
         fingerprint: format!("{rule}:{}", diagnostic.message),

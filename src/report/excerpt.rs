@@ -12,7 +12,7 @@ use std::ops::Range;
 use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 use super::is_unsafe;
-use crate::config::SourceFile;
+use crate::model::source::SourceFile;
 
 /// Lines of context shown above and below a label (miette's default).
 const CONTEXT: usize = 1;

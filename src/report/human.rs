@@ -9,10 +9,11 @@ use miette::{
 
 use super::excerpt::Excerpt;
 use super::{Style, printable};
-use crate::api::CallbackConfig;
-use crate::config::{ConfigDiagnostic, Loaded, SourceFile};
-use crate::drift::{Finding, Kind};
-use crate::verify::{AppResult, Run, Status};
+use crate::config::{ConfigDiagnostic, Loaded};
+use crate::model::CallbackConfig;
+use crate::model::source::SourceFile;
+use crate::model::{AppResult, Run, Status, Summary};
+use crate::model::{Finding, Kind};
 
 /// Renders diagnostics in one style.
 pub struct Renderer {
@@ -233,39 +234,7 @@ pub fn eprint(text: &str) {
 }
 
 /// One app's verdict as a diagnostic: labels on the YAML, what to do as help.
-#[derive(Debug)]
-struct AppDiagnostic {
-    code: &'static str,
-    severity: Severity,
-    message: String,
-    labels: Vec<LabeledSpan>,
-    help: Option<String>,
-}
-
-impl fmt::Display for AppDiagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for AppDiagnostic {}
-
-impl Diagnostic for AppDiagnostic {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.code))
-    }
-    fn severity(&self) -> Option<Severity> {
-        Some(self.severity)
-    }
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(self.labels.iter().cloned()))
-    }
-}
+type AppDiagnostic = ConfigDiagnostic<&'static str>;
 
 /// Everything `verify` shows a person: notices, one report per drifted or failed app
 /// (with a desired-vs-live diff), and the summary line.
@@ -297,24 +266,66 @@ pub fn notice_line(notice: &str) -> String {
 
 /// e.g. `3 apps checked: 1 in sync, 1 drifted, 1 failed`.
 pub fn verify_summary(runs: &[Run]) -> String {
-    let results = || runs.iter().flat_map(|run| &run.results);
-    let count = |status: Status| results().filter(|r| r.status() == status).count();
+    let summary = Summary::of_runs(runs);
     let mut line = format!(
         "{} checked: {} in sync, {} drifted, {} failed",
-        plural(results().count(), "app"),
-        count(Status::InSync),
-        count(Status::Drifted),
-        count(Status::Failed)
+        plural(summary.apps, "app"),
+        summary.in_sync,
+        summary.drifted,
+        summary.failed
     );
-    let warnings: usize = results().map(AppResult::warnings).sum();
-    if warnings > 0 {
-        let _ = write!(line, ", {}", plural(warnings, "warning"));
+    if summary.warnings > 0 {
+        let _ = write!(line, ", {}", plural(summary.warnings, "warning"));
     }
     line
 }
 
+/// `lint --format/--report` with a format that describes verify runs.
+pub fn lint_format_refused(format: &str) -> String {
+    format!(
+        "error: --format/--report {format} describes verify runs; lint offers human, github and sarif\n"
+    )
+}
+
+/// `export` stops when an app could not be read.
+pub const EXPORT_INCOMPLETE: &str =
+    "nothing was written: every app must be readable to export a complete file\n";
+
+/// `export` found nothing a callbacks file could declare.
+pub fn export_none_declarable(apps: usize) -> String {
+    format!(
+        "error: none of the {apps} apps can be declared (no configuration live, or none a callbacks file accepts): a callbacks file needs at least one app\n  help: declare them by hand, with `callback: absent` for apps that must stay without one\n"
+    )
+}
+
+/// `export` writes an app as a comment: its live URL cannot be declared.
+pub fn export_url_commented(app: &crate::model::App, url: &str, problem: &str) -> String {
+    format!(
+        "warning: {} is written as a comment: its live URL {} cannot be declared: {problem}\n",
+        app.label(),
+        crate::model::redact::redact_url(url)
+    )
+}
+
+/// `export` writes a live URL that carries a token as it is.
+pub fn export_url_with_secrets(app: &crate::model::App, url: &str) -> String {
+    format!(
+        "warning: the live URL of {} carries query values or userinfo ({}); it is written as is: keep the file private, or move the token out of the URL\n",
+        app.label(),
+        crate::model::redact::redact_url(url)
+    )
+}
+
+/// What `export -o` wrote.
+pub fn export_written(path: &std::path::Path, declared: usize, commented: usize) -> String {
+    format!(
+        "wrote {}: {declared} app(s) declared, {commented} as comments\n",
+        path.display()
+    )
+}
+
 /// An app that could not be read (outside a verify run), with what to check.
-pub fn failure_report(app: &crate::config::App, failure: &crate::verify::Failure) -> String {
+pub fn failure_report(app: &crate::model::App, failure: &crate::model::Failure) -> String {
     format!(
         "error: {} could not be read ({}): {}\n  help: {}\n",
         printable(&app.label(), &[]),
@@ -336,32 +347,29 @@ fn app_title(result: &AppResult) -> String {
 
 fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
     if let Some(failure) = &result.failure {
-        return Some(AppDiagnostic {
-            code: "cbcheck::verify::failed",
-            severity: Severity::Error,
-            message: format!(
-                "{} could not be checked: {}",
-                app_title(result),
-                failure.message()
-            ),
-            labels: vec![LabeledSpan::new_primary_with_span(
-                Some(format!("{} error", failure.class().id())),
-                result.app.spans.sdkappid,
-            )],
-            help: Some(failure.help()),
-        });
+        let message = format!(
+            "{} could not be checked: {}",
+            app_title(result),
+            failure.message()
+        );
+        return Some(
+            AppDiagnostic::coded("cbcheck::verify::failed", Severity::Error, message)
+                .primary(
+                    result.app.spans.sdkappid,
+                    format!("{} error", failure.class().id()),
+                )
+                .help(failure.help()),
+        );
     }
     if result.findings.is_empty() {
         return None;
     }
     let drifted = result.status() == Status::Drifted;
-    let mut kinds: Vec<String> = Vec::new();
-    for kind in Kind::ALL {
-        let n = result.findings.iter().filter(|f| f.kind == kind).count();
-        if n > 0 {
-            kinds.push(format!("{n} {}", kind.id()));
-        }
-    }
+    let kinds: Vec<String> = result
+        .kind_counts()
+        .into_iter()
+        .map(|(kind, n)| format!("{n} {}", kind.id()))
+        .collect();
     let message = if drifted {
         format!("{} has drifted: {}", app_title(result), kinds.join(", "))
     } else {
@@ -377,7 +385,7 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
         help.push(format!(
             "to fix, call {} with this body:\n{}",
             fix.interface.path(),
-            fix.body_text(run.redaction)
+            fix.body_text(|url| run.redaction.url(url))
         ));
     }
     for finding in &result.findings {
@@ -385,20 +393,15 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
             help.push(text.clone());
         }
     }
-    Some(AppDiagnostic {
-        code: if drifted {
-            "cbcheck::verify::drift"
-        } else {
-            "cbcheck::verify::warning"
-        },
-        severity: if drifted {
-            Severity::Error
-        } else {
-            Severity::Warning
-        },
-        message,
+    let (code, severity) = if drifted {
+        ("cbcheck::verify::drift", Severity::Error)
+    } else {
+        ("cbcheck::verify::warning", Severity::Warning)
+    };
+    Some(ConfigDiagnostic {
         labels,
         help: (!help.is_empty()).then(|| help.join("\n")),
+        ..AppDiagnostic::coded(code, severity, message)
     })
 }
 

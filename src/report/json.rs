@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::drift::{Kind, Severity};
-use crate::verify::{AppResult, ErrorClass, Run, Status};
+use crate::model::{AppResult, ErrorClass, Run, Status, Summary};
+use crate::model::{Kind, Severity};
 
 use super::REPORT_VERSION;
 use super::annotation::Annotation;
@@ -36,17 +36,6 @@ pub struct ConfigWarning {
     pub message: String,
     pub line: usize,
     pub column: usize,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Summary {
-    pub apps: usize,
-    pub in_sync: usize,
-    pub drifted: usize,
-    pub failed: usize,
-    /// Warning-level findings over all apps.
-    pub warnings: usize,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -120,18 +109,10 @@ pub fn report(runs: &[Run], config: &[Annotation]) -> Report {
         .iter()
         .flat_map(|run| run.results.iter().map(move |r| app_report(run, r)))
         .collect();
-    let results = || runs.iter().flat_map(|run| &run.results);
-    let count = |status: Status| results().filter(|r| r.status() == status).count();
     Report {
         version: REPORT_VERSION,
         files: runs.iter().map(|run| run.config.file.clone()).collect(),
-        summary: Summary {
-            apps: apps.len(),
-            in_sync: count(Status::InSync),
-            drifted: count(Status::Drifted),
-            failed: count(Status::Failed),
-            warnings: results().map(AppResult::warnings).sum(),
-        },
+        summary: Summary::of_runs(runs),
         apps,
         config_warnings: config
             .iter()

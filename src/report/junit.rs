@@ -5,39 +5,25 @@ use std::fmt::Write as _;
 use quick_xml::escape::escape;
 
 use super::REPORT_VERSION;
-use crate::verify::{AppResult, Run, Status};
+use crate::model::{AppResult, Run, Status, Summary};
 
 pub fn render(runs: &[Run]) -> String {
-    let count = |status: Status| {
-        runs.iter()
-            .flat_map(|r| &r.results)
-            .filter(|r| r.status() == status)
-            .count()
-    };
-    let tests: usize = runs.iter().map(|r| r.results.len()).sum();
+    let all = Summary::of_runs(runs);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"cbcheck verify\" tests=\"{tests}\" failures=\"{}\" errors=\"{}\">",
-        count(Status::Drifted),
-        count(Status::Failed)
+        "<testsuites name=\"cbcheck verify\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
+        all.apps, all.drifted, all.failed
     );
     for run in runs {
-        let failures = run
-            .results
-            .iter()
-            .filter(|r| r.status() == Status::Drifted)
-            .count();
-        let errors = run
-            .results
-            .iter()
-            .filter(|r| r.status() == Status::Failed)
-            .count();
+        let suite = Summary::of(&run.results);
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\">",
             attr(&run.config.file),
-            run.results.len()
+            suite.apps,
+            suite.drifted,
+            suite.failed
         );
         let _ = writeln!(
             out,
@@ -78,7 +64,7 @@ fn testcase(out: &mut String, run: &Run, result: &AppResult) {
             let (line, _) = run.config.source.line_col(f.span.offset());
             format!(
                 "{} {} ({}:{line}): {}",
-                f.severity_id(),
+                f.severity.id(),
                 f.kind.id(),
                 run.config.file,
                 f.message

@@ -3,8 +3,7 @@
 use std::fmt::Write as _;
 
 use super::REPORT_VERSION;
-use crate::drift::Kind;
-use crate::verify::{AppResult, Run, Status};
+use crate::model::{AppResult, Run, Status};
 
 pub fn render(runs: &[Run], summary: &str) -> String {
     let mut out = format!(
@@ -48,12 +47,10 @@ fn counts(result: &AppResult) -> String {
     if let Some(failure) = &result.failure {
         return format!("{} error", failure.class().id());
     }
-    let parts: Vec<String> = Kind::ALL
-        .iter()
-        .filter_map(|kind| {
-            let n = result.findings.iter().filter(|f| f.kind == *kind).count();
-            (n > 0).then(|| format!("{n} {}", kind.id()))
-        })
+    let parts: Vec<String> = result
+        .kind_counts()
+        .into_iter()
+        .map(|(kind, n)| format!("{n} {}", kind.id()))
         .collect();
     if parts.is_empty() {
         "—".into()
@@ -82,7 +79,7 @@ fn section(out: &mut String, run: &Run, result: &AppResult) {
             out,
             "- `{}` ({}) at `{}:{line}`: {}",
             finding.kind.id(),
-            if finding.severity == crate::drift::Severity::Error {
+            if finding.severity == crate::model::Severity::Error {
                 "error"
             } else {
                 "warning"
@@ -96,7 +93,7 @@ fn section(out: &mut String, run: &Run, result: &AppResult) {
             out,
             "\nTo fix, call `{}` with:\n\n```json\n{}\n```",
             fix.interface.path(),
-            fix.body_text(run.redaction)
+            fix.body_text(|url| run.redaction.url(url))
         );
     }
 }

@@ -15,8 +15,6 @@ pub const REPORT_VERSION: u32 = 1;
 use std::borrow::Cow;
 use std::io::IsTerminal;
 
-use clap::ValueEnum;
-
 /// Whether a character must not reach a terminal or a CI log as it is: control
 /// characters (C0, DEL, C1), and the invisible ones that reorder text or break lines
 /// (bidirectional controls, the Unicode line and paragraph separators).
@@ -51,15 +49,6 @@ pub fn printable<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
     Cow::Owned(out)
 }
 
-/// When to colour the output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    /// Colour when writing to a terminal and NO_COLOR is not set.
-    Auto,
-    Always,
-    Never,
-}
-
 /// How human-readable output looks: decided once, from flags, environment and terminal.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -74,14 +63,11 @@ pub const LOG_WIDTH: usize = 100;
 
 impl Style {
     /// The style for stderr, reading NO_COLOR and NO_GRAPHICS from the environment.
-    pub fn for_stderr(choice: ColorChoice) -> Style {
+    /// `color`: forced on or off, or `None` to colour a terminal unless NO_COLOR is set.
+    pub fn for_stderr(color: Option<bool>) -> Style {
         let terminal = std::io::stderr().is_terminal();
         let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-        let color = match choice {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => terminal && !env_set("NO_COLOR"),
-        };
+        let color = color.unwrap_or_else(|| terminal && !env_set("NO_COLOR"));
         let width = if terminal {
             terminal_size::terminal_size_of(std::io::stderr())
                 .map_or(LOG_WIDTH, |(w, _)| usize::from(w.0))
@@ -189,6 +175,111 @@ pub fn write_file_atomically(path: &std::path::Path, text: &str) -> Result<(), W
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::redact::Redaction;
+    use crate::model::region::Region;
+    use crate::model::source::SourceFile;
+    use crate::model::{
+        App, AppResult, CallbackConfig, Config, ErrorClass, Failure, Finding, Interface, Kind,
+        Operation, Run, Severity, Summary,
+    };
+
+    /// One drifted app and one that could not be checked, built by hand: no file
+    /// is read and no server asked.
+    fn run() -> Run {
+        let text = "apps:\n  - sdkappid: 1400000001\n  - sdkappid: 1400000002\n";
+        let drifted = App::bare(1_400_000_001, Region::Singapore, "administrator".into());
+        let failed = App::bare(1_400_000_002, Region::Seoul, "administrator".into());
+        let finding = Finding {
+            kind: Kind::MissingCommand,
+            severity: Severity::Error,
+            message: "Room.CallbackAfterCreateRoom is not configured".into(),
+            desired: Some("Room.CallbackAfterCreateRoom".into()),
+            live: None,
+            span: (20, 10).into(),
+            label: "declared here".into(),
+            help: None,
+        };
+        let fix = Operation {
+            interface: Interface::Update,
+            body: Some(CallbackConfig {
+                url: "https://hooks.example.com/cb".into(),
+                commands: vec!["Room.CallbackAfterCreateRoom".into()],
+            }),
+        };
+        Run {
+            config: Config {
+                file: "fleet.yaml".into(),
+                source: std::sync::Arc::new(SourceFile::new("fleet.yaml", text.into())),
+                apps: vec![drifted.clone(), failed.clone()],
+            },
+            redaction: Redaction::default(),
+            results: vec![
+                AppResult {
+                    app: drifted,
+                    live: Some(Some(CallbackConfig {
+                        url: "https://hooks.example.com/cb".into(),
+                        commands: Vec::new(),
+                    })),
+                    findings: vec![finding],
+                    remediation: Some(fix),
+                    failure: None,
+                },
+                AppResult {
+                    app: failed,
+                    live: None,
+                    findings: Vec::new(),
+                    remediation: None,
+                    failure: Some(Failure::new(
+                        ErrorClass::Network,
+                        "the connection was refused".into(),
+                        "check the network".into(),
+                    )),
+                },
+            ],
+            notices: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn every_format_renders_results_built_by_hand() {
+        let runs = [run()];
+        assert_eq!(
+            Summary::of_runs(&runs),
+            Summary {
+                apps: 2,
+                in_sync: 0,
+                drifted: 1,
+                failed: 1,
+                warnings: 0
+            }
+        );
+        let summary = human::verify_summary(&runs);
+        assert_eq!(summary, "2 apps checked: 0 in sync, 1 drifted, 1 failed");
+        let annotations = annotation::from_runs(&runs);
+        let outputs = [
+            (
+                "human",
+                human::verify_report(&human::Renderer::new(Style::plain()), Style::plain(), &runs),
+            ),
+            ("json", json::render(&runs, &[])),
+            ("github", github::render(&annotations, &summary)),
+            ("sarif", sarif::render_verify(&annotations, None)),
+            ("junit", junit::render(&runs)),
+            ("markdown", markdown::render(&runs, &summary)),
+        ];
+        for (format, text) in outputs {
+            assert!(text.contains("missing_command"), "{format}:\n{text}");
+            assert!(
+                text.contains("the connection was refused"),
+                "{format}:\n{text}"
+            );
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&json::render(&runs, &[])).expect("JSON");
+        assert_eq!(json["summary"]["drifted"], 1);
+        assert_eq!(json["apps"][1]["error"]["class"], "network");
+        assert_eq!(json["apps"][0]["findings"][0]["line"], 2);
+    }
 
     #[test]
     fn unsafe_characters_become_visible_escapes() {

@@ -7,7 +7,7 @@ use url::Url;
 
 use super::REPORT_VERSION;
 use super::annotation::{Annotation, FAILED_RULE, rule_id};
-use crate::drift::Kind;
+use crate::model::Kind;
 
 /// A rule: stable id, short description, and the help shown beside each result.
 struct RuleDoc {

@@ -13,8 +13,7 @@ use std::str::FromStr;
 
 use url::{Host, Url};
 
-use crate::config::App;
-use crate::region;
+use crate::model::region;
 
 /// One `--allow-endpoint HOST[:PORT]` entry. Without a port it allows the host on
 /// its URL's default port only (443 for https, 80 for http); with one, that port.
@@ -146,12 +145,20 @@ pub struct Resolved {
     pub insecure_warning: Option<String>,
 }
 
+/// Where the file says an app's requests go.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    pub sdkappid: u64,
+    pub region: Option<region::Region>,
+    pub endpoint: Option<Url>,
+}
+
 /// The global `--endpoint` / `CBCHECK_ENDPOINT` wins, then the app's `endpoint`
 /// (when the file may use it), then its region's host. An app without either has
 /// been refused by validation; the Singapore host stands in only so that this
 /// function is total.
 pub fn resolve(
-    app: &App,
+    app: &Declared,
     global: Option<&Url>,
     allowed: &AllowList,
 ) -> Result<Resolved, NotAllowed> {
@@ -190,7 +197,6 @@ fn is_loopback(url: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::region::Region;
 
     fn url(text: &str) -> Url {
         Url::parse(text).expect("a URL")
@@ -202,11 +208,12 @@ mod tests {
             .collect()
     }
 
-    fn app(endpoint: &str) -> App {
-        let mut app = App::bare(1_400_000_001, Region::Seoul, "administrator".into());
-        app.region = None;
-        app.endpoint = Some(url(endpoint));
-        app
+    fn app(endpoint: &str) -> Declared {
+        Declared {
+            sdkappid: 1_400_000_001,
+            region: None,
+            endpoint: Some(url(endpoint)),
+        }
     }
 
     #[test]

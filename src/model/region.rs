@@ -4,47 +4,38 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use url::Url;
 
+named! {
 /// A Chat/TRTC data-centre region, named as in callbacks.yaml.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum Region {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+pub enum Region fn name {
     /// China (console.tim.qq.com)
-    China,
+    China = "china",
     /// Singapore (adminapisgp.im.qcloud.com)
-    Singapore,
+    Singapore = "singapore",
     /// Seoul (adminapikr.im.qcloud.com)
-    Seoul,
+    Seoul = "seoul",
     /// Frankfurt (adminapiger.im.qcloud.com)
-    Frankfurt,
+    Frankfurt = "frankfurt",
     /// Mumbai (adminapiind.im.qcloud.com)
-    Mumbai,
+    Mumbai = "mumbai",
     /// Silicon Valley, USA (adminapiusa.im.qcloud.com)
-    SiliconValley,
+    SiliconValley = "silicon-valley",
     /// Jakarta (adminapiidn.im.qcloud.com)
-    Jakarta,
+    Jakarta = "jakarta",
+}
 }
 
 impl Region {
-    pub const ALL: [Region; 7] = [
-        Region::China,
-        Region::Singapore,
-        Region::Seoul,
-        Region::Frankfurt,
-        Region::Mumbai,
-        Region::SiliconValley,
-        Region::Jakarta,
-    ];
-
-    /// The name used in callbacks.yaml.
-    pub fn name(self) -> &'static str {
+    /// Where the data centre is, as the vendor's documentation names it.
+    pub fn place(self) -> &'static str {
         match self {
-            Region::China => "china",
-            Region::Singapore => "singapore",
-            Region::Seoul => "seoul",
-            Region::Frankfurt => "frankfurt",
-            Region::Mumbai => "mumbai",
-            Region::SiliconValley => "silicon-valley",
-            Region::Jakarta => "jakarta",
+            Region::China => "China",
+            Region::Singapore => "Singapore",
+            Region::Seoul => "Seoul",
+            Region::Frankfurt => "Frankfurt",
+            Region::Mumbai => "Mumbai",
+            Region::SiliconValley => "Silicon Valley, USA",
+            Region::Jakarta => "Jakarta",
         }
     }
 

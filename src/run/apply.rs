@@ -5,14 +5,16 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
-use crate::api::{ApiError, CallbackConfig, Client, Interface, Live, Target, Written};
+use super::{Outcome, failure_outcome, load_all, verify_all};
 use crate::config::{self, App};
-use crate::drift::{self, Remediation};
-use crate::redact::Redaction;
+use crate::drift;
+use crate::model::Failure;
+use crate::model::Operation;
+use crate::model::redact::Redaction;
 use crate::report::Style;
 use crate::report::human::{self, Renderer};
-use crate::verify::{self, Failure, VerifyOptions};
-use crate::{Outcome, failure_outcome};
+use crate::source::api::{ApiError, CallbackConfig, Client, Interface, Live, Target, Written};
+use crate::source::{self, Connection, VerifyOptions};
 
 /// May apply change anything?
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +40,7 @@ impl Consent {
 /// One planned call, and the live state it was planned from.
 struct Change<'a> {
     app: &'a App,
-    fix: &'a Remediation,
+    fix: &'a Operation,
     /// What get_callback answered when the plan was made (`None`: absent).
     planned_from: Option<&'a CallbackConfig>,
 }
@@ -79,12 +81,14 @@ enum Unknowable {
 
 pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Consent) -> Outcome {
     let renderer = Renderer::new(style);
-    let loaded = match crate::load_all(&renderer, files, options.redaction) {
+    let loaded = match load_all(&renderer, files, options.redaction) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
-    let runs = match crate::verify_all(&renderer, configs, options) {
+    // The plan's reads and the writes share the process's one runtime and client.
+    let mut remote = source::Remote::new(options.client.clone());
+    let runs = match verify_all(&renderer, configs, options, &mut remote) {
         Ok(runs) => runs,
         Err(outcome) => return outcome,
     };
@@ -119,7 +123,7 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
             "{}: {}\n{}\n",
             change.app.label(),
             change.fix.interface.path(),
-            indent(&change.fix.body_text(redaction))
+            indent(&change.fix.body_text(|url| redaction.url(url)))
         ));
     }
     let in_sync = runs
@@ -150,19 +154,13 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
         Consent::Ask | Consent::Given => {}
     }
 
-    let setup = verify::runtime().and_then(|runtime| {
-        Client::new(options.client.clone())
-            .map(|client| (runtime, client))
-            .map_err(verify::VerifyError::from)
-    });
-    let (runtime, client) = match setup {
-        Ok(pair) => pair,
+    let connection = match remote.connect() {
+        Ok(connection) => connection,
         Err(err) => {
-            human::eprint(&format!("{}\nnothing was changed\n", renderer.render(&err)));
-            return outcome.max(Outcome::Api);
+            return outcome.max(super::error::fail(&renderer, err, "nothing was changed\n"));
         }
     };
-    let applied = execute(&changes, options, &runtime, &client);
+    let applied = execute(&changes, options, connection);
     let mut report = String::new();
     for (change, result) in changes.iter().zip(&applied) {
         let (line, code) = describe(change, result, redaction);
@@ -240,13 +238,12 @@ fn confirmed(changes: usize) -> bool {
 fn execute(
     changes: &[Change<'_>],
     options: &VerifyOptions,
-    runtime: &tokio::runtime::Runtime,
-    client: &Client,
+    connection: &Connection,
 ) -> Vec<Applied> {
     let apps: Vec<App> = changes.iter().map(|c| c.app.clone()).collect();
     // Notices were shown when the plan was made.
     let mut notices = Vec::new();
-    let targets = verify::targets(&apps, options, &mut notices);
+    let targets = source::targets(&apps, options, &mut notices);
     changes
         .iter()
         .zip(targets)
@@ -255,7 +252,12 @@ fn execute(
                 failure,
                 confirmed: false,
             },
-            Ok(target) => runtime.block_on(apply_one(client, &target, change, options.redaction)),
+            Ok(target) => connection.block_on(apply_one(
+                connection.client(),
+                &target,
+                change,
+                options.redaction,
+            )),
         })
         .collect()
 }
@@ -265,12 +267,12 @@ async fn read(client: &Client, target: &Target) -> Result<Option<CallbackConfig>
     match client.get_callback(target).await {
         Ok(Live::Present { config, .. }) => Ok(Some(config)),
         Ok(Live::Absent { .. }) => Ok(None),
-        Err(err) => Err(Failure::Api(err)),
+        Err(err) => Err(Failure::from(err)),
     }
 }
 
 /// The call that would converge the app from `live`; `None` when it is in sync.
-fn needed(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -> Option<Remediation> {
+fn needed(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -> Option<Operation> {
     let findings = drift::compare(app, live, redaction);
     drift::remediation(app, live, &findings)
 }
@@ -291,7 +293,7 @@ fn words(config: &CallbackConfig) -> BTreeSet<&str> {
 }
 
 /// What was read back is what the call sent (the URL as the drift engine compares it).
-fn as_sent(live: Option<&CallbackConfig>, fix: &Remediation) -> bool {
+fn as_sent(live: Option<&CallbackConfig>, fix: &Operation) -> bool {
     match (live, &fix.body) {
         (None, None) => true,
         (Some(live), Some(sent)) => {
@@ -341,9 +343,9 @@ async fn apply_one(
                 Ok(now) => Applied::ChangedSincePlan { now },
             };
         }
-        Err(err) if !err.may_have_taken_effect() => return not_sent(Failure::Api(err)),
+        Err(err) if !err.may_have_taken_effect() => return not_sent(Failure::from(err)),
         Err(err) => {
-            let failure = Failure::Api(err);
+            let failure = Failure::from(err);
             let now = match read(client, target).await {
                 Ok(now) => now,
                 Err(unreadable) => {
@@ -383,7 +385,7 @@ async fn apply_one(
 
 /// Make the call; `Ok(false)` when the API says the configuration's existence is
 /// not what the call assumed (100300 on Create, 100301 on Update).
-async fn write(client: &Client, target: &Target, fix: &Remediation) -> Result<bool, ApiError> {
+async fn write(client: &Client, target: &Target, fix: &Operation) -> Result<bool, ApiError> {
     let Some(body) = &fix.body else {
         // Deleting what is already gone is done too.
         client.delete_callback(target).await?;
@@ -403,11 +405,11 @@ fn now_shown(live: Option<&CallbackConfig>, redaction: Redaction) -> String {
         Some(config) => format!(
             "now:\n{}",
             indent(
-                &Remediation {
+                &Operation {
                     interface: Interface::Update,
                     body: Some(config.clone()),
                 }
-                .body_text(redaction)
+                .body_text(|url| redaction.url(url))
             )
         ),
     }
@@ -537,7 +539,7 @@ mod tests {
 
     #[test]
     fn what_was_sent_is_recognised_as_the_drift_engine_compares_urls() {
-        let update = Remediation {
+        let update = Operation {
             interface: Interface::Update,
             body: Some(live("https://h.example.com/cb", &["X", "Y"])),
         };
@@ -550,7 +552,7 @@ mod tests {
             &update
         ));
         assert!(!as_sent(None, &update));
-        let delete = Remediation {
+        let delete = Operation {
             interface: Interface::Delete,
             body: None,
         };

@@ -1,39 +1,8 @@
 //! The REST envelope and how each reply is classified.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-/// The room_config interfaces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Interface {
-    /// Query: `get_callback`.
-    Get,
-    /// Create: `set_callback` (there is no `create_callback`).
-    Set,
-    /// `update_callback`.
-    Update,
-    /// `delete_callback`.
-    Delete,
-}
-
-impl Interface {
-    pub fn path(self) -> &'static str {
-        match self {
-            Interface::Get => "v4/room_config/get_callback",
-            Interface::Set => "v4/room_config/set_callback",
-            Interface::Update => "v4/room_config/update_callback",
-            Interface::Delete => "v4/room_config/delete_callback",
-        }
-    }
-}
-
-/// The body of set/update and the payload of a get: the callback configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CallbackConfig {
-    #[serde(rename = "Url")]
-    pub url: String,
-    #[serde(rename = "CallbackCommandList")]
-    pub commands: Vec<String>,
-}
+use crate::model::{CallbackConfig, Service};
 
 /// The configuration in a successful get_callback's `Response`, or what is wrong
 /// with it. A list left out is an empty one (as an empty list may be sent); a null
@@ -92,13 +61,10 @@ pub enum Reply {
         response: Option<serde_json::Value>,
         request_id: Option<String>,
     },
-    /// 100301 (no configuration) or 100300 (one already exists).
-    Absent {
-        request_id: Option<String>,
-    },
-    AlreadyExists {
-        request_id: Option<String>,
-    },
+    /// 100301: no configuration exists.
+    Absent { request_id: Option<String> },
+    /// 100300: a configuration exists already.
+    AlreadyExists { request_id: Option<String> },
     /// Worth another attempt: internal errors, rate limits, gateway failures.
     Retry {
         reason: String,
@@ -118,17 +84,12 @@ pub enum Reply {
         request_id: Option<String>,
     },
     /// Not the vendor's JSON envelope at all.
-    Protocol {
-        status: u16,
-        body_start: String,
-    },
+    Protocol { status: u16, body_start: String },
     /// More than cbcheck reads of any reply: not the vendor's, and not read further.
     TooLarge(Oversized),
     /// The TLS handshake failed (the certificate did not verify): the request was not
     /// sent, and another attempt meets the same server.
-    Tls {
-        problem: String,
-    },
+    Tls { problem: String },
     /// A 3xx: the vendor never redirects, so something else answered; not followed.
     Redirect {
         status: u16,
@@ -214,8 +175,8 @@ impl RetryCause {
     }
 }
 
-pub const NO_CONFIGURATION: i64 = 100_301;
-pub const ALREADY_EXISTS: i64 = 100_300;
+pub const NO_CONFIGURATION: i64 = Service::ROOM.no_configuration;
+pub const ALREADY_EXISTS: i64 = Service::ROOM.already_exists;
 
 /// Error codes that a later attempt may not get.
 pub fn is_retryable_code(code: i64) -> bool {
@@ -249,7 +210,8 @@ pub fn auth_hint(code: i64) -> Option<&'static str> {
     })
 }
 
-/// Classify an HTTP reply. `interface` decides what 100300/100301 mean.
+/// Classify an HTTP reply; the caller, which knows the interface, decides what
+/// 100300/100301 mean for it.
 pub fn classify(status: u16, body: &[u8]) -> Reply {
     let envelope = serde_json::from_slice::<Envelope>(body)
         .ok()
@@ -272,7 +234,7 @@ pub fn classify(status: u16, body: &[u8]) -> Reply {
     let info = envelope
         .error_info
         .as_deref()
-        .map(|i| crate::redact::redact_urls_in(&printable(i)))
+        .map(|i| crate::model::redact::redact_urls_in(&printable(i)))
         .unwrap_or_default();
     let code = envelope
         .error_code
@@ -309,8 +271,9 @@ pub fn classify(status: u16, body: &[u8]) -> Reply {
 /// The first bytes of a body that is not the expected JSON, with any URL redacted.
 fn body_start(body: &[u8]) -> String {
     const SHOWN: usize = 120;
-    let mut shown =
-        crate::redact::redact_urls_in(&String::from_utf8_lossy(&body[..body.len().min(SHOWN)]));
+    let mut shown = crate::model::redact::redact_urls_in(&String::from_utf8_lossy(
+        &body[..body.len().min(SHOWN)],
+    ));
     if body.len() > SHOWN {
         shown.push('…');
     }

@@ -362,7 +362,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::api::{Interface, live_from, settle};
+    use crate::source::api::{Interface, live_from, settle};
 
     /// `CBCHECK_PROPTEST_CASES` raises the case count (CI keeps the default small).
     fn config() -> ProptestConfig {

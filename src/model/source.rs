@@ -79,7 +79,7 @@ impl SourceFile {
 
 /// Where each line starts, and a character count every few bytes.
 #[derive(Debug)]
-pub(crate) struct LineIndex {
+pub struct LineIndex {
     /// The byte offset of each line's first byte; the first is 0.
     starts: Vec<usize>,
     /// The characters before every `CHUNK`-th byte, so a column costs at most `CHUNK`

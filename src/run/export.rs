@@ -2,14 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::Outcome;
-use crate::api::Live;
+use super::Outcome;
+use super::error::fail;
 use crate::config::{self, App, writer};
-use crate::redact::{self, Redaction};
-use crate::region::Region;
+use crate::model::redact::{self, Redaction};
+use crate::model::region::Region;
 use crate::report::human::{self, Renderer};
 use crate::report::{self, Style};
-use crate::verify::{self, VerifyOptions};
+use crate::source::api::Live;
+use crate::source::{self, VerifyOptions};
 
 /// Which apps to export.
 pub enum Source {
@@ -55,13 +56,12 @@ pub fn run(
         }
     };
 
-    let mut notices = Vec::new();
-    let lives = match verify::fetch_live(&apps, options, &mut notices) {
-        Ok(lives) => lives,
-        Err(err) => {
-            human::eprint(&format!("{}\n", renderer.render(&err)));
-            return Outcome::Api;
-        }
+    let remote = &mut source::Remote::new(options.client.clone());
+    let (lives, notices) = match source::live_states(std::slice::from_ref(&apps), options, remote)
+        .map(|mut states| states.pop().unwrap_or_default())
+    {
+        Ok(states) => states,
+        Err(err) => return fail(&renderer, err, ""),
     };
     for notice in &notices {
         human::eprint(&human::notice_line(notice));
@@ -73,13 +73,11 @@ pub fn run(
     for (app, live) in apps.iter().zip(&lives) {
         if let Err(failure) = live {
             human::eprint(&human::failure_report(app, failure));
-            outcome = outcome.max(crate::failure_outcome(failure));
+            outcome = outcome.max(super::failure_outcome(failure));
         }
     }
     if outcome != Outcome::Clean {
-        human::eprint(
-            "nothing was written: every app must be readable to export a complete file\n",
-        );
+        human::eprint(human::EXPORT_INCOMPLETE);
         return outcome;
     }
 
@@ -98,10 +96,7 @@ pub fn run(
         .collect();
     let declared = entries.iter().filter(|e| e.declares()).count();
     if declared == 0 {
-        human::eprint(&format!(
-            "error: none of the {} apps can be declared (no configuration live, or none a callbacks file accepts): a callbacks file needs at least one app\n  help: declare them by hand, with `callback: absent` for apps that must stay without one\n",
-            apps.len()
-        ));
+        human::eprint(&human::export_none_declarable(apps.len()));
         return Outcome::Invalid;
     }
     for entry in &entries {
@@ -109,17 +104,9 @@ pub fn run(
             continue;
         };
         if let Some(problem) = writer::live_url_problem(&live.url) {
-            human::eprint_lines(&format!(
-                "warning: {} is written as a comment: its live URL {} cannot be declared: {problem}\n",
-                app.label(),
-                redact::redact_url(&live.url)
-            ));
+            human::eprint_lines(&human::export_url_commented(app, &live.url, &problem));
         } else if !redact::secret_ranges(&live.url).is_empty() {
-            human::eprint_lines(&format!(
-                "warning: the live URL of {} carries query values or userinfo ({}); it is written as is: keep the file private, or move the token out of the URL\n",
-                app.label(),
-                redact::redact_url(&live.url)
-            ));
+            human::eprint_lines(&human::export_url_with_secrets(app, &live.url));
         }
     }
     let text = writer::render(
@@ -132,18 +119,13 @@ pub fn run(
     match output {
         Some(path) => {
             if let Err(err) = report::write_file_atomically(path, &text) {
-                human::eprint(&format!("{}\n", renderer.render(&err)));
-                return Outcome::Invalid;
+                return fail(&renderer, err, "");
             }
-            human::eprint_lines(&format!(
-                "wrote {}: {declared} app(s) declared, {commented} as comments\n",
-                path.display()
-            ));
+            human::eprint_lines(&human::export_written(path, declared, commented));
         }
         None => {
             if let Err(err) = report::print_stdout(&text) {
-                human::eprint(&format!("{}\n", renderer.render(&err)));
-                return Outcome::Invalid;
+                return fail(&renderer, err, "");
             }
         }
     }

@@ -16,9 +16,10 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use url::Url;
 
+pub use crate::model::{CallbackConfig, Interface};
 pub use error::ApiError;
 pub use limit::RateLimits;
-pub use wire::{CallbackConfig, Interface, Oversized, RedirectTarget, Reply, RetryCause};
+pub use wire::{Oversized, RedirectTarget, Reply, RetryCause};
 
 use crate::secret::Secret;
 

@@ -1,0 +1,125 @@
+//! The checked apps of a callbacks file.
+
+use std::sync::Arc;
+
+use miette::SourceSpan;
+use schemars::JsonSchema;
+use serde::Serialize;
+use url::Url;
+
+use super::region::Region;
+use super::source::SourceFile;
+
+/// A valid config file: the apps it declares, in file order.
+#[derive(Debug)]
+pub struct Config {
+    /// The file's name as the user gave it.
+    pub file: String,
+    /// The file's text (secret values masked), for diagnostics that point into it.
+    pub source: Arc<SourceFile>,
+    pub apps: Vec<App>,
+}
+
+/// One app, with defaults applied.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub name: Option<String>,
+    pub sdkappid: u64,
+    /// `None` only when `endpoint` is set.
+    pub region: Option<Region>,
+    pub endpoint: Option<Url>,
+    pub identifier: String,
+    pub secret_key_env: Option<String>,
+    pub allow_insecure_url: bool,
+    pub extra_commands: ExtraCommands,
+    /// `None` when the file declares `callback: absent`: the app must have none.
+    pub callback: Option<DesiredCallback>,
+    pub spans: AppSpans,
+}
+
+impl App {
+    /// An app known only by its SDKAppID, region and administrator (`export --sdkappid`).
+    pub fn bare(sdkappid: u64, region: Region, identifier: String) -> App {
+        let nowhere = SourceSpan::new(0.into(), 0);
+        App {
+            name: None,
+            sdkappid,
+            region: Some(region),
+            endpoint: None,
+            identifier,
+            secret_key_env: None,
+            allow_insecure_url: false,
+            extra_commands: ExtraCommands::default(),
+            callback: None,
+            spans: AppSpans {
+                name: None,
+                sdkappid: nowhere,
+                callback_key: nowhere,
+                endpoint: None,
+            },
+        }
+    }
+
+    /// How reports title the app: `name (sdkappid)`, else `sdkappid N`. Raw: each
+    /// output escapes it in its own way.
+    pub fn title(&self) -> String {
+        match &self.name {
+            Some(name) => format!("{name} ({})", self.sdkappid),
+            None => format!("sdkappid {}", self.sdkappid),
+        }
+    }
+
+    /// How reports name the app: its name, else its SDKAppID.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(name) => name.clone(),
+            None => self.sdkappid.to_string(),
+        }
+    }
+}
+
+/// The callback an app must have.
+#[derive(Debug, Clone)]
+pub struct DesiredCallback {
+    pub url: String,
+    pub commands: Vec<DeclaredCommand>,
+    /// Where the `url` value and the `commands` key are, for findings about them.
+    pub url_span: SourceSpan,
+    pub commands_key: SourceSpan,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeclaredCommand {
+    pub word: String,
+    pub span: SourceSpan,
+}
+
+/// Where an app's parts are in the file, for diagnostics about them.
+#[derive(Debug, Clone, Copy)]
+pub struct AppSpans {
+    pub name: Option<SourceSpan>,
+    pub sdkappid: SourceSpan,
+    pub callback_key: SourceSpan,
+    /// The `endpoint` value, when the app has one.
+    pub endpoint: Option<SourceSpan>,
+}
+
+named! {
+/// What to do with live commands the file does not declare.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub enum ExtraCommands fn name {
+    /// An undeclared live command is drift (the file is the whole truth).
+    #[default]
+    Error = "error",
+    /// An undeclared live command is reported as a warning.
+    Warn = "warn",
+    /// Undeclared live commands are not reported.
+    Ignore = "ignore",
+}
+}
+
+impl ExtraCommands {
+    pub fn from_name(name: &str) -> Option<ExtraCommands> {
+        ExtraCommands::ALL.into_iter().find(|e| e.name() == name)
+    }
+}

@@ -1,0 +1,55 @@
+//! The vendor's callback configuration and the calls that change it, as data.
+
+use serde::Serialize;
+
+/// The callback interfaces of a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interface {
+    /// Query: `get_callback`.
+    Get,
+    /// Create: `set_callback` (there is no `create_callback`).
+    Set,
+    /// `update_callback`.
+    Update,
+    /// `delete_callback`.
+    Delete,
+}
+
+impl Interface {
+    /// The Room service's path (the one service checked today).
+    pub fn path(self) -> &'static str {
+        super::Service::ROOM.path(self)
+    }
+}
+
+/// The body of set/update and the payload of a get: the callback configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallbackConfig {
+    #[serde(rename = "Url")]
+    pub url: String,
+    #[serde(rename = "CallbackCommandList")]
+    pub commands: Vec<String>,
+}
+
+/// The call that makes the live configuration match the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    pub interface: Interface,
+    /// The configuration to send; `None` for delete_callback, whose body is `{}`.
+    pub body: Option<CallbackConfig>,
+}
+
+impl Operation {
+    /// The exact request body, pretty-printed, with the URL as `shown_url` shows it
+    /// (redacted as configured).
+    pub fn body_text(&self, shown_url: impl Fn(&str) -> String) -> String {
+        match &self.body {
+            Some(body) => serde_json::to_string_pretty(&CallbackConfig {
+                url: shown_url(&body.url),
+                commands: body.commands.clone(),
+            })
+            .expect("plain data serialises"),
+            None => "{}".into(),
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! What a comparison found.
+
+use miette::SourceSpan;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+named! {
+/// The kinds of drift, with the identifiers every output format uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+pub enum Kind fn id {
+    /// get_callback answered 100301: the app has no callback configuration.
+    Absent = "absent",
+    /// The live URL differs from the declared one.
+    UrlMismatch = "url_mismatch",
+    /// The live URL is not https.
+    InsecureUrl = "insecure_url",
+    /// A declared command the live list lacks.
+    MissingCommand = "missing_command",
+    /// A live command the file does not declare.
+    UnexpectedCommand = "unexpected_command",
+    /// A live command word that is not in the catalog.
+    UnknownCommand = "unknown_command",
+    /// The file declares `callback: absent`, but a configuration exists live.
+    UnwantedCallback = "unwanted_callback",
+}
+}
+
+// Declared from least to most: the derived order ranks them.
+named! {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+pub enum Severity fn id {
+    Warning = "warning",
+    Error = "error",
+}
+}
+
+/// One difference between the file and the live configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub kind: Kind,
+    pub severity: Severity,
+    pub message: String,
+    /// What the file declares (a URL or a command), redacted as configured.
+    pub desired: Option<String>,
+    /// What is live, redacted as configured.
+    pub live: Option<String>,
+    /// Where in the file the finding points, and what the label there says.
+    pub span: SourceSpan,
+    pub label: String,
+    pub help: Option<String>,
+}

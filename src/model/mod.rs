@@ -1,0 +1,45 @@
+//! The data every layer shares: plain values and pure functions on them, no I/O,
+//! and nothing of the crate outside `model`.
+
+/// An enum whose variants each have one name, written once: it is serde's name,
+/// the one `$name()` returns, and `ALL` lists every variant (it cannot miss one).
+macro_rules! named {
+    (
+        $(#[$meta:meta])*
+        pub enum $enum:ident fn $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        pub enum $enum {
+            $( $(#[$vmeta])* #[serde(rename = $text)] $variant, )*
+        }
+
+        impl $enum {
+            /// Every variant, in declaration order.
+            pub const ALL: [$enum; [$($text),*].len()] = [$($enum::$variant),*];
+
+            /// The name every output and the callbacks file use.
+            pub fn $name(self) -> &'static str {
+                match self {
+                    $($enum::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+mod app;
+mod callback;
+mod finding;
+pub mod redact;
+pub mod region;
+mod result;
+mod service;
+pub mod source;
+
+pub use app::{App, AppSpans, Config, DeclaredCommand, DesiredCallback, ExtraCommands};
+pub use callback::{CallbackConfig, Interface, Operation};
+pub use finding::{Finding, Kind, Severity};
+pub use result::{AppResult, ErrorClass, Failure, Run, Status, Summary};
+pub use service::Service;

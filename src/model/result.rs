@@ -1,0 +1,191 @@
+//! What a verification found, app by app: the values every report renders.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::redact::Redaction;
+use super::{App, CallbackConfig, Config, Finding, Kind, Operation, Severity};
+
+named! {
+/// The class of a failure, as reports name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub enum ErrorClass fn id {
+    /// No credentials were found for the app.
+    Credentials = "credentials",
+    /// The vendor refused the credentials.
+    Auth = "auth",
+    /// The vendor answered with an error (or kept answering a retryable one).
+    Api = "api",
+    /// The connection failed.
+    Network = "network",
+    /// The requests kept timing out.
+    Timeout = "timeout",
+    /// The reply was not the vendor's JSON, was too large, or was a redirect.
+    Protocol = "protocol",
+    /// The file's endpoint is neither a vendor host nor allowed by the operator.
+    EndpointNotAllowed = "endpoint_not_allowed",
+    /// An HTTP error status without the vendor's reply (a gateway or proxy failing,
+    /// or a wrong endpoint).
+    Http = "http",
+    /// The TLS handshake failed: the server's certificate did not verify. Not retried.
+    Tls = "tls",
+}
+}
+
+/// Why an app could not be checked, as every report shows it. Built where the
+/// cause is known (the client, the credentials, the snapshot); plain data here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    class: ErrorClass,
+    code: Option<i64>,
+    request_id: Option<String>,
+    message: String,
+    help: String,
+}
+
+impl Failure {
+    pub fn new(class: ErrorClass, message: String, help: String) -> Failure {
+        Failure {
+            class,
+            code: None,
+            request_id: None,
+            message,
+            help,
+        }
+    }
+
+    /// The vendor's ErrorCode and RequestId, when it answered.
+    pub fn with_vendor(mut self, code: Option<i64>, request_id: Option<String>) -> Failure {
+        self.code = code;
+        self.request_id = request_id;
+        self
+    }
+
+    pub fn class(&self) -> ErrorClass {
+        self.class
+    }
+
+    pub fn code(&self) -> Option<i64> {
+        self.code
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    pub fn message(&self) -> String {
+        self.message.clone()
+    }
+
+    /// What the user should check.
+    pub fn help(&self) -> String {
+        self.help.clone()
+    }
+
+    /// Refused or missing credentials exit 3.
+    pub fn is_credentials(&self) -> bool {
+        matches!(self.class, ErrorClass::Credentials | ErrorClass::Auth)
+    }
+}
+
+/// An app's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// No error-level finding (warnings allowed).
+    InSync,
+    /// At least one error-level finding.
+    Drifted,
+    /// The app could not be checked.
+    Failed,
+}
+
+/// What verify found for one app.
+#[derive(Debug, Clone)]
+pub struct AppResult {
+    pub app: App,
+    /// The live configuration (`None`: absent); unset when the app failed.
+    pub live: Option<Option<CallbackConfig>>,
+    pub findings: Vec<Finding>,
+    pub remediation: Option<Operation>,
+    pub failure: Option<Failure>,
+}
+
+impl AppResult {
+    pub fn status(&self) -> Status {
+        if self.failure.is_some() {
+            Status::Failed
+        } else if self.findings.iter().any(|f| f.severity == Severity::Error) {
+            Status::Drifted
+        } else {
+            Status::InSync
+        }
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count()
+    }
+
+    /// How many findings of each kind, in `Kind::ALL` order, leaving out the kinds
+    /// not found: the one tally every report names.
+    pub fn kind_counts(&self) -> Vec<(Kind, usize)> {
+        Kind::ALL
+            .into_iter()
+            .map(|kind| {
+                (
+                    kind,
+                    self.findings.iter().filter(|f| f.kind == kind).count(),
+                )
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+}
+
+// Apps by status, and their warnings: the one count every report shows (the JSON
+// report's `summary` as it is; a doc comment would land in its schema).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    pub apps: usize,
+    pub in_sync: usize,
+    pub drifted: usize,
+    pub failed: usize,
+    /// Warning-level findings over all apps.
+    pub warnings: usize,
+}
+
+impl Summary {
+    pub fn of<'a>(results: impl IntoIterator<Item = &'a AppResult>) -> Summary {
+        results
+            .into_iter()
+            .fold(Summary::default(), |mut summary, result| {
+                summary.apps += 1;
+                match result.status() {
+                    Status::InSync => summary.in_sync += 1,
+                    Status::Drifted => summary.drifted += 1,
+                    Status::Failed => summary.failed += 1,
+                }
+                summary.warnings += result.warnings();
+                summary
+            })
+    }
+
+    /// Every app of every run.
+    pub fn of_runs(runs: &[Run]) -> Summary {
+        Summary::of(runs.iter().flat_map(|run| &run.results))
+    }
+}
+
+/// A finished verification.
+#[derive(Debug)]
+pub struct Run {
+    pub config: Config,
+    pub redaction: Redaction,
+    pub results: Vec<AppResult>,
+    /// Things the user should know that are not findings (e.g. plain-http endpoints).
+    pub notices: Vec<String>,
+}

@@ -1,0 +1,152 @@
+//! Which apps a run checks, and what each one's live state says: the results
+//! every report renders.
+
+use std::collections::HashMap;
+
+use crate::drift;
+use crate::model::{App, AppResult, Config, Run};
+use crate::source::api::Live;
+use crate::source::{self, Remote, VerifyError, VerifyOptions};
+
+/// Selectors or files that do not make one set of apps: refused before any
+/// request (exit 2).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub(super) enum SelectionError {
+    #[error("--app {} matches no app in {}", .unmatched.join(", "), .files.join(", "))]
+    #[diagnostic(
+        code(cbcheck::usage::no_such_app),
+        help("give an app's `name` or its `sdkappid` as written in the file")
+    )]
+    NoSuchApp {
+        files: Vec<String>,
+        unmatched: Vec<String>,
+    },
+
+    #[error("sdkappid {sdkappid} is declared in both {first} and {second}")]
+    #[diagnostic(
+        code(cbcheck::usage::declared_twice),
+        help("an app has one callback configuration: declare it in one file only")
+    )]
+    DeclaredTwice {
+        sdkappid: u64,
+        first: String,
+        second: String,
+    },
+}
+
+fn selected(app: &App, selector: &str) -> bool {
+    app.name.as_deref() == Some(selector) || app.sdkappid.to_string() == selector
+}
+
+/// An app declared in two of the files given would be checked (and changed) twice,
+/// against two truths: refused before anything is fetched.
+fn check_unique(configs: &[Config]) -> Result<(), SelectionError> {
+    let mut seen: HashMap<u64, &str> = HashMap::new();
+    for config in configs {
+        for app in &config.apps {
+            if let Some(first) = seen.insert(app.sdkappid, &config.file) {
+                return Err(SelectionError::DeclaredTwice {
+                    sdkappid: app.sdkappid,
+                    first: first.to_owned(),
+                    second: config.file.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Before any request: each app is declared once across the files, and every
+/// selector picks an app in one of them (a typo is not a green run).
+pub(super) fn check_selectors(
+    configs: &[Config],
+    selectors: &[String],
+) -> Result<(), SelectionError> {
+    check_unique(configs)?;
+    let unmatched: Vec<String> = selectors
+        .iter()
+        .filter(|s| {
+            !configs
+                .iter()
+                .flat_map(|c| &c.apps)
+                .any(|app| selected(app, s))
+        })
+        .cloned()
+        .collect();
+    if unmatched.is_empty() {
+        return Ok(());
+    }
+    Err(SelectionError::NoSuchApp {
+        files: configs.iter().map(|c| c.file.clone()).collect(),
+        unmatched,
+    })
+}
+
+/// The apps the selectors pick (all when there are none), in file order.
+fn select(config: &Config, selectors: &[String]) -> Vec<App> {
+    config
+        .apps
+        .iter()
+        .filter(|app| selectors.is_empty() || selectors.iter().any(|s| selected(app, s)))
+        .cloned()
+        .collect()
+}
+
+/// Verify every file's selected apps, fetched together; one run per file, in order.
+pub(super) fn verify(
+    configs: Vec<Config>,
+    options: &VerifyOptions,
+    remote: &mut Remote,
+) -> Result<Vec<Run>, VerifyError> {
+    let groups: Vec<Vec<App>> = configs
+        .iter()
+        .map(|config| select(config, &options.selectors))
+        .collect();
+    let states = source::live_states(&groups, options, remote)?;
+    Ok(configs
+        .into_iter()
+        .zip(groups)
+        .zip(states)
+        .map(|((config, apps), (lives, notices))| Run {
+            config,
+            redaction: options.redaction,
+            results: apps
+                .into_iter()
+                .zip(lives)
+                .map(|(app, live)| result(app, live, options))
+                .collect(),
+            notices,
+        })
+        .collect())
+}
+
+fn result(
+    app: App,
+    live: Result<Live, crate::model::Failure>,
+    options: &VerifyOptions,
+) -> AppResult {
+    match live {
+        Ok(live) => {
+            let live = match live {
+                Live::Present { config, .. } => Some(config),
+                Live::Absent { .. } => None,
+            };
+            let findings = drift::compare(&app, live.as_ref(), options.redaction);
+            let remediation = drift::remediation(&app, live.as_ref(), &findings);
+            AppResult {
+                app,
+                live: Some(live),
+                findings,
+                remediation,
+                failure: None,
+            }
+        }
+        Err(failure) => AppResult {
+            app,
+            live: None,
+            findings: Vec::new(),
+            remediation: None,
+            failure: Some(failure),
+        },
+    }
+}

@@ -1,0 +1,64 @@
+//! `cbcheck lint`: validate files, no network.
+
+use super::{Outcome, emit, forget_allowed_endpoints, sinks};
+use crate::cli::{self, Format};
+use crate::config;
+use crate::model::redact::Redaction;
+use crate::report::human::{self, Renderer};
+use crate::report::{self, Style};
+use crate::source::api;
+
+pub(super) fn lint(
+    style: Style,
+    files: &[std::path::PathBuf],
+    deny_warnings: bool,
+    format: Format,
+    reports: &[cli::ReportFile],
+    allowed_endpoints: &api::endpoint::AllowList,
+) -> Outcome {
+    // Refused before anything is read or written: no report is left half done.
+    if let Some((refused, _)) = sinks(format, reports).find(|(f, _)| !f.describes_lint()) {
+        human::eprint(&human::lint_format_refused(refused.name()));
+        return Outcome::Invalid;
+    }
+    let renderer = Renderer::new(style);
+    let mut loaded: Vec<config::Loaded> = files
+        .iter()
+        .map(|file| config::load(file, Redaction::default()))
+        .collect();
+    forget_allowed_endpoints(&mut loaded, allowed_endpoints);
+    let failed = loaded
+        .iter()
+        .any(|l| l.errors() > 0 || (deny_warnings && l.warnings() > 0));
+    let mut outcome = if failed {
+        Outcome::Invalid
+    } else {
+        Outcome::Clean
+    };
+    for (format, sink) in sinks(format, reports) {
+        let text = match format {
+            Format::Human => loaded
+                .iter()
+                .map(|l| human::lint_report(&renderer, l))
+                .collect(),
+            Format::Github => report::github::render(
+                &report::annotation::from_lint(&loaded),
+                &loaded
+                    .iter()
+                    .map(human::lint_summary)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            Format::Sarif => report::sarif::render_lint(
+                &report::annotation::from_lint(&loaded),
+                std::env::current_dir().ok().as_deref(),
+            ),
+            // Refused above.
+            Format::Json | Format::Junit | Format::Markdown => continue,
+        };
+        if let Err(code) = emit(format, sink, &text, &renderer) {
+            outcome = outcome.max(code);
+        }
+    }
+    outcome
+}

@@ -1,0 +1,275 @@
+//! The commands: each one loads, checks or changes, has its result rendered, and
+//! turns it into an exit code. Only this layer decides exit codes.
+
+mod apply;
+mod check;
+mod error;
+mod export;
+mod lint;
+mod schema;
+mod verify;
+
+use crate::cli::{self, Cli, Command, Format};
+use crate::config;
+use crate::model;
+use crate::model::redact::Redaction;
+use crate::report::human::{self, Renderer};
+use crate::report::{self, Style};
+use crate::source::{self, api};
+
+/// How a run ended. Each outcome has its own exit code (documented in the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    /// Every app in sync, or the file is valid.
+    Clean,
+    /// Drift found.
+    Drift,
+    /// Invalid config or usage.
+    Invalid,
+    /// Credentials missing or rejected.
+    Credentials,
+    /// The API could not be reached or kept failing.
+    Api,
+}
+
+impl Outcome {
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Clean => 0,
+            Outcome::Drift => 1,
+            Outcome::Invalid => 2,
+            Outcome::Credentials => 3,
+            Outcome::Api => 4,
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Outcome {
+    let style = Style::for_stderr(cli.color.forced());
+    match cli.command {
+        Command::Lint {
+            files,
+            deny_warnings,
+            format,
+            reports,
+            allow,
+        } => lint::lint(
+            style,
+            &files,
+            deny_warnings,
+            format,
+            &reports,
+            &allow.hosts(),
+        ),
+        Command::Verify {
+            files,
+            apps,
+            format,
+            reports,
+            live_from,
+            deny_warnings,
+            show_secrets,
+            network,
+        } => {
+            let options = source::VerifyOptions {
+                selectors: apps,
+                live_from,
+                redaction: Redaction { show_secrets },
+                ..network_options(network)
+            };
+            verify::verify_files(style, &files, &options, deny_warnings, format, &reports)
+        }
+        Command::Apply {
+            files,
+            apps,
+            dry_run,
+            yes,
+            show_secrets,
+            network,
+        } => {
+            let options = source::VerifyOptions {
+                selectors: apps,
+                redaction: Redaction { show_secrets },
+                ..network_options(network)
+            };
+            apply::run(
+                style,
+                &files,
+                &options,
+                apply::Consent::from_flags(dry_run, yes),
+            )
+        }
+        Command::Export {
+            sdkappids,
+            region,
+            identifier,
+            from,
+            output,
+            network,
+        } => {
+            let source = match (from, region) {
+                (Some(file), _) => export::Source::File(file),
+                (None, Some(region)) => export::Source::Ids {
+                    sdkappids,
+                    region,
+                    identifier,
+                },
+                // clap requires one of them.
+                (None, None) => return Outcome::Invalid,
+            };
+            export::run(style, source, output.as_deref(), &network_options(network))
+        }
+        Command::Schema { report } => schema::schema(style, report),
+        Command::Completions { shell } => schema::completions(style, shell),
+    }
+}
+
+/// The client options the network flags describe.
+fn network_options(network: cli::NetworkArgs) -> source::VerifyOptions {
+    source::VerifyOptions {
+        endpoint: network.endpoint,
+        allowed_endpoints: network.allow.hosts(),
+        client: api::ClientOptions {
+            timeout: std::time::Duration::from_secs(network.timeout),
+            concurrency: usize::from(network.concurrency),
+            max_rps: network.max_rps,
+            ..api::ClientOptions::default()
+        },
+        ..source::VerifyOptions::default()
+    }
+}
+
+/// Print to stdout; a failed write (not a closed pipe) is reported and exits 2.
+pub(super) fn stdout_outcome(style: Style, text: &str) -> Outcome {
+    match report::print_stdout(text) {
+        Ok(()) => Outcome::Clean,
+        Err(err) => error::fail(&Renderer::new(style), err, ""),
+    }
+}
+
+/// Where a rendered report goes: the terminal (stdout, or stderr for human) or a file.
+pub(super) enum Sink<'a> {
+    Terminal,
+    File(&'a std::path::Path),
+}
+
+/// The chosen format on the terminal, then every `--report FORMAT=PATH`.
+pub(super) fn sinks<'a>(
+    format: Format,
+    reports: &'a [cli::ReportFile],
+) -> impl Iterator<Item = (Format, Sink<'a>)> {
+    std::iter::once((format, Sink::Terminal))
+        .chain(reports.iter().map(|r| (r.format, Sink::File(&r.path))))
+}
+
+/// Load every file; if one is invalid, each invalid file is reported as `lint`
+/// would and the run stops (exit 2) before any request is made.
+pub(super) fn load_all(
+    renderer: &Renderer,
+    files: &[std::path::PathBuf],
+    redaction: Redaction,
+) -> Result<Vec<config::Loaded>, Outcome> {
+    let loaded: Vec<config::Loaded> = files
+        .iter()
+        .map(|file| config::load(file, redaction))
+        .collect();
+    if loaded.iter().any(|l| l.config.is_none()) {
+        for file in loaded.iter().filter(|l| l.config.is_none()) {
+            human::eprint(&human::lint_report(renderer, file));
+        }
+        return Err(Outcome::Invalid);
+    }
+    Ok(loaded)
+}
+
+/// Check the selectors and verify every file; a problem that stops the run is
+/// reported with its exit outcome (usage: 2; the client could not be set up: 4).
+pub(super) fn verify_all(
+    renderer: &Renderer,
+    configs: Vec<config::Config>,
+    options: &source::VerifyOptions,
+    remote: &mut source::Remote,
+) -> Result<Vec<model::Run>, Outcome> {
+    let stop = |err: error::Error| error::fail(renderer, err, "");
+    check::check_selectors(&configs, &options.selectors).map_err(|e| stop(e.into()))?;
+    check::verify(configs, options, remote).map_err(|e| stop(e.into()))
+}
+
+/// An app that could not be checked: a file endpoint the operator did not allow
+/// exits 2 (the file is at fault), refused or missing credentials 3, everything else 4.
+pub fn failure_outcome(failure: &model::Failure) -> Outcome {
+    if failure.class() == model::ErrorClass::EndpointNotAllowed {
+        Outcome::Invalid
+    } else if failure.is_credentials() {
+        Outcome::Credentials
+    } else {
+        Outcome::Api
+    }
+}
+
+/// Write one rendered report; a file that cannot be written is a usage error.
+pub(super) fn emit(
+    format: Format,
+    sink: Sink<'_>,
+    text: &str,
+    renderer: &Renderer,
+) -> Result<(), Outcome> {
+    let written = match sink {
+        Sink::Terminal if format == Format::Human => {
+            human::eprint(text);
+            Ok(())
+        }
+        Sink::Terminal => report::print_stdout(text),
+        Sink::File(path) => report::write_file(path, text),
+    };
+    written.map_err(|err| error::fail(renderer, err, ""))
+}
+
+/// An endpoint the operator allowed is not worth a warning (nor, under
+/// --deny-warnings, a failure).
+pub(super) fn forget_allowed_endpoints(
+    loaded: &mut [config::Loaded],
+    allowed: &api::endpoint::AllowList,
+) {
+    for file in loaded {
+        file.forget_allowed_endpoints(|url| api::endpoint::file_may_use(url, allowed));
+    }
+}
+
+/// The exit outcome of a verification: the worst app decides; an error outranks drift.
+pub fn verify_outcome(runs: &[model::Run], deny_warnings: bool) -> Outcome {
+    runs.iter()
+        .flat_map(|run| &run.results)
+        .map(|result| match (&result.failure, result.status()) {
+            (Some(failure), _) => failure_outcome(failure),
+            (None, model::Status::Drifted) => Outcome::Drift,
+            (None, _) if deny_warnings && result.warnings() > 0 => Outcome::Drift,
+            (None, _) => Outcome::Clean,
+        })
+        .max()
+        .unwrap_or(Outcome::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_the_documented_ones_and_errors_outrank_drift() {
+        let codes: Vec<u8> = [
+            Outcome::Clean,
+            Outcome::Drift,
+            Outcome::Invalid,
+            Outcome::Credentials,
+            Outcome::Api,
+        ]
+        .map(Outcome::code)
+        .to_vec();
+        assert_eq!(codes, [0, 1, 2, 3, 4]);
+        assert_eq!(
+            Outcome::Drift.max(Outcome::Credentials),
+            Outcome::Credentials
+        );
+        assert_eq!(Outcome::Drift.max(Outcome::Clean), Outcome::Drift);
+    }
+}

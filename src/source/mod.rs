@@ -1,0 +1,318 @@
+//! Where live state and keys come from: the vendor's API, a recorded snapshot
+//! (`--live-from`), the environment. The only layer that touches reqwest and tokio.
+//! No printing here.
+
+pub mod api;
+pub mod keys;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use url::Url;
+
+use crate::model::App;
+use crate::model::redact::Redaction;
+use crate::model::{ErrorClass, Failure};
+use api::endpoint::{AllowedHost, NotAllowed};
+use api::{ApiError, Client, ClientOptions, Live, RetryCause, Target};
+use keys::MissingCredentials;
+
+/// How to verify.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// `--app`: names or SDKAppIDs; empty means every app.
+    pub selectors: Vec<String>,
+    /// `--live-from`: recorded get_callback replies instead of the API.
+    pub live_from: Option<PathBuf>,
+    /// `--endpoint` / `CBCHECK_ENDPOINT`: replaces every app's host.
+    pub endpoint: Option<Url>,
+    /// `--allow-endpoint` / `CBCHECK_ALLOW_ENDPOINTS`: hosts the file's endpoints may name.
+    pub allowed_endpoints: Vec<AllowedHost>,
+    pub client: ClientOptions,
+    pub redaction: Redaction,
+}
+
+/// Why an app could not be checked, classified once for every report.
+impl From<ApiError> for Failure {
+    fn from(err: ApiError) -> Failure {
+        let class = match &err {
+            ApiError::Auth { .. } => ErrorClass::Auth,
+            ApiError::Protocol { status, .. } if !(200..300).contains(status) => ErrorClass::Http,
+            ApiError::Protocol { .. }
+            | ApiError::Incomplete { .. }
+            | ApiError::TooLarge { .. }
+            | ApiError::Redirect { .. } => ErrorClass::Protocol,
+            ApiError::Tls { .. } => ErrorClass::Tls,
+            _ => match err.retry_cause() {
+                Some(RetryCause::Timeout) => ErrorClass::Timeout,
+                Some(RetryCause::Http(_)) => ErrorClass::Http,
+                Some(RetryCause::Network) => ErrorClass::Network,
+                Some(RetryCause::Vendor(_)) | None => ErrorClass::Api,
+            },
+        };
+        let help = miette::Diagnostic::help(&err).map_or_else(String::new, |h| h.to_string());
+        Failure::new(class, err.to_string(), help)
+            .with_vendor(err.code(), err.request_id().map(str::to_owned))
+    }
+}
+
+impl From<MissingCredentials> for Failure {
+    fn from(err: MissingCredentials) -> Failure {
+        Failure::new(
+            ErrorClass::Credentials,
+            err.to_string(),
+            "set one of these variables (a secret key, or a ready UserSig) for this app; see the README's Credentials section".into(),
+        )
+    }
+}
+
+impl From<NotAllowed> for Failure {
+    fn from(err: NotAllowed) -> Failure {
+        Failure::new(ErrorClass::EndpointNotAllowed, err.to_string(), err.help())
+    }
+}
+
+/// `--live-from` has no reply recorded for the app.
+fn not_recorded(sdkappid: u64, snapshot: &str) -> Failure {
+    Failure::new(
+        ErrorClass::Api,
+        format!("sdkappid {sdkappid} has no recorded reply in {snapshot}"),
+        "record the app's get_callback reply in the snapshot, or leave it out with --app".into(),
+    )
+}
+
+/// Why live state cannot be had at all (exit 2 for the snapshot, 4 for the client).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum VerifyError {
+    #[error("cannot use the snapshot {file}: {reason}")]
+    #[diagnostic(
+        code(cbcheck::usage::snapshot),
+        help(
+            "--live-from takes a JSON object mapping each sdkappid (a string) to its raw get_callback response"
+        )
+    )]
+    Snapshot { file: String, reason: String },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Client(#[from] api::ClientSetupError),
+
+    #[error("cannot start the async runtime: {0}")]
+    #[diagnostic(code(cbcheck::runtime))]
+    Runtime(String),
+}
+
+/// The most of a snapshot that is read: 16 times the largest callbacks file, far more
+/// than the replies of any fleet such a file can declare.
+const MAX_SNAPSHOT_BYTES: u64 = 16 * crate::config::MAX_FILE_BYTES;
+
+/// The snapshot's bytes, read no further than the cap: a file's length is checked
+/// first, and a stream (a pipe, a device) is cut off there.
+fn read_snapshot(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let too_large = || format!("it is larger than {} MiB", MAX_SNAPSHOT_BYTES >> 20);
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    if file.metadata().is_ok_and(|m| m.len() > MAX_SNAPSHOT_BYTES) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SNAPSHOT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_SNAPSHOT_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// The recorded get_callback replies of `--live-from`.
+struct Snapshot {
+    file: String,
+    // Each reply stays raw text until it is classified, exactly as a live body is.
+    recorded: HashMap<String, Box<serde_json::value::RawValue>>,
+}
+
+impl Snapshot {
+    fn read(path: &Path) -> Result<Snapshot, VerifyError> {
+        let file = path.display().to_string();
+        let snapshot_error = |reason: String| VerifyError::Snapshot {
+            file: file.clone(),
+            reason,
+        };
+        let text = read_snapshot(path).map_err(snapshot_error)?;
+        let recorded = serde_json::from_slice(&text).map_err(|e| snapshot_error(e.to_string()))?;
+        Ok(Snapshot { file, recorded })
+    }
+
+    fn lives(&self, apps: &[App]) -> Vec<Result<Live, Failure>> {
+        apps.iter()
+            .map(|app| match self.recorded.get(&app.sdkappid.to_string()) {
+                Some(body) => api::live_from_recorded(app.sdkappid, body.get().as_bytes())
+                    .map_err(Failure::from),
+                None => Err(not_recorded(app.sdkappid, &self.file)),
+            })
+            .collect()
+    }
+}
+
+/// Sign a request target for each app, or say why it cannot be signed or sent.
+/// Notices collect what the user should know (plain-http endpoints), once each.
+pub fn targets(
+    apps: &[App],
+    options: &VerifyOptions,
+    notices: &mut Vec<String>,
+) -> Vec<Result<Target, Failure>> {
+    // The clock is read once: every token of the run has the same issue time.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut seen_notices = BTreeSet::new();
+    apps.iter()
+        .map(|app| {
+            // Where the token would go is settled before a token is made.
+            let declared = api::endpoint::Declared {
+                sdkappid: app.sdkappid,
+                region: app.region,
+                endpoint: app.endpoint.clone(),
+            };
+            let resolved = api::endpoint::resolve(
+                &declared,
+                options.endpoint.as_ref(),
+                &options.allowed_endpoints,
+            )
+            .map_err(Failure::from)?;
+            let credential =
+                keys::resolve(app, |name| std::env::var(name).ok()).map_err(Failure::from)?;
+            if let Some(warning) = resolved.insecure_warning
+                && seen_notices.insert(warning.clone())
+            {
+                notices.push(warning);
+            }
+            Ok(Target {
+                sdkappid: app.sdkappid,
+                identifier: app.identifier.clone(),
+                usersig: credential.usersig(app.sdkappid, &app.identifier, now),
+                base: resolved.base,
+            })
+        })
+        .collect()
+}
+
+/// A runtime for the client's requests.
+fn runtime() -> Result<tokio::runtime::Runtime, VerifyError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| VerifyError::Runtime(e.to_string()))
+}
+
+/// The process's one async runtime and HTTP client, opened at the first request:
+/// a run that sends none (`--live-from`, nothing signable) never builds them.
+pub struct Remote {
+    options: ClientOptions,
+    open: Option<Connection>,
+}
+
+/// An open runtime and client; every request of the run goes through it, under
+/// its one concurrency bound and rate limit.
+pub struct Connection {
+    runtime: tokio::runtime::Runtime,
+    client: Client,
+}
+
+impl Connection {
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Run a request (or several) to completion.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+}
+
+impl Remote {
+    pub fn new(options: ClientOptions) -> Remote {
+        Remote {
+            options,
+            open: None,
+        }
+    }
+
+    pub fn connect(&mut self) -> Result<&Connection, VerifyError> {
+        let connection = match self.open.take() {
+            Some(connection) => connection,
+            None => {
+                let client = Client::new(self.options.clone())?;
+                Connection {
+                    runtime: runtime()?,
+                    client,
+                }
+            }
+        };
+        Ok(self.open.insert(connection))
+    }
+}
+
+/// A group's live states, app by app, and the notices its apps raised.
+pub type GroupState = (Vec<Result<Live, Failure>>, Vec<String>);
+
+/// The live state of every app, grouped as given (one group per file), from the
+/// snapshot or the API. Every app of every group is fetched in one batch, under
+/// the one concurrency bound. Notices are collected per group.
+pub fn live_states(
+    groups: &[Vec<App>],
+    options: &VerifyOptions,
+    remote: &mut Remote,
+) -> Result<Vec<GroupState>, VerifyError> {
+    if let Some(snapshot) = &options.live_from {
+        let recorded = Snapshot::read(snapshot)?;
+        return Ok(groups
+            .iter()
+            .map(|apps| (recorded.lives(apps), Vec::new()))
+            .collect());
+    }
+    // Per group: each app's failure, or `None` when its target joined the batch.
+    let mut signed = Vec::with_capacity(groups.len());
+    let mut batch = Vec::new();
+    for apps in groups {
+        let mut notices = Vec::new();
+        let failures: Vec<Option<Failure>> = targets(apps, options, &mut notices)
+            .into_iter()
+            .map(|target| match target {
+                Ok(target) => {
+                    batch.push(target);
+                    None
+                }
+                Err(failure) => Some(failure),
+            })
+            .collect();
+        signed.push((failures, notices));
+    }
+    let fetched = if batch.is_empty() {
+        Vec::new()
+    } else {
+        let connection = remote.connect()?;
+        connection.block_on(connection.client().get_all(batch))
+    };
+    // `get_all` answers every target, in order.
+    let mut fetched = fetched.into_iter();
+    Ok(groups
+        .iter()
+        .zip(signed)
+        .map(|(apps, (failures, notices))| {
+            let lives = apps
+                .iter()
+                .zip(failures)
+                .map(|(app, failure)| match failure {
+                    Some(failure) => Err(failure),
+                    None => match fetched.next() {
+                        Some(result) => result.map_err(Failure::from),
+                        None => Err(not_recorded(app.sdkappid, "the API replies")),
+                    },
+                })
+                .collect();
+            (lives, notices)
+        })
+        .collect())
+}
