@@ -30,6 +30,7 @@ macro_rules! named {
 }
 
 mod app;
+mod apply;
 mod callback;
 mod finding;
 pub mod redact;
@@ -39,6 +40,7 @@ mod service;
 pub mod source;
 
 pub use app::{App, AppSpans, Config, DeclaredCommand, DesiredCallback, ExtraCommands};
+pub use apply::{Applied, Change, Unknowable};
 pub use callback::{CallbackConfig, Interface, Operation};
 pub use finding::{Finding, Kind, Severity};
 pub use result::{AppResult, ErrorClass, Failure, Run, Status, Summary};

@@ -1,6 +1,7 @@
 //! Everything cbcheck prints. No other module writes to stdout or stderr.
 
 pub mod annotation;
+pub mod apply;
 mod excerpt;
 pub mod github;
 pub mod human;
