@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
-use crate::model::region::Region;
+use crate::model::vendor::region::Region;
 use crate::source::api::endpoint::AllowedHost;
 
 const EXIT_CODES: &str = "\

@@ -11,7 +11,7 @@ use super::secrets::{ENV_HELP, Hidden, is_secret_name};
 use super::{App, AppSpans, DeclaredCommand, DesiredCallback};
 use crate::catalog;
 use crate::model::ExtraCommands;
-use crate::model::region::Region;
+use crate::model::vendor::region::Region;
 
 pub const TOP_KEYS: &[&str] = &["version", "defaults", "apps"];
 pub const DEFAULTS_KEYS: &[&str] = &["region", "identifier", "extra_commands"];
@@ -563,7 +563,7 @@ impl Validator {
     /// The file may send an app's UserSig only to the vendor's hosts: verify, apply
     /// and export refuse any other endpoint unless the operator allows it.
     fn unlisted_endpoint(&mut self, path: &str, node: &Node, url: &Url) {
-        if crate::model::region::is_documented_endpoint(url) {
+        if crate::model::vendor::region::is_documented_endpoint(url) {
             return;
         }
         let vendor_host = url

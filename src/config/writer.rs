@@ -8,7 +8,7 @@ use super::node::Value;
 use super::{App, ExtraCommands};
 use crate::catalog;
 use crate::model::CallbackConfig;
-use crate::model::region::Region;
+use crate::model::vendor::region::Region;
 
 /// One app to write, with what the live side said.
 pub enum Entry<'a> {

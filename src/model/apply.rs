@@ -1,6 +1,6 @@
 //! `apply` as data: each planned change, and what happened to it.
 
-use super::{App, CallbackConfig, Failure, Interface, Operation};
+use super::{App, CallbackConfig, Failure, Operation};
 
 /// One planned call, and the live state it was planned from.
 pub struct Change<'a> {
@@ -24,16 +24,11 @@ pub enum Applied {
     /// reading back found what was sent. `converged` says whether the read-back
     /// found the app in sync.
     Changed {
-        interface: Interface,
         despite: Option<Failure>,
         converged: Result<bool, Failure>,
     },
     /// The write failed, and whether it took effect cannot be told.
-    Unknown {
-        interface: Interface,
-        failure: Failure,
-        why: Unknowable,
-    },
+    Unknown { failure: Failure, why: Unknowable },
 }
 
 /// Why the outcome of a failed write is not known.

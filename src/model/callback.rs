@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::Service;
+
 /// The callback interfaces of a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interface {
@@ -13,13 +15,6 @@ pub enum Interface {
     Update,
     /// `delete_callback`.
     Delete,
-}
-
-impl Interface {
-    /// The Room service's path (the one service checked today).
-    pub fn path(self) -> &'static str {
-        super::Service::ROOM.path(self)
-    }
 }
 
 /// The body of set/update and the payload of a get: the callback configuration.
@@ -34,12 +29,19 @@ pub struct CallbackConfig {
 /// The call that makes the live configuration match the file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
+    /// The service whose interface is called.
+    pub service: &'static Service,
     pub interface: Interface,
     /// The configuration to send; `None` for delete_callback, whose body is `{}`.
     pub body: Option<CallbackConfig>,
 }
 
 impl Operation {
+    /// The REST path of the call, from its service's row.
+    pub fn path(&self) -> &'static str {
+        self.service.path(self.interface)
+    }
+
     /// The exact request body, pretty-printed, with the URL as `shown_url` shows it
     /// (redacted as configured).
     pub fn body_text(&self, shown_url: impl Fn(&str) -> String) -> String {

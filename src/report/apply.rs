@@ -2,7 +2,7 @@
 //! closing summary.
 
 use crate::model::redact::Redaction;
-use crate::model::{Applied, CallbackConfig, Change, Failure, Interface, Operation};
+use crate::model::{Applied, CallbackConfig, Change, Failure, Interface, Operation, Service};
 
 /// The plan: how many apps change and how many are left alone, then each call and its
 /// exact body (URL redacted as configured).
@@ -12,7 +12,7 @@ pub fn plan(changes: &[Change<'_>], in_sync: usize, redaction: Redaction) -> Str
         plan.push_str(&format!(
             "{}: {}\n{}\n",
             change.app.label(),
-            change.fix.interface.path(),
+            change.fix.path(),
             indent(&change.fix.body_text(|url| redaction.url(url)))
         ));
     }
@@ -97,6 +97,7 @@ fn now_shown(live: Option<&CallbackConfig>, redaction: Redaction) -> String {
             "now:\n{}",
             indent(
                 &Operation {
+                    service: &Service::ROOM,
                     interface: Interface::Update,
                     body: Some(config.clone()),
                 }
@@ -130,11 +131,7 @@ pub fn outcome_line(change: &Change<'_>, applied: &Applied, redaction: Redaction
             "{app}: NOT changed when read back; its call failed {}\n",
             failed(failure)
         ),
-        Applied::Unknown {
-            interface,
-            failure,
-            why,
-        } => {
+        Applied::Unknown { failure, why } => {
             let why = match why {
                 Unknowable::Unreadable(unreadable) => {
                     format!("reading it back failed too {}", failed(unreadable))
@@ -146,16 +143,12 @@ pub fn outcome_line(change: &Change<'_>, applied: &Applied, redaction: Redaction
             };
             format!(
                 "{app}: unknown: {} failed {}; {why}\n",
-                interface.path(),
+                change.fix.path(),
                 failed(failure)
             )
         }
-        Applied::Changed {
-            interface,
-            despite,
-            converged,
-        } => {
-            let how = interface.path();
+        Applied::Changed { despite, converged } => {
+            let how = change.fix.path();
             let changed = match despite {
                 None => format!("changed with {how}"),
                 Some(failure) => format!(

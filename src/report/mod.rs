@@ -177,11 +177,11 @@ pub fn write_file_atomically(path: &std::path::Path, text: &str) -> Result<(), W
 mod tests {
     use super::*;
     use crate::model::redact::Redaction;
-    use crate::model::region::Region;
     use crate::model::source::SourceFile;
+    use crate::model::vendor::region::Region;
     use crate::model::{
         App, AppResult, CallbackConfig, Config, ErrorClass, Failure, Finding, Interface, Kind,
-        Operation, Run, Severity, Summary,
+        Operation, Run, Service, Severity, Summary,
     };
 
     /// One drifted app and one that could not be checked, built by hand: no file
@@ -201,6 +201,7 @@ mod tests {
             help: None,
         };
         let fix = Operation {
+            service: &Service::ROOM,
             interface: Interface::Update,
             body: Some(CallbackConfig {
                 url: "https://hooks.example.com/cb".into(),

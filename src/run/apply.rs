@@ -244,7 +244,6 @@ async fn apply_one(
                 Ok(now) => now,
                 Err(unreadable) => {
                     return Applied::Unknown {
-                        interface: fix.interface,
                         failure,
                         why: Unknowable::Unreadable(unreadable),
                     };
@@ -258,7 +257,6 @@ async fn apply_one(
             }
             if !as_sent(now.as_ref(), fix) {
                 return Applied::Unknown {
-                    interface: fix.interface,
                     failure,
                     why: Unknowable::Neither(now),
                 };
@@ -271,7 +269,6 @@ async fn apply_one(
         None => read(client, target).await,
     };
     Applied::Changed {
-        interface: fix.interface,
         despite,
         converged: read_back.map(|now| needed(change.app, now.as_ref(), redaction).is_none()),
     }
@@ -316,7 +313,7 @@ fn exit(applied: &Applied) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Interface;
+    use crate::model::{Interface, Service};
 
     fn live(url: &str, commands: &[&str]) -> CallbackConfig {
         CallbackConfig {
@@ -348,6 +345,7 @@ mod tests {
     #[test]
     fn what_was_sent_is_recognised_as_the_drift_engine_compares_urls() {
         let update = Operation {
+            service: &Service::ROOM,
             interface: Interface::Update,
             body: Some(live("https://h.example.com/cb", &["X", "Y"])),
         };
@@ -361,6 +359,7 @@ mod tests {
         ));
         assert!(!as_sent(None, &update));
         let delete = Operation {
+            service: &Service::ROOM,
             interface: Interface::Delete,
             body: None,
         };
