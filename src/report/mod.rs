@@ -39,15 +39,9 @@ pub fn printable<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
     if !text.chars().any(|c| is_unsafe(c) && !keep.contains(&c)) {
         return Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if is_unsafe(c) && !keep.contains(&c) {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    Cow::Owned(crate::model::text::escape_each(text, |c| {
+        (is_unsafe(c) && !keep.contains(&c)).then(|| c.escape_debug().to_string())
+    }))
 }
 
 /// How human-readable output looks: decided once, from flags, environment and terminal.

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::model::text::escape_each;
 use crate::model::vendor::codes;
 use crate::model::{CallbackConfig, Service};
 
@@ -252,15 +253,9 @@ fn body_start(body: &[u8]) -> String {
 /// Text from the vendor with control characters escaped (they would reach terminals
 /// and CI logs raw).
 fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_debug().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    escape_each(text, |c| {
+        c.is_control().then(|| c.escape_debug().to_string())
+    })
 }
 
 #[cfg(test)]
