@@ -26,6 +26,17 @@ pub struct CallbackConfig {
     pub commands: Vec<String>,
 }
 
+impl CallbackConfig {
+    /// The configuration as JSON, pretty-printed, with the URL as `shown_url` shows it.
+    pub fn text(&self, shown_url: impl Fn(&str) -> String) -> String {
+        serde_json::to_string_pretty(&CallbackConfig {
+            url: shown_url(&self.url),
+            commands: self.commands.clone(),
+        })
+        .expect("plain data serialises")
+    }
+}
+
 /// The call that makes the live configuration match the file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
@@ -46,11 +57,7 @@ impl Operation {
     /// (redacted as configured).
     pub fn body_text(&self, shown_url: impl Fn(&str) -> String) -> String {
         match &self.body {
-            Some(body) => serde_json::to_string_pretty(&CallbackConfig {
-                url: shown_url(&body.url),
-                commands: body.commands.clone(),
-            })
-            .expect("plain data serialises"),
+            Some(body) => body.text(shown_url),
             None => "{}".into(),
         }
     }

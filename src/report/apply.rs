@@ -2,7 +2,7 @@
 //! closing summary.
 
 use crate::model::redact::Redaction;
-use crate::model::{Applied, CallbackConfig, Change, Failure, Interface, Operation, Service};
+use crate::model::{Applied, CallbackConfig, Change, Failure};
 
 /// The plan: how many apps change and how many are left alone, then each call and its
 /// exact body (URL redacted as configured).
@@ -34,8 +34,19 @@ pub fn prompt(changes: usize) -> String {
     format!("apply these {changes} change(s)? [y/N] ")
 }
 
+/// One line per change, then the summary.
+pub fn outcomes(changes: &[Change<'_>], applied: &[Applied], redaction: Redaction) -> String {
+    let mut text = String::new();
+    for (change, result) in changes.iter().zip(applied) {
+        text.push_str(&outcome_line(change, result, redaction));
+    }
+    text.push_str(&summary(applied));
+    text.push('\n');
+    text
+}
+
 /// The closing line: how many planned changes took effect, and how each app ended.
-pub fn summary(applied: &[Applied]) -> String {
+fn summary(applied: &[Applied]) -> String {
     let (mut in_sync, mut drifted, mut unread, mut not_changed, mut unknown) = (0, 0, 0, 0, 0);
     for result in applied {
         match result {
@@ -93,22 +104,12 @@ fn indent(text: &str) -> String {
 fn now_shown(live: Option<&CallbackConfig>, redaction: Redaction) -> String {
     match live {
         None => "now: no callback configuration".into(),
-        Some(config) => format!(
-            "now:\n{}",
-            indent(
-                &Operation {
-                    service: &Service::ROOM,
-                    interface: Interface::Update,
-                    body: Some(config.clone()),
-                }
-                .body_text(|url| redaction.url(url))
-            )
-        ),
+        Some(config) => format!("now:\n{}", indent(&config.text(|url| redaction.url(url)))),
     }
 }
 
 /// The line that says what happened to one change.
-pub fn outcome_line(change: &Change<'_>, applied: &Applied, redaction: Redaction) -> String {
+fn outcome_line(change: &Change<'_>, applied: &Applied, redaction: Redaction) -> String {
     use crate::model::Unknowable;
     let app = change.app.label();
     let failed = |failure: &Failure| format!("({}): {}", failure.class().id(), failure.message());

@@ -110,13 +110,8 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
         }
     };
     let applied = execute(&changes, options, connection);
-    let mut report = String::new();
-    for (change, result) in changes.iter().zip(&applied) {
-        report.push_str(&report::apply::outcome_line(change, result, redaction));
-        outcome = outcome.max(exit(result));
-    }
-    human::eprint_lines(&format!("{report}{}\n", report::apply::summary(&applied)));
-    outcome
+    human::eprint_lines(&report::apply::outcomes(&changes, &applied, redaction));
+    applied.iter().map(exit).fold(outcome, Outcome::max)
 }
 
 /// Ask on the terminal; anything but y/yes declines.
