@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
-use crate::model::region::Region;
+use crate::model::vendor::region::Region;
 use crate::source::api::endpoint::AllowedHost;
 
 const EXIT_CODES: &str = "\
@@ -80,13 +80,8 @@ Exits 0 when every app is in sync, 1 on drift, 2 for an invalid file or usage or
 endpoint not allowed, 3 when credentials are missing or refused, 4 when the API kept
 failing. An error outranks drift, and every app is still reported.")]
     Verify {
-        /// The callbacks files (each is validated before any request is made).
-        #[arg(required = true, value_name = "FILE")]
-        files: Vec<PathBuf>,
-
-        /// Check only this app (its name or SDKAppID); repeatable.
-        #[arg(long = "app", value_name = "NAME|SDKAPPID")]
-        apps: Vec<String>,
+        #[command(flatten)]
+        apps: AppsArgs,
 
         /// Output format: human diagnostics on stderr; the others on stdout.
         #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -105,10 +100,6 @@ failing. An error outranks drift, and every app is still reported.")]
         /// Fail (exit 1) on warning-level findings too.
         #[arg(long)]
         deny_warnings: bool,
-
-        /// Show callback URLs' query values and userinfo instead of redacting them.
-        #[arg(long)]
-        show_secrets: bool,
 
         #[command(flatten)]
         network: NetworkArgs,
@@ -180,13 +171,8 @@ declined, no --yes), an app changed since the plan or did not converge, 2 when a
 app's endpoint in the file is not allowed, 3/4 when a call failed, 4 when whether a
 change took effect is unknown.")]
     Apply {
-        /// The callbacks files.
-        #[arg(required = true, value_name = "FILE")]
-        files: Vec<PathBuf>,
-
-        /// Apply only to this app (its name or SDKAppID); repeatable.
-        #[arg(long = "app", value_name = "NAME|SDKAPPID")]
-        apps: Vec<String>,
+        #[command(flatten)]
+        apps: AppsArgs,
 
         /// Print the plan and change nothing.
         #[arg(long)]
@@ -195,10 +181,6 @@ change took effect is unknown.")]
         /// Change without asking (required when not on a terminal).
         #[arg(long, conflicts_with = "dry_run")]
         yes: bool,
-
-        /// Show callback URLs' query values and userinfo in the plan.
-        #[arg(long)]
-        show_secrets: bool,
 
         #[command(flatten)]
         network: NetworkArgs,
@@ -322,6 +304,22 @@ fn parse_report(text: &str) -> Result<ReportFile, String> {
         format,
         path: PathBuf::from(path),
     })
+}
+
+/// The files and apps verify and apply work on, and how URLs are shown.
+#[derive(Debug, Args)]
+pub struct AppsArgs {
+    /// The callbacks files (each is validated before any request is made).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Only this app (its name or SDKAppID); repeatable.
+    #[arg(long = "app", value_name = "NAME|SDKAPPID")]
+    pub apps: Vec<String>,
+
+    /// Show callback URLs' query values and userinfo instead of redacting them.
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 /// How to reach the vendor's API.

@@ -5,7 +5,7 @@ use url::Url;
 use crate::catalog;
 use crate::model::redact::{Redaction, hidden_difference};
 use crate::model::{App, ExtraCommands};
-use crate::model::{CallbackConfig, Finding, Interface, Kind, Operation, Severity};
+use crate::model::{CallbackConfig, Finding, Interface, Kind, Operation, Service, Severity};
 
 /// Compare an app's declared callback with its live one (`None`: absent).
 pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -> Vec<Finding> {
@@ -173,6 +173,7 @@ pub fn remediation(
     }
     let Some(desired) = &app.callback else {
         return Some(Operation {
+            service: &Service::ROOM,
             interface: Interface::Delete,
             body: None,
         });
@@ -192,6 +193,7 @@ pub fn remediation(
         }
     };
     Some(Operation {
+        service: &Service::ROOM,
         interface,
         body: Some(CallbackConfig {
             url: desired.url.clone(),

@@ -21,6 +21,6 @@ pub mod source;
 pub mod usersig;
 
 pub use model::redact::Redaction;
-pub use model::region::Region;
+pub use model::vendor::region::Region;
 
 pub use run::{Outcome, run};

@@ -636,7 +636,7 @@ async fn a_redirect_names_where_it_points_but_never_its_path_or_query() {
         assert_eq!(
             err,
             ApiError::Redirect {
-                interface: Interface::Get.path(),
+                interface: "v4/room_config/get_callback",
                 sdkappid: 1_400_000_012,
                 status: 302,
                 location: expected,
@@ -684,7 +684,7 @@ async fn a_body_past_1_mib_is_not_read_and_not_retried() {
     assert_eq!(
         err,
         ApiError::TooLarge {
-            interface: Interface::Get.path(),
+            interface: "v4/room_config/get_callback",
             sdkappid: 1_400_000_013,
             part: Oversized::Body,
         }

@@ -246,6 +246,18 @@ mod tests {
             keys("/$defs/CallbackSpec/properties"),
             sorted(validate::CALLBACK_KEYS)
         );
+        // Every keyed level of the schema is one compared above: a new one fails here
+        // until the validator has its key list too.
+        let mut keyed: Vec<&str> = schema
+            .pointer("/$defs")
+            .and_then(|d| d.as_object())
+            .expect("$defs in schema")
+            .iter()
+            .filter(|(_, def)| def.get("properties").is_some())
+            .map(|(name, _)| name.as_str())
+            .collect();
+        keyed.sort_unstable();
+        assert_eq!(keyed, ["AppSpec", "CallbackSpec", "Defaults"]);
     }
 
     #[test]

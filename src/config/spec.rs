@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::catalog::KNOWN_COMMANDS;
 use crate::model::ExtraCommands;
-use crate::model::region::Region;
+use crate::model::vendor::region::Region;
 
 /// A cbcheck callbacks file: the callback configuration each Chat/TRTC Room app must have.
 #[derive(Debug, Serialize, JsonSchema)]

@@ -11,7 +11,7 @@ use super::secrets::{ENV_HELP, Hidden, is_secret_name};
 use super::{App, AppSpans, DeclaredCommand, DesiredCallback};
 use crate::catalog;
 use crate::model::ExtraCommands;
-use crate::model::region::Region;
+use crate::model::vendor::region::Region;
 
 pub const TOP_KEYS: &[&str] = &["version", "defaults", "apps"];
 pub const DEFAULTS_KEYS: &[&str] = &["region", "identifier", "extra_commands"];
@@ -332,36 +332,27 @@ impl Validator {
         let mut by_name: HashMap<String, SourceSpan> = HashMap::new();
         for (index, item) in items.iter().enumerate() {
             let (app, identity) = self.app(index, item, defaults);
-            if let Some((sdkappid, span)) = identity.sdkappid {
-                if let Some(first) = by_id.get(&sdkappid) {
-                    self.push(
-                        ConfigDiagnostic::error(
-                            Rule::DuplicateSdkappid,
-                            format!("sdkappid {sdkappid} is declared twice"),
-                        )
-                        .label(*first, "first declared here")
-                        .primary(span, "declared again here")
-                        .help(
-                            "an app has exactly one callback configuration: merge the two entries",
-                        ),
-                    );
-                } else {
-                    by_id.insert(sdkappid, span);
-                }
+            if let Some((sdkappid, span)) = identity.sdkappid
+                && let Some(first) = seen_before(&mut by_id, sdkappid, span)
+            {
+                self.push(twice(
+                    Rule::DuplicateSdkappid,
+                    format!("sdkappid {sdkappid} is declared twice"),
+                    "declared",
+                    (first, span),
+                    "an app has exactly one callback configuration: merge the two entries",
+                ));
             }
             if let Some((name, span)) = identity.name {
-                if let Some(first) = by_name.get(&name) {
-                    self.push(
-                        ConfigDiagnostic::error(
-                            Rule::DuplicateName,
-                            format!("the name `{name}` is used twice"),
-                        )
-                        .label(*first, "first used here")
-                        .primary(span, "used again here")
-                        .help("names label apps in reports and in `--app`: make each one unique"),
-                    );
-                } else {
-                    by_name.insert(name, span);
+                let message = format!("the name `{name}` is used twice");
+                if let Some(first) = seen_before(&mut by_name, name, span) {
+                    self.push(twice(
+                        Rule::DuplicateName,
+                        message,
+                        "used",
+                        (first, span),
+                        "names label apps in reports and in `--app`: make each one unique",
+                    ));
                 }
             }
             apps.extend(app);
@@ -522,14 +513,14 @@ impl Validator {
         if let Some(region) = Region::from_name(name) {
             return Some(region);
         }
-        let names = Region::ALL.map(Region::name);
-        let mut d =
-            ConfigDiagnostic::error(Rule::UnknownRegion, format!("unknown region `{name}`"));
-        d = match catalog::suggest(name, names) {
-            Some(near) => d.primary(node.span, format!("did you mean `{near}`?")),
-            None => d.primary(node.span, "not a region cbcheck knows"),
-        };
-        self.push(d.help(format!("use one of: {}", region_names())));
+        self.push(
+            ConfigDiagnostic::error(Rule::UnknownRegion, format!("unknown region `{name}`"))
+                .primary(
+                    node.span,
+                    unknown_name(name, Region::ALL.map(Region::name), "region"),
+                )
+                .help(format!("use one of: {}", region_names())),
+        );
         None
     }
 
@@ -563,7 +554,7 @@ impl Validator {
     /// The file may send an app's UserSig only to the vendor's hosts: verify, apply
     /// and export refuse any other endpoint unless the operator allows it.
     fn unlisted_endpoint(&mut self, path: &str, node: &Node, url: &Url) {
-        if crate::model::region::is_documented_endpoint(url) {
+        if crate::model::vendor::region::is_documented_endpoint(url) {
             return;
         }
         let vendor_host = url
@@ -626,10 +617,7 @@ impl Validator {
             return Some(policy);
         }
         let names = ExtraCommands::ALL.map(ExtraCommands::name);
-        let label = match catalog::suggest(name, names) {
-            Some(near) => format!("did you mean `{near}`?"),
-            None => "not a policy cbcheck knows".to_owned(),
-        };
+        let label = unknown_name(name, names, "policy");
         self.push(
             ConfigDiagnostic::error(Rule::InvalidValue, format!("`{path}` cannot be `{name}`"))
                 .primary(node.span, label)
@@ -820,6 +808,43 @@ fn looks_like_secret_value(value: &str) -> bool {
     value.len() >= 24
         && value.chars().any(|c| c.is_ascii_lowercase())
         && value.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Where `key` was seen first; `None` (and `span` recorded) the first time.
+fn seen_before<K: Eq + std::hash::Hash>(
+    seen: &mut HashMap<K, SourceSpan>,
+    key: K,
+    span: SourceSpan,
+) -> Option<SourceSpan> {
+    match seen.entry(key) {
+        std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
+        std::collections::hash_map::Entry::Vacant(entry) => {
+            entry.insert(span);
+            None
+        }
+    }
+}
+
+/// Something that must be unique, `verb` (declared, used) a second time.
+fn twice(
+    rule: Rule,
+    message: String,
+    verb: &str,
+    (first, again): (SourceSpan, SourceSpan),
+    help: &str,
+) -> ConfigDiagnostic {
+    ConfigDiagnostic::error(rule, message)
+        .label(first, format!("first {verb} here"))
+        .primary(again, format!("{verb} again here"))
+        .help(help)
+}
+
+/// The label on a name that is not one of `names`: the nearest one, if any is near.
+fn unknown_name<'a>(name: &str, names: impl IntoIterator<Item = &'a str>, what: &str) -> String {
+    match catalog::suggest(name, names) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => format!("not a {what} cbcheck knows"),
+    }
 }
 
 #[cfg(test)]

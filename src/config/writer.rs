@@ -8,7 +8,8 @@ use super::node::Value;
 use super::{App, ExtraCommands};
 use crate::catalog;
 use crate::model::CallbackConfig;
-use crate::model::region::Region;
+use crate::model::text::escape_each;
+use crate::model::vendor::region::Region;
 
 /// One app to write, with what the live side said.
 pub enum Entry<'a> {
@@ -199,17 +200,13 @@ fn scalar(text: &str) -> String {
     if reads_back && !text.contains(['#', '\n', '\r', '\t']) {
         return text.to_owned();
     }
-    serde_json::to_string(text)
-        .expect("a string serialises")
-        .chars()
-        .map(|c| {
-            if ('\u{7f}'..='\u{9f}').contains(&c) {
-                format!("\\u{:04X}", u32::from(c))
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    let quoted = serde_json::to_string(text).expect("a string serialises");
+    // JSON leaves DEL and the C1 controls raw; YAML escapes them as `\uXXXX`.
+    escape_each(&quoted, |c| {
+        ('\u{7f}'..='\u{9f}')
+            .contains(&c)
+            .then(|| format!("\\u{:04X}", u32::from(c)))
+    })
 }
 
 #[cfg(test)]

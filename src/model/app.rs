@@ -7,8 +7,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use url::Url;
 
-use super::region::Region;
 use super::source::SourceFile;
+use super::vendor::region::Region;
 
 /// A valid config file: the apps it declares, in file order.
 #[derive(Debug)]

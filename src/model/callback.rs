@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::Service;
+
 /// The callback interfaces of a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interface {
@@ -15,13 +17,6 @@ pub enum Interface {
     Delete,
 }
 
-impl Interface {
-    /// The Room service's path (the one service checked today).
-    pub fn path(self) -> &'static str {
-        super::Service::ROOM.path(self)
-    }
-}
-
 /// The body of set/update and the payload of a get: the callback configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallbackConfig {
@@ -31,24 +26,38 @@ pub struct CallbackConfig {
     pub commands: Vec<String>,
 }
 
+impl CallbackConfig {
+    /// The configuration as JSON, pretty-printed, with the URL as `shown_url` shows it.
+    pub fn text(&self, shown_url: impl Fn(&str) -> String) -> String {
+        serde_json::to_string_pretty(&CallbackConfig {
+            url: shown_url(&self.url),
+            commands: self.commands.clone(),
+        })
+        .expect("plain data serialises")
+    }
+}
+
 /// The call that makes the live configuration match the file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
+    /// The service whose interface is called.
+    pub service: &'static Service,
     pub interface: Interface,
     /// The configuration to send; `None` for delete_callback, whose body is `{}`.
     pub body: Option<CallbackConfig>,
 }
 
 impl Operation {
+    /// The REST path of the call, from its service's row.
+    pub fn path(&self) -> &'static str {
+        self.service.path(self.interface)
+    }
+
     /// The exact request body, pretty-printed, with the URL as `shown_url` shows it
     /// (redacted as configured).
     pub fn body_text(&self, shown_url: impl Fn(&str) -> String) -> String {
         match &self.body {
-            Some(body) => serde_json::to_string_pretty(&CallbackConfig {
-                url: shown_url(&body.url),
-                commands: body.commands.clone(),
-            })
-            .expect("plain data serialises"),
+            Some(body) => body.text(shown_url),
             None => "{}".into(),
         }
     }

@@ -30,16 +30,18 @@ macro_rules! named {
 }
 
 mod app;
+mod apply;
 mod callback;
 mod finding;
 pub mod redact;
-pub mod region;
 mod result;
-mod service;
 pub mod source;
+pub mod text;
+pub mod vendor;
 
 pub use app::{App, AppSpans, Config, DeclaredCommand, DesiredCallback, ExtraCommands};
+pub use apply::{Applied, Change, Unknowable};
 pub use callback::{CallbackConfig, Interface, Operation};
 pub use finding::{Finding, Kind, Severity};
 pub use result::{AppResult, ErrorClass, Failure, Run, Status, Summary};
-pub use service::Service;
+pub use vendor::Service;

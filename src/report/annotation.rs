@@ -65,7 +65,7 @@ fn app_annotations<'a>(run: &'a Run, result: &'a AppResult) -> Vec<Annotation> {
                 message.push_str(help);
             }
             if let Some(fix) = &result.remediation {
-                message.push_str(&format!(". Fix: call {}", fix.interface.path()));
+                message.push_str(&format!(". Fix: call {}", fix.path()));
             }
             Annotation {
                 file: run.config.file.clone(),

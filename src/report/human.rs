@@ -384,7 +384,7 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
     if let Some(fix) = &result.remediation {
         help.push(format!(
             "to fix, call {} with this body:\n{}",
-            fix.interface.path(),
+            fix.path(),
             fix.body_text(|url| run.redaction.url(url))
         ));
     }

@@ -159,7 +159,7 @@ fn app_report(run: &Run, result: &AppResult) -> AppReport {
             request_id: failure.request_id().map(str::to_owned),
         }),
         remediation: result.remediation.as_ref().map(|fix| RemediationReport {
-            interface: fix.interface.path().to_owned(),
+            interface: fix.path().to_owned(),
             body: match &fix.body {
                 Some(body) => RemediationBody::Callback {
                     url: redaction.url(&body.url),

@@ -75,7 +75,7 @@ fn testcase(out: &mut String, run: &Run, result: &AppResult) {
         Status::Drifted => {
             let mut body = lines.join("\n");
             if let Some(fix) = &result.remediation {
-                let _ = write!(body, "\nfix: call {}", fix.interface.path());
+                let _ = write!(body, "\nfix: call {}", fix.path());
             }
             let _ = writeln!(
                 out,

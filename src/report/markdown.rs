@@ -92,7 +92,7 @@ fn section(out: &mut String, run: &Run, result: &AppResult) {
         let _ = writeln!(
             out,
             "\nTo fix, call `{}` with:\n\n```json\n{}\n```",
-            fix.interface.path(),
+            fix.path(),
             fix.body_text(|url| run.redaction.url(url))
         );
     }

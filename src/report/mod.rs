@@ -1,6 +1,7 @@
 //! Everything cbcheck prints. No other module writes to stdout or stderr.
 
 pub mod annotation;
+pub mod apply;
 mod excerpt;
 pub mod github;
 pub mod human;
@@ -38,15 +39,9 @@ pub fn printable<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
     if !text.chars().any(|c| is_unsafe(c) && !keep.contains(&c)) {
         return Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if is_unsafe(c) && !keep.contains(&c) {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    Cow::Owned(crate::model::text::escape_each(text, |c| {
+        (is_unsafe(c) && !keep.contains(&c)).then(|| c.escape_debug().to_string())
+    }))
 }
 
 /// How human-readable output looks: decided once, from flags, environment and terminal.
@@ -176,11 +171,11 @@ pub fn write_file_atomically(path: &std::path::Path, text: &str) -> Result<(), W
 mod tests {
     use super::*;
     use crate::model::redact::Redaction;
-    use crate::model::region::Region;
     use crate::model::source::SourceFile;
+    use crate::model::vendor::region::Region;
     use crate::model::{
         App, AppResult, CallbackConfig, Config, ErrorClass, Failure, Finding, Interface, Kind,
-        Operation, Run, Severity, Summary,
+        Operation, Run, Service, Severity, Summary,
     };
 
     /// One drifted app and one that could not be checked, built by hand: no file
@@ -200,6 +195,7 @@ mod tests {
             help: None,
         };
         let fix = Operation {
+            service: &Service::ROOM,
             interface: Interface::Update,
             body: Some(CallbackConfig {
                 url: "https://hooks.example.com/cb".into(),

@@ -8,12 +8,11 @@ use std::path::PathBuf;
 use super::{Outcome, failure_outcome, load_all, verify_all};
 use crate::config::{self, App};
 use crate::drift;
-use crate::model::Failure;
-use crate::model::Operation;
 use crate::model::redact::Redaction;
-use crate::report::Style;
+use crate::model::{Applied, Change, Failure, Operation, Unknowable};
 use crate::report::human::{self, Renderer};
-use crate::source::api::{ApiError, CallbackConfig, Client, Interface, Live, Target, Written};
+use crate::report::{self, Style};
+use crate::source::api::{ApiError, CallbackConfig, Client, Live, Target, Written};
 use crate::source::{self, Connection, VerifyOptions};
 
 /// May apply change anything?
@@ -35,48 +34,6 @@ impl Consent {
             (false, false) => Consent::Ask,
         }
     }
-}
-
-/// One planned call, and the live state it was planned from.
-struct Change<'a> {
-    app: &'a App,
-    fix: &'a Operation,
-    /// What get_callback answered when the plan was made (`None`: absent).
-    planned_from: Option<&'a CallbackConfig>,
-}
-
-/// What happened to one planned change.
-enum Applied {
-    /// Nothing was sent: someone made the app match the file meanwhile.
-    AlreadyInSync,
-    /// Nothing was sent: the app is no longer what the plan was made from.
-    ChangedSincePlan { now: Option<CallbackConfig> },
-    /// Not changed: nothing was sent (the app could not be signed for or read again),
-    /// the vendor refused the write, or the write failed and reading the app back found
-    /// it as it was (`confirmed`).
-    NotChanged { failure: Failure, confirmed: bool },
-    /// The write took effect: its reply said so, or its reply failed (`despite`) and
-    /// reading back found what was sent. `converged` says whether the read-back
-    /// found the app in sync.
-    Changed {
-        interface: Interface,
-        despite: Option<Failure>,
-        converged: Result<bool, Failure>,
-    },
-    /// The write failed, and whether it took effect cannot be told.
-    Unknown {
-        interface: Interface,
-        failure: Failure,
-        why: Unknowable,
-    },
-}
-
-/// Why the outcome of a failed write is not known.
-enum Unknowable {
-    /// Reading the app back failed too.
-    Unreadable(Failure),
-    /// It reads back neither as it was before the write nor as sent.
-    Neither(Option<CallbackConfig>),
 }
 
 pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Consent) -> Outcome {
@@ -117,38 +74,26 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
         })
         .collect();
     let redaction = options.redaction;
-    let mut plan = String::new();
-    for change in &changes {
-        plan.push_str(&format!(
-            "{}: {}\n{}\n",
-            change.app.label(),
-            change.fix.interface.path(),
-            indent(&change.fix.body_text(|url| redaction.url(url)))
-        ));
-    }
     let in_sync = runs
         .iter()
         .flat_map(|run| &run.results)
         .filter(|r| r.failure.is_none() && r.remediation.is_none())
         .count();
-    human::eprint_lines(&format!(
-        "plan: {} to change, {in_sync} in sync (untouched)\n{plan}",
-        plural(changes.len())
-    ));
+    human::eprint_lines(&report::apply::plan(&changes, in_sync, redaction));
     if changes.is_empty() {
         return outcome;
     }
     match consent {
         Consent::DryRun => {
-            human::eprint("dry run: nothing was changed\n");
+            human::eprint(report::apply::DRY_RUN);
             return outcome.max(Outcome::Drift);
         }
         Consent::Ask if !std::io::stdin().is_terminal() => {
-            human::eprint("refusing to change anything without --yes: stdin is not a terminal\n");
+            human::eprint(report::apply::NOT_A_TERMINAL);
             return outcome.max(Outcome::Drift);
         }
         Consent::Ask if !confirmed(changes.len()) => {
-            human::eprint("declined: nothing was changed\n");
+            human::eprint(report::apply::DECLINED);
             return outcome.max(Outcome::Drift);
         }
         Consent::Ask | Consent::Given => {}
@@ -157,77 +102,21 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
     let connection = match remote.connect() {
         Ok(connection) => connection,
         Err(err) => {
-            return outcome.max(super::error::fail(&renderer, err, "nothing was changed\n"));
+            return outcome.max(super::error::fail(
+                &renderer,
+                err,
+                report::apply::NOTHING_CHANGED,
+            ));
         }
     };
     let applied = execute(&changes, options, connection);
-    let mut report = String::new();
-    for (change, result) in changes.iter().zip(&applied) {
-        let (line, code) = describe(change, result, redaction);
-        report.push_str(&line);
-        outcome = outcome.max(code);
-    }
-    human::eprint_lines(&format!("{report}{}\n", summary(&applied)));
-    outcome
-}
-
-/// The closing line: how many planned changes took effect, and how each app ended.
-fn summary(applied: &[Applied]) -> String {
-    let (mut in_sync, mut drifted, mut unread, mut not_changed, mut unknown) = (0, 0, 0, 0, 0);
-    for result in applied {
-        match result {
-            Applied::Changed {
-                converged: Ok(true),
-                ..
-            } => in_sync += 1,
-            Applied::Changed {
-                converged: Ok(false),
-                ..
-            } => drifted += 1,
-            Applied::Changed {
-                converged: Err(_), ..
-            } => unread += 1,
-            Applied::AlreadyInSync
-            | Applied::ChangedSincePlan { .. }
-            | Applied::NotChanged { .. } => not_changed += 1,
-            Applied::Unknown { .. } => unknown += 1,
-        }
-    }
-    if in_sync + drifted + unread + unknown == 0 {
-        return format!(
-            "apply: nothing was changed ({} planned)",
-            plural(applied.len())
-        );
-    }
-    let unread = if unread > 0 {
-        format!(", {unread} changed but not read back")
-    } else {
-        String::new()
-    };
-    format!(
-        "apply: {in_sync} changed and in sync, {drifted} changed but still drifted{unread}, \
-         {not_changed} not changed, {unknown} unknown"
-    )
-}
-
-fn plural(n: usize) -> String {
-    if n == 1 {
-        "1 app".into()
-    } else {
-        format!("{n} apps")
-    }
-}
-
-fn indent(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("    {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    human::eprint_lines(&report::apply::outcomes(&changes, &applied, redaction));
+    applied.iter().map(exit).fold(outcome, Outcome::max)
 }
 
 /// Ask on the terminal; anything but y/yes declines.
 fn confirmed(changes: usize) -> bool {
-    human::eprint(&format!("apply these {changes} change(s)? [y/N] "));
+    human::eprint(&report::apply::prompt(changes));
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
         return false;
@@ -350,7 +239,6 @@ async fn apply_one(
                 Ok(now) => now,
                 Err(unreadable) => {
                     return Applied::Unknown {
-                        interface: fix.interface,
                         failure,
                         why: Unknowable::Unreadable(unreadable),
                     };
@@ -364,7 +252,6 @@ async fn apply_one(
             }
             if !as_sent(now.as_ref(), fix) {
                 return Applied::Unknown {
-                    interface: fix.interface,
                     failure,
                     why: Unknowable::Neither(now),
                 };
@@ -377,7 +264,6 @@ async fn apply_one(
         None => read(client, target).await,
     };
     Applied::Changed {
-        interface: fix.interface,
         despite,
         converged: read_back.map(|now| needed(change.app, now.as_ref(), redaction).is_none()),
     }
@@ -397,118 +283,32 @@ async fn write(client: &Client, target: &Target, fix: &Operation) -> Result<bool
     ))
 }
 
-/// `now:` and a live configuration, as the plan shows bodies: JSON, URL redacted as
-/// configured.
-fn now_shown(live: Option<&CallbackConfig>, redaction: Redaction) -> String {
-    match live {
-        None => "now: no callback configuration".into(),
-        Some(config) => format!(
-            "now:\n{}",
-            indent(
-                &Operation {
-                    interface: Interface::Update,
-                    body: Some(config.clone()),
-                }
-                .body_text(|url| redaction.url(url))
-            )
-        ),
-    }
-}
-
-fn describe(change: &Change<'_>, applied: &Applied, redaction: Redaction) -> (String, Outcome) {
-    let app = change.app.label();
-    let failed = |failure: &Failure| format!("({}): {}", failure.class().id(), failure.message());
+/// The exit code one change's outcome asks for.
+fn exit(applied: &Applied) -> Outcome {
     match applied {
-        Applied::AlreadyInSync => (
-            format!("{app}: not changed: already in sync when cbcheck got to it\n"),
-            Outcome::Clean,
-        ),
-        Applied::ChangedSincePlan { now } => (
-            format!(
-                "{app}: NOT changed: it changed since the plan was shown (run apply again); {}\n",
-                now_shown(now.as_ref(), redaction)
-            ),
-            Outcome::Drift,
-        ),
-        Applied::NotChanged {
-            failure,
-            confirmed: false,
-        } => (
-            format!("{app}: NOT changed {}\n", failed(failure)),
-            failure_outcome(failure),
-        ),
-        Applied::NotChanged {
-            failure,
-            confirmed: true,
-        } => (
-            format!(
-                "{app}: NOT changed when read back; its call failed {}\n",
-                failed(failure)
-            ),
-            failure_outcome(failure),
-        ),
-        Applied::Unknown {
-            interface,
-            failure,
-            why,
-        } => {
-            let why = match why {
-                Unknowable::Unreadable(unreadable) => {
-                    format!("reading it back failed too {}", failed(unreadable))
-                }
-                Unknowable::Neither(now) => format!(
-                    "it reads back neither as it was nor as sent; {}",
-                    now_shown(now.as_ref(), redaction)
-                ),
-            };
-            (
-                format!(
-                    "{app}: unknown: {} failed {}; {why}\n",
-                    interface.path(),
-                    failed(failure)
-                ),
-                Outcome::Api,
-            )
-        }
-        Applied::Changed {
-            interface,
-            despite,
-            converged,
-        } => {
-            let how = interface.path();
-            let changed = match despite {
-                None => format!("changed with {how}"),
-                Some(failure) => format!(
-                    "changed (confirmed by read-back) with {how}, though its reply failed {}",
-                    failed(failure)
-                ),
-            };
-            match converged {
-                Ok(true) => (
-                    format!("{app}: {changed}; read back: in sync\n"),
-                    Outcome::Clean,
-                ),
-                Ok(false) => (
-                    format!(
-                        "{app}: {changed}; read back: still drifted (run verify for details)\n"
-                    ),
-                    Outcome::Drift,
-                ),
-                Err(failure) => (
-                    format!(
-                        "{app}: {changed}; could not read it back: {}\n",
-                        failure.message()
-                    ),
-                    failure_outcome(failure),
-                ),
-            }
-        }
+        Applied::AlreadyInSync
+        | Applied::Changed {
+            converged: Ok(true),
+            ..
+        } => Outcome::Clean,
+        Applied::ChangedSincePlan { .. }
+        | Applied::Changed {
+            converged: Ok(false),
+            ..
+        } => Outcome::Drift,
+        Applied::NotChanged { failure, .. }
+        | Applied::Changed {
+            converged: Err(failure),
+            ..
+        } => failure_outcome(failure),
+        Applied::Unknown { .. } => Outcome::Api,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Interface, Service};
 
     fn live(url: &str, commands: &[&str]) -> CallbackConfig {
         CallbackConfig {
@@ -540,6 +340,7 @@ mod tests {
     #[test]
     fn what_was_sent_is_recognised_as_the_drift_engine_compares_urls() {
         let update = Operation {
+            service: &Service::ROOM,
             interface: Interface::Update,
             body: Some(live("https://h.example.com/cb", &["X", "Y"])),
         };
@@ -553,6 +354,7 @@ mod tests {
         ));
         assert!(!as_sent(None, &update));
         let delete = Operation {
+            service: &Service::ROOM,
             interface: Interface::Delete,
             body: None,
         };

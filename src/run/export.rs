@@ -6,7 +6,7 @@ use super::Outcome;
 use super::error::fail;
 use crate::config::{self, App, writer};
 use crate::model::redact::{self, Redaction};
-use crate::model::region::Region;
+use crate::model::vendor::region::Region;
 use crate::report::human::{self, Renderer};
 use crate::report::{self, Style};
 use crate::source::api::Live;

@@ -62,36 +62,27 @@ pub fn run(cli: Cli) -> Outcome {
             &allow.hosts(),
         ),
         Command::Verify {
-            files,
             apps,
             format,
             reports,
             live_from,
             deny_warnings,
-            show_secrets,
             network,
         } => {
+            let (files, options) = apps_options(apps, network);
             let options = source::VerifyOptions {
-                selectors: apps,
                 live_from,
-                redaction: Redaction { show_secrets },
-                ..network_options(network)
+                ..options
             };
             verify::verify_files(style, &files, &options, deny_warnings, format, &reports)
         }
         Command::Apply {
-            files,
             apps,
             dry_run,
             yes,
-            show_secrets,
             network,
         } => {
-            let options = source::VerifyOptions {
-                selectors: apps,
-                redaction: Redaction { show_secrets },
-                ..network_options(network)
-            };
+            let (files, options) = apps_options(apps, network);
             apply::run(
                 style,
                 &files,
@@ -122,6 +113,21 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Schema { report } => schema::schema(style, report),
         Command::Completions { shell } => schema::completions(style, shell),
     }
+}
+
+/// The files, and the options the app selection and network flags describe.
+fn apps_options(
+    apps: cli::AppsArgs,
+    network: cli::NetworkArgs,
+) -> (Vec<std::path::PathBuf>, source::VerifyOptions) {
+    let options = source::VerifyOptions {
+        selectors: apps.apps,
+        redaction: Redaction {
+            show_secrets: apps.show_secrets,
+        },
+        ..network_options(network)
+    };
+    (apps.files, options)
 }
 
 /// The client options the network flags describe.

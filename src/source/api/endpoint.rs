@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use url::{Host, Url};
 
-use crate::model::region;
+use crate::model::vendor::region;
 
 /// One `--allow-endpoint HOST[:PORT]` entry. Without a port it allows the host on
 /// its URL's default port only (443 for https, 80 for http); with one, that port.

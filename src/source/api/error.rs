@@ -2,7 +2,8 @@
 
 use miette::Diagnostic;
 
-use super::wire::{Oversized, RedirectTarget, RetryCause, auth_hint, status_text};
+use super::wire::{Oversized, RedirectTarget, RetryCause, status_text};
+use crate::model::vendor::codes::auth_hint;
 
 /// A failed call, after any retries. Never carries the key or the UserSig: reqwest's
 /// messages are stripped of their URL before they get here.

@@ -21,7 +21,11 @@ pub use error::ApiError;
 pub use limit::RateLimits;
 pub use wire::{Oversized, RedirectTarget, Reply, RetryCause};
 
+use crate::model::Service;
 use crate::secret::Secret;
+
+/// The service the client speaks to: Room, the one service checked today.
+const SERVICE: &Service = &Service::ROOM;
 
 /// The documented limit: 200 calls per second for each interface, per SDKAppID.
 pub const VENDOR_MAX_RPS: u32 = 200;
@@ -230,7 +234,7 @@ impl Client {
         for (sdkappid, task) in tasks {
             results.push(task.await.unwrap_or_else(|join| {
                 Err(ApiError::GaveUp {
-                    interface: Interface::Get.path(),
+                    interface: SERVICE.path(Interface::Get),
                     sdkappid,
                     attempts: 0,
                     reason: format!("the request task failed: {join}"),
@@ -381,7 +385,7 @@ fn redirect_target(response: &reqwest::Response) -> RedirectTarget {
 fn request_url(target: &Target, interface: Interface) -> Url {
     let mut url = target.base.clone();
     let prefix = url.path().trim_end_matches('/').to_owned();
-    url.set_path(&format!("{prefix}/{}", interface.path()));
+    url.set_path(&format!("{prefix}/{}", SERVICE.path(interface)));
     url.query_pairs_mut()
         .clear()
         .append_pair("sdkappid", &target.sdkappid.to_string())
@@ -477,7 +481,7 @@ fn settle(
     reply: Reply,
     attempts: u32,
 ) -> Result<Reply, ApiError> {
-    let interface = interface.path();
+    let interface = SERVICE.path(interface);
     Err(match reply {
         Reply::Retry {
             reason,
@@ -548,7 +552,7 @@ fn live_from(sdkappid: u64, reply: Reply) -> Result<Live, ApiError> {
         } => match wire::config_from(response) {
             Ok(config) => Ok(Live::Present { config, request_id }),
             Err(problem) => Err(ApiError::Incomplete {
-                interface: Interface::Get.path(),
+                interface: SERVICE.path(Interface::Get),
                 sdkappid,
                 problem,
                 request_id,
@@ -573,10 +577,10 @@ fn unexpected(interface: Interface, sdkappid: u64, reply: Reply) -> ApiError {
         _ => (-1, None),
     };
     ApiError::Api {
-        interface: interface.path(),
+        interface: SERVICE.path(interface),
         sdkappid,
         code,
-        info: format!("unexpected reply to {}", interface.path()),
+        info: format!("unexpected reply to {}", SERVICE.path(interface)),
         request_id,
     }
 }

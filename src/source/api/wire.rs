@@ -2,6 +2,8 @@
 
 use serde::Deserialize;
 
+use crate::model::text::escape_each;
+use crate::model::vendor::codes;
 use crate::model::{CallbackConfig, Service};
 
 /// The configuration in a successful get_callback's `Response`, or what is wrong
@@ -178,38 +180,6 @@ impl RetryCause {
 pub const NO_CONFIGURATION: i64 = Service::ROOM.no_configuration;
 pub const ALREADY_EXISTS: i64 = Service::ROOM.already_exists;
 
-/// Error codes that a later attempt may not get.
-pub fn is_retryable_code(code: i64) -> bool {
-    matches!(
-        code,
-        100_001 | 70_169 | 70_500 | 60_007 | 60_011 | 60_018 | 60_019
-    )
-}
-
-/// What the user should check for each credential-related code; `None` if not one.
-pub fn auth_hint(code: i64) -> Option<&'static str> {
-    Some(match code {
-        70_001 => {
-            "the UserSig has expired: check this machine's clock, or hand over a fresh CBCHECK_USERSIG"
-        }
-        70_002 | 70_003 | 70_005 => {
-            "the UserSig is empty or invalid: check the secret key (or the ready UserSig) given for this app"
-        }
-        70_009 => "the signature does not match: the secret key is not this SDKAppID's key",
-        70_013 => "the identifier in the request differs from the one the UserSig was made for",
-        70_014 => "the SDKAppID in the request differs from the one the UserSig was made for",
-        70_016 | 70_020 => {
-            "the key or SDKAppID is unknown in this data centre: usually the wrong `region` (or endpoint)"
-        }
-        60_006 => "the SDKAppID is invalid: check `sdkappid`",
-        60_010 | 70_403 => "the identifier is not an App administrator: fix `identifier`",
-        70_050 => {
-            "too many failed UserSig checks; the account is locked for a minute. Fix the key, then wait before retrying"
-        }
-        _ => return None,
-    })
-}
-
 /// Classify an HTTP reply; the caller, which knows the interface, decides what
 /// 100300/100301 mean for it.
 pub fn classify(status: u16, body: &[u8]) -> Reply {
@@ -250,12 +220,12 @@ pub fn classify(status: u16, body: &[u8]) -> Reply {
         },
         NO_CONFIGURATION => Reply::Absent { request_id },
         ALREADY_EXISTS => Reply::AlreadyExists { request_id },
-        code if is_retryable_code(code) => Reply::Retry {
+        code if codes::is_retryable(code) => Reply::Retry {
             reason: format!("ErrorCode {code}: {info}"),
             cause: RetryCause::Vendor(code),
             request_id,
         },
-        code if auth_hint(code).is_some() => Reply::Auth {
+        code if codes::auth_hint(code).is_some() => Reply::Auth {
             code,
             info,
             request_id,
@@ -283,15 +253,9 @@ fn body_start(body: &[u8]) -> String {
 /// Text from the vendor with control characters escaped (they would reach terminals
 /// and CI logs raw).
 fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_debug().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    escape_each(text, |c| {
+        c.is_control().then(|| c.escape_debug().to_string())
+    })
 }
 
 #[cfg(test)]

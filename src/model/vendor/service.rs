@@ -2,9 +2,9 @@
 //! (the interface paths, the command catalog, the codes for "none" and "exists")
 //! is data here: a sibling service is a new row, not a new code path.
 
-use super::Interface;
+use crate::model::Interface;
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Service {
     /// The REST paths of the callback interfaces.
     pub get: &'static str,
