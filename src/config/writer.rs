@@ -144,7 +144,7 @@ fn present(out: &mut String, app: &App, live: &CallbackConfig, defaults: Option<
     let mut commands: Vec<&str> = Vec::new();
     let mut unknown: Vec<&str> = Vec::new();
     for word in &live.commands {
-        let list = if catalog::is_known(word) {
+        let list = if catalog::is_known(app.service, word) {
             &mut commands
         } else {
             &mut unknown

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::drift;
-use crate::model::{App, AppResult, Config, Run};
+use crate::model::{App, AppResult, Config, Run, ServiceName};
 use crate::source::api::Live;
 use crate::source::{self, Remote, VerifyError, VerifyOptions};
 
@@ -41,10 +41,11 @@ fn selected(app: &App, selector: &str) -> bool {
 /// An app declared in two of the files given would be checked (and changed) twice,
 /// against two truths: refused before anything is fetched.
 fn check_unique(configs: &[Config]) -> Result<(), SelectionError> {
-    let mut seen: HashMap<u64, &str> = HashMap::new();
+    // An SDKAppID has one configuration per service.
+    let mut seen: HashMap<(u64, ServiceName), &str> = HashMap::new();
     for config in configs {
         for app in &config.apps {
-            if let Some(first) = seen.insert(app.sdkappid, &config.file) {
+            if let Some(first) = seen.insert((app.sdkappid, app.service), &config.file) {
                 return Err(SelectionError::DeclaredTwice {
                     sdkappid: app.sdkappid,
                     first: first.to_owned(),

@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::model::App;
 use crate::model::redact::Redaction;
-use crate::model::{ErrorClass, Failure};
+use crate::model::{ErrorClass, Failure, ServiceName};
 use api::endpoint::{AllowedHost, NotAllowed};
 use api::{ApiError, Client, ClientOptions, Live, RetryCause, Target};
 use keys::MissingCredentials;
@@ -73,12 +73,31 @@ impl From<NotAllowed> for Failure {
 }
 
 /// `--live-from` has no reply recorded for the app.
-fn not_recorded(sdkappid: u64, snapshot: &str) -> Failure {
+fn not_recorded(app: &App, snapshot: &str) -> Failure {
+    let (subject, key) = match app.service {
+        ServiceName::Room => (format!("sdkappid {}", app.sdkappid), String::new()),
+        service => (
+            format!("sdkappid {} ({})", app.sdkappid, service.name()),
+            format!(" under \"{}\"", snapshot_key(app.sdkappid, service)),
+        ),
+    };
     Failure::new(
         ErrorClass::Api,
-        format!("sdkappid {sdkappid} has no recorded reply in {snapshot}"),
-        "record the app's get_callback reply in the snapshot, or leave it out with --app".into(),
+        format!("{subject} has no recorded reply in {snapshot}"),
+        format!(
+            "record the app's get_callback reply in the snapshot{key}, or leave it out with --app"
+        ),
     )
+}
+
+/// A snapshot's key for an app's get_callback reply: the SDKAppID for Room (the
+/// format from before the sibling services, which still loads), `SDKAPPID/live` and
+/// `SDKAPPID/call` for the others.
+fn snapshot_key(sdkappid: u64, service: ServiceName) -> String {
+    match service {
+        ServiceName::Room => sdkappid.to_string(),
+        service => format!("{sdkappid}/{}", service.name()),
+    }
 }
 
 /// Why live state cannot be had at all (exit 2 for the snapshot, 4 for the client).
@@ -88,7 +107,7 @@ pub enum VerifyError {
     #[diagnostic(
         code(cbcheck::usage::snapshot),
         help(
-            "--live-from takes a JSON object mapping each sdkappid (a string) to its raw get_callback response"
+            "--live-from takes a JSON object mapping each sdkappid (a string; `SDKAPPID/live`, `SDKAPPID/call` for the sibling services) to its raw get_callback response"
         )
     )]
     Snapshot { file: String, reason: String },
@@ -146,11 +165,17 @@ impl Snapshot {
 
     fn lives(&self, apps: &[App]) -> Vec<Result<Live, Failure>> {
         apps.iter()
-            .map(|app| match self.recorded.get(&app.sdkappid.to_string()) {
-                Some(body) => api::live_from_recorded(app.sdkappid, body.get().as_bytes())
+            .map(
+                |app| match self.recorded.get(&snapshot_key(app.sdkappid, app.service)) {
+                    Some(body) => api::live_from_recorded(
+                        app.service.row(),
+                        app.sdkappid,
+                        body.get().as_bytes(),
+                    )
                     .map_err(Failure::from),
-                None => Err(not_recorded(app.sdkappid, &self.file)),
-            })
+                    None => Err(not_recorded(app, &self.file)),
+                },
+            )
             .collect()
     }
 }
@@ -190,6 +215,7 @@ pub fn targets(
             }
             Ok(Target {
                 sdkappid: app.sdkappid,
+                service: app.service.row(),
                 identifier: app.identifier.clone(),
                 usersig: credential.usersig(app.sdkappid, &app.identifier, now),
                 base: resolved.base,
@@ -308,7 +334,7 @@ pub fn live_states(
                     Some(failure) => Err(failure),
                     None => match fetched.next() {
                         Some(result) => result.map_err(Failure::from),
-                        None => Err(not_recorded(app.sdkappid, "the API replies")),
+                        None => Err(not_recorded(app, "the API replies")),
                     },
                 })
                 .collect();
