@@ -162,6 +162,34 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -
     findings
 }
 
+/// Compare a Live app's declared `token_auth` with whether the vendor signs its
+/// callbacks (`live_enabled`; "no token configured" is disabled). Only the flag is
+/// compared: the token itself is never read.
+pub fn compare_token(app: &App, live_enabled: Option<bool>) -> Option<Finding> {
+    let (declared, live) = (app.token_auth?, live_enabled?);
+    if declared == live {
+        return None;
+    }
+    let word = |enabled: bool| if enabled { "enabled" } else { "disabled" };
+    let path = app.service.row().token.map_or("", |(_, set)| set);
+    Some(Finding {
+        kind: Kind::TokenAuthMismatch,
+        severity: Severity::Error,
+        message: format!(
+            "callback signing is {} live, but the file declares `token_auth: {}`",
+            word(live),
+            word(declared)
+        ),
+        desired: Some(word(declared).into()),
+        live: Some(word(live).into()),
+        span: app.spans.token_auth.unwrap_or(app.spans.sdkappid),
+        label: format!("live: {}", word(live)),
+        help: Some(format!(
+            "set it by hand with {path} (cbcheck never sets, stores or shows the token)"
+        )),
+    })
+}
+
 /// The call that converges the app, when it has error-level drift.
 ///
 /// With `extra_commands: warn` or `ignore`, undeclared live commands are tolerated,
@@ -172,7 +200,11 @@ pub fn remediation(
     live: Option<&CallbackConfig>,
     findings: &[Finding],
 ) -> Option<Operation> {
-    if !findings.iter().any(|f| f.severity == Severity::Error) {
+    // The token is fixed by hand: it is no reason to rewrite the callback.
+    if !findings
+        .iter()
+        .any(|f| f.severity == Severity::Error && f.kind != Kind::TokenAuthMismatch)
+    {
         return None;
     }
     let Some(desired) = &app.callback else {

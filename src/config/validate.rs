@@ -393,9 +393,10 @@ impl Validator {
             None => defaults.service,
         }
         .unwrap_or_default();
-        let token_auth = fields
-            .get("token_auth")
-            .and_then(|(_, value)| self.token_auth(&format!("{path}.token_auth"), value, service));
+        let token_auth = fields.get("token_auth").and_then(|(_, value)| {
+            self.token_auth(&format!("{path}.token_auth"), value, service)
+                .map(|enabled| (enabled, value.span))
+        });
         let sdkappid = match fields.get("sdkappid") {
             Some((_, value)) => self.sdkappid(&format!("{path}.sdkappid"), value),
             None => {
@@ -488,7 +489,7 @@ impl Validator {
                     name: name.as_ref().map(|(n, _)| n.clone()),
                     sdkappid,
                     service,
-                    token_auth,
+                    token_auth: token_auth.map(|(enabled, _)| enabled),
                     region,
                     endpoint: endpoint.as_ref().map(|(url, _)| url.clone()),
                     identifier,
@@ -501,6 +502,7 @@ impl Validator {
                         sdkappid: sdkappid_span,
                         callback_key,
                         endpoint: endpoint.map(|(_, span)| span),
+                        token_auth: token_auth.map(|(_, span)| span),
                     },
                 })
             }

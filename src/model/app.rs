@@ -63,6 +63,7 @@ impl App {
                 sdkappid: nowhere,
                 callback_key: nowhere,
                 endpoint: None,
+                token_auth: None,
             },
         }
     }
@@ -114,6 +115,8 @@ pub struct AppSpans {
     pub callback_key: SourceSpan,
     /// The `endpoint` value, when the app has one.
     pub endpoint: Option<SourceSpan>,
+    /// The `token_auth` value, when the app has one.
+    pub token_auth: Option<SourceSpan>,
 }
 
 named! {

@@ -103,20 +103,21 @@ pub(super) fn verify(
         .iter()
         .map(|config| select(config, &options.selectors))
         .collect();
-    let states = source::live_states(&groups, options, remote)?;
+    let states = source::live_states(&groups, options, remote, false)?;
     Ok(configs
         .into_iter()
         .zip(groups)
         .zip(states)
-        .map(|((config, apps), (lives, notices))| Run {
+        .map(|((config, apps), state)| Run {
             config,
             redaction: options.redaction,
             results: apps
                 .into_iter()
-                .zip(lives)
-                .map(|(app, live)| result(app, live, options))
+                .zip(state.lives)
+                .zip(state.tokens)
+                .map(|((app, live), token)| result(app, live, token, options))
                 .collect(),
-            notices,
+            notices: state.notices,
         })
         .collect())
 }
@@ -124,6 +125,7 @@ pub(super) fn verify(
 fn result(
     app: App,
     live: Result<Live, crate::model::Failure>,
+    token: Option<bool>,
     options: &VerifyOptions,
 ) -> AppResult {
     match live {
@@ -132,7 +134,8 @@ fn result(
                 Live::Present { config, .. } => Some(config),
                 Live::Absent { .. } => None,
             };
-            let findings = drift::compare(&app, live.as_ref(), options.redaction);
+            let mut findings = drift::compare(&app, live.as_ref(), options.redaction);
+            findings.extend(drift::compare_token(&app, token));
             let remediation = drift::remediation(&app, live.as_ref(), &findings);
             AppResult {
                 app,

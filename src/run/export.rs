@@ -57,7 +57,11 @@ pub fn run(
     };
 
     let remote = &mut source::Remote::new(options.client.clone());
-    let (lives, notices) = match source::live_states(std::slice::from_ref(&apps), options, remote)
+    let source::GroupState {
+        lives,
+        tokens: _tokens,
+        notices,
+    } = match source::live_states(std::slice::from_ref(&apps), options, remote, true)
         .map(|mut states| states.pop().unwrap_or_default())
     {
         Ok(states) => states,

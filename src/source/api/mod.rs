@@ -184,28 +184,48 @@ impl Client {
         let Some((path, _)) = target.service.token else {
             return Ok(None);
         };
-        let reply = match self.call_path(target, path, &json!({}), |_| true).await {
-            Ok(reply) => reply,
-            Err(ApiError::Api { code, .. }) if code == target.service.no_token => {
-                return Ok(Some(false));
-            }
-            Err(err) => return Err(err),
-        };
-        match reply {
-            Reply::Ok {
-                response,
-                request_id,
-            } => match wire::token_enabled(response) {
-                Ok(enabled) => Ok(Some(enabled)),
-                Err(problem) => Err(ApiError::Incomplete {
-                    interface: path,
-                    sdkappid: target.sdkappid,
-                    problem,
-                    request_id,
-                }),
-            },
-            other => Err(unexpected(path, target.sdkappid, other)),
+        let settled = self.call_path(target, path, &json!({}), |_| true).await;
+        token_from(target.service, target.sdkappid, settled).map(Some)
+    }
+
+    /// Read the token flag of every target, at most `concurrency` at once; results in
+    /// the targets' order.
+    pub async fn get_all_tokens(
+        &self,
+        targets: Vec<Target>,
+    ) -> Vec<Result<Option<bool>, ApiError>> {
+        let slots = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
+        let tasks: Vec<_> = targets
+            .into_iter()
+            .map(|target| {
+                let client = self.clone();
+                let slots = Arc::clone(&slots);
+                let sdkappid = target.sdkappid;
+                let interface = target
+                    .service
+                    .token
+                    .map_or(target.service.get, |(get, _)| get);
+                let task = tokio::spawn(async move {
+                    let _slot = slots.acquire_owned().await;
+                    client.get_token_enabled(&target).await
+                });
+                (sdkappid, interface, task)
+            })
+            .collect();
+        let mut results = Vec::with_capacity(tasks.len());
+        for (sdkappid, interface, task) in tasks {
+            results.push(task.await.unwrap_or_else(|join| {
+                Err(ApiError::GaveUp {
+                    interface,
+                    sdkappid,
+                    attempts: 0,
+                    reason: format!("the request task failed: {join}"),
+                    cause: RetryCause::Network,
+                    request_id: None,
+                })
+            }));
         }
+        results
     }
 
     /// Create (`set_callback`) or replace (`update_callback`) the configuration.
@@ -605,6 +625,44 @@ pub fn live_from_recorded(
 ) -> Result<Live, ApiError> {
     let reply = settle(service.get, sdkappid, wire::classify(service, 200, body), 1)?;
     live_from(service.get, sdkappid, reply)
+}
+
+/// What a settled get_callback_token reply says: whether callbacks are signed.
+/// "No token configured" is disabled.
+fn token_from(
+    service: &'static Service,
+    sdkappid: u64,
+    settled: Result<Reply, ApiError>,
+) -> Result<bool, ApiError> {
+    let path = service.token.map_or(service.get, |(get, _)| get);
+    let reply = match settled {
+        Ok(reply) => reply,
+        Err(ApiError::Api { code, .. }) if code == service.no_token => return Ok(false),
+        Err(err) => return Err(err),
+    };
+    match reply {
+        Reply::Ok {
+            response,
+            request_id,
+        } => wire::token_enabled(response).map_err(|problem| ApiError::Incomplete {
+            interface: path,
+            sdkappid,
+            problem,
+            request_id,
+        }),
+        other => Err(unexpected(path, sdkappid, other)),
+    }
+}
+
+/// Interpret a recorded get_callback_token body (`verify --live-from`) as a live one.
+pub fn token_from_recorded(
+    service: &'static Service,
+    sdkappid: u64,
+    body: &[u8],
+) -> Result<bool, ApiError> {
+    let path = service.token.map_or(service.get, |(get, _)| get);
+    let settled = settle(path, sdkappid, wire::classify(service, 200, body), 1);
+    token_from(service, sdkappid, settled)
 }
 
 /// The codes are the same for every service (see `model::vendor`), so Room's row
