@@ -403,3 +403,127 @@ async fn a_room_only_file_reads_no_token_and_no_sibling_interface() {
     assert!(vendor.calls.lock().expect("lock").is_empty());
     assert!(!out.stdout.contains("room)"), "{}", out.stdout);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_all_services_of_an_sdkappid_then_verify_is_in_sync() {
+    let dir = workdir("export-all");
+    let (server, _vendor) = vendor(&in_sync(), &[(1_400_000_001, false)]).await;
+    let out = run(
+        &dir,
+        &server,
+        &[
+            "export",
+            "--sdkappid",
+            "1400000001",
+            "--service",
+            "all",
+            "--region",
+            "singapore",
+            "-o",
+            "exported.yaml",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    let text = std::fs::read_to_string(dir.join("exported.yaml")).expect("written");
+    assert!(
+        text.contains("    service: live\n    token_auth: disabled\n"),
+        "{text}"
+    );
+    assert!(text.contains("Live.CallbackAfterCreateRoom"), "{text}");
+    assert!(text.contains("Room.CallbackAfterCreateRoom"), "{text}");
+    // No Call configuration for this SDKAppID: a comment, as an absent Room app is.
+    assert!(text.contains("  #   service: call\n"), "{text}");
+    assert!(text.contains("  #   callback: absent\n"), "{text}");
+
+    let verify = run(&dir, &server, &["verify", "exported.yaml"]).await;
+    assert_eq!(verify.code, Some(0), "{}{}", verify.stdout, verify.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_one_service_and_from_a_file_keeps_each_entry_service() {
+    let dir = workdir("export-from");
+    std::fs::write(dir.join("callbacks.yaml"), FILE).expect("write");
+    let mut live = in_sync();
+    live[2].2 = config(CALL_URL, &["Call.CallbackAfterMemberChanged"]);
+    let (server, _vendor) = vendor(&live, &[(1_400_000_001, true)]).await;
+
+    let one = run(
+        &dir,
+        &server,
+        &[
+            "export",
+            "--sdkappid",
+            "1400000002",
+            "--service",
+            "call",
+            "--region",
+            "singapore",
+        ],
+    )
+    .await;
+    assert_eq!(one.code, Some(0), "{}{}", one.stdout, one.stderr);
+    assert!(one.stdout.contains("    service: call\n"), "{}", one.stdout);
+    assert!(!one.stdout.contains("token_auth"), "{}", one.stdout);
+
+    let out = run(
+        &dir,
+        &server,
+        &["export", "--from", "callbacks.yaml", "-o", "again.yaml"],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    let text = std::fs::read_to_string(dir.join("again.yaml")).expect("written");
+    assert!(text.contains("name: classroom-live\n    sdkappid: 1400000001\n    service: live\n    token_auth: enabled\n"), "{text}");
+    assert!(
+        text.contains("name: support-calls\n    sdkappid: 1400000002\n    service: call\n"),
+        "{text}"
+    );
+    assert!(text.contains("Call.CallbackAfterMemberChanged"), "{text}");
+    let verify = run(&dir, &server, &["verify", "again.yaml"]).await;
+    assert_eq!(verify.code, Some(0), "{}{}", verify.stdout, verify.stderr);
+}
+
+#[test]
+fn a_snapshot_holds_replies_for_several_services() {
+    let dir = workdir("snapshot");
+    std::fs::write(dir.join("callbacks.yaml"), FILE).expect("write");
+    let ok = |value: Value| json!({"ErrorCode": 0, "ActionStatus": "OK", "Response": value});
+    let snapshot = json!({
+        "1400000001": ok(config(ROOM_URL, &["Room.CallbackAfterCreateRoom"])),
+        "1400000001/live": ok(config(LIVE_URL, &["Live.CallbackAfterCreateRoom", "Mic.CallbackAfterSeatInfoChanged"])),
+        "1400000001/live/token": {"ErrorCode": 100302, "ActionStatus": "FAIL", "ErrorInfo": "no token"},
+        "1400000002/call": ok(config(CALL_URL, &["Call.CallbackAfterStartCall", "Call.CallbackAfterEndCall"])),
+    });
+    std::fs::write(dir.join("live.json"), snapshot.to_string()).expect("write");
+    let out = cbcheck()
+        .current_dir(&dir)
+        .args([
+            "verify",
+            "callbacks.yaml",
+            "--live-from",
+            "live.json",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let kinds: Vec<(&str, usize)> = report["apps"]
+        .as_array()
+        .expect("apps")
+        .iter()
+        .map(|a| {
+            (
+                a["status"].as_str().unwrap_or("?"),
+                a["findings"].as_array().map_or(0, Vec::len),
+            )
+        })
+        .collect();
+    assert_eq!(kinds, [("in_sync", 0), ("drifted", 1), ("in_sync", 0)]);
+    assert_eq!(
+        report["apps"][1]["findings"][0]["kind"],
+        "token_auth_mismatch"
+    );
+}
