@@ -529,3 +529,42 @@ fn a_snapshot_holds_replies_for_several_services() {
         "token_auth_mismatch"
     );
 }
+
+#[test]
+fn an_sdkappid_in_two_files_is_refused_only_for_the_same_service() {
+    let dir = workdir("two-files");
+    let (room, rest) = FILE.split_at(FILE.find("  - name: classroom-live").unwrap_or(0));
+    let header = FILE.split("apps:\n").next().unwrap_or("");
+    std::fs::write(dir.join("room.yaml"), room).expect("write");
+    std::fs::write(dir.join("live.yaml"), format!("{header}apps:\n{rest}")).expect("write");
+    std::fs::write(dir.join("live2.yaml"), format!("{header}apps:\n{rest}")).expect("write");
+    // Replies for every app, so that only the selection can fail.
+    let ok = |value: Value| json!({"ErrorCode": 0, "ActionStatus": "OK", "Response": value});
+    let snapshot = json!({
+        "1400000001": ok(config(ROOM_URL, &["Room.CallbackAfterCreateRoom"])),
+        "1400000001/live": ok(config(LIVE_URL, &["Live.CallbackAfterCreateRoom", "Mic.CallbackAfterSeatInfoChanged"])),
+        "1400000001/live/token": ok(json!({"Token": TOKEN, "IsTokenEnable": true})),
+        "1400000002/call": ok(config(CALL_URL, &["Call.CallbackAfterStartCall", "Call.CallbackAfterEndCall"])),
+    });
+    std::fs::write(dir.join("live.json"), snapshot.to_string()).expect("write");
+    let verify = |files: &[&str]| {
+        cbcheck()
+            .current_dir(&dir)
+            .arg("verify")
+            .args(files)
+            .args(["--live-from", "live.json"])
+            .output()
+            .expect("runs")
+    };
+    let out = verify(&["room.yaml", "live.yaml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains(TOKEN), "{stderr}");
+    let out = verify(&["live.yaml", "live2.yaml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("sdkappid 1400000001 (live) is declared in both live.yaml and live2.yaml"),
+        "{stderr}"
+    );
+}

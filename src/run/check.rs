@@ -22,13 +22,15 @@ pub(super) enum SelectionError {
         unmatched: Vec<String>,
     },
 
-    #[error("sdkappid {sdkappid} is declared in both {first} and {second}")]
+    #[error("sdkappid {sdkappid}{service} is declared in both {first} and {second}")]
     #[diagnostic(
         code(cbcheck::usage::declared_twice),
         help("an app has one callback configuration: declare it in one file only")
     )]
     DeclaredTwice {
         sdkappid: u64,
+        /// ` (live)`, ` (call)`; empty for Room, whose message is as it was.
+        service: String,
         first: String,
         second: String,
     },
@@ -48,6 +50,10 @@ fn check_unique(configs: &[Config]) -> Result<(), SelectionError> {
             if let Some(first) = seen.insert((app.sdkappid, app.service), &config.file) {
                 return Err(SelectionError::DeclaredTwice {
                     sdkappid: app.sdkappid,
+                    service: match app.service {
+                        ServiceName::Room => String::new(),
+                        service => format!(" ({})", service.name()),
+                    },
                     first: first.to_owned(),
                     second: config.file.clone(),
                 });
