@@ -1,9 +1,7 @@
-//! The callback command words the Room service knows (trtc.io/document/60720).
+//! The callback command words each service knows; the catalogs are the rows in
+//! `model::vendor`. A word is checked against its service's catalog, never by prefix.
 
-use crate::model::Service;
-
-/// Every known command word, in the order the vendor documents them.
-pub const KNOWN_COMMANDS: &[&str] = Service::ROOM.commands;
+use crate::model::ServiceName;
 
 /// The two spellings of the room-info-updated event; both are genuine.
 pub const UPDATE_ROOM_INFO_SPELLINGS: [&str; 2] = [
@@ -11,8 +9,8 @@ pub const UPDATE_ROOM_INFO_SPELLINGS: [&str; 2] = [
     "Room.CallbackUpdateRoomInfo",
 ];
 
-pub fn is_known(word: &str) -> bool {
-    KNOWN_COMMANDS.contains(&word)
+pub fn is_known(service: ServiceName, word: &str) -> bool {
+    service.row().knows(word)
 }
 
 /// Whether two words are the two spellings of the same event.
@@ -20,14 +18,14 @@ pub fn are_update_room_info_spellings(a: &str, b: &str) -> bool {
     a != b && UPDATE_ROOM_INFO_SPELLINGS.contains(&a) && UPDATE_ROOM_INFO_SPELLINGS.contains(&b)
 }
 
-/// The sibling service a word belongs to, when it is not a Room word.
-pub fn sibling_service(word: &str) -> Option<&'static str> {
-    let prefix = word.split('.').next()?;
-    match prefix {
-        "Live" => Some("live_config (v4/live_config/…)"),
-        "Call" => Some("call_config (v4/call_config/…)"),
-        _ => None,
+/// The other service whose catalog has the word, when `service`'s does not.
+pub fn sibling_service(service: ServiceName, word: &str) -> Option<ServiceName> {
+    if is_known(service, word) {
+        return None;
     }
+    ServiceName::ALL
+        .into_iter()
+        .find(|other| *other != service && is_known(*other, word))
 }
 
 /// The nearest candidate to `word`, if one is close enough to be a likely typo.
@@ -56,7 +54,7 @@ mod tests {
     #[test]
     fn both_update_room_info_spellings_are_known() {
         for word in UPDATE_ROOM_INFO_SPELLINGS {
-            assert!(is_known(word), "{word}");
+            assert!(is_known(ServiceName::Room, word), "{word}");
         }
         assert!(are_update_room_info_spellings(
             "Room.CallbackUpdateRoomInfo",
@@ -70,8 +68,16 @@ mod tests {
 
     #[test]
     fn there_are_no_before_callbacks() {
-        assert!(!is_known("Room.CallbackBeforeCreateRoom"));
-        assert!(KNOWN_COMMANDS.iter().all(|w| !w.contains("Before")));
+        assert!(!is_known(
+            ServiceName::Room,
+            "Room.CallbackBeforeCreateRoom"
+        ));
+        assert!(
+            crate::model::Service::ROOM
+                .commands
+                .iter()
+                .all(|w| !w.contains("Before"))
+        );
     }
 
     #[test]
@@ -87,14 +93,14 @@ mod tests {
         assert_eq!(
             suggest(
                 "Room.CallbackAfterCreateRooom",
-                KNOWN_COMMANDS.iter().copied()
+                crate::model::Service::ROOM.commands.iter().copied()
             ),
             Some("Room.CallbackAfterCreateRoom")
         );
         assert_eq!(
             suggest(
                 "room.callbackafterdestroyroom",
-                KNOWN_COMMANDS.iter().copied()
+                crate::model::Service::ROOM.commands.iter().copied()
             ),
             Some("Room.CallbackAfterDestroyRoom")
         );
@@ -102,8 +108,26 @@ mod tests {
 
     #[test]
     fn sibling_services_are_named() {
-        assert!(sibling_service("Live.CallbackAfterCreateRoom").is_some());
-        assert!(sibling_service("Call.CallbackAfterStart").is_some());
-        assert_eq!(sibling_service("Room.Whatever"), None);
+        let room = ServiceName::Room;
+        assert_eq!(
+            sibling_service(room, "Live.CallbackAfterCreateRoom"),
+            Some(ServiceName::Live)
+        );
+        assert_eq!(
+            sibling_service(room, "Call.CallbackAfterStartCall"),
+            Some(ServiceName::Call)
+        );
+        // Not by prefix: an unknown `Call.` word belongs to no service.
+        assert_eq!(sibling_service(room, "Call.CallbackAfterStart"), None);
+        assert_eq!(sibling_service(room, "Room.Whatever"), None);
+        // The seat word is Room's and Live's, so it is at home in either.
+        assert_eq!(
+            sibling_service(ServiceName::Live, "Mic.CallbackAfterSeatInfoChanged"),
+            None
+        );
+        assert_eq!(
+            sibling_service(ServiceName::Call, "Mic.CallbackAfterSeatInfoChanged"),
+            Some(ServiceName::Room)
+        );
     }
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
+use crate::model::ServiceName;
 use crate::model::vendor::region::Region;
 use crate::source::api::endpoint::AllowedHost;
 
@@ -137,6 +138,11 @@ cannot be read (exit 2 for an endpoint not allowed, else 3 or 4). Running `verif
         )]
         identifier: String,
 
+        /// Which service's configuration to export (with --sdkappid); `all` writes one
+        /// entry per service, a service with none as a comment.
+        #[arg(long, value_enum, default_value_t = ServiceChoice::Room, conflicts_with = "from")]
+        service: ServiceChoice,
+
         /// Refresh the apps of an existing callbacks file (their names, regions,
         /// identifiers and key variables are kept; callbacks become what is live).
         #[arg(long, value_name = "FILE")]
@@ -264,6 +270,30 @@ impl ColorChoice {
             ColorChoice::Auto => None,
             ColorChoice::Always => Some(true),
             ColorChoice::Never => Some(false),
+        }
+    }
+}
+
+/// `export --service`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ServiceChoice {
+    /// TUIRoomKit (v4/room_config).
+    Room,
+    /// TUILiveKit (v4/live_config).
+    Live,
+    /// TUICallKit (v4/call_config).
+    Call,
+    /// Every service, one entry each.
+    All,
+}
+
+impl ServiceChoice {
+    pub fn services(self) -> Vec<ServiceName> {
+        match self {
+            ServiceChoice::Room => vec![ServiceName::Room],
+            ServiceChoice::Live => vec![ServiceName::Live],
+            ServiceChoice::Call => vec![ServiceName::Call],
+            ServiceChoice::All => ServiceName::ALL.to_vec(),
         }
     }
 }

@@ -5,7 +5,7 @@ use url::Url;
 use crate::catalog;
 use crate::model::redact::{Redaction, hidden_difference};
 use crate::model::{App, ExtraCommands};
-use crate::model::{CallbackConfig, Finding, Interface, Kind, Operation, Service, Severity};
+use crate::model::{CallbackConfig, Finding, Interface, Kind, Operation, Severity};
 
 /// Compare an app's declared callback with its live one (`None`: absent).
 pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -> Vec<Finding> {
@@ -134,22 +134,25 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -
                 help: twin.map(|twin| spelling_help(&twin.word, word)),
             });
         }
-        if !catalog::is_known(word) {
+        if !catalog::is_known(app.service, word) {
+            let title = app.service.title();
             findings.push(Finding {
                 kind: Kind::UnknownCommand,
                 severity: Severity::Warning,
-                message: format!("the live command `{word}` is not a known Room callback command"),
+                message: format!(
+                    "the live command `{word}` is not a known {title} callback command"
+                ),
                 desired: None,
                 live: Some((*word).clone()),
                 span: desired.commands_key,
                 label: format!("`{word}`"),
                 help: Some(
-                    match catalog::suggest(word, catalog::KNOWN_COMMANDS.iter().copied()) {
+                    match catalog::suggest(word, app.service.row().commands.iter().copied()) {
                         Some(near) => format!(
                             "is the live `{word}` a typo for `{near}`? It delivers no events"
                         ),
                         None => format!(
-                            "the live `{word}` is not in the catalog and delivers no Room events"
+                            "the live `{word}` is not in the catalog and delivers no {title} events"
                         ),
                     },
                 ),
@@ -159,21 +162,54 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -
     findings
 }
 
+/// Compare a Live app's declared `token_auth` with whether the vendor signs its
+/// callbacks (`live_enabled`; "no token configured" is disabled). Only the flag is
+/// compared: the token itself is never read.
+pub fn compare_token(app: &App, live_enabled: Option<bool>) -> Option<Finding> {
+    let (declared, live) = (app.token_auth?, live_enabled?);
+    if declared == live {
+        return None;
+    }
+    let word = |enabled: bool| if enabled { "enabled" } else { "disabled" };
+    let path = app.service.row().token.map_or("", |(_, set)| set);
+    Some(Finding {
+        kind: Kind::TokenAuthMismatch,
+        severity: Severity::Error,
+        message: format!(
+            "callback signing is {} live, but the file declares `token_auth: {}`",
+            word(live),
+            word(declared)
+        ),
+        desired: Some(word(declared).into()),
+        live: Some(word(live).into()),
+        span: app.spans.token_auth.unwrap_or(app.spans.sdkappid),
+        label: format!("live: {}", word(live)),
+        help: Some(format!(
+            "set it by hand with {path} (cbcheck never sets, stores or shows the token)"
+        )),
+    })
+}
+
 /// The call that converges the app, when it has error-level drift.
 ///
 /// With `extra_commands: warn` or `ignore`, undeclared live commands are tolerated,
-/// so the Update body keeps them (Update replaces the whole list).
+/// so the Update body keeps them (Update replaces the whole list). A service without
+/// update_callback (Call) is always sent `set_callback` with the full desired body.
 pub fn remediation(
     app: &App,
     live: Option<&CallbackConfig>,
     findings: &[Finding],
 ) -> Option<Operation> {
-    if !findings.iter().any(|f| f.severity == Severity::Error) {
+    // The token is fixed by hand: it is no reason to rewrite the callback.
+    if !findings
+        .iter()
+        .any(|f| f.severity == Severity::Error && f.kind != Kind::TokenAuthMismatch)
+    {
         return None;
     }
     let Some(desired) = &app.callback else {
         return Some(Operation {
-            service: &Service::ROOM,
+            service: app.service.row(),
             interface: Interface::Delete,
             body: None,
         });
@@ -189,11 +225,11 @@ pub fn remediation(
                     }
                 }
             }
-            Interface::Update
+            app.service.row().replace()
         }
     };
     Some(Operation {
-        service: &Service::ROOM,
+        service: app.service.row(),
         interface,
         body: Some(CallbackConfig {
             url: desired.url.clone(),

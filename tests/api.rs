@@ -8,7 +8,7 @@ use cbcheck::report::human::Renderer;
 use cbcheck::secret::Secret;
 use cbcheck::source::api::{
     ApiError, CallbackConfig, Client, ClientOptions, Interface, Live, Oversized, RedirectTarget,
-    RetryPolicy, Target, Written,
+    RetryPolicy, Service, Target, Written,
 };
 use cbcheck::usersig::{self, SigParams};
 use serde_json::{Value, json};
@@ -33,6 +33,7 @@ fn token(sdkappid: u64) -> Secret {
 fn target(server: &MockServer, sdkappid: u64) -> Target {
     Target {
         sdkappid,
+        service: &Service::ROOM,
         identifier: "administrator".into(),
         usersig: token(sdkappid),
         base: server.uri().parse().expect("server URI"),
@@ -486,6 +487,7 @@ async fn connection_refused_is_retried_then_reported_without_the_url() {
     let usersig = token(1_400_000_010);
     let target = Target {
         sdkappid: 1_400_000_010,
+        service: &Service::ROOM,
         identifier: "administrator".into(),
         usersig: usersig.clone(),
         base: format!("http://127.0.0.1:{port}").parse().expect("url"),

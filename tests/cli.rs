@@ -32,14 +32,19 @@ fn stderr_of(output: &std::process::Output) -> String {
 fn lint_passes_the_bundled_examples() {
     let output = cbcheck()
         .current_dir(repo_path(""))
-        .args(["lint", "examples/minimal.yaml", "examples/fleet.yaml"])
+        .args([
+            "lint",
+            "examples/minimal.yaml",
+            "examples/fleet.yaml",
+            "examples/services.yaml",
+        ])
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     assert!(output.stdout.is_empty());
     assert_eq!(
         stderr_of(&output),
-        "examples/minimal.yaml: valid: 1 app, no warnings\nexamples/fleet.yaml: valid: 4 apps, no warnings\n"
+        "examples/minimal.yaml: valid: 1 app, no warnings\nexamples/fleet.yaml: valid: 4 apps, no warnings\nexamples/services.yaml: valid: 3 apps, no warnings\n"
     );
 }
 

@@ -655,3 +655,106 @@ fn masking_keeps_line_numbers_and_covers_nested_secrets() {
         .collect();
     assert_eq!(lines, [8, 9, 16], "{out}");
 }
+
+const THREE_SERVICES: &str = "\
+version: 1
+defaults:
+  region: singapore
+  identifier: administrator
+apps:
+  - name: classroom
+    sdkappid: 1400000001
+    callback: {url: https://hooks.example.com/room, commands: [Room.CallbackAfterCreateRoom]}
+  - name: classroom-live
+    sdkappid: 1400000001
+    service: live
+    token_auth: enabled
+    callback: {url: https://hooks.example.com/live, commands: [Live.CallbackAfterCreateRoom, Mic.CallbackAfterSeatInfoChanged]}
+  - name: support-calls
+    sdkappid: 1400000002
+    service: call
+    callback: {url: https://hooks.example.com/call, commands: [Call.CallbackAfterStartCall, Call.CallbackAfterEndCall]}
+";
+
+#[test]
+fn one_sdkappid_may_appear_once_per_service() {
+    let loaded = load(THREE_SERVICES);
+    assert!(loaded.diagnostics.is_empty(), "{}", rendered(&loaded));
+    let config = loaded.config.expect("valid");
+    let services: Vec<&str> = config.apps.iter().map(|a| a.service.name()).collect();
+    assert_eq!(services, ["room", "live", "call"]);
+    assert_eq!(config.apps[1].token_auth, Some(true));
+    assert_eq!(config.apps[2].title(), "support-calls (1400000002, call)");
+    assert_eq!(config.apps[0].title(), "classroom (1400000001)");
+
+    let twice = THREE_SERVICES
+        .replace("    sdkappid: 1400000002\n", "    sdkappid: 1400000001\n")
+        .replace("service: call\n", "service: live\n")
+        .replace(
+            "Call.CallbackAfterStartCall, Call.CallbackAfterEndCall",
+            "Live.CallbackAfterEndBattle",
+        );
+    let out = check(&twice, &[("cbcheck::config::duplicate-sdkappid", 15)]);
+    assert!(
+        out.contains("sdkappid 1400000001 is declared twice for service `live`"),
+        "{out}"
+    );
+}
+
+#[test]
+fn defaults_service_applies_to_every_app_without_its_own() {
+    let yaml = THREE_SERVICES.replace("  identifier: administrator\n", "  identifier: administrator\n  service: call\n")
+        .replace("    callback: {url: https://hooks.example.com/room, commands: [Room.CallbackAfterCreateRoom]}\n",
+                 "    service: room\n    callback: {url: https://hooks.example.com/room, commands: [Room.CallbackAfterCreateRoom]}\n")
+        .replace("    service: call\n    callback", "    callback");
+    let loaded = load(&yaml);
+    let config = loaded.config.expect("valid");
+    let services: Vec<&str> = config.apps.iter().map(|a| a.service.name()).collect();
+    assert_eq!(services, ["room", "live", "call"]);
+}
+
+#[test]
+fn words_are_checked_against_their_service_catalog_not_by_prefix() {
+    let yaml = THREE_SERVICES
+        .replace("[Live.CallbackAfterCreateRoom, Mic.CallbackAfterSeatInfoChanged]", "[Live.CallbackAfterCreateRoom, Room.CallbackAfterMemberEnter]")
+        .replace("[Call.CallbackAfterStartCall, Call.CallbackAfterEndCall]", "[Call.CallbackAfterStartCall, Mic.CallbackAfterSeatInfoChanged, Call.CallbackAfterStart]");
+    let out = check(
+        &yaml,
+        &[
+            ("cbcheck::config::unknown-command", 13),
+            ("cbcheck::config::unknown-command", 17),
+            ("cbcheck::config::unknown-command", 17),
+        ],
+    );
+    assert!(
+        out.contains("`Room.CallbackAfterMemberEnter` belongs to the sibling service room"),
+        "{out}"
+    );
+    assert!(
+        out.contains("this entry configures v4/live_config: declare it"),
+        "{out}"
+    );
+    // The seat word is Room's and Live's: a Call entry is told of the first that has it.
+    assert!(
+        out.contains("`Mic.CallbackAfterSeatInfoChanged` belongs to the sibling service room"),
+        "{out}"
+    );
+    assert!(out.contains("in an entry with `service: room`"), "{out}");
+    assert!(
+        out.contains("did you mean `Call.CallbackAfterStartCall`?"),
+        "{out}"
+    );
+}
+
+#[test]
+fn token_auth_is_for_live_entries_only() {
+    let yaml = THREE_SERVICES.replace(
+        "    service: call\n",
+        "    service: call\n    token_auth: disabled\n",
+    );
+    let out = check(&yaml, &[("cbcheck::config::invalid-value", 17)]);
+    assert!(out.contains("applies to `service: live` only"), "{out}");
+    let yaml = THREE_SERVICES.replace("token_auth: enabled", "token_auth: on");
+    let out = check(&yaml, &[("cbcheck::config::invalid-value", 12)]);
+    assert!(out.contains("use one of: enabled, disabled"), "{out}");
+}

@@ -15,5 +15,6 @@ mod recipes;
 mod reconcile;
 mod schema;
 mod secrets;
+mod services;
 mod usersig;
 mod verify;

@@ -29,10 +29,14 @@ fn config(cases: u32) -> Config {
 }
 
 fn examples() -> Vec<Vec<u8>> {
-    ["examples/minimal.yaml", "examples/fleet.yaml"]
-        .iter()
-        .map(|path| std::fs::read(repo_path(path)).expect("example"))
-        .collect()
+    [
+        "examples/minimal.yaml",
+        "examples/fleet.yaml",
+        "examples/services.yaml",
+    ]
+    .iter()
+    .map(|path| std::fs::read(repo_path(path)).expect("example"))
+    .collect()
 }
 
 /// One edit a careless hand, a bad merge or a broken transfer could make.

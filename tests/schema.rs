@@ -128,3 +128,47 @@ fn schema_refuses_what_validation_refuses() {
         );
     }
 }
+
+#[test]
+fn schema_takes_each_service_words_from_its_catalog() {
+    let validator = jsonschema::validator_for(&committed_schema()).expect("a valid JSON Schema");
+    let app = |service: &str, words: &str| {
+        format!(
+            "version: 1\napps:\n  - sdkappid: 1400000001\n    region: singapore\n    identifier: admin\n{service}    callback:\n      url: https://h.example.com/cb\n      commands: [{words}]\n"
+        )
+    };
+    for (service, words, valid) in [
+        ("", "Room.CallbackAfterCreateRoom", true),
+        ("    service: room\n", "Room.CallbackAfterCreateRoom", true),
+        ("    service: room\n", "Live.CallbackAfterCreateRoom", false),
+        (
+            "    service: live\n",
+            "Live.CallbackAfterCreateRoom, Mic.CallbackAfterSeatInfoChanged",
+            true,
+        ),
+        ("    service: live\n", "Room.CallbackAfterCreateRoom", false),
+        (
+            "    service: call\n",
+            "Call.CallbackAfterMemberChanged",
+            true,
+        ),
+        (
+            "    service: call\n",
+            "Mic.CallbackAfterSeatInfoChanged",
+            false,
+        ),
+        (
+            "    service: video\n",
+            "Room.CallbackAfterCreateRoom",
+            false,
+        ),
+        (
+            "    service: live\n    token_auth: disabled\n",
+            "Live.CallbackAfterEndBattle",
+            true,
+        ),
+    ] {
+        let doc = app(service, words);
+        assert_eq!(validator.is_valid(&yaml_as_json(&doc)), valid, "{doc}");
+    }
+}

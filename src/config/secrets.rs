@@ -483,6 +483,11 @@ pub fn is_secret_name(name: &str) -> bool {
         "file",
         "path",
     ];
+    // Live's `token_auth` is the file's own key, and its values are `enabled` and
+    // `disabled`: a setting about the token, never the token.
+    if name == "token_auth" {
+        return false;
+    }
     let words = words(name);
     if words.last().is_some_and(|w| PLACES.contains(&w.as_str())) {
         return false;

@@ -10,9 +10,8 @@ use schemars::transform::{Transform, transform_subschemas};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Serialize;
 
-use crate::catalog::KNOWN_COMMANDS;
-use crate::model::ExtraCommands;
 use crate::model::vendor::region::Region;
+use crate::model::{ExtraCommands, ServiceName};
 
 /// A cbcheck callbacks file: the callback configuration each Chat/TRTC Room app must have.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -34,6 +33,9 @@ pub struct ConfigFile {
 #[derive(Debug, Default, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
+    /// The service of every app that does not name its own; `room` when not given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceName>,
     /// The data-centre region of the apps; picks the REST host.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
@@ -54,9 +56,13 @@ pub struct AppSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
     pub name: Option<String>,
-    /// The app's SDKAppID; unique in the file.
+    /// The app's SDKAppID; unique in the file for its service.
     #[schemars(range(min = 1))]
     pub sdkappid: u64,
+    /// Whose callback configuration this is: `room` (the default, or `defaults.service`),
+    /// `live` or `call`. Its command words come from that service's catalog.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceName>,
     /// The data-centre region; required unless `defaults.region` or `endpoint` is set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
@@ -79,8 +85,23 @@ pub struct AppSpec {
     /// What to do with live commands this app does not declare; overrides `defaults.extra_commands`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extra_commands: Option<ExtraCommands>,
+    /// Live only: whether the vendor must sign callbacks (get_callback_token's
+    /// `IsTokenEnable`). Not checked when left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_auth: Option<TokenAuth>,
     /// The callback configuration the app must have, or `absent`: it must have none.
     pub callback: CallbackDecl,
+}
+
+/// Whether a Live app's callbacks are signed with its callback token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub enum TokenAuth {
+    /// The vendor signs every callback (`IsTokenEnable` is true).
+    #[serde(rename = "enabled")]
+    Enabled,
+    /// No token, or one that is not enabled.
+    #[serde(rename = "disabled")]
+    Disabled,
 }
 
 /// A callback configuration, or the word `absent`.
@@ -109,7 +130,7 @@ pub struct CallbackSpec {
     pub commands: Vec<CommandWord>,
 }
 
-/// A callback command word from the Room catalog.
+/// A callback command word from the catalog of the app's service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct CommandWord(pub String);
@@ -121,11 +142,48 @@ impl JsonSchema for CommandWord {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "A Room callback command word (trtc.io/document/60720).",
+            "description": "A callback command word of Room (trtc.io/document/60720), Live (64413) or Call (68934); an app with `service` accepts its service's words only.",
             "type": "string",
-            "enum": KNOWN_COMMANDS,
+            "enum": all_words(),
         })
     }
+}
+
+/// Every service's words, each once, in catalog order.
+fn all_words() -> Vec<&'static str> {
+    let mut words: Vec<&'static str> = Vec::new();
+    for service in ServiceName::ALL {
+        for word in service.row().commands {
+            if !words.contains(word) {
+                words.push(word);
+            }
+        }
+    }
+    words
+}
+
+/// For an app that names its service, its command words are that service's, so an
+/// editor completes the right ones. (One without `service` may inherit it from
+/// `defaults`, which a schema cannot follow: it gets every service's words.)
+fn per_service_commands() -> serde_json::Value {
+    let rules: Vec<serde_json::Value> = ServiceName::ALL
+        .into_iter()
+        .map(|service| {
+            serde_json::json!({
+                "if": {
+                    "properties": {"service": {"const": service.name()}},
+                    "required": ["service"]
+                },
+                "then": {
+                    "properties": {"callback": {"anyOf": [
+                        {"properties": {"commands": {"items": {"enum": service.row().commands}}}},
+                        {"const": "absent"}
+                    ]}}
+                }
+            })
+        })
+        .collect();
+    serde_json::Value::Array(rules)
 }
 
 /// The JSON Schema of callbacks.yaml, as committed in schemas/callbacks.schema.json.
@@ -133,7 +191,14 @@ pub fn schema_json() -> String {
     let generator = SchemaSettings::draft2020_12()
         .with_transform(NoNull)
         .into_generator();
-    let schema = generator.into_root_schema_for::<ConfigFile>();
+    let mut schema = generator.into_root_schema_for::<ConfigFile>();
+    if let Some(app) = schema
+        .get_mut("$defs")
+        .and_then(|defs| defs.get_mut("AppSpec"))
+        .and_then(|app| app.as_object_mut())
+    {
+        app.insert("allOf".into(), per_service_commands());
+    }
     let mut text = serde_json::to_string_pretty(&schema).expect("a JSON value always serialises");
     text.push('\n');
     text

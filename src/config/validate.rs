@@ -10,20 +10,22 @@ use super::node::{Node, Value};
 use super::secrets::{ENV_HELP, Hidden, is_secret_name};
 use super::{App, AppSpans, DeclaredCommand, DesiredCallback};
 use crate::catalog;
-use crate::model::ExtraCommands;
 use crate::model::vendor::region::Region;
+use crate::model::{ExtraCommands, ServiceName};
 
 pub const TOP_KEYS: &[&str] = &["version", "defaults", "apps"];
-pub const DEFAULTS_KEYS: &[&str] = &["region", "identifier", "extra_commands"];
+pub const DEFAULTS_KEYS: &[&str] = &["service", "region", "identifier", "extra_commands"];
 pub const APP_KEYS: &[&str] = &[
     "name",
     "sdkappid",
+    "service",
     "region",
     "endpoint",
     "identifier",
     "secret_key_env",
     "allow_insecure_url",
     "extra_commands",
+    "token_auth",
     "callback",
 ];
 pub const CALLBACK_KEYS: &[&str] = &["url", "commands"];
@@ -84,11 +86,13 @@ impl<'n> Fields<'n> {
 #[derive(Default)]
 struct Identity {
     name: Option<(String, SourceSpan)>,
+    service: ServiceName,
     sdkappid: Option<(u64, SourceSpan)>,
 }
 
 #[derive(Default)]
 struct Defaults {
+    service: Option<ServiceName>,
     region: Option<Region>,
     identifier: Option<String>,
     extra_commands: Option<ExtraCommands>,
@@ -294,6 +298,9 @@ impl Validator {
         };
         defaults.declares_region = fields.has("region");
         defaults.declares_identifier = fields.has("identifier");
+        if let Some((_, value)) = fields.get("service") {
+            defaults.service = self.service("defaults.service", value);
+        }
         if let Some((_, value)) = fields.get("region") {
             defaults.region = self.region("defaults.region", value);
         }
@@ -328,16 +335,24 @@ impl Validator {
             return Vec::new();
         }
         let mut apps = Vec::with_capacity(items.len());
-        let mut by_id: HashMap<u64, SourceSpan> = HashMap::new();
+        let mut by_id: HashMap<(u64, ServiceName), SourceSpan> = HashMap::new();
         let mut by_name: HashMap<String, SourceSpan> = HashMap::new();
         for (index, item) in items.iter().enumerate() {
             let (app, identity) = self.app(index, item, defaults);
             if let Some((sdkappid, span)) = identity.sdkappid
-                && let Some(first) = seen_before(&mut by_id, sdkappid, span)
+                && let Some(first) = seen_before(&mut by_id, (sdkappid, identity.service), span)
             {
+                // Room's message stays as it was; another service is named.
+                let message = match identity.service {
+                    ServiceName::Room => format!("sdkappid {sdkappid} is declared twice"),
+                    service => format!(
+                        "sdkappid {sdkappid} is declared twice for service `{}`",
+                        service.name()
+                    ),
+                };
                 self.push(twice(
                     Rule::DuplicateSdkappid,
-                    format!("sdkappid {sdkappid} is declared twice"),
+                    message,
                     "declared",
                     (first, span),
                     "an app has exactly one callback configuration: merge the two entries",
@@ -372,6 +387,15 @@ impl Validator {
         let name = fields.get("name").and_then(|(_, v)| {
             self.string(&format!("{path}.name"), v)
                 .map(|s| (s.to_owned(), v.span))
+        });
+        let service = match fields.get("service") {
+            Some((_, value)) => self.service(&format!("{path}.service"), value),
+            None => defaults.service,
+        }
+        .unwrap_or_default();
+        let token_auth = fields.get("token_auth").and_then(|(_, value)| {
+            self.token_auth(&format!("{path}.token_auth"), value, service)
+                .map(|enabled| (enabled, value.span))
         });
         let sdkappid = match fields.get("sdkappid") {
             Some((_, value)) => self.sdkappid(&format!("{path}.sdkappid"), value),
@@ -435,7 +459,12 @@ impl Validator {
                 Some((None, key.span))
             }
             Some((key, value)) => self
-                .callback(&format!("{path}.callback"), value, allow_insecure_url)
+                .callback(
+                    &format!("{path}.callback"),
+                    value,
+                    allow_insecure_url,
+                    service,
+                )
                 .map(|c| (Some(c), key.span)),
             None => {
                 self.missing(
@@ -449,6 +478,7 @@ impl Validator {
 
         let identity = Identity {
             name: name.clone(),
+            service,
             sdkappid,
         };
         let app = match (sdkappid, callback, identifier) {
@@ -458,6 +488,8 @@ impl Validator {
                 Some(App {
                     name: name.as_ref().map(|(n, _)| n.clone()),
                     sdkappid,
+                    service,
+                    token_auth: token_auth.map(|(enabled, _)| enabled),
                     region,
                     endpoint: endpoint.as_ref().map(|(url, _)| url.clone()),
                     identifier,
@@ -470,6 +502,7 @@ impl Validator {
                         sdkappid: sdkappid_span,
                         callback_key,
                         endpoint: endpoint.map(|(_, span)| span),
+                        token_auth: token_auth.map(|(_, span)| span),
                     },
                 })
             }
@@ -611,6 +644,57 @@ impl Validator {
         None
     }
 
+    fn service(&mut self, path: &str, node: &Node) -> Option<ServiceName> {
+        let name = self.string(path, node)?;
+        if let Some(service) = ServiceName::from_name(name) {
+            return Some(service);
+        }
+        let names = ServiceName::ALL.map(ServiceName::name);
+        let label = unknown_name(name, names, "service");
+        self.push(
+            ConfigDiagnostic::error(Rule::InvalidValue, format!("`{path}` cannot be `{name}`"))
+                .primary(node.span, label)
+                .help("use one of: room, live, call"),
+        );
+        None
+    }
+
+    /// `enabled` or `disabled`, for a Live entry only: only Live signs its callbacks.
+    fn token_auth(&mut self, path: &str, node: &Node, service: ServiceName) -> Option<bool> {
+        let name = self.string(path, node)?;
+        let enabled = match name {
+            "enabled" => true,
+            "disabled" => false,
+            _ => {
+                let label = unknown_name(name, ["enabled", "disabled"], "setting");
+                self.push(
+                    ConfigDiagnostic::error(
+                        Rule::InvalidValue,
+                        format!("`{path}` cannot be `{name}`"),
+                    )
+                    .primary(node.span, label)
+                    .help("use one of: enabled, disabled"),
+                );
+                return None;
+            }
+        };
+        if service.row().token.is_none() {
+            self.push(
+                ConfigDiagnostic::error(
+                    Rule::InvalidValue,
+                    format!("`{path}` applies to `service: live` only"),
+                )
+                .primary(
+                    node.span,
+                    format!("the {} service has no callback token", service.name()),
+                )
+                .help("remove `token_auth`, or set `service: live` if this entry is a Live app"),
+            );
+            return None;
+        }
+        Some(enabled)
+    }
+
     fn extra_commands(&mut self, path: &str, node: &Node) -> Option<ExtraCommands> {
         let name = self.string(path, node)?;
         if let Some(policy) = ExtraCommands::from_name(name) {
@@ -631,6 +715,7 @@ impl Validator {
         path: &str,
         node: &Node,
         allow_insecure_url: bool,
+        service: ServiceName,
     ) -> Option<DesiredCallback> {
         if let Value::Str(word) = &node.value {
             let help = if catalog::suggest(word, ["absent"]).is_some() {
@@ -662,7 +747,7 @@ impl Validator {
         };
         let commands = match fields.get("commands") {
             Some((key, value)) => self
-                .commands(&format!("{path}.commands"), key, value)
+                .commands(&format!("{path}.commands"), key, value, service)
                 .map(|commands| (commands, key.span)),
             None => {
                 self.missing(
@@ -670,7 +755,7 @@ impl Validator {
                     &format!("{path}.commands"),
                     format!(
                         "add `commands:` with the events to deliver, e.g. `- {}`",
-                        catalog::KNOWN_COMMANDS[0]
+                        service.row().commands[0]
                     ),
                 );
                 None
@@ -726,7 +811,13 @@ impl Validator {
         None
     }
 
-    fn commands(&mut self, path: &str, key: &Node, node: &Node) -> Option<Vec<DeclaredCommand>> {
+    fn commands(
+        &mut self,
+        path: &str,
+        key: &Node,
+        node: &Node,
+        service: ServiceName,
+    ) -> Option<Vec<DeclaredCommand>> {
         let Value::Seq(items) = &node.value else {
             self.wrong_type(
                 path,
@@ -750,8 +841,8 @@ impl Validator {
                 ok = false;
                 continue;
             };
-            if !catalog::is_known(word) {
-                self.unknown_command(word, item.span);
+            if !catalog::is_known(service, word) {
+                self.unknown_command(word, item.span, service);
                 ok = false;
                 continue;
             }
@@ -775,24 +866,27 @@ impl Validator {
         ok.then_some(declared)
     }
 
-    fn unknown_command(&mut self, word: &str, span: SourceSpan) {
+    fn unknown_command(&mut self, word: &str, span: SourceSpan, service: ServiceName) {
         let d = ConfigDiagnostic::error(
             Rule::UnknownCommand,
             format!("unknown callback command `{word}`"),
         );
-        let d = if let Some(service) = catalog::sibling_service(word) {
-            d.primary(span, "not a Room command").help(format!(
-                "`{word}` belongs to the sibling service {service}; this file configures v4/room_config only"
+        let known = service.row().commands;
+        let title = service.title();
+        let d = if let Some(other) = catalog::sibling_service(service, word) {
+            d.primary(span, format!("not a {title} command")).help(format!(
+                "`{word}` belongs to the sibling service {} ({}…); this entry configures {}: declare it in an entry with `service: {}`",
+                other.name(),
+                other.row().get.trim_end_matches("get_callback"),
+                service.row().get.trim_end_matches("/get_callback"),
+                other.name(),
             ))
-        } else if let Some(near) = catalog::suggest(word, catalog::KNOWN_COMMANDS.iter().copied()) {
+        } else if let Some(near) = catalog::suggest(word, known.iter().copied()) {
             d.primary(span, format!("did you mean `{near}`?"))
                 .help(format!("replace it with `{near}`"))
         } else {
-            d.primary(span, "not in the Room callback catalog")
-                .help(format!(
-                    "known commands: {}",
-                    catalog::KNOWN_COMMANDS.join(", ")
-                ))
+            d.primary(span, format!("not in the {title} callback catalog"))
+                .help(format!("known commands: {}", known.join(", ")))
         };
         self.push(d);
     }

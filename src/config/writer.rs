@@ -7,9 +7,9 @@ use url::Url;
 use super::node::Value;
 use super::{App, ExtraCommands};
 use crate::catalog;
-use crate::model::CallbackConfig;
 use crate::model::text::escape_each;
 use crate::model::vendor::region::Region;
+use crate::model::{CallbackConfig, ServiceName};
 
 /// One app to write, with what the live side said.
 pub enum Entry<'a> {
@@ -116,6 +116,13 @@ fn fields(app: &App, defaults: Option<&Defaults<'_>>, insecure_live: bool) -> Ve
         lines.push(format!("name: {}", scalar(name)));
     }
     lines.push(format!("sdkappid: {}", app.sdkappid));
+    if app.service != ServiceName::Room {
+        lines.push(format!("service: {}", app.service.name()));
+    }
+    if let Some(enabled) = app.token_auth {
+        let word = if enabled { "enabled" } else { "disabled" };
+        lines.push(format!("token_auth: {word}"));
+    }
     if let Some(region) = app
         .region
         .filter(|r| defaults.is_none_or(|d| d.region != *r))
@@ -144,7 +151,7 @@ fn present(out: &mut String, app: &App, live: &CallbackConfig, defaults: Option<
     let mut commands: Vec<&str> = Vec::new();
     let mut unknown: Vec<&str> = Vec::new();
     for word in &live.commands {
-        let list = if catalog::is_known(word) {
+        let list = if catalog::is_known(app.service, word) {
             &mut commands
         } else {
             &mut unknown

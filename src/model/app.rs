@@ -8,6 +8,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::source::SourceFile;
+use super::vendor::ServiceName;
 use super::vendor::region::Region;
 
 /// A valid config file: the apps it declares, in file order.
@@ -25,6 +26,10 @@ pub struct Config {
 pub struct App {
     pub name: Option<String>,
     pub sdkappid: u64,
+    /// Whose callback configuration the entry describes: an SDKAppID has one per service.
+    pub service: ServiceName,
+    /// Live only: whether the vendor must sign callbacks (`token_auth`); `None` checks nothing.
+    pub token_auth: Option<bool>,
     /// `None` only when `endpoint` is set.
     pub region: Option<Region>,
     pub endpoint: Option<Url>,
@@ -44,6 +49,8 @@ impl App {
         App {
             name: None,
             sdkappid,
+            service: ServiceName::Room,
+            token_auth: None,
             region: Some(region),
             endpoint: None,
             identifier,
@@ -56,24 +63,30 @@ impl App {
                 sdkappid: nowhere,
                 callback_key: nowhere,
                 endpoint: None,
+                token_auth: None,
             },
         }
     }
 
-    /// How reports title the app: `name (sdkappid)`, else `sdkappid N`. Raw: each
-    /// output escapes it in its own way.
+    /// How reports title the app: `name (sdkappid)`, else `sdkappid N`; a service
+    /// other than Room is named too, `name (sdkappid, call)`, so Room-only reports
+    /// read as they always have. Raw: each output escapes it in its own way.
     pub fn title(&self) -> String {
-        match &self.name {
-            Some(name) => format!("{name} ({})", self.sdkappid),
-            None => format!("sdkappid {}", self.sdkappid),
+        match (&self.name, self.service) {
+            (Some(name), ServiceName::Room) => format!("{name} ({})", self.sdkappid),
+            (Some(name), service) => format!("{name} ({}, {})", self.sdkappid, service.name()),
+            (None, ServiceName::Room) => format!("sdkappid {}", self.sdkappid),
+            (None, service) => format!("sdkappid {} ({})", self.sdkappid, service.name()),
         }
     }
 
-    /// How reports name the app: its name, else its SDKAppID.
+    /// How reports name the app: its name, else its SDKAppID (with a service other
+    /// than Room, which an SDKAppID alone does not tell apart).
     pub fn label(&self) -> String {
-        match &self.name {
-            Some(name) => name.clone(),
-            None => self.sdkappid.to_string(),
+        match (&self.name, self.service) {
+            (Some(name), _) => name.clone(),
+            (None, ServiceName::Room) => self.sdkappid.to_string(),
+            (None, service) => format!("{} ({})", self.sdkappid, service.name()),
         }
     }
 }
@@ -102,6 +115,8 @@ pub struct AppSpans {
     pub callback_key: SourceSpan,
     /// The `endpoint` value, when the app has one.
     pub endpoint: Option<SourceSpan>,
+    /// The `token_auth` value, when the app has one.
+    pub token_auth: Option<SourceSpan>,
 }
 
 named! {

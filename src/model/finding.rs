@@ -22,6 +22,9 @@ pub enum Kind fn id {
     UnknownCommand = "unknown_command",
     /// The file declares `callback: absent`, but a configuration exists live.
     UnwantedCallback = "unwanted_callback",
+    /// A Live app's callback signing (get_callback_token's `IsTokenEnable`) is not
+    /// as `token_auth` declares.
+    TokenAuthMismatch = "token_auth_mismatch",
 }
 }
 

@@ -44,4 +44,4 @@ pub use apply::{Applied, Change, Unknowable};
 pub use callback::{CallbackConfig, Interface, Operation};
 pub use finding::{Finding, Kind, Severity};
 pub use result::{AppResult, ErrorClass, Failure, Run, Status, Summary};
-pub use vendor::Service;
+pub use vendor::{Service, ServiceName};

@@ -2,7 +2,7 @@
 //! and SARIF formats show on the file.
 
 use crate::config::{ConfigDiagnostic, Loaded};
-use crate::model::{AppResult, Run};
+use crate::model::{App, AppResult, Run, ServiceName};
 use crate::model::{Finding, Kind, Severity};
 
 /// One problem at one place in one file.
@@ -51,7 +51,7 @@ fn app_annotations<'a>(run: &'a Run, result: &'a AppResult) -> Vec<Annotation> {
             rule: FAILED_RULE.into(),
             title: title_of(&format!("could not be checked ({})", failure.class().id())),
             message: format!("{} — {}", failure.message(), failure.help()),
-            fingerprint: format!("{}:failed", app.sdkappid),
+            fingerprint: format!("{}:failed", fingerprint_id(app)),
         }];
     }
     result
@@ -77,7 +77,7 @@ fn app_annotations<'a>(run: &'a Run, result: &'a AppResult) -> Vec<Annotation> {
                 message,
                 fingerprint: format!(
                     "{}:{}:{}",
-                    app.sdkappid,
+                    fingerprint_id(app),
                     finding.kind.id(),
                     subject(finding)
                 ),
@@ -86,12 +86,22 @@ fn app_annotations<'a>(run: &'a Run, result: &'a AppResult) -> Vec<Annotation> {
         .collect()
 }
 
+/// The app in a fingerprint: its SDKAppID, with the service when it is not Room
+/// (`1400000002/call`), so Room fingerprints stay as they were.
+fn fingerprint_id(app: &App) -> String {
+    match app.service {
+        ServiceName::Room => app.sdkappid.to_string(),
+        service => format!("{}/{}", app.sdkappid, service.name()),
+    }
+}
+
 /// What a finding is about, for its fingerprint: the command, else the kind alone.
 fn subject(finding: &Finding) -> &str {
     match finding.kind {
         Kind::MissingCommand => finding.desired.as_deref().unwrap_or(""),
         Kind::UnexpectedCommand | Kind::UnknownCommand => finding.live.as_deref().unwrap_or(""),
         Kind::Absent | Kind::UrlMismatch | Kind::InsecureUrl | Kind::UnwantedCallback => "callback",
+        Kind::TokenAuthMismatch => "token_auth",
     }
 }
 

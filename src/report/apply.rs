@@ -2,7 +2,7 @@
 //! closing summary.
 
 use crate::model::redact::Redaction;
-use crate::model::{Applied, CallbackConfig, Change, Failure};
+use crate::model::{App, Applied, CallbackConfig, Change, Failure, Finding};
 
 /// The plan: how many apps change and how many are left alone, then each call and its
 /// exact body (URL redacted as configured).
@@ -19,6 +19,17 @@ pub fn plan(changes: &[Change<'_>], in_sync: usize, redaction: Redaction) -> Str
     format!(
         "plan: {} to change, {in_sync} in sync (untouched)\n{plan}",
         plural(changes.len())
+    )
+}
+
+/// A finding apply does not fix (Live's token signing): one line each, naming the
+/// interface to call by hand.
+pub fn by_hand(app: &App, finding: &Finding) -> String {
+    let help = finding.help.as_deref().unwrap_or("");
+    format!(
+        "{}: not changed by apply: {}; {help}\n",
+        app.label(),
+        finding.message
     )
 }
 

@@ -247,7 +247,12 @@ pub fn verify_report(renderer: &Renderer, style: Style, runs: &[Run]) -> String 
         for result in &run.results {
             if let Some(diagnostic) = app_diagnostic(run, result) {
                 out.push_str(&renderer.render_in(&diagnostic, &run.config.source));
-                if let Some(live) = &result.live {
+                // A token finding alone leaves the callback as declared: no diff to show.
+                let callback_drift = result
+                    .findings
+                    .iter()
+                    .any(|f| f.kind != Kind::TokenAuthMismatch);
+                if let Some(live) = result.live.as_ref().filter(|_| callback_drift) {
                     out.push_str(&diff(run, result, live.as_ref(), style.color));
                 }
                 out.push('\n');

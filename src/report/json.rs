@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::model::{AppResult, ErrorClass, Run, Status, Summary};
+use crate::model::{AppResult, ErrorClass, Run, ServiceName, Status, Summary};
 use crate::model::{Kind, Severity};
 
 use super::REPORT_VERSION;
@@ -45,6 +45,8 @@ pub struct AppReport {
     pub file: String,
     pub name: Option<String>,
     pub sdkappid: u64,
+    /// Whose callback configuration this is: `room`, `live` or `call`.
+    pub service: ServiceName,
     /// The region, when the app uses one (not an explicit endpoint).
     pub region: Option<String>,
     pub status: Status,
@@ -134,6 +136,7 @@ fn app_report(run: &Run, result: &AppResult) -> AppReport {
         file: run.config.file.clone(),
         name: result.app.name.clone(),
         sdkappid: result.app.sdkappid,
+        service: result.app.service,
         region: result.app.region.map(|r| r.name().to_owned()),
         status: result.status(),
         findings: result

@@ -3,20 +3,35 @@
 use std::fmt::Write as _;
 
 use super::REPORT_VERSION;
-use crate::model::{AppResult, Run, Status};
+use crate::model::{AppResult, Run, ServiceName, Status};
 
 pub fn render(runs: &[Run], summary: &str) -> String {
     let mut out = format!(
         "<!-- cbcheck report version {REPORT_VERSION} -->\n## cbcheck verify\n\n{summary}\n\n"
     );
-    out.push_str("| file | app | sdkappid | region | status | findings |\n");
-    out.push_str("|---|---|---|---|---|---|\n");
+    // The service column appears when an app is not Room: a Room-only table is as it was.
+    let services = runs
+        .iter()
+        .flat_map(|run| &run.results)
+        .any(|result| result.app.service != ServiceName::Room);
+    if services {
+        out.push_str("| file | app | sdkappid | service | region | status | findings |\n");
+        out.push_str("|---|---|---|---|---|---|---|\n");
+    } else {
+        out.push_str("| file | app | sdkappid | region | status | findings |\n");
+        out.push_str("|---|---|---|---|---|---|\n");
+    }
     for run in runs {
         for result in &run.results {
             let app = &result.app;
+            let service = if services {
+                format!(" {} |", app.service.name())
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} |{service} {} | {} | {} |",
                 cell(&run.config.file),
                 cell(app.name.as_deref().unwrap_or("")),
                 app.sdkappid,

@@ -9,7 +9,7 @@ use super::{Outcome, failure_outcome, load_all, verify_all};
 use crate::config::{self, App};
 use crate::drift;
 use crate::model::redact::Redaction;
-use crate::model::{Applied, Change, Failure, Operation, Unknowable};
+use crate::model::{Applied, Change, Failure, Finding, Kind, Operation, Unknowable};
 use crate::report::human::{self, Renderer};
 use crate::report::{self, Style};
 use crate::source::api::{ApiError, CallbackConfig, Client, Live, Target, Written};
@@ -74,12 +74,33 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
         })
         .collect();
     let redaction = options.redaction;
+    // What apply cannot set (Live's token) is left for a person, and is no sync.
+    let by_hand: Vec<(&App, &Finding)> = runs
+        .iter()
+        .flat_map(|run| &run.results)
+        .flat_map(|r| {
+            r.findings
+                .iter()
+                .filter(|f| f.kind == Kind::TokenAuthMismatch)
+                .map(move |f| (&r.app, f))
+        })
+        .collect();
     let in_sync = runs
         .iter()
         .flat_map(|run| &run.results)
-        .filter(|r| r.failure.is_none() && r.remediation.is_none())
+        .filter(|r| {
+            r.failure.is_none()
+                && r.remediation.is_none()
+                && !r.findings.iter().any(|f| f.kind == Kind::TokenAuthMismatch)
+        })
         .count();
     human::eprint_lines(&report::apply::plan(&changes, in_sync, redaction));
+    for (app, finding) in &by_hand {
+        human::eprint(&report::apply::by_hand(app, finding));
+    }
+    if !by_hand.is_empty() {
+        outcome = outcome.max(Outcome::Drift);
+    }
     if changes.is_empty() {
         return outcome;
     }

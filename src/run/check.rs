@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::drift;
-use crate::model::{App, AppResult, Config, Run};
+use crate::model::{App, AppResult, Config, Run, ServiceName};
 use crate::source::api::Live;
 use crate::source::{self, Remote, VerifyError, VerifyOptions};
 
@@ -22,13 +22,15 @@ pub(super) enum SelectionError {
         unmatched: Vec<String>,
     },
 
-    #[error("sdkappid {sdkappid} is declared in both {first} and {second}")]
+    #[error("sdkappid {sdkappid}{service} is declared in both {first} and {second}")]
     #[diagnostic(
         code(cbcheck::usage::declared_twice),
         help("an app has one callback configuration: declare it in one file only")
     )]
     DeclaredTwice {
         sdkappid: u64,
+        /// ` (live)`, ` (call)`; empty for Room, whose message is as it was.
+        service: String,
         first: String,
         second: String,
     },
@@ -41,12 +43,17 @@ fn selected(app: &App, selector: &str) -> bool {
 /// An app declared in two of the files given would be checked (and changed) twice,
 /// against two truths: refused before anything is fetched.
 fn check_unique(configs: &[Config]) -> Result<(), SelectionError> {
-    let mut seen: HashMap<u64, &str> = HashMap::new();
+    // An SDKAppID has one configuration per service.
+    let mut seen: HashMap<(u64, ServiceName), &str> = HashMap::new();
     for config in configs {
         for app in &config.apps {
-            if let Some(first) = seen.insert(app.sdkappid, &config.file) {
+            if let Some(first) = seen.insert((app.sdkappid, app.service), &config.file) {
                 return Err(SelectionError::DeclaredTwice {
                     sdkappid: app.sdkappid,
+                    service: match app.service {
+                        ServiceName::Room => String::new(),
+                        service => format!(" ({})", service.name()),
+                    },
                     first: first.to_owned(),
                     second: config.file.clone(),
                 });
@@ -102,20 +109,21 @@ pub(super) fn verify(
         .iter()
         .map(|config| select(config, &options.selectors))
         .collect();
-    let states = source::live_states(&groups, options, remote)?;
+    let states = source::live_states(&groups, options, remote, false)?;
     Ok(configs
         .into_iter()
         .zip(groups)
         .zip(states)
-        .map(|((config, apps), (lives, notices))| Run {
+        .map(|((config, apps), state)| Run {
             config,
             redaction: options.redaction,
             results: apps
                 .into_iter()
-                .zip(lives)
-                .map(|(app, live)| result(app, live, options))
+                .zip(state.lives)
+                .zip(state.tokens)
+                .map(|((app, live), token)| result(app, live, token, options))
                 .collect(),
-            notices,
+            notices: state.notices,
         })
         .collect())
 }
@@ -123,6 +131,7 @@ pub(super) fn verify(
 fn result(
     app: App,
     live: Result<Live, crate::model::Failure>,
+    token: Option<bool>,
     options: &VerifyOptions,
 ) -> AppResult {
     match live {
@@ -131,7 +140,8 @@ fn result(
                 Live::Present { config, .. } => Some(config),
                 Live::Absent { .. } => None,
             };
-            let findings = drift::compare(&app, live.as_ref(), options.redaction);
+            let mut findings = drift::compare(&app, live.as_ref(), options.redaction);
+            findings.extend(drift::compare_token(&app, token));
             let remediation = drift::remediation(&app, live.as_ref(), &findings);
             AppResult {
                 app,

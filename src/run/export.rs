@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use super::Outcome;
 use super::error::fail;
 use crate::config::{self, App, writer};
+use crate::model::ServiceName;
 use crate::model::redact::{self, Redaction};
 use crate::model::vendor::region::Region;
 use crate::report::human::{self, Renderer};
@@ -17,6 +18,8 @@ pub enum Source {
     /// `--sdkappid … --region … --identifier …`
     Ids {
         sdkappids: Vec<u64>,
+        /// `--service`: one, or every service.
+        services: Vec<ServiceName>,
         region: Region,
         identifier: String,
     },
@@ -35,6 +38,7 @@ pub fn run(
     let (apps, defaults) = match &source {
         Source::Ids {
             sdkappids,
+            services,
             region,
             identifier,
         } => {
@@ -42,7 +46,12 @@ pub fn run(
             let apps = sdkappids
                 .iter()
                 .filter(|id| seen.insert(**id))
-                .map(|id| App::bare(*id, *region, identifier.clone()))
+                .flat_map(|id| {
+                    services.iter().map(|service| App {
+                        service: *service,
+                        ..App::bare(*id, *region, identifier.clone())
+                    })
+                })
                 .collect();
             (apps, Some((*region, identifier.as_str())))
         }
@@ -57,7 +66,11 @@ pub fn run(
     };
 
     let remote = &mut source::Remote::new(options.client.clone());
-    let (lives, notices) = match source::live_states(std::slice::from_ref(&apps), options, remote)
+    let source::GroupState {
+        lives,
+        tokens,
+        notices,
+    } = match source::live_states(std::slice::from_ref(&apps), options, remote, true)
         .map(|mut states| states.pop().unwrap_or_default())
     {
         Ok(states) => states,
@@ -66,6 +79,15 @@ pub fn run(
     for notice in &notices {
         human::eprint(&human::notice_line(notice));
     }
+    // Live's signing is written as found (`token_auth`).
+    let apps: Vec<App> = apps
+        .into_iter()
+        .zip(tokens)
+        .map(|(app, token)| App {
+            token_auth: token.or(app.token_auth),
+            ..app
+        })
+        .collect();
 
     // Nothing is written unless every app was read: a file missing an app that
     // could not be read would silently drop it.

@@ -94,6 +94,7 @@ pub fn run(cli: Cli) -> Outcome {
             sdkappids,
             region,
             identifier,
+            service,
             from,
             output,
             network,
@@ -102,6 +103,7 @@ pub fn run(cli: Cli) -> Outcome {
                 (Some(file), _) => export::Source::File(file),
                 (None, Some(region)) => export::Source::Ids {
                     sdkappids,
+                    services: service.services(),
                     region,
                     identifier,
                 },

@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::model::App;
 use crate::model::redact::Redaction;
-use crate::model::{ErrorClass, Failure};
+use crate::model::{ErrorClass, Failure, ServiceName};
 use api::endpoint::{AllowedHost, NotAllowed};
 use api::{ApiError, Client, ClientOptions, Live, RetryCause, Target};
 use keys::MissingCredentials;
@@ -73,12 +73,36 @@ impl From<NotAllowed> for Failure {
 }
 
 /// `--live-from` has no reply recorded for the app.
-fn not_recorded(sdkappid: u64, snapshot: &str) -> Failure {
+fn not_recorded(app: &App, snapshot: &str) -> Failure {
+    let (subject, key) = match app.service {
+        ServiceName::Room => (format!("sdkappid {}", app.sdkappid), String::new()),
+        service => (
+            format!("sdkappid {} ({})", app.sdkappid, service.name()),
+            format!(" under \"{}\"", snapshot_key(app.sdkappid, service)),
+        ),
+    };
     Failure::new(
         ErrorClass::Api,
-        format!("sdkappid {sdkappid} has no recorded reply in {snapshot}"),
-        "record the app's get_callback reply in the snapshot, or leave it out with --app".into(),
+        format!("{subject} has no recorded reply in {snapshot}"),
+        format!(
+            "record the app's get_callback reply in the snapshot{key}, or leave it out with --app"
+        ),
     )
+}
+
+/// A snapshot's key for a Live app's get_callback_token reply.
+fn token_key(sdkappid: u64, service: ServiceName) -> String {
+    format!("{sdkappid}/{}/token", service.name())
+}
+
+/// A snapshot's key for an app's get_callback reply: the SDKAppID for Room (the
+/// format from before the sibling services, which still loads), `SDKAPPID/live` and
+/// `SDKAPPID/call` for the others.
+fn snapshot_key(sdkappid: u64, service: ServiceName) -> String {
+    match service {
+        ServiceName::Room => sdkappid.to_string(),
+        service => format!("{sdkappid}/{}", service.name()),
+    }
 }
 
 /// Why live state cannot be had at all (exit 2 for the snapshot, 4 for the client).
@@ -88,7 +112,7 @@ pub enum VerifyError {
     #[diagnostic(
         code(cbcheck::usage::snapshot),
         help(
-            "--live-from takes a JSON object mapping each sdkappid (a string) to its raw get_callback response"
+            "--live-from takes a JSON object mapping each sdkappid (a string; `SDKAPPID/live`, `SDKAPPID/call` for the sibling services) to its raw get_callback response"
         )
     )]
     Snapshot { file: String, reason: String },
@@ -146,13 +170,73 @@ impl Snapshot {
 
     fn lives(&self, apps: &[App]) -> Vec<Result<Live, Failure>> {
         apps.iter()
-            .map(|app| match self.recorded.get(&app.sdkappid.to_string()) {
-                Some(body) => api::live_from_recorded(app.sdkappid, body.get().as_bytes())
+            .map(
+                |app| match self.recorded.get(&snapshot_key(app.sdkappid, app.service)) {
+                    Some(body) => api::live_from_recorded(
+                        app.service.row(),
+                        app.sdkappid,
+                        body.get().as_bytes(),
+                    )
                     .map_err(Failure::from),
-                None => Err(not_recorded(app.sdkappid, &self.file)),
+                    None => Err(not_recorded(app, &self.file)),
+                },
+            )
+            .collect()
+    }
+
+    /// The recorded token flag of each app that needs one; an app whose reply is not
+    /// recorded fails.
+    fn tokens(&self, apps: &[App], all: bool) -> Vec<Result<Option<bool>, Failure>> {
+        apps.iter()
+            .map(|app| {
+                if !needs_token(app, all) {
+                    return Ok(None);
+                }
+                let key = token_key(app.sdkappid, app.service);
+                match self.recorded.get(&key) {
+                    Some(body) => api::token_from_recorded(
+                        app.service.row(),
+                        app.sdkappid,
+                        body.get().as_bytes(),
+                    )
+                    .map(Some)
+                    .map_err(Failure::from),
+                    None => Err(Failure::new(
+                        ErrorClass::Api,
+                        format!(
+                            "sdkappid {} ({}) has no recorded get_callback_token reply in {}",
+                            app.sdkappid,
+                            app.service.name(),
+                            self.file
+                        ),
+                        format!("record it under \"{key}\", or leave out `token_auth`"),
+                    )),
+                }
             })
             .collect()
     }
+}
+
+/// Whether the app's token flag is read: for a Live app that declares `token_auth`,
+/// or for every Live app when `all` (export writes what it finds).
+fn needs_token(app: &App, all: bool) -> bool {
+    app.service.row().token.is_some() && (all || app.token_auth.is_some())
+}
+
+/// Fold each app's token result into its live state: a token that could not be read
+/// fails the app, as its callback would.
+fn with_tokens(
+    lives: Vec<Result<Live, Failure>>,
+    tokens: Vec<Result<Option<bool>, Failure>>,
+) -> (Vec<Result<Live, Failure>>, Vec<Option<bool>>) {
+    lives
+        .into_iter()
+        .zip(tokens)
+        .map(|(live, token)| match (live, token) {
+            (Ok(live), Ok(token)) => (Ok(live), token),
+            (Err(failure), _) | (Ok(_), Err(failure)) => (Err(failure), None),
+        })
+        .unzip()
 }
 
 /// Sign a request target for each app, or say why it cannot be signed or sent.
@@ -190,6 +274,7 @@ pub fn targets(
             }
             Ok(Target {
                 sdkappid: app.sdkappid,
+                service: app.service.row(),
                 identifier: app.identifier.clone(),
                 usersig: credential.usersig(app.sdkappid, &app.identifier, now),
                 base: resolved.base,
@@ -255,32 +340,53 @@ impl Remote {
 }
 
 /// A group's live states, app by app, and the notices its apps raised.
-pub type GroupState = (Vec<Result<Live, Failure>>, Vec<String>);
+#[derive(Default)]
+pub struct GroupState {
+    pub lives: Vec<Result<Live, Failure>>,
+    /// Each app's token flag (Live's get_callback_token), when it was read.
+    pub tokens: Vec<Option<bool>>,
+    pub notices: Vec<String>,
+}
 
 /// The live state of every app, grouped as given (one group per file), from the
 /// snapshot or the API. Every app of every group is fetched in one batch, under
-/// the one concurrency bound. Notices are collected per group.
+/// the one concurrency bound. Notices are collected per group. Live token flags are
+/// read for the apps that declare `token_auth`, or for every Live app with `all_tokens`.
 pub fn live_states(
     groups: &[Vec<App>],
     options: &VerifyOptions,
     remote: &mut Remote,
+    all_tokens: bool,
 ) -> Result<Vec<GroupState>, VerifyError> {
     if let Some(snapshot) = &options.live_from {
         let recorded = Snapshot::read(snapshot)?;
         return Ok(groups
             .iter()
-            .map(|apps| (recorded.lives(apps), Vec::new()))
+            .map(|apps| {
+                let (lives, tokens) =
+                    with_tokens(recorded.lives(apps), recorded.tokens(apps, all_tokens));
+                GroupState {
+                    lives,
+                    tokens,
+                    notices: Vec::new(),
+                }
+            })
             .collect());
     }
     // Per group: each app's failure, or `None` when its target joined the batch.
     let mut signed = Vec::with_capacity(groups.len());
     let mut batch = Vec::new();
+    let mut token_batch = Vec::new();
     for apps in groups {
         let mut notices = Vec::new();
         let failures: Vec<Option<Failure>> = targets(apps, options, &mut notices)
             .into_iter()
-            .map(|target| match target {
+            .zip(apps)
+            .map(|(target, app)| match target {
                 Ok(target) => {
+                    if needs_token(app, all_tokens) {
+                        token_batch.push(target.clone());
+                    }
                     batch.push(target);
                     None
                 }
@@ -289,30 +395,55 @@ pub fn live_states(
             .collect();
         signed.push((failures, notices));
     }
-    let fetched = if batch.is_empty() {
-        Vec::new()
+    let (fetched, tokens) = if batch.is_empty() {
+        (Vec::new(), Vec::new())
     } else {
         let connection = remote.connect()?;
-        connection.block_on(connection.client().get_all(batch))
+        let client = connection.client();
+        connection.block_on(async {
+            let tokens = if token_batch.is_empty() {
+                Vec::new()
+            } else {
+                client.get_all_tokens(token_batch).await
+            };
+            (client.get_all(batch).await, tokens)
+        })
     };
-    // `get_all` answers every target, in order.
+    // `get_all` answers every target, in order; `get_all_tokens` every token target.
     let mut fetched = fetched.into_iter();
+    let mut tokens = tokens.into_iter();
     Ok(groups
         .iter()
         .zip(signed)
         .map(|(apps, (failures, notices))| {
-            let lives = apps
+            let (lives, app_tokens): (Vec<_>, Vec<_>) = apps
                 .iter()
                 .zip(failures)
                 .map(|(app, failure)| match failure {
-                    Some(failure) => Err(failure),
-                    None => match fetched.next() {
-                        Some(result) => result.map_err(Failure::from),
-                        None => Err(not_recorded(app.sdkappid, "the API replies")),
-                    },
+                    Some(failure) => (Err(failure), Ok(None)),
+                    None => {
+                        let live = match fetched.next() {
+                            Some(result) => result.map_err(Failure::from),
+                            None => Err(not_recorded(app, "the API replies")),
+                        };
+                        let token = if needs_token(app, all_tokens) {
+                            match tokens.next() {
+                                Some(result) => result.map_err(Failure::from),
+                                None => Err(not_recorded(app, "the API replies")),
+                            }
+                        } else {
+                            Ok(None)
+                        };
+                        (live, token)
+                    }
                 })
-                .collect();
-            (lives, notices)
+                .unzip();
+            let (lives, tokens) = with_tokens(lives, app_tokens);
+            GroupState {
+                lives,
+                tokens,
+                notices,
+            }
         })
         .collect())
 }

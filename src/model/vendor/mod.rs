@@ -6,4 +6,4 @@ pub mod codes;
 pub mod region;
 mod service;
 
-pub use service::Service;
+pub use service::{Service, ServiceName};

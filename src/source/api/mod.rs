@@ -16,16 +16,12 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use url::Url;
 
-pub use crate::model::{CallbackConfig, Interface};
+pub use crate::model::{CallbackConfig, Interface, Service};
 pub use error::ApiError;
 pub use limit::RateLimits;
 pub use wire::{Oversized, RedirectTarget, Reply, RetryCause};
 
-use crate::model::Service;
 use crate::secret::Secret;
-
-/// The service the client speaks to: Room, the one service checked today.
-const SERVICE: &Service = &Service::ROOM;
 
 /// The documented limit: 200 calls per second for each interface, per SDKAppID.
 pub const VENDOR_MAX_RPS: u32 = 200;
@@ -95,6 +91,8 @@ impl RetryPolicy {
 #[derive(Debug, Clone)]
 pub struct Target {
     pub sdkappid: u64,
+    /// Whose interfaces are called: the app's service.
+    pub service: &'static Service,
     pub identifier: String,
     pub usersig: Secret,
     /// Scheme, host and optional path prefix of the REST API, e.g. `https://adminapisgp.im.qcloud.com/`.
@@ -176,7 +174,58 @@ impl Client {
     /// Query the app's callback configuration.
     pub async fn get_callback(&self, target: &Target) -> Result<Live, ApiError> {
         let reply = self.call(target, Interface::Get, &json!({})).await?;
-        live_from(target.sdkappid, reply)
+        live_from(target.service.get, target.sdkappid, reply)
+    }
+
+    /// Whether the vendor signs the app's callbacks (Live's `get_callback_token`):
+    /// only `IsTokenEnable` is read; the Token itself is dropped unseen. `None` for a
+    /// service without tokens; "no token configured" is disabled.
+    pub async fn get_token_enabled(&self, target: &Target) -> Result<Option<bool>, ApiError> {
+        let Some((path, _)) = target.service.token else {
+            return Ok(None);
+        };
+        let settled = self.call_path(target, path, &json!({}), |_| true).await;
+        token_from(target.service, target.sdkappid, settled).map(Some)
+    }
+
+    /// Read the token flag of every target, at most `concurrency` at once; results in
+    /// the targets' order.
+    pub async fn get_all_tokens(
+        &self,
+        targets: Vec<Target>,
+    ) -> Vec<Result<Option<bool>, ApiError>> {
+        let slots = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
+        let tasks: Vec<_> = targets
+            .into_iter()
+            .map(|target| {
+                let client = self.clone();
+                let slots = Arc::clone(&slots);
+                let sdkappid = target.sdkappid;
+                let interface = target
+                    .service
+                    .token
+                    .map_or(target.service.get, |(get, _)| get);
+                let task = tokio::spawn(async move {
+                    let _slot = slots.acquire_owned().await;
+                    client.get_token_enabled(&target).await
+                });
+                (sdkappid, interface, task)
+            })
+            .collect();
+        let mut results = Vec::with_capacity(tasks.len());
+        for (sdkappid, interface, task) in tasks {
+            results.push(task.await.unwrap_or_else(|join| {
+                Err(ApiError::GaveUp {
+                    interface,
+                    sdkappid,
+                    attempts: 0,
+                    reason: format!("the request task failed: {join}"),
+                    cause: RetryCause::Network,
+                    request_id: None,
+                })
+            }));
+        }
+        results
     }
 
     /// Create (`set_callback`) or replace (`update_callback`) the configuration.
@@ -203,14 +252,15 @@ impl Client {
         interface: Interface,
         body: &Value,
     ) -> Result<Written, ApiError> {
+        let path = target.service.path(interface);
         let reply = self
-            .call_retrying(target, interface, body, RetryCause::is_refusal)
+            .call_path(target, path, body, RetryCause::is_refusal)
             .await?;
         match reply {
             Reply::Ok { request_id, .. } => Ok(Written::Done { request_id }),
             Reply::AlreadyExists { request_id } => Ok(Written::AlreadyExists { request_id }),
             Reply::Absent { request_id } => Ok(Written::Absent { request_id }),
-            other => Err(unexpected(interface, target.sdkappid, other)),
+            other => Err(unexpected(path, target.sdkappid, other)),
         }
     }
 
@@ -223,18 +273,19 @@ impl Client {
                 let client = self.clone();
                 let slots = Arc::clone(&slots);
                 let sdkappid = target.sdkappid;
+                let interface = target.service.get;
                 let task = tokio::spawn(async move {
                     let _slot = slots.acquire_owned().await;
                     client.get_callback(&target).await
                 });
-                (sdkappid, task)
+                (sdkappid, interface, task)
             })
             .collect();
         let mut results = Vec::with_capacity(tasks.len());
-        for (sdkappid, task) in tasks {
+        for (sdkappid, interface, task) in tasks {
             results.push(task.await.unwrap_or_else(|join| {
                 Err(ApiError::GaveUp {
-                    interface: SERVICE.path(Interface::Get),
+                    interface,
                     sdkappid,
                     attempts: 0,
                     reason: format!("the request task failed: {join}"),
@@ -254,14 +305,16 @@ impl Client {
         interface: Interface,
         body: &Value,
     ) -> Result<Reply, ApiError> {
-        self.call_retrying(target, interface, body, |_| true).await
+        let path = target.service.path(interface);
+        self.call_path(target, path, body, |_| true).await
     }
 
-    /// As `call`, retrying only the retryable replies whose cause `may_retry` accepts.
-    async fn call_retrying(
+    /// One call to the REST `path`, retrying only the retryable replies whose cause
+    /// `may_retry` accepts.
+    async fn call_path(
         &self,
         target: &Target,
-        interface: Interface,
+        path: &'static str,
         body: &Value,
         may_retry: fn(RetryCause) -> bool,
     ) -> Result<Reply, ApiError> {
@@ -270,18 +323,18 @@ impl Client {
         let mut attempt = 1;
         loop {
             self.limits.wait(target.sdkappid).await;
-            match self.send(target, interface, body).await {
+            match self.send(target, path, body).await {
                 Reply::Retry { cause, .. } if attempt < attempts && may_retry(cause) => {
                     tokio::time::sleep(policy.backoff(attempt)).await;
                     attempt += 1;
                 }
-                reply => return settle(interface, target.sdkappid, reply, attempt),
+                reply => return settle(path, target.sdkappid, reply, attempt),
             }
         }
     }
 
-    async fn send(&self, target: &Target, interface: Interface, body: &Value) -> Reply {
-        let url = request_url(target, interface);
+    async fn send(&self, target: &Target, path: &str, body: &Value) -> Reply {
+        let url = request_url(target, path);
         let sent = self
             .http
             .post(url)
@@ -301,7 +354,7 @@ impl Client {
             };
         }
         match read_capped(response).await {
-            Ok(Some(body)) => scrub::read(status, &body, &target.usersig),
+            Ok(Some(body)) => scrub::read(target.service, status, &body, &target.usersig),
             Ok(None) => Reply::TooLarge(Oversized::Body),
             Err(err) => self.transport_failure(err, target),
         }
@@ -381,11 +434,12 @@ fn redirect_target(response: &reqwest::Response) -> RedirectTarget {
     }
 }
 
-/// `POST <base>/v4/room_config/<cmd>?sdkappid=…&identifier=…&usersig=…&random=…&contenttype=json`.
-fn request_url(target: &Target, interface: Interface) -> Url {
+/// `POST <base>/v4/room_config/<cmd>?sdkappid=…&identifier=…&usersig=…&random=…&contenttype=json`
+/// (`live_config`, `call_config` for the sibling services).
+fn request_url(target: &Target, path: &str) -> Url {
     let mut url = target.base.clone();
     let prefix = url.path().trim_end_matches('/').to_owned();
-    url.set_path(&format!("{prefix}/{}", SERVICE.path(interface)));
+    url.set_path(&format!("{prefix}/{path}"));
     url.query_pairs_mut()
         .clear()
         .append_pair("sdkappid", &target.sdkappid.to_string())
@@ -476,12 +530,11 @@ fn describe(err: reqwest::Error) -> String {
 
 /// A final reply: the successes and absences pass, every error class becomes an error.
 fn settle(
-    interface: Interface,
+    interface: &'static str,
     sdkappid: u64,
     reply: Reply,
     attempts: u32,
 ) -> Result<Reply, ApiError> {
-    let interface = SERVICE.path(interface);
     Err(match reply {
         Reply::Retry {
             reason,
@@ -544,7 +597,7 @@ fn settle(
 }
 
 /// What a settled get_callback reply says about the app.
-fn live_from(sdkappid: u64, reply: Reply) -> Result<Live, ApiError> {
+fn live_from(interface: &'static str, sdkappid: u64, reply: Reply) -> Result<Live, ApiError> {
     match reply {
         Reply::Ok {
             response,
@@ -552,35 +605,79 @@ fn live_from(sdkappid: u64, reply: Reply) -> Result<Live, ApiError> {
         } => match wire::config_from(response) {
             Ok(config) => Ok(Live::Present { config, request_id }),
             Err(problem) => Err(ApiError::Incomplete {
-                interface: SERVICE.path(Interface::Get),
+                interface,
                 sdkappid,
                 problem,
                 request_id,
             }),
         },
         Reply::Absent { request_id } => Ok(Live::Absent { request_id }),
-        other => Err(unexpected(Interface::Get, sdkappid, other)),
+        other => Err(unexpected(interface, sdkappid, other)),
     }
 }
 
 /// Interpret a recorded get_callback response body (`verify --live-from`) exactly as
 /// a live one, as if it were the last of one attempt.
-pub fn live_from_recorded(sdkappid: u64, body: &[u8]) -> Result<Live, ApiError> {
-    let reply = settle(Interface::Get, sdkappid, wire::classify(200, body), 1)?;
-    live_from(sdkappid, reply)
+pub fn live_from_recorded(
+    service: &'static Service,
+    sdkappid: u64,
+    body: &[u8],
+) -> Result<Live, ApiError> {
+    let reply = settle(service.get, sdkappid, wire::classify(service, 200, body), 1)?;
+    live_from(service.get, sdkappid, reply)
 }
 
-fn unexpected(interface: Interface, sdkappid: u64, reply: Reply) -> ApiError {
+/// What a settled get_callback_token reply says: whether callbacks are signed.
+/// "No token configured" is disabled.
+fn token_from(
+    service: &'static Service,
+    sdkappid: u64,
+    settled: Result<Reply, ApiError>,
+) -> Result<bool, ApiError> {
+    let path = service.token.map_or(service.get, |(get, _)| get);
+    let reply = match settled {
+        Ok(reply) => reply,
+        Err(ApiError::Api { code, .. }) if code == service.no_token => return Ok(false),
+        Err(err) => return Err(err),
+    };
+    match reply {
+        Reply::Ok {
+            response,
+            request_id,
+        } => wire::token_enabled(response).map_err(|problem| ApiError::Incomplete {
+            interface: path,
+            sdkappid,
+            problem,
+            request_id,
+        }),
+        other => Err(unexpected(path, sdkappid, other)),
+    }
+}
+
+/// Interpret a recorded get_callback_token body (`verify --live-from`) as a live one.
+pub fn token_from_recorded(
+    service: &'static Service,
+    sdkappid: u64,
+    body: &[u8],
+) -> Result<bool, ApiError> {
+    let path = service.token.map_or(service.get, |(get, _)| get);
+    let settled = settle(path, sdkappid, wire::classify(service, 200, body), 1);
+    token_from(service, sdkappid, settled)
+}
+
+/// The codes are the same for every service (see `model::vendor`), so Room's row
+/// names them.
+fn unexpected(interface: &'static str, sdkappid: u64, reply: Reply) -> ApiError {
     let (code, request_id) = match &reply {
-        Reply::AlreadyExists { request_id } => (wire::ALREADY_EXISTS, request_id.clone()),
-        Reply::Absent { request_id } => (wire::NO_CONFIGURATION, request_id.clone()),
+        Reply::AlreadyExists { request_id } => (Service::ROOM.already_exists, request_id.clone()),
+        Reply::Absent { request_id } => (Service::ROOM.no_configuration, request_id.clone()),
         _ => (-1, None),
     };
     ApiError::Api {
-        interface: SERVICE.path(interface),
+        interface,
         sdkappid,
         code,
-        info: format!("unexpected reply to {}", SERVICE.path(interface)),
+        info: format!("unexpected reply to {interface}"),
         request_id,
     }
 }

@@ -11,14 +11,15 @@ use std::ops::Range;
 use serde_json::Value;
 
 use super::wire::{self, Reply};
+use crate::model::Service;
 use crate::secret::Secret;
 
 const REDACTED: &str = "(redacted)";
 
 /// Classify a reply with the UserSig removed from it.
-pub fn read(status: u16, body: &[u8], usersig: &Secret) -> Reply {
+pub fn read(service: &Service, status: u16, body: &[u8], usersig: &Secret) -> Reply {
     let token = usersig.expose();
-    let reply = wire::classify(status, &bytes(body, token));
+    let reply = wire::classify(service, status, &bytes(body, token));
     scrub_reply(reply, token)
 }
 
@@ -362,7 +363,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::source::api::{Interface, live_from, settle};
+    use crate::source::api::{live_from, settle};
 
     /// `CBCHECK_PROPTEST_CASES` raises the case count (CI keeps the default small).
     fn config() -> ProptestConfig {
@@ -549,13 +550,13 @@ mod tests {
     /// Everything a classified reply can become: the reply, the error, its help.
     fn everything_shown(reply: &Reply) -> String {
         let mut shown = format!("{reply:?}\n{reply:#?}\n");
-        match settle(Interface::Get, 1_400_000_001, reply.clone(), 1) {
+        match settle(Service::ROOM.get, 1_400_000_001, reply.clone(), 1) {
             Err(err) => {
                 let help = miette::Diagnostic::help(&err).map(|h| h.to_string());
                 shown.push_str(&format!("{err}\n{err:?}\n{help:?}\n"));
             }
             Ok(reply) => {
-                let live = live_from(1_400_000_001, reply);
+                let live = live_from(Service::ROOM.get, 1_400_000_001, reply);
                 shown.push_str(&format!("{live:?}\n"));
                 if let Err(err) = live {
                     shown.push_str(&format!("{err}\n"));
@@ -590,7 +591,7 @@ mod tests {
         let body = format!(
             r#"{{"ActionStatus":"FAIL","ErrorCode":70003,"ErrorInfo":"bad usersig={escaped}","RequestId":"Id-{percent}-9"}}"#
         );
-        let reply = read(200, body.as_bytes(), &Secret::new(TOKEN));
+        let reply = read(&Service::ROOM, 200, body.as_bytes(), &Secret::new(TOKEN));
         assert_eq!(
             reply,
             Reply::Auth {
@@ -649,11 +650,11 @@ mod tests {
         ) {
             let echo = format!("{before}{}{after}", encode(&token, &encodings));
             let (status, body) = reply_body(place, &echo);
-            let reply = read(status, body.as_bytes(), &Secret::new(token.as_str()));
+            let reply = read(&Service::ROOM, status, body.as_bytes(), &Secret::new(token.as_str()));
             assert_clean(&everything_shown(&reply), &token)?;
             // Scrubbing keeps the reply's meaning: same class as with no token at all.
             let (_, plain) = reply_body(place, &format!("{before}(redacted){after}"));
-            let expected = wire::classify(status, plain.as_bytes());
+            let expected = wire::classify(&Service::ROOM, status, plain.as_bytes());
             prop_assert_eq!(
                 std::mem::discriminant(&reply),
                 std::mem::discriminant(&expected)
@@ -669,7 +670,7 @@ mod tests {
         ) {
             let at = at.index(body.len() + 1);
             body.splice(at..at, token.bytes());
-            let reply = read(status, &body, &Secret::new(token.as_str()));
+            let reply = read(&Service::ROOM, status, &body, &Secret::new(token.as_str()));
             assert_clean(&everything_shown(&reply), &token)?;
         }
     }

@@ -41,6 +41,23 @@ pub fn config_from(response: Option<serde_json::Value>) -> Result<CallbackConfig
     Ok(CallbackConfig { url, commands })
 }
 
+/// `Response.IsTokenEnable` of a successful get_callback_token. The `Token` beside it
+/// is never read: cbcheck does not print, store or compare it.
+pub fn token_enabled(response: Option<serde_json::Value>) -> Result<bool, &'static str> {
+    use serde_json::Value;
+    let Some(Value::Object(fields)) = response else {
+        return Err("succeeded without a Response object");
+    };
+    match fields.get("IsTokenEnable") {
+        Some(Value::Bool(enabled)) => Ok(*enabled),
+        // Some of the vendor's interfaces write flags as 0/1.
+        Some(Value::Number(n)) if n.as_i64() == Some(0) => Ok(false),
+        Some(Value::Number(n)) if n.as_i64() == Some(1) => Ok(true),
+        None => Err("succeeded without Response.IsTokenEnable"),
+        Some(_) => Err("succeeded but Response.IsTokenEnable is not a boolean"),
+    }
+}
+
 #[derive(Debug, Deserialize)]
 struct Envelope {
     #[serde(rename = "ActionStatus")]
@@ -177,12 +194,9 @@ impl RetryCause {
     }
 }
 
-pub const NO_CONFIGURATION: i64 = Service::ROOM.no_configuration;
-pub const ALREADY_EXISTS: i64 = Service::ROOM.already_exists;
-
-/// Classify an HTTP reply; the caller, which knows the interface, decides what
-/// 100300/100301 mean for it.
-pub fn classify(status: u16, body: &[u8]) -> Reply {
+/// Classify an HTTP reply to one of `service`'s interfaces; the caller, which knows
+/// the interface, decides what the service's "none" and "exists" codes mean for it.
+pub fn classify(service: &Service, status: u16, body: &[u8]) -> Reply {
     let envelope = serde_json::from_slice::<Envelope>(body)
         .ok()
         .filter(|e| e.error_code.is_some() || e.action_status.is_some());
@@ -218,8 +232,8 @@ pub fn classify(status: u16, body: &[u8]) -> Reply {
             response: envelope.response,
             request_id,
         },
-        NO_CONFIGURATION => Reply::Absent { request_id },
-        ALREADY_EXISTS => Reply::AlreadyExists { request_id },
+        code if code == service.no_configuration => Reply::Absent { request_id },
+        code if code == service.already_exists => Reply::AlreadyExists { request_id },
         code if codes::is_retryable(code) => Reply::Retry {
             reason: format!("ErrorCode {code}: {info}"),
             cause: RetryCause::Vendor(code),
@@ -269,7 +283,7 @@ mod tests {
         let Reply::Ok {
             response,
             request_id,
-        } = classify(200, body)
+        } = classify(&Service::ROOM, 200, body)
         else {
             panic!("not ok");
         };
@@ -282,6 +296,7 @@ mod tests {
     fn codes_fall_into_their_classes() {
         let reply = |code: i64| {
             classify(
+                &Service::ROOM,
                 200,
                 format!(r#"{{"ActionStatus":"FAIL","ErrorCode":{code},"ErrorInfo":"x","RequestId":"r"}}"#)
                     .as_bytes(),
@@ -321,21 +336,27 @@ mod tests {
     #[test]
     fn non_json_replies_are_protocol_errors_or_retried_gateway_failures() {
         assert!(matches!(
-            classify(502, b"<html>Bad Gateway</html>"),
+            classify(&Service::ROOM, 502, b"<html>Bad Gateway</html>"),
             Reply::Retry { .. }
         ));
-        assert!(matches!(classify(503, b""), Reply::Retry { .. }));
+        assert!(matches!(
+            classify(&Service::ROOM, 503, b""),
+            Reply::Retry { .. }
+        ));
         let Reply::Protocol { status, body_start } =
-            classify(200, b"<html><body>login</body></html>")
+            classify(&Service::ROOM, 200, b"<html><body>login</body></html>")
         else {
             panic!("not protocol");
         };
         assert_eq!(status, 200);
         assert!(body_start.starts_with("<html>"));
         assert!(matches!(
-            classify(200, br#"{"ErrorCode":0,"Resp"#),
+            classify(&Service::ROOM, 200, br#"{"ErrorCode":0,"Resp"#),
             Reply::Protocol { .. }
         ));
-        assert!(matches!(classify(404, b"{}"), Reply::Protocol { .. }));
+        assert!(matches!(
+            classify(&Service::ROOM, 404, b"{}"),
+            Reply::Protocol { .. }
+        ));
     }
 }
