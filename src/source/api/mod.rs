@@ -194,38 +194,11 @@ impl Client {
         &self,
         targets: Vec<Target>,
     ) -> Vec<Result<Option<bool>, ApiError>> {
-        let slots = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
-        let tasks: Vec<_> = targets
-            .into_iter()
-            .map(|target| {
-                let client = self.clone();
-                let slots = Arc::clone(&slots);
-                let sdkappid = target.sdkappid;
-                let interface = target
-                    .service
-                    .token
-                    .map_or(target.service.get, |(get, _)| get);
-                let task = tokio::spawn(async move {
-                    let _slot = slots.acquire_owned().await;
-                    client.get_token_enabled(&target).await
-                });
-                (sdkappid, interface, task)
-            })
-            .collect();
-        let mut results = Vec::with_capacity(tasks.len());
-        for (sdkappid, interface, task) in tasks {
-            results.push(task.await.unwrap_or_else(|join| {
-                Err(ApiError::GaveUp {
-                    interface,
-                    sdkappid,
-                    attempts: 0,
-                    reason: format!("the request task failed: {join}"),
-                    cause: RetryCause::Network,
-                    request_id: None,
-                })
-            }));
-        }
-        results
+        let interface = |t: &Target| t.service.token.map_or(t.service.get, |(get, _)| get);
+        self.each(targets, interface, |client, target| async move {
+            client.get_token_enabled(&target).await
+        })
+        .await
     }
 
     /// Create (`set_callback`) or replace (`update_callback`) the configuration.
@@ -266,19 +239,39 @@ impl Client {
 
     /// Query every target, at most `concurrency` at once; results in the targets' order.
     pub async fn get_all(&self, targets: Vec<Target>) -> Vec<Result<Live, ApiError>> {
+        self.each(
+            targets,
+            |t| t.service.get,
+            |client, target| async move { client.get_callback(&target).await },
+        )
+        .await
+    }
+
+    /// Run `call` for every target, at most `concurrency` at once; results in the
+    /// targets' order. A task that dies is that target's error, on `interface`.
+    async fn each<T, F, Fut>(
+        &self,
+        targets: Vec<Target>,
+        interface: fn(&Target) -> &'static str,
+        call: F,
+    ) -> Vec<Result<T, ApiError>>
+    where
+        T: Send + 'static,
+        F: Fn(Client, Target) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
+    {
         let slots = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
         let tasks: Vec<_> = targets
             .into_iter()
             .map(|target| {
-                let client = self.clone();
                 let slots = Arc::clone(&slots);
-                let sdkappid = target.sdkappid;
-                let interface = target.service.get;
+                let (sdkappid, path) = (target.sdkappid, interface(&target));
+                let work = call(self.clone(), target);
                 let task = tokio::spawn(async move {
                     let _slot = slots.acquire_owned().await;
-                    client.get_callback(&target).await
+                    work.await
                 });
-                (sdkappid, interface, task)
+                (sdkappid, path, task)
             })
             .collect();
         let mut results = Vec::with_capacity(tasks.len());
