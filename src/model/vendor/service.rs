@@ -157,6 +157,12 @@ impl Service {
         }
     }
 
+    /// The interface that reads the token flag (`get_callback_token`); a service
+    /// without tokens names its get, so an error about it still names an interface.
+    pub fn token_get(&self) -> &'static str {
+        self.token.map_or(self.get, |(get, _)| get)
+    }
+
     pub fn path(&self, interface: Interface) -> &'static str {
         match interface {
             Interface::Get => self.get,

@@ -194,10 +194,11 @@ impl Client {
         &self,
         targets: Vec<Target>,
     ) -> Vec<Result<Option<bool>, ApiError>> {
-        let interface = |t: &Target| t.service.token.map_or(t.service.get, |(get, _)| get);
-        self.each(targets, interface, |client, target| async move {
-            client.get_token_enabled(&target).await
-        })
+        self.each(
+            targets,
+            |t| t.service.token_get(),
+            |client, target| async move { client.get_token_enabled(&target).await },
+        )
         .await
     }
 
@@ -627,7 +628,7 @@ fn token_from(
     sdkappid: u64,
     settled: Result<Reply, ApiError>,
 ) -> Result<bool, ApiError> {
-    let path = service.token.map_or(service.get, |(get, _)| get);
+    let path = service.token_get();
     let reply = match settled {
         Ok(reply) => reply,
         Err(ApiError::Api { code, .. }) if code == service.no_token => return Ok(false),
@@ -653,7 +654,7 @@ pub fn token_from_recorded(
     sdkappid: u64,
     body: &[u8],
 ) -> Result<bool, ApiError> {
-    let path = service.token.map_or(service.get, |(get, _)| get);
+    let path = service.token_get();
     let settled = settle(path, sdkappid, wire::classify(service, 200, body), 1);
     token_from(service, sdkappid, settled)
 }
