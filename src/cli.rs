@@ -40,9 +40,15 @@ Examples:
 Diagnostics and a summary line per file go to stderr. Exits 0 when every file is valid
 (warnings allowed), 2 when one is invalid or, with --deny-warnings, has warnings.")]
     Lint {
-        /// The callbacks files to check.
-        #[arg(required = true, value_name = "FILE")]
+        /// The callbacks files to check; `-` reads one from stdin. Default:
+        /// callbacks.yaml in the current directory.
+        #[arg(value_name = "FILE")]
         files: Vec<PathBuf>,
+
+        /// Only this app's warnings (its name or SDKAppID); repeatable. Errors anywhere
+        /// in the file are still reported: verify refuses the whole file for them.
+        #[arg(long = "app", value_name = "NAME|SDKAPPID")]
+        apps: Vec<String>,
 
         /// Treat warnings as errors (exit 2).
         #[arg(long)]
@@ -67,7 +73,8 @@ Examples:
   cbcheck verify callbacks.yaml
   cbcheck verify callbacks.yaml --app conference-prod --app 1400000002
   cbcheck verify callbacks.yaml --format json > report.json
-  cbcheck verify examples/fleet.yaml --live-from examples/live-snapshot.json
+  cbcheck verify callbacks.yaml --live-from snapshot.json   # offline, recorded replies
+  cat callbacks.yaml | cbcheck verify -
 
 Credentials come from the environment: the app's `secret_key_env` variable, else
 CBCHECK_SECRET_KEY_<SDKAPPID>, else CBCHECK_SECRET_KEY; or a ready UserSig in
@@ -190,6 +197,26 @@ change took effect is unknown.")]
 
         #[command(flatten)]
         network: NetworkArgs,
+    },
+
+    /// Write a commented starter callbacks.yaml to begin from.
+    #[command(after_help = "\
+Examples:
+  cbcheck init                   # writes ./callbacks.yaml
+  cbcheck init envs/prod.yaml
+  cbcheck init -                 # print it instead
+
+The starter file is valid as written: one example app with the documented Room
+commands, with commented examples of `callback: absent` and of Live and Call entries.
+An existing file is left as it is (exit 2) unless --force is given.")]
+    Init {
+        /// Where to write it; `-` prints it on stdout.
+        #[arg(value_name = "FILE", default_value = "callbacks.yaml")]
+        file: PathBuf,
+
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
     },
 
     /// Print the JSON Schema of the callbacks file.
@@ -339,8 +366,9 @@ fn parse_report(text: &str) -> Result<ReportFile, String> {
 /// The files and apps verify and apply work on, and how URLs are shown.
 #[derive(Debug, Args)]
 pub struct AppsArgs {
-    /// The callbacks files (each is validated before any request is made).
-    #[arg(required = true, value_name = "FILE")]
+    /// The callbacks files (each is validated before any request is made); `-` reads
+    /// one from stdin. Default: callbacks.yaml in the current directory.
+    #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
     /// Only this app (its name or SDKAppID); repeatable.

@@ -186,7 +186,6 @@ fn help_shows_examples_and_exit_codes() {
 fn usage_errors_exit_2() {
     for args in [
         &["frobnicate"][..],
-        &["lint"],
         &["lint", "--colour", "x.yaml"],
         &["--color", "sometimes", "schema"],
     ] {

@@ -21,6 +21,15 @@ pub use spec::schema_json;
 
 use crate::model::redact::Redaction;
 
+/// The file name that means stdin.
+pub const STDIN: &str = "-";
+
+/// What diagnostics call a file read from stdin.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// The commented starter file `cbcheck init` writes; valid, with no warnings.
+pub const STARTER: &str = include_str!("starter.yaml");
+
 /// Files larger than this are refused before parsing (a 5000-app file is about 1.5 MiB).
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -70,33 +79,40 @@ impl Loaded {
 
 /// Read and validate a config file. Never panics; every problem becomes a diagnostic.
 pub fn load(path: &Path, redaction: Redaction) -> Loaded {
+    if path.as_os_str() == STDIN {
+        let file = STDIN_NAME.to_owned();
+        return match read_limited(STDIN_NAME, std::io::stdin().lock()) {
+            Ok(bytes) => load_bytes(file, bytes, redaction),
+            Err(err) => Loaded::failed(file, err),
+        };
+    }
     let file = path.display().to_string();
-    match read_limited(path) {
+    let read = std::fs::File::open(path)
+        .map_err(|err| unreadable(&file, err))
+        .and_then(|handle| read_limited(&file, handle));
+    match read {
         Ok(bytes) => load_bytes(file, bytes, redaction),
         Err(err) => Loaded::failed(file, err),
     }
 }
 
-fn read_limited(path: &Path) -> Result<Vec<u8>, ConfigDiagnostic> {
-    let unreadable = |err: std::io::Error| {
-        ConfigDiagnostic::error(
-            Rule::Unreadable,
-            format!("cannot read {}: {err}", path.display()),
-        )
+fn unreadable(file: &str, err: std::io::Error) -> ConfigDiagnostic {
+    ConfigDiagnostic::error(Rule::Unreadable, format!("cannot read {file}: {err}"))
         .help("check the path and the file's permissions")
-    };
-    let handle = std::fs::File::open(path).map_err(unreadable)?;
+}
+
+/// Read at most one byte more than the limit, so a huge input (a stream, too) is never held.
+fn read_limited(file: &str, input: impl Read) -> Result<Vec<u8>, ConfigDiagnostic> {
     let mut bytes = Vec::new();
-    handle
+    input
         .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
+        .map_err(|err| unreadable(file, err))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(ConfigDiagnostic::error(
             Rule::TooLarge,
             format!(
-                "{} is larger than {} MiB, the most cbcheck reads",
-                path.display(),
+                "{file} is larger than {} MiB, the most cbcheck reads",
                 MAX_FILE_BYTES / (1024 * 1024)
             ),
         )
@@ -212,6 +228,22 @@ fn mask(text: String, spans: &[SourceSpan]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The starter file's comments list the regions and Room commands; they must not
+    /// fall behind the tables.
+    #[test]
+    fn the_starter_file_names_every_region_and_room_command() {
+        use crate::model::Service;
+        use crate::model::vendor::region::Region;
+        for region in Region::ALL {
+            assert!(STARTER.contains(region.name()), "{}", region.name());
+        }
+        for command in Service::ROOM.commands {
+            assert!(STARTER.contains(command), "{command}");
+        }
+        let loaded = load_bytes("starter".into(), STARTER.into(), Redaction::default());
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    }
 
     #[test]
     fn schema_keys_match_the_validator() {

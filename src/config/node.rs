@@ -21,6 +21,24 @@ pub struct Node {
     pub value: Value,
 }
 
+impl Node {
+    /// The bytes the node is written over, its children included (a collection's own
+    /// span may cover only its start). Nesting is bounded by validation's depth limit.
+    pub fn extent(&self) -> SourceSpan {
+        fn end(node: &Node) -> usize {
+            let own = node.span.offset() + node.span.len();
+            let children = match &node.value {
+                Value::Seq(items) => items.iter().map(end).max(),
+                Value::Map(pairs) => pairs.iter().map(|(k, v)| end(k).max(end(v))).max(),
+                _ => None,
+            };
+            own.max(children.unwrap_or(0))
+        }
+        let start = self.span.offset();
+        SourceSpan::new(start.into(), end(self) - start)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Value {
     Null,
@@ -244,6 +262,19 @@ mod tests {
             &text[value.span.offset()..value.span.offset() + value.span.len()],
             "value"
         );
+    }
+
+    #[test]
+    fn an_extent_covers_every_child_of_a_collection() {
+        let text = "apps:\n  - name: a\n    callback:\n      commands: [x, yy]\n  - name: b\n";
+        let root = parse(text).expect("valid YAML");
+        let Value::Seq(apps) = &map(&root)[0].1.value else {
+            panic!("a list");
+        };
+        let first = apps[0].extent();
+        let written = &text[first.offset()..first.offset() + first.len()];
+        assert!(written.starts_with("name: a"), "{written:?}");
+        assert!(written.ends_with("yy"), "{written:?}");
     }
 
     #[test]

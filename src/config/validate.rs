@@ -230,7 +230,7 @@ impl Validator {
             self.push(
                 ConfigDiagnostic::error(Rule::EmptyFile, "the file declares nothing")
                     .primary(SourceSpan::new(0.into(), 0), "empty")
-                    .help("start from examples/minimal.yaml: `version: 1` and a list of `apps`"),
+                    .help("write `version: 1` and a list of `apps`, or run `cbcheck init` for a commented starter file"),
             );
             return Vec::new();
         }
@@ -253,7 +253,7 @@ impl Validator {
             self.missing(
                 &fields,
                 "apps",
-                "add `apps:` with one entry per SDKAppID (see examples/minimal.yaml)",
+                "add `apps:` with one entry per SDKAppID (`cbcheck init -` prints an example)",
             );
             return Vec::new();
         };
@@ -498,6 +498,7 @@ impl Validator {
                     extra_commands: extra_commands.unwrap_or_default(),
                     callback,
                     spans: AppSpans {
+                        entry: node.extent(),
                         name: name.map(|(_, span)| span),
                         sdkappid: sdkappid_span,
                         callback_key,

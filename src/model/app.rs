@@ -59,6 +59,7 @@ impl App {
             extra_commands: ExtraCommands::default(),
             callback: None,
             spans: AppSpans {
+                entry: nowhere,
                 name: None,
                 sdkappid: nowhere,
                 callback_key: nowhere,
@@ -110,6 +111,8 @@ pub struct DeclaredCommand {
 /// Where an app's parts are in the file, for diagnostics about them.
 #[derive(Debug, Clone, Copy)]
 pub struct AppSpans {
+    /// The app's whole entry in `apps`.
+    pub entry: SourceSpan,
     pub name: Option<SourceSpan>,
     pub sdkappid: SourceSpan,
     pub callback_key: SourceSpan,

@@ -292,6 +292,11 @@ pub fn lint_format_refused(format: &str) -> String {
     )
 }
 
+/// `cbcheck init` wrote its starter file.
+pub fn init_written(file: &str) -> String {
+    format!("wrote {file}: replace the example app with yours, then `cbcheck lint {file}`\n")
+}
+
 /// `export` stops when an app could not be read.
 pub const EXPORT_INCOMPLETE: &str =
     "nothing was written: every app must be readable to export a complete file\n";

@@ -122,6 +122,20 @@ pub fn write_file(path: &std::path::Path, text: &str) -> Result<(), WriteError> 
     })
 }
 
+/// Create a file that must not exist yet (`cbcheck init` never replaces one by accident).
+pub fn write_new_file(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .map_err(|e| WriteError {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })
+}
+
 /// Append to a file ($GITHUB_STEP_SUMMARY collects several steps' reports).
 pub fn append_file(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
     use std::io::Write;

@@ -36,7 +36,7 @@ pub(super) enum SelectionError {
     },
 }
 
-fn selected(app: &App, selector: &str) -> bool {
+pub(super) fn selected(app: &App, selector: &str) -> bool {
     app.name.as_deref() == Some(selector) || app.sdkappid.to_string() == selector
 }
 
@@ -70,11 +70,19 @@ pub(super) fn check_selectors(
     selectors: &[String],
 ) -> Result<(), SelectionError> {
     check_unique(configs)?;
+    check_matched(configs.iter(), selectors)
+}
+
+/// Every selector picks an app in one of the files.
+pub(super) fn check_matched<'a>(
+    configs: impl Iterator<Item = &'a Config> + Clone,
+    selectors: &[String],
+) -> Result<(), SelectionError> {
     let unmatched: Vec<String> = selectors
         .iter()
         .filter(|s| {
             !configs
-                .iter()
+                .clone()
                 .flat_map(|c| &c.apps)
                 .any(|app| selected(app, s))
         })
@@ -84,7 +92,7 @@ pub(super) fn check_selectors(
         return Ok(());
     }
     Err(SelectionError::NoSuchApp {
-        files: configs.iter().map(|c| c.file.clone()).collect(),
+        files: configs.map(|c| c.file.clone()).collect(),
         unmatched,
     })
 }

@@ -3,6 +3,7 @@
 
 use super::Outcome;
 use super::check::SelectionError;
+use super::input::InputError;
 use crate::report::WriteError;
 use crate::report::human::{self, Renderer};
 use crate::source::VerifyError;
@@ -13,6 +14,10 @@ pub(super) enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Selection(#[from] SelectionError),
+    /// No file to read, or stdin named twice.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Input(#[from] InputError),
     /// No live state at all: the snapshot, the client or the runtime.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -28,7 +33,9 @@ impl Error {
     pub(super) fn outcome(&self) -> Outcome {
         match self {
             Error::Verify(VerifyError::Client(_) | VerifyError::Runtime(_)) => Outcome::Api,
-            Error::Selection(_) | Error::Verify(_) | Error::Write(_) => Outcome::Invalid,
+            Error::Selection(_) | Error::Input(_) | Error::Verify(_) | Error::Write(_) => {
+                Outcome::Invalid
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `cbcheck lint`: validate files, no network.
 
-use super::{Outcome, emit, forget_allowed_endpoints, sinks};
+use super::{Outcome, check, emit, forget_allowed_endpoints, sinks};
 use crate::cli::{self, Format};
 use crate::config;
 use crate::model::redact::Redaction;
@@ -11,6 +11,7 @@ use crate::source::api;
 pub(super) fn lint(
     style: Style,
     files: &[std::path::PathBuf],
+    selectors: &[String],
     deny_warnings: bool,
     format: Format,
     reports: &[cli::ReportFile],
@@ -27,6 +28,19 @@ pub(super) fn lint(
         .map(|file| config::load(file, Redaction::default()))
         .collect();
     forget_allowed_endpoints(&mut loaded, allowed_endpoints);
+    if !selectors.is_empty() {
+        // Which apps exist is known only when every file is valid; otherwise the
+        // errors decide the run anyway.
+        if loaded.iter().all(|l| l.config.is_some()) {
+            let configs = loaded.iter().filter_map(|l| l.config.as_ref());
+            if let Err(err) = check::check_matched(configs, selectors) {
+                return super::error::fail(&renderer, err, "");
+            }
+        }
+        for file in &mut loaded {
+            forget_unselected_warnings(file, selectors);
+        }
+    }
     let failed = loaded
         .iter()
         .any(|l| l.errors() > 0 || (deny_warnings && l.warnings() > 0));
@@ -61,4 +75,23 @@ pub(super) fn lint(
         }
     }
     outcome
+}
+
+/// With `--app`, the warnings inside other apps' entries are not this run's concern;
+/// errors always are (verify refuses the whole file for any of them).
+fn forget_unselected_warnings(file: &mut config::Loaded, selectors: &[String]) {
+    let Some(config) = &file.config else {
+        return;
+    };
+    let others: Vec<miette::SourceSpan> = config
+        .apps
+        .iter()
+        .filter(|app| !selectors.iter().any(|s| check::selected(app, s)))
+        .map(|app| app.spans.entry)
+        .collect();
+    let inside = |offset: usize, span: &miette::SourceSpan| {
+        (span.offset()..span.offset() + span.len()).contains(&offset)
+    };
+    file.diagnostics
+        .retain(|d| d.is_error() || !others.iter().any(|span| inside(d.offset(), span)));
 }

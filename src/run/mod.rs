@@ -5,6 +5,8 @@ mod apply;
 mod check;
 mod error;
 mod export;
+mod init;
+mod input;
 mod lint;
 mod schema;
 mod verify;
@@ -49,18 +51,23 @@ pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Lint {
             files,
+            apps,
             deny_warnings,
             format,
             reports,
             allow,
-        } => lint::lint(
-            style,
-            &files,
-            deny_warnings,
-            format,
-            &reports,
-            &allow.hosts(),
-        ),
+        } => match input::files(files) {
+            Ok(files) => lint::lint(
+                style,
+                &files,
+                &apps,
+                deny_warnings,
+                format,
+                &reports,
+                &allow.hosts(),
+            ),
+            Err(err) => error::fail(&Renderer::new(style), err, ""),
+        },
         Command::Verify {
             apps,
             format,
@@ -69,7 +76,10 @@ pub fn run(cli: Cli) -> Outcome {
             deny_warnings,
             network,
         } => {
-            let (files, options) = apps_options(apps, network);
+            let (files, options) = match apps_options(apps, network) {
+                Ok(parts) => parts,
+                Err(err) => return error::fail(&Renderer::new(style), err, ""),
+            };
             let options = source::VerifyOptions {
                 live_from,
                 ..options
@@ -82,7 +92,10 @@ pub fn run(cli: Cli) -> Outcome {
             yes,
             network,
         } => {
-            let (files, options) = apps_options(apps, network);
+            let (files, options) = match apps_options(apps, network) {
+                Ok(parts) => parts,
+                Err(err) => return error::fail(&Renderer::new(style), err, ""),
+            };
             apply::run(
                 style,
                 &files,
@@ -112,6 +125,7 @@ pub fn run(cli: Cli) -> Outcome {
             };
             export::run(style, source, output.as_deref(), &network_options(network))
         }
+        Command::Init { file, force } => init::init(style, &file, force),
         Command::Schema { report } => schema::schema(style, report),
         Command::Completions { shell } => schema::completions(style, shell),
     }
@@ -121,7 +135,8 @@ pub fn run(cli: Cli) -> Outcome {
 fn apps_options(
     apps: cli::AppsArgs,
     network: cli::NetworkArgs,
-) -> (Vec<std::path::PathBuf>, source::VerifyOptions) {
+) -> Result<(Vec<std::path::PathBuf>, source::VerifyOptions), input::InputError> {
+    let files = input::files(apps.files)?;
     let options = source::VerifyOptions {
         selectors: apps.apps,
         redaction: Redaction {
@@ -129,7 +144,7 @@ fn apps_options(
         },
         ..network_options(network)
     };
-    (apps.files, options)
+    Ok((files, options))
 }
 
 /// The client options the network flags describe.

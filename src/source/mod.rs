@@ -61,7 +61,7 @@ impl From<MissingCredentials> for Failure {
         Failure::new(
             ErrorClass::Credentials,
             err.to_string(),
-            "set one of these variables (a secret key, or a ready UserSig) for this app; see the README's Credentials section".into(),
+            "set one of these variables for this app, in order of preference: a `*SECRET_KEY*` one holds the app's secret key (cbcheck signs with it and never prints it), a `*USERSIG*` one a ready UserSig for the file's `identifier`".into(),
         )
     }
 }
