@@ -260,6 +260,10 @@ pub enum Format {
     Junit,
     /// A Markdown summary for a pull-request comment (verify only).
     Markdown,
+    /// Prometheus text format for node_exporter's textfile collector (verify only); as
+    /// a --report file it is replaced atomically, readable by all (0644), and a
+    /// `<name>_success.prom` beside it records the last completed run.
+    Prometheus,
 }
 
 impl Format {
@@ -272,6 +276,7 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Junit => "junit",
             Format::Markdown => "markdown",
+            Format::Prometheus => "prometheus",
         }
     }
 
@@ -352,7 +357,7 @@ fn parse_report(text: &str) -> Result<ReportFile, String> {
         .split_once('=')
         .ok_or("expected FORMAT=PATH, e.g. sarif=cbcheck.sarif")?;
     let format = Format::from_str(format, true).map_err(|_| {
-        format!("unknown format `{format}`: use json, github, sarif, junit, markdown or human")
+        format!("unknown format `{format}`: use json, github, sarif, junit, markdown, prometheus or human")
     })?;
     if path.is_empty() {
         return Err("the PATH after `=` is empty".into());

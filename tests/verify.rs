@@ -5,6 +5,7 @@ use std::process::Output;
 
 use insta::assert_snapshot;
 use serde_json::{Value, json};
+use sha2::Digest as _;
 use wiremock::matchers::{path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -454,7 +455,35 @@ async fn mixed_run_reports_every_app_and_the_worst_exit_code() {
         "https://hooks.example.com/cb?token=***"
     );
     assert_eq!(report["apps"][0]["findings"][0]["line"], 12);
-    assert_snapshot!("mixed_json", run.stdout);
+    // Run metadata: which cbcheck, when, and on which file content.
+    assert_eq!(report["cbcheck_version"], env!("CARGO_PKG_VERSION"));
+    let digest = sha2::Sha256::digest(yaml.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(report["file_digests"][0]["sha256"], hex.as_str());
+    for field in ["started_at", "finished_at"] {
+        let time = report[field].as_str().expect(field);
+        assert!(
+            time.len() >= 20 && time.ends_with('Z') && time.as_bytes()[10] == b'T',
+            "{field}: {time}"
+        );
+    }
+    assert!(report["started_at"].as_str() <= report["finished_at"].as_str());
+    assert!(report["duration_ms"].is_u64());
+    // The snapshot holds what does not change from run to run, in the printed order.
+    let stable: String = run
+        .stdout
+        .lines()
+        .map(|line| {
+            let varies = ["started_at", "finished_at", "duration_ms"]
+                .iter()
+                .any(|field| line.starts_with(&format!("  \"{field}\": ")));
+            match line.split_once(": ") {
+                Some((key, _)) if varies => format!("{key}: \"[varies]\",\n"),
+                _ => format!("{line}\n"),
+            }
+        })
+        .collect();
+    assert_snapshot!("mixed_json", stable);
 
     let schema: Value = serde_json::from_str(
         &std::fs::read_to_string(repo_path("schemas/report.schema.json")).expect("committed"),

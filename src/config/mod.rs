@@ -40,6 +40,9 @@ pub struct Loaded {
     pub diagnostics: Vec<ConfigDiagnostic>,
     /// `Some` when the file has no errors (it may have warnings).
     pub config: Option<Config>,
+    /// The SHA-256 of the bytes read (hex), so an archived report names the content
+    /// it was made from; `None` when the file could not be read.
+    pub sha256: Option<String>,
 }
 
 impl Loaded {
@@ -73,6 +76,7 @@ impl Loaded {
             file,
             diagnostics: vec![diagnostic],
             config: None,
+            sha256: None,
         }
     }
 }
@@ -123,6 +127,14 @@ fn read_limited(file: &str, input: impl Read) -> Result<Vec<u8>, ConfigDiagnosti
 
 /// Validate a file's content; `file` is the name shown in diagnostics.
 pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded {
+    let sha256 = crate::model::run_info::sha256_hex(&bytes);
+    Loaded {
+        sha256: Some(sha256),
+        ..validate_bytes(file, bytes, redaction)
+    }
+}
+
+fn validate_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded {
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
@@ -182,6 +194,7 @@ pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
         }),
         file,
         diagnostics,
+        sha256: None,
     }
 }
 

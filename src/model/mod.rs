@@ -35,6 +35,7 @@ mod callback;
 mod finding;
 pub mod redact;
 mod result;
+pub mod run_info;
 pub mod source;
 pub mod text;
 pub mod vendor;

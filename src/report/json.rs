@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::model::run_info::RunInfo;
 use crate::model::{AppResult, ErrorClass, Run, ServiceName, Status, Summary};
 use crate::model::{Kind, Severity};
 
@@ -17,13 +18,29 @@ pub struct Report {
     /// The report format version.
     #[schemars(extend("const" = 1))]
     pub version: u32,
+    /// The cbcheck version that made the report.
+    pub cbcheck_version: String,
+    /// When the run started and finished (RFC 3339, UTC), and how long it took.
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: u64,
     /// The callbacks files that were verified, in the order given.
     pub files: Vec<String>,
+    /// Every callbacks file read, with the SHA-256 of its content: what the report is about.
+    pub file_digests: Vec<FileDigestReport>,
     pub summary: Summary,
     /// One entry per checked app, in file order.
     pub apps: Vec<AppReport>,
     /// Warnings about the callbacks files themselves (as `cbcheck lint` reports them).
     pub config_warnings: Vec<ConfigWarning>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileDigestReport {
+    pub file: String,
+    /// Lowercase hex; null when the file could not be read.
+    pub sha256: Option<String>,
 }
 
 /// A warning about a callbacks file (a valid file may still have some).
@@ -106,13 +123,25 @@ pub enum RemediationBody {
     Empty {},
 }
 
-pub fn report(runs: &[Run], config: &[Annotation]) -> Report {
+pub fn report(runs: &[Run], config: &[Annotation], info: &RunInfo) -> Report {
     let apps: Vec<AppReport> = runs
         .iter()
         .flat_map(|run| run.results.iter().map(move |r| app_report(run, r)))
         .collect();
     Report {
         version: REPORT_VERSION,
+        cbcheck_version: env!("CARGO_PKG_VERSION").to_owned(),
+        started_at: rfc3339(info.started),
+        finished_at: rfc3339(info.finished),
+        duration_ms: u64::try_from(info.duration.as_millis()).unwrap_or(u64::MAX),
+        file_digests: info
+            .files
+            .iter()
+            .map(|f| FileDigestReport {
+                file: f.file.clone(),
+                sha256: f.sha256.clone(),
+            })
+            .collect(),
         files: runs.iter().map(|run| run.config.file.clone()).collect(),
         summary: Summary::of_runs(runs),
         apps,
@@ -175,9 +204,19 @@ fn app_report(run: &Run, result: &AppResult) -> AppReport {
 }
 
 /// The report; `config` holds the annotations of the files' own warnings.
-pub fn render(runs: &[Run], config: &[Annotation]) -> String {
-    let mut text =
-        serde_json::to_string_pretty(&report(runs, config)).expect("the report is plain data");
+/// A time as RFC 3339 in UTC, to the millisecond.
+fn rfc3339(time: std::time::SystemTime) -> String {
+    let time = time::OffsetDateTime::from(time);
+    let millis = time.replace_nanosecond(time.millisecond() as u32 * 1_000_000);
+    millis
+        .unwrap_or(time)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}
+
+pub fn render(runs: &[Run], config: &[Annotation], info: &RunInfo) -> String {
+    let mut text = serde_json::to_string_pretty(&report(runs, config, info))
+        .expect("the report is plain data");
     text.push('\n');
     text
 }

@@ -8,6 +8,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod prometheus;
 pub mod sarif;
 
 /// The version of every machine-readable format; it changes when one changes incompatibly.
@@ -155,6 +156,20 @@ pub fn append_file(path: &std::path::Path, text: &str) -> Result<(), WriteError>
 /// a symlink, to the file it points at). A reader never sees half a file; a failure
 /// leaves the old one intact and removes the temporary file.
 pub fn write_file_atomically(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
+    replace_file(path, text, None)
+}
+
+/// Replace a file whole, as [`write_file_atomically`], readable by every user (0644):
+/// for files another service reads, such as node_exporter's textfile collector.
+pub fn publish_file(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
+    replace_file(path, text, Some(0o644))
+}
+
+fn replace_file(
+    path: &std::path::Path,
+    text: &str,
+    #[cfg_attr(not(unix), allow(unused_variables))] mode: Option<u32>,
+) -> Result<(), WriteError> {
     use std::io::Write;
     let error = |e: std::io::Error| WriteError {
         path: path.display().to_string(),
@@ -171,7 +186,15 @@ pub fn write_file_atomically(path: &std::path::Path, text: &str) -> Result<(), W
     let mut temporary = tempfile::NamedTempFile::new_in(&directory).map_err(error)?;
     temporary.write_all(text.as_bytes()).map_err(error)?;
     temporary.as_file().sync_all().map_err(error)?;
-    if let Ok(existing) = std::fs::metadata(&target) {
+    #[cfg(unix)]
+    if let Some(mode) = mode {
+        use std::os::unix::fs::PermissionsExt;
+        temporary
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(error)?;
+    }
+    if let (None, Ok(existing)) = (mode, std::fs::metadata(&target)) {
         temporary
             .as_file()
             .set_permissions(existing.permissions())
@@ -266,12 +289,18 @@ mod tests {
         let summary = human::verify_summary(&runs);
         assert_eq!(summary, "2 apps checked: 0 in sync, 1 drifted, 1 failed");
         let annotations = annotation::from_runs(&runs);
+        let info = crate::model::run_info::RunInfo {
+            started: std::time::SystemTime::UNIX_EPOCH,
+            finished: std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1500),
+            duration: std::time::Duration::from_millis(1500),
+            files: Vec::new(),
+        };
         let outputs = [
             (
                 "human",
                 human::verify_report(&human::Renderer::new(Style::plain()), Style::plain(), &runs),
             ),
-            ("json", json::render(&runs, &[])),
+            ("json", json::render(&runs, &[], &info)),
             ("github", github::render(&annotations, &summary)),
             ("sarif", sarif::render_verify(&annotations, None)),
             ("junit", junit::render(&runs)),
@@ -285,10 +314,13 @@ mod tests {
             );
         }
         let json: serde_json::Value =
-            serde_json::from_str(&json::render(&runs, &[])).expect("JSON");
+            serde_json::from_str(&json::render(&runs, &[], &info)).expect("JSON");
         assert_eq!(json["summary"]["drifted"], 1);
         assert_eq!(json["apps"][1]["error"]["class"], "network");
         assert_eq!(json["apps"][0]["findings"][0]["line"], 2);
+        assert_eq!(json["started_at"], "1970-01-01T00:00:00Z");
+        assert_eq!(json["finished_at"], "1970-01-01T00:00:01.5Z");
+        assert_eq!(json["duration_ms"], 1500);
     }
 
     #[test]

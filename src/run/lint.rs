@@ -68,7 +68,7 @@ pub(super) fn lint(
                 std::env::current_dir().ok().as_deref(),
             ),
             // Refused above.
-            Format::Json | Format::Junit | Format::Markdown => continue,
+            Format::Json | Format::Junit | Format::Markdown | Format::Prometheus => continue,
         };
         if let Err(code) = emit(format, sink, &text, &renderer) {
             outcome = outcome.max(code);

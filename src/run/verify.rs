@@ -5,6 +5,7 @@ use super::{
 };
 use crate::cli::{self, Format};
 use crate::config;
+use crate::model::run_info::{FileDigest, RunInfo};
 use crate::report::human::{self, Renderer};
 use crate::report::{self, Style};
 use crate::source as check;
@@ -17,6 +18,8 @@ pub(super) fn verify_files(
     format: Format,
     reports: &[cli::ReportFile],
 ) -> Outcome {
+    let started = std::time::SystemTime::now();
+    let clock = std::time::Instant::now();
     let renderer = Renderer::new(style);
     let mut loaded = match load_all(&renderer, files, options.redaction) {
         Ok(loaded) => loaded,
@@ -32,6 +35,7 @@ pub(super) fn verify_files(
     // under --deny-warnings as they do for lint.
     let config_annotations = report::annotation::from_lint(&loaded);
     let config_warnings = loaded.iter().map(config::Loaded::warnings).sum::<usize>();
+    let digests = digests(&loaded);
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
     let runs = match verify_all(
         &renderer,
@@ -52,6 +56,12 @@ pub(super) fn verify_files(
     if deny_warnings && config_warnings > 0 {
         outcome = outcome.max(Outcome::Invalid);
     }
+    let info = RunInfo {
+        started,
+        finished: std::time::SystemTime::now(),
+        duration: clock.elapsed(),
+        files: digests,
+    };
     let annotations = || {
         let mut all = config_annotations.clone();
         all.extend(report::annotation::from_runs(&runs));
@@ -60,7 +70,7 @@ pub(super) fn verify_files(
     for (format, sink) in sinks(format, reports) {
         let text = match format {
             Format::Human => human::verify_report(&renderer, style, &runs),
-            Format::Json => report::json::render(&runs, &config_annotations),
+            Format::Json => report::json::render(&runs, &config_annotations, &info),
             Format::Github => {
                 let markdown = report::markdown::render(&runs, &summary);
                 // An output like any other: one that cannot be written fails the run
@@ -79,10 +89,52 @@ pub(super) fn verify_files(
             ),
             Format::Junit => report::junit::render(&runs),
             Format::Markdown => report::markdown::render(&runs, &summary),
+            // Last, below: it records the run's exit code.
+            Format::Prometheus => continue,
         };
         if let Err(code) = emit(format, sink, &text, &renderer) {
             outcome = outcome.max(code);
         }
     }
+    let metrics = sinks(format, reports).filter(|(format, _)| *format == Format::Prometheus);
+    for (_, sink) in metrics {
+        if let Err(code) = emit_metrics(sink, &runs, &info, outcome, &renderer) {
+            outcome = outcome.max(code);
+        }
+    }
     outcome
+}
+
+/// Each file read, its digest, and whether it was valid.
+fn digests(loaded: &[config::Loaded]) -> Vec<FileDigest> {
+    loaded
+        .iter()
+        .map(|l| FileDigest {
+            file: l.file.clone(),
+            sha256: l.sha256.clone(),
+            valid: l.config.is_some(),
+        })
+        .collect()
+}
+
+/// The metrics file, replaced atomically and readable by the collector; beside it,
+/// when the run completed (exit 0 or 1), the time of this last success.
+fn emit_metrics(
+    sink: Sink<'_>,
+    runs: &[crate::model::Run],
+    info: &RunInfo,
+    outcome: Outcome,
+    renderer: &Renderer,
+) -> Result<(), Outcome> {
+    let text = report::prometheus::render(runs, info, outcome.code());
+    let Sink::File(path) = sink else {
+        return emit(Format::Prometheus, sink, &text, renderer);
+    };
+    let fail = |err| super::error::fail(renderer, err, "");
+    report::publish_file(path, &text).map_err(fail)?;
+    if outcome <= Outcome::Drift {
+        let success = report::prometheus::success_path(path);
+        report::publish_file(&success, &report::prometheus::render_success(info)).map_err(fail)?;
+    }
+    Ok(())
 }

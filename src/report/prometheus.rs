@@ -1,0 +1,248 @@
+//! The Prometheus text exposition format, for node_exporter's textfile collector
+//! (`--report prometheus=PATH`): one gauge family per metric, each HELP and TYPE
+//! written once, no timestamps in samples (the collector skips files that have them).
+//! Labels never carry a URL: it may hold a token, and it would explode cardinality.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use crate::model::run_info::{RunInfo, unix_seconds};
+use crate::model::{AppResult, Kind, Run, Status};
+
+/// The metrics of a run: `exit_code` is the run's own.
+pub fn render(runs: &[Run], info: &RunInfo, exit_code: u8) -> String {
+    let mut out = Exposition::default();
+    out.family(
+        "cbcheck_run_timestamp_seconds",
+        "When the cbcheck run finished (Unix time).",
+        [(vec![], unix_seconds(info.finished))],
+    );
+    out.family(
+        "cbcheck_run_duration_seconds",
+        "How long the cbcheck run took.",
+        [(vec![], info.duration.as_secs_f64())],
+    );
+    out.family(
+        "cbcheck_run_exit_code",
+        "The run's exit code: 0 in sync, 1 drift, 2 invalid file or usage, 3 credentials, 4 API.",
+        [(vec![], f64::from(exit_code))],
+    );
+    out.family(
+        "cbcheck_build_info",
+        "The cbcheck version that wrote this file (always 1).",
+        [(vec![("version", env!("CARGO_PKG_VERSION").to_owned())], 1.0)],
+    );
+    out.family(
+        "cbcheck_file_valid",
+        "1 when the callbacks file was valid, 0 when it had errors (then its apps were not checked).",
+        info.files
+            .iter()
+            .map(|f| (vec![("file", f.file.clone())], flag(f.valid))),
+    );
+    let summary = crate::model::Summary::of_runs(runs);
+    out.family(
+        "cbcheck_apps",
+        "Apps checked, by verdict.",
+        [
+            ("in_sync", summary.in_sync),
+            ("drifted", summary.drifted),
+            ("failed", summary.failed),
+        ]
+        .map(|(status, n)| (vec![("status", status.to_owned())], n as f64)),
+    );
+
+    let apps = labelled(runs);
+    out.family(
+        "cbcheck_app_info",
+        "One series per checked app, to join on `app` and `service` (always 1).",
+        apps.iter().map(|(label, result)| {
+            let app = &result.app;
+            let region = app
+                .region
+                .map_or_else(|| "endpoint".to_owned(), |r| r.name().to_owned());
+            (
+                vec![
+                    ("app", label.clone()),
+                    ("sdkappid", app.sdkappid.to_string()),
+                    ("service", app.service.name().to_owned()),
+                    ("region", region),
+                ],
+                1.0,
+            )
+        }),
+    );
+    out.family(
+        "cbcheck_app_up",
+        "1 when the app's live configuration could be read (none configured counts as read).",
+        apps.iter()
+            .map(|(label, result)| (app_labels(label, result), flag(result.failure.is_none()))),
+    );
+    out.family(
+        "cbcheck_app_in_sync",
+        "1 when the app is in sync with the file (warnings allowed); read it together with cbcheck_app_up.",
+        apps.iter().map(|(label, result)| {
+            (
+                app_labels(label, result),
+                flag(result.status() == Status::InSync),
+            )
+        }),
+    );
+    out.family(
+        "cbcheck_app_findings",
+        "Findings per app and kind; every kind is written, 0 included.",
+        apps.iter().flat_map(|(label, result)| {
+            Kind::ALL.into_iter().map(move |kind| {
+                let mut labels = app_labels(label, result);
+                labels.push(("kind", kind.id().to_owned()));
+                let count = result.findings.iter().filter(|f| f.kind == kind).count();
+                (labels, count as f64)
+            })
+        }),
+    );
+    out.text
+}
+
+/// The companion file: the last time a run completed (exit 0 or 1). Written only
+/// then, so it keeps its value across failed runs: "audit stale" alerts on it.
+pub fn render_success(info: &RunInfo) -> String {
+    let mut out = Exposition::default();
+    out.family(
+        "cbcheck_last_success_timestamp_seconds",
+        "When a cbcheck run last completed (exit 0 or 1: the fleet was checked).",
+        [(vec![], unix_seconds(info.finished))],
+    );
+    out.text
+}
+
+/// The companion file's path: `cbcheck.prom` → `cbcheck_success.prom`, beside it
+/// (the collector reads every `*.prom` file of its directory).
+pub fn success_path(path: &std::path::Path) -> std::path::PathBuf {
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "cbcheck".into(), |s| s.to_string_lossy().into_owned());
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}_success.{}", ext.to_string_lossy()),
+        None => format!("{stem}_success"),
+    };
+    path.with_file_name(name)
+}
+
+fn flag(on: bool) -> f64 {
+    if on { 1.0 } else { 0.0 }
+}
+
+fn app_labels(label: &str, result: &AppResult) -> Vec<(&'static str, String)> {
+    vec![
+        ("app", label.to_owned()),
+        ("service", result.app.service.name().to_owned()),
+    ]
+}
+
+/// Each app's `app` label: its name, else its SDKAppID. An app is one (SDKAppID,
+/// service), so two series may share a label only when a name repeats across files:
+/// those get the SDKAppID beside the name, and no series is written twice.
+fn labelled(runs: &[Run]) -> Vec<(String, &AppResult)> {
+    let results: Vec<&AppResult> = runs.iter().flat_map(|run| &run.results).collect();
+    let plain = |r: &AppResult| {
+        r.app
+            .name
+            .clone()
+            .unwrap_or_else(|| r.app.sdkappid.to_string())
+    };
+    let mut seen: HashMap<(String, &str), usize> = HashMap::new();
+    for result in &results {
+        *seen
+            .entry((plain(result), result.app.service.name()))
+            .or_default() += 1;
+    }
+    results
+        .into_iter()
+        .map(|result| {
+            let label = plain(result);
+            let repeated = seen[&(label.clone(), result.app.service.name())] > 1;
+            let label = if repeated {
+                format!("{label} ({})", result.app.sdkappid)
+            } else {
+                label
+            };
+            (label, result)
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct Exposition {
+    text: String,
+}
+
+type Labels = Vec<(&'static str, String)>;
+
+impl Exposition {
+    /// One gauge family: HELP and TYPE once, then its samples.
+    fn family(&mut self, name: &str, help: &str, samples: impl IntoIterator<Item = (Labels, f64)>) {
+        let _ = writeln!(self.text, "# HELP {name} {}", escape_help(help));
+        let _ = writeln!(self.text, "# TYPE {name} gauge");
+        for (labels, value) in samples {
+            self.text.push_str(name);
+            if !labels.is_empty() {
+                let pairs: Vec<String> = labels
+                    .iter()
+                    .map(|(label, value)| format!("{label}=\"{}\"", escape_label(value)))
+                    .collect();
+                let _ = write!(self.text, "{{{}}}", pairs.join(","));
+            }
+            let _ = writeln!(self.text, " {value}");
+        }
+    }
+}
+
+/// Label values: backslash, double quote and line feed are escaped (the format's rules).
+fn escape_label(value: &str) -> String {
+    crate::model::text::escape_each(value, |c| match c {
+        '\\' => Some("\\\\".to_owned()),
+        '"' => Some("\\\"".to_owned()),
+        '\n' => Some("\\n".to_owned()),
+        _ => None,
+    })
+}
+
+/// HELP text: backslash and line feed.
+fn escape_help(value: &str) -> String {
+    crate::model::text::escape_each(value, |c| match c {
+        '\\' => Some("\\\\".to_owned()),
+        '\n' => Some("\\n".to_owned()),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_escaped_and_paths_pair_up() {
+        assert_eq!(escape_label("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
+        assert_eq!(
+            success_path(std::path::Path::new("/var/lib/node/cbcheck.prom")),
+            std::path::Path::new("/var/lib/node/cbcheck_success.prom")
+        );
+        assert_eq!(
+            success_path(std::path::Path::new("metrics")),
+            std::path::Path::new("metrics_success")
+        );
+    }
+
+    #[test]
+    fn each_family_has_one_help_and_type_and_integral_values_print_plainly() {
+        let mut out = Exposition::default();
+        out.family(
+            "x_total",
+            "line\nbreak",
+            [(vec![("a", "1".to_owned())], 2.0), (vec![], 0.25)],
+        );
+        assert_eq!(
+            out.text,
+            "# HELP x_total line\\nbreak\n# TYPE x_total gauge\nx_total{a=\"1\"} 2\nx_total 0.25\n"
+        );
+    }
+}
