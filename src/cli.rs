@@ -48,6 +48,11 @@ Diagnostics and a summary line per file go to stderr. Exits 0 when every file is
         #[arg(long)]
         deny_warnings: bool,
 
+        /// Print one line per diagnostic (file:line:col: severity[rule]: message) and
+        /// each file's summary line, without snippets. Other formats are unchanged.
+        #[arg(short, long)]
+        quiet: bool,
+
         /// Output format (human on stderr; the others on stdout). junit and markdown
         /// describe verify runs and are not offered here.
         #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -350,6 +355,11 @@ pub struct AppsArgs {
     /// Show callback URLs' query values and userinfo instead of redacting them.
     #[arg(long)]
     pub show_secrets: bool,
+
+    /// Print only the list of apps that drifted or failed (one line each) and the
+    /// summary line, without snippets. Other formats are unchanged.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// How to reach the vendor's API.

@@ -16,5 +16,6 @@ mod reconcile;
 mod schema;
 mod secrets;
 mod services;
+mod summary;
 mod usersig;
 mod verify;

@@ -9,6 +9,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+pub mod summary;
 
 /// The version of every machine-readable format; it changes when one changes incompatibly.
 pub const REPORT_VERSION: u32 = 1;
@@ -249,13 +250,18 @@ mod tests {
                 warnings: 0
             }
         );
-        let summary = human::verify_summary(&runs);
+        let summary = human::verify_summary(&runs, summary::Ending::default());
         assert_eq!(summary, "2 apps checked: 0 in sync, 1 drifted, 1 failed");
         let annotations = annotation::from_runs(&runs);
         let outputs = [
             (
                 "human",
-                human::verify_report(&human::Renderer::new(Style::plain()), Style::plain(), &runs),
+                human::verify_report(
+                    &human::Renderer::new(Style::plain()),
+                    Style::plain(),
+                    &runs,
+                    summary::Ending::default(),
+                ),
             ),
             ("json", json::render(&runs, &[])),
             ("github", github::render(&annotations, &summary)),
@@ -275,6 +281,25 @@ mod tests {
         assert_eq!(json["summary"]["drifted"], 1);
         assert_eq!(json["apps"][1]["error"]["class"], "network");
         assert_eq!(json["apps"][0]["findings"][0]["line"], 2);
+    }
+
+    #[test]
+    fn the_list_groups_several_files_and_names_a_service_other_than_room() {
+        let mut second = run();
+        second.config.file = "call.yaml".into();
+        second.results[0].app.service = crate::model::ServiceName::Call;
+        second.results[0].app.name = Some("会议\u{1b}".into());
+        let list = summary::app_list(&[run(), second], false);
+        assert_eq!(
+            list,
+            "fleet.yaml:\n\
+             \x20 drifted  -           1400000001        1 missing_command\n\
+             \x20 failed   -           1400000002        network error\n\
+             call.yaml:\n\
+             \x20 drifted  会议\\u{1b}  1400000001  call  1 missing_command\n\
+             \x20 failed   -           1400000002        network error\n"
+        );
+        assert_eq!(summary::app_list(&[], true), "");
     }
 
     #[test]

@@ -5,13 +5,14 @@ use crate::cli::{self, Format};
 use crate::config;
 use crate::model::redact::Redaction;
 use crate::report::human::{self, Renderer};
+use crate::report::summary::Ending;
 use crate::report::{self, Style};
 use crate::source::api;
 
 pub(super) fn lint(
     style: Style,
     files: &[std::path::PathBuf],
-    deny_warnings: bool,
+    ending: Ending,
     format: Format,
     reports: &[cli::ReportFile],
     allowed_endpoints: &api::endpoint::AllowList,
@@ -29,7 +30,7 @@ pub(super) fn lint(
     forget_allowed_endpoints(&mut loaded, allowed_endpoints);
     let failed = loaded
         .iter()
-        .any(|l| l.errors() > 0 || (deny_warnings && l.warnings() > 0));
+        .any(|l| l.errors() > 0 || (ending.deny_warnings && l.warnings() > 0));
     let mut outcome = if failed {
         Outcome::Invalid
     } else {
@@ -39,7 +40,7 @@ pub(super) fn lint(
         let text = match format {
             Format::Human => loaded
                 .iter()
-                .map(|l| human::lint_report(&renderer, l))
+                .map(|l| human::lint_file(&renderer, l, ending))
                 .collect(),
             Format::Github => report::github::render(
                 &report::annotation::from_lint(&loaded),

@@ -14,6 +14,7 @@ use crate::config;
 use crate::model;
 use crate::model::redact::Redaction;
 use crate::report::human::{self, Renderer};
+use crate::report::summary::Ending;
 use crate::report::{self, Style};
 use crate::source::{self, api};
 
@@ -50,13 +51,18 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Lint {
             files,
             deny_warnings,
+            quiet,
             format,
             reports,
             allow,
         } => lint::lint(
             style,
             &files,
-            deny_warnings,
+            Ending {
+                quiet,
+                deny_warnings,
+                ..Ending::default()
+            },
             format,
             &reports,
             &allow.hosts(),
@@ -69,12 +75,17 @@ pub fn run(cli: Cli) -> Outcome {
             deny_warnings,
             network,
         } => {
+            let ending = Ending {
+                quiet: apps.quiet,
+                deny_warnings,
+                ..Ending::default()
+            };
             let (files, options) = apps_options(apps, network);
             let options = source::VerifyOptions {
                 live_from,
                 ..options
             };
-            verify::verify_files(style, &files, &options, deny_warnings, format, &reports)
+            verify::verify_files(style, &files, &options, ending, format, &reports)
         }
         Command::Apply {
             apps,
@@ -82,12 +93,14 @@ pub fn run(cli: Cli) -> Outcome {
             yes,
             network,
         } => {
+            let quiet = apps.quiet;
             let (files, options) = apps_options(apps, network);
             apply::run(
                 style,
                 &files,
                 &options,
                 apply::Consent::from_flags(dry_run, yes),
+                quiet,
             )
         }
         Command::Export {
@@ -171,11 +184,12 @@ pub(super) fn sinks<'a>(
 }
 
 /// Load every file; if one is invalid, each invalid file is reported as `lint`
-/// would and the run stops (exit 2) before any request is made.
+/// would (quiet or not) and the run stops (exit 2) before any request is made.
 pub(super) fn load_all(
     renderer: &Renderer,
     files: &[std::path::PathBuf],
     redaction: Redaction,
+    quiet: bool,
 ) -> Result<Vec<config::Loaded>, Outcome> {
     let loaded: Vec<config::Loaded> = files
         .iter()
@@ -183,7 +197,11 @@ pub(super) fn load_all(
         .collect();
     if loaded.iter().any(|l| l.config.is_none()) {
         for file in loaded.iter().filter(|l| l.config.is_none()) {
-            human::eprint(&human::lint_report(renderer, file));
+            let ending = Ending {
+                quiet,
+                ..Ending::default()
+            };
+            human::eprint(&human::lint_file(renderer, file, ending));
         }
         return Err(Outcome::Invalid);
     }
