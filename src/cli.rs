@@ -37,7 +37,8 @@ Examples:
   cbcheck lint callbacks.yaml
   cbcheck lint --deny-warnings envs/*.yaml
 
-Diagnostics and a summary line per file go to stderr. Exits 0 when every file is valid
+Diagnostics and a summary line per file go to stderr (-q: one line per diagnostic,
+without snippets). Exits 0 when every file is valid
 (warnings allowed), 2 when one is invalid or, with --deny-warnings, has warnings.")]
     Lint {
         /// The callbacks files to check.
@@ -73,6 +74,10 @@ Examples:
   cbcheck verify callbacks.yaml --app conference-prod --app 1400000002
   cbcheck verify callbacks.yaml --format json > report.json
   cbcheck verify examples/fleet.yaml --live-from examples/live-snapshot.json
+  cbcheck verify callbacks.yaml -q              # only the apps that drifted or failed
+
+The human report ends with one line per app that drifted or failed (name, SDKAppID,
+finding kinds or error class), then the summary line; -q prints only those.
 
 Credentials come from the environment: the app's `secret_key_env` variable, else
 CBCHECK_SECRET_KEY_<SDKAPPID>, else CBCHECK_SECRET_KEY; or a ready UserSig in

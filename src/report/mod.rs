@@ -300,6 +300,18 @@ mod tests {
              \x20 failed   -           1400000002        network error\n"
         );
         assert_eq!(summary::app_list(&[], true), "");
+
+        // One long name overflows its own line only.
+        let mut long = run();
+        long.results[0].app.name = Some("n".repeat(40));
+        let list = summary::app_list(&[long], false);
+        assert!(
+            list.ends_with(&format!(
+                "\nfailed   -{}  1400000002  network error\n",
+                " ".repeat(31)
+            )),
+            "{list}"
+        );
     }
 
     #[test]
