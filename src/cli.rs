@@ -37,7 +37,8 @@ Examples:
   cbcheck lint callbacks.yaml
   cbcheck lint --deny-warnings envs/*.yaml
 
-Diagnostics and a summary line per file go to stderr. Exits 0 when every file is valid
+Diagnostics and a summary line per file go to stderr (-q: one line per diagnostic,
+without snippets). Exits 0 when every file is valid
 (warnings allowed), 2 when one is invalid or, with --deny-warnings, has warnings.")]
     Lint {
         /// The callbacks files to check; `-` reads one from stdin. Default:
@@ -53,6 +54,11 @@ Diagnostics and a summary line per file go to stderr. Exits 0 when every file is
         /// Treat warnings as errors (exit 2).
         #[arg(long)]
         deny_warnings: bool,
+
+        /// Print one line per diagnostic (file:line:col: severity[rule]: message) and
+        /// each file's summary line, without snippets. Other formats are unchanged.
+        #[arg(short, long)]
+        quiet: bool,
 
         /// Output format (human on stderr; the others on stdout). junit and markdown
         /// describe verify runs and are not offered here.
@@ -75,6 +81,10 @@ Examples:
   cbcheck verify callbacks.yaml --format json > report.json
   cbcheck verify callbacks.yaml --live-from snapshot.json   # offline, recorded replies
   cat callbacks.yaml | cbcheck verify -
+  cbcheck verify callbacks.yaml -q              # only the apps that drifted or failed
+
+The human report ends with one line per app that drifted or failed (name, SDKAppID,
+finding kinds or error class), then the summary line; -q prints only those.
 
 Credentials come from the environment: the app's `secret_key_env` variable, else
 CBCHECK_SECRET_KEY_<SDKAPPID>, else CBCHECK_SECRET_KEY; or a ready UserSig in
@@ -383,6 +393,11 @@ pub struct AppsArgs {
     /// Show callback URLs' query values and userinfo instead of redacting them.
     #[arg(long)]
     pub show_secrets: bool,
+
+    /// Print only the list of apps that drifted or failed (one line each) and the
+    /// summary line, without snippets. Other formats are unchanged.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// How to reach the vendor's API.

@@ -18,5 +18,6 @@ mod reconcile;
 mod schema;
 mod secrets;
 mod services;
+mod summary;
 mod usersig;
 mod verify;

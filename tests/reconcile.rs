@@ -1147,3 +1147,43 @@ async fn apply_escapes_control_characters_in_names() {
         out.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quiet_apply_shows_the_list_and_the_counts_instead_of_the_bodies() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    vendor
+        .unreadable
+        .lock()
+        .expect("lock")
+        .insert(1_400_000_004, 404);
+    let dir = workdir("quiet");
+    std::fs::write(dir.join("callbacks.yaml"), FLEET).expect("fleet");
+    let plan = run(
+        &dir,
+        &server,
+        &["apply", "callbacks.yaml", "--dry-run", "-q"],
+    )
+    .await;
+    assert_eq!(plan.code, Some(4), "{}", plan.stderr);
+    assert!(plan.stdout.is_empty(), "{}", plan.stdout);
+    insta::assert_snapshot!("apply_quiet_plan", plan.stderr);
+    let full = run(&dir, &server, &["apply", "callbacks.yaml", "--dry-run"]).await;
+    assert!(
+        full.stderr.contains("\"CallbackCommandList\"")
+            && full
+                .stderr
+                .ends_with(&plan.stderr[plan.stderr.find("drifted ").expect("listed")..]),
+        "the full plan ends as the quiet one: {}",
+        full.stderr
+    );
+
+    let applied = run(
+        &dir,
+        &server,
+        &["apply", "callbacks.yaml", "--yes", "--quiet"],
+    )
+    .await;
+    assert_eq!(applied.code, Some(4), "{}", applied.stderr);
+    insta::assert_snapshot!("apply_quiet_yes", applied.stderr);
+    assert_eq!(writes_of(&vendor).len(), 4);
+}

@@ -314,7 +314,7 @@ async fn rejected_signature_exits_3() {
     );
     assert!(
         run.stderr
-            .contains("3 apps checked: 0 in sync, 0 drifted, 3 failed"),
+            .contains("3 apps: none could be checked (3 failed)"),
         "{}",
         run.stderr
     );
@@ -629,7 +629,7 @@ async fn no_failure_path_leaks_a_secret() {
         } else {
             assert!(
                 run.stderr.contains(&format!(
-                    "{apps} apps checked: 0 in sync, 0 drifted, {apps} failed"
+                    "{apps} apps: none could be checked ({apps} failed)"
                 )),
                 "{}",
                 run.stderr

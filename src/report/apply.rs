@@ -4,9 +4,8 @@
 use crate::model::redact::Redaction;
 use crate::model::{App, Applied, CallbackConfig, Change, Failure, Finding};
 
-/// The plan: how many apps change and how many are left alone, then each call and its
-/// exact body (URL redacted as configured).
-pub fn plan(changes: &[Change<'_>], in_sync: usize, redaction: Redaction) -> String {
+/// The plan: each call and its exact body (URL redacted as configured).
+pub fn plan(changes: &[Change<'_>], redaction: Redaction) -> String {
     let mut plan = String::new();
     for change in changes {
         plan.push_str(&format!(
@@ -16,9 +15,14 @@ pub fn plan(changes: &[Change<'_>], in_sync: usize, redaction: Redaction) -> Str
             indent(&change.fix.body_text(|url| redaction.url(url)))
         ));
     }
+    plan
+}
+
+/// The plan's closing line: how many apps change and how many are left alone.
+pub fn plan_summary(changes: usize, in_sync: usize) -> String {
     format!(
-        "plan: {} to change, {in_sync} in sync (untouched)\n{plan}",
-        plural(changes.len())
+        "plan: {} to change, {in_sync} in sync (untouched)\n",
+        plural(changes)
     )
 }
 

@@ -8,6 +8,7 @@ use miette::{
 };
 
 use super::excerpt::Excerpt;
+use super::summary::{self, Ending};
 use super::{Style, printable};
 use crate::config::{ConfigDiagnostic, Loaded};
 use crate::model::CallbackConfig;
@@ -180,12 +181,29 @@ impl std::error::Error for Cause {
 
 /// Every diagnostic of a linted file, then its summary line.
 pub fn lint_report(renderer: &Renderer, loaded: &Loaded) -> String {
+    lint_file(renderer, loaded, Ending::default())
+}
+
+/// A linted file as `lint` shows it: every diagnostic (drawn, or one line each when
+/// quiet), then the summary line.
+pub fn lint_file(renderer: &Renderer, loaded: &Loaded, ending: Ending) -> String {
     let mut out = String::new();
-    for diagnostic in &loaded.diagnostics {
-        out.push_str(&renderer.render_config(diagnostic));
-        out.push('\n');
+    if ending.quiet {
+        out.push_str(&summary::lint_lines(loaded));
+    } else {
+        for diagnostic in &loaded.diagnostics {
+            out.push_str(&renderer.render_config(diagnostic));
+            out.push('\n');
+        }
     }
     out.push_str(&lint_summary(loaded));
+    // Only a valid file is failed by its warnings alone.
+    if loaded.config.is_some() {
+        out.push_str(summary::denied_note(
+            loaded.warnings(),
+            ending.deny_warnings,
+        ));
+    }
     out.push('\n');
     out
 }
@@ -237,29 +255,40 @@ pub fn eprint(text: &str) {
 type AppDiagnostic = ConfigDiagnostic<&'static str>;
 
 /// Everything `verify` shows a person: notices, one report per drifted or failed app
-/// (with a desired-vs-live diff), and the summary line.
-pub fn verify_report(renderer: &Renderer, style: Style, runs: &[Run]) -> String {
+/// (with a desired-vs-live diff), the list of those apps, and the summary line. Quiet:
+/// the list and the summary line only.
+pub fn verify_report(renderer: &Renderer, style: Style, runs: &[Run], ending: Ending) -> String {
     let mut out = String::new();
-    for notice in runs.iter().flat_map(|run| &run.notices) {
-        out.push_str(&notice_line(notice));
-    }
-    for run in runs {
-        for result in &run.results {
-            if let Some(diagnostic) = app_diagnostic(run, result) {
-                out.push_str(&renderer.render_in(&diagnostic, &run.config.source));
-                // A token finding alone leaves the callback as declared: no diff to show.
-                let callback_drift = result
-                    .findings
-                    .iter()
-                    .any(|f| f.kind != Kind::TokenAuthMismatch);
-                if let Some(live) = result.live.as_ref().filter(|_| callback_drift) {
-                    out.push_str(&diff(run, result, live.as_ref(), style.color));
-                }
-                out.push('\n');
+    if !ending.quiet {
+        for notice in runs.iter().flat_map(|run| &run.notices) {
+            out.push_str(&notice_line(notice));
+        }
+        for run in runs {
+            for result in &run.results {
+                out.push_str(&app_report(renderer, style, run, result));
             }
         }
     }
-    out.push_str(&verify_summary(runs));
+    out.push_str(&summary::app_list(runs, ending.deny_warnings));
+    out.push_str(&verify_summary(runs, ending));
+    out.push('\n');
+    out
+}
+
+/// One app's diagnostic and diff; empty for an app in sync without warnings.
+fn app_report(renderer: &Renderer, style: Style, run: &Run, result: &AppResult) -> String {
+    let Some(diagnostic) = app_diagnostic(run, result) else {
+        return String::new();
+    };
+    let mut out = renderer.render_in(&diagnostic, &run.config.source);
+    // A token finding alone leaves the callback as declared: no diff to show.
+    let callback_drift = result
+        .findings
+        .iter()
+        .any(|f| f.kind != Kind::TokenAuthMismatch);
+    if let Some(live) = result.live.as_ref().filter(|_| callback_drift) {
+        out.push_str(&diff(run, result, live.as_ref(), style.color));
+    }
     out.push('\n');
     out
 }
@@ -269,19 +298,37 @@ pub fn notice_line(notice: &str) -> String {
     format!("warning: {}\n", printable(notice, &[]))
 }
 
-/// e.g. `3 apps checked: 1 in sync, 1 drifted, 1 failed`.
-pub fn verify_summary(runs: &[Run]) -> String {
+/// e.g. `3 apps checked: 1 in sync, 1 drifted, 1 failed`, or `2 apps: none could be
+/// checked (2 failed)`; then the warnings, of the apps and of the files, and whether
+/// --deny-warnings makes them fail the run.
+pub fn verify_summary(runs: &[Run], ending: Ending) -> String {
     let summary = Summary::of_runs(runs);
-    let mut line = format!(
-        "{} checked: {} in sync, {} drifted, {} failed",
-        plural(summary.apps, "app"),
-        summary.in_sync,
-        summary.drifted,
-        summary.failed
-    );
-    if summary.warnings > 0 {
-        let _ = write!(line, ", {}", plural(summary.warnings, "warning"));
+    let mut line = match (summary.apps, summary.failed) {
+        (1, 1) => "1 app: it could not be checked".to_owned(),
+        (apps, failed) if apps == failed && apps > 0 => {
+            format!("{apps} apps: none could be checked ({failed} failed)")
+        }
+        _ => format!(
+            "{} checked: {} in sync, {} drifted, {} failed",
+            plural(summary.apps, "app"),
+            summary.in_sync,
+            summary.drifted,
+            summary.failed
+        ),
+    };
+    let warnings = summary.warnings + ending.file_warnings;
+    if warnings > 0 {
+        let _ = write!(line, ", {}", plural(warnings, "warning"));
     }
+    if ending.file_warnings > 0 {
+        let files = if runs.len() == 1 { "file" } else { "files" };
+        if summary.warnings == 0 {
+            let _ = write!(line, " (in the {files})");
+        } else {
+            let _ = write!(line, " ({} in the {files})", ending.file_warnings);
+        }
+    }
+    line.push_str(summary::denied_note(warnings, ending.deny_warnings));
     line
 }
 
@@ -451,30 +498,47 @@ fn merged_labels(findings: &[Finding]) -> Vec<LabeledSpan> {
         .collect()
 }
 
-/// A compact diff of the two configurations, commands sorted (order never matters).
+/// A compact diff of the two configurations in the file's order: the declared
+/// commands as written, then the live-only ones in the vendor's order. The live side
+/// follows the file's order, so a reordering alone shows no change (order never matters).
 fn diff(run: &Run, result: &AppResult, live: Option<&CallbackConfig>, color: bool) -> String {
-    let as_text = |url: &str, commands: &[String]| {
-        let mut sorted = commands.to_vec();
-        sorted.sort();
+    let as_text = |url: &str, commands: &[&str]| {
         // One value a line, whatever the vendor put in it.
         let mut text = format!(
             "url: {}\ncommands:\n",
             printable(&run.redaction.url(url), &[])
         );
-        for command in sorted {
-            let _ = writeln!(text, "  - {}", printable(&command, &[]));
+        for command in commands {
+            let _ = writeln!(text, "  - {}", printable(command, &[]));
         }
         text
     };
+    let declared: Vec<&str> = result
+        .app
+        .callback
+        .iter()
+        .flat_map(|desired| desired.commands.iter().map(|c| c.word.as_str()))
+        .collect();
     let desired = match &result.app.callback {
-        Some(desired) => {
-            let words: Vec<String> = desired.commands.iter().map(|c| c.word.clone()).collect();
-            as_text(&desired.url, &words)
-        }
+        Some(desired) => as_text(&desired.url, &declared),
         None => "(no callback: declared absent)\n".to_owned(),
     };
     let live_text = match live {
-        Some(live) => as_text(&live.url, &live.commands),
+        Some(live) => {
+            let is_live = |word: &&str| live.commands.iter().any(|c| c == word);
+            let in_file_order: Vec<&str> = declared
+                .iter()
+                .copied()
+                .filter(is_live)
+                .chain(
+                    live.commands
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|word| !declared.contains(word)),
+                )
+                .collect();
+            as_text(&live.url, &in_file_order)
+        }
         None => "(no callback configured)\n".to_owned(),
     };
     let mut out = format!(

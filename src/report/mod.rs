@@ -10,6 +10,7 @@ pub mod junit;
 pub mod markdown;
 pub mod prometheus;
 pub mod sarif;
+pub mod summary;
 
 /// The version of every machine-readable format; it changes when one changes incompatibly.
 pub const REPORT_VERSION: u32 = 1;
@@ -286,7 +287,7 @@ mod tests {
                 warnings: 0
             }
         );
-        let summary = human::verify_summary(&runs);
+        let summary = human::verify_summary(&runs, summary::Ending::default());
         assert_eq!(summary, "2 apps checked: 0 in sync, 1 drifted, 1 failed");
         let annotations = annotation::from_runs(&runs);
         let info = crate::model::run_info::RunInfo {
@@ -298,7 +299,12 @@ mod tests {
         let outputs = [
             (
                 "human",
-                human::verify_report(&human::Renderer::new(Style::plain()), Style::plain(), &runs),
+                human::verify_report(
+                    &human::Renderer::new(Style::plain()),
+                    Style::plain(),
+                    &runs,
+                    summary::Ending::default(),
+                ),
             ),
             ("json", json::render(&runs, &[], &info)),
             ("github", github::render(&annotations, &summary)),
@@ -321,6 +327,37 @@ mod tests {
         assert_eq!(json["started_at"], "1970-01-01T00:00:00Z");
         assert_eq!(json["finished_at"], "1970-01-01T00:00:01.5Z");
         assert_eq!(json["duration_ms"], 1500);
+    }
+
+    #[test]
+    fn the_list_groups_several_files_and_names_a_service_other_than_room() {
+        let mut second = run();
+        second.config.file = "call.yaml".into();
+        second.results[0].app.service = crate::model::ServiceName::Call;
+        second.results[0].app.name = Some("会议\u{1b}".into());
+        let list = summary::app_list(&[run(), second], false);
+        assert_eq!(
+            list,
+            "fleet.yaml:\n\
+             \x20 drifted  -           1400000001        1 missing_command\n\
+             \x20 failed   -           1400000002        network error\n\
+             call.yaml:\n\
+             \x20 drifted  会议\\u{1b}  1400000001  call  1 missing_command\n\
+             \x20 failed   -           1400000002        network error\n"
+        );
+        assert_eq!(summary::app_list(&[], true), "");
+
+        // One long name overflows its own line only.
+        let mut long = run();
+        long.results[0].app.name = Some("n".repeat(40));
+        let list = summary::app_list(&[long], false);
+        assert!(
+            list.ends_with(&format!(
+                "\nfailed   -{}  1400000002  network error\n",
+                " ".repeat(31)
+            )),
+            "{list}"
+        );
     }
 
     #[test]

@@ -36,9 +36,16 @@ impl Consent {
     }
 }
 
-pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Consent) -> Outcome {
+/// `quiet`: the plan is only the list of apps that drifted or failed and its count line.
+pub fn run(
+    style: Style,
+    files: &[PathBuf],
+    options: &VerifyOptions,
+    consent: Consent,
+    quiet: bool,
+) -> Outcome {
     let renderer = Renderer::new(style);
-    let loaded = match load_all(&renderer, files, options.redaction) {
+    let loaded = match load_all(&renderer, files, options.redaction, quiet) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
@@ -49,15 +56,19 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
         Ok(runs) => runs,
         Err(outcome) => return outcome,
     };
-    for notice in runs.iter().flat_map(|run| &run.notices) {
-        human::eprint(&human::notice_line(notice));
+    if !quiet {
+        for notice in runs.iter().flat_map(|run| &run.notices) {
+            human::eprint(&human::notice_line(notice));
+        }
     }
 
     // Apps that could not be read are reported and left alone.
     let mut outcome = Outcome::Clean;
     for result in runs.iter().flat_map(|run| &run.results) {
         if let Some(failure) = &result.failure {
-            human::eprint(&human::failure_report(&result.app, failure));
+            if !quiet {
+                human::eprint(&human::failure_report(&result.app, failure));
+            }
             outcome = outcome.max(failure_outcome(failure));
         }
     }
@@ -94,10 +105,14 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
                 && !r.findings.iter().any(|f| f.kind == Kind::TokenAuthMismatch)
         })
         .count();
-    human::eprint_lines(&report::apply::plan(&changes, in_sync, redaction));
-    for (app, finding) in &by_hand {
-        human::eprint(&report::apply::by_hand(app, finding));
+    if !quiet {
+        human::eprint_lines(&report::apply::plan(&changes, redaction));
+        for (app, finding) in &by_hand {
+            human::eprint(&report::apply::by_hand(app, finding));
+        }
     }
+    human::eprint(&report::summary::app_list(&runs, false));
+    human::eprint(&report::apply::plan_summary(changes.len(), in_sync));
     if !by_hand.is_empty() {
         outcome = outcome.max(Outcome::Drift);
     }

@@ -5,6 +5,7 @@ use crate::cli::{self, Format};
 use crate::config;
 use crate::model::redact::Redaction;
 use crate::report::human::{self, Renderer};
+use crate::report::summary::Ending;
 use crate::report::{self, Style};
 use crate::source::api;
 
@@ -12,7 +13,7 @@ pub(super) fn lint(
     style: Style,
     files: &[std::path::PathBuf],
     selectors: &[String],
-    deny_warnings: bool,
+    ending: Ending,
     format: Format,
     reports: &[cli::ReportFile],
     allowed_endpoints: &api::endpoint::AllowList,
@@ -43,7 +44,7 @@ pub(super) fn lint(
     }
     let failed = loaded
         .iter()
-        .any(|l| l.errors() > 0 || (deny_warnings && l.warnings() > 0));
+        .any(|l| l.errors() > 0 || (ending.deny_warnings && l.warnings() > 0));
     let mut outcome = if failed {
         Outcome::Invalid
     } else {
@@ -53,7 +54,7 @@ pub(super) fn lint(
         let text = match format {
             Format::Human => loaded
                 .iter()
-                .map(|l| human::lint_report(&renderer, l))
+                .map(|l| human::lint_file(&renderer, l, ending))
                 .collect(),
             Format::Github => report::github::render(
                 &report::annotation::from_lint(&loaded),

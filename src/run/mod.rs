@@ -16,6 +16,7 @@ use crate::config;
 use crate::model;
 use crate::model::redact::Redaction;
 use crate::report::human::{self, Renderer};
+use crate::report::summary::Ending;
 use crate::report::{self, Style};
 use crate::source::{self, api};
 
@@ -53,6 +54,7 @@ pub fn run(cli: Cli) -> Outcome {
             files,
             apps,
             deny_warnings,
+            quiet,
             format,
             reports,
             allow,
@@ -61,7 +63,11 @@ pub fn run(cli: Cli) -> Outcome {
                 style,
                 &files,
                 &apps,
-                deny_warnings,
+                Ending {
+                    quiet,
+                    deny_warnings,
+                    ..Ending::default()
+                },
                 format,
                 &reports,
                 &allow.hosts(),
@@ -76,6 +82,11 @@ pub fn run(cli: Cli) -> Outcome {
             deny_warnings,
             network,
         } => {
+            let ending = Ending {
+                quiet: apps.quiet,
+                deny_warnings,
+                ..Ending::default()
+            };
             let (files, options) = match apps_options(apps, network) {
                 Ok(parts) => parts,
                 Err(err) => return error::fail(&Renderer::new(style), err, ""),
@@ -84,7 +95,7 @@ pub fn run(cli: Cli) -> Outcome {
                 live_from,
                 ..options
             };
-            verify::verify_files(style, &files, &options, deny_warnings, format, &reports)
+            verify::verify_files(style, &files, &options, ending, format, &reports)
         }
         Command::Apply {
             apps,
@@ -92,6 +103,7 @@ pub fn run(cli: Cli) -> Outcome {
             yes,
             network,
         } => {
+            let quiet = apps.quiet;
             let (files, options) = match apps_options(apps, network) {
                 Ok(parts) => parts,
                 Err(err) => return error::fail(&Renderer::new(style), err, ""),
@@ -101,6 +113,7 @@ pub fn run(cli: Cli) -> Outcome {
                 &files,
                 &options,
                 apply::Consent::from_flags(dry_run, yes),
+                quiet,
             )
         }
         Command::Export {
@@ -186,11 +199,12 @@ pub(super) fn sinks<'a>(
 }
 
 /// Load every file; if one is invalid, each invalid file is reported as `lint`
-/// would and the run stops (exit 2) before any request is made.
+/// would (quiet or not) and the run stops (exit 2) before any request is made.
 pub(super) fn load_all(
     renderer: &Renderer,
     files: &[std::path::PathBuf],
     redaction: Redaction,
+    quiet: bool,
 ) -> Result<Vec<config::Loaded>, Outcome> {
     let loaded: Vec<config::Loaded> = files
         .iter()
@@ -198,7 +212,11 @@ pub(super) fn load_all(
         .collect();
     if loaded.iter().any(|l| l.config.is_none()) {
         for file in loaded.iter().filter(|l| l.config.is_none()) {
-            human::eprint(&human::lint_report(renderer, file));
+            let ending = Ending {
+                quiet,
+                ..Ending::default()
+            };
+            human::eprint(&human::lint_file(renderer, file, ending));
         }
         return Err(Outcome::Invalid);
     }

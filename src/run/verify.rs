@@ -7,6 +7,7 @@ use crate::cli::{self, Format};
 use crate::config;
 use crate::model::run_info::{FileDigest, RunInfo};
 use crate::report::human::{self, Renderer};
+use crate::report::summary::Ending;
 use crate::report::{self, Style};
 use crate::source as check;
 
@@ -14,19 +15,20 @@ pub(super) fn verify_files(
     style: Style,
     files: &[std::path::PathBuf],
     options: &check::VerifyOptions,
-    deny_warnings: bool,
+    ending: Ending,
     format: Format,
     reports: &[cli::ReportFile],
 ) -> Outcome {
     let started = std::time::SystemTime::now();
     let clock = std::time::Instant::now();
     let renderer = Renderer::new(style);
-    let mut loaded = match load_all(&renderer, files, options.redaction) {
+    let mut loaded = match load_all(&renderer, files, options.redaction, ending.quiet) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
     forget_allowed_endpoints(&mut loaded, &options.allowed_endpoints);
-    if format == Format::Human {
+    // Quiet: the file's warnings are counted by the summary line instead.
+    if format == Format::Human && !ending.quiet {
         for diagnostic in loaded.iter().flat_map(|l| &l.diagnostics) {
             human::eprint(&format!("{}\n", renderer.render_config(diagnostic)));
         }
@@ -51,9 +53,13 @@ pub(super) fn verify_files(
             human::eprint(&human::notice_line(notice));
         }
     }
-    let summary = human::verify_summary(&runs);
-    let mut outcome = verify_outcome(&runs, deny_warnings);
-    if deny_warnings && config_warnings > 0 {
+    let ending = Ending {
+        file_warnings: config_warnings,
+        ..ending
+    };
+    let summary = human::verify_summary(&runs, ending);
+    let mut outcome = verify_outcome(&runs, ending.deny_warnings);
+    if ending.deny_warnings && config_warnings > 0 {
         outcome = outcome.max(Outcome::Invalid);
     }
     let info = RunInfo {
@@ -69,7 +75,7 @@ pub(super) fn verify_files(
     };
     for (format, sink) in sinks(format, reports) {
         let text = match format {
-            Format::Human => human::verify_report(&renderer, style, &runs),
+            Format::Human => human::verify_report(&renderer, style, &runs, ending),
             Format::Json => report::json::render(&runs, &config_annotations, &info),
             Format::Github => {
                 let markdown = report::markdown::render(&runs, &summary);

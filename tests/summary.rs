@@ -1,0 +1,374 @@
+//! The end of every human run: one line per app that needs attention, then the
+//! summary line; `--quiet` prints only those; `--deny-warnings` says when it fails a run.
+//! Offline: recorded replies (`--live-from`), no server.
+
+use std::path::{Path, PathBuf};
+
+use insta::assert_snapshot;
+use serde_json::{Value, json};
+
+use crate::support::{cbcheck, repo_path};
+
+struct Out {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(dir: &Path, args: &[&str]) -> Out {
+    let output = cbcheck()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("runs");
+    Out {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// `verify` on the bundled fleet and its recorded replies.
+fn bundled(extra: &[&str]) -> Out {
+    let mut args = vec![
+        "verify",
+        "examples/fleet.yaml",
+        "--live-from",
+        "examples/live-snapshot.json",
+    ];
+    args.extend(extra);
+    run(&repo_path(""), &args)
+}
+
+/// A scratch directory with `callbacks.yaml` and `live.json`.
+fn workdir(name: &str, yaml: &str, live: &Value) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("summary")
+        .join(name);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    std::fs::write(dir.join("callbacks.yaml"), yaml).expect("scratch file");
+    std::fs::write(dir.join("live.json"), live.to_string()).expect("snapshot");
+    dir
+}
+
+fn reply(url: &str, commands: &[&str]) -> Value {
+    json!({"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-1",
+        "Response": {"Url": url, "CallbackCommandList": commands}})
+}
+
+/// The lines after the last blank line: the list and the summary line.
+fn tail(stderr: &str) -> &str {
+    stderr.rsplit_once("\n\n").map_or(stderr, |(_, tail)| tail)
+}
+
+#[test]
+fn a_human_run_ends_with_one_line_per_drifted_or_failed_app_in_file_order() {
+    let out = bundled(&[]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert_snapshot!("bundled_list", tail(&out.stderr));
+}
+
+#[test]
+fn quiet_prints_only_the_list_and_the_summary_line() {
+    let out = bundled(&["-q"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        tail(&bundled(&[]).stderr),
+        "the same tail, alone"
+    );
+    assert_snapshot!("bundled_quiet", out.stderr);
+    assert!(!out.stderr.contains("help:") && !out.stderr.contains('│'));
+
+    // Machine formats are what they were.
+    let json = bundled(&["--format", "json"]);
+    let quiet_json = bundled(&["--format", "json", "--quiet"]);
+    assert_eq!(quiet_json.code, Some(1));
+    // Apart from when the run happened.
+    let timeless = |text: &str| -> serde_json::Value {
+        let mut report: serde_json::Value = serde_json::from_str(text).expect("JSON");
+        for field in ["started_at", "finished_at", "duration_ms"] {
+            report[field] = serde_json::Value::Null;
+        }
+        report
+    };
+    assert_eq!(timeless(&quiet_json.stdout), timeless(&json.stdout));
+    assert_eq!(quiet_json.stderr, json.stderr);
+}
+
+const WARNED: &str = "\
+version: 1
+defaults:
+  region: singapore
+  identifier: administrator
+apps:
+  - name: tolerant
+    sdkappid: 1400000001
+    extra_commands: warn
+    callback:
+      url: https://hooks.example.com/cb
+      commands: [Room.CallbackAfterCreateRoom]
+  - name: strict
+    sdkappid: 1400000002
+    callback:
+      url: https://hooks.example.com/cb
+      commands: [Room.CallbackAfterCreateRoom]
+";
+
+fn warned_live() -> Value {
+    json!({
+        "1400000001": reply("https://hooks.example.com/cb",
+            &["Room.CallbackAfterCreateRoom", "Room.CallbackAfterDestroyRoom"]),
+        "1400000002": reply("https://hooks.example.com/cb", &["Room.CallbackAfterCreateRoom"]),
+    })
+}
+
+#[test]
+fn deny_warnings_says_that_the_warnings_fail_the_run() {
+    let dir = workdir("deny", WARNED, &warned_live());
+    let allowed = run(
+        &dir,
+        &["verify", "callbacks.yaml", "--live-from", "live.json"],
+    );
+    assert_eq!(allowed.code, Some(0), "{}", allowed.stderr);
+    assert!(
+        allowed
+            .stderr
+            .ends_with("\n2 apps checked: 2 in sync, 0 drifted, 0 failed, 1 warning\n"),
+        "{}",
+        allowed.stderr
+    );
+    let denied = run(
+        &dir,
+        &[
+            "verify",
+            "callbacks.yaml",
+            "--live-from",
+            "live.json",
+            "--deny-warnings",
+            "-q",
+        ],
+    );
+    assert_eq!(denied.code, Some(1), "{}", denied.stderr);
+    assert_snapshot!("deny_warnings_quiet", denied.stderr);
+}
+
+#[test]
+fn deny_warnings_names_the_warnings_of_the_file_itself() {
+    // A plain-http callback the file allows is a warning of the file, not of an app.
+    let yaml = WARNED
+        .replace("extra_commands: warn\n", "allow_insecure_url: true\n")
+        .replacen(
+            "url: https://hooks.example.com/cb",
+            "url: http://hooks.example.com/cb",
+            1,
+        );
+    let live = json!({
+        "1400000001": reply("http://hooks.example.com/cb", &["Room.CallbackAfterCreateRoom"]),
+        "1400000002": reply("https://hooks.example.com/cb", &["Room.CallbackAfterCreateRoom"]),
+    });
+    let dir = workdir("deny_file", &yaml, &live);
+    let args = ["verify", "callbacks.yaml", "--live-from", "live.json"];
+    let plain = run(&dir, &args);
+    let denied = run(&dir, &[&args[..], &["--deny-warnings", "-q"]].concat());
+    assert_eq!(plain.code, Some(0), "{}", plain.stderr);
+    assert_eq!(denied.code, Some(2), "{}", denied.stderr);
+    assert_snapshot!("deny_warnings_file", denied.stderr);
+}
+
+#[test]
+fn when_no_app_could_be_checked_the_summary_says_so() {
+    // Neither app has a recorded reply: both fail.
+    let dir = workdir("none_checked", WARNED, &json!({}));
+    let out = run(
+        &dir,
+        &["verify", "callbacks.yaml", "--live-from", "live.json", "-q"],
+    );
+    assert_eq!(out.code, Some(4), "{}", out.stderr);
+    assert_snapshot!("none_checked", out.stderr);
+
+    let one = run(
+        &dir,
+        &[
+            "verify",
+            "callbacks.yaml",
+            "--live-from",
+            "live.json",
+            "-q",
+            "--app",
+            "strict",
+        ],
+    );
+    assert_eq!(one.code, Some(4), "{}", one.stderr);
+    assert!(
+        one.stderr.ends_with("\n1 app: it could not be checked\n"),
+        "{}",
+        one.stderr
+    );
+}
+
+#[test]
+fn the_diff_lists_commands_in_file_order_then_live_only_ones_in_live_order() {
+    let yaml = WARNED.replace(
+        "commands: [Room.CallbackAfterCreateRoom]\n  - name: strict",
+        "commands: [Room.CallbackAfterMemberLeave, Room.CallbackAfterCreateRoom, Mic.CallbackAfterSeatInfoChanged]\n  - name: strict",
+    );
+    let live = json!({
+        "1400000001": reply("https://hooks.example.com/cb", &[
+            "Room.CallbackAfterDestroyRoom", "Mic.CallbackAfterSeatInfoChanged",
+            "Room.CallbackAfterMemberLeave", "Room.CallbackAfterMemberEnter"]),
+        "1400000002": reply("https://hooks.example.com/cb", &["Room.CallbackAfterCreateRoom"]),
+    });
+    let dir = workdir("diff_order", &yaml, &live);
+    let out = run(
+        &dir,
+        &["verify", "callbacks.yaml", "--live-from", "live.json"],
+    );
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let diff = "
+    url: https://hooks.example.com/cb
+    commands:
+      - Room.CallbackAfterMemberLeave
+  -   - Room.CallbackAfterCreateRoom
+      - Mic.CallbackAfterSeatInfoChanged
+  +   - Room.CallbackAfterDestroyRoom
+  +   - Room.CallbackAfterMemberEnter
+";
+    assert!(out.stderr.contains(diff), "{}", out.stderr);
+}
+
+#[test]
+fn a_thousand_apps_end_with_an_aligned_list_of_the_drifted_and_failed_in_file_order() {
+    let mut yaml = String::from(
+        "version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n",
+    );
+    let mut live = serde_json::Map::new();
+    let (mut drifted, mut failed) = (Vec::new(), Vec::new());
+    for i in 0..1000_u64 {
+        let id = 1_400_000_000 + i;
+        // Names of every length, so the columns must be aligned to the longest.
+        let name = format!(
+            "app-{}",
+            "x".repeat(usize::try_from(i % 17).expect("small"))
+        );
+        yaml.push_str(&format!(
+            "  - name: {name}{i}\n    sdkappid: {id}\n    callback:\n      url: https://h.example.com/{i}\n      commands: [Room.CallbackAfterCreateRoom]\n"
+        ));
+        if i % 97 == 5 {
+            failed.push(id);
+            continue;
+        }
+        let commands: &[&str] = if i % 3 == 0 {
+            drifted.push(id);
+            &[]
+        } else {
+            &["Room.CallbackAfterCreateRoom"]
+        };
+        live.insert(
+            id.to_string(),
+            reply(&format!("https://h.example.com/{i}"), commands),
+        );
+    }
+    let dir = workdir("thousand", &yaml, &Value::Object(live));
+    let out = run(
+        &dir,
+        &["verify", "callbacks.yaml", "--live-from", "live.json", "-q"],
+    );
+    assert_eq!(out.code, Some(4), "{}", &out.stderr[..2000]);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), drifted.len() + failed.len() + 1);
+    assert_eq!(
+        lines.last().copied(),
+        Some(
+            format!(
+                "1000 apps checked: {} in sync, {} drifted, {} failed",
+                1000 - drifted.len() - failed.len(),
+                drifted.len(),
+                failed.len()
+            )
+            .as_str()
+        )
+    );
+    let listed: Vec<u64> = lines[..lines.len() - 1]
+        .iter()
+        .map(|line| {
+            line.split_whitespace()
+                .nth(2)
+                .and_then(|id| id.parse().ok())
+                .expect("an SDKAppID in the third column")
+        })
+        .collect();
+    let mut expected = [drifted.clone(), failed.clone()].concat();
+    expected.sort_unstable();
+    assert_eq!(listed, expected, "file order");
+    let column = |line: &str| line.find("1400000").expect("an SDKAppID");
+    let first = column(lines[0]);
+    assert!(lines[..lines.len() - 1].iter().all(|l| column(l) == first));
+    for line in &lines[..lines.len() - 1] {
+        assert!(
+            line.starts_with("drifted  ") && line.ends_with("  1 missing_command")
+                || line.starts_with("failed   ") && line.ends_with("  api error"),
+            "{line}"
+        );
+    }
+}
+
+const INVALID: &str = "\
+version: 1
+apps:
+  - name: one
+    sdkappid: 1400000001
+    identifier: administrator
+    regoin: singapore
+    callback:
+      url: https://hooks.example.com/cb
+      commands: [Room.CallbackAfterCreateRom]
+";
+
+#[test]
+fn lint_quiet_prints_one_line_per_diagnostic_and_the_file_summary() {
+    let dir = workdir("lint_quiet", INVALID, &json!({}));
+    let out = run(&dir, &["lint", "-q", "callbacks.yaml"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert_snapshot!("lint_quiet", out.stderr);
+
+    // verify stops at an invalid file the same way.
+    let verify = run(
+        &dir,
+        &[
+            "verify",
+            "--quiet",
+            "callbacks.yaml",
+            "--live-from",
+            "live.json",
+        ],
+    );
+    assert_eq!(verify.code, Some(2), "{}", verify.stderr);
+    assert_eq!(verify.stderr, out.stderr);
+}
+
+#[test]
+fn lint_deny_warnings_says_that_the_warnings_fail_the_file() {
+    let yaml = WARNED.replacen(
+        "url: https://hooks.example.com/cb",
+        "url: http://hooks.example.com/cb",
+        1,
+    );
+    let yaml = yaml.replace("extra_commands: warn\n", "allow_insecure_url: true\n");
+    let dir = workdir("lint_deny", &yaml, &json!({}));
+    let plain = run(&dir, &["lint", "callbacks.yaml"]);
+    assert_eq!(plain.code, Some(0), "{}", plain.stderr);
+    assert!(
+        plain
+            .stderr
+            .ends_with("callbacks.yaml: valid: 2 apps, 1 warning\n"),
+        "{}",
+        plain.stderr
+    );
+    let denied = run(&dir, &["lint", "--deny-warnings", "-q", "callbacks.yaml"]);
+    assert_eq!(denied.code, Some(2), "{}", denied.stderr);
+    assert_snapshot!("lint_deny_warnings", denied.stderr);
+}
