@@ -10,6 +10,7 @@ mod endpoints;
 mod formats;
 mod net;
 mod odd_text;
+mod plan;
 mod properties;
 mod recipes;
 mod reconcile;

@@ -6,10 +6,11 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 use super::{Outcome, failure_outcome, load_all, verify_all};
+use crate::cli::PlanFormat;
 use crate::config::{self, App};
 use crate::drift;
 use crate::model::redact::Redaction;
-use crate::model::{Applied, Change, Failure, Finding, Kind, Operation, Unknowable};
+use crate::model::{Applied, Change, Failure, Kind, Operation, Unknowable};
 use crate::report::human::{self, Renderer};
 use crate::report::{self, Style};
 use crate::source::api::{ApiError, CallbackConfig, Client, Live, Target, Written};
@@ -36,7 +37,13 @@ impl Consent {
     }
 }
 
-pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Consent) -> Outcome {
+pub fn run(
+    style: Style,
+    files: &[PathBuf],
+    options: &VerifyOptions,
+    consent: Consent,
+    format: PlanFormat,
+) -> Outcome {
     let renderer = Renderer::new(style);
     let loaded = match load_all(&renderer, files, options.redaction) {
         Ok(loaded) => loaded,
@@ -57,7 +64,9 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
     let mut outcome = Outcome::Clean;
     for result in runs.iter().flat_map(|run| &run.results) {
         if let Some(failure) = &result.failure {
-            human::eprint(&human::failure_report(&result.app, failure));
+            if format == PlanFormat::Human {
+                human::eprint(&human::failure_report(&result.app, failure));
+            }
             outcome = outcome.max(failure_outcome(failure));
         }
     }
@@ -75,31 +84,26 @@ pub fn run(style: Style, files: &[PathBuf], options: &VerifyOptions, consent: Co
         .collect();
     let redaction = options.redaction;
     // What apply cannot set (Live's token) is left for a person, and is no sync.
-    let by_hand: Vec<(&App, &Finding)> = runs
+    if runs
         .iter()
         .flat_map(|run| &run.results)
-        .flat_map(|r| {
-            r.findings
-                .iter()
-                .filter(|f| f.kind == Kind::TokenAuthMismatch)
-                .map(move |f| (&r.app, f))
-        })
-        .collect();
-    let in_sync = runs
-        .iter()
-        .flat_map(|run| &run.results)
-        .filter(|r| {
-            r.failure.is_none()
-                && r.remediation.is_none()
-                && !r.findings.iter().any(|f| f.kind == Kind::TokenAuthMismatch)
-        })
-        .count();
-    human::eprint_lines(&report::apply::plan(&changes, in_sync, redaction));
-    for (app, finding) in &by_hand {
-        human::eprint(&report::apply::by_hand(app, finding));
-    }
-    if !by_hand.is_empty() {
+        .flat_map(|r| &r.findings)
+        .any(|f| f.kind == Kind::TokenAuthMismatch)
+    {
         outcome = outcome.max(Outcome::Drift);
+    }
+    match format {
+        PlanFormat::Human => human::eprint(&report::plan::render_human(&runs, style.color)),
+        PlanFormat::Json => {
+            // Only with --dry-run (clap): nothing follows the plan.
+            let planned = super::stdout_outcome(style, &report::plan::render_json(&runs));
+            let drift = if changes.is_empty() {
+                Outcome::Clean
+            } else {
+                Outcome::Drift
+            };
+            return outcome.max(planned).max(drift);
+        }
     }
     if changes.is_empty() {
         return outcome;

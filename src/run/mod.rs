@@ -80,14 +80,21 @@ pub fn run(cli: Cli) -> Outcome {
             apps,
             dry_run,
             yes,
+            format,
+            live_from,
             network,
         } => {
             let (files, options) = apps_options(apps, network);
+            let options = source::VerifyOptions {
+                live_from,
+                ..options
+            };
             apply::run(
                 style,
                 &files,
                 &options,
                 apply::Consent::from_flags(dry_run, yes),
+                format,
             )
         }
         Command::Export {
@@ -112,7 +119,7 @@ pub fn run(cli: Cli) -> Outcome {
             };
             export::run(style, source, output.as_deref(), &network_options(network))
         }
-        Command::Schema { report } => schema::schema(style, report),
+        Command::Schema { report, plan } => schema::schema(style, report, plan),
         Command::Completions { shell } => schema::completions(style, shell),
     }
 }
