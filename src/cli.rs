@@ -217,8 +217,7 @@ change took effect is unknown.")]
         #[arg(long, conflicts_with = "dry_run")]
         yes: bool,
 
-        /// How the plan is shown: human on stderr, or json on stdout (the plan as
-        /// data, `cbcheck schema --plan`; with --dry-run only).
+        /// How the plan is shown: human on stderr, or json on stdout (with --dry-run only).
         #[arg(long, value_enum, default_value_t = PlanFormat::Human,
               requires_if("json", "dry_run"))]
         format: PlanFormat,
@@ -304,7 +303,7 @@ impl Format {
 pub enum PlanFormat {
     /// A diff per app and the totals, on stderr.
     Human,
-    /// One JSON document on stdout (schemas/plan.schema.json; with --dry-run only).
+    /// One JSON document on stdout (its schema: `cbcheck schema --plan`; with --dry-run only).
     Json,
 }
 
