@@ -5,6 +5,8 @@ validator of each format's ecosystem, one PASS or FAIL line per check.
     JUnit XML    junitparser: parses; tests, failures (drift) and errors (failed apps)
                  match the JSON report of the same run, suite by suite and case by case
     JSON         check-jsonschema against schemas/report.schema.json
+    JSON plans   check-jsonschema against schemas/plan.schema.json; each plan's calls
+                 are the remediations of verify's JSON report of the same files
     schemas      check-jsonschema --check-metaschema; every callbacks file validates
     Markdown     markdown-it-py, GFM-like: every table-looking block is a table whose
                  rows are the JSON report's apps; no raw HTML but comments
@@ -311,6 +313,34 @@ def check_markdown(checks, md_path, report):
     )
 
 
+def check_plan(checks, plan_path, report):
+    """apply plans exactly the calls verify names: app by app, the same interface and
+    body, and a call for every drifted app but one that only needs a person."""
+    plan = json.loads(plan_path.read_text(encoding="utf-8"))
+    problems = []
+    planned = [(a["file"], a["sdkappid"], a["service"]) for a in plan["apps"]]
+    reported = [(a["file"], a["sdkappid"], a["service"]) for a in report["apps"]]
+    if planned != reported:
+        problems.append(f"apps {planned} != {reported}")
+    for app, verified in zip(plan["apps"], report["apps"]):
+        fix = verified["remediation"] or {}
+        if (app["interface"], app["body"]) != (fix.get("interface"), fix.get("body")):
+            problems.append(f"{app['sdkappid']}: {app['interface']} {app['body']} != {fix}")
+        failed = verified["status"] == "failed"
+        if (app["action"] == "failed") != failed or (app["error"] is None) == failed:
+            problems.append(f"{app['sdkappid']}: {app['action']} but {verified['status']}")
+    counts = {key: 0 for key in ("create", "update", "delete", "unchanged", "failed")}
+    for app in plan["apps"]:
+        counts[app["action"]] += 1
+    expected = dict(counts, apps=len(plan["apps"]),
+                    by_hand=sum(1 for a in plan["apps"] if a["by_hand"]))
+    if plan["summary"] != expected:
+        problems.append(f"summary {plan['summary']} != {expected}")
+    checks.record(
+        not problems, f"{plan_path.name} plans the remediations of its JSON report", problems
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--outputs", type=Path, required=True)
@@ -333,6 +363,27 @@ def main():
         sorted(args.examples.glob("*.yaml")) + args.inputs,
         reports,
     )
+    plans = sorted((outputs / "plans").glob("*.json"))
+    code, said = tool(
+        args.check_jsonschema,
+        "--schemafile",
+        str(args.schemas / "plan.schema.json"),
+        *map(str, plans),
+    )
+    checks.record(
+        code == 0 and bool(plans),
+        f"check-jsonschema plan.schema.json: {names(plans)}",
+        said,
+    )
+    for plan_path in plans:
+        report_path = outputs / f"verify-{plan_path.name}"
+        if not report_path.exists():
+            checks.record(False, f"{report_path.name} was generated beside {plan_path.name}")
+            continue
+        try:
+            check_plan(checks, plan_path, json.loads(report_path.read_text(encoding="utf-8")))
+        except (KeyError, TypeError, ValueError) as error:
+            checks.record(False, f"{plan_path.name} compared with {report_path.name}", [repr(error)])
     sarif_files = sorted(outputs.glob("*.sarif"))
     if sarif_files:
         check_sarif(checks, args.sarif_multitool, args.sarif_multitool_config, sarif_files)

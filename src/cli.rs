@@ -29,6 +29,29 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Parse the arguments; a usage error exits 2, as clap does, also for the one
+    /// combination clap lets through: with `--yes` (which conflicts with `--dry-run`),
+    /// clap does not ask `--format json` for its `--dry-run`.
+    pub fn parse_checked() -> Cli {
+        let cli = Cli::parse();
+        if let Command::Apply {
+            format: PlanFormat::Json,
+            yes: true,
+            ..
+        } = cli.command
+        {
+            <Cli as clap::CommandFactory>::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "`apply --format json` prints the plan only: use it with --dry-run, not --yes",
+                )
+                .exit();
+        }
+        cli
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check callbacks files offline: no credentials, no network.
@@ -177,6 +200,7 @@ cannot be read (exit 2 for an endpoint not allowed, else 3 or 4). Running `verif
     #[command(after_help = "\
 Examples:
   cbcheck apply callbacks.yaml --dry-run        # the plan only; exits as verify would
+  cbcheck apply callbacks.yaml --dry-run --format json > plan.json
   cbcheck apply callbacks.yaml                  # asks before changing anything (terminal only)
   cbcheck apply callbacks.yaml --app conference-prod --yes
 
@@ -184,6 +208,11 @@ Each app that drifted gets one call: set_callback when it has no configuration,
 update_callback when it differs (with the full desired body), delete_callback when
 the file says `callback: absent`. Apps in sync are untouched. Without a terminal,
 nothing is changed unless --yes is given.
+
+The plan shows each app as a diff of live -> file: `+ create`, `~ update`,
+`- delete`, with the URL and the commands added (+) and removed (-), and ends with
+`Plan: N to create, N to update, N to delete, N unchanged.` With --dry-run,
+--format json prints it as JSON on stdout instead (`cbcheck schema --plan`).
 
 Each app is read again just before its change; if it is no longer what the plan was
 made from, it is not changed. A change is sent once: when its reply fails, the app is
@@ -204,6 +233,16 @@ change took effect is unknown.")]
         /// Change without asking (required when not on a terminal).
         #[arg(long, conflicts_with = "dry_run")]
         yes: bool,
+
+        /// How the plan is shown: human on stderr, or json on stdout (with --dry-run only).
+        #[arg(long, value_enum, default_value_t = PlanFormat::Human,
+              requires_if("json", "dry_run"))]
+        format: PlanFormat,
+
+        /// Plan from recorded get_callback replies (as for verify) instead of calling
+        /// the API; with --dry-run only.
+        #[arg(long, value_name = "SNAPSHOT.json", requires = "dry_run")]
+        live_from: Option<PathBuf>,
 
         #[command(flatten)]
         network: NetworkArgs,
@@ -234,6 +273,7 @@ An existing file is left as it is (exit 2) unless --force is given.")]
 Examples:
   cbcheck schema > schemas/callbacks.schema.json
   cbcheck schema --report > schemas/report.schema.json
+  cbcheck schema --plan > schemas/plan.schema.json
 
 Point editors at it with a modeline on the first line of callbacks.yaml:
   # yaml-language-server: $schema=./schemas/callbacks.schema.json")]
@@ -241,6 +281,10 @@ Point editors at it with a modeline on the first line of callbacks.yaml:
         /// Print the schema of `verify --format json` reports instead.
         #[arg(long)]
         report: bool,
+
+        /// Print the schema of `apply --dry-run --format json` plans instead.
+        #[arg(long, conflicts_with = "report")]
+        plan: bool,
     },
 
     /// Print a shell completion script.
@@ -294,6 +338,15 @@ impl Format {
     pub fn describes_lint(self) -> bool {
         matches!(self, Format::Human | Format::Github | Format::Sarif)
     }
+}
+
+/// `apply --format`: the plan for a person, or as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// A diff per app and the totals, on stderr.
+    Human,
+    /// One JSON document on stdout (its schema: `cbcheck schema --plan`; with --dry-run only).
+    Json,
 }
 
 /// When to colour the output.

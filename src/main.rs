@@ -1,8 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = cbcheck::cli::Cli::parse();
+    let cli = cbcheck::cli::Cli::parse_checked();
     ExitCode::from(cbcheck::run(cli).code())
 }

@@ -336,7 +336,10 @@ async fn apply_and_export_from_refuse_the_same_way() {
     assert!(
         out.stderr.contains(&host_port(&attacker))
             && out.stderr.contains("--allow-endpoint")
-            && out.stderr.contains("plan: 0 apps to change, 1 in sync"),
+            && out.stderr.contains(
+                "Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged. \
+                 1 app could not be read."
+            ),
         "{}",
         out.stderr
     );

@@ -399,7 +399,7 @@ async fn apply_converges_a_mixed_fleet_and_a_second_apply_changes_nothing() {
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("plan: 4 apps to change, 1 in sync (untouched)"),
+            .contains("Plan: 1 to create, 2 to update, 1 to delete, 1 unchanged.\n"),
         "{}",
         out.stderr
     );
@@ -440,7 +440,9 @@ async fn apply_converges_a_mixed_fleet_and_a_second_apply_changes_nothing() {
     let again = run(&dir, &server, &["apply", "callbacks.yaml", "--yes"]).await;
     assert_eq!(again.code, Some(0), "{}", again.stderr);
     assert!(
-        again.stderr.contains("plan: 0 apps to change, 5 in sync"),
+        again
+            .stderr
+            .contains("No changes. The live configuration matches the file (5 apps)."),
         "{}",
         again.stderr
     );
@@ -533,7 +535,7 @@ async fn without_yes_and_without_a_terminal_nothing_changes() {
     );
     assert!(
         out.stderr
-            .contains("drifted: v4/room_config/update_callback"),
+            .contains("~ update drifted (1400000001): v4/room_config/update_callback"),
         "the plan is shown: {}",
         out.stderr
     );
@@ -1169,11 +1171,11 @@ async fn quiet_apply_shows_the_list_and_the_counts_instead_of_the_bodies() {
     insta::assert_snapshot!("apply_quiet_plan", plan.stderr);
     let full = run(&dir, &server, &["apply", "callbacks.yaml", "--dry-run"]).await;
     assert!(
-        full.stderr.contains("\"CallbackCommandList\"")
+        full.stderr.contains("~ update drifted (1400000001)")
             && full
                 .stderr
-                .ends_with(&plan.stderr[plan.stderr.find("drifted ").expect("listed")..]),
-        "the full plan ends as the quiet one: {}",
+                .ends_with(&plan.stderr[plan.stderr.find("Plan: ").expect("totals")..]),
+        "the full plan shows the diffs and ends with the quiet one's totals: {}",
         full.stderr
     );
 

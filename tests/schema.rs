@@ -33,6 +33,16 @@ fn committed_report_schema_is_not_stale() {
 }
 
 #[test]
+fn committed_plan_schema_is_not_stale() {
+    let committed = std::fs::read_to_string(repo_path("schemas/plan.schema.json"))
+        .expect("schemas/plan.schema.json is committed");
+    assert!(
+        committed == cbcheck::report::plan::schema_json(),
+        "schemas/plan.schema.json is stale: run `cargo run -- schema --plan > schemas/plan.schema.json`"
+    );
+}
+
+#[test]
 fn every_example_validates_against_the_schema() {
     let validator = jsonschema::validator_for(&committed_schema()).expect("a valid JSON Schema");
     let mut seen = 0;

@@ -1,4 +1,7 @@
-//! `apply` as data: each planned change, and what happened to it.
+//! `apply` as data: each planned change, what it does, and what happened to it.
+
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use super::{App, CallbackConfig, Failure, Operation};
 
@@ -8,6 +11,70 @@ pub struct Change<'a> {
     pub fix: &'a Operation,
     /// What get_callback answered when the plan was made (`None`: absent).
     pub planned_from: Option<&'a CallbackConfig>,
+}
+
+named! {
+/// What the plan does to an app's callback configuration, as `terraform plan` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub enum Action fn id {
+    /// There is none live: set_callback creates it.
+    Create = "create",
+    /// One is live and differs: update_callback (set_callback for Call) replaces it.
+    Update = "update",
+    /// The file says `callback: absent`: delete_callback removes the live one.
+    Delete = "delete",
+    /// Nothing is sent: the callback is as declared (a token may still need a person).
+    Unchanged = "unchanged",
+    /// The app could not be read: nothing is planned for it.
+    Failed = "failed",
+}
+}
+
+impl Action {
+    /// The action of a planned call, from the state it was planned from: the
+    /// interface alone does not tell (Call replaces with set_callback).
+    pub fn of(fix: &Operation, planned_from: Option<&CallbackConfig>) -> Action {
+        match (&fix.body, planned_from) {
+            (None, _) => Action::Delete,
+            (Some(_), None) => Action::Create,
+            (Some(_), Some(_)) => Action::Update,
+        }
+    }
+}
+
+/// How a call changes the command list, each word once, in file order: what is added
+/// (the body's order: the file's, then the live extras it keeps), what is removed (the
+/// live order), and how many stay.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CommandChanges<'a> {
+    pub added: Vec<&'a str>,
+    pub removed: Vec<&'a str>,
+    pub kept: usize,
+}
+
+impl<'a> CommandChanges<'a> {
+    pub fn between(live: &'a [String], sent: &'a [String]) -> CommandChanges<'a> {
+        let mut changes = CommandChanges::default();
+        let mut seen: Vec<&str> = Vec::new();
+        for word in sent {
+            if seen.contains(&word.as_str()) {
+                continue;
+            }
+            seen.push(word);
+            if live.contains(word) {
+                changes.kept += 1;
+            } else {
+                changes.added.push(word);
+            }
+        }
+        for word in live {
+            if !seen.contains(&word.as_str()) {
+                seen.push(word);
+                changes.removed.push(word);
+            }
+        }
+        changes
+    }
 }
 
 /// What happened to one planned change.
@@ -37,4 +104,31 @@ pub enum Unknowable {
     Unreadable(Failure),
     /// It reads back neither as it was before the write nor as sent.
     Neither(Option<CallbackConfig>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(list: &[&str]) -> Vec<String> {
+        list.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    #[test]
+    fn command_changes_follow_the_file_then_the_live_order_each_word_once() {
+        let live = words(&["D", "B", "A", "D"]);
+        let sent = words(&["C", "A", "E", "C", "B"]);
+        assert_eq!(
+            CommandChanges::between(&live, &sent),
+            CommandChanges {
+                added: vec!["C", "E"],
+                removed: vec!["D"],
+                kept: 2,
+            }
+        );
+        let create = CommandChanges::between(&[], &sent);
+        assert_eq!((create.added, create.kept), (vec!["C", "A", "E", "B"], 0));
+        let delete = CommandChanges::between(&live, &[]);
+        assert_eq!((delete.removed, delete.kept), (vec!["D", "B", "A"], 0));
+    }
 }

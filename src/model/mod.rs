@@ -41,7 +41,7 @@ pub mod text;
 pub mod vendor;
 
 pub use app::{App, AppSpans, Config, DeclaredCommand, DesiredCallback, ExtraCommands};
-pub use apply::{Applied, Change, Unknowable};
+pub use apply::{Action, Applied, Change, CommandChanges, Unknowable};
 pub use callback::{CallbackConfig, Interface, Operation};
 pub use finding::{Finding, Kind, Severity};
 pub use result::{AppResult, ErrorClass, Failure, Run, Status, Summary};

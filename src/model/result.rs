@@ -129,6 +129,18 @@ impl AppResult {
             .count()
     }
 
+    /// Whether the vendor signs the app's callbacks, as read for its `token_auth`
+    /// (`None`: not read). A mismatch finding says it differs from the declared flag,
+    /// its absence that it is the same: the flag has two values.
+    pub fn live_token_auth(&self) -> Option<bool> {
+        let declared = self.app.token_auth.filter(|_| self.live.is_some())?;
+        let differs = self
+            .findings
+            .iter()
+            .any(|f| f.kind == Kind::TokenAuthMismatch);
+        Some(declared != differs)
+    }
+
     /// How many findings of each kind, in `Kind::ALL` order, leaving out the kinds
     /// not found: the one tally every report names.
     pub fn kind_counts(&self) -> Vec<(Kind, usize)> {

@@ -1,41 +1,8 @@
-//! What `apply` prints: the plan, the consent messages, one line per change, and the
-//! closing summary.
+//! What `apply` prints after its plan (report::plan): the consent messages, one line
+//! per change, and the closing summary.
 
 use crate::model::redact::Redaction;
-use crate::model::{App, Applied, CallbackConfig, Change, Failure, Finding};
-
-/// The plan: each call and its exact body (URL redacted as configured).
-pub fn plan(changes: &[Change<'_>], redaction: Redaction) -> String {
-    let mut plan = String::new();
-    for change in changes {
-        plan.push_str(&format!(
-            "{}: {}\n{}\n",
-            change.app.label(),
-            change.fix.path(),
-            indent(&change.fix.body_text(|url| redaction.url(url)))
-        ));
-    }
-    plan
-}
-
-/// The plan's closing line: how many apps change and how many are left alone.
-pub fn plan_summary(changes: usize, in_sync: usize) -> String {
-    format!(
-        "plan: {} to change, {in_sync} in sync (untouched)\n",
-        plural(changes)
-    )
-}
-
-/// A finding apply does not fix (Live's token signing): one line each, naming the
-/// interface to call by hand.
-pub fn by_hand(app: &App, finding: &Finding) -> String {
-    let help = finding.help.as_deref().unwrap_or("");
-    format!(
-        "{}: not changed by apply: {}; {help}\n",
-        app.label(),
-        finding.message
-    )
-}
+use crate::model::{Applied, CallbackConfig, Change, Failure};
 
 pub const DRY_RUN: &str = "dry run: nothing was changed\n";
 pub const NOT_A_TERMINAL: &str =

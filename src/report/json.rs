@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::run_info::RunInfo;
-use crate::model::{AppResult, ErrorClass, Run, ServiceName, Status, Summary};
+use crate::model::{AppResult, ErrorClass, Failure, Run, ServiceName, Status, Summary};
 use crate::model::{Kind, Severity};
 
 use super::REPORT_VERSION;
@@ -101,6 +101,17 @@ pub struct ErrorReport {
     pub request_id: Option<String>,
 }
 
+impl From<&Failure> for ErrorReport {
+    fn from(failure: &Failure) -> ErrorReport {
+        ErrorReport {
+            class: failure.class(),
+            code: failure.code(),
+            message: failure.message(),
+            request_id: failure.request_id().map(str::to_owned),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemediationReport {
@@ -184,12 +195,7 @@ fn app_report(run: &Run, result: &AppResult) -> AppReport {
                 }
             })
             .collect(),
-        error: result.failure.as_ref().map(|failure| ErrorReport {
-            class: failure.class(),
-            code: failure.code(),
-            message: failure.message(),
-            request_id: failure.request_id().map(str::to_owned),
-        }),
+        error: result.failure.as_ref().map(ErrorReport::from),
         remediation: result.remediation.as_ref().map(|fix| RemediationReport {
             interface: fix.path().to_owned(),
             body: match &fix.body {

@@ -6,10 +6,11 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 use super::{Outcome, failure_outcome, load_all, verify_all};
+use crate::cli::PlanFormat;
 use crate::config::{self, App};
 use crate::drift;
 use crate::model::redact::Redaction;
-use crate::model::{Applied, Change, Failure, Finding, Kind, Operation, Unknowable};
+use crate::model::{Applied, Change, Failure, Kind, Operation, Unknowable};
 use crate::report::human::{self, Renderer};
 use crate::report::{self, Style};
 use crate::source::api::{ApiError, CallbackConfig, Client, Live, Target, Written};
@@ -36,13 +37,14 @@ impl Consent {
     }
 }
 
-/// `quiet`: the plan is only the list of apps that drifted or failed and its count line.
+/// `quiet`: the plan is only the list of apps that drifted or failed and its totals.
 pub fn run(
     style: Style,
     files: &[PathBuf],
     options: &VerifyOptions,
     consent: Consent,
     quiet: bool,
+    format: PlanFormat,
 ) -> Outcome {
     let renderer = Renderer::new(style);
     let loaded = match load_all(&renderer, files, options.redaction, quiet) {
@@ -66,7 +68,7 @@ pub fn run(
     let mut outcome = Outcome::Clean;
     for result in runs.iter().flat_map(|run| &run.results) {
         if let Some(failure) = &result.failure {
-            if !quiet {
+            if format == PlanFormat::Human && !quiet {
                 human::eprint(&human::failure_report(&result.app, failure));
             }
             outcome = outcome.max(failure_outcome(failure));
@@ -86,35 +88,33 @@ pub fn run(
         .collect();
     let redaction = options.redaction;
     // What apply cannot set (Live's token) is left for a person, and is no sync.
-    let by_hand: Vec<(&App, &Finding)> = runs
+    if runs
         .iter()
         .flat_map(|run| &run.results)
-        .flat_map(|r| {
-            r.findings
-                .iter()
-                .filter(|f| f.kind == Kind::TokenAuthMismatch)
-                .map(move |f| (&r.app, f))
-        })
-        .collect();
-    let in_sync = runs
-        .iter()
-        .flat_map(|run| &run.results)
-        .filter(|r| {
-            r.failure.is_none()
-                && r.remediation.is_none()
-                && !r.findings.iter().any(|f| f.kind == Kind::TokenAuthMismatch)
-        })
-        .count();
-    if !quiet {
-        human::eprint_lines(&report::apply::plan(&changes, redaction));
-        for (app, finding) in &by_hand {
-            human::eprint(&report::apply::by_hand(app, finding));
-        }
-    }
-    human::eprint(&report::summary::app_list(&runs, false));
-    human::eprint(&report::apply::plan_summary(changes.len(), in_sync));
-    if !by_hand.is_empty() {
+        .flat_map(|r| &r.findings)
+        .any(|f| f.kind == Kind::TokenAuthMismatch)
+    {
         outcome = outcome.max(Outcome::Drift);
+    }
+    match format {
+        PlanFormat::Human if quiet => {
+            human::eprint(&report::summary::app_list(&runs, false));
+            human::eprint(&format!(
+                "{}\n",
+                report::plan::totals(&report::plan::summary(&runs))
+            ));
+        }
+        PlanFormat::Human => human::eprint(&report::plan::render_human(&runs, style.color)),
+        PlanFormat::Json => {
+            // Only with --dry-run (clap): nothing follows the plan.
+            let planned = super::stdout_outcome(style, &report::plan::render_json(&runs));
+            let drift = if changes.is_empty() {
+                Outcome::Clean
+            } else {
+                Outcome::Drift
+            };
+            return outcome.max(planned).max(drift);
+        }
     }
     if changes.is_empty() {
         return outcome;

@@ -101,6 +101,8 @@ pub fn run(cli: Cli) -> Outcome {
             apps,
             dry_run,
             yes,
+            format,
+            live_from,
             network,
         } => {
             let quiet = apps.quiet;
@@ -108,12 +110,17 @@ pub fn run(cli: Cli) -> Outcome {
                 Ok(parts) => parts,
                 Err(err) => return error::fail(&Renderer::new(style), err, ""),
             };
+            let options = source::VerifyOptions {
+                live_from,
+                ..options
+            };
             apply::run(
                 style,
                 &files,
                 &options,
                 apply::Consent::from_flags(dry_run, yes),
                 quiet,
+                format,
             )
         }
         Command::Export {
@@ -139,7 +146,7 @@ pub fn run(cli: Cli) -> Outcome {
             export::run(style, source, output.as_deref(), &network_options(network))
         }
         Command::Init { file, force } => init::init(style, &file, force),
-        Command::Schema { report } => schema::schema(style, report),
+        Command::Schema { report, plan } => schema::schema(style, report, plan),
         Command::Completions { shell } => schema::completions(style, shell),
     }
 }

@@ -1,0 +1,399 @@
+//! apply's plan: a diff per app for a person, JSON for machines. Planned offline from
+//! recorded replies (`apply --dry-run --live-from`).
+
+use std::path::PathBuf;
+
+use insta::assert_snapshot;
+use serde_json::{Value, json};
+
+use crate::support::{cbcheck, repo_path};
+
+const A: &str = "Room.CallbackAfterCreateRoom";
+const B: &str = "Room.CallbackAfterDestroyRoom";
+const C: &str = "Mic.CallbackAfterSeatInfoChanged";
+const D: &str = "Room.CallbackAfterMemberEnter";
+/// A secret in a callback URL's query: it must never be shown.
+const SECRET: &str = "s3cr3t-query-value";
+/// The Live callback token a recorded reply holds: it must never be shown.
+const TOKEN: &str = "live-token-6b1f0c";
+
+/// Every kind of plan entry, in file order: an update with a URL change and commands
+/// added and removed, a create, a delete, an app in sync, an update that keeps a
+/// tolerated extra, a URL differing only in a redacted value, a Call app (replaced
+/// with set_callback), and Live apps whose token signing is not as declared.
+const FLEET: &str = "\
+version: 1
+defaults:
+  region: singapore
+  identifier: administrator
+apps:
+  - name: drifted
+    sdkappid: 1400000001
+    callback:
+      url: https://hooks.example.com/new
+      commands: [Room.CallbackAfterMemberEnter, Room.CallbackAfterCreateRoom, Room.CallbackAfterDestroyRoom]
+  - name: missing
+    sdkappid: 1400000002
+    callback:
+      url: https://hooks.example.com/b?token=s3cr3t-query-value
+      commands: [Room.CallbackAfterDestroyRoom, Room.CallbackAfterCreateRoom]
+  - name: retired
+    sdkappid: 1400000003
+    callback: absent
+  - name: fine
+    sdkappid: 1400000004
+    callback:
+      url: https://hooks.example.com/d
+      commands: [Mic.CallbackAfterSeatInfoChanged]
+  - name: tolerant
+    sdkappid: 1400000005
+    extra_commands: warn
+    callback:
+      url: https://hooks.example.com/e
+      commands: [Room.CallbackAfterCreateRoom, Room.CallbackAfterDestroyRoom]
+  - name: rotated
+    sdkappid: 1400000006
+    callback:
+      url: https://hooks.example.com/f?token=s3cr3t-query-value
+      commands: [Room.CallbackAfterCreateRoom]
+  - name: calls
+    sdkappid: 1400000007
+    service: call
+    callback:
+      url: https://hooks.example.com/call
+      commands: [Call.CallbackAfterStartCall, Call.CallbackAfterEndCall]
+  - name: streams
+    sdkappid: 1400000008
+    service: live
+    token_auth: enabled
+    callback:
+      url: https://hooks.example.com/live
+      commands: [Live.CallbackAfterCreateRoom]
+  - name: shows
+    sdkappid: 1400000009
+    service: live
+    token_auth: disabled
+    callback:
+      url: https://hooks.example.com/shows
+      commands: [Live.CallbackAfterCreateRoom, Live.CallbackAfterDestroyRoom]
+";
+
+fn ok(response: Value) -> Value {
+    json!({"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-ok", "Response": response})
+}
+
+fn config(url: &str, commands: &[&str]) -> Value {
+    ok(json!({"Url": url, "CallbackCommandList": commands}))
+}
+
+/// The live side of FLEET.
+fn fleet_live() -> Value {
+    json!({
+        // Live has C, which the file does not declare, and lacks D and B.
+        "1400000001": config("https://hooks.example.com/old", &[C, A, C]),
+        "1400000002": {"ErrorCode": 100301, "ErrorInfo": "callback config not exist",
+                       "ActionStatus": "FAIL", "RequestId": "Id-absent"},
+        "1400000003": config("https://hooks.example.com/old?sign=s3cr3t-query-value", &[A, B]),
+        "1400000004": config("https://hooks.example.com/d", &[C]),
+        "1400000005": config("https://hooks.example.com/e", &[C, A]),
+        "1400000006": config("https://hooks.example.com/f?token=old-value", &[A]),
+        "1400000007/call": config("https://hooks.example.com/call", &["Call.CallbackAfterStartCall"]),
+        // Only the token is not as declared: nothing for apply to send.
+        "1400000008/live": config("https://hooks.example.com/live", &["Live.CallbackAfterCreateRoom"]),
+        "1400000008/live/token": ok(json!({"Token": TOKEN, "IsTokenEnable": false})),
+        // The callback and the token both differ.
+        "1400000009/live": config("https://hooks.example.com/shows", &["Live.CallbackAfterCreateRoom"]),
+        "1400000009/live/token": ok(json!({"Token": TOKEN, "IsTokenEnable": true})),
+    })
+}
+
+fn workdir(name: &str, file: &str, live: &Value) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("plan")
+        .join(name);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    std::fs::write(dir.join("callbacks.yaml"), file).expect("file");
+    std::fs::write(dir.join("live.json"), live.to_string()).expect("snapshot");
+    dir
+}
+
+struct Out {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// `cbcheck apply callbacks.yaml --dry-run --live-from live.json ARGS` in `dir`.
+fn plan(dir: &PathBuf, args: &[&str]) -> Out {
+    let output = cbcheck()
+        .current_dir(dir)
+        .args([
+            "apply",
+            "callbacks.yaml",
+            "--dry-run",
+            "--live-from",
+            "live.json",
+        ])
+        .args(args)
+        .output()
+        .expect("runs");
+    let out = Out {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    for text in [&out.stdout, &out.stderr] {
+        assert!(!text.contains(SECRET), "a URL secret is shown: {text}");
+        assert!(!text.contains(TOKEN), "the Live token is shown: {text}");
+    }
+    out
+}
+
+#[test]
+fn the_plan_shows_each_change_as_a_diff_of_live_to_file() {
+    let dir = workdir("fleet", FLEET, &fleet_live());
+    let out = plan(&dir, &[]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert_snapshot!("fleet", out.stderr);
+}
+
+#[test]
+fn a_plan_with_nothing_to_do_says_so() {
+    let live = fleet_live();
+    let file = FLEET
+        .split("  - name: fine")
+        .nth(1)
+        .and_then(|rest| rest.split("  - name: tolerant").next())
+        .map(|fine| format!("version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n  - name: fine{fine}"))
+        .expect("the fine app");
+    let dir = workdir("nothing", &file, &live);
+    let out = plan(&dir, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert_snapshot!("nothing_to_do", out.stderr);
+}
+
+#[test]
+fn a_plan_with_a_failed_app_says_what_is_not_planned() {
+    let mut live = fleet_live();
+    live["1400000001"] = json!("<html>502 Bad Gateway</html>");
+    let dir = workdir("failed", FLEET, &live);
+    let out = plan(&dir, &["--app", "drifted", "--app", "fine"]);
+    assert_eq!(out.code, Some(4), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: drifted could not be read (protocol)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.ends_with(
+            "Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged. \
+             1 app could not be read.\n"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn the_plan_is_coloured_only_when_colour_is_on() {
+    let dir = workdir("colour", FLEET, &fleet_live());
+    let coloured = plan(&dir, &["--app", "missing", "--color", "always"]);
+    assert!(
+        coloured.stderr.contains(
+            "\u{1b}[32m  + create missing (1400000002): v4/room_config/set_callback\u{1b}[0m"
+        ),
+        "{:?}",
+        coloured.stderr
+    );
+    for plain in [
+        plan(&dir, &["--app", "missing", "--color", "never"]),
+        // Not a terminal: auto means no colour.
+        plan(&dir, &["--app", "missing"]),
+    ] {
+        assert!(!plain.stderr.contains('\u{1b}'), "{:?}", plain.stderr);
+        assert!(
+            plain
+                .stderr
+                .contains("  + create missing (1400000002): v4/room_config/set_callback\n"),
+            "{}",
+            plain.stderr
+        );
+    }
+}
+
+fn committed_plan_schema() -> Value {
+    let text = std::fs::read_to_string(repo_path("schemas/plan.schema.json"))
+        .expect("schemas/plan.schema.json is committed");
+    serde_json::from_str(&text).expect("the committed schema is JSON")
+}
+
+#[test]
+fn the_json_plan_carries_each_call_its_body_and_the_live_state_and_matches_its_schema() {
+    let mut live = fleet_live();
+    live["1400000004"] = json!("<html>502 Bad Gateway</html>");
+    let dir = workdir("json", FLEET, &live);
+    let out = plan(&dir, &["--format", "json"]);
+    // The unreadable app outranks the drift, as in verify.
+    assert_eq!(out.code, Some(4), "{}", out.stderr);
+    assert_eq!(out.stderr, "", "the plan and the failure are in the JSON");
+    let plan: Value = serde_json::from_str(&out.stdout).expect("JSON on stdout");
+    let validator = jsonschema::validator_for(&committed_plan_schema()).expect("a JSON Schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&plan)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{plan:#}");
+
+    assert_eq!(plan["version"], 1);
+    assert_eq!(plan["files"], json!(["callbacks.yaml"]));
+    assert_eq!(
+        plan["summary"],
+        json!({"apps": 9, "create": 1, "update": 5, "delete": 1, "unchanged": 1, "failed": 1, "by_hand": 2})
+    );
+    let apps = plan["apps"].as_array().expect("apps");
+    let actions: Vec<(&str, &str, Option<&str>)> = apps
+        .iter()
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap_or("?"),
+                a["action"].as_str().unwrap_or("?"),
+                a["interface"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("drifted", "update", Some("v4/room_config/update_callback")),
+            ("missing", "create", Some("v4/room_config/set_callback")),
+            ("retired", "delete", Some("v4/room_config/delete_callback")),
+            ("fine", "failed", None),
+            ("tolerant", "update", Some("v4/room_config/update_callback")),
+            ("rotated", "update", Some("v4/room_config/update_callback")),
+            ("calls", "update", Some("v4/call_config/set_callback")),
+            ("streams", "unchanged", None),
+            ("shows", "update", Some("v4/live_config/update_callback")),
+        ]
+    );
+    let drifted = &apps[0];
+    assert_eq!(
+        (&drifted["sdkappid"], &drifted["service"], &drifted["file"]),
+        (
+            &json!(1_400_000_001),
+            &json!("room"),
+            &json!("callbacks.yaml")
+        )
+    );
+    assert_eq!(
+        drifted["body"],
+        json!({"Url": "https://hooks.example.com/new", "CallbackCommandList": [D, A, B]})
+    );
+    assert_eq!(
+        drifted["live"],
+        json!({"callback": {"Url": "https://hooks.example.com/old", "CallbackCommandList": [C, A, C]},
+               "token_auth": null})
+    );
+    // Secrets redacted in the body and in the live state.
+    assert_eq!(
+        apps[1]["body"]["Url"],
+        "https://hooks.example.com/b?token=***"
+    );
+    assert_eq!(
+        apps[1]["live"],
+        json!({"callback": null, "token_auth": null})
+    );
+    assert_eq!(apps[2]["body"], json!({}));
+    assert_eq!(
+        apps[2]["live"]["callback"]["Url"],
+        "https://hooks.example.com/old?sign=***"
+    );
+    assert_eq!(apps[3]["live"], Value::Null);
+    assert_eq!(apps[3]["error"]["class"], "protocol");
+    assert_eq!(apps[3]["body"], Value::Null);
+    // The kept extra is in the body.
+    assert_eq!(apps[4]["body"]["CallbackCommandList"], json!([A, B, C]));
+    for (index, live_flag, desired) in [(7, false, "enabled"), (8, true, "disabled")] {
+        let app = &apps[index];
+        assert_eq!(app["service"], "live");
+        assert_eq!(app["live"]["token_auth"], live_flag, "{app:#}");
+        assert_eq!(app["by_hand"][0]["kind"], "token_auth_mismatch");
+        assert_eq!(
+            app["by_hand"][0]["interface"],
+            "v4/live_config/set_callback_token"
+        );
+        assert_eq!(app["by_hand"][0]["desired"], desired);
+    }
+    assert!(apps[..7].iter().all(|a| a["by_hand"] == json!([])));
+}
+
+#[test]
+fn with_show_secrets_the_json_plan_holds_the_exact_body() {
+    let dir = workdir("json-secrets", FLEET, &fleet_live());
+    let output = cbcheck()
+        .current_dir(&dir)
+        .args([
+            "apply",
+            "callbacks.yaml",
+            "--dry-run",
+            "--live-from",
+            "live.json",
+            "--format",
+            "json",
+            "--app",
+            "missing",
+            "--show-secrets",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let plan: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        plan["apps"][0]["body"]["Url"],
+        format!("https://hooks.example.com/b?token={SECRET}")
+    );
+    assert_eq!(
+        plan["summary"],
+        json!({"apps": 1, "create": 1, "update": 0, "delete": 0, "unchanged": 0, "failed": 0, "by_hand": 0})
+    );
+}
+
+#[test]
+fn a_json_plan_and_a_recorded_live_state_need_dry_run() {
+    let dir = workdir("needs-dry-run", FLEET, &fleet_live());
+    for args in [
+        &["--format", "json"][..],
+        &["--live-from", "live.json"][..],
+        &["--format", "json", "--yes"][..],
+    ] {
+        let out = cbcheck()
+            .current_dir(&dir)
+            .args(["apply", "callbacks.yaml"])
+            .args(args)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(stderr.contains("--dry-run"), "{args:?}: {stderr}");
+    }
+    // Formats of verify's reports are not plans.
+    let out = cbcheck()
+        .current_dir(&dir)
+        .args(["apply", "callbacks.yaml", "--dry-run", "--format", "sarif"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[possible values: human, json]"));
+}
+
+#[test]
+fn schema_plan_prints_the_committed_plan_schema() {
+    let out = cbcheck().args(["schema", "--plan"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let committed = std::fs::read_to_string(repo_path("schemas/plan.schema.json"))
+        .expect("schemas/plan.schema.json is committed");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
+}
