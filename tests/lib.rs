@@ -8,6 +8,7 @@ mod config_rules;
 mod credentials;
 mod endpoints;
 mod formats;
+mod machine;
 mod net;
 mod odd_text;
 mod properties;

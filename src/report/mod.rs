@@ -8,10 +8,11 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod problem;
 pub mod sarif;
 
 /// The version of every machine-readable format; it changes when one changes incompatibly.
-pub const REPORT_VERSION: u32 = 1;
+pub const REPORT_VERSION: u32 = 2;
 
 use std::borrow::Cow;
 use std::io::IsTerminal;
@@ -252,14 +253,16 @@ mod tests {
         let summary = human::verify_summary(&runs);
         assert_eq!(summary, "2 apps checked: 0 in sync, 1 drifted, 1 failed");
         let annotations = annotation::from_runs(&runs);
+        let files = ["fleet.yaml".to_owned()];
+        let status = json::RunStatus::Failed;
         let outputs = [
             (
                 "human",
                 human::verify_report(&human::Renderer::new(Style::plain()), Style::plain(), &runs),
             ),
-            ("json", json::render(&runs, &[])),
-            ("github", github::render(&annotations, &summary)),
-            ("sarif", sarif::render_verify(&annotations, None)),
+            ("json", json::render(&files, &runs, &[], status)),
+            ("github", github::render(&annotations, &[], &summary)),
+            ("sarif", sarif::render_verify(&annotations, &[], None)),
             ("junit", junit::render(&runs)),
             ("markdown", markdown::render(&runs, &summary)),
         ];
@@ -271,7 +274,7 @@ mod tests {
             );
         }
         let json: serde_json::Value =
-            serde_json::from_str(&json::render(&runs, &[])).expect("JSON");
+            serde_json::from_str(&json::render(&files, &runs, &[], status)).expect("JSON");
         assert_eq!(json["summary"]["drifted"], 1);
         assert_eq!(json["apps"][1]["error"]["class"], "network");
         assert_eq!(json["apps"][0]["findings"][0]["line"], 2);

@@ -57,7 +57,7 @@ pub fn run(cli: Cli) -> Outcome {
             style,
             &files,
             deny_warnings,
-            format,
+            format.into(),
             &reports,
             &allow.hosts(),
         ),
@@ -112,7 +112,7 @@ pub fn run(cli: Cli) -> Outcome {
             };
             export::run(style, source, output.as_deref(), &network_options(network))
         }
-        Command::Schema { report } => schema::schema(style, report),
+        Command::Schema { report, lint } => schema::schema(style, report, lint),
         Command::Completions { shell } => schema::completions(style, shell),
     }
 }
@@ -190,17 +190,15 @@ pub(super) fn load_all(
     Ok(loaded)
 }
 
-/// Check the selectors and verify every file; a problem that stops the run is
-/// reported with its exit outcome (usage: 2; the client could not be set up: 4).
-pub(super) fn verify_all(
-    renderer: &Renderer,
+/// Check the selectors and verify every file; the error is a problem that stops the
+/// run (usage: exit 2; the client could not be set up: 4).
+fn verify_all(
     configs: Vec<config::Config>,
     options: &source::VerifyOptions,
     remote: &mut source::Remote,
-) -> Result<Vec<model::Run>, Outcome> {
-    let stop = |err: error::Error| error::fail(renderer, err, "");
-    check::check_selectors(&configs, &options.selectors).map_err(|e| stop(e.into()))?;
-    check::verify(configs, options, remote).map_err(|e| stop(e.into()))
+) -> Result<Vec<model::Run>, error::Error> {
+    check::check_selectors(&configs, &options.selectors)?;
+    Ok(check::verify(configs, options, remote)?)
 }
 
 /// An app that could not be checked: a file endpoint the operator did not allow

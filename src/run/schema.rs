@@ -5,9 +5,11 @@ use crate::cli::Cli;
 use crate::report::Style;
 use crate::{config, report};
 
-pub(super) fn schema(style: Style, report: bool) -> Outcome {
+pub(super) fn schema(style: Style, report: bool, lint: bool) -> Outcome {
     let schema = if report {
         report::json::schema_json()
+    } else if lint {
+        report::json::lint_schema_json()
     } else {
         config::schema_json()
     };
