@@ -310,10 +310,19 @@ fn an_unreadable_file_is_a_located_diagnostic_without_a_line() {
             "json",
             "--report",
             "sarif=out.sarif",
+            "--report",
+            "human=out.txt",
         ],
         &[],
     );
     assert_eq!(out.code, Some(2), "{}", out.stderr);
+    // The human report file holds what stderr showed, and the summary.
+    let human = read(&dir.join("out.txt"));
+    assert!(human.contains("cbcheck::config::unreadable"), "{human}");
+    assert!(
+        human.ends_with("no app was checked: missing.yaml is invalid (1 error)\n"),
+        "{human}"
+    );
     let json: Value = serde_json::from_str(&out.stdout).expect("JSON");
     assert_eq!(json["status"], "invalid");
     let diagnostic = &json["diagnostics"][0];

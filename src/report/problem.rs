@@ -37,7 +37,10 @@ impl Problem {
     pub fn of_run(error: &dyn miette::Diagnostic) -> Problem {
         Problem {
             file: None,
-            code: error.code().map(|c| c.to_string()).unwrap_or_default(),
+            // Every error of the crate has a code; a generic one keeps the field meaningful.
+            code: error
+                .code()
+                .map_or_else(|| "cbcheck::run".to_owned(), |c| c.to_string()),
             severity: Severity::Error,
             message: error.to_string(),
             help: error.help().map(|h| h.to_string()),
