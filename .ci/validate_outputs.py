@@ -3,13 +3,18 @@ validator of each format's ecosystem, one PASS or FAIL line per check.
 
     SARIF        SARIF Multitool `validate --rule-kind "Sarif;Gh"`: 0 errors, 0 warnings
     JUnit XML    junitparser: parses; tests, failures (drift) and errors (failed apps)
-                 match the JSON report of the same run, suite by suite and case by case
-    JSON         check-jsonschema against schemas/report.schema.json
+                 match the JSON report of the same run, suite by suite and case by case;
+                 for a run that stopped before checking, a failing testcase per error
+                 in a file and an erroring one per error of the run, as in the JSON
+    JSON         check-jsonschema against schemas/report.schema.json (verify) and
+                 schemas/lint.schema.json (lint, *.lint.json); each verify report's
+                 status agrees with its apps and diagnostics
     JSON plans   check-jsonschema against schemas/plan.schema.json; each plan's calls
                  are the remediations of verify's JSON report of the same files
     schemas      check-jsonschema --check-metaschema; every callbacks file validates
     Markdown     markdown-it-py, GFM-like: every table-looking block is a table whose
-                 rows are the JSON report's apps; no raw HTML but comments
+                 rows are the JSON report's apps (for a run that stopped, its
+                 diagnostics); no raw HTML but comments
 
 Runs with the virtual environment's Python that .ci/validate installs.
 """
@@ -50,7 +55,7 @@ def names(paths):
     return ", ".join(p.name for p in paths)
 
 
-def check_schemas(checks, check_jsonschema, schemas, callbacks_files, reports):
+def check_schemas(checks, check_jsonschema, schemas, callbacks_files, reports, lint_reports):
     schema_files = sorted(schemas.glob("*.json"))
     code, said = tool(check_jsonschema, "--check-metaschema", *map(str, schema_files))
     checks.record(
@@ -80,6 +85,59 @@ def check_schemas(checks, check_jsonschema, schemas, callbacks_files, reports):
         f"check-jsonschema report.schema.json: {names(reports)}",
         said,
     )
+    code, said = tool(
+        check_jsonschema,
+        "--schemafile",
+        str(schemas / "lint.schema.json"),
+        *map(str, lint_reports),
+    )
+    checks.record(
+        code == 0 and bool(lint_reports),
+        f"check-jsonschema lint.schema.json: {names(lint_reports)}",
+        said,
+    )
+
+
+def stopped(report):
+    """Whether the run stopped before checking any app (an invalid file, an unusable
+    argument): its report then carries the diagnostics that say why."""
+    return not report["apps"] and report["status"] in ("invalid", "failed")
+
+
+def check_status(checks, report_path, report):
+    """The status goes with the apps and diagnostics (and so with the exit code)."""
+    statuses = {app["status"] for app in report["apps"]}
+    errors = [d for d in report["diagnostics"] if d["severity"] == "error"]
+    if "failed" in statuses:
+        expected = "failed"
+    elif not report["apps"]:
+        expected = "invalid" if errors else "in_sync"
+    elif "drifted" in statuses:
+        expected = "drifted"
+    else:
+        expected = "in_sync"
+    located = all(
+        (d["line"] is None) == (d["column"] is None) for d in report["diagnostics"]
+    )
+    checks.record(
+        report["status"] == expected and located and (expected != "invalid" or errors),
+        f"{report_path.name}: status {report['status']} agrees with its "
+        f"{len(report['apps'])} apps and {len(errors)} error diagnostics",
+        [f"expected status {expected}"] if report["status"] != expected else [],
+    )
+
+
+def expected_stopped_cases(report):
+    """(classname, outcome, type) per testcase of a stopped run, from its JSON report."""
+    errors = [d for d in report["diagnostics"] if d["severity"] == "error"]
+    cases = []
+    for file in report["files"]:
+        in_file = [d for d in errors if d["file"] == file]
+        cases.extend((file, "failure", d["code"]) for d in in_file)
+        if not in_file:
+            cases.append((file, "passed", None))
+    cases.extend(("cbcheck verify", "error", d["code"]) for d in errors if d["file"] is None)
+    return cases
 
 
 def sarif_message(result, rules):
@@ -204,14 +262,34 @@ def check_junit(checks, xml_path, report):
         sum(c.is_failure for c in cases),
         sum(c.is_error for c in cases),
     )
-    summary = report["summary"]
-    expected = (summary["apps"], summary["drifted"], summary["failed"])
+    if stopped(report):
+        wanted = expected_stopped_cases(report)
+        expected = (
+            len(wanted),
+            sum(w[1] == "failure" for w in wanted),
+            sum(w[1] == "error" for w in wanted),
+        )
+    else:
+        summary = report["summary"]
+        expected = (summary["apps"], summary["drifted"], summary["failed"])
     if declared != expected or counted != expected:
         problems.append(
             f"tests/failures/errors: declared {declared}, counted {counted}, JSON report {expected}"
         )
     apps = report["apps"]
-    if len(cases) == len(apps):
+    if stopped(report):
+        found = []
+        for case in cases:
+            results = list(case.result)
+            outcome = (
+                "error" if any(isinstance(r, Error) for r in results)
+                else "failure" if any(isinstance(r, Failure) for r in results)
+                else "passed"
+            )
+            found.append((case.classname, outcome, results[0].type if results else None))
+        if found != wanted:
+            problems.append(f"testcases {found} are not the diagnostics {wanted}")
+    elif len(cases) == len(apps):
         for case, app in zip(cases, apps, strict=True):
             kinds = {type(r) for r in case.result}
             outcome = "failed" if Error in kinds else "drifted" if Failure in kinds else "in_sync"
@@ -284,14 +362,33 @@ def check_markdown(checks, md_path, report):
             row = None
         elif token.type == "inline" and row is not None:
             row.append(inline_text(token))
-    apps = report["apps"]
     rows = rows or []
-    if len(rows) != len(apps):
-        problems.append(f"the table has {len(rows)} rows, the JSON report {len(apps)} apps")
-    for cells, app in zip(rows, apps, strict=False):  # counted above
-        wanted = [app["file"], app["name"] or "", str(app["sdkappid"])]
-        if cells[:3] != wanted:
-            problems.append(f"row {cells} is not app {wanted}")
+    if stopped(report):
+        # The table lists the diagnostics: file, line, column, severity, code.
+        entries = report["diagnostics"]
+        what = "diagnostics"
+
+        def dash(value):
+            return "—" if value is None else str(value)
+
+        def wanted_cells(d):
+            return [dash(d["file"]), dash(d["line"]), dash(d["column"]), d["severity"], d["code"]]
+
+        width = 5
+    else:
+        entries = report["apps"]
+        what = "apps"
+
+        def wanted_cells(app):
+            return [app["file"], app["name"] or "", str(app["sdkappid"])]
+
+        width = 3
+    if len(rows) != len(entries):
+        problems.append(f"the table has {len(rows)} rows, the JSON report {len(entries)} {what}")
+    for cells, entry in zip(rows, entries, strict=False):  # counted above
+        wanted = wanted_cells(entry)
+        if cells[:width] != wanted:
+            problems.append(f"row {cells} is not {wanted}")
 
     # A comment shows as nothing on GitHub. Other HTML it renders or strips: either way
     # the reader does not see the text the report meant to show.
@@ -308,7 +405,8 @@ def check_markdown(checks, md_path, report):
     checks.record(
         not problems,
         f"markdown-it-py {md_path.name}: tables recognised ({len(tables)}), "
-        f"a row per app ({len(rows)}), no raw HTML but comments",
+        f"a row per {'diagnostic' if stopped(report) else 'app'} ({len(rows)}), "
+        "no raw HTML but comments",
         problems,
     )
 
@@ -355,13 +453,15 @@ def main():
 
     checks = Checks()
     outputs = args.outputs
-    reports = sorted(outputs.glob("*.json"))
+    lint_reports = sorted(outputs.glob("*.lint.json"))
+    reports = sorted(p for p in outputs.glob("*.json") if p not in lint_reports)
     check_schemas(
         checks,
         args.check_jsonschema,
         args.schemas,
         sorted(args.examples.glob("*.yaml")) + args.inputs,
         reports,
+        lint_reports,
     )
     plans = sorted((outputs / "plans").glob("*.json"))
     code, said = tool(
@@ -390,6 +490,10 @@ def main():
     else:
         checks.record(False, "SARIF outputs were generated")
     for report_path in reports:
+        try:
+            check_status(checks, report_path, json.loads(report_path.read_text(encoding="utf-8")))
+        except (KeyError, TypeError, ValueError) as error:
+            checks.record(False, f"{report_path.name}: status", [repr(error)])
         for suffix, check in ((".xml", check_junit), (".md", check_markdown)):
             other = report_path.with_suffix(suffix)
             if not other.exists():

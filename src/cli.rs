@@ -59,9 +59,10 @@ pub enum Command {
 Examples:
   cbcheck lint callbacks.yaml
   cbcheck lint --deny-warnings envs/*.yaml
+  cbcheck lint --format json callbacks.yaml > lint.json
 
 Diagnostics and a summary line per file go to stderr (-q: one line per diagnostic,
-without snippets). Exits 0 when every file is valid
+without snippets; the other formats go to stdout). Exits 0 when every file is valid
 (warnings allowed), 2 when one is invalid or, with --deny-warnings, has warnings.")]
     Lint {
         /// The callbacks files to check; `-` reads one from stdin. Default:
@@ -83,13 +84,13 @@ without snippets). Exits 0 when every file is valid
         #[arg(short, long)]
         quiet: bool,
 
-        /// Output format (human on stderr; the others on stdout). junit and markdown
-        /// describe verify runs and are not offered here.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        /// Output format (human on stderr; the others on stdout).
+        #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+        format: LintFormat,
 
-        /// Also write a report to a file: FORMAT=PATH (e.g. sarif=lint.sarif); repeatable.
-        #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
+        /// Also write a report to a file: FORMAT=PATH (e.g. sarif=lint.sarif,
+        /// json=lint.json); repeatable.
+        #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_lint_report)]
         reports: Vec<ReportFile>,
 
         #[command(flatten)]
@@ -274,17 +275,22 @@ Examples:
   cbcheck schema > schemas/callbacks.schema.json
   cbcheck schema --report > schemas/report.schema.json
   cbcheck schema --plan > schemas/plan.schema.json
+  cbcheck schema --lint > schemas/lint.schema.json
 
 Point editors at it with a modeline on the first line of callbacks.yaml:
   # yaml-language-server: $schema=./schemas/callbacks.schema.json")]
     Schema {
         /// Print the schema of `verify --format json` reports instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "lint")]
         report: bool,
 
         /// Print the schema of `apply --dry-run --format json` plans instead.
-        #[arg(long, conflicts_with = "report")]
+        #[arg(long, conflicts_with_all = ["report", "lint"])]
         plan: bool,
+
+        /// Print the schema of `lint --format json` reports instead.
+        #[arg(long)]
+        lint: bool,
     },
 
     /// Print a shell completion script.
@@ -303,7 +309,7 @@ Examples:
 pub enum Format {
     /// miette diagnostics and a summary on stderr.
     Human,
-    /// One JSON document (schemas/report.schema.json; verify only).
+    /// One JSON document (verify: schemas/report.schema.json).
     Json,
     /// GitHub Actions workflow commands (annotations); appends the Markdown report
     /// to $GITHUB_STEP_SUMMARY when set.
@@ -333,10 +339,29 @@ impl Format {
             Format::Prometheus => "prometheus",
         }
     }
+}
 
-    /// Whether `lint` offers the format (the others describe verify runs).
-    pub fn describes_lint(self) -> bool {
-        matches!(self, Format::Human | Format::Github | Format::Sarif)
+/// `lint --format`: junit and markdown describe verify runs, so lint does not offer them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// miette diagnostics and a summary line per file on stderr.
+    Human,
+    /// One JSON document: each file's diagnostics (schemas/lint.schema.json).
+    Json,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+}
+
+impl From<LintFormat> for Format {
+    fn from(format: LintFormat) -> Format {
+        match format {
+            LintFormat::Human => Format::Human,
+            LintFormat::Json => Format::Json,
+            LintFormat::Github => Format::Github,
+            LintFormat::Sarif => Format::Sarif,
+        }
     }
 }
 
@@ -416,19 +441,33 @@ pub struct ReportFile {
 }
 
 fn parse_report(text: &str) -> Result<ReportFile, String> {
-    let (format, path) = text
-        .split_once('=')
-        .ok_or("expected FORMAT=PATH, e.g. sarif=cbcheck.sarif")?;
+    let (format, path) = split_report(text)?;
     let format = Format::from_str(format, true).map_err(|_| {
         format!("unknown format `{format}`: use json, github, sarif, junit, markdown, prometheus or human")
     })?;
+    Ok(ReportFile { format, path })
+}
+
+/// `lint --report FORMAT=PATH`: refused here, before any report is written.
+fn parse_lint_report(text: &str) -> Result<ReportFile, String> {
+    let (format, path) = split_report(text)?;
+    let format = LintFormat::from_str(format, true).map_err(|_| {
+        format!("lint does not write `{format}` (junit and markdown describe verify runs): use json, github, sarif or human")
+    })?;
+    Ok(ReportFile {
+        format: format.into(),
+        path,
+    })
+}
+
+fn split_report(text: &str) -> Result<(&str, PathBuf), String> {
+    let (format, path) = text
+        .split_once('=')
+        .ok_or("expected FORMAT=PATH, e.g. sarif=cbcheck.sarif")?;
     if path.is_empty() {
         return Err("the PATH after `=` is empty".into());
     }
-    Ok(ReportFile {
-        format,
-        path: PathBuf::from(path),
-    })
+    Ok((format, PathBuf::from(path)))
 }
 
 /// The files and apps verify and apply work on, and how URLs are shown.

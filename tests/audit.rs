@@ -207,3 +207,28 @@ fn a_failed_run_keeps_the_last_success() {
         "the last success is not overwritten by a failed run"
     );
 }
+
+/// An invalid file is an audit that did not happen: the metrics say so (exit code 2,
+/// the file not valid, no app), and the last success stays as it was.
+#[test]
+fn an_invalid_file_still_writes_the_metrics_and_no_success() {
+    let dir = empty_dir("invalid");
+    let broken = dir.join("broken.yaml");
+    std::fs::write(&broken, "version: 1\napps:\n  - sdkappid: x\n").expect("write");
+    let output = cbcheck()
+        .arg("verify")
+        .arg(&broken)
+        .arg("--report")
+        .arg(format!("prometheus={}", dir.join("cbcheck.prom").display()))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let families = parse(&std::fs::read_to_string(dir.join("cbcheck.prom")).expect("written"));
+    assert_eq!(families["cbcheck_run_exit_code"][0].1, 2.0);
+    let valid = &families["cbcheck_file_valid"];
+    assert_eq!(valid.len(), 1);
+    assert!(valid[0].0["file"].ends_with("broken.yaml"));
+    assert_eq!(valid[0].1, 0.0);
+    assert!(families["cbcheck_app_info"].is_empty());
+    assert!(!dir.join("cbcheck_success.prom").exists());
+}

@@ -185,11 +185,11 @@ async fn a_file_endpoint_off_the_vendor_hosts_gets_no_request_and_exits_2() {
     );
     assert_eq!(apps[1]["status"], "in_sync");
     // The file's warning names the refused endpoint only: the allowed one is not warned about.
-    let warnings = report["config_warnings"]
-        .as_array()
-        .expect("config_warnings");
+    assert_eq!(report["status"], "failed", "an app could not be checked");
+    let warnings = report["diagnostics"].as_array().expect("diagnostics");
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert_eq!(warnings[0]["rule"], "cbcheck/config/unlisted-endpoint");
+    assert_eq!(warnings[0]["code"], "cbcheck::config::unlisted-endpoint");
+    assert_eq!(warnings[0]["severity"], "warning");
     assert_eq!(warnings[0]["line"], 7);
 }
 

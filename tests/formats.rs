@@ -115,7 +115,7 @@ fn github_annotations_are_escaped_and_summarised() {
     );
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(lines[0], "::debug::cbcheck report version 1");
+    assert_eq!(lines[0], "::debug::cbcheck report version 2");
     let errors: Vec<&&str> = lines.iter().filter(|l| l.starts_with("::error ")).collect();
     assert_eq!(
         errors.len(),
@@ -167,7 +167,7 @@ fn github_annotations_are_escaped_and_summarised() {
 
     let written = std::fs::read_to_string(&summary).expect("summary written");
     assert!(
-        written.starts_with("earlier step\n<!-- cbcheck report version 1 -->"),
+        written.starts_with("earlier step\n<!-- cbcheck report version 2 -->"),
         "appended:\n{written}"
     );
     assert!(
@@ -510,7 +510,7 @@ fn reports_go_to_files_while_the_terminal_keeps_its_format() {
     for (file, probe) in [
         ("out.sarif", "\"2.1.0\""),
         ("out.xml", "<testsuites"),
-        ("out.json", "\"version\": 1"),
+        ("out.json", "\"version\": 2"),
         ("out.md", "## cbcheck verify"),
     ] {
         let text = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
@@ -588,7 +588,8 @@ fn lint_speaks_github_and_sarif_and_takes_several_files() {
     let out = run(&dir, &["lint", "--format", "junit", FILE], &[]);
     assert_eq!(out.code, Some(2));
     assert!(
-        out.stderr.contains("lint offers human, github and sarif"),
+        out.stderr
+            .contains("invalid value 'junit' for '--format <FORMAT>'"),
         "{}",
         out.stderr
     );
@@ -615,7 +616,7 @@ fn lint_refuses_a_verify_format_before_writing_any_report() {
     assert_eq!(out.stdout, "");
     assert!(
         out.stderr.contains(
-            "--format/--report markdown describes verify runs; lint offers human, github and sarif"
+            "lint does not write `markdown` (junit and markdown describe verify runs): use json, github, sarif or human"
         ),
         "{}",
         out.stderr
@@ -669,10 +670,11 @@ fn verify_reports_the_files_own_warnings_and_denies_them_on_request() {
     }
     let json: Value = serde_json::from_str(&verify(&dir, "json").stdout).expect("JSON");
     assert_eq!(
-        json["config_warnings"][0]["rule"],
-        "cbcheck/config/duplicate-command"
+        json["diagnostics"][0]["code"],
+        "cbcheck::config::duplicate-command"
     );
-    assert_eq!(json["config_warnings"][0]["line"], 19);
+    assert_eq!(json["diagnostics"][0]["severity"], "warning");
+    assert_eq!(json["diagnostics"][0]["line"], 19);
     let denied = run(
         &dir,
         &[

@@ -10,6 +10,7 @@ mod credentials;
 mod endpoints;
 mod formats;
 mod inputs;
+mod machine;
 mod net;
 mod odd_text;
 mod plan;

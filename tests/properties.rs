@@ -163,7 +163,7 @@ fn lint_everything(bytes: Vec<u8>) -> Result<(), TestCaseError> {
     }
     let annotations = report::annotation::from_lint(std::slice::from_ref(&loaded));
     prop_assert_eq!(annotations.len(), loaded.diagnostics.len());
-    let github = report::github::render(&annotations, &human::lint_summary(&loaded));
+    let github = report::github::render(&annotations, &[], &human::lint_summary(&loaded));
     assert_printable("the GitHub annotations", &github)?;
     let sarif: serde_json::Value =
         serde_json::from_str(&report::sarif::render_lint(&annotations, None))

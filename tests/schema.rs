@@ -182,3 +182,33 @@ fn schema_takes_each_service_words_from_its_catalog() {
         assert_eq!(validator.is_valid(&yaml_as_json(&doc)), valid, "{doc}");
     }
 }
+
+#[test]
+fn committed_lint_schema_is_not_stale() {
+    let committed = std::fs::read_to_string(repo_path("schemas/lint.schema.json"))
+        .expect("schemas/lint.schema.json is committed");
+    assert!(
+        committed == cbcheck::report::json::lint_schema_json(),
+        "schemas/lint.schema.json is stale: run `cargo run -- schema --lint > schemas/lint.schema.json`"
+    );
+}
+
+#[test]
+fn the_schema_command_prints_each_committed_schema() {
+    for (flag, path) in [
+        (None, "schemas/callbacks.schema.json"),
+        (Some("--report"), "schemas/report.schema.json"),
+        (Some("--lint"), "schemas/lint.schema.json"),
+    ] {
+        let mut cmd = crate::support::cbcheck();
+        cmd.arg("schema").args(flag);
+        let output = cmd.output().expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{flag:?}");
+        let committed = std::fs::read_to_string(repo_path(path)).expect("committed");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            committed,
+            "{flag:?}"
+        );
+    }
+}

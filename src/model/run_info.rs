@@ -36,6 +36,14 @@ pub struct RunInfo {
     pub files: Vec<FileDigest>,
 }
 
+impl RunInfo {
+    /// The run ends now; `clock` was started with it.
+    pub fn finish(&mut self, clock: std::time::Instant) {
+        self.finished = SystemTime::now();
+        self.duration = clock.elapsed();
+    }
+}
+
 /// Seconds since the Unix epoch, with a fraction (0 for a time before it).
 pub fn unix_seconds(time: SystemTime) -> f64 {
     time.duration_since(SystemTime::UNIX_EPOCH)

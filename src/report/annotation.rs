@@ -1,7 +1,8 @@
 //! Findings, failures and config problems as located annotations: what the GitHub
 //! and SARIF formats show on the file.
 
-use crate::config::{ConfigDiagnostic, Loaded};
+use super::problem::Problem;
+use crate::config::Loaded;
 use crate::model::{App, AppResult, Run, ServiceName};
 use crate::model::{Finding, Kind, Severity};
 
@@ -105,37 +106,34 @@ fn subject(finding: &Finding) -> &str {
     }
 }
 
+/// Every file's diagnostics, located.
 pub fn from_lint(loaded: &[Loaded]) -> Vec<Annotation> {
-    loaded
-        .iter()
-        .flat_map(|file| {
-            file.diagnostics
-                .iter()
-                .map(|d| lint_annotation(&file.file, d))
-        })
-        .collect()
+    from_problems(&super::problem::from_loaded(loaded))
 }
 
-fn lint_annotation(file: &str, diagnostic: &ConfigDiagnostic) -> Annotation {
-    let (line, column) = diagnostic.line_col().unwrap_or((1, 1));
-    let mut message = diagnostic.message.clone();
-    if let Some(help) = &diagnostic.help {
-        message.push_str(". ");
-        message.push_str(help);
-    }
-    let rule = format!("cbcheck/config/{}", diagnostic.rule.name());
-    Annotation {
-        file: file.to_owned(),
-        line,
-        column,
-        level: if diagnostic.is_error() {
-            Severity::Error
-        } else {
-            Severity::Warning
-        },
-        title: format!("{} ({})", diagnostic.message, diagnostic.rule.code()),
-        fingerprint: format!("{rule}:{}", diagnostic.message),
-        rule,
-        message,
-    }
+/// The problems located in a file (a problem of the run itself has no place to show).
+pub fn from_problems(problems: &[Problem]) -> Vec<Annotation> {
+    problems
+        .iter()
+        .filter_map(|problem| {
+            let file = problem.file.as_ref()?;
+            let mut message = problem.message.clone();
+            if let Some(help) = &problem.help {
+                message.push_str(". ");
+                message.push_str(help);
+            }
+            // `cbcheck::config::unknown-key` → `cbcheck/config/unknown-key`.
+            let rule = problem.code.replace("::", "/");
+            Some(Annotation {
+                file: file.clone(),
+                line: problem.line.unwrap_or(1),
+                column: problem.column.unwrap_or(1),
+                level: problem.severity,
+                title: format!("{} ({})", problem.message, problem.code),
+                fingerprint: format!("{rule}:{}", problem.message),
+                rule,
+                message,
+            })
+        })
+        .collect()
 }

@@ -3,11 +3,26 @@
 use std::fmt::Write as _;
 
 use super::annotation::Annotation;
+use super::problem::Problem;
 use super::{REPORT_VERSION, printable};
 
-/// One `::error`/`::warning` line per annotation, then the summary as plain text.
-pub fn render(annotations: &[Annotation], summary: &str) -> String {
+/// One `::error`/`::warning` line per annotation, one per problem that stopped the run
+/// (it has no place in a file), then the summary as plain text.
+pub fn render(annotations: &[Annotation], stopped_by: &[Problem], summary: &str) -> String {
     let mut out = format!("::debug::cbcheck report version {REPORT_VERSION}\n");
+    for p in stopped_by {
+        let message = match &p.help {
+            Some(help) => format!("{}. {help}", p.message),
+            None => p.message.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "::{} title={}::{}",
+            p.severity.id(),
+            escape_property(&p.code),
+            escape_data(&message),
+        );
+    }
     for a in annotations {
         // GitHub shows the properties on the annotation; the text also names the place,
         // for logs read without annotations.

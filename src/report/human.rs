@@ -8,6 +8,7 @@ use miette::{
 };
 
 use super::excerpt::Excerpt;
+use super::problem::Problem;
 use super::summary::{self, Ending};
 use super::{Style, printable};
 use crate::config::{ConfigDiagnostic, Loaded};
@@ -332,11 +333,38 @@ pub fn verify_summary(runs: &[Run], ending: Ending) -> String {
     line
 }
 
-/// `lint --format/--report` with a format that describes verify runs.
-pub fn lint_format_refused(format: &str) -> String {
-    format!(
-        "error: --format/--report {format} describes verify runs; lint offers human, github and sarif\n"
-    )
+/// The summary of a verify run that stopped before any app was checked: each invalid
+/// file with its errors, then what else stopped it, e.g.
+/// `no app was checked: broken.yaml is invalid (2 errors)`.
+pub fn stopped_summary(problems: &[Problem]) -> String {
+    let mut invalid: Vec<(&str, usize)> = Vec::new();
+    for file in problems
+        .iter()
+        .filter(|p| p.is_error())
+        .filter_map(|p| p.file.as_deref())
+    {
+        match invalid.iter_mut().find(|(f, _)| *f == file) {
+            Some((_, errors)) => *errors += 1,
+            None => invalid.push((file, 1)),
+        }
+    }
+    let causes: Vec<String> = invalid
+        .into_iter()
+        .map(|(file, errors)| {
+            format!(
+                "{} is invalid ({})",
+                printable(file, &[]),
+                plural(errors, "error")
+            )
+        })
+        .chain(
+            problems
+                .iter()
+                .filter(|p| p.file.is_none())
+                .map(|p| printable(&p.message, &[]).into_owned()),
+        )
+        .collect();
+    format!("no app was checked: {}", causes.join("; "))
 }
 
 /// `cbcheck init` wrote its starter file.

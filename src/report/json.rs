@@ -1,4 +1,5 @@
-//! The machine-readable report (`--format json`), described by schemas/report.schema.json.
+//! The machine-readable reports: verify's (`--format json`), described by
+//! schemas/report.schema.json, and lint's, described by schemas/lint.schema.json.
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -8,7 +9,8 @@ use crate::model::{AppResult, ErrorClass, Failure, Run, ServiceName, Status, Sum
 use crate::model::{Kind, Severity};
 
 use super::REPORT_VERSION;
-use super::annotation::Annotation;
+use super::problem::Problem;
+use crate::config::Loaded;
 
 /// The result of `cbcheck verify`.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -16,23 +18,27 @@ use super::annotation::Annotation;
 #[schemars(title = "cbcheck verify report")]
 pub struct Report {
     /// The report format version.
-    #[schemars(extend("const" = 1))]
+    #[schemars(extend("const" = REPORT_VERSION))]
     pub version: u32,
+    /// How the run ended; it goes with the exit code.
+    pub status: RunStatus,
     /// The cbcheck version that made the report.
     pub cbcheck_version: String,
     /// When the run started and finished (RFC 3339, UTC), and how long it took.
     pub started_at: String,
     pub finished_at: String,
     pub duration_ms: u64,
-    /// The callbacks files that were verified, in the order given.
+    /// The callbacks files given, in order.
     pub files: Vec<String>,
     /// Every callbacks file read, with the SHA-256 of its content: what the report is about.
     pub file_digests: Vec<FileDigestReport>,
     pub summary: Summary,
-    /// One entry per checked app, in file order.
+    /// One entry per checked app, in file order; empty when the run stopped before
+    /// checking (`status` is then `invalid`, or `failed` if the client could not be set up).
     pub apps: Vec<AppReport>,
-    /// Warnings about the callbacks files themselves (as `cbcheck lint` reports them).
-    pub config_warnings: Vec<ConfigWarning>,
+    /// The files' own diagnostics (as `cbcheck lint` reports them: the errors of an
+    /// invalid file, the warnings of a valid one), then what stopped the run, if anything.
+    pub diagnostics: Vec<Problem>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -43,16 +49,20 @@ pub struct FileDigestReport {
     pub sha256: Option<String>,
 }
 
-/// A warning about a callbacks file (a valid file may still have some).
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ConfigWarning {
-    pub file: String,
-    /// The lint rule, e.g. `cbcheck/config/duplicate-command`.
-    pub rule: String,
-    pub message: String,
-    pub line: usize,
-    pub column: usize,
+/// How a verify run ended, one value per exit code class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every app in sync (exit 0).
+    InSync,
+    /// Drift found, or warnings denied by --deny-warnings (exit 1).
+    Drifted,
+    /// An app could not be checked, or the client could not be set up (exit 2 for an
+    /// endpoint not allowed, 3 for credentials, 4 for the API).
+    Failed,
+    /// A file is invalid or the run's arguments are unusable: no app was checked, and
+    /// `diagnostics` says why; or a file's warnings were denied by --deny-warnings (exit 2).
+    Invalid,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -134,13 +144,22 @@ pub enum RemediationBody {
     Empty {},
 }
 
-pub fn report(runs: &[Run], config: &[Annotation], info: &RunInfo) -> Report {
+/// The report of a run over `files`; `problems` are the files' diagnostics and what
+/// stopped the run (when it stopped, `runs` is empty).
+pub fn report(
+    files: &[String],
+    runs: &[Run],
+    problems: &[Problem],
+    status: RunStatus,
+    info: &RunInfo,
+) -> Report {
     let apps: Vec<AppReport> = runs
         .iter()
         .flat_map(|run| run.results.iter().map(move |r| app_report(run, r)))
         .collect();
     Report {
         version: REPORT_VERSION,
+        status,
         cbcheck_version: env!("CARGO_PKG_VERSION").to_owned(),
         started_at: rfc3339(info.started),
         finished_at: rfc3339(info.finished),
@@ -153,19 +172,10 @@ pub fn report(runs: &[Run], config: &[Annotation], info: &RunInfo) -> Report {
                 sha256: f.sha256.clone(),
             })
             .collect(),
-        files: runs.iter().map(|run| run.config.file.clone()).collect(),
+        files: files.to_vec(),
         summary: Summary::of_runs(runs),
         apps,
-        config_warnings: config
-            .iter()
-            .map(|a| ConfigWarning {
-                file: a.file.clone(),
-                rule: a.rule.clone(),
-                message: a.message.clone(),
-                line: a.line,
-                column: a.column,
-            })
-            .collect(),
+        diagnostics: problems.to_vec(),
     }
 }
 
@@ -209,7 +219,6 @@ fn app_report(run: &Run, result: &AppResult) -> AppReport {
     }
 }
 
-/// The report; `config` holds the annotations of the files' own warnings.
 /// A time as RFC 3339 in UTC, to the millisecond.
 fn rfc3339(time: std::time::SystemTime) -> String {
     let time = time::OffsetDateTime::from(time);
@@ -220,17 +229,94 @@ fn rfc3339(time: std::time::SystemTime) -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
 }
 
-pub fn render(runs: &[Run], config: &[Annotation], info: &RunInfo) -> String {
-    let mut text = serde_json::to_string_pretty(&report(runs, config, info))
-        .expect("the report is plain data");
+pub fn render(
+    files: &[String],
+    runs: &[Run],
+    problems: &[Problem],
+    status: RunStatus,
+    info: &RunInfo,
+) -> String {
+    pretty(&report(files, runs, problems, status, info))
+}
+
+/// The result of `cbcheck lint`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "cbcheck lint report")]
+pub struct LintReport {
+    /// The report format version (shared with the verify report).
+    #[schemars(extend("const" = REPORT_VERSION))]
+    pub version: u32,
+    /// `invalid` when a file is (exit 2), else `valid` (exit 0).
+    pub status: LintStatus,
+    /// One entry per file, in the order given.
+    pub files: Vec<LintFile>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LintStatus {
+    /// No errors (and, under --deny-warnings, no warnings).
+    Valid,
+    /// Errors, or warnings denied by --deny-warnings.
+    Invalid,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LintFile {
+    pub file: String,
+    pub status: LintStatus,
+    /// The apps the file declares; null when it is invalid.
+    pub apps: Option<usize>,
+    pub errors: usize,
+    pub warnings: usize,
+    /// Every diagnostic, in the order `cbcheck lint` prints them.
+    pub diagnostics: Vec<Problem>,
+}
+
+pub fn lint_report(loaded: &[Loaded], deny_warnings: bool) -> LintReport {
+    let status = |invalid: bool| {
+        if invalid {
+            LintStatus::Invalid
+        } else {
+            LintStatus::Valid
+        }
+    };
+    let files: Vec<LintFile> = loaded
+        .iter()
+        .map(|file| LintFile {
+            file: file.file.clone(),
+            status: status(file.errors() > 0 || (deny_warnings && file.warnings() > 0)),
+            apps: file.config.as_ref().map(|c| c.apps.len()),
+            errors: file.errors(),
+            warnings: file.warnings(),
+            diagnostics: super::problem::from_loaded(std::slice::from_ref(file)),
+        })
+        .collect();
+    LintReport {
+        version: REPORT_VERSION,
+        status: status(files.iter().any(|f| f.status == LintStatus::Invalid)),
+        files,
+    }
+}
+
+pub fn render_lint(loaded: &[Loaded], deny_warnings: bool) -> String {
+    pretty(&lint_report(loaded, deny_warnings))
+}
+
+fn pretty(report: &impl Serialize) -> String {
+    let mut text = serde_json::to_string_pretty(report).expect("the report is plain data");
     text.push('\n');
     text
 }
 
-/// The JSON Schema of the report, as committed in schemas/report.schema.json.
+/// The JSON Schema of the verify report, as committed in schemas/report.schema.json.
 pub fn schema_json() -> String {
-    let schema = schemars::schema_for!(Report);
-    let mut text = serde_json::to_string_pretty(&schema).expect("a JSON value always serialises");
-    text.push('\n');
-    text
+    pretty(&schemars::schema_for!(Report))
+}
+
+/// The JSON Schema of the lint report, as committed in schemas/lint.schema.json.
+pub fn lint_schema_json() -> String {
+    pretty(&schemars::schema_for!(LintReport))
 }

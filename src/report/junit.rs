@@ -1,10 +1,12 @@
-//! JUnit XML: one testsuite per file, one testcase per app.
+//! JUnit XML: one testsuite per file, one testcase per app; for a run that stopped
+//! before checking, one failing testcase per error in each file.
 
 use std::fmt::Write as _;
 
 use quick_xml::escape::escape;
 
 use super::REPORT_VERSION;
+use super::problem::Problem;
 use crate::model::{AppResult, Run, Status, Summary};
 
 pub fn render(runs: &[Run]) -> String {
@@ -25,10 +27,7 @@ pub fn render(runs: &[Run]) -> String {
             suite.drifted,
             suite.failed
         );
-        let _ = writeln!(
-            out,
-            "    <properties><property name=\"cbcheck.report.version\" value=\"{REPORT_VERSION}\"/></properties>"
-        );
+        properties(&mut out);
         for result in &run.results {
             testcase(&mut out, run, result);
         }
@@ -36,6 +35,98 @@ pub fn render(runs: &[Run]) -> String {
     }
     out.push_str("</testsuites>\n");
     out
+}
+
+/// A run that stopped before any app was checked: per file, a failing testcase for
+/// each error (a file without errors passes as one testcase); what stopped the run
+/// otherwise (no file to blame) is an erroring testcase of its own suite.
+pub fn stopped(files: &[String], problems: &[Problem]) -> String {
+    let errors = |file: Option<&str>| -> Vec<&Problem> {
+        problems
+            .iter()
+            .filter(|p| p.is_error() && p.file.as_deref() == file)
+            .collect()
+    };
+    let of_run = errors(None);
+    let mut suites = String::new();
+    let (mut tests, mut failures) = (0, 0);
+    for file in files {
+        let failed = errors(Some(file));
+        let _ = writeln!(
+            suites,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
+            attr(file),
+            failed.len().max(1),
+            failed.len()
+        );
+        properties(&mut suites);
+        if failed.is_empty() {
+            let _ = writeln!(
+                suites,
+                "    <testcase name=\"valid\" classname=\"{}\"/>",
+                attr(file)
+            );
+        }
+        for p in &failed {
+            let place = match (p.line, p.column) {
+                (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
+                _ => file.clone(),
+            };
+            let name = match p.line {
+                Some(line) => format!("{} at line {line}", p.code),
+                None => p.code.clone(),
+            };
+            let _ = writeln!(
+                suites,
+                "    <testcase name=\"{}\" classname=\"{}\">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+                attr(&name),
+                attr(file),
+                attr(&p.code),
+                attr(&p.message),
+                text(&with_help(&format!("{place}: {}", p.message), p))
+            );
+        }
+        tests += failed.len().max(1);
+        failures += failed.len();
+        suites.push_str("  </testsuite>\n");
+    }
+    if !of_run.is_empty() {
+        let _ = writeln!(
+            suites,
+            "  <testsuite name=\"cbcheck verify\" tests=\"{0}\" failures=\"0\" errors=\"{0}\" skipped=\"0\">",
+            of_run.len()
+        );
+        properties(&mut suites);
+        for p in &of_run {
+            let _ = writeln!(
+                suites,
+                "    <testcase name=\"{0}\" classname=\"cbcheck verify\">\n      <error type=\"{0}\" message=\"{1}\">{2}</error>\n    </testcase>",
+                attr(&p.code),
+                attr(&p.message),
+                text(&with_help(&p.message, p))
+            );
+        }
+        tests += of_run.len();
+        suites.push_str("  </testsuite>\n");
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"cbcheck verify\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{}\">\n{suites}</testsuites>\n",
+        of_run.len()
+    )
+}
+
+fn with_help(text: &str, problem: &Problem) -> String {
+    match &problem.help {
+        Some(help) => format!("{text}\nhelp: {help}"),
+        None => text.to_owned(),
+    }
+}
+
+fn properties(out: &mut String) {
+    let _ = writeln!(
+        out,
+        "    <properties><property name=\"cbcheck.report.version\" value=\"{REPORT_VERSION}\"/></properties>"
+    );
 }
 
 fn testcase(out: &mut String, run: &Run, result: &AppResult) {

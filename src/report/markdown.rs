@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::REPORT_VERSION;
+use super::problem::Problem;
 use crate::model::{AppResult, Run, ServiceName, Status};
 
 pub fn render(runs: &[Run], summary: &str) -> String {
@@ -45,6 +46,32 @@ pub fn render(runs: &[Run], summary: &str) -> String {
         for result in run.results.iter().filter(|r| r.status() != Status::InSync) {
             section(&mut out, run, result);
         }
+    }
+    out
+}
+
+/// A run that stopped before any app was checked: the summary, then a table of the
+/// problems (the files' diagnostics, then what stopped the run).
+pub fn stopped(problems: &[Problem], summary: &str) -> String {
+    let mut out = format!(
+        "<!-- cbcheck report version {REPORT_VERSION} -->\n## cbcheck verify\n\n{}\n\n",
+        inline(summary)
+    );
+    out.push_str("| file | line | column | severity | code | message | what to do |\n");
+    out.push_str("|---|---|---|---|---|---|---|\n");
+    let or_dash = |n: Option<usize>| n.map_or_else(|| "—".to_owned(), |n| n.to_string());
+    for p in problems {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | `{}` | {} | {} |",
+            cell(p.file.as_deref().unwrap_or("—")),
+            or_dash(p.line),
+            or_dash(p.column),
+            p.severity.id(),
+            cell(&p.code),
+            cell(&p.message),
+            cell(p.help.as_deref().unwrap_or("—")),
+        );
     }
     out
 }

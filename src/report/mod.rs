@@ -9,12 +9,13 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod plan;
+pub mod problem;
 pub mod prometheus;
 pub mod sarif;
 pub mod summary;
 
 /// The version of every machine-readable format; it changes when one changes incompatibly.
-pub const REPORT_VERSION: u32 = 1;
+pub const REPORT_VERSION: u32 = 2;
 
 use std::borrow::Cow;
 use std::io::IsTerminal;
@@ -297,6 +298,8 @@ mod tests {
             duration: std::time::Duration::from_millis(1500),
             files: Vec::new(),
         };
+        let files = ["fleet.yaml".to_owned()];
+        let status = json::RunStatus::Failed;
         let outputs = [
             (
                 "human",
@@ -307,9 +310,9 @@ mod tests {
                     summary::Ending::default(),
                 ),
             ),
-            ("json", json::render(&runs, &[], &info)),
-            ("github", github::render(&annotations, &summary)),
-            ("sarif", sarif::render_verify(&annotations, None)),
+            ("json", json::render(&files, &runs, &[], status, &info)),
+            ("github", github::render(&annotations, &[], &summary)),
+            ("sarif", sarif::render_verify(&annotations, &[], None)),
             ("junit", junit::render(&runs)),
             ("markdown", markdown::render(&runs, &summary)),
         ];
@@ -321,7 +324,7 @@ mod tests {
             );
         }
         let json: serde_json::Value =
-            serde_json::from_str(&json::render(&runs, &[], &info)).expect("JSON");
+            serde_json::from_str(&json::render(&files, &runs, &[], status, &info)).expect("JSON");
         assert_eq!(json["summary"]["drifted"], 1);
         assert_eq!(json["apps"][1]["error"]["class"], "network");
         assert_eq!(json["apps"][0]["findings"][0]["line"], 2);

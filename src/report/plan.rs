@@ -8,7 +8,10 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::json::{ErrorReport, RemediationBody};
-use super::{REPORT_VERSION, printable};
+use super::printable;
+
+/// The JSON plan's own format version: it changes when the plan changes incompatibly.
+pub const PLAN_VERSION: u32 = 1;
 use crate::model::redact::{Redaction, hidden_difference};
 use crate::model::{
     Action, AppResult, CallbackConfig, CommandChanges, Finding, Kind, Operation, Run, ServiceName,
@@ -20,7 +23,7 @@ use crate::model::{
 #[schemars(title = "cbcheck apply plan")]
 pub struct Plan {
     /// The plan format version.
-    #[schemars(extend("const" = 1))]
+    #[schemars(extend("const" = PLAN_VERSION))]
     pub version: u32,
     /// The callbacks files the plan was made from, in the order given.
     pub files: Vec<String>,
@@ -147,7 +150,7 @@ pub fn summary(runs: &[Run]) -> PlanSummary {
 
 pub fn plan(runs: &[Run]) -> Plan {
     Plan {
-        version: REPORT_VERSION,
+        version: PLAN_VERSION,
         files: runs.iter().map(|run| run.config.file.clone()).collect(),
         summary: summary(runs),
         apps: results(runs)

@@ -7,6 +7,7 @@ use url::Url;
 
 use super::REPORT_VERSION;
 use super::annotation::{Annotation, FAILED_RULE, rule_id};
+use super::problem::Problem;
 use crate::model::Kind;
 
 /// A rule: stable id, short description, and the help shown beside each result.
@@ -117,9 +118,15 @@ fn lexically_normal(path: &Path) -> PathBuf {
     normal
 }
 
-/// Verify's results; the file's own warnings come with their config rules.
+/// Verify's results; the file's own diagnostics come with their config rules.
+/// `stopped_by`: what stopped the run before any app was checked, which has no place
+/// in a file (an `--app` that matches no app): the invocation reports it.
 /// `cwd`, the working directory, is what relative locations are relative to.
-pub fn render_verify(annotations: &[Annotation], cwd: Option<&Path>) -> String {
+pub fn render_verify(
+    annotations: &[Annotation],
+    stopped_by: &[Problem],
+    cwd: Option<&Path>,
+) -> String {
     let mut rules = verify_rules();
     // The Live-only rule is listed when used, so a Room-only report is as it was.
     let token_rule = rule_id(Kind::TokenAuthMismatch);
@@ -130,14 +137,19 @@ pub fn render_verify(annotations: &[Annotation], cwd: Option<&Path>) -> String {
         .cloned()
         .collect();
     rules.extend(lint_rules(&config));
-    render(annotations, rules, cwd)
+    render(annotations, stopped_by, rules, cwd)
 }
 
 pub fn render_lint(annotations: &[Annotation], cwd: Option<&Path>) -> String {
-    render(annotations, lint_rules(annotations), cwd)
+    render(annotations, &[], lint_rules(annotations), cwd)
 }
 
-fn render(annotations: &[Annotation], rules: Vec<RuleDoc>, cwd: Option<&Path>) -> String {
+fn render(
+    annotations: &[Annotation],
+    stopped_by: &[Problem],
+    rules: Vec<RuleDoc>,
+    cwd: Option<&Path>,
+) -> String {
     let rule_values: Vec<Value> = rules
         .iter()
         .map(|r| {
@@ -167,7 +179,7 @@ fn render(annotations: &[Annotation], rules: Vec<RuleDoc>, cwd: Option<&Path>) -
             })
         })
         .collect();
-    let document = json!({
+    let mut document = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -182,6 +194,27 @@ fn render(annotations: &[Annotation], rules: Vec<RuleDoc>, cwd: Option<&Path>) -
             "properties": {"cbcheckReportVersion": REPORT_VERSION},
         }],
     });
+    // Only a run that stopped says how it went: a report that ran is as it was.
+    if !stopped_by.is_empty() {
+        let notifications: Vec<Value> = stopped_by
+            .iter()
+            .map(|p| {
+                let text = match &p.help {
+                    Some(help) => format!("{}. {help}", p.message),
+                    None => p.message.clone(),
+                };
+                json!({
+                    "descriptor": {"id": p.code},
+                    "level": p.severity.id(),
+                    "message": {"text": text},
+                })
+            })
+            .collect();
+        document["runs"][0]["invocations"] = json!([{
+            "executionSuccessful": false,
+            "toolExecutionNotifications": notifications,
+        }]);
+    }
     let mut text = serde_json::to_string_pretty(&document).expect("plain data serialises");
     text.push('\n');
     text

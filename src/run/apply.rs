@@ -54,9 +54,9 @@ pub fn run(
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
     // The plan's reads and the writes share the process's one runtime and client.
     let mut remote = source::Remote::new(options.client.clone());
-    let runs = match verify_all(&renderer, configs, options, &mut remote) {
+    let runs = match verify_all(configs, options, &mut remote) {
         Ok(runs) => runs,
-        Err(outcome) => return outcome,
+        Err(err) => return super::error::fail(&renderer, err, ""),
     };
     if !quiet {
         for notice in runs.iter().flat_map(|run| &run.notices) {

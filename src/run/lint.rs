@@ -18,11 +18,6 @@ pub(super) fn lint(
     reports: &[cli::ReportFile],
     allowed_endpoints: &api::endpoint::AllowList,
 ) -> Outcome {
-    // Refused before anything is read or written: no report is left half done.
-    if let Some((refused, _)) = sinks(format, reports).find(|(f, _)| !f.describes_lint()) {
-        human::eprint(&human::lint_format_refused(refused.name()));
-        return Outcome::Invalid;
-    }
     let renderer = Renderer::new(style);
     let mut loaded: Vec<config::Loaded> = files
         .iter()
@@ -50,26 +45,28 @@ pub(super) fn lint(
     } else {
         Outcome::Clean
     };
+    let annotations = report::annotation::from_lint(&loaded);
     for (format, sink) in sinks(format, reports) {
         let text = match format {
             Format::Human => loaded
                 .iter()
                 .map(|l| human::lint_file(&renderer, l, ending))
                 .collect(),
+            Format::Json => report::json::render_lint(&loaded, ending.deny_warnings),
             Format::Github => report::github::render(
-                &report::annotation::from_lint(&loaded),
+                &annotations,
+                &[],
                 &loaded
                     .iter()
                     .map(human::lint_summary)
                     .collect::<Vec<_>>()
                     .join("\n"),
             ),
-            Format::Sarif => report::sarif::render_lint(
-                &report::annotation::from_lint(&loaded),
-                std::env::current_dir().ok().as_deref(),
-            ),
-            // Refused above.
-            Format::Json | Format::Junit | Format::Markdown | Format::Prometheus => continue,
+            Format::Sarif => {
+                report::sarif::render_lint(&annotations, std::env::current_dir().ok().as_deref())
+            }
+            // Refused by the command line (cli::LintFormat).
+            Format::Junit | Format::Markdown | Format::Prometheus => continue,
         };
         if let Err(code) = emit(format, sink, &text, &renderer) {
             outcome = outcome.max(code);

@@ -68,7 +68,7 @@ pub fn run(cli: Cli) -> Outcome {
                     deny_warnings,
                     ..Ending::default()
                 },
-                format,
+                format.into(),
                 &reports,
                 &allow.hosts(),
             ),
@@ -146,7 +146,7 @@ pub fn run(cli: Cli) -> Outcome {
             export::run(style, source, output.as_deref(), &network_options(network))
         }
         Command::Init { file, force } => init::init(style, &file, force),
-        Command::Schema { report, plan } => schema::schema(style, report, plan),
+        Command::Schema { report, plan, lint } => schema::schema(style, report, plan, lint),
         Command::Completions { shell } => schema::completions(style, shell),
     }
 }
@@ -230,17 +230,15 @@ pub(super) fn load_all(
     Ok(loaded)
 }
 
-/// Check the selectors and verify every file; a problem that stops the run is
-/// reported with its exit outcome (usage: 2; the client could not be set up: 4).
-pub(super) fn verify_all(
-    renderer: &Renderer,
+/// Check the selectors and verify every file; the error is a problem that stops the
+/// run (usage: exit 2; the client could not be set up: 4).
+fn verify_all(
     configs: Vec<config::Config>,
     options: &source::VerifyOptions,
     remote: &mut source::Remote,
-) -> Result<Vec<model::Run>, Outcome> {
-    let stop = |err: error::Error| error::fail(renderer, err, "");
-    check::check_selectors(&configs, &options.selectors).map_err(|e| stop(e.into()))?;
-    check::verify(configs, options, remote).map_err(|e| stop(e.into()))
+) -> Result<Vec<model::Run>, error::Error> {
+    check::check_selectors(&configs, &options.selectors)?;
+    Ok(check::verify(configs, options, remote)?)
 }
 
 /// An app that could not be checked: a file endpoint the operator did not allow

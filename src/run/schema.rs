@@ -5,11 +5,13 @@ use crate::cli::Cli;
 use crate::report::Style;
 use crate::{config, report};
 
-pub(super) fn schema(style: Style, report: bool, plan: bool) -> Outcome {
+pub(super) fn schema(style: Style, report: bool, plan: bool, lint: bool) -> Outcome {
     let schema = if report {
         report::json::schema_json()
     } else if plan {
         report::plan::schema_json()
+    } else if lint {
+        report::json::lint_schema_json()
     } else {
         config::schema_json()
     };

@@ -1,12 +1,13 @@
 //! `cbcheck verify`: compare every app with its live configuration and report.
 
-use super::{
-    Outcome, Sink, emit, forget_allowed_endpoints, load_all, sinks, verify_all, verify_outcome,
-};
+use super::{Outcome, Sink, emit, forget_allowed_endpoints, sinks, verify_all, verify_outcome};
 use crate::cli::{self, Format};
 use crate::config;
+use crate::model::Run;
 use crate::model::run_info::{FileDigest, RunInfo};
 use crate::report::human::{self, Renderer};
+use crate::report::json::RunStatus;
+use crate::report::problem::{self, Problem};
 use crate::report::summary::Ending;
 use crate::report::{self, Style};
 use crate::source as check;
@@ -22,89 +23,196 @@ pub(super) fn verify_files(
     let started = std::time::SystemTime::now();
     let clock = std::time::Instant::now();
     let renderer = Renderer::new(style);
-    let mut loaded = match load_all(&renderer, files, options.redaction, ending.quiet) {
-        Ok(loaded) => loaded,
-        Err(outcome) => return outcome,
-    };
+    let mut loaded: Vec<config::Loaded> = files
+        .iter()
+        .map(|file| config::load(file, options.redaction))
+        .collect();
     forget_allowed_endpoints(&mut loaded, &options.allowed_endpoints);
+    let mut verified = Verified {
+        files: loaded.iter().map(|l| l.file.clone()).collect(),
+        runs: Vec::new(),
+        problems: problem::from_loaded(&loaded),
+        status: RunStatus::Invalid,
+        stopped: None,
+        ending,
+        info: RunInfo {
+            started,
+            finished: started,
+            duration: std::time::Duration::ZERO,
+            files: digests(&loaded),
+        },
+    };
+    // An invalid file stops the run before any request: each one is reported as lint
+    // would, and every report says so.
+    if loaded.iter().any(|l| l.config.is_none()) {
+        let printed: String = loaded
+            .iter()
+            .filter(|l| l.config.is_none())
+            .map(|l| human::lint_file(&renderer, l, ending))
+            .collect();
+        human::eprint(&printed);
+        verified.stopped = Some(printed);
+        verified.info.finish(clock);
+        return write(
+            &renderer,
+            style,
+            format,
+            reports,
+            &verified,
+            Outcome::Invalid,
+        );
+    }
     // Quiet: the file's warnings are counted by the summary line instead.
     if format == Format::Human && !ending.quiet {
         for diagnostic in loaded.iter().flat_map(|l| &l.diagnostics) {
             human::eprint(&format!("{}\n", renderer.render_config(diagnostic)));
         }
     }
-    // The file's own warnings: annotated beside the findings, and failing the run
+    // The file's own warnings: reported beside the findings, and failing the run
     // under --deny-warnings as they do for lint.
-    let config_annotations = report::annotation::from_lint(&loaded);
     let config_warnings = loaded.iter().map(config::Loaded::warnings).sum::<usize>();
-    let digests = digests(&loaded);
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
-    let runs = match verify_all(
-        &renderer,
+    verified.runs = match verify_all(
         configs,
         options,
         &mut check::Remote::new(options.client.clone()),
     ) {
         Ok(runs) => runs,
-        Err(outcome) => return outcome,
+        Err(err) => {
+            let printed = format!("{}\n", renderer.render(&err));
+            human::eprint(&printed);
+            verified.problems.push(Problem::of_run(&err));
+            let outcome = err.outcome();
+            verified.status = if outcome == Outcome::Invalid {
+                RunStatus::Invalid
+            } else {
+                RunStatus::Failed
+            };
+            verified.stopped = Some(printed);
+            verified.info.finish(clock);
+            return write(&renderer, style, format, reports, &verified, outcome);
+        }
     };
     if format != Format::Human {
-        for notice in runs.iter().flat_map(|run| &run.notices) {
+        for notice in verified.runs.iter().flat_map(|run| &run.notices) {
             human::eprint(&human::notice_line(notice));
         }
     }
-    let ending = Ending {
+    verified.ending = Ending {
         file_warnings: config_warnings,
         ..ending
     };
-    let summary = human::verify_summary(&runs, ending);
-    let mut outcome = verify_outcome(&runs, ending.deny_warnings);
+    let mut outcome = verify_outcome(&verified.runs, ending.deny_warnings);
     if ending.deny_warnings && config_warnings > 0 {
         outcome = outcome.max(Outcome::Invalid);
     }
-    let info = RunInfo {
-        started,
-        finished: std::time::SystemTime::now(),
-        duration: clock.elapsed(),
-        files: digests,
+    let failed = verified
+        .runs
+        .iter()
+        .flat_map(|run| &run.results)
+        .any(|result| result.failure.is_some());
+    verified.status = match outcome {
+        _ if failed => RunStatus::Failed,
+        Outcome::Clean => RunStatus::InSync,
+        Outcome::Drift => RunStatus::Drifted,
+        Outcome::Invalid | Outcome::Credentials | Outcome::Api => RunStatus::Invalid,
     };
+    verified.info.finish(clock);
+    write(&renderer, style, format, reports, &verified, outcome)
+}
+
+/// What every format reports of a run.
+struct Verified {
+    /// The files given, in order.
+    files: Vec<String>,
+    runs: Vec<Run>,
+    /// The files' diagnostics, then what stopped the run.
+    problems: Vec<Problem>,
+    status: RunStatus,
+    /// Set when the run stopped before any app was checked: what stderr showed.
+    stopped: Option<String>,
+    /// How the human report ends (quiet, --deny-warnings, the file's warnings).
+    ending: Ending,
+    /// When, how long, and which file contents.
+    info: RunInfo,
+}
+
+/// Render the run in the terminal's format and every `--report`; an output that
+/// cannot be written raises the outcome to 2.
+fn write(
+    renderer: &Renderer,
+    style: Style,
+    format: Format,
+    reports: &[cli::ReportFile],
+    verified: &Verified,
+    mut outcome: Outcome,
+) -> Outcome {
+    let runs = &verified.runs;
+    let summary = match verified.stopped {
+        Some(_) => human::stopped_summary(&verified.problems),
+        None => human::verify_summary(runs, verified.ending),
+    };
+    let stopped_by: Vec<Problem> = verified
+        .problems
+        .iter()
+        .filter(|p| p.file.is_none())
+        .cloned()
+        .collect();
     let annotations = || {
-        let mut all = config_annotations.clone();
-        all.extend(report::annotation::from_runs(&runs));
+        let mut all = report::annotation::from_problems(&verified.problems);
+        all.extend(report::annotation::from_runs(runs));
         all
+    };
+    let markdown = || match verified.stopped {
+        Some(_) => report::markdown::stopped(&verified.problems, &summary),
+        None => report::markdown::render(runs, &summary),
     };
     for (format, sink) in sinks(format, reports) {
         let text = match format {
-            Format::Human => human::verify_report(&renderer, style, &runs, ending),
-            Format::Json => report::json::render(&runs, &config_annotations, &info),
+            Format::Human => match (&verified.stopped, &sink) {
+                // Already shown on stderr.
+                (Some(_), Sink::Terminal) => continue,
+                (Some(printed), Sink::File(_)) => format!("{printed}{summary}\n"),
+                (None, _) => human::verify_report(renderer, style, runs, verified.ending),
+            },
+            Format::Json => report::json::render(
+                &verified.files,
+                runs,
+                &verified.problems,
+                verified.status,
+                &verified.info,
+            ),
             Format::Github => {
-                let markdown = report::markdown::render(&runs, &summary);
                 // An output like any other: one that cannot be written fails the run
                 // (exit 2), and the annotations are still printed.
                 if matches!(sink, Sink::Terminal)
                     && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY")
-                    && let Err(err) = report::append_file(std::path::Path::new(&path), &markdown)
+                    && let Err(err) = report::append_file(std::path::Path::new(&path), &markdown())
                 {
-                    outcome = outcome.max(super::error::fail(&renderer, err, ""));
+                    outcome = outcome.max(super::error::fail(renderer, err, ""));
                 }
-                report::github::render(&annotations(), &summary)
+                report::github::render(&annotations(), &stopped_by, &summary)
             }
             Format::Sarif => report::sarif::render_verify(
                 &annotations(),
+                &stopped_by,
                 std::env::current_dir().ok().as_deref(),
             ),
-            Format::Junit => report::junit::render(&runs),
-            Format::Markdown => report::markdown::render(&runs, &summary),
+            Format::Junit => match verified.stopped {
+                Some(_) => report::junit::stopped(&verified.files, &verified.problems),
+                None => report::junit::render(runs),
+            },
+            Format::Markdown => markdown(),
             // Last, below: it records the run's exit code.
             Format::Prometheus => continue,
         };
-        if let Err(code) = emit(format, sink, &text, &renderer) {
+        if let Err(code) = emit(format, sink, &text, renderer) {
             outcome = outcome.max(code);
         }
     }
     let metrics = sinks(format, reports).filter(|(format, _)| *format == Format::Prometheus);
     for (_, sink) in metrics {
-        if let Err(code) = emit_metrics(sink, &runs, &info, outcome, &renderer) {
+        if let Err(code) = emit_metrics(sink, runs, &verified.info, outcome, renderer) {
             outcome = outcome.max(code);
         }
     }
@@ -127,7 +235,7 @@ fn digests(loaded: &[config::Loaded]) -> Vec<FileDigest> {
 /// when the run completed (exit 0 or 1), the time of this last success.
 fn emit_metrics(
     sink: Sink<'_>,
-    runs: &[crate::model::Run],
+    runs: &[Run],
     info: &RunInfo,
     outcome: Outcome,
     renderer: &Renderer,
