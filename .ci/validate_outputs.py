@@ -7,7 +7,9 @@ validator of each format's ecosystem, one PASS or FAIL line per check.
     JSON         check-jsonschema against schemas/report.schema.json
     schemas      check-jsonschema --check-metaschema; every callbacks file validates
     Markdown     markdown-it-py, GFM-like: every table-looking block is a table whose
-                 rows are the JSON report's apps; no raw HTML but comments
+                 rows are the JSON report's apps that are not plainly in sync, worst
+                 first, as many as fit GitHub's 65,536 characters (a last line counts
+                 the others); no raw HTML but comments
 
 Runs with the virtual environment's Python that .ci/validate installs.
 """
@@ -260,8 +262,8 @@ def check_markdown(checks, md_path, report):
     for start, end in blocks:
         if [start, end] not in tables:
             problems.append(f"lines {start + 1}-{end} look like a table but are not one")
-    if not blocks:
-        problems.append("no summary table")
+    if len(text) >= 65536:
+        problems.append(f"{len(text)} characters: GitHub takes at most 65,536")
 
     # The summary table's rows are the report's apps, cell for cell.
     rows, row = None, None  # rows: the summary table's body, once it starts
@@ -282,14 +284,41 @@ def check_markdown(checks, md_path, report):
             row = None
         elif token.type == "inline" and row is not None:
             row.append(inline_text(token))
-    apps = report["apps"]
+    # Listed: every app but those in sync without warnings, failed first, then drifted,
+    # then in sync with warnings (a stable sort keeps the report's order within each).
+    rank = {"failed": 0, "drifted": 1, "in_sync": 2}
+    listed = sorted(
+        (
+            app
+            for app in report["apps"]
+            if app["status"] != "in_sync"
+            or any(f["severity"] == "warning" for f in app["findings"])
+        ),
+        key=lambda app: rank[app["status"]],
+    )
     rows = rows or []
-    if len(rows) != len(apps):
-        problems.append(f"the table has {len(rows)} rows, the JSON report {len(apps)} apps")
-    for cells, app in zip(rows, apps, strict=False):  # counted above
+    left_out = len(listed) - len(rows)
+    if left_out < 0:
+        problems.append(f"the table has {len(rows)} rows, the JSON report {len(listed)} to list")
+    elif left_out > 0:
+        last = f"… {left_out} more app{'s' if left_out > 1 else ''}: see the JSON/SARIF report."
+        if text.rstrip("\n").split("\n")[-1] != last:
+            problems.append(f"{left_out} apps left out, and the last line is not {last!r}")
+    elif listed and not blocks:
+        problems.append("no summary table")
+    for cells, app in zip(rows, listed, strict=False):  # counted above
         wanted = [app["file"], app["name"] or "", str(app["sdkappid"])]
         if cells[:3] != wanted:
             problems.append(f"row {cells} is not app {wanted}")
+    in_sync = len(report["apps"]) - len(listed)
+    if listed and in_sync:
+        folded = (
+            "1 app in sync is not listed."
+            if in_sync == 1
+            else f"{in_sync} apps in sync are not listed."
+        )
+        if f"\n{folded}\n" not in text:
+            problems.append(f"no line {folded!r}")
 
     # A comment shows as nothing on GitHub. Other HTML it renders or strips: either way
     # the reader does not see the text the report meant to show.
@@ -306,7 +335,8 @@ def check_markdown(checks, md_path, report):
     checks.record(
         not problems,
         f"markdown-it-py {md_path.name}: tables recognised ({len(tables)}), "
-        f"a row per app ({len(rows)}), no raw HTML but comments",
+        f"a row per app listed ({len(rows)}, {max(left_out, 0)} left out), "
+        f"{len(text)} characters, no raw HTML but comments",
         problems,
     )
 
