@@ -2,7 +2,7 @@
 //! for the drifted apps, and each app's REST call with its body.
 
 use crate::model::redact::Redaction;
-use crate::model::{App, Operation, Run};
+use crate::model::{App, AppResult, Kind, Operation, Run, Severity};
 
 /// More `--app` selectors than this, or a longer command, is no longer read at a
 /// glance: the command names the files alone (apply changes only what differs).
@@ -16,6 +16,8 @@ pub struct ApplyCommand {
     pub line: String,
     /// How many apps it fixes.
     pub apps: usize,
+    /// How many apps' token signing differs: apply leaves it alone, it is set by hand.
+    pub by_hand: usize,
 }
 
 impl ApplyCommand {
@@ -26,6 +28,19 @@ impl ApplyCommand {
         } else {
             format!("the {} drifted apps", self.apps)
         }
+    }
+
+    /// What the command does not fix, when there is something: `where` says where
+    /// each app's own help is.
+    pub fn by_hand_note(&self, place: &str) -> Option<String> {
+        let apps = match self.by_hand {
+            0 => return None,
+            1 => "1 app".to_owned(),
+            n => format!("{n} apps"),
+        };
+        Some(format!(
+            "apply leaves token signing alone: set it by hand for {apps}, as {place} says."
+        ))
     }
 }
 
@@ -62,6 +77,11 @@ pub fn apply_command(runs: &[Run]) -> Option<ApplyCommand> {
     if apps == 0 {
         return None;
     }
+    let by_hand = runs
+        .iter()
+        .flat_map(|run| &run.results)
+        .filter(|result| token_differs(result))
+        .count();
     let bare = format!("cbcheck apply {}", files.join(" "));
     let mut line = bare.clone();
     for selector in &selectors {
@@ -76,7 +96,19 @@ pub fn apply_command(runs: &[Run]) -> Option<ApplyCommand> {
     } else {
         line
     };
-    Some(ApplyCommand { line, apps })
+    Some(ApplyCommand {
+        line,
+        apps,
+        by_hand,
+    })
+}
+
+/// Whether a Live app's token signing differs: apply does not set it.
+fn token_differs(result: &AppResult) -> bool {
+    result
+        .findings
+        .iter()
+        .any(|f| f.kind == Kind::TokenAuthMismatch && f.severity == Severity::Error)
 }
 
 /// A file as one shell word. A file name the terminal or Markdown cannot show as
@@ -178,7 +210,8 @@ mod tests {
             apply_command(&runs),
             Some(ApplyCommand {
                 line: "cbcheck apply callbacks.yaml --app prod --app 2".into(),
-                apps: 2
+                apps: 2,
+                by_hand: 0
             })
         );
     }
@@ -272,9 +305,45 @@ mod tests {
             apply_command(&runs),
             Some(ApplyCommand {
                 line: "cbcheck apply a.yaml --app 1".into(),
-                apps: 2
+                apps: 2,
+                by_hand: 0
             })
         );
+    }
+
+    #[test]
+    fn token_signing_is_left_to_the_hand_and_said_so() {
+        let token = crate::model::Finding {
+            kind: Kind::TokenAuthMismatch,
+            severity: Severity::Error,
+            message: "callback signing is disabled live".into(),
+            desired: None,
+            live: None,
+            span: (0, 0).into(),
+            label: String::new(),
+            help: None,
+        };
+        let mut only_token = run("a.yaml", vec![(app(Some("live"), 1), false)]);
+        only_token.results[0].findings.push(token.clone());
+        assert_eq!(line(std::slice::from_ref(&only_token)), None);
+
+        let mut both = run(
+            "a.yaml",
+            vec![(app(Some("x"), 1), true), (app(Some("y"), 2), false)],
+        );
+        both.results[0].findings.push(token.clone());
+        both.results[1].findings.push(token);
+        let fix = apply_command(&[both]).expect("a command");
+        assert_eq!(
+            (fix.line.as_str(), fix.apps, fix.by_hand),
+            ("cbcheck apply a.yaml --app x", 1, 2)
+        );
+        assert_eq!(
+            fix.by_hand_note("its help").as_deref(),
+            Some("apply leaves token signing alone: set it by hand for 2 apps, as its help says.")
+        );
+        let none = ApplyCommand { by_hand: 0, ..fix };
+        assert_eq!(none.by_hand_note("its help"), None);
     }
 
     #[test]

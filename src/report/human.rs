@@ -269,11 +269,16 @@ pub fn verify_report(renderer: &Renderer, style: Style, runs: &[Run]) -> String 
 
 /// After the summary: the command that fixes the drifted apps, and the second way.
 fn apply_hint(fix: &super::fix::ApplyCommand) -> String {
-    format!(
+    let mut text = format!(
         "To fix {}, run:\n  {}\nIt shows its plan first, and changes only the apps that differ from the file.\nOr call each app's interface yourself, with the body shown above for it.\n",
         fix.apps_phrase(),
         fix.line
-    )
+    );
+    if let Some(note) = fix.by_hand_note("each one's help above") {
+        text.push_str(&note);
+        text.push('\n');
+    }
+    text
 }
 
 /// After a redacted body: it is not the one to send, and how to get the real one.

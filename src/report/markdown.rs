@@ -140,11 +140,16 @@ fn rank(result: &AppResult) -> u8 {
 
 /// The command that fixes the drift, and the second way: each app's body below.
 fn apply_block(fix: &ApplyCommand) -> String {
-    format!(
+    let mut text = format!(
         "To fix {}, run:\n\n```sh\n{}\n```\n\n`apply` shows its plan first, and changes only the apps that differ from the file. Or call each app's interface yourself, with the body in its section below.\n\n",
         fix.apps_phrase(),
         fix.line
-    )
+    );
+    if let Some(note) = fix.by_hand_note("each one's section below") {
+        text.push_str(&note);
+        text.push_str("\n\n");
+    }
+    text
 }
 
 fn row(run: &Run, result: &AppResult, services: bool) -> String {
