@@ -13,8 +13,10 @@ validator of each format's ecosystem, one PASS or FAIL line per check.
                  are the remediations of verify's JSON report of the same files
     schemas      check-jsonschema --check-metaschema; every callbacks file validates
     Markdown     markdown-it-py, GFM-like: every table-looking block is a table whose
-                 rows are the JSON report's apps (for a run that stopped, its
-                 diagnostics); no raw HTML but comments
+                 rows are the JSON report's apps that are not plainly in sync, worst
+                 first, as many as fit GitHub's 65,536 characters (a last line counts
+                 the others); for a run that stopped, its diagnostics; no raw HTML but
+                 comments
 
 Runs with the virtual environment's Python that .ci/validate installs.
 """
@@ -340,8 +342,8 @@ def check_markdown(checks, md_path, report):
     for start, end in blocks:
         if [start, end] not in tables:
             problems.append(f"lines {start + 1}-{end} look like a table but are not one")
-    if not blocks:
-        problems.append("no summary table")
+    if len(text) >= 65536:
+        problems.append(f"{len(text)} characters: GitHub takes at most 65,536")
 
     # The summary table's rows are the report's apps, cell for cell.
     rows, row = None, None  # rows: the summary table's body, once it starts
@@ -363,32 +365,55 @@ def check_markdown(checks, md_path, report):
         elif token.type == "inline" and row is not None:
             row.append(inline_text(token))
     rows = rows or []
+    left_out = 0
     if stopped(report):
         # The table lists the diagnostics: file, line, column, severity, code.
         entries = report["diagnostics"]
-        what = "diagnostics"
 
         def dash(value):
             return "—" if value is None else str(value)
 
-        def wanted_cells(d):
-            return [dash(d["file"]), dash(d["line"]), dash(d["column"]), d["severity"], d["code"]]
-
-        width = 5
+        if len(rows) != len(entries):
+            problems.append(f"the table has {len(rows)} rows, the JSON report {len(entries)} diagnostics")
+        for cells, d in zip(rows, entries, strict=False):  # counted above
+            wanted = [dash(d["file"]), dash(d["line"]), dash(d["column"]), d["severity"], d["code"]]
+            if cells[:5] != wanted:
+                problems.append(f"row {cells} is not {wanted}")
     else:
-        entries = report["apps"]
-        what = "apps"
-
-        def wanted_cells(app):
-            return [app["file"], app["name"] or "", str(app["sdkappid"])]
-
-        width = 3
-    if len(rows) != len(entries):
-        problems.append(f"the table has {len(rows)} rows, the JSON report {len(entries)} {what}")
-    for cells, entry in zip(rows, entries, strict=False):  # counted above
-        wanted = wanted_cells(entry)
-        if cells[:width] != wanted:
-            problems.append(f"row {cells} is not {wanted}")
+        # Listed: every app but those in sync without warnings, failed first, then drifted,
+        # then in sync with warnings (a stable sort keeps the report's order within each).
+        rank = {"failed": 0, "drifted": 1, "in_sync": 2}
+        listed = sorted(
+            (
+                app
+                for app in report["apps"]
+                if app["status"] != "in_sync"
+                or any(f["severity"] == "warning" for f in app["findings"])
+            ),
+            key=lambda app: rank[app["status"]],
+        )
+        left_out = len(listed) - len(rows)
+        if left_out < 0:
+            problems.append(f"the table has {len(rows)} rows, the JSON report {len(listed)} to list")
+        elif left_out > 0:
+            last = f"… {left_out} more app{'s' if left_out > 1 else ''}: see the JSON/SARIF report."
+            if text.rstrip("\n").split("\n")[-1] != last:
+                problems.append(f"{left_out} apps left out, and the last line is not {last!r}")
+        elif listed and not blocks:
+            problems.append("no summary table")
+        for cells, app in zip(rows, listed, strict=False):  # counted above
+            wanted = [app["file"], app["name"] or "", str(app["sdkappid"])]
+            if cells[:3] != wanted:
+                problems.append(f"row {cells} is not app {wanted}")
+        in_sync = len(report["apps"]) - len(listed)
+        if listed and in_sync:
+            folded = (
+                "1 app in sync is not listed."
+                if in_sync == 1
+                else f"{in_sync} apps in sync are not listed."
+            )
+            if f"\n{folded}\n" not in text:
+                problems.append(f"no line {folded!r}")
 
     # A comment shows as nothing on GitHub. Other HTML it renders or strips: either way
     # the reader does not see the text the report meant to show.
@@ -405,8 +430,8 @@ def check_markdown(checks, md_path, report):
     checks.record(
         not problems,
         f"markdown-it-py {md_path.name}: tables recognised ({len(tables)}), "
-        f"a row per {'diagnostic' if stopped(report) else 'app'} ({len(rows)}), "
-        "no raw HTML but comments",
+        f"a row per {'diagnostic' if stopped(report) else 'app listed'} ({len(rows)}, "
+        f"{max(left_out, 0)} left out), {len(text)} characters, no raw HTML but comments",
         problems,
     )
 

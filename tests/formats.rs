@@ -477,7 +477,36 @@ fn markdown_has_a_table_and_a_section_per_problem_app() {
         out.stdout
             .contains("### failed again (1400000003) — ⚠️ failed")
     );
+    assert!(
+        out.stdout.find("### failed again") < out.stdout.find("### drifted"),
+        "failed apps first"
+    );
+    assert!(
+        out.stdout
+            .contains("To fix the drifted app, run:\n\n```sh\ncbcheck apply 'prod,eu.yaml' --app drifted\n```\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("shown as `***`"), "{}", out.stdout);
+    assert!(!out.stdout.contains("more app"), "nothing left out");
     assert_snapshot!("markdown", out.stdout);
+
+    // An app in sync without warnings is counted, not listed.
+    std::fs::write(
+        dir.join(FILE),
+        FLEET.replace("extra_commands: warn", "extra_commands: ignore"),
+    )
+    .expect("fleet");
+    let folded = verify(&dir, "markdown");
+    assert_eq!(folded.code, Some(3), "{}", folded.stderr);
+    assert!(!folded.stdout.contains("| in-sync |"), "{}", folded.stdout);
+    assert!(
+        folded
+            .stdout
+            .contains("|\n\n1 app in sync is not listed.\n\n### failed again"),
+        "{}",
+        folded.stdout
+    );
 }
 
 #[test]
@@ -689,4 +718,198 @@ fn verify_reports_the_files_own_warnings_and_denies_them_on_request() {
         &[],
     );
     assert_eq!(denied.code, Some(2), "{}", denied.stderr);
+}
+
+/// Apps drifted, failed and in sync, as a fleet of `apps` with its live snapshot:
+/// every third app drifted (a missing and an extra command), eight others among
+/// the first failed (refused), the rest in sync.
+fn big_fleet(apps: usize) -> (String, Value) {
+    let mut yaml = String::from(
+        "version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n",
+    );
+    let mut live = serde_json::Map::new();
+    for i in 0..apps {
+        let id = 1_400_100_000 + i;
+        let url = format!("https://hooks.example.com/{i}?token=hook-secret-{i}");
+        yaml.push_str(&format!(
+            "  - name: app-{i:04}\n    sdkappid: {id}\n    callback:\n      url: {url}\n      commands: [Room.CallbackAfterCreateRoom, Room.CallbackAfterDestroyRoom]\n"
+        ));
+        let reply = if i % 3 == 1 && i < 24 {
+            json!({"ErrorCode": 70009, "ActionStatus": "FAIL", "RequestId": format!("Id-{i}"),
+                   "ErrorInfo": "signature verification failed"})
+        } else {
+            let commands = if i % 3 == 0 {
+                json!([
+                    "Room.CallbackAfterCreateRoom",
+                    "Mic.CallbackAfterSeatInfoChanged"
+                ])
+            } else {
+                json!([
+                    "Room.CallbackAfterCreateRoom",
+                    "Room.CallbackAfterDestroyRoom"
+                ])
+            };
+            json!({"ErrorCode": 0, "ActionStatus": "OK", "RequestId": format!("Id-{i}"),
+                   "Response": {"Url": url, "CallbackCommandList": commands}})
+        };
+        live.insert(id.to_string(), reply);
+    }
+    (yaml, Value::Object(live))
+}
+
+/// GitHub's limit on a comment or a step summary, in characters.
+const GITHUB_LIMIT: usize = 65_536;
+
+/// The Markdown of a fleet too large to show whole: under GitHub's limit, summary
+/// and fix first, failed apps before drifted ones, every table row and code fence
+/// whole, and a last line counting the apps left out.
+fn assert_capped_fleet_markdown(text: &str) {
+    assert!(
+        text.chars().count() < GITHUB_LIMIT,
+        "{} characters",
+        text.chars().count()
+    );
+    assert!(
+        text.starts_with(
+            "<!-- cbcheck report version 2 -->\n## cbcheck verify\n\n1000 apps checked: 658 in sync, 334 drifted, 8 failed\n\n"
+        ),
+        "{}",
+        &text[..300]
+    );
+    assert!(
+        text.contains("```sh\ncbcheck apply fleet.yaml\n```"),
+        "every app of the file is listed: no --app for 334 of them"
+    );
+    assert!(text.contains("\n658 apps in sync are not listed.\n"));
+    let lines: Vec<&str> = text.lines().collect();
+    let first_row = lines
+        .iter()
+        .position(|l| l.starts_with('|'))
+        .expect("a table");
+    let table_len = lines[first_row..]
+        .iter()
+        .position(|l| !l.starts_with('|'))
+        .expect("the table ends");
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with('|')).count(),
+        table_len,
+        "one table, every row whole"
+    );
+    let rows = &lines[first_row + 2..first_row + table_len];
+    assert!(rows.iter().all(|row| row.ends_with(" |")));
+    assert!(
+        rows[..8].iter().all(|row| row.contains("⚠️ failed")),
+        "failed first"
+    );
+    assert!(rows[8..].iter().all(|row| row.contains("❌ drifted")));
+    assert!(rows.len() < 342, "{} rows", rows.len());
+    let sections = lines.iter().filter(|l| l.starts_with("### ")).count();
+    assert_eq!(sections, rows.len(), "each listed app has its section");
+    let fences = lines.iter().filter(|l| l.starts_with("```")).count();
+    assert_eq!(fences % 2, 0, "every code fence is closed");
+    assert_eq!(
+        lines.last().copied(),
+        Some(
+            format!(
+                "… {} more apps: see the JSON/SARIF report.",
+                342 - rows.len()
+            )
+            .as_str()
+        )
+    );
+    assert!(!text.contains("hook-secret"));
+}
+
+#[test]
+fn markdown_of_a_1000_app_fleet_fits_a_pull_request_comment() {
+    let dir = workdir("fleet-1000");
+    let (yaml, live) = big_fleet(1000);
+    std::fs::write(dir.join("fleet.yaml"), yaml).expect("fleet");
+    std::fs::write(dir.join("live.json"), live.to_string()).expect("snapshot");
+    let args = [
+        "verify",
+        "fleet.yaml",
+        "--live-from",
+        "live.json",
+        "--format",
+    ];
+    let markdown = run(&dir, &[&args[..], &["markdown"]].concat(), &[]);
+    assert_eq!(markdown.code, Some(3), "{}", markdown.stderr);
+    assert_eq!(markdown.stderr, "");
+    assert_capped_fleet_markdown(&markdown.stdout);
+
+    let summary = dir.join("step-summary.md");
+    std::fs::write(&summary, "").expect("summary");
+    let github = run(
+        &dir,
+        &[&args[..], &["github"]].concat(),
+        &[("GITHUB_STEP_SUMMARY", summary.to_str().expect("utf-8 path"))],
+    );
+    assert_eq!(github.code, Some(3), "{}", github.stderr);
+    let written = std::fs::read_to_string(&summary).expect("summary written");
+    assert_capped_fleet_markdown(&written);
+    assert_eq!(
+        written, markdown.stdout,
+        "the step summary is the same report"
+    );
+}
+
+#[test]
+fn the_human_summary_names_the_apply_command_and_the_body_says_it_is_redacted() {
+    let dir = workdir("human-fix");
+    let out = run(&dir, &["verify", FILE, "--live-from", "live.json"], &[]);
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    let (_, after) = out
+        .stderr
+        .split_once("3 apps checked: 1 in sync, 1 drifted, 1 failed, 1 warning\n")
+        .expect("the summary line");
+    assert!(
+        after.starts_with(
+            "To fix the drifted app, run:\n  cbcheck apply 'prod,eu.yaml' --app drifted\n"
+        ),
+        "{after}"
+    );
+    assert!(
+        out.stderr.contains("shown as ***") && out.stderr.contains("--show-secrets"),
+        "{}",
+        out.stderr
+    );
+    assert_snapshot!("human_fix", out.stderr);
+}
+
+#[test]
+fn with_show_secrets_the_body_is_the_real_one_and_no_note_is_added() {
+    let dir = workdir("shown-fix");
+    let output = cbcheck()
+        .current_dir(&dir)
+        .args([
+            "verify",
+            FILE,
+            "--live-from",
+            "live.json",
+            "--show-secrets",
+            "--report",
+            "markdown=out.md",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr, "");
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json["apps"][1]["remediation"]["redacted"], false);
+    assert_eq!(
+        json["apps"][1]["remediation"]["body"]["Url"],
+        "https://hooks.example.com/b?token=hook-secret"
+    );
+    let markdown = std::fs::read_to_string(dir.join("out.md")).expect("markdown");
+    assert!(markdown.contains("token=hook-secret"), "{markdown}");
+    assert!(!markdown.contains("***"), "{markdown}");
+
+    let redacted = verify(&dir, "json");
+    let json: Value = serde_json::from_str(&redacted.stdout).expect("JSON");
+    assert_eq!(json["apps"][1]["remediation"]["redacted"], true);
 }

@@ -1189,3 +1189,67 @@ async fn quiet_apply_shows_the_list_and_the_counts_instead_of_the_bodies() {
     insta::assert_snapshot!("apply_quiet_yes", applied.stderr);
     assert_eq!(writes_of(&vendor).len(), 4);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_apply_command_verify_names_fixes_exactly_the_drifted_apps() {
+    let (server, vendor) = vendor(&fleet_live()).await;
+    // One app cannot be read: it is not named, so the command changes only what
+    // verify saw drifted. Names and file that the shell must have quoted.
+    vendor
+        .unreadable
+        .lock()
+        .expect("lock")
+        .insert(1_400_000_002, 502);
+    let dir = workdir("apply-command");
+    let file = "prod fleet's.yaml";
+    std::fs::write(
+        dir.join(file),
+        FLEET
+            .replace("name: drifted", "name: \"o'drifted $HOME\"")
+            .replace("name: retired", "name: \"-retired\""),
+    )
+    .expect("fleet");
+    let verify = run(&dir, &server, &["verify", file]).await;
+    assert_eq!(verify.code, Some(4), "{}", verify.stderr);
+    let (_, after) = verify
+        .stderr
+        .split_once("5 apps checked: 1 in sync, 3 drifted, 1 failed, 1 warning\n")
+        .expect("the summary line");
+    let command = after
+        .lines()
+        .nth(1)
+        .and_then(|line| line.strip_prefix("  "))
+        .expect("the command, indented, after the first line");
+    let words = shlex::split(command).expect("shell words");
+    assert_eq!(
+        words,
+        [
+            "cbcheck",
+            "apply",
+            "prod fleet's.yaml",
+            "--app",
+            "o'drifted $HOME",
+            "--app",
+            "1400000003",
+            "--app",
+            "tolerant"
+        ],
+        "{after}"
+    );
+    assert!(vendor.writes.lock().expect("lock").is_empty());
+
+    vendor.unreadable.lock().expect("lock").clear();
+    let mut args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+    args.push("--yes");
+    let applied = run(&dir, &server, &args).await;
+    assert_eq!(applied.code, Some(0), "{}", applied.stderr);
+    assert_eq!(
+        vendor.writes.lock().expect("lock").clone(),
+        [
+            ("update_callback".to_owned(), 1_400_000_001),
+            ("delete_callback".to_owned(), 1_400_000_003),
+            ("update_callback".to_owned(), 1_400_000_005),
+        ],
+        "the drifted apps, and not the one verify could not read"
+    );
+}

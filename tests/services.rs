@@ -568,3 +568,39 @@ fn an_sdkappid_in_two_files_is_refused_only_for_the_same_service() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_apply_command_says_token_signing_is_left_to_the_hand() {
+    let dir = workdir("apply-command-token");
+    std::fs::write(dir.join("callbacks.yaml"), FILE).expect("write");
+    let mut live = in_sync();
+    // The Room app drifted; the Live app's token is not configured (declared enabled).
+    live[0].2 = config(ROOM_URL, &["Room.CallbackAfterDestroyRoom"]);
+    let (server, _vendor) = vendor(&live, &[]).await;
+    let out = run(&dir, &server, &["verify", "callbacks.yaml"]).await;
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let (_, after) = out
+        .stderr
+        .split_once("3 apps checked: 1 in sync, 2 drifted, 0 failed\n")
+        .expect("the summary line");
+    assert_eq!(
+        after,
+        "To fix the drifted app, run:\n  cbcheck apply callbacks.yaml --app classroom\n\
+         It shows its plan first, and changes only the apps that differ from the file.\n\
+         Or call each app's interface yourself, with the body shown above for it.\n\
+         apply leaves token signing alone: set it by hand for 1 app, as each one's help above says.\n"
+    );
+    let markdown = run(
+        &dir,
+        &server,
+        &["verify", "callbacks.yaml", "--format", "markdown"],
+    )
+    .await;
+    assert!(
+        markdown.stdout.contains(
+            "```sh\ncbcheck apply callbacks.yaml --app classroom\n```\n\n`apply` shows its plan first, and changes only the apps that differ from the file. Or call each app's interface yourself, with the body in its section below.\n\napply leaves token signing alone: set it by hand for 1 app, as each one's section below says.\n\n|"
+        ),
+        "{}",
+        markdown.stdout
+    );
+}

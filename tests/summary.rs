@@ -56,9 +56,13 @@ fn reply(url: &str, commands: &[&str]) -> Value {
         "Response": {"Url": url, "CallbackCommandList": commands}})
 }
 
-/// The lines after the last blank line: the list and the summary line.
+/// The list and the summary line: the lines after the last blank line before the
+/// closing `cbcheck apply` hint.
 fn tail(stderr: &str) -> &str {
-    stderr.rsplit_once("\n\n").map_or(stderr, |(_, tail)| tail)
+    let report = stderr
+        .find("\nTo fix ")
+        .map_or(stderr, |hint| &stderr[..hint + 1]);
+    report.rsplit_once("\n\n").map_or(report, |(_, tail)| tail)
 }
 
 #[test]

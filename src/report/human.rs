@@ -273,6 +273,11 @@ pub fn verify_report(renderer: &Renderer, style: Style, runs: &[Run], ending: En
     out.push_str(&summary::app_list(runs, ending.deny_warnings));
     out.push_str(&verify_summary(runs, ending));
     out.push('\n');
+    if !ending.quiet
+        && let Some(fix) = super::fix::apply_command(runs)
+    {
+        out.push_str(&apply_hint(&fix));
+    }
     out
 }
 
@@ -293,6 +298,23 @@ fn app_report(renderer: &Renderer, style: Style, run: &Run, result: &AppResult) 
     out.push('\n');
     out
 }
+
+/// After the summary: the command that fixes the drifted apps, and the second way.
+fn apply_hint(fix: &super::fix::ApplyCommand) -> String {
+    let mut text = format!(
+        "To fix {}, run:\n  {}\nIt shows its plan first, and changes only the apps that differ from the file.\nOr call each app's interface yourself, with the body shown above for it.\n",
+        fix.apps_phrase(),
+        fix.line
+    );
+    if let Some(note) = fix.by_hand_note("each one's help above") {
+        text.push_str(&note);
+        text.push('\n');
+    }
+    text
+}
+
+/// After a redacted body: it is not the one to send, and how to get the real one.
+pub const REDACTED_BODY: &str = "the URL's secret parts are shown as ***: add --show-secrets to print the real body, or let `cbcheck apply` send it";
 
 /// A notice about the run (e.g. a region's rate limit), on its own line.
 pub fn notice_line(notice: &str) -> String {
@@ -472,6 +494,9 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
             fix.path(),
             fix.body_text(|url| run.redaction.url(url))
         ));
+        if super::fix::is_redacted(run.redaction, fix) {
+            help.push(REDACTED_BODY.into());
+        }
     }
     for finding in &result.findings {
         if let Some(text) = finding.help.as_ref().filter(|t| !help.contains(t)) {

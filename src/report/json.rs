@@ -128,6 +128,10 @@ pub struct RemediationReport {
     /// `v4/room_config/set_callback` when absent, else `v4/room_config/update_callback`.
     pub interface: String,
     pub body: RemediationBody,
+    /// Whether the body's URL has parts shown as `***` (query values, userinfo): it is
+    /// then not the body to send. `--show-secrets` prints the real one; `cbcheck apply`
+    /// sends it.
+    pub redacted: bool,
 }
 
 /// The exact request body (URL redacted unless --show-secrets): the configuration for
@@ -215,6 +219,7 @@ fn app_report(run: &Run, result: &AppResult) -> AppReport {
                 },
                 None => RemediationBody::Empty {},
             },
+            redacted: super::fix::is_redacted(redaction, fix),
         }),
     }
 }

@@ -1,51 +1,89 @@
-//! A Markdown report: a summary table and a section per drifted or failed app.
+//! A Markdown report, for a pull-request comment or a step summary: the summary,
+//! the command that fixes the drift, a table of the apps that are not plainly in
+//! sync and a section per drifted or failed app.
+//!
+//! GitHub takes at most 65,536 characters in a comment or a step summary. Apps are
+//! listed worst first: failed (not checked at all), then drifted, then in sync with
+//! warnings; in file order within each. Apps in sync without warnings are counted,
+//! not listed. When the whole report would pass [`MAX_CHARS`], the apps that do not
+//! fit are left out whole, row and section, and a last line counts them.
 
 use std::fmt::Write as _;
 
 use super::REPORT_VERSION;
+use super::fix::{self, ApplyCommand};
 use super::problem::Problem;
 use crate::model::{AppResult, Run, ServiceName, Status};
 
+/// The report's size limit in characters (UTF-16 units), under GitHub's 65,536 with
+/// room to spare.
+pub const MAX_CHARS: usize = 65_000;
+
 pub fn render(runs: &[Run], summary: &str) -> String {
-    let mut out = format!(
+    let mut head = format!(
         "<!-- cbcheck report version {REPORT_VERSION} -->\n## cbcheck verify\n\n{summary}\n\n"
     );
+    if let Some(fix) = fix::apply_command(runs) {
+        head.push_str(&apply_block(&fix));
+    }
+    let mut listed: Vec<(&Run, &AppResult)> = runs
+        .iter()
+        .flat_map(|run| run.results.iter().map(move |result| (run, result)))
+        .filter(|(_, result)| result.status() != Status::InSync || result.warnings() > 0)
+        .collect();
+    let total: usize = runs.iter().map(|run| run.results.len()).sum();
+    let folded = total - listed.len();
+    listed.sort_by_key(|(_, result)| rank(result));
+
     // The service column appears when an app is not Room: a Room-only table is as it was.
     let services = runs
         .iter()
         .flat_map(|run| &run.results)
         .any(|result| result.app.service != ServiceName::Room);
-    if services {
-        out.push_str("| file | app | sdkappid | service | region | status | findings |\n");
-        out.push_str("|---|---|---|---|---|---|---|\n");
+    let table_head = if services {
+        "| file | app | sdkappid | service | region | status | findings |\n|---|---|---|---|---|---|---|\n"
     } else {
-        out.push_str("| file | app | sdkappid | region | status | findings |\n");
-        out.push_str("|---|---|---|---|---|---|\n");
+        "| file | app | sdkappid | region | status | findings |\n|---|---|---|---|---|---|\n"
+    };
+    let rows: Vec<String> = listed
+        .iter()
+        .map(|(run, result)| row(run, result, services))
+        .collect();
+    let sections: Vec<String> = listed
+        .iter()
+        .map(|(run, result)| {
+            let mut text = String::new();
+            if result.status() != Status::InSync {
+                section(&mut text, run, result);
+            }
+            text
+        })
+        .collect();
+    // With nothing listed, the summary line says it all.
+    let fold = match folded {
+        n if n == 0 || listed.is_empty() => String::new(),
+        1 => "\n1 app in sync is not listed.\n".to_owned(),
+        n => format!("\n{n} apps in sync are not listed.\n"),
+    };
+
+    let shown = fitting(
+        chars(&head) + chars(&fold),
+        chars(table_head),
+        &rows,
+        &sections,
+        &more(listed.len()),
+    );
+    let mut out = head;
+    if shown > 0 {
+        out.push_str(table_head);
+        rows[..shown].iter().for_each(|row| out.push_str(row));
     }
-    for run in runs {
-        for result in &run.results {
-            let app = &result.app;
-            let service = if services {
-                format!(" {} |", app.service.name())
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} |{service} {} | {} | {} |",
-                cell(&run.config.file),
-                cell(app.name.as_deref().unwrap_or("")),
-                app.sdkappid,
-                app.region.map_or("(endpoint)", |r| r.name()),
-                status(result),
-                cell(&counts(result)),
-            );
-        }
-    }
-    for run in runs {
-        for result in run.results.iter().filter(|r| r.status() != Status::InSync) {
-            section(&mut out, run, result);
-        }
+    out.push_str(&fold);
+    sections[..shown]
+        .iter()
+        .for_each(|section| out.push_str(section));
+    if shown < listed.len() {
+        out.push_str(&more(listed.len() - shown));
     }
     out
 }
@@ -74,6 +112,89 @@ pub fn stopped(problems: &[Problem], summary: &str) -> String {
         );
     }
     out
+}
+
+/// How many of the listed apps (a prefix) fit, with the parts every report has
+/// (`fixed`), the table's head when a row is shown, and the last line when not
+/// every app is. `last` is that line for all of them, the longest it can be.
+fn fitting(
+    fixed: usize,
+    table_head: usize,
+    rows: &[String],
+    sections: &[String],
+    last: &str,
+) -> usize {
+    let whole = fixed
+        + rows
+            .iter()
+            .chain(sections)
+            .map(|text| chars(text))
+            .sum::<usize>()
+        + if rows.is_empty() { 0 } else { table_head };
+    if whole <= MAX_CHARS {
+        return rows.len();
+    }
+    let mut used = fixed + table_head + chars(last);
+    rows.iter()
+        .zip(sections)
+        .take_while(|(row, section)| {
+            used += chars(row) + chars(section);
+            used <= MAX_CHARS
+        })
+        .count()
+}
+
+/// GitHub counts characters, not bytes; as UTF-16 units (JavaScript's length) an
+/// emoji in a name counts twice, so they are what is counted, never too few.
+fn chars(text: &str) -> usize {
+    text.encode_utf16().count()
+}
+
+/// The last line when `n` listed apps did not fit.
+fn more(n: usize) -> String {
+    let apps = if n == 1 { "app" } else { "apps" };
+    format!("\n… {n} more {apps}: see the JSON/SARIF report.\n")
+}
+
+/// Worst first: an app that could not be checked, then drift, then warnings.
+fn rank(result: &AppResult) -> u8 {
+    match result.status() {
+        Status::Failed => 0,
+        Status::Drifted => 1,
+        Status::InSync => 2,
+    }
+}
+
+/// The command that fixes the drift, and the second way: each app's body below.
+fn apply_block(fix: &ApplyCommand) -> String {
+    let mut text = format!(
+        "To fix {}, run:\n\n```sh\n{}\n```\n\n`apply` shows its plan first, and changes only the apps that differ from the file. Or call each app's interface yourself, with the body in its section below.\n\n",
+        fix.apps_phrase(),
+        fix.line
+    );
+    if let Some(note) = fix.by_hand_note("each one's section below") {
+        text.push_str(&note);
+        text.push_str("\n\n");
+    }
+    text
+}
+
+fn row(run: &Run, result: &AppResult, services: bool) -> String {
+    let app = &result.app;
+    let service = if services {
+        format!(" {} |", app.service.name())
+    } else {
+        String::new()
+    };
+    format!(
+        "| {} | {} | {} |{service} {} | {} | {} |\n",
+        cell(&run.config.file),
+        cell(app.name.as_deref().unwrap_or("")),
+        app.sdkappid,
+        app.region.map_or("(endpoint)", |r| r.name()),
+        status(result),
+        cell(&counts(result)),
+    )
 }
 
 fn status(result: &AppResult) -> &'static str {
@@ -137,8 +258,15 @@ fn section(out: &mut String, run: &Run, result: &AppResult) {
             fix.path(),
             fix.body_text(|url| run.redaction.url(url))
         );
+        if fix::is_redacted(run.redaction, fix) {
+            out.push_str(REDACTED_BODY);
+        }
     }
 }
+
+/// After a redacted body. A report that may be posted publicly does not suggest
+/// printing secrets into it: `--show-secrets` is for a local run.
+const REDACTED_BODY: &str = "\nThe URL's secret parts are shown as `***`, so this is not the body to send: let `cbcheck apply` send it, or print the real one locally with `cbcheck verify --show-secrets`.\n";
 
 /// Text inside a table cell: `|` and line breaks would break the table.
 fn cell(text: &str) -> String {
@@ -148,4 +276,41 @@ fn cell(text: &str) -> String {
 /// Text on one line, with Markdown's HTML and backtick surprises defused.
 fn inline(text: &str) -> String {
     text.replace(['\r', '\n'], " ").replace('<', "&lt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apps_are_kept_whole_while_they_fit_with_the_last_line() {
+        let rows = vec!["r".repeat(100); 4];
+        let sections = vec!["s".repeat(900); 4];
+        // Everything fits: no last line is needed.
+        assert_eq!(
+            fitting(MAX_CHARS - 4_000 - 10, 10, &rows, &sections, "…"),
+            4
+        );
+        // One character too many: the last app and the last line trade places.
+        let last = "l".repeat(50);
+        let fixed = MAX_CHARS - 4_000 - 10 + 1;
+        assert_eq!(fitting(fixed, 10, &rows, &sections, &last), 3);
+        // Room for exactly two apps and the last line.
+        let fixed = MAX_CHARS - 2_000 - 10 - 50;
+        assert_eq!(fitting(fixed, 10, &rows, &sections, &last), 2);
+        assert_eq!(fitting(fixed + 1, 10, &rows, &sections, &last), 1);
+        assert_eq!(fitting(MAX_CHARS, 10, &rows, &sections, &last), 0);
+    }
+
+    #[test]
+    fn characters_are_counted_as_github_counts_them() {
+        assert_eq!(chars("✅ in sync"), 9);
+        assert_eq!(
+            chars("app 😀"),
+            6,
+            "an emoji outside the BMP is two UTF-16 units"
+        );
+        assert_eq!(more(1), "\n… 1 more app: see the JSON/SARIF report.\n");
+        assert_eq!(more(2), "\n… 2 more apps: see the JSON/SARIF report.\n");
+    }
 }

@@ -3,6 +3,7 @@
 pub mod annotation;
 pub mod apply;
 mod excerpt;
+pub mod fix;
 pub mod github;
 pub mod human;
 pub mod json;
