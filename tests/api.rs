@@ -7,8 +7,8 @@ use cbcheck::report::Style;
 use cbcheck::report::human::Renderer;
 use cbcheck::secret::Secret;
 use cbcheck::source::api::{
-    ApiError, CallbackConfig, Client, ClientOptions, Interface, Live, Oversized, RedirectTarget,
-    RetryPolicy, Service, Target, Written,
+    ApiError, CallbackConfig, Client, ClientOptions, Interface, KeySource, Live, Oversized,
+    RedirectTarget, RetryPolicy, Service, Target, Written,
 };
 use cbcheck::usersig::{self, SigParams};
 use serde_json::{Value, json};
@@ -36,6 +36,7 @@ fn target(server: &MockServer, sdkappid: u64) -> Target {
         service: &Service::ROOM,
         identifier: "administrator".into(),
         usersig: token(sdkappid),
+        key_source: KeySource::SecretKey("CBCHECK_SECRET_KEY".into()),
         base: server.uri().parse().expect("server URI"),
     }
 }
@@ -490,6 +491,7 @@ async fn connection_refused_is_retried_then_reported_without_the_url() {
         service: &Service::ROOM,
         identifier: "administrator".into(),
         usersig: usersig.clone(),
+        key_source: KeySource::SecretKey("CBCHECK_SECRET_KEY".into()),
         base: format!("http://127.0.0.1:{port}").parse().expect("url"),
     };
     let err = fast_client(2, Duration::from_secs(2))

@@ -13,6 +13,7 @@ mod odd_text;
 mod properties;
 mod recipes;
 mod reconcile;
+mod runtime;
 mod schema;
 mod secrets;
 mod services;

@@ -138,7 +138,9 @@ fn network_options(network: cli::NetworkArgs) -> source::VerifyOptions {
         endpoint: network.endpoint,
         allowed_endpoints: network.allow.hosts(),
         client: api::ClientOptions {
-            timeout: std::time::Duration::from_secs(network.timeout),
+            timeout: network.timeout,
+            // The run's clock starts here, as the command starts.
+            deadline: network.deadline.and_then(api::Deadline::from_now),
             concurrency: usize::from(network.concurrency),
             max_rps: network.max_rps,
             ..api::ClientOptions::default()

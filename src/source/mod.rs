@@ -43,6 +43,7 @@ impl From<ApiError> for Failure {
             | ApiError::TooLarge { .. }
             | ApiError::Redirect { .. } => ErrorClass::Protocol,
             ApiError::Tls { .. } => ErrorClass::Tls,
+            ApiError::Deadline { .. } => ErrorClass::Timeout,
             _ => match err.retry_cause() {
                 Some(RetryCause::Timeout) => ErrorClass::Timeout,
                 Some(RetryCause::Http(_)) => ErrorClass::Http,
@@ -277,6 +278,7 @@ pub fn targets(
                 service: app.service.row(),
                 identifier: app.identifier.clone(),
                 usersig: credential.usersig(app.sdkappid, &app.identifier, now),
+                key_source: credential.source(),
                 base: resolved.base,
             })
         })

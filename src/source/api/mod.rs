@@ -10,6 +10,7 @@ mod scrub;
 pub mod wire;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -42,6 +43,26 @@ pub struct ClientOptions {
     /// Optional cap on all calls together, per second.
     pub max_rps: Option<u32>,
     pub retry: RetryPolicy,
+    /// `--deadline`: when the whole run must end.
+    pub deadline: Option<Deadline>,
+}
+
+/// The moment the run must end (`--deadline`): a call still unanswered then fails,
+/// and none is sent after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    at: std::time::Instant,
+    /// The seconds given, for messages.
+    after: Duration,
+}
+
+impl Deadline {
+    /// `after` from now; `None` past the clock's range (no deadline then).
+    pub fn from_now(after: Duration) -> Option<Deadline> {
+        std::time::Instant::now()
+            .checked_add(after)
+            .map(|at| Deadline { at, after })
+    }
 }
 
 impl Default for ClientOptions {
@@ -51,6 +72,7 @@ impl Default for ClientOptions {
             concurrency: 64,
             max_rps: None,
             retry: RetryPolicy::default(),
+            deadline: None,
         }
     }
 }
@@ -95,8 +117,29 @@ pub struct Target {
     pub service: &'static Service,
     pub identifier: String,
     pub usersig: Secret,
+    /// Which variable the UserSig (or the key it was made from) came from.
+    pub key_source: KeySource,
     /// Scheme, host and optional path prefix of the REST API, e.g. `https://adminapisgp.im.qcloud.com/`.
     pub base: Url,
+}
+
+/// Which variable supplied an app's credential: named when the vendor refuses it,
+/// never with its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// A secret key, from which cbcheck made the UserSig.
+    SecretKey(String),
+    /// A ready UserSig.
+    UserSig(String),
+}
+
+impl std::fmt::Display for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeySource::SecretKey(variable) => write!(f, "the secret key in {variable}"),
+            KeySource::UserSig(variable) => write!(f, "the UserSig in {variable}"),
+        }
+    }
 }
 
 /// The live state of an app's callback.
@@ -304,7 +347,7 @@ impl Client {
     }
 
     /// One call to the REST `path`, retrying only the retryable replies whose cause
-    /// `may_retry` accepts.
+    /// `may_retry` accepts; cut off at the run's deadline.
     async fn call_path(
         &self,
         target: &Target,
@@ -312,17 +355,53 @@ impl Client {
         body: &Value,
         may_retry: fn(RetryCause) -> bool,
     ) -> Result<Reply, ApiError> {
+        let Some(deadline) = self.options.deadline else {
+            return self
+                .attempts(target, path, body, may_retry, &AtomicBool::new(false))
+                .await;
+        };
+        // Whether a request went out decides what a write cut off here may have done.
+        let sent = AtomicBool::new(false);
+        let passed = |sent: &AtomicBool| ApiError::Deadline {
+            interface: path,
+            sdkappid: target.sdkappid,
+            after: deadline.after,
+            sent: sent.load(Ordering::SeqCst),
+        };
+        // A call after the deadline is not begun at all.
+        if std::time::Instant::now() >= deadline.at {
+            return Err(passed(&sent));
+        }
+        let attempts = self.attempts(target, path, body, may_retry, &sent);
+        tokio::time::timeout_at(tokio::time::Instant::from_std(deadline.at), attempts)
+            .await
+            .unwrap_or_else(|_| Err(passed(&sent)))
+    }
+
+    /// The attempts of one call; `sent` is set as the first request goes out.
+    async fn attempts(
+        &self,
+        target: &Target,
+        path: &'static str,
+        body: &Value,
+        may_retry: fn(RetryCause) -> bool,
+        sent: &AtomicBool,
+    ) -> Result<Reply, ApiError> {
         let policy = &self.options.retry;
         let attempts = policy.attempts.max(1);
         let mut attempt = 1;
         loop {
             self.limits.wait(target.sdkappid).await;
+            sent.store(true, Ordering::SeqCst);
             match self.send(target, path, body).await {
                 Reply::Retry { cause, .. } if attempt < attempts && may_retry(cause) => {
                     tokio::time::sleep(policy.backoff(attempt)).await;
                     attempt += 1;
                 }
-                reply => return settle(path, target.sdkappid, reply, attempt),
+                reply => {
+                    return settle(path, target.sdkappid, reply, attempt)
+                        .map_err(|err| err.signed_with(&target.key_source));
+                }
             }
         }
     }
@@ -573,6 +652,7 @@ fn settle(
             sdkappid,
             code,
             info,
+            signed_with: None,
             request_id,
         },
         Reply::Api {
