@@ -7,8 +7,8 @@ use cbcheck::report::Style;
 use cbcheck::report::human::Renderer;
 use cbcheck::secret::Secret;
 use cbcheck::source::api::{
-    ApiError, CallbackConfig, Client, ClientOptions, Interface, KeySource, Live, Oversized,
-    RedirectTarget, RetryPolicy, Service, Target, Written,
+    ApiError, CallbackConfig, Client, ClientOptions, Interface, KeySource, Live, Observer,
+    Oversized, RedirectTarget, RetryPolicy, Service, Target, Tick, Written,
 };
 use cbcheck::usersig::{self, SigParams};
 use serde_json::{Value, json};
@@ -761,4 +761,57 @@ async fn a_malformed_configuration_says_what_is_wrong_with_it() {
         matches!(&live, Ok(Live::Present { config, .. }) if config.commands.is_empty()),
         "{live:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_observer_is_told_of_every_app_as_it_finishes_and_which_failed() {
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .and(wiremock::matchers::query_param("sdkappid", "1400000202"))
+        .respond_with(fail_reply(70_009, "refused"))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(GET))
+        .respond_with(ok_reply("https://h.example.com/cb", &[]))
+        .mount(&server)
+        .await;
+    let ticks = Arc::new(Mutex::new(Vec::new()));
+    let told = Arc::clone(&ticks);
+    let client = Client::new(ClientOptions {
+        observer: Observer::new(move |tick| told.lock().expect("lock").push(tick)),
+        ..ClientOptions::default()
+    })
+    .expect("client");
+    let targets: Vec<Target> = (0..5).map(|i| target(&server, 1_400_000_200 + i)).collect();
+    let results = client.get_all(targets.clone()).await;
+    assert_eq!(results.iter().filter(|r| r.is_err()).count(), 1);
+    let mut told = ticks.lock().expect("lock").clone();
+    told.sort_by_key(|tick| format!("{tick:?}"));
+    assert_eq!(
+        told,
+        [
+            Tick::Done { failed: false },
+            Tick::Done { failed: false },
+            Tick::Done { failed: false },
+            Tick::Done { failed: false },
+            Tick::Done { failed: true },
+        ]
+    );
+
+    // A Live app's token read is part of its app's read: it is not counted apart.
+    let live: Vec<Target> = targets
+        .into_iter()
+        .map(|t| Target {
+            service: &Service::LIVE,
+            ..t
+        })
+        .collect();
+    let tokens = client.get_all_tokens(live).await;
+    assert_eq!(tokens.len(), 5);
+    assert_eq!(told_count(&ticks), 5);
+}
+
+fn told_count(ticks: &Mutex<Vec<Tick>>) -> usize {
+    ticks.lock().map_or(0, |t| t.len())
 }

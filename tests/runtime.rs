@@ -286,12 +286,18 @@ async fn at_the_deadline_a_hung_app_fails_and_the_report_is_whole() {
             "--timeout",
             TIMEOUT,
             "--deadline",
-            "1",
+            "2",
         ],
         WITH_KEY,
     )
     .await;
     assert_eq!(human.code(), Some(4), "{}", human.stderr);
+    // Longer than a second, but stderr is a pipe: no progress, no redrawn line.
+    assert!(
+        !human.stderr.contains("checking") && !human.stderr.contains('\r'),
+        "{}",
+        human.stderr
+    );
     assert!(
         human
             .stderr
@@ -300,7 +306,7 @@ async fn at_the_deadline_a_hung_app_fails_and_the_report_is_whole() {
         human.stderr
     );
     assert!(
-        human.stderr.contains("run deadline (--deadline 1) passed"),
+        human.stderr.contains("run deadline (--deadline 2) passed"),
         "{}",
         human.stderr
     );
@@ -428,4 +434,116 @@ async fn a_refused_credential_names_its_variable_never_its_value() {
             assert!(!shown.contains(&secret[..16]), "{format}: {shown}");
         }
     }
+}
+
+/// A pseudo-terminal: (the side a test reads, the side the child writes to).
+fn pty() -> (std::fs::File, std::fs::File) {
+    use std::os::fd::FromRawFd;
+    let (mut reader, mut writer) = (-1, -1);
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: 120,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two new descriptors, which are owned by the Files alone.
+    let opened = unsafe {
+        libc::openpty(
+            &mut reader,
+            &mut writer,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(opened, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: see above.
+    unsafe {
+        (
+            std::fs::File::from_raw_fd(reader),
+            std::fs::File::from_raw_fd(writer),
+        )
+    }
+}
+
+/// `cbcheck <args>` with stderr on a terminal: the exit code and all it drew there.
+async fn on_a_terminal(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let (mut screen, terminal) = pty();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cbcheck"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env("CBCHECK_SECRET_KEY", KEY)
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .env_remove("NO_GRAPHICS")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(terminal);
+    let code = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().expect("spawns");
+        // The terminal closes once the child, its last writer, exits.
+        drop(cmd);
+        let drawn = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut screen, &mut bytes);
+            bytes
+        });
+        let code = child.wait().expect("waits").code();
+        (code, drawn.join().unwrap_or_default())
+    })
+    .await
+    .expect("joins");
+    (code.0, String::from_utf8_lossy(&code.1).into_owned())
+}
+
+/// On a terminal a wait longer than a second shows apps done of the total and the
+/// failures; the bar is erased before the report, which never shares a line with it.
+/// A machine format shows none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_is_drawn_on_a_terminal_only_for_people_and_erased_before_the_report() {
+    let endpoint = fake_api(hung_app).await;
+    let dir = workdir("progress_terminal", TWO_APPS);
+    let verify = |format: &'static str| {
+        [
+            "verify",
+            "callbacks.yaml",
+            "--endpoint",
+            endpoint.as_str(),
+            "--timeout",
+            TIMEOUT,
+            "--deadline",
+            "3",
+            "--color",
+            "never",
+            "--format",
+            format,
+        ]
+        .map(str::to_owned)
+    };
+    let args = verify("human");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, drawn) = on_a_terminal(&dir, &args).await;
+    assert_eq!(code, Some(4), "{drawn}");
+    assert!(drawn.contains("checking ["), "{drawn:?}");
+    assert!(drawn.contains("] 1/2 apps, 0 failed ("), "{drawn:?}");
+    // console erases a line with `\r` and CSI 2K.
+    let erased = "\r\u{1b}[2K";
+    let (before, report) = drawn.rsplit_once(erased).expect("the bar is erased");
+    assert!(before.contains("checking ["), "{drawn:?}");
+    assert!(!report.contains("checking"), "{report:?}");
+    assert!(
+        report.contains("2 apps checked: 1 in sync, 0 drifted, 1 failed"),
+        "{report:?}"
+    );
+    assert!(
+        report.trim_start().starts_with("cbcheck::verify::failed"),
+        "the report starts on a line of its own: {report:?}"
+    );
+
+    let args = verify("json");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, drawn) = on_a_terminal(&dir, &args).await;
+    assert_eq!(code, Some(4), "{drawn}");
+    assert!(!drawn.contains("checking"), "{drawn:?}");
+    assert!(!drawn.contains('\u{1b}'), "{drawn:?}");
 }

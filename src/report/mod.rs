@@ -8,6 +8,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod progress;
 pub mod sarif;
 
 /// The version of every machine-readable format; it changes when one changes incompatibly.

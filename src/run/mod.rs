@@ -149,6 +149,22 @@ fn network_options(network: cli::NetworkArgs) -> source::VerifyOptions {
     }
 }
 
+/// The options with their reads told to `progress`, as "checking" (or `doing`) apps.
+pub(super) fn observed(
+    options: &source::VerifyOptions,
+    progress: &std::sync::Arc<report::progress::Progress>,
+    doing: &'static str,
+) -> source::VerifyOptions {
+    let progress = std::sync::Arc::clone(progress);
+    let mut options = options.clone();
+    options.client.observer = api::Observer::new(move |tick| match tick {
+        api::Tick::Started { apps } => progress.start(doing, apps),
+        api::Tick::Done { failed } => progress.done(failed),
+        api::Tick::Finished => progress.clear(),
+    });
+    options
+}
+
 /// Print to stdout; a failed write (not a closed pipe) is reported and exits 2.
 pub(super) fn stdout_outcome(style: Style, text: &str) -> Outcome {
     match report::print_stdout(text) {

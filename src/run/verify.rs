@@ -1,11 +1,15 @@
 //! `cbcheck verify`: compare every app with its live configuration and report.
 
+use std::sync::Arc;
+
 use super::{
-    Outcome, Sink, emit, forget_allowed_endpoints, load_all, sinks, verify_all, verify_outcome,
+    Outcome, Sink, emit, forget_allowed_endpoints, load_all, observed, sinks, verify_all,
+    verify_outcome,
 };
 use crate::cli::{self, Format};
 use crate::config;
 use crate::report::human::{self, Renderer};
+use crate::report::progress::Progress;
 use crate::report::{self, Style};
 use crate::source as check;
 
@@ -18,6 +22,9 @@ pub(super) fn verify_files(
     reports: &[cli::ReportFile],
 ) -> Outcome {
     let renderer = Renderer::new(style);
+    // Progress while the apps are read, never beside a machine format.
+    let progress = Arc::new(Progress::on_stderr(format == Format::Human));
+    let options = &observed(options, &progress, "checking");
     let mut loaded = match load_all(&renderer, files, options.redaction) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,

@@ -45,6 +45,8 @@ pub struct ClientOptions {
     pub retry: RetryPolicy,
     /// `--deadline`: when the whole run must end.
     pub deadline: Option<Deadline>,
+    /// Told as each app's callback read finishes.
+    pub observer: Observer,
 }
 
 /// The moment the run must end (`--deadline`): a call still unanswered then fails,
@@ -73,6 +75,7 @@ impl Default for ClientOptions {
             max_rps: None,
             retry: RetryPolicy::default(),
             deadline: None,
+            observer: Observer::default(),
         }
     }
 }
@@ -178,6 +181,44 @@ pub enum Written {
 )]
 pub struct ClientSetupError(String);
 
+/// How far a fan-out has come, told as it happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tick {
+    /// Reading this many apps begins.
+    Started { apps: usize },
+    /// One app's read is done (failed or not).
+    Done { failed: bool },
+    /// Every app's read is done.
+    Finished,
+}
+
+/// Told the `Tick`s of the run's reads, for a progress display; the fan-out never
+/// waits on it. The default tells no one.
+#[derive(Clone, Default)]
+pub struct Observer(Option<Arc<dyn Fn(Tick) + Send + Sync>>);
+
+impl Observer {
+    pub fn new(tell: impl Fn(Tick) + Send + Sync + 'static) -> Observer {
+        Observer(Some(Arc::new(tell)))
+    }
+
+    pub fn tell(&self, tick: Tick) {
+        if let Some(tell) = &self.0 {
+            tell(tick);
+        }
+    }
+}
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Observer"
+        } else {
+            "Observer(none)"
+        })
+    }
+}
+
 /// One connection pool shared by every request of the run.
 #[derive(Clone)]
 pub struct Client {
@@ -237,10 +278,12 @@ impl Client {
         &self,
         targets: Vec<Target>,
     ) -> Vec<Result<Option<bool>, ApiError>> {
+        // An app is done when its callback is read: its token is not counted apart.
         self.each(
             targets,
             |t| t.service.token_get(),
             |client, target| async move { client.get_token_enabled(&target).await },
+            &Observer::default(),
         )
         .await
     }
@@ -282,22 +325,26 @@ impl Client {
     }
 
     /// Query every target, at most `concurrency` at once; results in the targets' order.
+    /// The observer is told as each one finishes.
     pub async fn get_all(&self, targets: Vec<Target>) -> Vec<Result<Live, ApiError>> {
         self.each(
             targets,
             |t| t.service.get,
             |client, target| async move { client.get_callback(&target).await },
+            &self.options.observer,
         )
         .await
     }
 
     /// Run `call` for every target, at most `concurrency` at once; results in the
     /// targets' order. A task that dies is that target's error, on `interface`.
+    /// `observer` is told as each call finishes, in the order they finish.
     async fn each<T, F, Fut>(
         &self,
         targets: Vec<Target>,
         interface: fn(&Target) -> &'static str,
         call: F,
+        observer: &Observer,
     ) -> Vec<Result<T, ApiError>>
     where
         T: Send + 'static,
@@ -309,11 +356,16 @@ impl Client {
             .into_iter()
             .map(|target| {
                 let slots = Arc::clone(&slots);
+                let observer = observer.clone();
                 let (sdkappid, path) = (target.sdkappid, interface(&target));
                 let work = call(self.clone(), target);
                 let task = tokio::spawn(async move {
                     let _slot = slots.acquire_owned().await;
-                    work.await
+                    let result = work.await;
+                    observer.tell(Tick::Done {
+                        failed: result.is_err(),
+                    });
+                    result
                 });
                 (sdkappid, path, task)
             })
