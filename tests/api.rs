@@ -7,8 +7,8 @@ use cbcheck::report::Style;
 use cbcheck::report::human::Renderer;
 use cbcheck::secret::Secret;
 use cbcheck::source::api::{
-    ApiError, CallbackConfig, Client, ClientOptions, Interface, KeySource, Live, Observer,
-    Oversized, RedirectTarget, RetryPolicy, Service, Target, Tick, Written,
+    ApiError, CallbackConfig, Client, ClientOptions, Deadline, Interface, KeySource, Live,
+    Observer, Oversized, RedirectTarget, RetryPolicy, Service, Target, Tick, Written,
 };
 use cbcheck::usersig::{self, SigParams};
 use serde_json::{Value, json};
@@ -814,4 +814,55 @@ async fn the_observer_is_told_of_every_app_as_it_finishes_and_which_failed() {
 
 fn told_count(ticks: &Mutex<Vec<Tick>>) -> usize {
     ticks.lock().map_or(0, |t| t.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deadline_cuts_a_call_off_and_says_whether_it_went_out() {
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(ok_reply("https://h.example.com/cb", &[]).set_delay(Duration::from_secs(60)))
+        .mount(&server)
+        .await;
+    let target = target(&server, 1_400_000_300);
+    let with_deadline = |after| {
+        Client::new(ClientOptions {
+            deadline: Deadline::from_now(after),
+            ..ClientOptions::default()
+        })
+        .expect("client")
+    };
+
+    let err = with_deadline(Duration::from_millis(300))
+        .get_callback(&target)
+        .await
+        .expect_err("cut off");
+    assert!(
+        matches!(err, ApiError::Deadline { sent: true, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.may_have_taken_effect(),
+        "a write cut off after it went out"
+    );
+    assert_eq!(
+        err.to_string(),
+        "v4/room_config/get_callback for sdkappid 1400000300 was not answered before the run deadline (--deadline 0.3) passed"
+    );
+    assert_no_secret(&err, &target.usersig);
+
+    let asked = server.received_requests().await.map_or(0, |r| r.len());
+    let err = with_deadline(Duration::ZERO)
+        .delete_callback(&target)
+        .await
+        .expect_err("too late");
+    assert!(
+        matches!(err, ApiError::Deadline { sent: false, .. }),
+        "{err:?}"
+    );
+    assert!(!err.may_have_taken_effect(), "nothing was sent");
+    assert_eq!(
+        server.received_requests().await.map_or(0, |r| r.len()),
+        asked,
+        "no request is begun after the deadline"
+    );
 }

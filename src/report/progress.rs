@@ -60,7 +60,7 @@ impl Progress {
     }
 
     /// Progress that shows nothing.
-    pub fn none() -> Progress {
+    fn none() -> Progress {
         Progress { shown: None }
     }
 

@@ -149,7 +149,8 @@ fn network_options(network: cli::NetworkArgs) -> source::VerifyOptions {
     }
 }
 
-/// The options with their reads told to `progress`, as "checking" (or `doing`) apps.
+/// The options, with each app's read told to `progress`; `doing` is what the bar
+/// says is done to the apps ("checking").
 pub(super) fn observed(
     options: &source::VerifyOptions,
     progress: &std::sync::Arc<report::progress::Progress>,
