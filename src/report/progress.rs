@@ -97,13 +97,16 @@ impl Progress {
         let bar = shown.bar.clone();
         let target = std::sync::Arc::clone(&shown.target);
         let after = shown.after;
-        let thread = std::thread::spawn(move || {
-            // Told to stop (or dropped) before the wait was long: nothing is drawn.
-            if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(after) {
-                reveal(&bar, &target);
-            }
-        });
-        if let Ok(mut slot) = shown.reveal.lock() {
+        // A thread that cannot be had means no progress, not a failed run.
+        let thread = std::thread::Builder::new()
+            .name("progress".into())
+            .spawn(move || {
+                // Told to stop (or dropped) before the wait was long: nothing is drawn.
+                if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(after) {
+                    reveal(&bar, &target);
+                }
+            });
+        if let (Ok(thread), Ok(mut slot)) = (thread, shown.reveal.lock()) {
             *slot = Some(Reveal { stop, thread });
         }
     }
