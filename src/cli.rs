@@ -1,6 +1,7 @@
 //! Command-line definitions (clap). No logic here.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
@@ -503,10 +504,18 @@ pub struct NetworkArgs {
     #[command(flatten)]
     pub allow: AllowEndpoints,
 
-    /// Seconds allowed to connect and for each whole request.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10,
-          value_parser = clap::value_parser!(u64).range(1..=600))]
-    pub timeout: u64,
+    /// Seconds allowed to connect and for each whole request (fractions allowed, e.g. 1.5).
+    #[arg(long, value_name = "SECONDS", default_value = "10", allow_negative_numbers = true,
+          value_parser = parse_seconds::<MAX_TIMEOUT_SECS>)]
+    pub timeout: Duration,
+
+    /// Seconds the whole run may take (fractions allowed). When they have passed, every
+    /// app not yet finished fails with class `timeout` (exit 4) and the report is still
+    /// written; apply sends no further change. Without it, a hung app can hold the run
+    /// for 4 x --timeout.
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true,
+          value_parser = parse_seconds::<MAX_DEADLINE_SECS>)]
+    pub deadline: Option<Duration>,
 
     /// Apps in flight at once.
     #[arg(long, value_name = "N", default_value_t = 64,
@@ -548,6 +557,31 @@ fn parse_allowed_host(text: &str) -> Result<Option<AllowedHost>, String> {
     text.parse().map(Some)
 }
 
+/// The longest `--timeout`: ten minutes for one request is already more than any proxy waits.
+const MAX_TIMEOUT_SECS: u32 = 600;
+
+/// The longest `--deadline`: a day.
+const MAX_DEADLINE_SECS: u32 = 86_400;
+
+/// Shorter than this is no time for a request: it would fail every app unsent.
+const MIN_SECONDS: f64 = 0.001;
+
+/// Seconds as a plain decimal (`10`, `1.5`), from a millisecond up to `MAX`.
+fn parse_seconds<const MAX: u32>(text: &str) -> Result<Duration, String> {
+    let expected = || format!("expected seconds from {MIN_SECONDS} to {MAX}, e.g. 1.5");
+    // Only digits and one point: `f64`'s parser also takes `inf`, `NaN` and `1e9`.
+    let plain = text.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && text.chars().any(|c| c.is_ascii_digit());
+    let seconds: f64 = match text.parse() {
+        Ok(seconds) if plain => seconds,
+        _ => return Err(format!("not a number of seconds; {}", expected())),
+    };
+    if !(MIN_SECONDS..=f64::from(MAX)).contains(&seconds) {
+        return Err(expected());
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| expected())
+}
+
 fn parse_endpoint(text: &str) -> Result<Url, String> {
     let url = Url::parse(text).map_err(|e| format!("not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
@@ -557,4 +591,23 @@ fn parse_endpoint(text: &str) -> Result<Url, String> {
         return Err("the endpoint must not have a query or fragment".into());
     }
     Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_are_plain_decimals_within_their_bounds() {
+        let parse = parse_seconds::<600>;
+        assert_eq!(parse("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse("600"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse("0.001"), Ok(Duration::from_millis(1)));
+        for refused in [
+            "600.5", "0", "0.0009", "-1", "nan", "inf", "1e2", "+1", " 1", ".", "",
+        ] {
+            assert!(parse(refused).is_err(), "{refused:?}");
+        }
+    }
 }

@@ -7,8 +7,8 @@ use cbcheck::report::Style;
 use cbcheck::report::human::Renderer;
 use cbcheck::secret::Secret;
 use cbcheck::source::api::{
-    ApiError, CallbackConfig, Client, ClientOptions, Interface, Live, Oversized, RedirectTarget,
-    RetryPolicy, Service, Target, Written,
+    ApiError, CallbackConfig, Client, ClientOptions, Deadline, Interface, KeySource, Live,
+    Observer, Oversized, RedirectTarget, RetryPolicy, Service, Target, Tick, Written,
 };
 use cbcheck::usersig::{self, SigParams};
 use serde_json::{Value, json};
@@ -36,6 +36,7 @@ fn target(server: &MockServer, sdkappid: u64) -> Target {
         service: &Service::ROOM,
         identifier: "administrator".into(),
         usersig: token(sdkappid),
+        key_source: KeySource::SecretKey("CBCHECK_SECRET_KEY".into()),
         base: server.uri().parse().expect("server URI"),
     }
 }
@@ -490,6 +491,7 @@ async fn connection_refused_is_retried_then_reported_without_the_url() {
         service: &Service::ROOM,
         identifier: "administrator".into(),
         usersig: usersig.clone(),
+        key_source: KeySource::SecretKey("CBCHECK_SECRET_KEY".into()),
         base: format!("http://127.0.0.1:{port}").parse().expect("url"),
     };
     let err = fast_client(2, Duration::from_secs(2))
@@ -758,5 +760,109 @@ async fn a_malformed_configuration_says_what_is_wrong_with_it() {
     assert!(
         matches!(&live, Ok(Live::Present { config, .. }) if config.commands.is_empty()),
         "{live:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_observer_is_told_of_every_app_as_it_finishes_and_which_failed() {
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .and(wiremock::matchers::query_param("sdkappid", "1400000202"))
+        .respond_with(fail_reply(70_009, "refused"))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(GET))
+        .respond_with(ok_reply("https://h.example.com/cb", &[]))
+        .mount(&server)
+        .await;
+    let ticks = Arc::new(Mutex::new(Vec::new()));
+    let told = Arc::clone(&ticks);
+    let client = Client::new(ClientOptions {
+        observer: Observer::new(move |tick| told.lock().expect("lock").push(tick)),
+        ..ClientOptions::default()
+    })
+    .expect("client");
+    let targets: Vec<Target> = (0..5).map(|i| target(&server, 1_400_000_200 + i)).collect();
+    let results = client.get_all(targets.clone()).await;
+    assert_eq!(results.iter().filter(|r| r.is_err()).count(), 1);
+    let mut told = ticks.lock().expect("lock").clone();
+    told.sort_by_key(|tick| format!("{tick:?}"));
+    assert_eq!(
+        told,
+        [
+            Tick::Done { failed: false },
+            Tick::Done { failed: false },
+            Tick::Done { failed: false },
+            Tick::Done { failed: false },
+            Tick::Done { failed: true },
+        ]
+    );
+
+    // A Live app's token read is part of its app's read: it is not counted apart.
+    let live: Vec<Target> = targets
+        .into_iter()
+        .map(|t| Target {
+            service: &Service::LIVE,
+            ..t
+        })
+        .collect();
+    let tokens = client.get_all_tokens(live).await;
+    assert_eq!(tokens.len(), 5);
+    assert_eq!(told_count(&ticks), 5);
+}
+
+fn told_count(ticks: &Mutex<Vec<Tick>>) -> usize {
+    ticks.lock().map_or(0, |t| t.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deadline_cuts_a_call_off_and_says_whether_it_went_out() {
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(ok_reply("https://h.example.com/cb", &[]).set_delay(Duration::from_secs(60)))
+        .mount(&server)
+        .await;
+    let target = target(&server, 1_400_000_300);
+    let with_deadline = |after| {
+        Client::new(ClientOptions {
+            deadline: Deadline::from_now(after),
+            ..ClientOptions::default()
+        })
+        .expect("client")
+    };
+
+    let err = with_deadline(Duration::from_millis(300))
+        .get_callback(&target)
+        .await
+        .expect_err("cut off");
+    assert!(
+        matches!(err, ApiError::Deadline { sent: true, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.may_have_taken_effect(),
+        "a write cut off after it went out"
+    );
+    assert_eq!(
+        err.to_string(),
+        "v4/room_config/get_callback for sdkappid 1400000300 was not answered before the run deadline (--deadline 0.3) passed"
+    );
+    assert_no_secret(&err, &target.usersig);
+
+    let asked = server.received_requests().await.map_or(0, |r| r.len());
+    let err = with_deadline(Duration::ZERO)
+        .delete_callback(&target)
+        .await
+        .expect_err("too late");
+    assert!(
+        matches!(err, ApiError::Deadline { sent: false, .. }),
+        "{err:?}"
+    );
+    assert!(!err.may_have_taken_effect(), "nothing was sent");
+    assert_eq!(
+        server.received_requests().await.map_or(0, |r| r.len()),
+        asked,
+        "no request is begun after the deadline"
     );
 }

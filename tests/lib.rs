@@ -17,6 +17,7 @@ mod plan;
 mod properties;
 mod recipes;
 mod reconcile;
+mod runtime;
 mod schema;
 mod secrets;
 mod services;

@@ -18,7 +18,7 @@ pub enum ErrorClass fn id {
     Api = "api",
     /// The connection failed.
     Network = "network",
-    /// The requests kept timing out.
+    /// The requests kept timing out, or the run's deadline (`--deadline`) passed first.
     Timeout = "timeout",
     /// The reply was not the vendor's JSON, was too large, or was a redirect.
     Protocol = "protocol",

@@ -11,6 +11,7 @@ pub mod junit;
 pub mod markdown;
 pub mod plan;
 pub mod problem;
+pub mod progress;
 pub mod prometheus;
 pub mod sarif;
 pub mod summary;

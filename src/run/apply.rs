@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::{Outcome, failure_outcome, load_all, verify_all};
 use crate::cli::PlanFormat;
@@ -12,6 +13,7 @@ use crate::drift;
 use crate::model::redact::Redaction;
 use crate::model::{Applied, Change, Failure, Kind, Operation, Unknowable};
 use crate::report::human::{self, Renderer};
+use crate::report::progress::Progress;
 use crate::report::{self, Style};
 use crate::source::api::{ApiError, CallbackConfig, Client, Live, Target, Written};
 use crate::source::{self, Connection, VerifyOptions};
@@ -47,6 +49,9 @@ pub fn run(
     format: PlanFormat,
 ) -> Outcome {
     let renderer = Renderer::new(style);
+    // Never beside the JSON plan.
+    let progress = Arc::new(Progress::on_stderr(format == PlanFormat::Human));
+    let options = &super::observed(options, &progress, "checking");
     let loaded = match load_all(&renderer, files, options.redaction, quiet) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
@@ -145,7 +150,7 @@ pub fn run(
             ));
         }
     };
-    let applied = execute(&changes, options, connection);
+    let applied = execute(&changes, options, connection, &progress);
     human::eprint_lines(&report::apply::outcomes(&changes, &applied, redaction));
     applied.iter().map(exit).fold(outcome, Outcome::max)
 }
@@ -160,31 +165,41 @@ fn confirmed(changes: usize) -> bool {
     matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
+/// Make the changes one by one; `progress` counts them, and is cleared at the end.
 fn execute(
     changes: &[Change<'_>],
     options: &VerifyOptions,
     connection: &Connection,
+    progress: &Progress,
 ) -> Vec<Applied> {
     let apps: Vec<App> = changes.iter().map(|c| c.app.clone()).collect();
     // Notices were shown when the plan was made.
     let mut notices = Vec::new();
     let targets = source::targets(&apps, options, &mut notices);
-    changes
+    progress.start("changing", changes.len());
+    let applied = changes
         .iter()
         .zip(targets)
-        .map(|(change, target)| match target {
-            Err(failure) => Applied::NotChanged {
-                failure,
-                confirmed: false,
-            },
-            Ok(target) => connection.block_on(apply_one(
-                connection.client(),
-                &target,
-                change,
-                options.redaction,
-            )),
+        .map(|(change, target)| {
+            let applied = match target {
+                Err(failure) => Applied::NotChanged {
+                    failure,
+                    confirmed: false,
+                },
+                Ok(target) => connection.block_on(apply_one(
+                    connection.client(),
+                    &target,
+                    change,
+                    options.redaction,
+                )),
+            };
+            // Drift (an app changed since the plan) is no failure of the call.
+            progress.done(exit(&applied) > Outcome::Drift);
+            applied
         })
-        .collect()
+        .collect();
+    progress.clear();
+    applied
 }
 
 /// What is live for the app now (`None`: absent).

@@ -1,6 +1,7 @@
 //! `cbcheck export`: write what is live as a callbacks file.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::Outcome;
 use super::error::fail;
@@ -9,6 +10,7 @@ use crate::model::ServiceName;
 use crate::model::redact::{self, Redaction};
 use crate::model::vendor::region::Region;
 use crate::report::human::{self, Renderer};
+use crate::report::progress::Progress;
 use crate::report::{self, Style};
 use crate::source::api::Live;
 use crate::source::{self, VerifyOptions};
@@ -65,6 +67,8 @@ pub fn run(
         }
     };
 
+    let progress = Arc::new(Progress::on_stderr(true));
+    let options = &super::observed(options, &progress, "reading");
     let remote = &mut source::Remote::new(options.client.clone());
     let source::GroupState {
         lives,

@@ -173,13 +173,32 @@ fn network_options(network: cli::NetworkArgs) -> source::VerifyOptions {
         endpoint: network.endpoint,
         allowed_endpoints: network.allow.hosts(),
         client: api::ClientOptions {
-            timeout: std::time::Duration::from_secs(network.timeout),
+            timeout: network.timeout,
+            // The run's clock starts here, as the command starts.
+            deadline: network.deadline.and_then(api::Deadline::from_now),
             concurrency: usize::from(network.concurrency),
             max_rps: network.max_rps,
             ..api::ClientOptions::default()
         },
         ..source::VerifyOptions::default()
     }
+}
+
+/// The options, with each app's read told to `progress`; `doing` is what the bar
+/// says is done to the apps ("checking").
+pub(super) fn observed(
+    options: &source::VerifyOptions,
+    progress: &std::sync::Arc<report::progress::Progress>,
+    doing: &'static str,
+) -> source::VerifyOptions {
+    let progress = std::sync::Arc::clone(progress);
+    let mut options = options.clone();
+    options.client.observer = api::Observer::new(move |tick| match tick {
+        api::Tick::Started { apps } => progress.start(doing, apps),
+        api::Tick::Done { failed } => progress.done(failed),
+        api::Tick::Finished => progress.clear(),
+    });
+    options
 }
 
 /// Print to stdout; a failed write (not a closed pipe) is reported and exits 2.

@@ -1,6 +1,10 @@
 //! `cbcheck verify`: compare every app with its live configuration and report.
 
-use super::{Outcome, Sink, emit, forget_allowed_endpoints, sinks, verify_all, verify_outcome};
+use std::sync::Arc;
+
+use super::{
+    Outcome, Sink, emit, forget_allowed_endpoints, observed, sinks, verify_all, verify_outcome,
+};
 use crate::cli::{self, Format};
 use crate::config;
 use crate::model::Run;
@@ -8,6 +12,7 @@ use crate::model::run_info::{FileDigest, RunInfo};
 use crate::report::human::{self, Renderer};
 use crate::report::json::RunStatus;
 use crate::report::problem::{self, Problem};
+use crate::report::progress::Progress;
 use crate::report::summary::Ending;
 use crate::report::{self, Style};
 use crate::source as check;
@@ -23,6 +28,9 @@ pub(super) fn verify_files(
     let started = std::time::SystemTime::now();
     let clock = std::time::Instant::now();
     let renderer = Renderer::new(style);
+    // Progress while the apps are read, never beside a machine format.
+    let progress = Arc::new(Progress::on_stderr(format == Format::Human));
+    let options = &observed(options, &progress, "checking");
     let mut loaded: Vec<config::Loaded> = files
         .iter()
         .map(|file| config::load(file, options.redaction))

@@ -1,5 +1,6 @@
 //! Where an app's credentials come from: the environment, never the file.
 
+use super::api::KeySource;
 use crate::config::App;
 use crate::secret::Secret;
 use crate::usersig::{self, SigParams};
@@ -68,6 +69,14 @@ pub fn resolve(
 }
 
 impl Credential {
+    /// Which variable supplied the credential.
+    pub fn source(&self) -> KeySource {
+        match self {
+            Credential::SecretKey { variable, .. } => KeySource::SecretKey(variable.clone()),
+            Credential::UserSig { variable, .. } => KeySource::UserSig(variable.clone()),
+        }
+    }
+
     /// The UserSig to send. `now` is the unix time read once for the whole run.
     pub fn usersig(&self, sdkappid: u64, identifier: &str, now: u64) -> Secret {
         match self {

@@ -14,7 +14,7 @@ use crate::model::App;
 use crate::model::redact::Redaction;
 use crate::model::{ErrorClass, Failure, ServiceName};
 use api::endpoint::{AllowedHost, NotAllowed};
-use api::{ApiError, Client, ClientOptions, Live, RetryCause, Target};
+use api::{ApiError, Client, ClientOptions, Live, RetryCause, Target, Tick};
 use keys::MissingCredentials;
 
 /// How to verify.
@@ -43,6 +43,7 @@ impl From<ApiError> for Failure {
             | ApiError::TooLarge { .. }
             | ApiError::Redirect { .. } => ErrorClass::Protocol,
             ApiError::Tls { .. } => ErrorClass::Tls,
+            ApiError::Deadline { .. } => ErrorClass::Timeout,
             _ => match err.retry_cause() {
                 Some(RetryCause::Timeout) => ErrorClass::Timeout,
                 Some(RetryCause::Http(_)) => ErrorClass::Http,
@@ -277,6 +278,7 @@ pub fn targets(
                 service: app.service.row(),
                 identifier: app.identifier.clone(),
                 usersig: credential.usersig(app.sdkappid, &app.identifier, now),
+                key_source: credential.source(),
                 base: resolved.base,
             })
         })
@@ -400,14 +402,29 @@ pub fn live_states(
     } else {
         let connection = remote.connect()?;
         let client = connection.client();
-        connection.block_on(async {
+        // Progress counts every app: those that failed before any request are done.
+        let observer = &options.client.observer;
+        let unsent = signed
+            .iter()
+            .flat_map(|(failures, _)| failures)
+            .filter(|f| f.is_some())
+            .count();
+        observer.tell(Tick::Started {
+            apps: batch.len() + unsent,
+        });
+        for _ in 0..unsent {
+            observer.tell(Tick::Done { failed: true });
+        }
+        let fetched = connection.block_on(async {
             let tokens = if token_batch.is_empty() {
                 Vec::new()
             } else {
                 client.get_all_tokens(token_batch).await
             };
             (client.get_all(batch).await, tokens)
-        })
+        });
+        observer.tell(Tick::Finished);
+        fetched
     };
     // `get_all` answers every target, in order; `get_all_tokens` every token target.
     let mut fetched = fetched.into_iter();

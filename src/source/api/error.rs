@@ -2,6 +2,7 @@
 
 use miette::Diagnostic;
 
+use super::KeySource;
 use super::wire::{Oversized, RedirectTarget, RetryCause, status_text};
 use crate::model::vendor::codes::auth_hint;
 
@@ -9,13 +10,15 @@ use crate::model::vendor::codes::auth_hint;
 /// messages are stripped of their URL before they get here.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Diagnostic)]
 pub enum ApiError {
-    #[error("{interface} for sdkappid {sdkappid} was refused: ErrorCode {code} ({info}){}", request_id_suffix(.request_id))]
+    #[error("{interface} for sdkappid {sdkappid} was refused: ErrorCode {code} ({info}){}{}", signed_with_suffix(.signed_with), request_id_suffix(.request_id))]
     #[diagnostic(code(cbcheck::api::auth), help("{}", auth_hint(*.code).unwrap_or("check the credentials for this app")))]
     Auth {
         interface: &'static str,
         sdkappid: u64,
         code: i64,
         info: String,
+        /// The variable the refused credential came from (none for a recorded reply).
+        signed_with: Option<KeySource>,
         request_id: Option<String>,
     },
 
@@ -59,6 +62,23 @@ pub enum ApiError {
         reason: String,
         cause: RetryCause,
         request_id: Option<String>,
+    },
+
+    #[error("{interface} for sdkappid {sdkappid} was {} before the run deadline (--deadline {}) passed", if *.sent { "not answered" } else { "not sent" }, .after.as_secs_f64())]
+    #[diagnostic(
+        code(cbcheck::api::deadline),
+        help(
+            "raise --deadline, or lower --timeout so that a hung app gives up sooner; the apps that finished are reported as usual"
+        )
+    )]
+    Deadline {
+        interface: &'static str,
+        sdkappid: u64,
+        /// The `--deadline` given.
+        after: std::time::Duration,
+        /// Whether a request had gone out: a write cut off after that may have been
+        /// carried out.
+        sent: bool,
     },
 
     #[error(
@@ -129,6 +149,13 @@ fn gave_up_help(cause: RetryCause) -> &'static str {
     }
 }
 
+fn signed_with_suffix(source: &Option<KeySource>) -> String {
+    match source {
+        Some(source) => format!(", signed with {source}"),
+        None => String::new(),
+    }
+}
+
 fn request_id_suffix(request_id: &Option<String>) -> String {
     match request_id {
         Some(id) => format!(" [RequestId {id}]"),
@@ -153,6 +180,7 @@ impl ApiError {
     pub fn may_have_taken_effect(&self) -> bool {
         match self {
             ApiError::GaveUp { cause, .. } => !cause.is_refusal(),
+            ApiError::Deadline { sent, .. } => *sent,
             // A redirect or an oversized reply came from whatever answered; a proxy in
             // between may still have passed the write on.
             ApiError::Protocol { .. }
@@ -162,6 +190,14 @@ impl ApiError {
             // A certificate that fails verification stops the request before it is sent.
             ApiError::Auth { .. } | ApiError::Api { .. } | ApiError::Tls { .. } => false,
         }
+    }
+
+    /// A refusal of the credentials names the variable they came from.
+    pub fn signed_with(mut self, source: &KeySource) -> ApiError {
+        if let ApiError::Auth { signed_with, .. } = &mut self {
+            *signed_with = Some(source.clone());
+        }
+        self
     }
 
     /// Why the call gave up, when it did.
@@ -198,7 +234,8 @@ impl ApiError {
             ApiError::Protocol { .. }
             | ApiError::TooLarge { .. }
             | ApiError::Tls { .. }
-            | ApiError::Redirect { .. } => None,
+            | ApiError::Redirect { .. }
+            | ApiError::Deadline { .. } => None,
         }
     }
 }

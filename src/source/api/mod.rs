@@ -10,6 +10,7 @@ mod scrub;
 pub mod wire;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -42,6 +43,28 @@ pub struct ClientOptions {
     /// Optional cap on all calls together, per second.
     pub max_rps: Option<u32>,
     pub retry: RetryPolicy,
+    /// `--deadline`: when the whole run must end.
+    pub deadline: Option<Deadline>,
+    /// Told as each app's callback read finishes.
+    pub observer: Observer,
+}
+
+/// The moment the run must end (`--deadline`): a call still unanswered then fails,
+/// and none is sent after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    at: std::time::Instant,
+    /// The seconds given, for messages.
+    after: Duration,
+}
+
+impl Deadline {
+    /// `after` from now; `None` past the clock's range (no deadline then).
+    pub fn from_now(after: Duration) -> Option<Deadline> {
+        std::time::Instant::now()
+            .checked_add(after)
+            .map(|at| Deadline { at, after })
+    }
 }
 
 impl Default for ClientOptions {
@@ -51,6 +74,8 @@ impl Default for ClientOptions {
             concurrency: 64,
             max_rps: None,
             retry: RetryPolicy::default(),
+            deadline: None,
+            observer: Observer::default(),
         }
     }
 }
@@ -95,8 +120,29 @@ pub struct Target {
     pub service: &'static Service,
     pub identifier: String,
     pub usersig: Secret,
+    /// Which variable the UserSig (or the key it was made from) came from.
+    pub key_source: KeySource,
     /// Scheme, host and optional path prefix of the REST API, e.g. `https://adminapisgp.im.qcloud.com/`.
     pub base: Url,
+}
+
+/// Which variable supplied an app's credential: named when the vendor refuses it,
+/// never with its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// A secret key, from which cbcheck made the UserSig.
+    SecretKey(String),
+    /// A ready UserSig.
+    UserSig(String),
+}
+
+impl std::fmt::Display for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeySource::SecretKey(variable) => write!(f, "the secret key in {variable}"),
+            KeySource::UserSig(variable) => write!(f, "the UserSig in {variable}"),
+        }
+    }
 }
 
 /// The live state of an app's callback.
@@ -134,6 +180,44 @@ pub enum Written {
     help("check HTTPS_PROXY / NO_PROXY and the system's certificate store")
 )]
 pub struct ClientSetupError(String);
+
+/// How far a fan-out has come, told as it happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tick {
+    /// Reading this many apps begins.
+    Started { apps: usize },
+    /// One app's read is done (failed or not).
+    Done { failed: bool },
+    /// Every app's read is done.
+    Finished,
+}
+
+/// Told the `Tick`s of the run's reads, for a progress display; the fan-out never
+/// waits on it. The default tells no one.
+#[derive(Clone, Default)]
+pub struct Observer(Option<Arc<dyn Fn(Tick) + Send + Sync>>);
+
+impl Observer {
+    pub fn new(tell: impl Fn(Tick) + Send + Sync + 'static) -> Observer {
+        Observer(Some(Arc::new(tell)))
+    }
+
+    pub fn tell(&self, tick: Tick) {
+        if let Some(tell) = &self.0 {
+            tell(tick);
+        }
+    }
+}
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Observer"
+        } else {
+            "Observer(none)"
+        })
+    }
+}
 
 /// One connection pool shared by every request of the run.
 #[derive(Clone)]
@@ -194,10 +278,12 @@ impl Client {
         &self,
         targets: Vec<Target>,
     ) -> Vec<Result<Option<bool>, ApiError>> {
+        // An app is done when its callback is read: its token is not counted apart.
         self.each(
             targets,
             |t| t.service.token_get(),
             |client, target| async move { client.get_token_enabled(&target).await },
+            &Observer::default(),
         )
         .await
     }
@@ -239,22 +325,26 @@ impl Client {
     }
 
     /// Query every target, at most `concurrency` at once; results in the targets' order.
+    /// The observer is told as each one finishes.
     pub async fn get_all(&self, targets: Vec<Target>) -> Vec<Result<Live, ApiError>> {
         self.each(
             targets,
             |t| t.service.get,
             |client, target| async move { client.get_callback(&target).await },
+            &self.options.observer,
         )
         .await
     }
 
     /// Run `call` for every target, at most `concurrency` at once; results in the
     /// targets' order. A task that dies is that target's error, on `interface`.
+    /// `observer` is told as each call finishes, in the order they finish.
     async fn each<T, F, Fut>(
         &self,
         targets: Vec<Target>,
         interface: fn(&Target) -> &'static str,
         call: F,
+        observer: &Observer,
     ) -> Vec<Result<T, ApiError>>
     where
         T: Send + 'static,
@@ -266,11 +356,16 @@ impl Client {
             .into_iter()
             .map(|target| {
                 let slots = Arc::clone(&slots);
+                let observer = observer.clone();
                 let (sdkappid, path) = (target.sdkappid, interface(&target));
                 let work = call(self.clone(), target);
                 let task = tokio::spawn(async move {
                     let _slot = slots.acquire_owned().await;
-                    work.await
+                    let result = work.await;
+                    observer.tell(Tick::Done {
+                        failed: result.is_err(),
+                    });
+                    result
                 });
                 (sdkappid, path, task)
             })
@@ -304,7 +399,7 @@ impl Client {
     }
 
     /// One call to the REST `path`, retrying only the retryable replies whose cause
-    /// `may_retry` accepts.
+    /// `may_retry` accepts; cut off at the run's deadline.
     async fn call_path(
         &self,
         target: &Target,
@@ -312,17 +407,53 @@ impl Client {
         body: &Value,
         may_retry: fn(RetryCause) -> bool,
     ) -> Result<Reply, ApiError> {
+        let Some(deadline) = self.options.deadline else {
+            return self
+                .attempts(target, path, body, may_retry, &AtomicBool::new(false))
+                .await;
+        };
+        // Whether a request went out decides what a write cut off here may have done.
+        let sent = AtomicBool::new(false);
+        let passed = |sent: &AtomicBool| ApiError::Deadline {
+            interface: path,
+            sdkappid: target.sdkappid,
+            after: deadline.after,
+            sent: sent.load(Ordering::SeqCst),
+        };
+        // A call after the deadline is not begun at all.
+        if std::time::Instant::now() >= deadline.at {
+            return Err(passed(&sent));
+        }
+        let attempts = self.attempts(target, path, body, may_retry, &sent);
+        tokio::time::timeout_at(tokio::time::Instant::from_std(deadline.at), attempts)
+            .await
+            .unwrap_or_else(|_| Err(passed(&sent)))
+    }
+
+    /// The attempts of one call; `sent` is set as the first request goes out.
+    async fn attempts(
+        &self,
+        target: &Target,
+        path: &'static str,
+        body: &Value,
+        may_retry: fn(RetryCause) -> bool,
+        sent: &AtomicBool,
+    ) -> Result<Reply, ApiError> {
         let policy = &self.options.retry;
         let attempts = policy.attempts.max(1);
         let mut attempt = 1;
         loop {
             self.limits.wait(target.sdkappid).await;
+            sent.store(true, Ordering::SeqCst);
             match self.send(target, path, body).await {
                 Reply::Retry { cause, .. } if attempt < attempts && may_retry(cause) => {
                     tokio::time::sleep(policy.backoff(attempt)).await;
                     attempt += 1;
                 }
-                reply => return settle(path, target.sdkappid, reply, attempt),
+                reply => {
+                    return settle(path, target.sdkappid, reply, attempt)
+                        .map_err(|err| err.signed_with(&target.key_source));
+                }
             }
         }
     }
@@ -573,6 +704,7 @@ fn settle(
             sdkappid,
             code,
             info,
+            signed_with: None,
             request_id,
         },
         Reply::Api {
