@@ -36,6 +36,7 @@ mod finding;
 pub mod redact;
 mod result;
 pub mod source;
+pub mod template;
 pub mod text;
 pub mod vendor;
 
