@@ -10,6 +10,7 @@ mod endpoints;
 mod formats;
 mod net;
 mod odd_text;
+mod placeholders;
 mod properties;
 mod recipes;
 mod reconcile;

@@ -2,6 +2,7 @@
 
 mod diagnostic;
 mod node;
+mod placeholders;
 mod secrets;
 pub mod spec;
 mod validate;
@@ -143,7 +144,7 @@ pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
         }
     };
     let secrets = secrets::scan(&text, &root);
-    let outcome = validate::validate(&root, secrets.hidden);
+    let outcome = validate::validate(&text, &root, secrets.hidden);
     let mut hidden = secrets.spans;
     hidden.extend(outcome.secret_spans);
     if !redaction.show_secrets {
