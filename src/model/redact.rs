@@ -99,7 +99,11 @@ pub fn secret_ranges(url: &str) -> Vec<Range<usize>> {
 /// The URL with its secret parts replaced by `***` (and placeholder values by their
 /// `${NAME}`).
 pub fn redact_url(url: &str) -> String {
-    let url = &*with_placeholders(url);
+    mask(&with_placeholders(url))
+}
+
+/// The URL with its secret parts replaced by `***`.
+fn mask(url: &str) -> String {
     let mut out = String::with_capacity(url.len());
     let mut last = 0;
     for range in secret_ranges(url) {
@@ -156,7 +160,8 @@ fn redact_word(word: &str) -> String {
 /// ignored), query parameters matched by name.
 pub fn hidden_difference(a: &str, b: &str) -> Option<String> {
     let (ua, ub) = (Url::parse(a).ok()?, Url::parse(b).ok()?);
-    if ua == ub || redact_url(ua.as_str()) != redact_url(ub.as_str()) {
+    // Masked as written, placeholder values too: they are hidden parts like any other.
+    if ua == ub || mask(ua.as_str()) != mask(ub.as_str()) {
         return None;
     }
     if ua.username() != ub.username() || ua.password() != ub.password() {

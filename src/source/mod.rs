@@ -15,7 +15,7 @@ use crate::model::redact::Redaction;
 use crate::model::{ErrorClass, Failure, ServiceName};
 use api::endpoint::{AllowedHost, NotAllowed};
 use api::{ApiError, Client, ClientOptions, Live, RetryCause, Target};
-use keys::MissingCredentials;
+use keys::{MissingCredentials, UnsetVariable};
 
 /// How to verify.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +63,16 @@ impl From<MissingCredentials> for Failure {
             err.to_string(),
             "set one of these variables (a secret key, or a ready UserSig) for this app; see the README's Credentials section".into(),
         )
+    }
+}
+
+impl From<UnsetVariable> for Failure {
+    fn from(err: UnsetVariable) -> Failure {
+        let help = format!(
+            "set {} to the value the callback URL must carry (cbcheck sends it, and never shows it)",
+            err.variable
+        );
+        Failure::new(ErrorClass::Credentials, err.to_string(), help)
     }
 }
 
@@ -346,6 +356,65 @@ pub struct GroupState {
     /// Each app's token flag (Live's get_callback_token), when it was read.
     pub tokens: Vec<Option<bool>>,
     pub notices: Vec<String>,
+}
+
+/// As [`live_states`], each app's callback URL first expanded from the environment
+/// (returned, in the order given): an app whose URL needs an unset variable fails
+/// before any request, the others are fetched.
+pub fn expanded_live_states(
+    groups: Vec<Vec<App>>,
+    options: &VerifyOptions,
+    remote: &mut Remote,
+    all_tokens: bool,
+) -> Result<Vec<(Vec<App>, GroupState)>, VerifyError> {
+    let expanded: Vec<Vec<Result<App, (App, UnsetVariable)>>> = groups
+        .into_iter()
+        .map(|apps| {
+            apps.into_iter()
+                .map(|app| keys::expand_url(app, |name| std::env::var(name).ok()))
+                .collect()
+        })
+        .collect();
+    let fetchable: Vec<Vec<App>> = expanded
+        .iter()
+        .map(|apps| apps.iter().filter_map(|a| a.as_ref().ok().cloned()).collect())
+        .collect();
+    let states = live_states(&fetchable, options, remote, all_tokens)?;
+    Ok(expanded
+        .into_iter()
+        .zip(states)
+        .map(|(apps, state)| {
+            let mut fetched = state.lives.into_iter().zip(state.tokens);
+            let mut lives = Vec::with_capacity(apps.len());
+            let mut tokens = Vec::with_capacity(apps.len());
+            let apps = apps
+                .into_iter()
+                .map(|expanded| {
+                    let (app, live, token) = match expanded {
+                        Ok(app) => match fetched.next() {
+                            Some((live, token)) => (app, live, token),
+                            None => {
+                                let missing = not_recorded(&app, "the API replies");
+                                (app, Err(missing), None)
+                            }
+                        },
+                        Err((app, unset)) => (app, Err(Failure::from(unset)), None),
+                    };
+                    lives.push(live);
+                    tokens.push(token);
+                    app
+                })
+                .collect();
+            (
+                apps,
+                GroupState {
+                    lives,
+                    tokens,
+                    notices: state.notices,
+                },
+            )
+        })
+        .collect())
 }
 
 /// The live state of every app, grouped as given (one group per file), from the
