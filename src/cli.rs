@@ -152,6 +152,13 @@ cannot be read (exit 2 for an endpoint not allowed, else 3 or 4). Running `verif
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
 
+        /// Write live URLs with their secrets. By default a query value that looks like
+        /// a secret (a parameter named like token, sign, key, auth, or a long random
+        /// value) is written as `${CBCHECK_<SDKAPPID>_<PARAM>}`, expanded from the
+        /// environment when the file is used, so the file can go into git.
+        #[arg(long)]
+        literal_urls: bool,
+
         #[command(flatten)]
         network: NetworkArgs,
     },

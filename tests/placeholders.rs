@@ -34,7 +34,11 @@ fn placeholders_and_escapes_in_the_url_are_valid_without_the_variable() {
         "https://hooks.example.com/cb?price=$5",
     ] {
         let loaded = load(&with_url(url));
-        assert!(loaded.diagnostics.is_empty(), "{url}:\n{}", rendered(&loaded));
+        assert!(
+            loaded.diagnostics.is_empty(),
+            "{url}:\n{}",
+            rendered(&loaded)
+        );
     }
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("placeholders_lint");
     std::fs::create_dir_all(&dir).expect("scratch dir");
@@ -60,8 +64,16 @@ fn malformed_placeholders_are_errors_at_their_column() {
     for (url, column, says) in [
         ("https://h.example.com/cb?t=${TOKEN", 39, "never closed"),
         ("https://h.example.com/cb?t=${}", 39, "empty placeholder"),
-        ("https://h.example.com/cb?t=${9A}", 39, "not a variable name"),
-        ("'https://h.example.com/cb?t=${A-B}'", 40, "not a variable name"),
+        (
+            "https://h.example.com/cb?t=${9A}",
+            39,
+            "not a variable name",
+        ),
+        (
+            "'https://h.example.com/cb?t=${A-B}'",
+            40,
+            "not a variable name",
+        ),
         ("https://h.example.com/cb?a=${A}&t=${", 46, "never closed"),
     ] {
         let loaded = load(&with_url(url));
@@ -217,7 +229,10 @@ fn a_set_variable_is_compared_expanded_and_never_shown() {
             let out = verify_live_from(&dir, Some(VALUE), &args);
             assert_eq!(out.code, Some(1), "{format} {show:?}: {}", out.stderr);
             for text in [&out.stdout, &out.stderr] {
-                assert!(!text.contains(VALUE), "{format} {show:?} shows the value:\n{text}");
+                assert!(
+                    !text.contains(VALUE),
+                    "{format} {show:?} shows the value:\n{text}"
+                );
             }
             let all = format!("{}{}", out.stdout, out.stderr);
             // Formats that show the URL at all (github's annotations do not) name the variable.
@@ -228,10 +243,263 @@ fn a_set_variable_is_compared_expanded_and_never_shown() {
             if show.is_empty() {
                 assert!(!all.contains(STALE), "{format}: {all}");
                 assert!(
-                    format == "junit" || all.contains("differs in the value of query parameter `token`"),
+                    format == "junit"
+                        || all.contains("differs in the value of query parameter `token`"),
                     "{format}: {all}"
                 );
             }
         }
     }
+}
+
+/// The vendor's side for the round trip: one configuration per SDKAppID, and every
+/// write body received.
+#[derive(Clone, Default)]
+struct Vendor {
+    live: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<u64, serde_json::Value>>>,
+    written: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+}
+
+impl wiremock::Respond for Vendor {
+    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let id: u64 = request
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "sdkappid")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let ok = |response: Option<serde_json::Value>| {
+            let mut body = serde_json::json!({"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "r"});
+            if let Some(response) = response {
+                body["Response"] = response;
+            }
+            wiremock::ResponseTemplate::new(200).set_body_json(body)
+        };
+        let mut live = self.live.lock().expect("lock");
+        if request.url.path().ends_with("/get_callback") {
+            return match live.get(&id) {
+                Some(config) => ok(Some(config.clone())),
+                None => wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!(
+                    {"ErrorCode": 100_301, "ErrorInfo": "none", "ActionStatus": "FAIL", "RequestId": "r"})),
+            };
+        }
+        let body: serde_json::Value =
+            serde_json::from_slice(&request.body).unwrap_or(serde_json::Value::Null);
+        self.written.lock().expect("lock").push(body.clone());
+        live.insert(id, body);
+        ok(None)
+    }
+}
+
+fn live_config(url: &str) -> serde_json::Value {
+    serde_json::json!({"Url": url, "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]})
+}
+
+const ADMIN_KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+const VARIABLE: &str = "CBCHECK_1400000001_TOKEN";
+
+/// Run the binary against the fake vendor; `token`: the value of VARIABLE.
+async fn against(
+    dir: &std::path::Path,
+    server: &wiremock::MockServer,
+    token: Option<&str>,
+    args: &[&str],
+) -> Output {
+    let mut cmd = cbcheck();
+    cmd.current_dir(dir)
+        .args(args)
+        .args(["--endpoint", &server.uri()])
+        .env("CBCHECK_SECRET_KEY", ADMIN_KEY);
+    match token {
+        Some(token) => cmd.env(VARIABLE, token),
+        None => cmd.env_remove(VARIABLE),
+    };
+    let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+        .await
+        .expect("joins");
+    Output {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn assert_never_shown(what: &str, out: &Output) {
+    for (stream, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        assert!(
+            !text.contains(VALUE),
+            "{what} {stream} shows the value:\n{text}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_round_trips_through_export_verify_and_apply_unseen() {
+    let vendor = Vendor::default();
+    {
+        let mut live = vendor.live.lock().expect("lock");
+        live.insert(
+            1_400_000_001,
+            live_config(&format!("https://hooks.example.com/cb?token={VALUE}&v=2")),
+        );
+        live.insert(
+            1_400_000_002,
+            live_config("https://hooks.example.com/plain"),
+        );
+    }
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(vendor.clone())
+        .mount(&server)
+        .await;
+    let dir = workdir("round_trip");
+    let _ = std::fs::remove_file(dir.join("callbacks.yaml"));
+
+    // export: the token becomes a placeholder, and stderr says which variable to set.
+    let ids = [
+        "export",
+        "--sdkappid",
+        "1400000001",
+        "--sdkappid",
+        "1400000002",
+        "--region",
+        "singapore",
+    ];
+    let out = against(
+        &dir,
+        &server,
+        None,
+        &[&ids[..], &["-o", "callbacks.yaml"]].concat(),
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_never_shown("export", &out);
+    let file = std::fs::read_to_string(dir.join("callbacks.yaml")).expect("written");
+    assert!(!file.contains(VALUE), "{file}");
+    assert!(
+        file.contains("url: https://hooks.example.com/cb?token=${CBCHECK_1400000001_TOKEN}&v=2"),
+        "{file}"
+    );
+    assert!(
+        out.stderr.contains(&format!("set {VARIABLE}")) && out.stderr.contains("`token`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("carries query values"),
+        "{}",
+        out.stderr
+    );
+    // --literal-urls keeps the value, for those who want it in the file.
+    let literal = against(
+        &dir,
+        &server,
+        None,
+        &[&ids[..], &["--literal-urls"]].concat(),
+    )
+    .await;
+    assert_eq!(literal.code, Some(0), "{}", literal.stderr);
+    assert!(
+        literal.stdout.contains(&format!("token={VALUE}")),
+        "{}",
+        literal.stdout
+    );
+
+    // lint needs no variable; verify with it set is in sync, without it fails the app.
+    let lint = cbcheck()
+        .current_dir(&dir)
+        .env_remove(VARIABLE)
+        .args(["lint", "callbacks.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        lint.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    let out = against(&dir, &server, Some(VALUE), &["verify", "callbacks.yaml"]).await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("2 apps checked: 2 in sync"),
+        "{}",
+        out.stderr
+    );
+    assert_never_shown("verify", &out);
+    let out = against(&dir, &server, None, &["verify", "callbacks.yaml"]).await;
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(out.stderr.contains(VARIABLE), "{}", out.stderr);
+
+    // export --from a file with the placeholder keeps it.
+    let out = against(
+        &dir,
+        &server,
+        Some(VALUE),
+        &["export", "--from", "callbacks.yaml"],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_never_shown("export --from", &out);
+    assert!(
+        out.stdout.contains("token=${CBCHECK_1400000001_TOKEN}&v=2"),
+        "{}",
+        out.stdout
+    );
+
+    // Someone rotates the live token: every output of every format, report files
+    // included, shows the drift without the value, --show-secrets or not.
+    vendor.live.lock().expect("lock").insert(
+        1_400_000_001,
+        live_config("https://hooks.example.com/cb?token=rotated0ut0fband&v=2"),
+    );
+    let reports = ["json", "sarif", "junit", "markdown", "github"];
+    for show in [&[][..], &["--show-secrets"][..]] {
+        for format in ["human", "json", "sarif", "junit", "markdown", "github"] {
+            let mut args = vec!["verify", "callbacks.yaml", "--format", format];
+            let paths: Vec<String> = reports.iter().map(|r| format!("{r}={r}.out")).collect();
+            for path in &paths {
+                args.extend(["--report", path.as_str()]);
+            }
+            args.extend(show);
+            let out = against(&dir, &server, Some(VALUE), &args).await;
+            assert_eq!(out.code, Some(1), "{format} {show:?}: {}", out.stderr);
+            assert_never_shown(&format!("verify --format {format} {show:?}"), &out);
+            for report in reports {
+                let text = std::fs::read_to_string(dir.join(format!("{report}.out")))
+                    .expect("report written");
+                assert!(!text.contains(VALUE), "{report} report {show:?}:\n{text}");
+            }
+        }
+        let mut args = vec!["apply", "callbacks.yaml", "--dry-run"];
+        args.extend(show);
+        let plan = against(&dir, &server, Some(VALUE), &args).await;
+        assert_eq!(plan.code, Some(1), "{}", plan.stderr);
+        assert_never_shown("apply --dry-run", &plan);
+        assert!(
+            plan.stderr.contains("token=${CBCHECK_1400000001_TOKEN}"),
+            "{}",
+            plan.stderr
+        );
+    }
+    assert!(vendor.written.lock().expect("lock").is_empty());
+
+    // apply sends the real value, and shows it nowhere.
+    let out = against(
+        &dir,
+        &server,
+        Some(VALUE),
+        &["apply", "callbacks.yaml", "--yes", "--show-secrets"],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_never_shown("apply --yes", &out);
+    let written = vendor.written.lock().expect("lock").clone();
+    assert_eq!(
+        written,
+        [live_config(&format!(
+            "https://hooks.example.com/cb?token={VALUE}&v=2"
+        ))]
+    );
+    let out = against(&dir, &server, Some(VALUE), &["verify", "callbacks.yaml"]).await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
 }

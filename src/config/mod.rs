@@ -2,7 +2,7 @@
 
 mod diagnostic;
 mod node;
-mod placeholders;
+pub mod placeholders;
 mod secrets;
 pub mod spec;
 mod validate;

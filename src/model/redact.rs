@@ -11,8 +11,8 @@ use url::Url;
 const MASK: &str = "***";
 
 /// The values of the run's `${NAME}` placeholders, each as it may be written in a
-/// URL, with the placeholder that replaces it; longest first. Process-wide, so that
-/// every output, however it is rendered, hides them.
+/// URL, with its NAME; longest first. Process-wide, so that every output, however
+/// it is rendered, hides them.
 static PLACEHOLDERS: RwLock<Vec<(String, String)>> = RwLock::new(Vec::new());
 
 /// From now on, every output shows `value` as `${name}`: as written, and
@@ -21,25 +21,33 @@ pub fn register_placeholder(name: &str, value: &str) {
     if value.is_empty() {
         return;
     }
-    let placeholder = format!("${{{name}}}");
     let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
     let mut known = PLACEHOLDERS.write().unwrap_or_else(PoisonError::into_inner);
     for form in [value.to_owned(), encoded] {
         if !known.iter().any(|(v, _)| *v == form) {
-            known.push((form, placeholder.clone()));
+            known.push((form, name.to_owned()));
         }
     }
     // A value that contains another is replaced first, whole.
-    known.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    known.sort_by_key(|(form, _)| std::cmp::Reverse(form.len()));
+}
+
+/// The registered values (each form as a URL may carry it) and their names,
+/// longest first.
+pub fn placeholder_values() -> Vec<(String, String)> {
+    PLACEHOLDERS
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
 }
 
 /// The text with every registered placeholder value replaced by its `${NAME}`.
 pub fn with_placeholders(text: &str) -> Cow<'_, str> {
     let known = PLACEHOLDERS.read().unwrap_or_else(PoisonError::into_inner);
     let mut text = Cow::Borrowed(text);
-    for (value, placeholder) in known.iter() {
+    for (value, name) in known.iter() {
         if text.contains(value.as_str()) {
-            text = Cow::Owned(text.replace(value.as_str(), placeholder));
+            text = Cow::Owned(text.replace(value.as_str(), &format!("${{{name}}}")));
         }
     }
     text

@@ -97,6 +97,7 @@ pub fn run(cli: Cli) -> Outcome {
             service,
             from,
             output,
+            literal_urls,
             network,
         } => {
             let source = match (from, region) {
@@ -110,7 +111,13 @@ pub fn run(cli: Cli) -> Outcome {
                 // clap requires one of them.
                 (None, None) => return Outcome::Invalid,
             };
-            export::run(style, source, output.as_deref(), &network_options(network))
+            export::run(
+                style,
+                source,
+                output.as_deref(),
+                literal_urls,
+                &network_options(network),
+            )
         }
         Command::Schema { report } => schema::schema(style, report),
         Command::Completions { shell } => schema::completions(style, shell),

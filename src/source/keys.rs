@@ -31,44 +31,43 @@ pub struct UnsetVariable {
     pub variable: String,
 }
 
-/// The app with every `${NAME}` of its callback URL replaced by the variable's value
+/// Replace every `${NAME}` of the app's callback URL by the variable's value
 /// (`lookup` reads a variable; empty counts as unset, blanks around a value are
-/// dropped, as for credentials). Each value is registered as a placeholder, so that
-/// every output shows it as `${NAME}`, never as itself.
+/// dropped, as for credentials); the app is left as written when one is unset. Each
+/// value is registered as a placeholder, so that every output shows it as
+/// `${NAME}`, never as itself.
 pub fn expand_url(
-    mut app: App,
+    app: &mut App,
     lookup: impl Fn(&str) -> Option<String>,
-) -> Result<App, (App, UnsetVariable)> {
-    let Some(desired) = app.callback.as_mut().filter(|d| template::is_template(&d.url)) else {
-        return Ok(app);
+) -> Result<(), UnsetVariable> {
+    let sdkappid = app.sdkappid;
+    let Some(desired) = app
+        .callback
+        .as_mut()
+        .filter(|d| template::is_template(&d.url))
+    else {
+        return Ok(());
     };
     // The file was validated: a template that does not parse cannot reach here, and
     // would be left as written (the vendor would be sent what the file says).
     let Ok(segments) = template::parse(&desired.url) else {
-        return Ok(app);
+        return Ok(());
     };
     let value = |name: &str| {
         lookup(name)
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     };
-    let expanded = template::expand(&segments, |name| {
+    let url = template::expand(&segments, |name| {
         let found = value(name);
         if let Some(found) = &found {
             redact::register_placeholder(name, found);
         }
         found
-    });
-    match expanded {
-        Ok(url) => {
-            desired.url = url;
-            Ok(app)
-        }
-        Err(variable) => {
-            let sdkappid = app.sdkappid;
-            Err((app, UnsetVariable { sdkappid, variable }))
-        }
-    }
+    })
+    .map_err(|variable| UnsetVariable { sdkappid, variable })?;
+    desired.url = url;
+    Ok(())
 }
 
 /// The variables consulted for an app, in order of preference.
@@ -154,11 +153,8 @@ mod tests {
     #[test]
     fn expansion_fills_the_url_and_its_value_never_formats() {
         let lookup = |name: &str| (name == "KEYS_TEST_TOKEN").then(|| format!(" {VALUE}\n"));
-        let expanded = expand_url(
-            app("https://h.example.com/cb?t=${KEYS_TEST_TOKEN}&lit=$${x}"),
-            lookup,
-        )
-        .expect("set");
+        let mut expanded = app("https://h.example.com/cb?t=${KEYS_TEST_TOKEN}&lit=$${x}");
+        expand_url(&mut expanded, lookup).expect("set");
         let desired = expanded.callback.as_ref().expect("declared");
         assert_eq!(
             desired.url,
@@ -188,10 +184,8 @@ mod tests {
     #[test]
     fn an_unset_or_empty_variable_is_named() {
         for value in [None, Some(String::new()), Some(" \n".to_owned())] {
-            let (app, err) = expand_url(app("https://h.example.com/?a=${UNSET_A}"), |_| {
-                value.clone()
-            })
-            .expect_err("unset");
+            let mut app = app("https://h.example.com/?a=${UNSET_A}");
+            let err = expand_url(&mut app, |_| value.clone()).expect_err("unset");
             assert_eq!(err.variable, "UNSET_A");
             assert!(err.to_string().contains("${UNSET_A}"), "{err}");
             // The app is returned as written, to be reported.
@@ -200,7 +194,11 @@ mod tests {
                 "https://h.example.com/?a=${UNSET_A}"
             );
         }
-        let plain = expand_url(app("https://h.example.com/cb"), |_| None).expect("no variables");
-        assert_eq!(plain.callback.expect("declared").url, "https://h.example.com/cb");
+        let mut plain = app("https://h.example.com/cb");
+        expand_url(&mut plain, |_| None).expect("no variables");
+        assert_eq!(
+            plain.callback.expect("declared").url,
+            "https://h.example.com/cb"
+        );
     }
 }

@@ -367,17 +367,25 @@ pub fn expanded_live_states(
     remote: &mut Remote,
     all_tokens: bool,
 ) -> Result<Vec<(Vec<App>, GroupState)>, VerifyError> {
-    let expanded: Vec<Vec<Result<App, (App, UnsetVariable)>>> = groups
+    let expanded: Vec<Vec<(App, Option<UnsetVariable>)>> = groups
         .into_iter()
         .map(|apps| {
             apps.into_iter()
-                .map(|app| keys::expand_url(app, |name| std::env::var(name).ok()))
+                .map(|mut app| {
+                    let unset = keys::expand_url(&mut app, |name| std::env::var(name).ok()).err();
+                    (app, unset)
+                })
                 .collect()
         })
         .collect();
     let fetchable: Vec<Vec<App>> = expanded
         .iter()
-        .map(|apps| apps.iter().filter_map(|a| a.as_ref().ok().cloned()).collect())
+        .map(|apps| {
+            apps.iter()
+                .filter(|(_, unset)| unset.is_none())
+                .map(|(app, _)| app.clone())
+                .collect()
+        })
         .collect();
     let states = live_states(&fetchable, options, remote, all_tokens)?;
     Ok(expanded
@@ -389,16 +397,13 @@ pub fn expanded_live_states(
             let mut tokens = Vec::with_capacity(apps.len());
             let apps = apps
                 .into_iter()
-                .map(|expanded| {
-                    let (app, live, token) = match expanded {
-                        Ok(app) => match fetched.next() {
-                            Some((live, token)) => (app, live, token),
-                            None => {
-                                let missing = not_recorded(&app, "the API replies");
-                                (app, Err(missing), None)
-                            }
-                        },
-                        Err((app, unset)) => (app, Err(Failure::from(unset)), None),
+                .map(|(app, unset)| {
+                    // Only the apps without an unset variable were fetched, in order.
+                    let (live, token) = match unset {
+                        Some(unset) => (Err(Failure::from(unset)), None),
+                        None => fetched
+                            .next()
+                            .unwrap_or_else(|| (Err(not_recorded(&app, "the API replies")), None)),
                     };
                     lives.push(live);
                     tokens.push(token);
