@@ -71,7 +71,9 @@ Examples:
 
 Credentials come from the environment: the app's `secret_key_env` variable, else
 CBCHECK_SECRET_KEY_<SDKAPPID>, else CBCHECK_SECRET_KEY; or a ready UserSig in
-CBCHECK_USERSIG_<SDKAPPID> / CBCHECK_USERSIG.
+CBCHECK_USERSIG_<SDKAPPID> / CBCHECK_USERSIG. A `${NAME}` in a callback URL is
+read from the environment too (an app whose variable is unset or empty is not
+checked, exit 3); its value is shown as `${NAME}` in every output.
 
 An app's `endpoint` in the file is used only on the vendor's documented hosts
 (https, port 443) or on a host allowed with --allow-endpoint / CBCHECK_ALLOW_ENDPOINTS;

@@ -430,6 +430,11 @@ async fn a_secret_round_trips_through_export_verify_and_apply_unseen() {
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     assert!(out.stderr.contains(VARIABLE), "{}", out.stderr);
 
+    // export --from needs the value to compare, and writes nothing without it.
+    let out = against(&dir, &server, None, &["export", "--from", "callbacks.yaml"]).await;
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(out.stderr.contains(VARIABLE), "{}", out.stderr);
     // export --from a file with the placeholder keeps it.
     let out = against(
         &dir,
