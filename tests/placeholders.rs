@@ -486,6 +486,10 @@ async fn a_secret_round_trips_through_export_verify_and_apply_unseen() {
             plan.stderr
         );
     }
+    // Without the variable, apply leaves the app alone, naming the variable.
+    let out = against(&dir, &server, None, &["apply", "callbacks.yaml", "--yes"]).await;
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(out.stderr.contains(VARIABLE), "{}", out.stderr);
     assert!(vendor.written.lock().expect("lock").is_empty());
 
     // apply sends the real value, and shows it nowhere.
@@ -507,4 +511,23 @@ async fn a_secret_round_trips_through_export_verify_and_apply_unseen() {
     );
     let out = against(&dir, &server, Some(VALUE), &["verify", "callbacks.yaml"]).await;
     assert_eq!(out.code, Some(0), "{}", out.stderr);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(200))]
+
+    /// Whatever follows `${` and `$`, the loader answers with a valid file or
+    /// diagnostics, never a panic; a placeholder problem is an interpolation error.
+    #[test]
+    fn any_dollar_and_brace_text_in_the_url_is_diagnosed(tail in "[${}a_1é?=&]{0,12}") {
+        let loaded = load(&with_url(&format!("'https://h.example.com/cb?t={tail}'")));
+        let _ = rendered(&loaded);
+        for d in &loaded.diagnostics {
+            proptest::prop_assert!(
+                matches!(d.rule.name(), "interpolation" | "invalid-url"),
+                "{tail}: {}",
+                d.rule.code()
+            );
+        }
+    }
 }
