@@ -113,7 +113,9 @@ finding kinds or error class), then the summary line; -q prints only those.
 
 Credentials come from the environment: the app's `secret_key_env` variable, else
 CBCHECK_SECRET_KEY_<SDKAPPID>, else CBCHECK_SECRET_KEY; or a ready UserSig in
-CBCHECK_USERSIG_<SDKAPPID> / CBCHECK_USERSIG.
+CBCHECK_USERSIG_<SDKAPPID> / CBCHECK_USERSIG. A `${NAME}` in a callback URL is
+read from the environment too (an app whose variable is unset or empty is not
+checked, exit 3); its value is shown as `${NAME}` in every output.
 
 An app's `endpoint` in the file is used only on the vendor's documented hosts
 (https, port 443) or on a host allowed with --allow-endpoint / CBCHECK_ALLOW_ENDPOINTS;
@@ -193,6 +195,13 @@ cannot be read (exit 2 for an endpoint not allowed, else 3 or 4). Running `verif
         /// Write to this file instead of stdout (replaced whole, never half-written).
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
+
+        /// Write live URLs with their secrets. By default a query value that looks like
+        /// a secret (a parameter named like token, sign, key, auth, or a long random
+        /// value) is written as `${CBCHECK_<SDKAPPID>_<PARAM>}`, expanded from the
+        /// environment when the file is used, so the file can go into git.
+        #[arg(long)]
+        literal_urls: bool,
 
         #[command(flatten)]
         network: NetworkArgs,

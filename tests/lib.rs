@@ -13,6 +13,7 @@ mod inputs;
 mod machine;
 mod net;
 mod odd_text;
+mod placeholders;
 mod plan;
 mod properties;
 mod recipes;

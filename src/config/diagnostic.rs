@@ -35,6 +35,7 @@ pub enum Rule {
     DuplicateCommand,
     EmptyCommands,
     SecretInFile,
+    Interpolation,
 }
 
 impl Rule {
@@ -70,6 +71,7 @@ impl Rule {
             Rule::DuplicateCommand => "cbcheck::config::duplicate-command",
             Rule::EmptyCommands => "cbcheck::config::empty-commands",
             Rule::SecretInFile => "cbcheck::config::secret-in-file",
+            Rule::Interpolation => "cbcheck::config::interpolation",
         }
     }
 }

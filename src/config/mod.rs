@@ -2,6 +2,7 @@
 
 mod diagnostic;
 mod node;
+pub mod placeholders;
 mod secrets;
 pub mod spec;
 mod validate;
@@ -171,7 +172,7 @@ fn validate_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
         }
     };
     let secrets = secrets::scan(&text, &root);
-    let outcome = validate::validate(&root, secrets.hidden);
+    let outcome = validate::validate(&text, &root, secrets.hidden);
     let mut hidden = secrets.spans;
     hidden.extend(outcome.secret_spans);
     if !redaction.show_secrets {

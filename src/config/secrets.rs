@@ -168,6 +168,15 @@ fn has_scheme(text: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
 }
 
+/// The bytes of the file that spell one byte range of a scalar's value (where the
+/// scalar is defined), or the whole scalar when that is not known.
+pub fn written_range(text: &str, node: &Node, value: &str, range: Range<usize>) -> SourceSpan {
+    written_ranges(text, node.defined, value, &[range])
+        .into_iter()
+        .next()
+        .unwrap_or(node.defined)
+}
+
 /// The bytes of the file that spell the given byte ranges of a scalar's value.
 ///
 /// Plain and block scalars, and quoted ones without escapes, hold the value's non-blank

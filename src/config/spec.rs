@@ -124,6 +124,9 @@ pub enum AbsentWord {
 #[serde(deny_unknown_fields)]
 pub struct CallbackSpec {
     /// The URL the vendor posts events to (https; plain http only with `allow_insecure_url`).
+    /// A `${NAME}` in it (NAME: letters, digits, `_`, not starting with a digit) is
+    /// replaced by the environment variable's value when the file is used, so a token
+    /// in the URL stays out of git; `$${` is a literal `${`. Only this value is expanded.
     #[schemars(regex(pattern = r"^https?://"))]
     pub url: String,
     /// The event command words to deliver; order does not matter.

@@ -1,12 +1,13 @@
 //! From the spanned tree to checked apps, collecting every problem on the way.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use miette::SourceSpan;
 use url::Url;
 
 use super::diagnostic::{ConfigDiagnostic, Rule};
 use super::node::{Node, Value};
+use super::placeholders;
 use super::secrets::{ENV_HELP, Hidden, is_secret_name};
 use super::{App, AppSpans, DeclaredCommand, DesiredCallback};
 use crate::catalog;
@@ -39,12 +40,16 @@ pub struct Outcome {
 }
 
 /// `hidden`: the values the secret scan found (and reported), never quoted here.
-pub fn validate(root: &Node, hidden: Hidden) -> Outcome {
+pub fn validate(text: &str, root: &Node, hidden: Hidden) -> Outcome {
     let mut v = Validator {
+        text,
         hidden,
         ..Validator::default()
     };
     let apps = v.top(root);
+    for d in placeholders::elsewhere(text, root, &v.urls) {
+        v.push(d);
+    }
     Outcome {
         apps,
         diagnostics: v.diagnostics,
@@ -53,7 +58,11 @@ pub fn validate(root: &Node, hidden: Hidden) -> Outcome {
 }
 
 #[derive(Default)]
-struct Validator {
+struct Validator<'t> {
+    /// The file, for spans inside a value.
+    text: &'t str,
+    /// Where the `callback.url` values are defined: `${NAME}` is expanded there only.
+    urls: HashSet<usize>,
     diagnostics: Vec<ConfigDiagnostic>,
     errors: usize,
     secret_spans: Vec<SourceSpan>,
@@ -101,7 +110,7 @@ struct Defaults {
     declares_identifier: bool,
 }
 
-impl Validator {
+impl Validator<'_> {
     fn push(&mut self, diagnostic: ConfigDiagnostic) {
         if diagnostic.is_error() {
             self.errors += 1;
@@ -779,7 +788,15 @@ impl Validator {
         allow_insecure: bool,
     ) -> Option<(String, SourceSpan)> {
         let text = self.string(path, node)?;
-        let problem = match Url::parse(text) {
+        self.urls.insert(node.defined.offset());
+        let shape = match placeholders::url_shape(self.text, path, node, text) {
+            Ok(shape) => shape,
+            Err(d) => {
+                self.push(d);
+                return None;
+            }
+        };
+        let problem = match Url::parse(&shape) {
             Ok(url) if url.scheme() == "https" && url.host().is_some() => {
                 return Some((text.to_owned(), node.span));
             }

@@ -55,7 +55,8 @@ pub fn render(entries: &[Entry<'_>], defaults: Option<&Defaults<'_>>) -> String 
     let mut out = String::from(
         "# yaml-language-server: $schema=callbacks.schema.json\n\
          # Exported by cbcheck from the live configuration; `cbcheck schema > callbacks.schema.json`\n\
-         # writes the schema beside this file. Review before committing: URLs are written as they are live.\n\
+         # writes the schema beside this file. Review before committing: URLs are written as they are live,\n\
+         # secret-looking query values as ${…} placeholders unless --literal-urls (export named them).\n\
          version: 1\n",
     );
     if let Some(d) = defaults {

@@ -93,13 +93,25 @@ impl App {
 }
 
 /// The callback an app must have.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DesiredCallback {
     pub url: String,
     pub commands: Vec<DeclaredCommand>,
     /// Where the `url` value and the `commands` key are, for findings about them.
     pub url_span: SourceSpan,
     pub commands_key: SourceSpan,
+}
+
+/// Debug shows the URL redacted: once expanded, it holds the values of its `${NAME}`s.
+impl std::fmt::Debug for DesiredCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DesiredCallback")
+            .field("url", &super::redact::redact_url(&self.url))
+            .field("commands", &self.commands)
+            .field("url_span", &self.url_span)
+            .field("commands_key", &self.commands_key)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -18,12 +18,23 @@ pub enum Interface {
 }
 
 /// The body of set/update and the payload of a get: the callback configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct CallbackConfig {
     #[serde(rename = "Url")]
     pub url: String,
     #[serde(rename = "CallbackCommandList")]
     pub commands: Vec<String>,
+}
+
+/// Debug shows the URL redacted: a body to send holds the values of its `${NAME}`s,
+/// and a live URL its tokens.
+impl std::fmt::Debug for CallbackConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackConfig")
+            .field("url", &super::redact::redact_url(&self.url))
+            .field("commands", &self.commands)
+            .finish()
+    }
 }
 
 impl CallbackConfig {

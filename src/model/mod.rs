@@ -37,6 +37,7 @@ pub mod redact;
 mod result;
 pub mod run_info;
 pub mod source;
+pub mod template;
 pub mod text;
 pub mod vendor;
 

@@ -1,11 +1,65 @@
 //! Callback URLs often carry tokens: their query values and userinfo are redacted in
-//! every output unless `--show-secrets`.
+//! every output unless `--show-secrets`. The values of `${NAME}` placeholders are
+//! shown as `${NAME}` in every output, `--show-secrets` or not.
 
+use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::{PoisonError, RwLock};
 
 use url::Url;
 
 const MASK: &str = "***";
+
+/// The values of the run's `${NAME}` placeholders, each as it may be written in a
+/// URL, with its NAME; longest first. Process-wide, so that every output, however
+/// it is rendered, hides them.
+static PLACEHOLDERS: RwLock<Vec<(String, String)>> = RwLock::new(Vec::new());
+
+/// From now on, every output shows `value` as `${name}`: as written, and
+/// percent-encoded as a URL may carry it.
+pub fn register_placeholder(name: &str, value: &str) {
+    if value.is_empty() {
+        return;
+    }
+    let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    let mut known = PLACEHOLDERS.write().unwrap_or_else(PoisonError::into_inner);
+    for form in [value.to_owned(), encoded] {
+        if !known.iter().any(|(v, _)| *v == form) {
+            known.push((form, name.to_owned()));
+        }
+    }
+    // A value that contains another is replaced first, whole.
+    known.sort_by_key(|(form, _)| std::cmp::Reverse(form.len()));
+}
+
+/// The registered values (each form as a URL may carry it) and their names,
+/// longest first.
+pub fn placeholder_values() -> Vec<(String, String)> {
+    PLACEHOLDERS
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+}
+
+/// The text with every registered placeholder value replaced by its `${NAME}`.
+pub fn with_placeholders(text: &str) -> Cow<'_, str> {
+    let known = PLACEHOLDERS.read().unwrap_or_else(PoisonError::into_inner);
+    let mut text = Cow::Borrowed(text);
+    for (value, name) in known.iter() {
+        if text.contains(value.as_str()) {
+            text = Cow::Owned(text.replace(value.as_str(), &format!("${{{name}}}")));
+        }
+    }
+    text
+}
+
+/// A query value that is one `${NAME}` placeholder: it names a secret, and is none.
+fn is_placeholder(value: &str) -> bool {
+    value
+        .strip_prefix("${")
+        .and_then(|v| v.strip_suffix('}'))
+        .is_some_and(super::template::is_name)
+}
 
 /// Byte ranges of the secret parts of a URL as written: the userinfo and each query
 /// value (a query pair without `=` is masked whole). Sorted, disjoint, in bounds, on
@@ -41,7 +95,7 @@ pub fn secret_ranges(url: &str) -> Vec<Range<usize>> {
                 Some(eq) => start + eq + 1..start + pair.len(),
                 None => start..start + pair.len(),
             };
-            if !value.is_empty() {
+            if !value.is_empty() && !is_placeholder(&url[value.clone()]) {
                 ranges.push(value);
             }
             start += pair.len() + 1;
@@ -50,8 +104,14 @@ pub fn secret_ranges(url: &str) -> Vec<Range<usize>> {
     ranges
 }
 
-/// The URL with its secret parts replaced by `***`.
+/// The URL with its secret parts replaced by `***` (and placeholder values by their
+/// `${NAME}`).
 pub fn redact_url(url: &str) -> String {
+    mask(&with_placeholders(url))
+}
+
+/// The URL with its secret parts replaced by `***`.
+fn mask(url: &str) -> String {
     let mut out = String::with_capacity(url.len());
     let mut last = 0;
     for range in secret_ranges(url) {
@@ -66,6 +126,7 @@ pub fn redact_url(url: &str) -> String {
 /// Free text (a reply body, a vendor message) with every URL in it redacted,
 /// percent-encoded ones too (`Url=https%3A%2F%2Fh%2Fcb%3Ftoken%3D…`, shown decoded).
 pub fn redact_urls_in(text: &str) -> String {
+    let text = &*with_placeholders(text);
     let is_delimiter = |c: char| c.is_whitespace() || "\"'<>`".contains(c);
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -107,7 +168,8 @@ fn redact_word(word: &str) -> String {
 /// ignored), query parameters matched by name.
 pub fn hidden_difference(a: &str, b: &str) -> Option<String> {
     let (ua, ub) = (Url::parse(a).ok()?, Url::parse(b).ok()?);
-    if ua == ub || redact_url(ua.as_str()) != redact_url(ub.as_str()) {
+    // Masked as written, placeholder values too: they are hidden parts like any other.
+    if ua == ub || mask(ua.as_str()) != mask(ub.as_str()) {
         return None;
     }
     if ua.username() != ub.username() || ua.password() != ub.password() {
@@ -129,7 +191,7 @@ pub struct Redaction {
 impl Redaction {
     pub fn url(self, url: &str) -> String {
         if self.show_secrets {
-            url.to_owned()
+            with_placeholders(url).into_owned()
         } else {
             redact_url(url)
         }
@@ -249,6 +311,27 @@ mod tests {
         assert_eq!(
             hidden_difference("https://h/a?t=1", "https://h/a?t=1"),
             None
+        );
+    }
+
+    #[test]
+    fn placeholder_values_show_as_their_names_even_with_show_secrets() {
+        register_placeholder("REDACT_TEST_TOKEN", "v4lue+/=Z9q");
+        let url = "https://h.example.com/cb?t=v4lue+/=Z9q&e=v4lue%2B%2F%3DZ9q&x=1";
+        let named = "https://h.example.com/cb?t=${REDACT_TEST_TOKEN}&e=${REDACT_TEST_TOKEN}";
+        assert_eq!(
+            Redaction { show_secrets: true }.url(url),
+            format!("{named}&x=1")
+        );
+        assert_eq!(redact_url(url), format!("{named}&x=***"));
+        assert_eq!(
+            redact_urls_in("refused v4lue+/=Z9q"),
+            "refused ${REDACT_TEST_TOKEN}"
+        );
+        // A placeholder written in the file is no secret; text around one still is.
+        assert_eq!(
+            redact_url("https://h/cb?t=${A_B}&u=x${A_B}&v=${}"),
+            "https://h/cb?t=${A_B}&u=***&v=***"
         );
     }
 }

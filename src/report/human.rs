@@ -423,6 +423,15 @@ pub fn export_url_with_secrets(app: &crate::model::App, url: &str) -> String {
     )
 }
 
+/// `export` wrote a query value of a live URL as a placeholder: which variable to set.
+pub fn export_placeholder(app: &crate::model::App, param: &str, variable: &str) -> String {
+    format!(
+        "note: {}: the live URL's query parameter `{}` looks like a secret: written as ${{{variable}}}; set {variable} to its value where verify and apply run (or export with --literal-urls)\n",
+        app.label(),
+        printable(param, &[]),
+    )
+}
+
 /// What `export -o` wrote.
 pub fn export_written(path: &std::path::Path, declared: usize, commented: usize) -> String {
     format!(

@@ -117,12 +117,11 @@ pub(super) fn verify(
         .iter()
         .map(|config| select(config, &options.selectors))
         .collect();
-    let states = source::live_states(&groups, options, remote, false)?;
+    let states = source::expanded_live_states(groups, options, remote, false)?;
     Ok(configs
         .into_iter()
-        .zip(groups)
         .zip(states)
-        .map(|((config, apps), state)| Run {
+        .map(|(config, (apps, state))| Run {
             config,
             redaction: options.redaction,
             results: apps

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use super::Outcome;
 use super::error::fail;
-use crate::config::{self, App, writer};
-use crate::model::ServiceName;
+use crate::config::{self, App, placeholders, writer};
 use crate::model::redact::{self, Redaction};
 use crate::model::vendor::region::Region;
+use crate::model::{CallbackConfig, Failure, ServiceName};
 use crate::report::human::{self, Renderer};
 use crate::report::progress::Progress;
 use crate::report::{self, Style};
@@ -33,6 +33,7 @@ pub fn run(
     style: Style,
     source: Source,
     output: Option<&Path>,
+    literal_urls: bool,
     options: &VerifyOptions,
 ) -> Outcome {
     let renderer = Renderer::new(style);
@@ -70,16 +71,19 @@ pub fn run(
     let progress = Arc::new(Progress::on_stderr(true));
     let options = &super::observed(options, &progress, "reading");
     let remote = &mut source::Remote::new(options.client.clone());
-    let source::GroupState {
-        lives,
-        tokens,
-        notices,
-    } = match source::live_states(std::slice::from_ref(&apps), options, remote, true)
+    // A file's `${NAME}`s are expanded first: their values are known, and written
+    // back as the placeholders they came from.
+    let (apps, state) = match source::expanded_live_states(vec![apps], options, remote, true)
         .map(|mut states| states.pop().unwrap_or_default())
     {
         Ok(states) => states,
         Err(err) => return fail(&renderer, err, ""),
     };
+    let source::GroupState {
+        lives,
+        tokens,
+        notices,
+    } = state;
     for notice in &notices {
         human::eprint(&human::notice_line(notice));
     }
@@ -107,6 +111,30 @@ pub fn run(
         return outcome;
     }
 
+    let known = redact::placeholder_values();
+    let lives: Vec<Result<Live, Failure>> = apps
+        .iter()
+        .zip(lives)
+        .map(|(app, live)| match live {
+            Ok(Live::Present { config, request_id }) if !literal_urls => {
+                let prefix = placeholders::variable_prefix(app.sdkappid, app.service);
+                let templated = placeholders::templated(&config.url, &prefix, &known);
+                for variable in &templated.variables {
+                    human::eprint(&human::export_placeholder(
+                        app,
+                        &variable.param,
+                        &variable.name,
+                    ));
+                }
+                let config = CallbackConfig {
+                    url: templated.url,
+                    ..config
+                };
+                Ok(Live::Present { config, request_id })
+            }
+            live => live,
+        })
+        .collect();
     let entries: Vec<writer::Entry<'_>> = apps
         .iter()
         .zip(&lives)
@@ -131,7 +159,7 @@ pub fn run(
         };
         if let Some(problem) = writer::live_url_problem(&live.url) {
             human::eprint_lines(&human::export_url_commented(app, &live.url, &problem));
-        } else if !redact::secret_ranges(&live.url).is_empty() {
+        } else if carries_secrets(&live.url, literal_urls) {
             human::eprint_lines(&human::export_url_with_secrets(app, &live.url));
         }
     }
@@ -156,4 +184,15 @@ pub fn run(
         }
     }
     Outcome::Clean
+}
+
+/// Whether a URL written to the file may still carry a secret: with `--literal-urls`
+/// any query value or userinfo; otherwise only userinfo, which is never templated
+/// (each secret-looking query value was).
+fn carries_secrets(url: &str, literal_urls: bool) -> bool {
+    if literal_urls {
+        !redact::secret_ranges(url).is_empty()
+    } else {
+        url::Url::parse(url).is_ok_and(|u| !u.username().is_empty() || u.password().is_some())
+    }
 }

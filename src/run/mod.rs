@@ -130,6 +130,7 @@ pub fn run(cli: Cli) -> Outcome {
             service,
             from,
             output,
+            literal_urls,
             network,
         } => {
             let source = match (from, region) {
@@ -143,7 +144,13 @@ pub fn run(cli: Cli) -> Outcome {
                 // clap requires one of them.
                 (None, None) => return Outcome::Invalid,
             };
-            export::run(style, source, output.as_deref(), &network_options(network))
+            export::run(
+                style,
+                source,
+                output.as_deref(),
+                literal_urls,
+                &network_options(network),
+            )
         }
         Command::Init { file, force } => init::init(style, &file, force),
         Command::Schema { report, plan, lint } => schema::schema(style, report, plan, lint),

@@ -2,6 +2,7 @@
 
 use super::api::KeySource;
 use crate::config::App;
+use crate::model::{redact, template};
 use crate::secret::Secret;
 use crate::usersig::{self, SigParams};
 
@@ -21,6 +22,53 @@ pub struct MissingCredentials {
     pub sdkappid: u64,
     /// The variables looked at, in order.
     pub tried: Vec<String>,
+}
+
+/// A `${NAME}` in an app's callback URL that the environment does not set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the callback URL of sdkappid {sdkappid} needs ${{{variable}}}, and {variable} is not set")]
+pub struct UnsetVariable {
+    pub sdkappid: u64,
+    pub variable: String,
+}
+
+/// Replace every `${NAME}` of the app's callback URL by the variable's value
+/// (`lookup` reads a variable; empty counts as unset, blanks around a value are
+/// dropped, as for credentials); the app is left as written when one is unset. Each
+/// value is registered as a placeholder, so that every output shows it as
+/// `${NAME}`, never as itself.
+pub fn expand_url(
+    app: &mut App,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<(), UnsetVariable> {
+    let sdkappid = app.sdkappid;
+    let Some(desired) = app
+        .callback
+        .as_mut()
+        .filter(|d| template::is_template(&d.url))
+    else {
+        return Ok(());
+    };
+    // The file was validated: a template that does not parse cannot reach here, and
+    // would be left as written (the vendor would be sent what the file says).
+    let Ok(segments) = template::parse(&desired.url) else {
+        return Ok(());
+    };
+    let value = |name: &str| {
+        lookup(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let url = template::expand(&segments, |name| {
+        let found = value(name);
+        if let Some(found) = &found {
+            redact::register_placeholder(name, found);
+        }
+        found
+    })
+    .map_err(|variable| UnsetVariable { sdkappid, variable })?;
+    desired.url = url;
+    Ok(())
 }
 
 /// The variables consulted for an app, in order of preference.
@@ -91,5 +139,75 @@ impl Credential {
             ),
             Credential::UserSig { token, .. } => token.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::redact::Redaction;
+
+    fn app(url: &str) -> App {
+        let yaml = format!(
+            "version: 1\napps:\n  - sdkappid: 1400000001\n    region: singapore\n    identifier: admin\n    callback:\n      url: {url}\n      commands: [Room.CallbackAfterCreateRoom]\n"
+        );
+        let loaded =
+            crate::config::load_bytes("c.yaml".into(), yaml.into_bytes(), Redaction::default());
+        let mut config = loaded.config.expect("valid test config");
+        config.apps.remove(0)
+    }
+
+    const VALUE: &str = "KeysTestV4lue99";
+
+    #[test]
+    fn expansion_fills_the_url_and_its_value_never_formats() {
+        let lookup = |name: &str| (name == "KEYS_TEST_TOKEN").then(|| format!(" {VALUE}\n"));
+        let mut expanded = app("https://h.example.com/cb?t=${KEYS_TEST_TOKEN}&lit=$${x}");
+        expand_url(&mut expanded, lookup).expect("set");
+        let desired = expanded.callback.as_ref().expect("declared");
+        assert_eq!(
+            desired.url,
+            format!("https://h.example.com/cb?t={VALUE}&lit=${{x}}")
+        );
+        let live = crate::model::CallbackConfig {
+            url: "https://h.example.com/cb?t=stale".into(),
+            commands: Vec::new(),
+        };
+        let findings = crate::drift::compare(&expanded, Some(&live), Redaction::default());
+        let fix = crate::drift::remediation(&expanded, Some(&live), &findings).expect("drift");
+        for shown in [
+            format!("{expanded:?}"),
+            format!("{expanded:#?}"),
+            format!("{fix:?}"),
+            format!("{findings:?}"),
+            fix.body_text(|url| Redaction { show_secrets: true }.url(url)),
+        ] {
+            assert!(!shown.contains(VALUE), "{shown}");
+        }
+        assert!(
+            fix.body_text(|url| Redaction { show_secrets: true }.url(url))
+                .contains("t=${KEYS_TEST_TOKEN}")
+        );
+    }
+
+    #[test]
+    fn an_unset_or_empty_variable_is_named() {
+        for value in [None, Some(String::new()), Some(" \n".to_owned())] {
+            let mut app = app("https://h.example.com/?a=${UNSET_A}");
+            let err = expand_url(&mut app, |_| value.clone()).expect_err("unset");
+            assert_eq!(err.variable, "UNSET_A");
+            assert!(err.to_string().contains("${UNSET_A}"), "{err}");
+            // The app is returned as written, to be reported.
+            assert_eq!(
+                app.callback.expect("declared").url,
+                "https://h.example.com/?a=${UNSET_A}"
+            );
+        }
+        let mut plain = app("https://h.example.com/cb");
+        expand_url(&mut plain, |_| None).expect("no variables");
+        assert_eq!(
+            plain.callback.expect("declared").url,
+            "https://h.example.com/cb"
+        );
     }
 }

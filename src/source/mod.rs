@@ -15,7 +15,7 @@ use crate::model::redact::Redaction;
 use crate::model::{ErrorClass, Failure, ServiceName};
 use api::endpoint::{AllowedHost, NotAllowed};
 use api::{ApiError, Client, ClientOptions, Live, RetryCause, Target, Tick};
-use keys::MissingCredentials;
+use keys::{MissingCredentials, UnsetVariable};
 
 /// How to verify.
 #[derive(Debug, Clone, Default)]
@@ -64,6 +64,16 @@ impl From<MissingCredentials> for Failure {
             err.to_string(),
             "set one of these variables for this app, in order of preference: a `*SECRET_KEY*` one holds the app's secret key (cbcheck signs with it and never prints it), a `*USERSIG*` one a ready UserSig for the file's `identifier`".into(),
         )
+    }
+}
+
+impl From<UnsetVariable> for Failure {
+    fn from(err: UnsetVariable) -> Failure {
+        let help = format!(
+            "set {} to the value the callback URL must carry (cbcheck sends it, and never shows it)",
+            err.variable
+        );
+        Failure::new(ErrorClass::Credentials, err.to_string(), help)
     }
 }
 
@@ -348,6 +358,70 @@ pub struct GroupState {
     /// Each app's token flag (Live's get_callback_token), when it was read.
     pub tokens: Vec<Option<bool>>,
     pub notices: Vec<String>,
+}
+
+/// As [`live_states`], each app's callback URL first expanded from the environment
+/// (returned, in the order given): an app whose URL needs an unset variable fails
+/// before any request, the others are fetched.
+pub fn expanded_live_states(
+    groups: Vec<Vec<App>>,
+    options: &VerifyOptions,
+    remote: &mut Remote,
+    all_tokens: bool,
+) -> Result<Vec<(Vec<App>, GroupState)>, VerifyError> {
+    let expanded: Vec<Vec<(App, Option<UnsetVariable>)>> = groups
+        .into_iter()
+        .map(|apps| {
+            apps.into_iter()
+                .map(|mut app| {
+                    let unset = keys::expand_url(&mut app, |name| std::env::var(name).ok()).err();
+                    (app, unset)
+                })
+                .collect()
+        })
+        .collect();
+    let fetchable: Vec<Vec<App>> = expanded
+        .iter()
+        .map(|apps| {
+            apps.iter()
+                .filter(|(_, unset)| unset.is_none())
+                .map(|(app, _)| app.clone())
+                .collect()
+        })
+        .collect();
+    let states = live_states(&fetchable, options, remote, all_tokens)?;
+    Ok(expanded
+        .into_iter()
+        .zip(states)
+        .map(|(apps, state)| {
+            let mut fetched = state.lives.into_iter().zip(state.tokens);
+            let mut lives = Vec::with_capacity(apps.len());
+            let mut tokens = Vec::with_capacity(apps.len());
+            let apps = apps
+                .into_iter()
+                .map(|(app, unset)| {
+                    // Only the apps without an unset variable were fetched, in order.
+                    let (live, token) = match unset {
+                        Some(unset) => (Err(Failure::from(unset)), None),
+                        None => fetched
+                            .next()
+                            .unwrap_or_else(|| (Err(not_recorded(&app, "the API replies")), None)),
+                    };
+                    lives.push(live);
+                    tokens.push(token);
+                    app
+                })
+                .collect();
+            (
+                apps,
+                GroupState {
+                    lives,
+                    tokens,
+                    notices: state.notices,
+                },
+            )
+        })
+        .collect())
 }
 
 /// The live state of every app, grouped as given (one group per file), from the

@@ -1,0 +1,165 @@
+//! `${NAME}` placeholders in a callback URL: the syntax, and expansion from a lookup.
+//! `$${` is a literal `${`; any other `$` is itself.
+
+use std::ops::Range;
+
+/// A piece of a URL template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// Text taken as it is (an escaped `$${` already reads `${`).
+    Text(String),
+    /// `${NAME}`.
+    Var(String),
+}
+
+/// Why a template does not parse, and where (byte range in the template).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub range: Range<usize>,
+    pub problem: Problem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// `${` with no `}` after it.
+    Unterminated,
+    /// `${}`.
+    Empty,
+    /// `${…}` whose name is not `[A-Za-z_][A-Za-z0-9_]*`.
+    BadName(String),
+}
+
+/// An environment variable's name as shells accept it.
+pub fn is_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The template's segments, or its first syntax error.
+pub fn parse(template: &str) -> Result<Vec<Segment>, SyntaxError> {
+    let mut segments = Vec::new();
+    let mut text = String::new();
+    let mut i = 0;
+    while i < template.len() {
+        let rest = &template[i..];
+        if rest.starts_with("$${") {
+            text.push_str("${");
+            i += 3;
+        } else if rest.starts_with("${") {
+            let Some(close) = rest.find('}') else {
+                return Err(SyntaxError {
+                    range: i..template.len(),
+                    problem: Problem::Unterminated,
+                });
+            };
+            let name = &rest[2..close];
+            let range = i..i + close + 1;
+            let problem = if name.is_empty() {
+                Problem::Empty
+            } else if !is_name(name) {
+                Problem::BadName(name.to_owned())
+            } else {
+                if !text.is_empty() {
+                    segments.push(Segment::Text(std::mem::take(&mut text)));
+                }
+                segments.push(Segment::Var(name.to_owned()));
+                i = range.end;
+                continue;
+            };
+            return Err(SyntaxError { range, problem });
+        } else {
+            let c = rest.chars().next().unwrap_or('$');
+            text.push(c);
+            i += c.len_utf8();
+        }
+    }
+    if !text.is_empty() {
+        segments.push(Segment::Text(text));
+    }
+    Ok(segments)
+}
+
+/// Whether the text needs expanding at all: it has a placeholder or an escape.
+pub fn is_template(text: &str) -> bool {
+    text.contains("${")
+}
+
+/// The template with each placeholder replaced by its value, or the first name
+/// `lookup` has no value for.
+pub fn expand(
+    segments: &[Segment],
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<String, String> {
+    let mut out = String::new();
+    for segment in segments {
+        match segment {
+            Segment::Text(text) => out.push_str(text),
+            Segment::Var(name) => out.push_str(&lookup(name).ok_or_else(|| name.clone())?),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn var(name: &str) -> Segment {
+        Segment::Var(name.into())
+    }
+
+    #[test]
+    fn placeholders_escapes_and_plain_dollars() {
+        assert_eq!(
+            parse("https://h/cb?t=${HOOK_TOKEN}&x=$${y}&p=$5"),
+            Ok(vec![
+                Segment::Text("https://h/cb?t=".into()),
+                var("HOOK_TOKEN"),
+                Segment::Text("&x=${y}&p=$5".into()),
+            ])
+        );
+        assert_eq!(parse("${a}${_B1}"), Ok(vec![var("a"), var("_B1")]));
+        assert_eq!(parse(""), Ok(vec![]));
+        assert_eq!(parse("é$"), Ok(vec![Segment::Text("é$".into())]));
+    }
+
+    #[test]
+    fn malformed_placeholders_say_where() {
+        let err = |template: &str| parse(template).expect_err(template);
+        assert_eq!(
+            err("https://h/?t=${TOKEN"),
+            SyntaxError {
+                range: 13..20,
+                problem: Problem::Unterminated
+            }
+        );
+        assert_eq!(
+            err("https://h/?t=${}"),
+            SyntaxError {
+                range: 13..16,
+                problem: Problem::Empty
+            }
+        );
+        assert_eq!(
+            err("a${1X}"),
+            SyntaxError {
+                range: 1..6,
+                problem: Problem::BadName("1X".into())
+            }
+        );
+        assert_eq!(err("${A-B}").problem, Problem::BadName("A-B".into()));
+    }
+
+    #[test]
+    fn expansion_and_escaping_round_trip() {
+        let segments = parse("https://h/?t=${T}&u=${T}&v=$${lit}").expect("parses");
+        assert_eq!(
+            expand(&segments, |n| (n == "T").then(|| "v4l".to_owned())),
+            Ok("https://h/?t=v4l&u=v4l&v=${lit}".to_owned())
+        );
+        assert_eq!(expand(&segments, |_| None), Err("T".to_owned()));
+    }
+}
