@@ -152,6 +152,11 @@ cannot be read (exit 2 for an endpoint not allowed, else 3 or 4). Running `verif
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
 
+        /// Read recorded get_callback replies (as verify --live-from) instead of
+        /// calling the API.
+        #[arg(long, value_name = "SNAPSHOT.json")]
+        live_from: Option<PathBuf>,
+
         #[command(flatten)]
         network: NetworkArgs,
     },

@@ -7,6 +7,7 @@ mod cli;
 mod config_rules;
 mod credentials;
 mod endpoints;
+mod export_in_place;
 mod formats;
 mod net;
 mod odd_text;

@@ -1,6 +1,7 @@
 //! The callbacks.yaml model: reading, validation, the checked apps, the schema.
 
 mod diagnostic;
+pub mod edit;
 mod node;
 mod secrets;
 pub mod spec;
@@ -74,6 +75,19 @@ pub fn load(path: &Path, redaction: Redaction) -> Loaded {
     match read_limited(path) {
         Ok(bytes) => load_bytes(file, bytes, redaction),
         Err(err) => Loaded::failed(file, err),
+    }
+}
+
+/// `load`, and the file's text as read (unmasked), for an edit in place. The text is
+/// `None` when the file could not be read as text.
+pub fn load_with_text(path: &Path, redaction: Redaction) -> (Loaded, Option<String>) {
+    let file = path.display().to_string();
+    match read_limited(path) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes.clone()).ok();
+            (load_bytes(file, bytes, redaction), text)
+        }
+        Err(err) => (Loaded::failed(file, err), None),
     }
 }
 

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use super::Outcome;
 use super::error::fail;
+use crate::config::edit::{self, Want};
 use crate::config::{self, App, writer};
+use crate::model::Failure;
 use crate::model::ServiceName;
 use crate::model::redact::{self, Redaction};
 use crate::model::vendor::region::Region;
@@ -35,6 +37,8 @@ pub fn run(
 ) -> Outcome {
     let renderer = Renderer::new(style);
     let from_file = matches!(source, Source::File(_));
+    // With --from, the file's own text: it is edited in place.
+    let mut original = None;
     let (apps, defaults) = match &source {
         Source::Ids {
             sdkappids,
@@ -56,12 +60,13 @@ pub fn run(
             (apps, Some((*region, identifier.as_str())))
         }
         Source::File(file) => {
-            let loaded = config::load(file, Redaction::default());
-            let Some(config) = loaded.config else {
+            let (loaded, text) = config::load_with_text(file, Redaction::default());
+            let (Some(config), Some(text)) = (loaded.config.as_ref(), text) else {
                 human::eprint(&human::lint_report(&renderer, &loaded));
                 return Outcome::Invalid;
             };
-            (config.apps, None)
+            original = Some((file.as_path(), text));
+            (config.apps.clone(), None)
         }
     };
 
@@ -101,6 +106,10 @@ pub fn run(
     if outcome != Outcome::Clean {
         human::eprint(human::EXPORT_INCOMPLETE);
         return outcome;
+    }
+
+    if let Some((from, text)) = &original {
+        return refresh(&renderer, from, text, &apps, &lives, output);
     }
 
     let entries: Vec<writer::Entry<'_>> = apps
@@ -148,6 +157,70 @@ pub fn run(
         None => {
             if let Err(err) = report::print_stdout(&text) {
                 return fail(&renderer, err, "");
+            }
+        }
+    }
+    Outcome::Clean
+}
+
+/// `export --from`: the file, with only the callback values that differ from live
+/// changed in place.
+fn refresh(
+    renderer: &Renderer,
+    from: &Path,
+    text: &str,
+    apps: &[App],
+    lives: &[Result<Live, Failure>],
+    output: Option<&Path>,
+) -> Outcome {
+    let wants: Vec<Want<'_>> = apps
+        .iter()
+        .zip(lives)
+        .map(|(app, live)| match live {
+            Ok(Live::Present { config, .. }) => {
+                if let Some(problem) = writer::live_url_problem(&config.url) {
+                    human::eprint_lines(&human::export_url_kept(app, &config.url, &problem));
+                    return Want::Keep;
+                }
+                if !redact::secret_ranges(&config.url).is_empty() {
+                    human::eprint_lines(&human::export_url_with_secrets(app, &config.url));
+                }
+                Want::Present {
+                    url: writer::declared_url(config),
+                    commands: &config.commands,
+                }
+            }
+            Ok(Live::Absent { .. }) => {
+                if app.callback.is_some() {
+                    human::eprint_lines(&human::export_now_absent(app));
+                }
+                Want::Absent
+            }
+            // Every app was read before this is reached.
+            Err(_) => Want::Keep,
+        })
+        .collect();
+    let refreshed = match edit::refresh(text, apps, &wants) {
+        Ok(refreshed) => refreshed,
+        Err(err) => {
+            human::eprint(&human::export_not_refreshed(from, &err));
+            return Outcome::Invalid;
+        }
+    };
+    match output {
+        Some(path) => {
+            if let Err(err) = report::write_file_atomically(path, &refreshed.text) {
+                return fail(renderer, err, "");
+            }
+            human::eprint_lines(&human::export_refreshed(
+                path,
+                refreshed.changed,
+                apps.len(),
+            ));
+        }
+        None => {
+            if let Err(err) = report::print_stdout(&refreshed.text) {
+                return fail(renderer, err, "");
             }
         }
     }

@@ -97,6 +97,7 @@ pub fn run(cli: Cli) -> Outcome {
             service,
             from,
             output,
+            live_from,
             network,
         } => {
             let source = match (from, region) {
@@ -110,7 +111,11 @@ pub fn run(cli: Cli) -> Outcome {
                 // clap requires one of them.
                 (None, None) => return Outcome::Invalid,
             };
-            export::run(style, source, output.as_deref(), &network_options(network))
+            let options = source::VerifyOptions {
+                live_from,
+                ..network_options(network)
+            };
+            export::run(style, source, output.as_deref(), &options)
         }
         Command::Schema { report } => schema::schema(style, report),
         Command::Completions { shell } => schema::completions(style, shell),
