@@ -81,8 +81,8 @@ pub fn refresh(text: &str, apps: &[App], wants: &[Want<'_>]) -> Result<Refreshed
     for (i, ((item, app), plan)) in items.iter().zip(apps).zip(&plans).enumerate() {
         editor.direct(i, item, app, plan.as_ref())?;
     }
-    for (i, ((item, app), plan)) in items.iter().zip(apps).zip(&plans).enumerate() {
-        editor.through_aliases(i, item, app, plan.as_ref())?;
+    for (i, (item, plan)) in items.iter().zip(&plans).enumerate() {
+        editor.through_aliases(i, item, plan.as_ref());
     }
     let changed = editor.changed.iter().filter(|c| **c).count();
     let edited = editor.apply().map_err(|line| EditError {
@@ -369,12 +369,14 @@ impl Editor<'_> {
         let original = &self.text[span(node)];
         let header = &self.text[key_end(key)..node.span.offset()];
         if header.contains(['|', '>']) {
-            // A block scalar: its header goes with it.
-            let mut with = format!(": {}", writer::flow_scalar(url));
-            if original.ends_with(['\n', '\r']) {
-                with.push_str(self.eol);
-            }
-            self.edit(i, key_end(key)..span(node).end, with);
+            // A block scalar: its header goes with it. Its span runs on to the next
+            // key's indentation; the line breaks after its last text stay.
+            let end = node.span.offset() + original.trim_end().len();
+            self.edit(
+                i,
+                key_end(key)..end,
+                format!(": {}", writer::flow_scalar(url)),
+            );
         } else {
             self.edit(i, span(node), styled(url, original));
         }
@@ -470,24 +472,18 @@ impl Editor<'_> {
 
     /// Apps whose callback is an alias (`callback: *name`): an explicit flow mapping
     /// where what the anchor will hold is not what the app must have.
-    fn through_aliases(
-        &mut self,
-        i: usize,
-        item: &Node,
-        app: &App,
-        plan: Option<&Plan<'_>>,
-    ) -> Result<(), EditError> {
+    fn through_aliases(&mut self, i: usize, item: &Node, plan: Option<&Plan<'_>>) {
         let Some(plan) = plan else {
-            return Ok(());
+            return;
         };
         if replayed(item) {
-            return Ok(());
+            return;
         }
         let Some((key, value)) = get(item, "callback") else {
-            return Ok(());
+            return;
         };
         if replayed(key) || !replayed(value) {
-            return Ok(());
+            return;
         }
         match &plan.callback {
             None if is_absent(value) => {}
@@ -524,7 +520,6 @@ impl Editor<'_> {
                 }
             }
         }
-        Ok(())
     }
 
     /// Whether an entry reached through an alias would have to change.
@@ -803,5 +798,319 @@ fn line_ending(text: &str) -> &'static str {
         Some(i) if text[i..].starts_with("\r\n") => "\r\n",
         Some(i) if text[i..].starts_with('\r') => "\r",
         _ => "\n",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::redact::Redaction;
+
+    /// What live has for one app: `None` for 100301.
+    type Live<'a> = Option<(&'a str, &'a [&'a str])>;
+
+    fn refreshed(text: &str, live: &[Live<'_>]) -> Result<Refreshed, EditError> {
+        let loaded = super::super::load_bytes(
+            "t.yaml".to_owned(),
+            text.as_bytes().to_vec(),
+            Redaction::default(),
+        );
+        let config = loaded
+            .config
+            .unwrap_or_else(|| panic!("valid: {:?}", loaded.diagnostics));
+        let commands: Vec<Vec<String>> = live
+            .iter()
+            .map(|l| {
+                l.map_or_else(Vec::new, |(_, c)| {
+                    c.iter().map(|w| (*w).to_owned()).collect()
+                })
+            })
+            .collect();
+        let wants: Vec<Want<'_>> = live
+            .iter()
+            .zip(&commands)
+            .map(|(l, commands)| match l {
+                Some((url, _)) => Want::Present { url, commands },
+                None => Want::Absent,
+            })
+            .collect();
+        refresh(text, &config.apps, &wants)
+    }
+
+    fn edited(text: &str, live: &[Live<'_>]) -> String {
+        refreshed(text, live)
+            .unwrap_or_else(|err| panic!("{err:?}"))
+            .text
+    }
+
+    const CREATE: &str = "Room.CallbackAfterCreateRoom";
+    const DESTROY: &str = "Room.CallbackAfterDestroyRoom";
+    const ENTER: &str = "Room.CallbackAfterMemberEnter";
+    const LEAVE: &str = "Room.CallbackAfterMemberLeave";
+
+    fn one_app(callback: &str) -> String {
+        format!(
+            "version: 1\napps:\n  - sdkappid: 1400000001\n    region: seoul\n    identifier: ops\n    callback:{callback}"
+        )
+    }
+
+    #[test]
+    fn a_url_keeps_its_quoting_style_where_that_style_can_hold_it() {
+        let cases = [
+            // (file's url value, live url, written)
+            (
+                "https://a.example.com",
+                "https://b.example.com/x",
+                "https://b.example.com/x",
+            ),
+            (
+                "'https://a.example.com'",
+                "https://b.example.com/it's",
+                "'https://b.example.com/it''s'",
+            ),
+            (
+                "\"https://a.example.com\"",
+                "https://b.example.com/\"q\"",
+                "\"https://b.example.com/\\\"q\\\"\"",
+            ),
+            // Plain cannot hold ` #` or `: `; single quotes cannot hold a line break.
+            (
+                "https://a.example.com",
+                "https://b.example.com/ #x",
+                "\"https://b.example.com/ #x\"",
+            ),
+            (
+                "https://a.example.com",
+                "https://b.example.com/a: b",
+                "\"https://b.example.com/a: b\"",
+            ),
+            (
+                "'https://a.example.com'",
+                "https://b.example.com/\n",
+                "\"https://b.example.com/\\n\"",
+            ),
+        ];
+        for (file, live, written) in cases {
+            let text = one_app(&format!(
+                "\n      url: {file}   # note\n      commands: [{CREATE}]\n"
+            ));
+            let out = edited(&text, &[Some((live, &[CREATE]))]);
+            assert_eq!(
+                out,
+                text.replace(&format!("url: {file}"), &format!("url: {written}")),
+                "{file} -> {live:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_block_scalar_url_becomes_a_one_line_scalar() {
+        let text = one_app(&format!(
+            "\n      url: |-\n        https://a.example.com\n      commands: [{CREATE}]\n"
+        ));
+        let out = edited(&text, &[Some(("https://b.example.com", &[CREATE]))]);
+        assert_eq!(
+            out,
+            one_app(&format!(
+                "\n      url: https://b.example.com\n      commands: [{CREATE}]\n"
+            ))
+        );
+    }
+
+    #[test]
+    fn block_commands_keep_file_order_and_comments_and_new_ones_follow_in_live_order() {
+        let text = one_app(&format!(
+            "\n      url: https://a.example.com\n      commands:\n        # the events we need\n        - {CREATE}   # create\n        - {DESTROY}  # destroy\n        - {ENTER}\n"
+        ));
+        let out = edited(
+            &text,
+            &[Some(("https://a.example.com", &[LEAVE, ENTER, CREATE]))],
+        );
+        assert_eq!(
+            out,
+            one_app(&format!(
+                "\n      url: https://a.example.com\n      commands:\n        # the events we need\n        - {CREATE}   # create\n        - {ENTER}\n        - {LEAVE}\n"
+            ))
+        );
+        // Every command gone: an empty flow list, as a block list cannot be empty.
+        let out = edited(&text, &[Some(("https://a.example.com", &[]))]);
+        assert_eq!(
+            out,
+            one_app("\n      url: https://a.example.com\n      commands: []\n")
+        );
+    }
+
+    #[test]
+    fn flow_commands_are_rewritten_as_one_flow_list() {
+        let text = one_app(&format!(
+            "\n      url: https://a.example.com\n      commands: [ {CREATE},  '{DESTROY}' ]  # two\n"
+        ));
+        let out = edited(&text, &[Some(("https://a.example.com", &[ENTER, DESTROY]))]);
+        assert_eq!(
+            out,
+            one_app(&format!(
+                "\n      url: https://a.example.com\n      commands: ['{DESTROY}', {ENTER}]  # two\n"
+            ))
+        );
+        let empty = one_app("\n      url: https://a.example.com\n      commands: []\n");
+        let out = edited(&empty, &[Some(("https://a.example.com", &[CREATE]))]);
+        assert_eq!(out, empty.replace("[]", &format!("[{CREATE}]")));
+    }
+
+    #[test]
+    fn a_command_added_at_the_end_of_a_file_without_a_last_line_break() {
+        let text = one_app(&format!(
+            "\n      url: https://a.example.com\n      commands:\n        - {CREATE}"
+        ));
+        let out = edited(&text, &[Some(("https://a.example.com", &[CREATE, ENTER]))]);
+        assert_eq!(out, format!("{text}\n        - {ENTER}"));
+    }
+
+    #[test]
+    fn absent_and_present_trade_places_in_block_and_flow_entries() {
+        let text = "version: 1\r\ndefaults: {region: seoul, identifier: ops}\r\napps:\r\n  - sdkappid: 1400000001\r\n    callback: absent  # off\r\n  - {sdkappid: 1400000002, callback: absent}\r\n  - sdkappid: 1400000003\r\n    callback:\r\n      url: https://a.example.com\r\n      commands: [Room.CallbackAfterCreateRoom]\r\n  - {sdkappid: 1400000004, callback: {url: https://a.example.com, commands: []}}\r\n";
+        let out = edited(
+            text,
+            &[
+                Some(("https://n.example.com", &[ENTER])),
+                Some(("https://f.example.com/a,b", &[ENTER])),
+                None,
+                None,
+            ],
+        );
+        assert_eq!(
+            out,
+            "version: 1\r\ndefaults: {region: seoul, identifier: ops}\r\napps:\r\n  - sdkappid: 1400000001\r\n    callback:  # off\r\n      url: https://n.example.com\r\n      commands:\r\n        - Room.CallbackAfterMemberEnter\r\n  - {sdkappid: 1400000002, callback: {url: \"https://f.example.com/a,b\", commands: [Room.CallbackAfterMemberEnter]}}\r\n  - sdkappid: 1400000003\r\n    callback: absent\r\n  - {sdkappid: 1400000004, callback: absent}\r\n"
+        );
+    }
+
+    #[test]
+    fn keys_the_file_inherits_are_overridden_on_the_app_and_defaults_stay() {
+        // An unknown live word needs `extra_commands: warn`; an http URL needs
+        // `allow_insecure_url: true`; a declared `token_auth` follows live.
+        let text = "version: 1\ndefaults:\n  region: seoul\n  identifier: ops\n  extra_commands: error\napps:\n  - sdkappid: 1400000001\n    callback:\n      url: https://a.example.com\n      commands: [Room.CallbackAfterCreateRoom]\n  - sdkappid: 1400000002\n    service: live\n    token_auth: disabled\n    extra_commands: error\n    callback: {url: https://a.example.com, commands: [Live.CallbackAfterCreateRoom]}\n";
+        let loaded = super::super::load_bytes(
+            "t.yaml".to_owned(),
+            text.as_bytes().to_vec(),
+            Redaction::default(),
+        );
+        let mut apps = loaded.config.expect("valid").apps;
+        apps[1].token_auth = Some(true);
+        let first = vec![CREATE.to_owned(), "Room.CallbackFuture".to_owned()];
+        let second = vec![
+            "Live.CallbackAfterCreateRoom".to_owned(),
+            "Live.Future".to_owned(),
+        ];
+        let wants = [
+            Want::Present {
+                url: "http://a.example.com",
+                commands: &first,
+            },
+            Want::Present {
+                url: "https://a.example.com",
+                commands: &second,
+            },
+        ];
+        let out = refresh(text, &apps, &wants).expect("refreshed");
+        assert_eq!(
+            out.text,
+            "version: 1\ndefaults:\n  region: seoul\n  identifier: ops\n  extra_commands: error\napps:\n  - sdkappid: 1400000001\n    allow_insecure_url: true\n    extra_commands: warn\n    callback:\n      url: http://a.example.com\n      commands: [Room.CallbackAfterCreateRoom]\n  - sdkappid: 1400000002\n    service: live\n    token_auth: enabled\n    extra_commands: warn\n    callback: {url: https://a.example.com, commands: [Live.CallbackAfterCreateRoom]}\n"
+        );
+        assert_eq!(out.changed, 2);
+    }
+
+    #[test]
+    fn an_alias_gets_its_own_value_only_where_it_must_differ_from_its_anchor() {
+        let text = format!(
+            "version: 1\ndefaults: {{region: seoul, identifier: ops}}\napps:\n  - sdkappid: 1400000001\n    callback:\n      url: &hook https://a.example.com\n      commands: &events [{CREATE}]\n  - sdkappid: 1400000002\n    callback:\n      url: *hook\n      commands: *events\n  - sdkappid: 1400000003\n    callback:\n      url: *hook\n      commands: *events\n"
+        );
+        // The anchor's app moves; the second follows it; the third stays where it was.
+        let out = edited(
+            &text,
+            &[
+                Some(("https://b.example.com", &[ENTER])),
+                Some(("https://b.example.com", &[ENTER])),
+                Some(("https://a.example.com", &[CREATE])),
+            ],
+        );
+        assert_eq!(
+            out,
+            format!(
+                "version: 1\ndefaults: {{region: seoul, identifier: ops}}\napps:\n  - sdkappid: 1400000001\n    callback:\n      url: &hook https://b.example.com\n      commands: &events [{ENTER}]\n  - sdkappid: 1400000002\n    callback:\n      url: *hook\n      commands: *events\n  - sdkappid: 1400000003\n    callback:\n      url: https://a.example.com\n      commands: [{CREATE}]\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_value_from_a_merge_key_is_refused_naming_its_line() {
+        let text = format!(
+            "version: 1\ndefaults: {{region: seoul, identifier: ops}}\napps:\n  - sdkappid: 1400000001\n    callback: &cb\n      url: https://a.example.com\n      commands: [{CREATE}]\n  - sdkappid: 1400000002\n    <<: {{callback: *cb}}\n"
+        );
+        let loaded = super::super::load_bytes(
+            "t.yaml".to_owned(),
+            text.as_bytes().to_vec(),
+            Redaction::default(),
+        );
+        if loaded.config.is_none() {
+            // The validator refuses `<<` as a key: nothing to refresh.
+            return;
+        }
+        let err = refreshed(
+            &text,
+            &[
+                Some(("https://a.example.com", &[CREATE])),
+                Some(("https://b.example.com", &[CREATE])),
+            ],
+        )
+        .expect_err("refused");
+        assert!(err.reason.contains("merge key"), "{err:?}");
+        assert_eq!(err.line, 9);
+    }
+
+    #[test]
+    fn an_unchanged_file_is_returned_byte_for_byte() {
+        let text = one_app(&format!(
+            "  # why\n      url: 'https://a.example.com'\n      commands:\n        - {CREATE}\n"
+        ));
+        let out = refreshed(&text, &[Some(("https://a.example.com", &[CREATE]))]).expect("ok");
+        assert_eq!(out.text, text);
+        assert_eq!(out.changed, 0);
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Any live URL, written over any style of scalar, reads back as itself,
+            /// and every other line stays as it was.
+            #[test]
+            fn any_url_reads_back_and_nothing_else_moves(
+                url in "(https://[a-z.]{1,8}/)?[\\PC\\p{Cc}\\u{2028}\\u{2029}\\u{feff} #:'\"\\[\\]{},|>&*!%@`\\\\-]{0,24}",
+                style in 0..5usize,
+            ) {
+                let old = ["https://a.example.com", "'https://a.example.com'", "\"https://a.example.com\"", "|-\n        https://a.example.com", "https://a.example.com"][style];
+                let comment = if style == 3 { "" } else { "  # old" };
+                let text = if style == 4 {
+                    format!("version: 1\napps:\n  - {{sdkappid: 1400000001, region: seoul, identifier: ops, callback: {{url: {old}, commands: [{CREATE}]}}}}\n  - sdkappid: 1400000002  # next\n    region: seoul\n    identifier: ops\n    callback: absent\n")
+                } else {
+                    format!("version: 1\napps:\n  - sdkappid: 1400000001  # first\n    region: seoul\n    identifier: ops\n    callback:\n      url: {old}{comment}\n      commands: [{CREATE}]\n  - sdkappid: 1400000002  # next\n    region: seoul\n    identifier: ops\n    callback: absent\n")
+                };
+                let out = refreshed(&text, &[Some((&url, &[CREATE])), None]).expect("refreshed").text;
+                let root = node::parse(&out).expect("parses");
+                let items = app_items(&root).expect("apps");
+                let callback = &get(&items[0], "callback").expect("callback").1;
+                prop_assert_eq!(get(callback, "url").and_then(|(_, n)| str_of(n)), Some(url.as_str()));
+                let url_line = text.lines().position(|l| l.contains("url:")).expect("url line");
+                let before: Vec<&str> = text.lines().collect();
+                let after: Vec<&str> = out.lines().collect();
+                let skip = if style == 3 { 2 } else { 1 };
+                prop_assert_eq!(&before[..url_line], &after[..url_line]);
+                prop_assert_eq!(&before[url_line + skip..], &after[after.len() - (before.len() - url_line - skip)..]);
+            }
+        }
     }
 }
