@@ -198,3 +198,76 @@ fn an_annotated_file_changes_only_where_live_differs() {
         assert_eq!(String::from_utf8_lossy(&out.stdout), written);
     }
 }
+
+#[test]
+fn live_and_call_entries_change_only_their_own_values() {
+    let dir = workdir("services");
+    let before = std::fs::read_to_string(crate::support::repo_path("examples/services.yaml"))
+        .expect("example");
+    std::fs::write(dir.join("callbacks.yaml"), &before).expect("write");
+    let ok = |url: &str, commands: &[&str]| {
+        json!({"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK",
+               "Response": {"Url": url, "CallbackCommandList": commands}})
+    };
+    // Room as declared; Live stopped signing; Call gained a command.
+    let snapshot = json!({
+        "1400000001": ok("https://hooks.example.com/room", &["Room.CallbackAfterDestroyRoom", "Room.CallbackAfterCreateRoom"]),
+        "1400000001/live": ok("https://hooks.example.com/live", &["Live.CallbackAfterCreateRoom", "Live.CallbackAfterDestroyRoom", "Mic.CallbackAfterSeatInfoChanged"]),
+        "1400000001/live/token": {"ErrorCode": 100302, "ErrorInfo": "no token", "ActionStatus": "FAIL"},
+        "1400000002/call": ok("https://hooks.example.com/call", &["Call.CallbackAfterStartCall", "Call.CallbackAfterEndCall", "Call.CallbackAfterMemberChanged"]),
+    });
+    std::fs::write(dir.join("live.json"), snapshot.to_string()).expect("write");
+    let out = export(&dir, "callbacks.yaml", Some("callbacks.yaml"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("2 of 3 apps changed"), "{stderr}");
+    let after = std::fs::read_to_string(dir.join("callbacks.yaml")).expect("written");
+    assert_eq!(
+        after,
+        before
+            .replace("token_auth: enabled", "token_auth: disabled")
+            .replace(
+                "        - Call.CallbackAfterEndCall\n",
+                "        - Call.CallbackAfterEndCall\n        - Call.CallbackAfterMemberChanged\n"
+            )
+    );
+    let out = verify(&dir, "callbacks.yaml");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("3 apps checked: 3 in sync"), "{stderr}");
+}
+
+#[test]
+fn a_merged_callback_is_refused_and_nothing_is_written() {
+    let dir = workdir("merge");
+    let file = "\
+version: 1
+defaults: {region: seoul, identifier: ops}
+apps:
+  - sdkappid: 1400000001
+    callback: &shared
+      url: https://a.example.com/cb
+      commands: [Room.CallbackAfterCreateRoom]
+  - sdkappid: 1400000002
+    <<: {callback: *shared}
+";
+    std::fs::write(dir.join("callbacks.yaml"), file).expect("write");
+    let ok = |url: &str| {
+        json!({"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK",
+               "Response": {"Url": url, "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]}})
+    };
+    let snapshot = json!({"1400000001": ok("https://a.example.com/cb"), "1400000002": ok("https://b.example.com/cb")});
+    std::fs::write(dir.join("live.json"), snapshot.to_string()).expect("write");
+    let out = export(&dir, "callbacks.yaml", Some("callbacks.yaml"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: callbacks.yaml cannot be refreshed in place: 1400000002 (line 9): its callback comes from a merge key (`<<`): changing the merged mapping would change every app that merges it; write this app's callback in its own entry\n  help: nothing was written; change that value by hand, then run export again\n"
+    );
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("callbacks.yaml")).expect("kept"),
+        file
+    );
+}

@@ -84,13 +84,20 @@ pub fn refresh(text: &str, apps: &[App], wants: &[Want<'_>]) -> Result<Refreshed
     for (i, (item, plan)) in items.iter().zip(&plans).enumerate() {
         editor.through_aliases(i, item, plan.as_ref());
     }
-    let changed = editor.changed.iter().filter(|c| **c).count();
+    let changed_apps = editor.changed.clone();
+    let changed = changed_apps.iter().filter(|c| **c).count();
+    let lines = LineIndex::new(text);
     let edited = editor.apply().map_err(|line| EditError {
         app: apps.first().map(App::label).unwrap_or_default(),
         line,
         reason: "two changes would overlap".to_owned(),
     })?;
-    check(&edited, apps, &plans)?;
+    check(&edited, &plans, &changed_apps).map_err(|i| EditError {
+        app: apps[i].label(),
+        line: lines.line_of(apps[i].spans.sdkappid.offset()) + 1,
+        reason: "the edited file would not read back as live (a layout this edit does not handle)"
+            .to_owned(),
+    })?;
     Ok(Refreshed {
         text: edited,
         changed,
@@ -332,7 +339,7 @@ impl Editor<'_> {
         };
         let start = self.line_start(before.span.offset());
         let prefix = &self.text[start..before.span.offset()];
-        if prefix.chars().all(|c| c == ' ') {
+        if !is_flow(self.text, item) && prefix.chars().all(|c| c == ' ') {
             let line = format!("{prefix}{name}: {value}{}", self.eol);
             self.edit(i, start..start, line);
         } else {
@@ -614,16 +621,13 @@ impl Editor<'_> {
     }
 }
 
-/// Read the edited text back: every app must hold exactly what it was meant to.
-fn check(edited: &str, apps: &[App], plans: &[Option<Plan<'_>>]) -> Result<(), EditError> {
-    let failed = |app: &App| EditError {
-        app: app.label(),
-        line: 1,
-        reason: "the edited file does not read back as live (an unusual layout)".to_owned(),
-    };
-    let root = node::parse(edited).map_err(|_| apps.first().map_or_else(no_apps, failed))?;
-    let items = app_items(&root).ok_or_else(|| apps.first().map_or_else(no_apps, failed))?;
-    for ((item, app), plan) in items.iter().zip(apps).zip(plans) {
+/// Read the edited text back: every app must hold exactly what it was meant to. The
+/// app that does not (the first changed one when the text does not parse).
+fn check(edited: &str, plans: &[Option<Plan<'_>>], changed: &[bool]) -> Result<(), usize> {
+    let first_changed = changed.iter().position(|c| *c).unwrap_or(0);
+    let root = node::parse(edited).map_err(|_| first_changed)?;
+    let items = app_items(&root).ok_or(first_changed)?;
+    for (i, (item, plan)) in items.iter().zip(plans).enumerate() {
         let Some(plan) = plan else {
             continue;
         };
@@ -645,7 +649,7 @@ fn check(edited: &str, apps: &[App], plans: &[Option<Plan<'_>>]) -> Result<(), E
                 .token_auth
                 .is_none_or(|word| value_of("token_auth") == Some(word));
         if !ok {
-            return Err(failed(app));
+            return Err(i);
         }
     }
     Ok(())
@@ -1017,6 +1021,16 @@ mod tests {
             "version: 1\ndefaults:\n  region: seoul\n  identifier: ops\n  extra_commands: error\napps:\n  - sdkappid: 1400000001\n    allow_insecure_url: true\n    extra_commands: warn\n    callback:\n      url: http://a.example.com\n      commands: [Room.CallbackAfterCreateRoom]\n  - sdkappid: 1400000002\n    service: live\n    token_auth: enabled\n    extra_commands: warn\n    callback: {url: https://a.example.com, commands: [Live.CallbackAfterCreateRoom]}\n"
         );
         assert_eq!(out.changed, 2);
+    }
+
+    #[test]
+    fn a_key_added_to_a_flow_entry_over_several_lines_stays_inside_it() {
+        let text = "version: 1\napps:\n  - {sdkappid: 1400000001, region: seoul, identifier: ops,\n     callback: {url: https://a.example.com, commands: []}}\n";
+        let out = edited(text, &[Some(("http://a.example.com", &[]))]);
+        assert_eq!(
+            out,
+            "version: 1\napps:\n  - {sdkappid: 1400000001, region: seoul, identifier: ops,\n     allow_insecure_url: true, callback: {url: http://a.example.com, commands: []}}\n"
+        );
     }
 
     #[test]
