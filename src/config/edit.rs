@@ -53,15 +53,20 @@ pub struct EditError {
 /// declares what `wants` says, in file order; `apps[i].token_auth` is the value a
 /// declared `token_auth` must take.
 pub fn refresh(text: &str, apps: &[App], wants: &[Want<'_>]) -> Result<Refreshed, EditError> {
-    let unreadable = |app: &App| EditError {
-        app: app.label(),
-        line: 1,
-        reason: "the file changed while it was being read".to_owned(),
+    let lines = LineIndex::new(text);
+    // App `i` and a reason, at the app's `sdkappid`.
+    let error = |i: usize, reason: &str| EditError {
+        app: apps.get(i).map(App::label).unwrap_or_default(),
+        line: apps
+            .get(i)
+            .map_or(1, |app| lines.line_of(app.spans.sdkappid.offset()) + 1),
+        reason: reason.to_owned(),
     };
-    let root = node::parse(text).map_err(|_| apps.first().map_or_else(no_apps, unreadable))?;
-    let items = app_items(&root).ok_or_else(|| apps.first().map_or_else(no_apps, unreadable))?;
+    let not_loaded = || error(0, "the text is not the file the apps were loaded from");
+    let root = node::parse(text).map_err(|_| not_loaded())?;
+    let items = app_items(&root).ok_or_else(not_loaded)?;
     if items.len() != apps.len() || wants.len() != apps.len() {
-        return Err(apps.first().map_or_else(no_apps, unreadable));
+        return Err(not_loaded());
     }
     let mut editor = Editor {
         text,
@@ -85,31 +90,19 @@ pub fn refresh(text: &str, apps: &[App], wants: &[Want<'_>]) -> Result<Refreshed
         editor.through_aliases(i, item, plan.as_ref());
     }
     let changed_apps = editor.changed.clone();
-    let changed = changed_apps.iter().filter(|c| **c).count();
-    let lines = LineIndex::new(text);
-    let edited = editor.apply().map_err(|line| EditError {
-        app: apps.first().map(App::label).unwrap_or_default(),
-        line,
-        reason: "two changes would overlap".to_owned(),
-    })?;
-    check(&edited, &plans, &changed_apps).map_err(|i| EditError {
-        app: apps[i].label(),
-        line: lines.line_of(apps[i].spans.sdkappid.offset()) + 1,
-        reason: "the edited file would not read back as live (a layout this edit does not handle)"
-            .to_owned(),
+    let edited = editor
+        .apply()
+        .map_err(|i| error(i, "two changes to this app would overlap"))?;
+    check(&edited, &plans, &changed_apps).map_err(|i| {
+        error(
+            i,
+            "the edited file would not read back as live (a layout this edit does not handle)",
+        )
     })?;
     Ok(Refreshed {
         text: edited,
-        changed,
+        changed: changed_apps.iter().filter(|c| **c).count(),
     })
-}
-
-fn no_apps() -> EditError {
-    EditError {
-        app: String::new(),
-        line: 1,
-        reason: "the file declares no apps".to_owned(),
-    }
 }
 
 /// The entries of the `apps` list, in file order.
@@ -148,7 +141,7 @@ impl<'a> Plan<'a> {
         };
         let (insecure, unknown) = match want {
             Want::Present { url, commands } => (
-                url::Url::parse(url).is_ok_and(|u| u.scheme() != "https"),
+                url::Url::parse(url).is_ok_and(|u| u.scheme() == "http"),
                 commands.iter().any(|w| !catalog::is_known(app.service, w)),
             ),
             _ => (false, false),
@@ -178,7 +171,8 @@ struct Editor<'t> {
     text: &'t str,
     lines: LineIndex,
     eol: &'static str,
-    edits: Vec<(Range<usize>, String)>,
+    /// (app, bytes replaced, replacement)
+    edits: Vec<(usize, Range<usize>, String)>,
     written: HashMap<usize, Written>,
     changed: Vec<bool>,
 }
@@ -186,7 +180,7 @@ struct Editor<'t> {
 impl Editor<'_> {
     fn edit(&mut self, app: usize, range: Range<usize>, with: String) {
         self.changed[app] = true;
-        self.edits.push((range, with));
+        self.edits.push((app, range, with));
     }
 
     fn line(&self, offset: usize) -> usize {
@@ -243,6 +237,17 @@ impl Editor<'_> {
             return Ok(());
         }
         let absent = is_absent(value);
+        if plan.callback.is_some() == absent
+            && self
+                .anchor(key, value)
+                .is_some_and(|anchor| aliased(self.text, anchor))
+        {
+            return Err(self.refuse(
+                app,
+                key,
+                "its callback is anchored (`&`) for other entries to share: switching it between `absent` and a configuration here would switch theirs too; give this app its own callback",
+            ));
+        }
         match (&plan.callback, absent) {
             (None, true) => {}
             (None, false) => {
@@ -447,7 +452,11 @@ impl Editor<'_> {
         }
         if list.is_empty() {
             let end = self.end(seq);
-            self.edit(i, key_end(key)..end, ": []".to_owned());
+            let with = match self.anchor(key, seq) {
+                Some(anchor) => format!(": {anchor} []"),
+                None => ": []".to_owned(),
+            };
+            self.edit(i, key_end(key)..end, with);
             return Ok(());
         }
         let Some(first) = items.first() else {
@@ -546,6 +555,22 @@ impl Editor<'_> {
         }
     }
 
+    /// The anchor (`&name`) written between a key and its value, if any.
+    fn anchor<'s>(&'s self, key: &Node, value: &Node) -> Option<&'s str> {
+        let end = match &value.value {
+            Value::Map(entries) if !is_flow(self.text, value) => entries.first().map(|(k, _)| k),
+            Value::Seq(items) if !is_flow(self.text, value) => items.first(),
+            _ => Some(value),
+        }
+        .map_or(value.span.offset(), |first| first.span.offset());
+        let header = self.text.get(key_end(key)..end)?;
+        header
+            .lines()
+            .map(|line| line.split(" #").next().unwrap_or(line))
+            .flat_map(str::split_whitespace)
+            .find(|token| token.starts_with('&'))
+    }
+
     /// Lines inserted after the line holding `offset`.
     fn insert_lines(&mut self, i: usize, offset: usize, lines: String) {
         let at = self.line_after(offset);
@@ -602,15 +627,15 @@ impl Editor<'_> {
         self.text[start..key.span.offset()].chars().count()
     }
 
-    /// The edited text; the line of the first overlap otherwise.
+    /// The edited text; the app of the first overlap otherwise.
     fn apply(mut self) -> Result<String, usize> {
         self.edits
-            .sort_by_key(|(range, _)| (range.start, range.end));
+            .sort_by_key(|(_, range, _)| (range.start, range.end));
         let mut out = String::with_capacity(self.text.len());
         let mut at = 0;
-        for (range, with) in &self.edits {
+        for (app, range, with) in &self.edits {
             if range.start < at {
-                return Err(self.lines.line_of(range.start) + 1);
+                return Err(*app);
             }
             out.push_str(&self.text[at..range.start]);
             out.push_str(with);
@@ -653,6 +678,17 @@ fn check(edited: &str, plans: &[Option<Plan<'_>>], changed: &[bool]) -> Result<(
         }
     }
     Ok(())
+}
+
+/// Whether an alias (`*name`) of the anchor `&name` appears in the text.
+fn aliased(text: &str, anchor: &str) -> bool {
+    let alias = format!("*{}", &anchor[1..]);
+    text.match_indices(&alias).any(|(at, _)| {
+        text[at + alias.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, ',' | ']' | '}'))
+    })
 }
 
 /// The kept words in file order, then the new ones in live order.
@@ -1053,6 +1089,43 @@ mod tests {
                 "version: 1\ndefaults: {{region: seoul, identifier: ops}}\napps:\n  - sdkappid: 1400000001\n    callback:\n      url: &hook https://b.example.com\n      commands: &events [{ENTER}]\n  - sdkappid: 1400000002\n    callback:\n      url: *hook\n      commands: *events\n  - sdkappid: 1400000003\n    callback:\n      url: https://a.example.com\n      commands: [{CREATE}]\n"
             )
         );
+    }
+
+    #[test]
+    fn an_anchor_survives_its_list_emptying_and_a_shared_callback_is_not_switched() {
+        let text = format!(
+            "version: 1\ndefaults: {{region: seoul, identifier: ops}}\napps:\n  - sdkappid: 1400000001\n    callback: &cb\n      url: https://a.example.com\n      commands: &events  # shared\n        - {CREATE}\n  - sdkappid: 1400000002\n    callback:\n      url: https://b.example.com\n      commands: *events\n"
+        );
+        let out = edited(
+            &text,
+            &[
+                Some(("https://a.example.com", &[])),
+                Some(("https://b.example.com", &[CREATE])),
+            ],
+        );
+        assert_eq!(
+            out,
+            format!(
+                "version: 1\ndefaults: {{region: seoul, identifier: ops}}\napps:\n  - sdkappid: 1400000001\n    callback: &cb\n      url: https://a.example.com\n      commands: &events []\n  - sdkappid: 1400000002\n    callback:\n      url: https://b.example.com\n      commands: [{CREATE}]\n"
+            )
+        );
+        // `&cb` is shared once an entry uses it: then it cannot become `absent` here.
+        let own = text.replace("commands: *events", &format!("commands: [{CREATE}]"));
+        let unused = refreshed(&own, &[None, Some(("https://b.example.com", &[CREATE]))])
+            .expect("an anchor nobody uses is no obstacle");
+        assert!(
+            unused
+                .text
+                .contains("    callback: absent\n  - sdkappid: 1400000002")
+        );
+        let shared = format!("{own}  - sdkappid: 1400000003\n    callback: *cb\n");
+        let err = refreshed(
+            &shared,
+            &[None, Some(("https://b.example.com", &[CREATE])), None],
+        )
+        .expect_err("refused");
+        assert!(err.reason.contains("anchored"), "{err:?}");
+        assert_eq!(err.line, 5);
     }
 
     #[test]
