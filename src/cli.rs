@@ -145,8 +145,9 @@ cannot be read (exit 2 for an endpoint not allowed, else 3 or 4). Running `verif
         #[arg(long, value_enum, default_value_t = ServiceChoice::Room, conflicts_with = "from")]
         service: ServiceChoice,
 
-        /// Refresh an existing callbacks file in place: the callback values that differ
-        /// from live are rewritten; every other line is kept as it is.
+        /// Refresh an existing callbacks file: only the callback values that differ from
+        /// live are rewritten, every other line is kept as it is (`-o` the same file to
+        /// update it in place).
         #[arg(long, value_name = "FILE")]
         from: Option<PathBuf>,
 

@@ -887,6 +887,13 @@ mod tests {
     const DESTROY: &str = "Room.CallbackAfterDestroyRoom";
     const ENTER: &str = "Room.CallbackAfterMemberEnter";
     const LEAVE: &str = "Room.CallbackAfterMemberLeave";
+    const WORDS: [&str; 5] = [
+        CREATE,
+        DESTROY,
+        ENTER,
+        LEAVE,
+        "Mic.CallbackAfterSeatInfoChanged",
+    ];
 
     fn one_app(callback: &str) -> String {
         format!(
@@ -1171,6 +1178,41 @@ mod tests {
 
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Any file list against any live list, block or flow: the words read back
+            /// as live's, the kept ones in file order and the new ones after them in
+            /// live order, and no line outside the list moves.
+            #[test]
+            fn any_commands_read_back_in_file_then_live_order(
+                file in proptest::sample::subsequence(WORDS.to_vec(), 1..=WORDS.len()).prop_shuffle(),
+                live in proptest::sample::subsequence(WORDS.to_vec(), 0..=WORDS.len()).prop_shuffle(),
+                flow in any::<bool>(),
+            ) {
+                let list = if flow {
+                    format!(" [{}]  # flow\n", file.join(", "))
+                } else {
+                    file.iter().map(|w| format!("\n        - {w}  # why")).collect::<String>() + "\n"
+                };
+                let head = "version: 1\napps:\n  - sdkappid: 1400000001\n    region: seoul\n    identifier: ops\n    callback:\n      url: https://a.example.com\n      commands:";
+                let tail = "  - sdkappid: 1400000002  # next\n    region: seoul\n    identifier: ops\n    callback: absent\n";
+                let text = format!("{head}{list}{tail}");
+                let out = refreshed(&text, &[Some(("https://a.example.com", &live)), None]).expect("refreshed").text;
+                prop_assert!(out.starts_with(head) && out.ends_with(tail), "{}", out);
+                let root = node::parse(&out).expect("parses");
+                let items = app_items(&root).expect("apps");
+                let callback = &get(&items[0], "callback").expect("callback").1;
+                let read: Vec<&str> = match &get(callback, "commands").expect("commands").1.value {
+                    Value::Seq(items) => items.iter().filter_map(str_of).collect(),
+                    other => panic!("{other:?}"),
+                };
+                let expected: Vec<&str> = file
+                    .iter()
+                    .filter(|w| live.contains(w))
+                    .chain(live.iter().filter(|w| !file.contains(w)))
+                    .copied()
+                    .collect();
+                prop_assert_eq!(read, expected);
+            }
 
             /// Any live URL, written over any style of scalar, reads back as itself,
             /// and every other line stays as it was.
