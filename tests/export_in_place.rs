@@ -271,3 +271,43 @@ apps:
         file
     );
 }
+
+#[test]
+fn a_live_word_outside_the_catalog_is_left_out_and_named() {
+    let dir = workdir("unknown-word");
+    let file = "\
+version: 1
+defaults:
+  region: seoul
+  identifier: ops
+apps:
+  - name: prod
+    sdkappid: 1400000001
+    callback:
+      url: https://a.example.com/cb
+      commands: [Room.CallbackAfterCreateRoom]
+";
+    std::fs::write(dir.join("callbacks.yaml"), file).expect("write");
+    let snapshot = json!({"1400000001": {"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK",
+        "Response": {"Url": "https://a.example.com/cb",
+                     "CallbackCommandList": ["Room.CallbackAfterCreateRoom", "Room.CallbackFuture\u{1b}[31m"]}}});
+    std::fs::write(dir.join("live.json"), snapshot.to_string()).expect("write");
+    let out = export(&dir, "callbacks.yaml", Some("callbacks.yaml"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.starts_with("note: prod: live also has `Room.CallbackFuture\\u{1b}[31m`, not a Room command word: left out of the file (`extra_commands: warn` reports it)\n"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("callbacks.yaml")).expect("written"),
+        file.replace(
+            "    callback:\n",
+            "    extra_commands: warn\n    callback:\n"
+        )
+    );
+    let out = verify(&dir, "callbacks.yaml");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("1 in sync"), "{stderr}");
+}

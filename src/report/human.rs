@@ -325,8 +325,18 @@ pub fn export_url_with_secrets(app: &crate::model::App, url: &str) -> String {
 pub fn export_url_kept(app: &crate::model::App, url: &str, problem: &str) -> String {
     format!(
         "warning: {} is left as the file has it: its live URL {} cannot be declared: {problem}\n",
-        app.label(),
+        printable(&app.label(), &[]),
         crate::model::redact::redact_url(url)
+    )
+}
+
+/// `export --from` leaves out a live word the file cannot declare.
+pub fn export_word_left_out(app: &crate::model::App, word: &str) -> String {
+    format!(
+        "note: {}: live also has `{}`, not a {} command word: left out of the file (`extra_commands: warn` reports it)\n",
+        printable(&app.label(), &[]),
+        printable(word, &[]),
+        app.service.title()
     )
 }
 
@@ -334,7 +344,7 @@ pub fn export_url_kept(app: &crate::model::App, url: &str, problem: &str) -> Str
 pub fn export_now_absent(app: &crate::model::App) -> String {
     format!(
         "note: {} has no callback configuration live (get_callback answered 100301): it is now declared `callback: absent`\n",
-        app.label()
+        printable(&app.label(), &[])
     )
 }
 

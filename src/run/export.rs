@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::Outcome;
 use super::error::fail;
+use crate::catalog;
 use crate::config::edit::{self, Want};
 use crate::config::{self, App, writer};
 use crate::model::Failure;
@@ -184,6 +185,13 @@ fn refresh(
                 }
                 if !redact::secret_ranges(&config.url).is_empty() {
                     human::eprint_lines(&human::export_url_with_secrets(app, &config.url));
+                }
+                let mut unknown: Vec<&str> = Vec::new();
+                for word in &config.commands {
+                    if !catalog::is_known(app.service, word) && !unknown.contains(&word.as_str()) {
+                        human::eprint_lines(&human::export_word_left_out(app, word));
+                        unknown.push(word);
+                    }
                 }
                 Want::Present {
                     url: writer::declared_url(config),
