@@ -7,6 +7,8 @@
 //! hold differs from what the anchor will hold; the anchor itself belongs to the app
 //! that defines it. A value that comes from a merge key (`<<: *name`) is refused,
 //! naming its line: changing the merged mapping would change every app merging it.
+//! `defaults` are never edited: an app that needs another `extra_commands` (a live
+//! word outside the catalog) or `allow_insecure_url` gets the key in its own entry.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -390,7 +392,8 @@ impl Editor<'_> {
                 format!(": {}", writer::flow_scalar(url)),
             );
         } else {
-            self.edit(i, span(node), styled(url, original));
+            let in_flow = is_flow(self.text, callback);
+            self.edit(i, span(node), styled(url, original, in_flow));
         }
         self.written
             .insert(node.span.offset(), Written::Url(url.to_owned()));
@@ -730,12 +733,14 @@ fn flow_callback(url: &str, commands: &[&str]) -> String {
     )
 }
 
-/// The URL in the quoting style the old value used, where that style can hold it.
-fn styled(url: &str, original: &str) -> String {
+/// The URL in the quoting style the old value used, where that style can hold it
+/// (plain in a flow mapping cannot hold `,[]{}`).
+fn styled(url: &str, original: &str, in_flow: bool) -> String {
     match original.chars().next() {
         Some('\'') if writer::single_quotable(url) => format!("'{}'", url.replace('\'', "''")),
         Some('"') => writer::double_quoted(url),
-        _ => writer::flow_scalar(url),
+        _ if in_flow => writer::flow_scalar(url),
+        _ => writer::scalar(url),
     }
 }
 
@@ -930,6 +935,12 @@ mod tests {
                 "https://a.example.com",
                 "https://b.example.com/a: b",
                 "\"https://b.example.com/a: b\"",
+            ),
+            // Flow indicators are plain text in a block mapping.
+            (
+                "https://a.example.com",
+                "https://b.example.com/?x=[1,2]",
+                "https://b.example.com/?x=[1,2]",
             ),
             (
                 "'https://a.example.com'",

@@ -208,7 +208,7 @@ pub fn declared_url(live: &CallbackConfig) -> &str {
 
 /// A YAML scalar for a string: plain when the loader reads it back as the same
 /// string, else double-quoted.
-fn scalar(text: &str) -> String {
+pub(super) fn scalar(text: &str) -> String {
     let reads_back = super::node::parse(&format!("k: {text}\n")).is_ok_and(|root| {
         matches!(&root.value, Value::Map(entries)
             if entries.len() == 1 && matches!(&entries[0].1.value, Value::Str(s) if s == text))
