@@ -1026,20 +1026,21 @@ mod tests {
 
     #[test]
     fn absent_and_present_trade_places_in_block_and_flow_entries() {
-        let text = "version: 1\r\ndefaults: {region: seoul, identifier: ops}\r\napps:\r\n  - sdkappid: 1400000001\r\n    callback: absent  # off\r\n  - {sdkappid: 1400000002, callback: absent}\r\n  - sdkappid: 1400000003\r\n    callback:\r\n      url: https://a.example.com\r\n      commands: [Room.CallbackAfterCreateRoom]\r\n  - {sdkappid: 1400000004, callback: {url: https://a.example.com, commands: []}}\r\n";
-        let out = edited(
-            text,
-            &[
-                Some(("https://n.example.com", &[ENTER])),
-                Some(("https://f.example.com/a,b", &[ENTER])),
-                None,
-                None,
-            ],
-        );
-        assert_eq!(
-            out,
-            "version: 1\r\ndefaults: {region: seoul, identifier: ops}\r\napps:\r\n  - sdkappid: 1400000001\r\n    callback:  # off\r\n      url: https://n.example.com\r\n      commands:\r\n        - Room.CallbackAfterMemberEnter\r\n  - {sdkappid: 1400000002, callback: {url: \"https://f.example.com/a,b\", commands: [Room.CallbackAfterMemberEnter]}}\r\n  - sdkappid: 1400000003\r\n    callback: absent\r\n  - {sdkappid: 1400000004, callback: absent}\r\n"
-        );
+        let before = "version: 1\r\ndefaults: {region: seoul, identifier: ops}\r\napps:\r\n  - sdkappid: 1400000001\r\n    callback: absent  # off\r\n  - {sdkappid: 1400000002, callback: absent}\r\n  - sdkappid: 1400000003\r\n    callback:\r\n      url: https://a.example.com\r\n      commands: [Room.CallbackAfterCreateRoom]\r\n  - {sdkappid: 1400000004, callback: {url: https://a.example.com, commands: []}}\r\n";
+        let after = "version: 1\r\ndefaults: {region: seoul, identifier: ops}\r\napps:\r\n  - sdkappid: 1400000001\r\n    callback:  # off\r\n      url: https://n.example.com\r\n      commands:\r\n        - Room.CallbackAfterMemberEnter\r\n  - {sdkappid: 1400000002, callback: {url: \"https://f.example.com/a,b\", commands: [Room.CallbackAfterMemberEnter]}}\r\n  - sdkappid: 1400000003\r\n    callback: absent\r\n  - {sdkappid: 1400000004, callback: absent}\r\n";
+        // Added lines end as the file's do: CRLF, or a bare CR.
+        for eol in ["\r\n", "\r"] {
+            let out = edited(
+                &before.replace("\r\n", eol),
+                &[
+                    Some(("https://n.example.com", &[ENTER])),
+                    Some(("https://f.example.com/a,b", &[ENTER])),
+                    None,
+                    None,
+                ],
+            );
+            assert_eq!(out, after.replace("\r\n", eol));
+        }
     }
 
     #[test]
