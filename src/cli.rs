@@ -156,7 +156,9 @@ Examples:
   cbcheck export --sdkappid 1400000001 --sdkappid 1400000002 --region singapore -o callbacks.yaml
   cbcheck export --from callbacks.yaml -o callbacks.yaml     # refresh a file from what is live
 
-Apps with no configuration are written as comments. Nothing is written when an app
+With --sdkappid, apps with no configuration are written as comments. With --from, the
+file is edited in place: only the callback values that differ from live change, and
+comments, order, defaults and anchors stay as they are. Nothing is written when an app
 cannot be read (exit 2 for an endpoint not allowed, else 3 or 4). Running `verify` on the result reports every app in sync.")]
     Export {
         /// An app to export; repeatable.
@@ -187,8 +189,9 @@ cannot be read (exit 2 for an endpoint not allowed, else 3 or 4). Running `verif
         #[arg(long, value_enum, default_value_t = ServiceChoice::Room, conflicts_with = "from")]
         service: ServiceChoice,
 
-        /// Refresh the apps of an existing callbacks file (their names, regions,
-        /// identifiers and key variables are kept; callbacks become what is live).
+        /// Refresh an existing callbacks file: only the callback values that differ from
+        /// live are rewritten, every other line is kept as it is (`-o` the same file to
+        /// update it in place).
         #[arg(long, value_name = "FILE")]
         from: Option<PathBuf>,
 
@@ -202,6 +205,11 @@ cannot be read (exit 2 for an endpoint not allowed, else 3 or 4). Running `verif
         /// environment when the file is used, so the file can go into git.
         #[arg(long)]
         literal_urls: bool,
+
+        /// Read recorded get_callback replies (as verify --live-from) instead of
+        /// calling the API.
+        #[arg(long, value_name = "SNAPSHOT.json")]
+        live_from: Option<PathBuf>,
 
         #[command(flatten)]
         network: NetworkArgs,

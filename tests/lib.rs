@@ -8,6 +8,7 @@ mod cli;
 mod config_rules;
 mod credentials;
 mod endpoints;
+mod export_in_place;
 mod formats;
 mod inputs;
 mod machine;

@@ -1,6 +1,7 @@
 //! The callbacks.yaml model: reading, validation, the checked apps, the schema.
 
 mod diagnostic;
+pub mod edit;
 mod node;
 pub mod placeholders;
 mod secrets;
@@ -84,21 +85,38 @@ impl Loaded {
 
 /// Read and validate a config file. Never panics; every problem becomes a diagnostic.
 pub fn load(path: &Path, redaction: Redaction) -> Loaded {
-    if path.as_os_str() == STDIN {
-        let file = STDIN_NAME.to_owned();
-        return match read_limited(STDIN_NAME, std::io::stdin().lock()) {
-            Ok(bytes) => load_bytes(file, bytes, redaction),
-            Err(err) => Loaded::failed(file, err),
-        };
-    }
-    let file = path.display().to_string();
-    let read = std::fs::File::open(path)
-        .map_err(|err| unreadable(&file, err))
-        .and_then(|handle| read_limited(&file, handle));
+    let (file, read) = read(path);
     match read {
         Ok(bytes) => load_bytes(file, bytes, redaction),
         Err(err) => Loaded::failed(file, err),
     }
+}
+
+/// `load`, and the file's text as read (unmasked), for an edit in place. The text is
+/// `None` when the file could not be read as text.
+pub fn load_with_text(path: &Path, redaction: Redaction) -> (Loaded, Option<String>) {
+    let (file, read) = read(path);
+    match read {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes.clone()).ok();
+            (load_bytes(file, bytes, redaction), text)
+        }
+        Err(err) => (Loaded::failed(file, err), None),
+    }
+}
+
+/// The name diagnostics give the file, and its bytes: `-` is stdin.
+fn read(path: &Path) -> (String, Result<Vec<u8>, ConfigDiagnostic>) {
+    if path.as_os_str() == STDIN {
+        let file = STDIN_NAME.to_owned();
+        let bytes = read_limited(&file, std::io::stdin().lock());
+        return (file, bytes);
+    }
+    let file = path.display().to_string();
+    let bytes = std::fs::File::open(path)
+        .map_err(|err| unreadable(&file, err))
+        .and_then(|handle| read_limited(&file, handle));
+    (file, bytes)
 }
 
 fn unreadable(file: &str, err: std::io::Error) -> ConfigDiagnostic {

@@ -172,7 +172,11 @@ fn present(out: &mut String, app: &App, live: &CallbackConfig, defaults: Option<
         lines.push(format!("extra_commands: {}", extra.name()));
     }
     out.push_str(&lines.join("\n    "));
-    let _ = writeln!(out, "\n    callback:\n      url: {}", scalar(&live.url));
+    let _ = writeln!(
+        out,
+        "\n    callback:\n      url: {}",
+        scalar(declared_url(live))
+    );
     if commands.is_empty() {
         out.push_str("      commands: []\n");
     } else {
@@ -197,10 +201,15 @@ fn comment(text: &str) -> String {
         .collect()
 }
 
+/// The URL export declares for a live configuration: the one place it is chosen,
+/// for a new file and for a refreshed one alike.
+pub fn declared_url(live: &CallbackConfig) -> &str {
+    &live.url
+}
+
 /// A YAML scalar for a string: plain when the loader reads it back as the same
-/// string, else double-quoted (JSON string syntax, with DEL and C1 controls escaped
-/// too, is valid YAML).
-fn scalar(text: &str) -> String {
+/// string, else double-quoted.
+pub(super) fn scalar(text: &str) -> String {
     let reads_back = super::node::parse(&format!("k: {text}\n")).is_ok_and(|root| {
         matches!(&root.value, Value::Map(entries)
             if entries.len() == 1 && matches!(&entries[0].1.value, Value::Str(s) if s == text))
@@ -208,13 +217,36 @@ fn scalar(text: &str) -> String {
     if reads_back && !text.contains(['#', '\n', '\r', '\t']) {
         return text.to_owned();
     }
+    double_quoted(text)
+}
+
+/// A scalar that reads back as `text` in block and flow collections alike (plain
+/// only without flow indicators).
+pub(super) fn flow_scalar(text: &str) -> String {
+    if text.contains([',', '[', ']', '{', '}']) {
+        double_quoted(text)
+    } else {
+        scalar(text)
+    }
+}
+
+/// A double-quoted scalar: JSON string syntax, with what YAML reads otherwise escaped.
+pub(super) fn double_quoted(text: &str) -> String {
     let quoted = serde_json::to_string(text).expect("a string serialises");
-    // JSON leaves DEL and the C1 controls raw; YAML escapes them as `\uXXXX`.
+    // JSON leaves DEL, the C1 controls and the byte-order mark raw; YAML escapes them
+    // as `\uXXXX`.
     escape_each(&quoted, |c| {
-        ('\u{7f}'..='\u{9f}')
-            .contains(&c)
+        (('\u{7f}'..='\u{9f}').contains(&c) || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}'))
             .then(|| format!("\\u{:04X}", u32::from(c)))
     })
+}
+
+/// Whether a single-quoted scalar can hold `text` (single quotes have no escapes, and
+/// fold line breaks).
+pub(super) fn single_quotable(text: &str) -> bool {
+    !text
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}'))
 }
 
 #[cfg(test)]

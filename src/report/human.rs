@@ -432,6 +432,55 @@ pub fn export_placeholder(app: &crate::model::App, param: &str, variable: &str) 
     )
 }
 
+/// `export --from` leaves an app as it is: its live URL cannot be declared.
+pub fn export_url_kept(app: &crate::model::App, url: &str, problem: &str) -> String {
+    format!(
+        "warning: {} is left as the file has it: its live URL {} cannot be declared: {problem}\n",
+        printable(&app.label(), &[]),
+        crate::model::redact::redact_url(url)
+    )
+}
+
+/// `export --from` leaves out a live word the file cannot declare.
+pub fn export_word_left_out(app: &crate::model::App, word: &str) -> String {
+    format!(
+        "note: {}: live also has `{}`, not a {} command word: left out of the file (`extra_commands: warn` reports it)\n",
+        printable(&app.label(), &[]),
+        printable(word, &[]),
+        app.service.title()
+    )
+}
+
+/// `export --from` declares `callback: absent` for an app that has none live.
+pub fn export_now_absent(app: &crate::model::App) -> String {
+    format!(
+        "note: {} has no callback configuration live (get_callback answered 100301): it is now declared `callback: absent`\n",
+        printable(&app.label(), &[])
+    )
+}
+
+/// `export --from` could not edit the file in place.
+pub fn export_not_refreshed(
+    from: &std::path::Path,
+    err: &crate::config::edit::EditError,
+) -> String {
+    format!(
+        "error: {} cannot be refreshed in place: {} (line {}): {}\n  help: nothing was written; change that value by hand, then run export again\n",
+        from.display(),
+        printable(&err.app, &[]),
+        err.line,
+        err.reason
+    )
+}
+
+/// What `export --from -o` wrote.
+pub fn export_refreshed(path: &std::path::Path, changed: usize, apps: usize) -> String {
+    format!(
+        "wrote {}: {changed} of {apps} apps changed to match live; every other line kept as it was\n",
+        path.display()
+    )
+}
+
 /// What `export -o` wrote.
 pub fn export_written(path: &std::path::Path, declared: usize, commented: usize) -> String {
     format!(

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use super::Outcome;
 use super::error::fail;
+use crate::catalog;
+use crate::config::edit::{self, Want};
 use crate::config::{self, App, placeholders, writer};
 use crate::model::redact::{self, Redaction};
 use crate::model::vendor::region::Region;
@@ -38,6 +40,8 @@ pub fn run(
 ) -> Outcome {
     let renderer = Renderer::new(style);
     let from_file = matches!(source, Source::File(_));
+    // With --from, the file's own text: it is edited in place.
+    let mut original = None;
     let (apps, defaults) = match &source {
         Source::Ids {
             sdkappids,
@@ -59,12 +63,13 @@ pub fn run(
             (apps, Some((*region, identifier.as_str())))
         }
         Source::File(file) => {
-            let loaded = config::load(file, Redaction::default());
-            let Some(config) = loaded.config else {
+            let (loaded, text) = config::load_with_text(file, Redaction::default());
+            let (Some(config), Some(text)) = (loaded.config.as_ref(), text) else {
                 human::eprint(&human::lint_report(&renderer, &loaded));
                 return Outcome::Invalid;
             };
-            (config.apps, None)
+            original = Some((file.as_path(), text));
+            (config.apps.clone(), None)
         }
     };
 
@@ -135,6 +140,10 @@ pub fn run(
             live => live,
         })
         .collect();
+    if let Some((from, text)) = &original {
+        return refresh(&renderer, from, text, &apps, &lives, output, literal_urls);
+    }
+
     let entries: Vec<writer::Entry<'_>> = apps
         .iter()
         .zip(&lives)
@@ -195,4 +204,76 @@ fn carries_secrets(url: &str, literal_urls: bool) -> bool {
     } else {
         url::Url::parse(url).is_ok_and(|u| !u.username().is_empty() || u.password().is_some())
     }
+}
+
+/// `export --from`: the file, with only the callback values that differ from live
+/// changed in place.
+fn refresh(
+    renderer: &Renderer,
+    from: &Path,
+    text: &str,
+    apps: &[App],
+    lives: &[Result<Live, Failure>],
+    output: Option<&Path>,
+    literal_urls: bool,
+) -> Outcome {
+    let wants: Vec<Want<'_>> = apps
+        .iter()
+        .zip(lives)
+        .map(|(app, live)| match live {
+            Ok(Live::Present { config, .. }) => {
+                if let Some(problem) = writer::live_url_problem(&config.url) {
+                    human::eprint_lines(&human::export_url_kept(app, &config.url, &problem));
+                    return Want::Keep;
+                }
+                if carries_secrets(&config.url, literal_urls) {
+                    human::eprint_lines(&human::export_url_with_secrets(app, &config.url));
+                }
+                let mut unknown: Vec<&str> = Vec::new();
+                for word in &config.commands {
+                    if !catalog::is_known(app.service, word) && !unknown.contains(&word.as_str()) {
+                        human::eprint_lines(&human::export_word_left_out(app, word));
+                        unknown.push(word);
+                    }
+                }
+                Want::Present {
+                    url: writer::declared_url(config),
+                    commands: &config.commands,
+                }
+            }
+            Ok(Live::Absent { .. }) => {
+                if app.callback.is_some() {
+                    human::eprint_lines(&human::export_now_absent(app));
+                }
+                Want::Absent
+            }
+            // Every app was read before this is reached.
+            Err(_) => Want::Keep,
+        })
+        .collect();
+    let refreshed = match edit::refresh(text, apps, &wants) {
+        Ok(refreshed) => refreshed,
+        Err(err) => {
+            human::eprint(&human::export_not_refreshed(from, &err));
+            return Outcome::Invalid;
+        }
+    };
+    match output {
+        Some(path) => {
+            if let Err(err) = report::write_file_atomically(path, &refreshed.text) {
+                return fail(renderer, err, "");
+            }
+            human::eprint_lines(&human::export_refreshed(
+                path,
+                refreshed.changed,
+                apps.len(),
+            ));
+        }
+        None => {
+            if let Err(err) = report::print_stdout(&refreshed.text) {
+                return fail(renderer, err, "");
+            }
+        }
+    }
+    Outcome::Clean
 }

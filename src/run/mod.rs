@@ -131,6 +131,7 @@ pub fn run(cli: Cli) -> Outcome {
             from,
             output,
             literal_urls,
+            live_from,
             network,
         } => {
             let source = match (from, region) {
@@ -144,13 +145,11 @@ pub fn run(cli: Cli) -> Outcome {
                 // clap requires one of them.
                 (None, None) => return Outcome::Invalid,
             };
-            export::run(
-                style,
-                source,
-                output.as_deref(),
-                literal_urls,
-                &network_options(network),
-            )
+            let options = source::VerifyOptions {
+                live_from,
+                ..network_options(network)
+            };
+            export::run(style, source, output.as_deref(), literal_urls, &options)
         }
         Command::Init { file, force } => init::init(style, &file, force),
         Command::Schema { report, plan, lint } => schema::schema(style, report, plan, lint),
