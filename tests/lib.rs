@@ -12,6 +12,7 @@ mod formats;
 mod inputs;
 mod net;
 mod odd_text;
+mod probe;
 mod properties;
 mod recipes;
 mod reconcile;

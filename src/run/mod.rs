@@ -74,6 +74,7 @@ pub fn run(cli: Cli) -> Outcome {
             reports,
             live_from,
             deny_warnings,
+            probe,
             network,
         } => {
             let (files, options) = match apps_options(apps, network) {
@@ -84,7 +85,18 @@ pub fn run(cli: Cli) -> Outcome {
                 live_from,
                 ..options
             };
-            verify::verify_files(style, &files, &options, deny_warnings, format, &reports)
+            let probe = verify::Probe::from_args(&probe);
+            verify::verify_files(
+                style,
+                &files,
+                &options,
+                verify::Gates {
+                    deny_warnings,
+                    probe,
+                },
+                format,
+                &reports,
+            )
         }
         Command::Apply {
             apps,

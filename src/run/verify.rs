@@ -5,19 +5,53 @@ use super::{
 };
 use crate::cli::{self, Format};
 use crate::config;
+use crate::model::probe::FailOn;
 use crate::model::run_info::{FileDigest, RunInfo};
 use crate::report::human::{self, Renderer};
 use crate::report::{self, Style};
 use crate::source as check;
+use crate::source::probe;
+
+/// `--probe` and its options.
+pub(super) struct Probe {
+    options: probe::ProbeOptions,
+    fail_on: Option<FailOn>,
+}
+
+impl Probe {
+    pub(super) fn from_args(args: &cli::ProbeArgs) -> Option<Probe> {
+        args.probe.then(|| Probe {
+            options: probe::ProbeOptions {
+                allow_private: args.probe_allow_private,
+                timeout: std::time::Duration::from_secs_f64(args.probe_timeout),
+                concurrency: usize::from(args.probe_concurrency),
+            },
+            fail_on: args.probe_fail_on.map(|level| match level {
+                cli::ProbeFailOn::Warning => FailOn::Warning,
+                cli::ProbeFailOn::Error => FailOn::Error,
+            }),
+        })
+    }
+}
+
+/// What makes the run fail besides drift.
+pub(super) struct Gates {
+    pub deny_warnings: bool,
+    pub probe: Option<Probe>,
+}
 
 pub(super) fn verify_files(
     style: Style,
     files: &[std::path::PathBuf],
     options: &check::VerifyOptions,
-    deny_warnings: bool,
+    gates: Gates,
     format: Format,
     reports: &[cli::ReportFile],
 ) -> Outcome {
+    let Gates {
+        deny_warnings,
+        probe,
+    } = gates;
     let started = std::time::SystemTime::now();
     let clock = std::time::Instant::now();
     let renderer = Renderer::new(style);
@@ -37,7 +71,12 @@ pub(super) fn verify_files(
     let config_warnings = loaded.iter().map(config::Loaded::warnings).sum::<usize>();
     let digests = digests(&loaded);
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
-    let runs = match verify_all(
+    // Started before the configuration checks and run beside them, on its own thread.
+    let probing = probe.map(|probe| {
+        let (targets, notices) = super::check::probe_targets(&configs, &options.selectors);
+        (probe::start(targets, probe.options), notices, probe.fail_on)
+    });
+    let mut runs = match verify_all(
         &renderer,
         configs,
         options,
@@ -45,6 +84,14 @@ pub(super) fn verify_files(
     ) {
         Ok(runs) => runs,
         Err(outcome) => return outcome,
+    };
+    let probes = match probing {
+        Some((probing, notices, fail_on)) => {
+            let probes = probing.finish();
+            super::check::add_probe_findings(&mut runs, &probes, notices, fail_on);
+            probes
+        }
+        None => Vec::new(),
     };
     if format != Format::Human {
         for notice in runs.iter().flat_map(|run| &run.notices) {
@@ -61,6 +108,7 @@ pub(super) fn verify_files(
         finished: std::time::SystemTime::now(),
         duration: clock.elapsed(),
         files: digests,
+        probes,
     };
     let annotations = || {
         let mut all = config_annotations.clone();
