@@ -205,7 +205,7 @@ pub fn probe_findings(app: &App, probe: &ProbeResult, fail_on: Option<FailOn>) -
         ProbeOutcome::Unresolvable { reason } => found.push((
             Kind::EndpointUnresolvable,
             format!("the callback host {host} does not resolve: {reason}"),
-            "does not resolve".into(),
+            format!("{host} does not resolve: {reason}"),
             Some("the vendor cannot deliver events to a name without an address".into()),
         )),
         ProbeOutcome::Private { addresses } => {
@@ -219,14 +219,14 @@ pub fn probe_findings(app: &App, probe: &ProbeResult, fail_on: Option<FailOn>) -
                     "the callback host {host} resolves only to addresses the vendor cannot reach: {}",
                     listed.join(", ")
                 ),
-                "resolves only to non-public addresses".into(),
+                format!("{host} resolves only to {}", listed.join(", ")),
                 Some("the vendor calls from the internet; --probe-allow-private probes such hosts anyway (internal staging)".into()),
             ));
         }
         ProbeOutcome::Unreachable { reason } => found.push((
             Kind::EndpointUnreachable,
             format!("cannot connect to the callback host {host}: {reason}"),
-            "not reachable from here".into(),
+            format!("cannot connect to {host} from here: {reason}"),
             None,
         )),
         ProbeOutcome::TlsInvalid { problem, detail } => found.push((
@@ -235,7 +235,7 @@ pub fn probe_findings(app: &App, probe: &ProbeResult, fail_on: Option<FailOn>) -
                 "the TLS certificate of {host} is not valid: {}: {detail}",
                 problem.name()
             ),
-            format!("certificate: {}", problem.name()),
+            format!("{host}'s certificate is not valid: {}", problem.name()),
             Some("the vendor refuses an endpoint whose certificate does not verify".into()),
         )),
     }
@@ -262,7 +262,7 @@ pub fn probe_findings(app: &App, probe: &ProbeResult, fail_on: Option<FailOn>) -
                 days(left),
                 days(lifetime)
             ),
-            format!("certificate expires in {} days", days(left)),
+            format!("{host}'s certificate expires in {} days", days(left)),
             Some("renew it: less than a third of its lifetime (or a week) remains".into()),
         ));
     }
@@ -274,7 +274,7 @@ pub fn probe_findings(app: &App, probe: &ProbeResult, fail_on: Option<FailOn>) -
                 took.as_millis(),
                 SLOW.as_secs()
             ),
-            "slow to connect".into(),
+            format!("connect and handshake took {} ms", took.as_millis()),
             None,
         ));
     }
@@ -627,5 +627,78 @@ mod tests {
                 "{f:?}"
             );
         }
+    }
+
+    #[test]
+    fn probe_findings_are_warnings_unless_fail_on_promotes_them() {
+        use crate::model::probe::{ProbeTarget, TlsProblem, Validity};
+        use std::time::{Duration, SystemTime};
+        let app = app("", &[A]);
+        let day = Duration::from_secs(24 * 3600);
+        let at = SystemTime::UNIX_EPOCH + 20_000 * day;
+        let probe = |outcome, duration, certificate| ProbeResult {
+            target: ProbeTarget {
+                host: "hooks.example.com".into(),
+                port: 443,
+                tls: true,
+            },
+            outcome,
+            duration,
+            certificate,
+            at,
+        };
+        let broken = probe(
+            ProbeOutcome::TlsInvalid {
+                problem: TlsProblem::Expired,
+                detail: "invalid peer certificate: Expired".into(),
+            },
+            None,
+            None,
+        );
+        // Slow, and 10 days left of 90.
+        let ailing = probe(
+            ProbeOutcome::Reachable,
+            Some(Duration::from_millis(1500)),
+            Some(Validity {
+                not_before: at - 80 * day,
+                not_after: at + 10 * day,
+            }),
+        );
+        let healthy = probe(
+            ProbeOutcome::Reachable,
+            Some(Duration::from_millis(20)),
+            Some(Validity {
+                not_before: at - day,
+                not_after: at + 89 * day,
+            }),
+        );
+        let (w, e) = (Severity::Warning, Severity::Error);
+        for (fail_on, broken_is, ailing_is) in [
+            (None, w, w),
+            (Some(FailOn::Error), e, w),
+            (Some(FailOn::Warning), e, e),
+        ] {
+            let found = probe_findings(&app, &broken, fail_on);
+            assert_eq!(kinds(&found), [(Kind::TlsInvalid, broken_is)]);
+            assert!(
+                found[0].message.contains("is not valid: expired"),
+                "{found:?}"
+            );
+            assert_eq!(found[0].span, app.callback.as_ref().expect("url").url_span);
+            let found = probe_findings(&app, &ailing, fail_on);
+            assert_eq!(
+                kinds(&found),
+                [
+                    (Kind::CertExpiring, ailing_is),
+                    (Kind::EndpointSlow, ailing_is)
+                ]
+            );
+            assert!(probe_findings(&app, &healthy, fail_on).is_empty());
+            // No token from the URL: the host alone names the endpoint.
+            assert!(found.iter().all(|f| !f.message.contains("t1")), "{found:?}");
+        }
+        // Error-level probe findings call for no change to the callback.
+        let found = probe_findings(&app, &broken, Some(FailOn::Warning));
+        assert_eq!(remediation(&app, Some(&live(URL, &[A])), &found), None);
     }
 }

@@ -153,6 +153,42 @@ impl Endpoint {
         Endpoint { port, seen }
     }
 
+    /// A TLS endpoint that waits `delay` after the connect before its handshake.
+    async fn delayed(
+        certificate: (CertificateDer<'static>, PrivateKeyDer<'static>),
+        delay: Duration,
+    ) -> Endpoint {
+        let config = ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(vec![certificate.0], certificate.1)
+            .expect("server config");
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let (tx, seen) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let seen = match acceptor.accept(stream).await {
+                        Ok(tls) => Seen {
+                            handshake: true,
+                            bytes_after: drain(tls).await,
+                        },
+                        Err(_) => Seen {
+                            handshake: false,
+                            bytes_after: 0,
+                        },
+                    };
+                    let _ = tx.send(seen);
+                });
+            }
+        });
+        Endpoint { port, seen }
+    }
+
     /// What the one connection the run made saw.
     async fn one_connection(&mut self) -> Seen {
         tokio::time::timeout(Duration::from_secs(30), self.seen.recv())
@@ -204,7 +240,7 @@ impl Run {
         let findings = self.findings();
         let probe: Vec<_> = findings.iter().filter(|f| f.1 != "insecure_url").collect();
         assert_eq!(probe.len(), 2, "{findings:?}\n{}", self.stderr);
-        for (app, (name, found, level, line, _)) in ["prod", "staging"].iter().zip(&probe) {
+        for (app, (name, found, level, _, _)) in ["prod", "staging"].iter().zip(&probe) {
             assert_eq!(name, app, "{findings:?}");
             assert_eq!(found, kind, "{findings:?}");
             assert_eq!(level, severity, "{findings:?}");
@@ -232,7 +268,11 @@ async fn verify(name: &str, url: &str, roots: Option<&Authority>, flags: &[&str]
         None => Authority::new("unused").issuer.pem(),
     };
     std::fs::write(&roots_file, pem).expect("roots");
-    let flags: Vec<String> = flags.iter().map(|f| (*f).to_owned()).collect();
+    let mut flags: Vec<String> = flags.iter().map(|f| (*f).to_owned()).collect();
+    // Generous on a busy machine, unless the test sets its own.
+    if !flags.iter().any(|f| f == "--probe-timeout") {
+        flags.extend(["--probe-timeout".into(), "20".into()]);
+    }
     let cwd = dir.clone();
     let output = tokio::task::spawn_blocking(move || {
         cbcheck()
@@ -240,7 +280,7 @@ async fn verify(name: &str, url: &str, roots: Option<&Authority>, flags: &[&str]
             .env("SSL_CERT_FILE", &roots_file)
             .env("SSL_CERT_DIR", "")
             .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
-            .args(["--format", "json", "--probe", "--probe-timeout", "20"])
+            .args(["--format", "json", "--probe"])
             .args(&flags)
             .output()
             .expect("runs")
@@ -400,6 +440,40 @@ async fn a_certificate_near_its_end_is_cert_expiring_and_fails_only_when_asked()
         assert!(seen.handshake, "{case}: {seen:?}");
         assert_eq!(seen.bytes_after, 0, "{case}: no HTTP request");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_handshake_is_endpoint_slow_and_a_missing_one_unreachable() {
+    let ca = Authority::new("cbcheck probe CA");
+    let (cert, key, _) = ca.leaf(&HERE, -1, 89);
+    // Well past the 1 s bound, well within the probe's timeout.
+    let mut endpoint = Endpoint::delayed((cert, key), Duration::from_millis(1500)).await;
+    let url = format!("https://127.0.0.1:{}/cb", endpoint.port);
+    let run = verify("slow", &url, Some(&ca), &["--probe-allow-private"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let message = run.one_kind_each("endpoint_slow", "warning");
+    assert!(message.contains("more than 1 s"), "{message}");
+    let seen = endpoint.one_connection().await;
+    assert!(seen.handshake, "{seen:?}");
+    assert_eq!(seen.bytes_after, 0, "no HTTP request");
+
+    // A server that never answers the handshake: the probe's own timeout ends it.
+    let (cert, key, _) = ca.leaf(&HERE, -1, 89);
+    let silent = Endpoint::delayed((cert, key), Duration::from_secs(3600)).await;
+    let url = format!("https://127.0.0.1:{}/cb", silent.port);
+    let run = verify(
+        "silent",
+        &url,
+        Some(&ca),
+        &["--probe-allow-private", "--probe-timeout", "0.5"],
+    )
+    .await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let message = run.one_kind_each("endpoint_unreachable", "warning");
+    assert!(
+        message.contains("no TLS handshake within 0.5 s"),
+        "{message}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
