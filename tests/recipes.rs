@@ -87,7 +87,7 @@ fn the_github_workflows_are_valid_and_run_real_commands() {
     for expected in [
         "cbcheck lint --format github callbacks.yaml",
         "cbcheck verify --format github --report sarif=cbcheck.sarif callbacks.yaml",
-        "cbcheck verify --format github --report json=audit/cbcheck-SUBST.json callbacks.yaml",
+        "cbcheck verify --probe --format github --report json=audit/cbcheck-SUBST.json callbacks.yaml",
     ] {
         assert!(
             seen.iter().any(|s| s == expected),
@@ -136,6 +136,7 @@ fn the_crontab_and_the_pre_deploy_script_run_real_commands() {
         line.split_whitespace().take(5).collect::<Vec<_>>(),
         ["17", "3", "*", "*", "*"]
     );
+    assert!(line.contains("cbcheck verify --probe "), "the nightly audit probes");
     assert!(
         line.contains("case $rc in 1|3|4)"),
         "alerts on drift, credentials and API failures"
