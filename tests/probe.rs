@@ -298,6 +298,21 @@ async fn verify(name: &str, url: &str, roots: Option<&Authority>, flags: &[&str]
     }
 }
 
+/// The report matches the committed schema.
+fn assert_valid_report(report: &Value) {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::support::repo_path("schemas/report.schema.json"))
+            .expect("committed"),
+    )
+    .expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
 const HERE: [&str; 2] = ["127.0.0.1", "localhost"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -322,9 +337,23 @@ async fn a_valid_endpoint_gives_no_finding_and_its_metrics() {
     assert_eq!(seen.bytes_after, 0, "no HTTP request");
     assert!(endpoint.seen.try_recv().is_err(), "probed twice");
 
+    // The JSON report keeps each endpoint's result, the certificate's end with it.
+    let host = format!("127.0.0.1:{}", endpoint.port);
+    let probes = run.report["probes"].as_array().expect("probes");
+    assert_eq!(probes.len(), 1, "{probes:?}");
+    assert_eq!(probes[0]["host"], host.as_str());
+    assert_eq!(probes[0]["success"], true);
+    assert_eq!(probes[0]["kind"], Value::Null);
+    let expires = time::OffsetDateTime::from_unix_timestamp(not_after)
+        .expect("time")
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formats");
+    assert_eq!(probes[0]["cert_not_after"], expires.as_str());
+    assert!(probes[0]["duration_ms"].is_u64(), "{probes:?}");
+    assert_valid_report(&run.report);
+
     let metrics = std::fs::read_to_string(run.dir.join("probe.prom")).expect("metrics");
     let families = crate::audit::parse(&metrics);
-    let host = format!("127.0.0.1:{}", endpoint.port);
     let sample = |family: &str| {
         let samples = &families[family];
         assert_eq!(samples.len(), 1, "{family}: {samples:?}");
@@ -371,6 +400,10 @@ async fn a_certificate_that_fails_verification_is_tls_invalid_and_says_why() {
             message.contains(&format!("is not valid: {expected}")),
             "{case}: {message}"
         );
+        let probes = &run.report["probes"];
+        assert_eq!(probes[0]["success"], false, "{case}: {probes}");
+        assert_eq!(probes[0]["kind"], "tls_invalid", "{case}: {probes}");
+        assert_valid_report(&run.report);
         let seen = endpoint.one_connection().await;
         assert!(!seen.handshake, "{case}: {seen:?}");
         assert_eq!(seen.bytes_after, 0, "{case}");

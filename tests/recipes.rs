@@ -136,7 +136,10 @@ fn the_crontab_and_the_pre_deploy_script_run_real_commands() {
         line.split_whitespace().take(5).collect::<Vec<_>>(),
         ["17", "3", "*", "*", "*"]
     );
-    assert!(line.contains("cbcheck verify --probe "), "the nightly audit probes");
+    assert!(
+        line.contains("cbcheck verify --probe "),
+        "the nightly audit probes"
+    );
     assert!(
         line.contains("case $rc in 1|3|4)"),
         "alerts on drift, credentials and API failures"

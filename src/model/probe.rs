@@ -4,6 +4,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, SystemTime};
 
+use super::Kind;
+
 /// One endpoint to probe: the scheme, host and port of a callback URL.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ProbeTarget {
@@ -120,6 +122,19 @@ pub enum ProbeOutcome {
     TlsInvalid { problem: TlsProblem, detail: String },
 }
 
+impl ProbeOutcome {
+    /// The finding kind of a failed probe; `None` when the endpoint was reachable.
+    pub fn kind(&self) -> Option<Kind> {
+        match self {
+            ProbeOutcome::Reachable => None,
+            ProbeOutcome::Unresolvable { .. } => Some(Kind::EndpointUnresolvable),
+            ProbeOutcome::Private { .. } => Some(Kind::EndpointPrivate),
+            ProbeOutcome::Unreachable { .. } => Some(Kind::EndpointUnreachable),
+            ProbeOutcome::TlsInvalid { .. } => Some(Kind::TlsInvalid),
+        }
+    }
+}
+
 /// The leaf certificate's validity period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Validity {
@@ -163,7 +178,8 @@ pub struct ProbeResult {
 }
 
 impl ProbeResult {
-    /// Reachable, verified, neither slow nor about to expire.
+    /// Reachable and, for https, verified. Slowness and a near end are not failures:
+    /// the duration and the certificate's end are reported beside it.
     pub fn success(&self) -> bool {
         self.outcome == ProbeOutcome::Reachable
     }

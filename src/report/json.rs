@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::model::probe::ProbeResult;
 use crate::model::run_info::RunInfo;
 use crate::model::{AppResult, ErrorClass, Run, ServiceName, Status, Summary};
 use crate::model::{Kind, Severity};
@@ -33,6 +34,29 @@ pub struct Report {
     pub apps: Vec<AppReport>,
     /// Warnings about the callbacks files themselves (as `cbcheck lint` reports them).
     pub config_warnings: Vec<ConfigWarning>,
+    /// `verify --probe`: each callback endpoint's result (absent without --probe).
+    /// Its findings are in `apps`, on every app whose URL names the endpoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<ProbeReport>,
+}
+
+/// What `verify --probe` found at one callback endpoint.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeReport {
+    /// The host, with the port when it is not the scheme's default; never a URL.
+    pub host: String,
+    /// `https` (a verified TLS handshake) or `http` (a TCP connect).
+    pub scheme: String,
+    /// Reachable and, for https, its certificate verified.
+    pub success: bool,
+    /// What failed; null on success.
+    pub kind: Option<Kind>,
+    /// Connect plus handshake; null when no connection was made.
+    pub duration_ms: Option<u64>,
+    /// The leaf certificate's validity (RFC 3339), when it verified.
+    pub cert_not_before: Option<String>,
+    pub cert_not_after: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -155,6 +179,21 @@ pub fn report(runs: &[Run], config: &[Annotation], info: &RunInfo) -> Report {
                 column: a.column,
             })
             .collect(),
+        probes: info.probes.iter().map(probe_report).collect(),
+    }
+}
+
+fn probe_report(probe: &ProbeResult) -> ProbeReport {
+    ProbeReport {
+        host: probe.target.label(),
+        scheme: if probe.target.tls { "https" } else { "http" }.to_owned(),
+        success: probe.success(),
+        kind: probe.outcome.kind(),
+        duration_ms: probe
+            .duration
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        cert_not_before: probe.certificate.map(|c| rfc3339(c.not_before)),
+        cert_not_after: probe.certificate.map(|c| rfc3339(c.not_after)),
     }
 }
 
