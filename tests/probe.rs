@@ -254,13 +254,24 @@ impl Run {
 
 /// `cbcheck verify --format json --probe` on the two apps at `url`, trusting `roots`.
 async fn verify(name: &str, url: &str, roots: Option<&Authority>, flags: &[&str]) -> Run {
+    verify_against(name, url, snapshot(url), roots, flags).await
+}
+
+/// As `verify`, with the live state `live`.
+async fn verify_against(
+    name: &str,
+    url: &str,
+    live: Value,
+    roots: Option<&Authority>,
+    flags: &[&str],
+) -> Run {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("probe")
         .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     std::fs::write(dir.join("callbacks.yaml"), callbacks(url)).expect("file");
-    std::fs::write(dir.join("live.json"), snapshot(url).to_string()).expect("snapshot");
+    std::fs::write(dir.join("live.json"), live.to_string()).expect("snapshot");
     let roots_file = dir.join("roots.pem");
     // A CA no endpoint uses when the test brings none: the machine's store is never read.
     let pem = match roots {
@@ -515,7 +526,13 @@ async fn a_closed_port_is_unreachable() {
     let port = listener.local_addr().expect("address").port();
     drop(listener);
     let url = format!("https://127.0.0.1:{port}/cb");
-    let run = verify("closed_port", &url, None, &["--probe-allow-private"]).await;
+    let formats = ["human", "github", "sarif", "junit", "markdown"];
+    let mut flags = vec!["--probe-allow-private".to_owned()];
+    for format in formats {
+        flags.extend(["--report".into(), format!("{format}={format}.out")]);
+    }
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let run = verify("closed_port", &url, None, &flags).await;
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let message = run.one_kind_each("endpoint_unreachable", "warning");
     assert!(
@@ -524,6 +541,18 @@ async fn a_closed_port_is_unreachable() {
         )),
         "{message}"
     );
+    // Every format shows it (the tally in markdown, the finding in the others).
+    for format in formats {
+        let text = std::fs::read_to_string(run.dir.join(format!("{format}.out"))).expect(format);
+        assert!(text.contains("endpoint_unreachable"), "{format}: {text}");
+        if format != "markdown" {
+            assert!(
+                text.contains(&format!("cannot connect to 127.0.0.1:{port} from here"))
+                    || text.contains(&message),
+                "{format}: {text}"
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -535,6 +564,25 @@ async fn a_name_that_does_not_resolve_is_unresolvable() {
     assert!(
         message.contains("the callback host cbcheck-probe-test.invalid does not resolve"),
         "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_that_could_not_be_checked_gets_no_probe_finding() {
+    let url = "https://cbcheck-probe-test.invalid/cb";
+    let mut live = snapshot(url);
+    live.as_object_mut().expect("object").remove("1400000002");
+    let run = verify_against("unchecked", url, live, None, &[]).await;
+    // Its failure is what it reports; the endpoint's result is in `probes`.
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
+    let findings = run.findings();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].0, "prod", "{findings:?}");
+    assert_eq!(run.report["summary"]["warnings"], 1, "{}", run.report);
+    assert_eq!(
+        run.report["probes"][0]["kind"], "endpoint_unresolvable",
+        "{}",
+        run.report
     );
 }
 

@@ -202,7 +202,9 @@ pub(super) fn probe_targets(
     (targets.into_iter().collect(), notices)
 }
 
-/// Each app's probe findings, at its callback URL, and the notices of apps not probed.
+/// Each checked app's probe findings, at its callback URL, and the notices of apps not
+/// probed. An app that could not be checked reports its failure alone (reports show
+/// no findings beside it); its endpoint's result is still in the run's probe list.
 pub(super) fn add_probe_findings(
     runs: &mut [Run],
     probes: &[ProbeResult],
@@ -211,7 +213,7 @@ pub(super) fn add_probe_findings(
 ) {
     for (run, notices) in runs.iter_mut().zip(notices) {
         run.notices.extend(notices);
-        for result in &mut run.results {
+        for result in run.results.iter_mut().filter(|r| r.failure.is_none()) {
             let Some(desired) = &result.app.callback else {
                 continue;
             };

@@ -71,19 +71,20 @@ impl Probing {
 }
 
 fn not_probed(targets: &[ProbeTarget], reason: &str) -> Vec<ProbeResult> {
-    let at = SystemTime::now();
-    targets
-        .iter()
-        .map(|target| ProbeResult {
-            target: target.clone(),
-            outcome: ProbeOutcome::Unreachable {
-                reason: reason.to_owned(),
-            },
-            duration: None,
-            certificate: None,
-            at,
-        })
-        .collect()
+    targets.iter().map(|t| failed(t, reason)).collect()
+}
+
+/// A target the probe could not get to.
+fn failed(target: &ProbeTarget, reason: &str) -> ProbeResult {
+    ProbeResult {
+        target: target.clone(),
+        outcome: ProbeOutcome::Unreachable {
+            reason: reason.to_owned(),
+        },
+        duration: None,
+        certificate: None,
+        at: SystemTime::now(),
+    }
 }
 
 fn run(targets: Vec<ProbeTarget>, options: ProbeOptions) -> Vec<ProbeResult> {
@@ -140,13 +141,7 @@ async fn probe_all(
         .into_iter()
         .zip(&targets)
         .map(|(result, target)| {
-            result.unwrap_or_else(|| {
-                not_probed(
-                    std::slice::from_ref(target),
-                    "the probe stopped unexpectedly",
-                )
-                .remove(0)
-            })
+            result.unwrap_or_else(|| failed(target, "the probe stopped unexpectedly"))
         })
         .collect()
 }
@@ -191,8 +186,8 @@ async fn probe(
         .filter(|a| options.allow_private || non_public(a.ip()).is_none())
         .collect();
     if usable.is_empty() {
-        let mut ips: Vec<IpAddr> = addresses.iter().map(SocketAddr::ip).collect();
-        ips.dedup();
+        // The addresses are distinct, and share the port.
+        let ips: Vec<IpAddr> = addresses.iter().map(SocketAddr::ip).collect();
         result.outcome = ProbeOutcome::Private { addresses: ips };
         return result;
     }
