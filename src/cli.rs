@@ -74,6 +74,7 @@ Examples:
   cbcheck verify callbacks.yaml --app conference-prod --app 1400000002
   cbcheck verify callbacks.yaml --format json > report.json
   cbcheck verify callbacks.yaml --live-from snapshot.json   # offline, recorded replies
+  cbcheck verify callbacks.yaml --probe   # also check each callback endpoint (no request sent)
   cat callbacks.yaml | cbcheck verify -
 
 Credentials come from the environment: the app's `secret_key_env` variable, else

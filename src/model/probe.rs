@@ -189,7 +189,8 @@ impl ProbeResult {
 /// list: IPv4 unspecified (0/8), loopback, RFC 1918 private, link-local, CGNAT
 /// (100.64/10), IETF protocol (192.0.0/24), documentation, benchmarking (198.18/15),
 /// multicast, reserved (240/4) and broadcast; IPv6 unspecified, loopback, link-local,
-/// site-local, unique local (fc00::/7), documentation (2001:db8::/32) and multicast;
+/// site-local, unique local (fc00::/7), documentation (2001:db8::/32), multicast,
+/// reserved (::/8, IPv4-compatible addresses included) and discard-only (100::/64);
 /// an IPv4-mapped or NAT64 (64:ff9b::/96) IPv6 address as its IPv4 address.
 pub fn non_public(address: IpAddr) -> Option<&'static str> {
     match address {
@@ -232,6 +233,9 @@ fn non_public_v6(ip: Ipv6Addr) -> Option<&'static str> {
         0xfec0..=0xfeff => "site-local",
         0xfc00..=0xfdff => "unique local",
         0xff00..=0xffff => "multicast",
+        // ::/8 besides the above: IPv4-compatible (deprecated) and reserved.
+        0x0000 => "reserved",
+        0x0100 if segments[1..4] == [0, 0, 0] => "discard-only",
         0x2001 if segments[1] == 0x0db8 => "documentation",
         _ => return None,
     })
@@ -261,6 +265,8 @@ mod tests {
             ("::ffff:127.0.0.1", Some("loopback")),
             ("::ffff:10.0.0.1", Some("private")),
             ("::ffff:8.8.8.8", None),
+            ("::127.0.0.1", Some("reserved")),
+            ("100::1", Some("discard-only")),
             ("64:ff9b::a00:1", Some("private")),
             ("2001:db8::1", Some("documentation")),
             ("2606:4700::1111", None),
