@@ -105,6 +105,7 @@ Examples:
   cbcheck verify callbacks.yaml --app conference-prod --app 1400000002
   cbcheck verify callbacks.yaml --format json > report.json
   cbcheck verify callbacks.yaml --live-from snapshot.json   # offline, recorded replies
+  cbcheck verify callbacks.yaml --probe   # also check each callback endpoint (no request sent)
   cat callbacks.yaml | cbcheck verify -
   cbcheck verify callbacks.yaml -q              # only the apps that drifted or failed
 
@@ -145,6 +146,9 @@ failing. An error outranks drift, and every app is still reported.")]
         /// Fail (exit 1) on warning-level findings too.
         #[arg(long)]
         deny_warnings: bool,
+
+        #[command(flatten)]
+        probe: ProbeArgs,
 
         #[command(flatten)]
         network: NetworkArgs,
@@ -543,6 +547,53 @@ pub struct NetworkArgs {
     /// vendor's 200 per second).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_rps: Option<u32>,
+}
+
+/// `verify --probe`: check that each callback endpoint could receive events.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Also check each callback host: DNS, a TCP connect and, for https, a verified
+    /// TLS handshake (then close: no HTTP request is ever sent). Findings are
+    /// warnings: this shows what is reachable from here, not from the vendor.
+    #[arg(long)]
+    pub probe: bool,
+
+    /// Probe hosts on private, loopback and link-local addresses too (internal
+    /// staging, tests) instead of reporting them as endpoint_private.
+    #[arg(long, requires = "probe")]
+    pub probe_allow_private: bool,
+
+    /// Seconds for the whole probe of one host (DNS, connect, handshake); fractions allowed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3.0, requires = "probe",
+          value_parser = parse_probe_timeout)]
+    pub probe_timeout: f64,
+
+    /// Hosts probed at once.
+    #[arg(long, value_name = "N", default_value_t = 16, requires = "probe",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub probe_concurrency: u16,
+
+    /// Make probe findings count as drift (exit 1): `error` those that mean events
+    /// cannot be delivered now (unresolvable, private, unreachable, tls_invalid),
+    /// `warning` every one (cert_expiring and endpoint_slow too).
+    #[arg(long, value_enum, value_name = "LEVEL", requires = "probe")]
+    pub probe_fail_on: Option<ProbeFailOn>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProbeFailOn {
+    Warning,
+    Error,
+}
+
+fn parse_probe_timeout(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| "expected a number of seconds, e.g. 3 or 0.5".to_owned())?;
+    if !(0.001..=60.0).contains(&seconds) {
+        return Err("expected between 0.001 and 60 seconds".into());
+    }
+    Ok(seconds)
 }
 
 /// Hosts besides the vendor's that an app's `endpoint` in the file may name.

@@ -3,6 +3,7 @@
 use url::Url;
 
 use crate::catalog;
+use crate::model::probe::{FailOn, ProbeOutcome, ProbeResult, SLOW, non_public};
 use crate::model::redact::{Redaction, hidden_difference};
 use crate::model::{App, ExtraCommands};
 use crate::model::{CallbackConfig, Finding, Interface, Kind, Operation, Severity};
@@ -190,6 +191,122 @@ pub fn compare_token(app: &App, live_enabled: Option<bool>) -> Option<Finding> {
     })
 }
 
+/// What `verify --probe` found about the endpoint of the app's callback URL, as
+/// findings at the URL. Warnings, unless `fail_on` promotes them: `Error` promotes
+/// those that mean events cannot be delivered now, `Warning` every one.
+pub fn probe_findings(app: &App, probe: &ProbeResult, fail_on: Option<FailOn>) -> Vec<Finding> {
+    let Some(desired) = &app.callback else {
+        return Vec::new();
+    };
+    let host = probe.target.label();
+    let mut found: Vec<(Kind, String, String, Option<String>)> = Vec::new();
+    match &probe.outcome {
+        ProbeOutcome::Reachable => {}
+        ProbeOutcome::Unresolvable { reason } => found.push((
+            Kind::EndpointUnresolvable,
+            format!("the callback host {host} does not resolve: {reason}"),
+            format!("{host} does not resolve: {reason}"),
+            Some("the vendor cannot deliver events to a name without an address".into()),
+        )),
+        ProbeOutcome::Private { addresses } => {
+            let listed: Vec<String> = addresses
+                .iter()
+                .map(|a| format!("{a} ({})", non_public(*a).unwrap_or("private")))
+                .collect();
+            found.push((
+                Kind::EndpointPrivate,
+                format!(
+                    "the callback host {host} resolves only to addresses the vendor cannot reach: {}",
+                    listed.join(", ")
+                ),
+                format!("{host} resolves only to {}", listed.join(", ")),
+                Some("the vendor calls from the internet; --probe-allow-private probes such hosts anyway (internal staging)".into()),
+            ));
+        }
+        ProbeOutcome::Unreachable { reason } => found.push((
+            Kind::EndpointUnreachable,
+            format!("cannot connect to the callback host {host}: {reason}"),
+            format!("cannot connect to {host} from here: {reason}"),
+            None,
+        )),
+        ProbeOutcome::TlsInvalid { problem, detail } => found.push((
+            Kind::TlsInvalid,
+            format!(
+                "the TLS certificate of {host} is not valid: {}: {detail}",
+                problem.name()
+            ),
+            format!("{host}'s certificate is not valid: {}", problem.name()),
+            Some("the vendor refuses an endpoint whose certificate does not verify".into()),
+        )),
+    }
+    if let Some(validity) = probe
+        .certificate
+        .filter(|validity| validity.expiring(probe.at))
+    {
+        let days = |d: std::time::Duration| d.as_secs() / (24 * 3600);
+        let left = validity
+            .not_after
+            .duration_since(probe.at)
+            .unwrap_or_default();
+        let lifetime = validity
+            .not_after
+            .duration_since(validity.not_before)
+            .unwrap_or_default();
+        let until = time::OffsetDateTime::from(validity.not_after)
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        found.push((
+            Kind::CertExpiring,
+            format!(
+                "the TLS certificate of {host} expires at {until}: {} days left of its {} days",
+                days(left),
+                days(lifetime)
+            ),
+            format!("{host}'s certificate expires in {} days", days(left)),
+            Some("renew it: less than a third of its lifetime (or a week) remains".into()),
+        ));
+    }
+    if let Some(took) = probe.duration.filter(|took| *took > SLOW) {
+        found.push((
+            Kind::EndpointSlow,
+            format!(
+                "connecting to {host} took {} ms, more than {} s: the vendor waits about 2 s for a callback",
+                took.as_millis(),
+                SLOW.as_secs()
+            ),
+            format!("connect and handshake took {} ms", took.as_millis()),
+            None,
+        ));
+    }
+    found
+        .into_iter()
+        .map(|(kind, message, label, help)| {
+            let now = matches!(
+                kind,
+                Kind::EndpointUnresolvable
+                    | Kind::EndpointPrivate
+                    | Kind::EndpointUnreachable
+                    | Kind::TlsInvalid
+            );
+            let severity = match fail_on {
+                Some(FailOn::Warning) => Severity::Error,
+                Some(FailOn::Error) if now => Severity::Error,
+                _ => Severity::Warning,
+            };
+            Finding {
+                kind,
+                severity,
+                message,
+                desired: None,
+                live: None,
+                span: desired.url_span,
+                label,
+                help,
+            }
+        })
+        .collect()
+}
+
 /// The call that converges the app, when it has error-level drift.
 ///
 /// With `extra_commands: warn` or `ignore`, undeclared live commands are tolerated,
@@ -200,11 +317,11 @@ pub fn remediation(
     live: Option<&CallbackConfig>,
     findings: &[Finding],
 ) -> Option<Operation> {
-    // The token is fixed by hand: it is no reason to rewrite the callback.
-    if !findings
-        .iter()
-        .any(|f| f.severity == Severity::Error && f.kind != Kind::TokenAuthMismatch)
-    {
+    // The token is fixed by hand, and an endpoint on its own side: neither is a
+    // reason to rewrite the callback.
+    if !findings.iter().any(|f| {
+        f.severity == Severity::Error && f.kind != Kind::TokenAuthMismatch && !f.kind.is_probe()
+    }) {
         return None;
     }
     let Some(desired) = &app.callback else {
@@ -510,5 +627,78 @@ mod tests {
                 "{f:?}"
             );
         }
+    }
+
+    #[test]
+    fn probe_findings_are_warnings_unless_fail_on_promotes_them() {
+        use crate::model::probe::{ProbeTarget, TlsProblem, Validity};
+        use std::time::{Duration, SystemTime};
+        let app = app("", &[A]);
+        let day = Duration::from_secs(24 * 3600);
+        let at = SystemTime::UNIX_EPOCH + 20_000 * day;
+        let probe = |outcome, duration, certificate| ProbeResult {
+            target: ProbeTarget {
+                host: "hooks.example.com".into(),
+                port: 443,
+                tls: true,
+            },
+            outcome,
+            duration,
+            certificate,
+            at,
+        };
+        let broken = probe(
+            ProbeOutcome::TlsInvalid {
+                problem: TlsProblem::Expired,
+                detail: "invalid peer certificate: Expired".into(),
+            },
+            None,
+            None,
+        );
+        // Slow, and 10 days left of 90.
+        let ailing = probe(
+            ProbeOutcome::Reachable,
+            Some(Duration::from_millis(1500)),
+            Some(Validity {
+                not_before: at - 80 * day,
+                not_after: at + 10 * day,
+            }),
+        );
+        let healthy = probe(
+            ProbeOutcome::Reachable,
+            Some(Duration::from_millis(20)),
+            Some(Validity {
+                not_before: at - day,
+                not_after: at + 89 * day,
+            }),
+        );
+        let (w, e) = (Severity::Warning, Severity::Error);
+        for (fail_on, broken_is, ailing_is) in [
+            (None, w, w),
+            (Some(FailOn::Error), e, w),
+            (Some(FailOn::Warning), e, e),
+        ] {
+            let found = probe_findings(&app, &broken, fail_on);
+            assert_eq!(kinds(&found), [(Kind::TlsInvalid, broken_is)]);
+            assert!(
+                found[0].message.contains("is not valid: expired"),
+                "{found:?}"
+            );
+            assert_eq!(found[0].span, app.callback.as_ref().expect("url").url_span);
+            let found = probe_findings(&app, &ailing, fail_on);
+            assert_eq!(
+                kinds(&found),
+                [
+                    (Kind::CertExpiring, ailing_is),
+                    (Kind::EndpointSlow, ailing_is)
+                ]
+            );
+            assert!(probe_findings(&app, &healthy, fail_on).is_empty());
+            // No token from the URL: the host alone names the endpoint.
+            assert!(found.iter().all(|f| !f.message.contains("t1")), "{found:?}");
+        }
+        // Error-level probe findings call for no change to the callback.
+        let found = probe_findings(&app, &broken, Some(FailOn::Warning));
+        assert_eq!(remediation(&app, Some(&live(URL, &[A])), &found), None);
     }
 }

@@ -15,12 +15,12 @@ fn empty_dir(name: &str) -> PathBuf {
 }
 
 /// One sample: its labels and value.
-type Sample = (BTreeMap<String, String>, f64);
+pub(crate) type Sample = (BTreeMap<String, String>, f64);
 
 /// A strict reading of the text exposition format as cbcheck writes it: every family
 /// announced once by HELP then TYPE gauge, samples only under their own family,
 /// `name{labels} value` with no timestamp. Returns family → samples (labels, value).
-fn parse(text: &str) -> BTreeMap<String, Vec<Sample>> {
+pub(crate) fn parse(text: &str) -> BTreeMap<String, Vec<Sample>> {
     let mut families: BTreeMap<String, Vec<Sample>> = BTreeMap::new();
     let mut current: Option<String> = None;
     let mut lines = text.lines().peekable();

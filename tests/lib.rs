@@ -16,6 +16,7 @@ mod net;
 mod odd_text;
 mod placeholders;
 mod plan;
+mod probe;
 mod properties;
 mod recipes;
 mod reconcile;

@@ -92,7 +92,7 @@ fn the_github_workflows_are_valid_and_run_real_commands() {
     for expected in [
         "cbcheck lint --format github callbacks.yaml",
         "cbcheck verify --format github --report sarif=cbcheck.sarif callbacks.yaml",
-        "cbcheck verify --format github --report json=audit/cbcheck-SUBST.json callbacks.yaml",
+        "cbcheck verify --probe --format github --report json=audit/cbcheck-SUBST.json callbacks.yaml",
     ] {
         assert!(
             seen.iter().any(|s| s == expected),
@@ -140,6 +140,10 @@ fn the_crontab_and_the_pre_deploy_script_run_real_commands() {
     assert_eq!(
         line.split_whitespace().take(5).collect::<Vec<_>>(),
         ["17", "3", "*", "*", "*"]
+    );
+    assert!(
+        line.contains("cbcheck verify --probe "),
+        "the nightly audit probes"
     );
     assert!(
         !line.replace("\\%", "").contains('%'),

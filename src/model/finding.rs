@@ -25,7 +25,39 @@ pub enum Kind fn id {
     /// A Live app's callback signing (get_callback_token's `IsTokenEnable`) is not
     /// as `token_auth` declares.
     TokenAuthMismatch = "token_auth_mismatch",
+    /// `verify --probe`: the callback host's name gives no address.
+    EndpointUnresolvable = "endpoint_unresolvable",
+    /// `verify --probe`: the callback host resolves only to addresses the vendor
+    /// cannot reach (private, loopback, link-local, …).
+    EndpointPrivate = "endpoint_private",
+    /// `verify --probe`: no TCP connection (refused or timed out), or no TLS handshake
+    /// within the probe's timeout.
+    EndpointUnreachable = "endpoint_unreachable",
+    /// `verify --probe`: the TLS handshake failed or the certificate did not verify
+    /// (expired, not yet valid, unknown issuer, name mismatch, other).
+    TlsInvalid = "tls_invalid",
+    /// `verify --probe`: the certificate verifies, but less than max(a third of its
+    /// lifetime, 7 days) remains.
+    CertExpiring = "cert_expiring",
+    /// `verify --probe`: connect plus handshake took more than 1 s.
+    EndpointSlow = "endpoint_slow",
 }
+}
+
+impl Kind {
+    /// The kinds `verify --probe` reports: about the endpoint, not the configuration,
+    /// so no change to the callback fixes them.
+    pub fn is_probe(self) -> bool {
+        matches!(
+            self,
+            Kind::EndpointUnresolvable
+                | Kind::EndpointPrivate
+                | Kind::EndpointUnreachable
+                | Kind::TlsInvalid
+                | Kind::CertExpiring
+                | Kind::EndpointSlow
+        )
+    }
 }
 
 // Declared from least to most: the derived order ranks them.

@@ -34,6 +34,8 @@ pub struct RunInfo {
     /// Measured on a monotonic clock (the wall clock may step during a run).
     pub duration: Duration,
     pub files: Vec<FileDigest>,
+    /// What `--probe` found, endpoint by endpoint (empty without it).
+    pub probes: Vec<super::probe::ProbeResult>,
 }
 
 impl RunInfo {

@@ -103,6 +103,13 @@ fn subject(finding: &Finding) -> &str {
         Kind::UnexpectedCommand | Kind::UnknownCommand => finding.live.as_deref().unwrap_or(""),
         Kind::Absent | Kind::UrlMismatch | Kind::InsecureUrl | Kind::UnwantedCallback => "callback",
         Kind::TokenAuthMismatch => "token_auth",
+        // One of each kind per app: its callback URL's endpoint.
+        Kind::EndpointUnresolvable
+        | Kind::EndpointPrivate
+        | Kind::EndpointUnreachable
+        | Kind::TlsInvalid
+        | Kind::CertExpiring
+        | Kind::EndpointSlow => "endpoint",
     }
 }
 

@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::model::probe::ProbeResult;
 use crate::model::run_info::RunInfo;
 use crate::model::{AppResult, ErrorClass, Failure, Run, ServiceName, Status, Summary};
 use crate::model::{Kind, Severity};
@@ -39,6 +40,29 @@ pub struct Report {
     /// The files' own diagnostics (as `cbcheck lint` reports them: the errors of an
     /// invalid file, the warnings of a valid one), then what stopped the run, if anything.
     pub diagnostics: Vec<Problem>,
+    /// `verify --probe`: each callback endpoint's result (absent without --probe).
+    /// Its findings are in `apps`, on every app whose URL names the endpoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<ProbeReport>,
+}
+
+/// What `verify --probe` found at one callback endpoint.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeReport {
+    /// The host, with the port when it is not the scheme's default; never a URL.
+    pub host: String,
+    /// `https` (a verified TLS handshake) or `http` (a TCP connect).
+    pub scheme: String,
+    /// Reachable and, for https, its certificate verified.
+    pub success: bool,
+    /// What failed; null on success.
+    pub kind: Option<Kind>,
+    /// Connect plus handshake; null when no connection was made.
+    pub duration_ms: Option<u64>,
+    /// The leaf certificate's validity (RFC 3339), when it verified.
+    pub cert_not_before: Option<String>,
+    pub cert_not_after: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -180,6 +204,21 @@ pub fn report(
         summary: Summary::of_runs(runs),
         apps,
         diagnostics: problems.to_vec(),
+        probes: info.probes.iter().map(probe_report).collect(),
+    }
+}
+
+fn probe_report(probe: &ProbeResult) -> ProbeReport {
+    ProbeReport {
+        host: probe.target.label(),
+        scheme: if probe.target.tls { "https" } else { "http" }.to_owned(),
+        success: probe.success(),
+        kind: probe.outcome.kind(),
+        duration_ms: probe
+            .duration
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        cert_not_before: probe.certificate.map(|c| rfc3339(c.not_before)),
+        cert_not_after: probe.certificate.map(|c| rfc3339(c.not_after)),
     }
 }
 

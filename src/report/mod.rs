@@ -299,6 +299,7 @@ mod tests {
             finished: std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1500),
             duration: std::time::Duration::from_millis(1500),
             files: Vec::new(),
+            probes: Vec::new(),
         };
         let files = ["fleet.yaml".to_owned()];
         let status = json::RunStatus::Failed;

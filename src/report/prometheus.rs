@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use crate::model::probe::ProbeResult;
 use crate::model::run_info::{RunInfo, unix_seconds};
 use crate::model::{AppResult, Kind, Run, Status};
 
@@ -99,7 +100,35 @@ pub fn render(runs: &[Run], info: &RunInfo, exit_code: u8) -> String {
             })
         }),
     );
+    if !info.probes.is_empty() {
+        probe_families(&mut out, &info.probes);
+    }
     out.text
+}
+
+/// verify --probe: one series per endpoint, named by host (and port when not the
+/// default), never by URL.
+fn probe_families(out: &mut Exposition, probes: &[ProbeResult]) {
+    let host = |p: &ProbeResult| vec![("host", p.target.label())];
+    out.family(
+        "cbcheck_probe_success",
+        "1 when the callback endpoint was reachable and, for https, its certificate verified (verify --probe).",
+        probes.iter().map(|p| (host(p), flag(p.success()))),
+    );
+    out.family(
+        "cbcheck_probe_duration_seconds",
+        "Connect plus TLS handshake to the callback endpoint (verify --probe; only when connected).",
+        probes
+            .iter()
+            .filter_map(|p| Some((host(p), p.duration?.as_secs_f64()))),
+    );
+    out.family(
+        "cbcheck_probe_cert_not_after_timestamp_seconds",
+        "When the callback endpoint's TLS certificate expires (Unix time; verify --probe, https hosts whose certificate verified).",
+        probes
+            .iter()
+            .filter_map(|p| Some((host(p), unix_seconds(p.certificate?.not_after)))),
+    );
 }
 
 /// The companion file: the last time a run completed (exit 0 or 1). Written only

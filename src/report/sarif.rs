@@ -31,6 +31,12 @@ fn verify_rules() -> Vec<RuleDoc> {
                 Kind::UnknownCommand => ("A live command word is not a known Room callback command", "It delivers no events: correct or remove it.", "warning"),
                 Kind::UnwantedCallback => ("The file declares `callback: absent`, but the app has a callback configuration", "Remove it with v4/room_config/delete_callback (body {}), or declare the callback.", "error"),
                 Kind::TokenAuthMismatch => ("A Live app's callback signing is not as `token_auth` declares", "Set it by hand with v4/live_config/set_callback_token (cbcheck never sets, stores or shows the token).", "error"),
+                Kind::EndpointUnresolvable => ("verify --probe: the callback host does not resolve", "Publish the host's DNS record, or correct the callback URL.", "warning"),
+                Kind::EndpointPrivate => ("verify --probe: the callback host resolves only to addresses the vendor cannot reach", "Give the endpoint a public address; --probe-allow-private probes internal hosts anyway.", "warning"),
+                Kind::EndpointUnreachable => ("verify --probe: the callback endpoint does not accept connections", "Check that the service listens on the URL's port and that firewalls let the vendor in.", "warning"),
+                Kind::TlsInvalid => ("verify --probe: the callback endpoint's TLS certificate does not verify", "Install a certificate for the host, from a public CA, within its validity; the message says what failed.", "warning"),
+                Kind::CertExpiring => ("verify --probe: the callback endpoint's certificate expires soon", "Renew it: less than a third of its lifetime (or a week) remains.", "warning"),
+                Kind::EndpointSlow => ("verify --probe: connecting to the callback endpoint took more than 1 s", "The vendor waits about 2 s for a callback: move the endpoint closer or make it answer sooner.", "warning"),
             };
             RuleDoc { id: rule_id(*kind), short: short.into(), help: help.into(), level }
         })

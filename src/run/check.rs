@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::drift;
+use crate::model::probe::{FailOn, ProbeResult, ProbeTarget, UrlTarget, url_target};
 use crate::model::{App, AppResult, Config, Run, ServiceName};
 use crate::source::api::Live;
 use crate::source::{self, Remote, VerifyError, VerifyOptions};
@@ -98,7 +99,7 @@ pub(super) fn check_matched<'a>(
 }
 
 /// The apps the selectors pick (all when there are none), in file order.
-fn select(config: &Config, selectors: &[String]) -> Vec<App> {
+pub(super) fn select(config: &Config, selectors: &[String]) -> Vec<App> {
     config
         .apps
         .iter()
@@ -165,5 +166,63 @@ fn result(
             remediation: None,
             failure: Some(failure),
         },
+    }
+}
+
+/// The distinct endpoints of the selected apps' callback URLs, and per file the
+/// notices of apps not probed (a host written with `${VAR}`).
+pub(super) fn probe_targets(
+    configs: &[Config],
+    selectors: &[String],
+) -> (Vec<ProbeTarget>, Vec<Vec<String>>) {
+    let mut targets = std::collections::BTreeSet::new();
+    let notices = configs
+        .iter()
+        .map(|config| {
+            let mut notices = Vec::new();
+            for app in select(config, selectors) {
+                let Some(desired) = &app.callback else {
+                    continue;
+                };
+                match url_target(&desired.url) {
+                    UrlTarget::Probe(target) => {
+                        targets.insert(target);
+                    }
+                    UrlTarget::Interpolated => notices.push(format!(
+                        "{}: not probed: the callback URL's host is written with ${{…}}",
+                        app.title()
+                    )),
+                    UrlTarget::Unusable => {}
+                }
+            }
+            notices
+        })
+        .collect();
+    (targets.into_iter().collect(), notices)
+}
+
+/// Each checked app's probe findings, at its callback URL, and the notices of apps not
+/// probed. An app that could not be checked reports its failure alone (reports show
+/// no findings beside it); its endpoint's result is still in the run's probe list.
+pub(super) fn add_probe_findings(
+    runs: &mut [Run],
+    probes: &[ProbeResult],
+    notices: Vec<Vec<String>>,
+    fail_on: Option<FailOn>,
+) {
+    for (run, notices) in runs.iter_mut().zip(notices) {
+        run.notices.extend(notices);
+        for result in run.results.iter_mut().filter(|r| r.failure.is_none()) {
+            let Some(desired) = &result.app.callback else {
+                continue;
+            };
+            let UrlTarget::Probe(target) = url_target(&desired.url) else {
+                continue;
+            };
+            if let Some(probe) = probes.iter().find(|p| p.target == target) {
+                let found = drift::probe_findings(&result.app, probe, fail_on);
+                result.findings.extend(found);
+            }
+        }
     }
 }

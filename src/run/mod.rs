@@ -80,6 +80,7 @@ pub fn run(cli: Cli) -> Outcome {
             reports,
             live_from,
             deny_warnings,
+            probe,
             network,
         } => {
             let ending = Ending {
@@ -95,7 +96,8 @@ pub fn run(cli: Cli) -> Outcome {
                 live_from,
                 ..options
             };
-            verify::verify_files(style, &files, &options, ending, format, &reports)
+            let probe = verify::Probe::from_args(&probe);
+            verify::verify_files(style, &files, &options, ending, probe, format, &reports)
         }
         Command::Apply {
             apps,

@@ -8,6 +8,7 @@ use super::{
 use crate::cli::{self, Format};
 use crate::config;
 use crate::model::Run;
+use crate::model::probe::FailOn;
 use crate::model::run_info::{FileDigest, RunInfo};
 use crate::report::human::{self, Renderer};
 use crate::report::json::RunStatus;
@@ -16,12 +17,36 @@ use crate::report::progress::Progress;
 use crate::report::summary::Ending;
 use crate::report::{self, Style};
 use crate::source as check;
+use crate::source::probe;
+
+/// `--probe` and its options.
+pub(super) struct Probe {
+    options: probe::ProbeOptions,
+    fail_on: Option<FailOn>,
+}
+
+impl Probe {
+    pub(super) fn from_args(args: &cli::ProbeArgs) -> Option<Probe> {
+        args.probe.then(|| Probe {
+            options: probe::ProbeOptions {
+                allow_private: args.probe_allow_private,
+                timeout: std::time::Duration::from_secs_f64(args.probe_timeout),
+                concurrency: usize::from(args.probe_concurrency),
+            },
+            fail_on: args.probe_fail_on.map(|level| match level {
+                cli::ProbeFailOn::Warning => FailOn::Warning,
+                cli::ProbeFailOn::Error => FailOn::Error,
+            }),
+        })
+    }
+}
 
 pub(super) fn verify_files(
     style: Style,
     files: &[std::path::PathBuf],
     options: &check::VerifyOptions,
     ending: Ending,
+    probe: Option<Probe>,
     format: Format,
     reports: &[cli::ReportFile],
 ) -> Outcome {
@@ -48,6 +73,7 @@ pub(super) fn verify_files(
             finished: started,
             duration: std::time::Duration::ZERO,
             files: digests(&loaded),
+            probes: Vec::new(),
         },
     };
     // An invalid file stops the run before any request: each one is reported as lint
@@ -80,6 +106,11 @@ pub(super) fn verify_files(
     // under --deny-warnings as they do for lint.
     let config_warnings = loaded.iter().map(config::Loaded::warnings).sum::<usize>();
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
+    // Started before the configuration checks and run beside them, on its own thread.
+    let probing = probe.map(|probe| {
+        let (targets, notices) = super::check::probe_targets(&configs, &options.selectors);
+        (probe::start(targets, probe.options), notices, probe.fail_on)
+    });
     verified.runs = match verify_all(
         configs,
         options,
@@ -101,6 +132,11 @@ pub(super) fn verify_files(
             return write(&renderer, style, format, reports, &verified, outcome);
         }
     };
+    if let Some((probing, notices, fail_on)) = probing {
+        let probes = probing.finish();
+        super::check::add_probe_findings(&mut verified.runs, &probes, notices, fail_on);
+        verified.info.probes = probes;
+    }
     if format != Format::Human {
         for notice in verified.runs.iter().flat_map(|run| &run.notices) {
             human::eprint(&human::notice_line(notice));

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod keys;
+pub mod probe;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

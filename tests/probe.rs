@@ -1,0 +1,670 @@
+//! `verify --probe`: local endpoints on loopback with certificates made here; the
+//! live state comes from `--live-from`, so no vendor fake is needed. Every server
+//! records what it received after the handshake: the probe must send nothing.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
+};
+use serde_json::{Value, json};
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+use crate::support::cbcheck;
+
+/// The line of `callback.url` in the file `callbacks` writes.
+const URL_LINE: u64 = 10;
+
+/// Two apps whose callbacks share one endpoint: both get its findings. Plain http is
+/// allowed (a warning), for the test of an http endpoint.
+fn callbacks(url: &str) -> String {
+    format!(
+        "\
+version: 1
+defaults:
+  region: singapore
+  identifier: administrator
+apps:
+  - name: prod
+    sdkappid: 1400000001
+    allow_insecure_url: true
+    callback:
+      url: {url}
+      commands: [Room.CallbackAfterCreateRoom]
+  - name: staging
+    sdkappid: 1400000002
+    allow_insecure_url: true
+    callback:
+      url: {url}
+      commands: [Room.CallbackAfterCreateRoom]
+"
+    )
+}
+
+/// Both apps in sync live.
+fn snapshot(url: &str) -> Value {
+    let reply = json!({"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-1",
+        "Response": {"Url": url, "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]}});
+    json!({"1400000001": reply, "1400000002": reply})
+}
+
+/// A CA made for one test, and its PEM file (the trust store cbcheck is given).
+struct Authority {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+}
+
+impl Authority {
+    fn new(name: &str) -> Authority {
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let issuer =
+            CertifiedIssuer::self_signed(params, KeyPair::generate().expect("key")).expect("CA");
+        Authority { issuer }
+    }
+
+    /// A leaf for `names`, valid from `now + from_days` to `now + to_days`.
+    fn leaf(
+        &self,
+        names: &[&str],
+        from_days: i64,
+        to_days: i64,
+    ) -> (CertificateDer<'static>, PrivateKeyDer<'static>, i64) {
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        let mut params = CertificateParams::new(names).expect("params");
+        let now = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .expect("time");
+        params.not_before = now + time::Duration::days(from_days);
+        params.not_after = now + time::Duration::days(to_days);
+        let key = KeyPair::generate().expect("key");
+        let cert = params.signed_by(&key, &self.issuer).expect("certificate");
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let not_after = params.not_after.unix_timestamp();
+        (cert.der().clone(), key, not_after)
+    }
+}
+
+/// What a server saw on one connection.
+#[derive(Debug)]
+struct Seen {
+    /// The TLS handshake completed (always true for plain TCP).
+    handshake: bool,
+    /// Application bytes received after it (or after the connect, for plain TCP).
+    bytes_after: usize,
+}
+
+/// A local endpoint on 127.0.0.1: TLS with `certificate`, else plain TCP.
+struct Endpoint {
+    port: u16,
+    seen: mpsc::UnboundedReceiver<Seen>,
+}
+
+impl Endpoint {
+    async fn start(
+        certificate: Option<(CertificateDer<'static>, PrivateKeyDer<'static>)>,
+    ) -> Endpoint {
+        let acceptor = certificate.map(|(cert, key)| {
+            let config = ServerConfig::builder()
+                .with_no_client_auth()
+                .with_single_cert(vec![cert], key)
+                .expect("server config");
+            TlsAcceptor::from(Arc::new(config))
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let (tx, seen) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let seen = match acceptor {
+                        None => Seen {
+                            handshake: true,
+                            bytes_after: drain(stream).await,
+                        },
+                        Some(acceptor) => match acceptor.accept(stream).await {
+                            Ok(tls) => Seen {
+                                handshake: true,
+                                bytes_after: drain(tls).await,
+                            },
+                            Err(_) => Seen {
+                                handshake: false,
+                                bytes_after: 0,
+                            },
+                        },
+                    };
+                    let _ = tx.send(seen);
+                });
+            }
+        });
+        Endpoint { port, seen }
+    }
+
+    /// A TLS endpoint that waits `delay` after the connect before its handshake.
+    async fn delayed(
+        certificate: (CertificateDer<'static>, PrivateKeyDer<'static>),
+        delay: Duration,
+    ) -> Endpoint {
+        let config = ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(vec![certificate.0], certificate.1)
+            .expect("server config");
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let (tx, seen) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let seen = match acceptor.accept(stream).await {
+                        Ok(tls) => Seen {
+                            handshake: true,
+                            bytes_after: drain(tls).await,
+                        },
+                        Err(_) => Seen {
+                            handshake: false,
+                            bytes_after: 0,
+                        },
+                    };
+                    let _ = tx.send(seen);
+                });
+            }
+        });
+        Endpoint { port, seen }
+    }
+
+    /// What the one connection the run made saw.
+    async fn one_connection(&mut self) -> Seen {
+        tokio::time::timeout(Duration::from_secs(30), self.seen.recv())
+            .await
+            .expect("the connection ended")
+            .expect("a connection")
+    }
+}
+
+/// Read until the peer closes: every application byte it sent.
+async fn drain(mut stream: impl tokio::io::AsyncRead + Unpin) -> usize {
+    let mut buffer = [0u8; 4096];
+    let mut total = 0;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return total,
+            Ok(Ok(n)) => total += n,
+        }
+    }
+}
+
+struct Run {
+    code: Option<i32>,
+    report: Value,
+    stderr: String,
+    dir: PathBuf,
+}
+
+impl Run {
+    /// Every finding of both apps, as (app, kind, severity, line, message).
+    fn findings(&self) -> Vec<(String, String, String, u64, String)> {
+        let mut all = Vec::new();
+        for app in self.report["apps"].as_array().expect("apps") {
+            for finding in app["findings"].as_array().expect("findings") {
+                all.push((
+                    app["name"].as_str().unwrap_or_default().to_owned(),
+                    finding["kind"].as_str().unwrap_or_default().to_owned(),
+                    finding["severity"].as_str().unwrap_or_default().to_owned(),
+                    finding["line"].as_u64().unwrap_or_default(),
+                    finding["message"].as_str().unwrap_or_default().to_owned(),
+                ));
+            }
+        }
+        all
+    }
+
+    /// The one kind both apps got, at their URL lines, with its severity and message.
+    fn one_kind_each(&self, kind: &str, severity: &str) -> String {
+        let findings = self.findings();
+        let probe: Vec<_> = findings.iter().filter(|f| f.1 != "insecure_url").collect();
+        assert_eq!(probe.len(), 2, "{findings:?}\n{}", self.stderr);
+        for (app, (name, found, level, _, _)) in ["prod", "staging"].iter().zip(&probe) {
+            assert_eq!(name, app, "{findings:?}");
+            assert_eq!(found, kind, "{findings:?}");
+            assert_eq!(level, severity, "{findings:?}");
+        }
+        // The URL lines of the two apps.
+        assert_eq!(probe[0].3, URL_LINE, "{findings:?}");
+        assert_eq!(probe[1].3, URL_LINE + 6, "{findings:?}");
+        probe[0].4.clone()
+    }
+}
+
+/// `cbcheck verify --format json --probe` on the two apps at `url`, trusting `roots`.
+async fn verify(name: &str, url: &str, roots: Option<&Authority>, flags: &[&str]) -> Run {
+    verify_against(name, url, snapshot(url), roots, flags).await
+}
+
+/// As `verify`, with the live state `live`.
+async fn verify_against(
+    name: &str,
+    url: &str,
+    live: Value,
+    roots: Option<&Authority>,
+    flags: &[&str],
+) -> Run {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("probe")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    std::fs::write(dir.join("callbacks.yaml"), callbacks(url)).expect("file");
+    std::fs::write(dir.join("live.json"), live.to_string()).expect("snapshot");
+    let roots_file = dir.join("roots.pem");
+    // A CA no endpoint uses when the test brings none: the machine's store is never read.
+    let pem = match roots {
+        Some(authority) => authority.issuer.pem(),
+        None => Authority::new("unused").issuer.pem(),
+    };
+    std::fs::write(&roots_file, pem).expect("roots");
+    let mut flags: Vec<String> = flags.iter().map(|f| (*f).to_owned()).collect();
+    // Generous on a busy machine, unless the test sets its own.
+    if !flags.iter().any(|f| f == "--probe-timeout") {
+        flags.extend(["--probe-timeout".into(), "20".into()]);
+    }
+    let cwd = dir.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        cbcheck()
+            .current_dir(&cwd)
+            .env("SSL_CERT_FILE", &roots_file)
+            .env("SSL_CERT_DIR", "")
+            .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
+            .args(["--format", "json", "--probe"])
+            .args(&flags)
+            .output()
+            .expect("runs")
+    })
+    .await
+    .expect("joined");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{stderr}", String::from_utf8_lossy(&output.stdout)));
+    Run {
+        code: output.status.code(),
+        report,
+        stderr,
+        dir,
+    }
+}
+
+/// The report matches the committed schema.
+fn assert_valid_report(report: &Value) {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::support::repo_path("schemas/report.schema.json"))
+            .expect("committed"),
+    )
+    .expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+const HERE: [&str; 2] = ["127.0.0.1", "localhost"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_valid_endpoint_gives_no_finding_and_its_metrics() {
+    let ca = Authority::new("cbcheck probe CA");
+    let (cert, key, not_after) = ca.leaf(&HERE, -1, 89);
+    let mut endpoint = Endpoint::start(Some((cert, key))).await;
+    let url = format!("https://127.0.0.1:{}/cb?token=s3cr3t", endpoint.port);
+    let run = verify(
+        "valid",
+        &url,
+        Some(&ca),
+        &["--probe-allow-private", "--report", "prometheus=probe.prom"],
+    )
+    .await;
+
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.findings(), [], "{}", run.stderr);
+    // One host for two apps: probed once; the handshake completed and nothing followed.
+    let seen = endpoint.one_connection().await;
+    assert!(seen.handshake, "{seen:?}");
+    assert_eq!(seen.bytes_after, 0, "no HTTP request");
+    assert!(endpoint.seen.try_recv().is_err(), "probed twice");
+
+    // The JSON report keeps each endpoint's result, the certificate's end with it.
+    let host = format!("127.0.0.1:{}", endpoint.port);
+    let probes = run.report["probes"].as_array().expect("probes");
+    assert_eq!(probes.len(), 1, "{probes:?}");
+    assert_eq!(probes[0]["host"], host.as_str());
+    assert_eq!(probes[0]["success"], true);
+    assert_eq!(probes[0]["kind"], Value::Null);
+    let expires = time::OffsetDateTime::from_unix_timestamp(not_after)
+        .expect("time")
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formats");
+    assert_eq!(probes[0]["cert_not_after"], expires.as_str());
+    assert!(probes[0]["duration_ms"].is_u64(), "{probes:?}");
+    assert_valid_report(&run.report);
+
+    let metrics = std::fs::read_to_string(run.dir.join("probe.prom")).expect("metrics");
+    let families = crate::audit::parse(&metrics);
+    let sample = |family: &str| {
+        let samples = &families[family];
+        assert_eq!(samples.len(), 1, "{family}: {samples:?}");
+        assert_eq!(samples[0].0["host"], host, "{family}");
+        assert_eq!(samples[0].0.len(), 1, "host only: {samples:?}");
+        samples[0].1
+    };
+    assert_eq!(sample("cbcheck_probe_success"), 1.0);
+    assert_eq!(
+        sample("cbcheck_probe_cert_not_after_timestamp_seconds"),
+        not_after as f64
+    );
+    assert!(sample("cbcheck_probe_duration_seconds") >= 0.0);
+    assert!(!metrics.contains("s3cr3t"), "{metrics}");
+    assert!(!metrics.contains("/cb"), "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_that_fails_verification_is_tls_invalid_and_says_why() {
+    let ca = Authority::new("cbcheck probe CA");
+    let stranger = Authority::new("somebody else's CA");
+    for (case, issuer, names, from, to, expected) in [
+        ("expired", &ca, &HERE[..], -100, -10, "expired"),
+        ("not_yet_valid", &ca, &HERE[..], 10, 100, "not yet valid"),
+        (
+            "wrong_name",
+            &ca,
+            &["other.example"][..],
+            -1,
+            89,
+            "name mismatch",
+        ),
+        ("unknown_ca", &stranger, &HERE[..], -1, 89, "unknown issuer"),
+    ] {
+        let (cert, key, _) = issuer.leaf(names, from, to);
+        let mut endpoint = Endpoint::start(Some((cert, key))).await;
+        let url = format!("https://127.0.0.1:{}/cb", endpoint.port);
+        let run = verify(case, &url, Some(&ca), &["--probe-allow-private"]).await;
+
+        // A warning: the run still passes.
+        assert_eq!(run.code, Some(0), "{case}: {}", run.stderr);
+        let message = run.one_kind_each("tls_invalid", "warning");
+        assert!(
+            message.contains(&format!("is not valid: {expected}")),
+            "{case}: {message}"
+        );
+        let probes = &run.report["probes"];
+        assert_eq!(probes[0]["success"], false, "{case}: {probes}");
+        assert_eq!(probes[0]["kind"], "tls_invalid", "{case}: {probes}");
+        assert_valid_report(&run.report);
+        let seen = endpoint.one_connection().await;
+        assert!(!seen.handshake, "{case}: {seen:?}");
+        assert_eq!(seen.bytes_after, 0, "{case}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_fail_on_error_makes_a_broken_endpoint_drift() {
+    let ca = Authority::new("cbcheck probe CA");
+    let (cert, key, _) = ca.leaf(&HERE, -100, -10);
+    let mut endpoint = Endpoint::start(Some((cert, key))).await;
+    let url = format!("https://127.0.0.1:{}/cb", endpoint.port);
+    let run = verify(
+        "fail_on_error",
+        &url,
+        Some(&ca),
+        &["--probe-allow-private", "--probe-fail-on", "error"],
+    )
+    .await;
+
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    run.one_kind_each("tls_invalid", "error");
+    assert_eq!(run.report["summary"]["drifted"], 2, "{}", run.report);
+    // An endpoint problem is not fixed by rewriting the callback.
+    assert_eq!(run.report["apps"][0]["remediation"], Value::Null);
+    let _ = endpoint.one_connection().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_near_its_end_is_cert_expiring_and_fails_only_when_asked() {
+    let ca = Authority::new("cbcheck probe CA");
+    // 90 days, 10 left: less than a third.
+    let (cert, key, _) = ca.leaf(&HERE, -80, 10);
+    let mut endpoint = Endpoint::start(Some((cert, key))).await;
+    let url = format!("https://127.0.0.1:{}/cb", endpoint.port);
+    for (case, flags, code, severity) in [
+        ("expiring", &[][..], 0, "warning"),
+        (
+            "expiring_fail_on_error",
+            &["--probe-fail-on", "error"][..],
+            0,
+            "warning",
+        ),
+        (
+            "expiring_fail_on_warning",
+            &["--probe-fail-on", "warning"][..],
+            1,
+            "error",
+        ),
+        (
+            "expiring_deny_warnings",
+            &["--deny-warnings"][..],
+            1,
+            "warning",
+        ),
+    ] {
+        let mut all = vec!["--probe-allow-private"];
+        all.extend_from_slice(flags);
+        let run = verify(case, &url, Some(&ca), &all).await;
+        assert_eq!(run.code, Some(code), "{case}: {}", run.stderr);
+        let message = run.one_kind_each("cert_expiring", severity);
+        assert!(
+            message.contains("days left of its 90 days"),
+            "{case}: {message}"
+        );
+        let seen = endpoint.one_connection().await;
+        assert!(seen.handshake, "{case}: {seen:?}");
+        assert_eq!(seen.bytes_after, 0, "{case}: no HTTP request");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_handshake_is_endpoint_slow_and_a_missing_one_unreachable() {
+    let ca = Authority::new("cbcheck probe CA");
+    let (cert, key, _) = ca.leaf(&HERE, -1, 89);
+    // Well past the 1 s bound, well within the probe's timeout.
+    let mut endpoint = Endpoint::delayed((cert, key), Duration::from_millis(1500)).await;
+    let url = format!("https://127.0.0.1:{}/cb", endpoint.port);
+    let run = verify("slow", &url, Some(&ca), &["--probe-allow-private"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let message = run.one_kind_each("endpoint_slow", "warning");
+    assert!(message.contains("more than 1 s"), "{message}");
+    let seen = endpoint.one_connection().await;
+    assert!(seen.handshake, "{seen:?}");
+    assert_eq!(seen.bytes_after, 0, "no HTTP request");
+
+    // A server that never answers the handshake: the probe's own timeout ends it.
+    let (cert, key, _) = ca.leaf(&HERE, -1, 89);
+    let silent = Endpoint::delayed((cert, key), Duration::from_secs(3600)).await;
+    let url = format!("https://127.0.0.1:{}/cb", silent.port);
+    let run = verify(
+        "silent",
+        &url,
+        Some(&ca),
+        &["--probe-allow-private", "--probe-timeout", "0.5"],
+    )
+    .await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let message = run.one_kind_each("endpoint_unreachable", "warning");
+    assert!(
+        message.contains("no TLS handshake within 0.5 s"),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_port_is_unreachable() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    drop(listener);
+    let url = format!("https://127.0.0.1:{port}/cb");
+    let formats = ["human", "github", "sarif", "junit", "markdown"];
+    let mut flags = vec!["--probe-allow-private".to_owned()];
+    for format in formats {
+        flags.extend(["--report".into(), format!("{format}={format}.out")]);
+    }
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let run = verify("closed_port", &url, None, &flags).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let message = run.one_kind_each("endpoint_unreachable", "warning");
+    assert!(
+        message.contains(&format!(
+            "cannot connect to the callback host 127.0.0.1:{port}"
+        )),
+        "{message}"
+    );
+    // Every format shows it (the tally in markdown, the finding in the others).
+    for format in formats {
+        let text = std::fs::read_to_string(run.dir.join(format!("{format}.out"))).expect(format);
+        assert!(text.contains("endpoint_unreachable"), "{format}: {text}");
+        if format != "markdown" {
+            assert!(
+                text.contains(&format!("cannot connect to 127.0.0.1:{port} from here"))
+                    || text.contains(&message),
+                "{format}: {text}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_that_does_not_resolve_is_unresolvable() {
+    let url = "https://cbcheck-probe-test.invalid/cb";
+    let run = verify("unresolvable", url, None, &["--probe-allow-private"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let message = run.one_kind_each("endpoint_unresolvable", "warning");
+    assert!(
+        message.contains("the callback host cbcheck-probe-test.invalid does not resolve"),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_that_could_not_be_checked_gets_no_probe_finding() {
+    let url = "https://cbcheck-probe-test.invalid/cb";
+    let mut live = snapshot(url);
+    live.as_object_mut().expect("object").remove("1400000002");
+    let run = verify_against("unchecked", url, live, None, &[]).await;
+    // Its failure is what it reports; the endpoint's result is in `probes`.
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
+    let findings = run.findings();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].0, "prod", "{findings:?}");
+    assert_eq!(run.report["summary"]["warnings"], 1, "{}", run.report);
+    assert_eq!(
+        run.report["probes"][0]["kind"], "endpoint_unresolvable",
+        "{}",
+        run.report
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loopback_endpoint_is_refused_unless_private_is_allowed() {
+    let ca = Authority::new("cbcheck probe CA");
+    let (cert, key, _) = ca.leaf(&HERE, -1, 89);
+    let mut endpoint = Endpoint::start(Some((cert, key))).await;
+    let url = format!("https://127.0.0.1:{}/cb", endpoint.port);
+
+    let run = verify("private", &url, Some(&ca), &[]).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let message = run.one_kind_each("endpoint_private", "warning");
+    assert!(message.contains("127.0.0.1 (loopback)"), "{message}");
+    // Not connected to: a connection of ours made afterwards is the first one seen.
+    let ours = TcpStream::connect(("127.0.0.1", endpoint.port))
+        .await
+        .expect("connect");
+    drop(ours);
+    let first = endpoint.one_connection().await;
+    assert!(
+        !first.handshake,
+        "the first connection was the probe's: {first:?}"
+    );
+
+    let run = verify(
+        "private_allowed",
+        &url,
+        Some(&ca),
+        &["--probe-allow-private"],
+    )
+    .await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.findings(), [], "{}", run.stderr);
+    let seen = endpoint.one_connection().await;
+    assert!(seen.handshake, "{seen:?}");
+    assert_eq!(seen.bytes_after, 0, "no HTTP request");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_http_endpoint_is_only_connected_to() {
+    let mut endpoint = Endpoint::start(None).await;
+    let url = format!("http://127.0.0.1:{}/cb", endpoint.port);
+    let run = verify("plain_http", &url, None, &["--probe-allow-private"]).await;
+    // insecure_url (a warning here) is the only finding, as without --probe.
+    let findings = run.findings();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(
+        findings.iter().all(|f| f.1 == "insecure_url"),
+        "{findings:?}"
+    );
+    let seen = endpoint.one_connection().await;
+    assert_eq!(seen.bytes_after, 0, "nothing sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_written_with_a_variable_is_not_probed_and_said_so() {
+    let url = "https://${HOOK_HOST}/cb";
+    let run = verify("interpolated", url, None, &["--probe-allow-private"]).await;
+    assert!(
+        run.findings().iter().all(|f| !f.1.starts_with("endpoint")),
+        "{:?}",
+        run.findings()
+    );
+    assert!(
+        run.stderr.contains(
+            "prod (1400000001): not probed: the callback URL's host is written with ${…}"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn probe_options_need_probe() {
+    let output = cbcheck()
+        .args(["verify", "callbacks.yaml", "--probe-allow-private"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--probe"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
