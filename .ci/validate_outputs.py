@@ -12,6 +12,9 @@ validator of each format's ecosystem, one PASS or FAIL line per check.
     JSON plans   check-jsonschema against schemas/plan.schema.json; each plan's calls
                  are the remediations of verify's JSON report of the same files
     schemas      check-jsonschema --check-metaschema; every callbacks file validates
+    Prometheus   prometheus-client's text-format parser: every family the README lists,
+                 no timestamps, no URL in a label, samples agreeing with the JSON report,
+                 a _success.prom beside it exactly when the run completed (exit 0 or 1)
     Markdown     markdown-it-py, GFM-like: every table-looking block is a table whose
                  rows are the JSON report's apps that are not plainly in sync, worst
                  first, as many as fit GitHub's 65,536 characters (a last line counts
@@ -31,6 +34,7 @@ from pathlib import Path
 
 from junitparser import Error, Failure, JUnitXml
 from markdown_it import MarkdownIt
+from prometheus_client.parser import text_string_to_metric_families
 
 
 class Checks:
@@ -126,6 +130,69 @@ def check_status(checks, report_path, report):
         f"{report_path.name}: status {report['status']} agrees with its "
         f"{len(report['apps'])} apps and {len(errors)} error diagnostics",
         [f"expected status {expected}"] if report["status"] != expected else [],
+    )
+
+
+PROMETHEUS_FAMILIES = {
+    "cbcheck_run_timestamp_seconds",
+    "cbcheck_run_duration_seconds",
+    "cbcheck_run_exit_code",
+    "cbcheck_build_info",
+    "cbcheck_file_valid",
+    "cbcheck_apps",
+    "cbcheck_app_info",
+    "cbcheck_app_up",
+    "cbcheck_app_in_sync",
+    "cbcheck_app_findings",
+}
+
+
+def check_prometheus(checks, prom_path, report):
+    """The textfile parses with the reference Python client's parser, every family the
+    README lists is there, and its samples agree with the JSON report of the run."""
+    problems = []
+    text = prom_path.read_text(encoding="utf-8")
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    missing = PROMETHEUS_FAMILIES - families.keys()
+    if missing:
+        problems.append(f"missing families: {sorted(missing)}")
+    for family in families.values():
+        for sample in family.samples:
+            if sample.timestamp is not None:
+                problems.append(f"{sample.name} has a timestamp (the collector skips the file)")
+            if any("://" in value for value in sample.labels.values()):
+                problems.append(f"{sample.name} has a URL in a label")
+    if not missing:
+        apps = report["apps"]
+        kinds = len(families["cbcheck_app_findings"].samples) // max(len(apps), 1)
+        if len(families["cbcheck_app_info"].samples) != len(apps):
+            problems.append("cbcheck_app_info: not one series per app of the report")
+        if apps and len(families["cbcheck_app_findings"].samples) != kinds * len(apps):
+            problems.append("cbcheck_app_findings: not every kind for every app")
+        up = sum(s.value for s in families["cbcheck_app_up"].samples)
+        if up != sum(app["status"] != "failed" for app in apps):
+            problems.append(f"cbcheck_app_up sums to {up}, not the apps that were read")
+        in_sync = sum(s.value for s in families["cbcheck_app_in_sync"].samples)
+        if in_sync != report["summary"]["in_sync"]:
+            problems.append(f"cbcheck_app_in_sync sums to {in_sync}, not summary.in_sync")
+        code = families["cbcheck_run_exit_code"].samples[0].value
+        completed = report["status"] in ("in_sync", "drifted")
+        if completed != (code in (0, 1)):
+            problems.append(f"exit code {code} does not go with status {report['status']}")
+        success = prom_path.with_name(prom_path.stem + "_success.prom")
+        if success.exists() != (code in (0, 1)):
+            problems.append(f"{success.name} exists: {success.exists()}, exit code {code}")
+        elif success.exists():
+            last = {
+                f.name for f in text_string_to_metric_families(success.read_text(encoding="utf-8"))
+            }
+            if last != {"cbcheck_last_success_timestamp_seconds"}:
+                problems.append(f"{success.name} holds {sorted(last)}")
+    checks.record(
+        not problems,
+        f"prometheus_client parser {prom_path.name}: {len(families)} families, "
+        "every listed one, no timestamps, no URL labels, agrees with the JSON report",
+        problems,
     )
 
 
@@ -519,7 +586,10 @@ def main():
             check_status(checks, report_path, json.loads(report_path.read_text(encoding="utf-8")))
         except (KeyError, TypeError, ValueError) as error:
             checks.record(False, f"{report_path.name}: status", [repr(error)])
-        for suffix, check in ((".xml", check_junit), (".md", check_markdown)):
+        checks_beside = [(".xml", check_junit), (".md", check_markdown)]
+        if report_path.name.startswith("verify-"):
+            checks_beside.append((".prom", check_prometheus))
+        for suffix, check in checks_beside:
             other = report_path.with_suffix(suffix)
             if not other.exists():
                 checks.record(False, f"{other.name} was generated beside {report_path.name}")
