@@ -151,6 +151,65 @@ fn the_crontab_and_the_pre_deploy_script_run_real_commands() {
     );
 }
 
+/// The textfile-collector cron line parses, and every metric the alert rules query is
+/// one cbcheck writes (a renamed metric would silence an alert).
+#[test]
+fn the_prometheus_recipe_runs_a_real_command_and_alerts_on_real_metrics() {
+    let path = "examples/ci/crontab-textfile-collector";
+    let text = std::fs::read_to_string(repo_path(path)).expect("recipe");
+    let line = text
+        .lines()
+        .find(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .expect("a cron line");
+    let commands = cbcheck_commands(line);
+    assert_eq!(commands.len(), 1, "{line}");
+    assert_parses(path, &commands[0]);
+    assert!(line.contains("--report prometheus="), "{line}");
+
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("alert-rules");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let prom = dir.join("cbcheck.prom");
+    let output = crate::support::cbcheck()
+        .arg("verify")
+        .arg(repo_path("examples/fleet.yaml"))
+        .arg("--live-from")
+        .arg(repo_path("examples/live-snapshot.json"))
+        .arg("--report")
+        .arg(format!("prometheus={}", prom.display()))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let written = std::fs::read_to_string(&prom).expect("metrics")
+        + &std::fs::read_to_string(dir.join("cbcheck_success.prom")).expect("last success");
+
+    let rules = yaml("examples/ci/prometheus-alerts.yml");
+    let rules = rules["groups"][0]["rules"].as_array().expect("rules");
+    let names: Vec<&str> = rules.iter().filter_map(|r| r["alert"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "CallbackAuditStale",
+            "CallbackConfigDrifted",
+            "CallbackAppUnreadable"
+        ]
+    );
+    for rule in rules {
+        let expr = rule["expr"].as_str().expect("expr");
+        let metrics: Vec<&str> = expr
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|word| word.starts_with("cbcheck_"))
+            .collect();
+        assert!(!metrics.is_empty(), "{expr}");
+        for metric in metrics {
+            assert!(
+                written.contains(&format!("\n{metric}")),
+                "{metric} (in {expr}) is not written by cbcheck"
+            );
+        }
+    }
+}
+
 #[test]
 fn the_pre_commit_hook_runs_lint_on_the_files_it_is_given() {
     let hooks = yaml(".pre-commit-hooks.yaml");
