@@ -1,0 +1,306 @@
+"""install.sh against a local HTTP server serving a fake release directory.
+
+Run by .ci/run (`python3 .ci/test_install.py`): the standard library only. The fake
+releases hold, for every target the release workflow builds, an archive whose
+`cbcheck` is a shell script naming its target, and its .sha256; so an installed binary
+says which asset was chosen.
+"""
+
+import hashlib
+import http.server
+import io
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import unittest
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "install.sh"
+REPO_PATH = "/cbcheck/cbcheck"
+TARGETS = [
+    "x86_64-unknown-linux-musl",
+    "aarch64-unknown-linux-musl",
+    "x86_64-apple-darwin",
+    "aarch64-apple-darwin",
+    "x86_64-pc-windows-msvc",
+]
+LATEST = "0.3.0"
+# 0.2.0 was released without an aarch64 Linux binary; 0.3.1's x86_64 Linux archive
+# differs from its published checksum.
+RELEASES = {"0.2.0": TARGETS[:1] + TARGETS[2:], "0.3.0": TARGETS, "0.3.1": TARGETS}
+TAMPERED = ("0.3.1", "x86_64-unknown-linux-musl")
+
+
+def fake_binary(version, target):
+    return f'#!/bin/sh\necho "fake cbcheck {version} {target}"\n'.encode()
+
+
+def archive(version, target):
+    """(file name, bytes) of the release asset, laid out as release.yml packs it."""
+    name = f"cbcheck-{version}-{target}"
+    exe = ".exe" if "windows" in target else ""
+    files = {
+        f"{name}/cbcheck{exe}": fake_binary(version, target),
+        f"{name}/README.md": b"# cbcheck\n",
+        f"{name}/LICENSE-MIT": b"MIT\n",
+    }
+    buffer = io.BytesIO()
+    if exe:
+        with zipfile.ZipFile(buffer, "w") as zipped:
+            for path, data in files.items():
+                zipped.writestr(path, data)
+        return f"{name}.zip", buffer.getvalue()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tarred:
+        for path, data in files.items():
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            info.mode = 0o755
+            tarred.addfile(info, io.BytesIO(data))
+    return f"{name}.tar.gz", buffer.getvalue()
+
+
+def release_files():
+    files = {}
+    for version, targets in RELEASES.items():
+        files[f"{REPO_PATH}/releases/tag/v{version}"] = b"<html>release</html>"
+        for target in targets:
+            name, data = archive(version, target)
+            digest = hashlib.sha256(data).hexdigest()
+            if (version, target) == TAMPERED:
+                digest = hashlib.sha256(b"something else").hexdigest()
+            base = f"{REPO_PATH}/releases/download/v{version}/{name}"
+            files[base] = data
+            files[f"{base}.sha256"] = f"{digest}  {name}\n".encode()
+    return files
+
+
+class FakeReleases(http.server.ThreadingHTTPServer):
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.files = release_files()
+        self.requests = []
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.server.requests.append(self.path)
+        if self.path == f"{REPO_PATH}/releases/latest":
+            self.send_response(302)
+            self.send_header("Location", f"{REPO_PATH}/releases/tag/v{LATEST}")
+            self.end_headers()
+            return
+        body = self.server.files.get(self.path)
+        self.send_response(200 if body is not None else 404)
+        body = body if body is not None else b"Not Found"
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def executable(path, text):
+    path.write_text(text)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+class InstallScript(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = FakeReleases()
+        cls.thread = threading.Thread(target=cls.server.serve_forever, daemon=True)
+        cls.thread.start()
+        cls.repository = f"http://127.0.0.1:{cls.server.server_address[1]}{REPO_PATH}"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.shutdown()
+        cls.server.server_close()
+
+    def setUp(self):
+        self.work = Path(tempfile.mkdtemp(prefix="cbcheck-install-test."))
+        self.addCleanup(shutil.rmtree, self.work)
+        self.dest = self.work / "bin"
+        self.stubs = self.work / "stubs"
+        self.stubs.mkdir()
+        self.server.requests.clear()
+        # No real cargo: the fallback must reach only the stub a test puts here.
+        path = [str(self.stubs)] + [
+            d
+            for d in os.environ.get("PATH", "").split(os.pathsep)
+            if d and not (Path(d) / "cargo").exists()
+        ]
+        if not any((Path(d) / "unzip").exists() for d in path):
+            # A machine without unzip: the standard library's zipfile stands in for it.
+            executable(
+                self.stubs / "unzip",
+                f'#!/bin/sh\nexec "{sys.executable}" -m zipfile -e "$2" "$4"\n',
+            )
+        self.env = {
+            "PATH": os.pathsep.join(path),
+            "HOME": str(self.work / "home"),
+            "TMPDIR": str(self.work),
+            "CBCHECK_REPOSITORY": self.repository,
+            "CBCHECK_INSTALL_DIR": str(self.dest),
+        }
+
+    def install(self, *args, **env):
+        run = subprocess.run(
+            ["sh", str(SCRIPT), *args],
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return run.returncode, run.stdout, run.stderr
+
+    def run_installed(self, path):
+        return subprocess.run(
+            [path], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    def installed(self):
+        return sorted(p.name for p in self.dest.iterdir()) if self.dest.exists() else []
+
+    def test_each_os_and_architecture_gets_its_own_asset(self):
+        cases = [
+            ("Linux", "x86_64", "x86_64-unknown-linux-musl", "cbcheck"),
+            ("Linux", "aarch64", "aarch64-unknown-linux-musl", "cbcheck"),
+            ("Darwin", "x86_64", "x86_64-apple-darwin", "cbcheck"),
+            ("Darwin", "arm64", "aarch64-apple-darwin", "cbcheck"),
+            ("MINGW64_NT-10.0-20348", "x86_64", "x86_64-pc-windows-msvc", "cbcheck.exe"),
+        ]
+        for os_name, arch, target, binary in cases:
+            with self.subTest(os=os_name, arch=arch):
+                shutil.rmtree(self.dest, ignore_errors=True)
+                self.server.requests.clear()
+                code, out, err = self.install("0.3.0", CBCHECK_OS=os_name, CBCHECK_ARCH=arch)
+                self.assertEqual(code, 0, err)
+                self.assertEqual(out.strip(), str(self.dest / binary))
+                self.assertEqual(self.installed(), [binary])
+                self.assertEqual(self.run_installed(out.strip()), f"fake cbcheck 0.3.0 {target}")
+                self.assertIn(f"installed cbcheck 0.3.0 ({target})", err)
+                suffix = "zip" if "windows" in target else "tar.gz"
+                asset = f"{REPO_PATH}/releases/download/v0.3.0/cbcheck-0.3.0-{target}.{suffix}"
+                self.assertEqual(
+                    [r for r in self.server.requests if "/download/" in r],
+                    [asset, f"{asset}.sha256"],
+                )
+
+    def test_latest_is_what_the_releases_page_redirects_to(self):
+        code, out, err = self.install(CBCHECK_OS="Linux", CBCHECK_ARCH="x86_64")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(self.run_installed(out.strip()), "fake cbcheck 0.3.0 x86_64-unknown-linux-musl")
+        self.assertEqual(self.server.requests[0], f"{REPO_PATH}/releases/latest")
+
+    def test_a_v_prefix_and_the_environment_variable_name_the_same_version(self):
+        code, out, err = self.install(CBCHECK_VERSION="v0.2.0", CBCHECK_OS="Darwin", CBCHECK_ARCH="arm64")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(self.run_installed(out.strip()), "fake cbcheck 0.2.0 aarch64-apple-darwin")
+
+    def test_a_checksum_mismatch_is_refused_and_nothing_is_installed(self):
+        code, out, err = self.install("0.3.1", CBCHECK_OS="Linux", CBCHECK_ARCH="x86_64")
+        self.assertEqual(code, 1)
+        self.assertEqual(out, "")
+        self.assertIn("error: checksum mismatch for cbcheck-0.3.1-x86_64-unknown-linux-musl.tar.gz", err)
+        self.assertIn("nothing was installed", err)
+        self.assertEqual(self.installed(), [])
+        # An older binary in place is left as it was.
+        self.dest.mkdir()
+        executable(self.dest / "cbcheck", "#!/bin/sh\necho old\n")
+        code, _, _ = self.install("0.3.1", CBCHECK_OS="Linux", CBCHECK_ARCH="x86_64")
+        self.assertEqual(code, 1)
+        self.assertEqual(self.installed(), ["cbcheck"])
+        self.assertEqual(self.run_installed(str(self.dest / "cbcheck")), "old")
+
+    def test_a_version_that_was_never_released_is_named(self):
+        code, out, err = self.install("9.9.9", CBCHECK_OS="Linux", CBCHECK_ARCH="x86_64")
+        self.assertEqual(code, 1)
+        self.assertEqual(out, "")
+        self.assertIn(
+            f"error: cbcheck 9.9.9 is not released: no {self.repository}/releases/tag/v9.9.9", err
+        )
+        self.assertEqual(self.installed(), [])
+
+    def test_something_that_is_not_a_version_is_refused_before_any_request(self):
+        code, _, err = self.install("../../etc", CBCHECK_OS="Linux", CBCHECK_ARCH="x86_64")
+        self.assertEqual(code, 1)
+        self.assertIn("error: '../../etc' is not a version", err)
+        self.assertEqual(self.server.requests, [])
+
+    def stub_cargo(self):
+        """A cargo that records its arguments and 'builds' into --root."""
+        self.cargo_log = self.work / "cargo-args"
+        executable(
+            self.stubs / "cargo",
+            "#!/bin/sh\n"
+            f'printf "%s\\n" "$@" >"{self.cargo_log}"\n'
+            'while [ "$1" != --root ]; do shift; done\n'
+            'mkdir -p "$2/bin"\n'
+            'printf "#!/bin/sh\\necho built from source\\n" >"$2/bin/cbcheck"\n'
+            'chmod +x "$2/bin/cbcheck"\n',
+        )
+
+    def cargo_args(self):
+        args = self.cargo_log.read_text().splitlines()
+        root = args.index("--root")
+        return args[:root] + args[root + 2 :]
+
+    def test_a_platform_without_a_binary_falls_back_to_cargo_install_with_a_notice(self):
+        self.stub_cargo()
+        code, out, err = self.install("0.3.0", CBCHECK_OS="FreeBSD", CBCHECK_ARCH="amd64")
+        self.assertEqual(code, 0, err)
+        self.assertIn(
+            "notice: no prebuilt binary for x86_64-FreeBSD: building cbcheck 0.3.0 with cargo install --locked",
+            err,
+        )
+        self.assertEqual(
+            self.cargo_args(),
+            ["install", "--locked", "--quiet", "--git", self.repository, "--tag", "v0.3.0", "cbcheck"],
+        )
+        self.assertEqual(self.run_installed(out.strip()), "built from source")
+        self.assertEqual([r for r in self.server.requests if "/download/" in r], [])
+
+    def test_a_release_without_this_platforms_asset_falls_back_too(self):
+        self.stub_cargo()
+        code, out, err = self.install("0.2.0", CBCHECK_OS="Linux", CBCHECK_ARCH="aarch64")
+        self.assertEqual(code, 0, err)
+        self.assertIn(
+            "notice: release 0.2.0 has no cbcheck-0.2.0-aarch64-unknown-linux-musl.tar.gz: building", err
+        )
+        self.assertEqual(self.run_installed(out.strip()), "built from source")
+
+    def test_the_fallback_without_cargo_says_what_to_install(self):
+        code, out, err = self.install("0.3.0", CBCHECK_OS="Linux", CBCHECK_ARCH="riscv64")
+        self.assertEqual(code, 1)
+        self.assertEqual(out, "")
+        self.assertIn(
+            "error: no prebuilt binary for riscv64-unknown-linux-musl, and cargo is not installed", err
+        )
+        self.assertEqual(self.installed(), [])
+
+    def test_the_tool_cache_is_filled_once_then_reused_without_a_request(self):
+        cache = self.work / "toolcache"
+        env = {"CBCHECK_TOOL_CACHE": str(cache), "CBCHECK_OS": "Linux", "CBCHECK_ARCH": "x86_64"}
+        code, out, err = self.install("0.3.0", **env)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out.strip(), str(cache / "cbcheck/0.3.0/x86_64/cbcheck"))
+        self.assertTrue((cache / "cbcheck/0.3.0/x86_64.complete").is_file())
+        self.server.requests.clear()
+        code, out, err = self.install("0.3.0", **env)
+        self.assertEqual(code, 0, err)
+        self.assertIn("cbcheck 0.3.0 found in the tool cache", err)
+        self.assertEqual(self.run_installed(out.strip()), "fake cbcheck 0.3.0 x86_64-unknown-linux-musl")
+        self.assertEqual(self.server.requests, [])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
