@@ -112,7 +112,9 @@ def executable(path, text):
     path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
 
-class InstallScript(unittest.TestCase):
+class FakeReleaseCase(unittest.TestCase):
+    """A fake release server for the class; a scratch directory and PATH for each test."""
+
     @classmethod
     def setUpClass(cls):
         cls.server = FakeReleases()
@@ -170,6 +172,9 @@ class InstallScript(unittest.TestCase):
     def installed(self):
         return sorted(p.name for p in self.dest.iterdir()) if self.dest.exists() else []
 
+
+
+class InstallScript(FakeReleaseCase):
     def test_each_os_and_architecture_gets_its_own_asset(self):
         cases = [
             ("Linux", "x86_64", "x86_64-unknown-linux-musl", "cbcheck"),
@@ -300,6 +305,49 @@ class InstallScript(unittest.TestCase):
         self.assertIn("cbcheck 0.3.0 found in the tool cache", err)
         self.assertEqual(self.run_installed(out.strip()), "fake cbcheck 0.3.0 x86_64-unknown-linux-musl")
         self.assertEqual(self.server.requests, [])
+
+
+@unittest.skipUnless(sys.platform.startswith("linux"), "the recipe is for Linux hosts")
+class PinnedInstallRecipe(FakeReleaseCase):
+    """examples/ci/install-pinned.sh: the hash is the caller's, not the release's."""
+
+    recipe = ROOT / "examples/ci/install-pinned.sh"
+
+    def pinned(self, version, sha256):
+        run = subprocess.run(
+            ["sh", str(self.recipe), version, sha256, str(self.dest)],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return run.returncode, run.stdout, run.stderr
+
+    def host_asset(self, version):
+        target = f"{os.uname().machine}-unknown-linux-musl"
+        self.assertIn(target, RELEASES[version], "the fake release holds this host's target")
+        served = self.server.files[
+            f"{REPO_PATH}/releases/download/v{version}/cbcheck-{version}-{target}.tar.gz"
+        ]
+        return target, hashlib.sha256(served).hexdigest()
+
+    def test_the_pinned_hash_installs_the_binary(self):
+        self.dest.mkdir()
+        target, digest = self.host_asset("0.3.0")
+        code, out, err = self.pinned("0.3.0", digest)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out.strip(), f"fake cbcheck 0.3.0 {target}")
+        self.assertEqual(self.installed(), ["cbcheck"])
+
+    def test_another_hash_is_refused_and_nothing_is_installed(self):
+        self.dest.mkdir()
+        target, digest = self.host_asset("0.3.0")
+        code, out, err = self.pinned("0.3.0", digest.replace(digest[0], "0" if digest[0] != "0" else "1", 1))
+        self.assertEqual(code, 1)
+        self.assertIn(
+            f"install-pinned: cbcheck-0.3.0-{target}.tar.gz does not have the pinned SHA-256: not installed", err
+        )
+        self.assertEqual(self.installed(), [])
 
 
 if __name__ == "__main__":
