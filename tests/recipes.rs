@@ -40,10 +40,16 @@ fn action_commands(path: &str, workflow: &Value) -> Vec<Vec<String>> {
             if !uses.starts_with("cbcheck/") {
                 continue;
             }
-            assert_eq!(uses, "cbcheck/cbcheck@v1", "{path}: the Action's documented name");
+            assert_eq!(
+                uses, "cbcheck/cbcheck@v1",
+                "{path}: the Action's documented name"
+            );
             let given = step["with"].as_object().cloned().unwrap_or_default();
             for key in given.keys() {
-                assert!(inputs.contains_key(key), "{path}: action.yml has no input {key}");
+                assert!(
+                    inputs.contains_key(key),
+                    "{path}: action.yml has no input {key}"
+                );
             }
             let input = |name: &str| -> String {
                 given
@@ -176,7 +182,10 @@ fn the_gitlab_recipe_runs_real_commands_on_a_binary_checked_against_its_pin() {
         let Some(script) = job["script"].as_array() else {
             continue;
         };
-        assert_eq!(job["extends"], ".cbcheck", "{path}: {name} installs cbcheck first");
+        assert_eq!(
+            job["extends"], ".cbcheck",
+            "{path}: {name} installs cbcheck first"
+        );
         for line in script.iter().filter_map(Value::as_str) {
             for command in cbcheck_commands(line) {
                 assert_parses(path, &command);
