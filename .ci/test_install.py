@@ -1,6 +1,7 @@
-"""install.sh against a local HTTP server serving a fake release directory.
+"""install.sh and action.yml's steps against a local HTTP server serving a fake
+release directory.
 
-Run by .ci/run (`python3 .ci/test_install.py`): the standard library only. The fake
+Run by .ci/ship with the Python of .ci/venv.sh (ruamel.yaml reads action.yml). The fake
 releases hold, for every target the release workflow builds, an archive whose
 `cbcheck` is a shell script naming its target, and its .sha256; so an installed binary
 says which asset was chosen.
@@ -21,6 +22,8 @@ import unittest
 import zipfile
 from pathlib import Path
 
+from ruamel.yaml import YAML
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "install.sh"
 REPO_PATH = "/cbcheck/cbcheck"
@@ -39,7 +42,14 @@ TAMPERED = ("0.3.1", "x86_64-unknown-linux-musl")
 
 
 def fake_binary(version, target):
-    return f'#!/bin/sh\necho "fake cbcheck {version} {target}"\n'.encode()
+    """Answers --version as cbcheck does; otherwise names itself and its arguments, and
+    exits with $FAKE_EXIT."""
+    return (
+        "#!/bin/sh\n"
+        f'if [ "$1" = --version ]; then echo "cbcheck {version}"; exit 0; fi\n'
+        f'echo "fake cbcheck {version} {target}" "$@"\n'
+        'exit "${FAKE_EXIT:-0}"\n'
+    ).encode()
 
 
 def archive(version, target):
@@ -307,6 +317,89 @@ class InstallScript(FakeReleaseCase):
         self.assertEqual(self.server.requests, [])
 
 
+class ActionSteps(FakeReleaseCase):
+    """action.yml's two steps, run as GitHub runs a `shell: bash` step."""
+
+    def step(self, step_id, **env):
+        action = YAML(typ="safe").load((ROOT / "action.yml").read_text(encoding="utf-8"))
+        (step,) = [s for s in action["runs"]["steps"] if s.get("id") == step_id]
+        script = self.work / f"{step_id}.sh"
+        script.write_text(step["run"])
+        outputs = self.work / f"{step_id}.outputs"
+        outputs.write_text("")
+        run = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            env={**self.env, "GITHUB_ACTION_PATH": str(ROOT), "GITHUB_OUTPUT": str(outputs), **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        values = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+        return run.returncode, run.stdout, run.stderr, values
+
+    def install(self):
+        code, _, err, values = self.step(
+            "install",
+            CBCHECK_VERSION="latest",
+            CBCHECK_TOOL_CACHE=str(self.work / "toolcache"),
+            CBCHECK_OS="Linux",
+            CBCHECK_ARCH="x86_64",
+        )
+        self.assertEqual(code, 0, err)
+        return values
+
+    def test_the_install_step_fills_the_tool_cache_and_names_the_version(self):
+        values = self.install()
+        self.assertEqual(values["version"], LATEST)
+        self.assertEqual(values["path"], str(self.work / f"toolcache/cbcheck/{LATEST}/x86_64/cbcheck"))
+
+    def test_the_run_step_passes_command_format_args_and_files_as_words(self):
+        values = self.install()
+        code, out, err, outputs = self.step(
+            "run",
+            CBCHECK_BIN=values["path"],
+            INPUT_COMMAND="verify",
+            INPUT_FILES="callbacks.yaml\nenvs/eu.yaml",
+            INPUT_ARGS="--report sarif=cbcheck.sarif  --app '*'",
+            INPUT_FORMAT="github",
+        )
+        self.assertEqual(code, 0, err)
+        self.assertEqual(
+            out.strip(),
+            f"fake cbcheck {LATEST} x86_64-unknown-linux-musl verify --format github"
+            " --report sarif=cbcheck.sarif --app '*' callbacks.yaml envs/eu.yaml",
+        )
+        self.assertEqual(outputs, {"exit-code": "0"})
+
+    def test_cbchecks_exit_code_fails_the_step_and_is_an_output(self):
+        values = self.install()
+        code, _, err, outputs = self.step(
+            "run",
+            CBCHECK_BIN=values["path"],
+            INPUT_COMMAND="lint",
+            INPUT_FILES="callbacks.yaml",
+            INPUT_ARGS="",
+            INPUT_FORMAT="github",
+            FAKE_EXIT="3",
+        )
+        self.assertEqual(code, 3, err)
+        self.assertEqual(outputs, {"exit-code": "3"})
+
+    def test_a_command_other_than_lint_or_verify_is_refused(self):
+        values = self.install()
+        code, out, _, outputs = self.step(
+            "run",
+            CBCHECK_BIN=values["path"],
+            INPUT_COMMAND="apply",
+            INPUT_FILES="callbacks.yaml",
+            INPUT_ARGS="--yes",
+            INPUT_FORMAT="github",
+        )
+        self.assertEqual(code, 2)
+        self.assertEqual(out, "::error title=cbcheck::the command input must be lint or verify\n")
+        self.assertEqual(outputs, {})
+
+
 @unittest.skipUnless(sys.platform.startswith("linux"), "the recipe is for Linux hosts")
 class PinnedInstallRecipe(FakeReleaseCase):
     """examples/ci/install-pinned.sh: the hash is the caller's, not the release's."""
@@ -336,8 +429,9 @@ class PinnedInstallRecipe(FakeReleaseCase):
         target, digest = self.host_asset("0.3.0")
         code, out, err = self.pinned("0.3.0", digest)
         self.assertEqual(code, 0, err)
-        self.assertEqual(out.strip(), f"fake cbcheck 0.3.0 {target}")
+        self.assertEqual(out.strip(), "cbcheck 0.3.0")
         self.assertEqual(self.installed(), ["cbcheck"])
+        self.assertEqual(self.run_installed(str(self.dest / "cbcheck")), f"fake cbcheck 0.3.0 {target}")
 
     def test_another_hash_is_refused_and_nothing_is_installed(self):
         self.dest.mkdir()
