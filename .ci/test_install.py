@@ -18,7 +18,9 @@ import sys
 import tarfile
 import tempfile
 import threading
+import tomllib
 import unittest
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -398,6 +400,37 @@ class ActionSteps(FakeReleaseCase):
         self.assertEqual(code, 2)
         self.assertEqual(out, "::error title=cbcheck::the command input must be lint or verify\n")
         self.assertEqual(outputs, {})
+
+
+class BinstallMetadata(FakeReleaseCase):
+    """`cargo binstall` finds the same archives: Cargo.toml's [package.metadata.binstall]
+    rendered for every target names a served archive holding the binary at bin-dir."""
+
+    def test_every_target_resolves_to_an_archive_with_the_binary(self):
+        with open(ROOT / "Cargo.toml", "rb") as manifest:
+            binstall = tomllib.load(manifest)["package"]["metadata"]["binstall"]
+        for target in TARGETS:
+            with self.subTest(target=target):
+                meta = {**binstall, **binstall.get("overrides", {}).get(target, {})}
+                exe = ".exe" if "windows" in target else ""
+                values = {"repo": self.repository, "name": "cbcheck", "version": "0.3.0",
+                          "target": target, "bin": "cbcheck", "binary-ext": exe}
+
+                def render(template):
+                    for key, value in values.items():
+                        template = template.replace("{ " + key + " }", value)
+                    self.assertNotIn("{", template)
+                    return template
+
+                with urllib.request.urlopen(render(meta["pkg-url"])) as reply:
+                    data = reply.read()
+                member = render(meta["bin-dir"])
+                if meta["pkg-fmt"] == "zip":
+                    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+                else:
+                    self.assertEqual(meta["pkg-fmt"], "tgz")
+                    names = tarfile.open(fileobj=io.BytesIO(data), mode="r:gz").getnames()
+                self.assertIn(member, names)
 
 
 @unittest.skipUnless(sys.platform.startswith("linux"), "the recipe is for Linux hosts")
