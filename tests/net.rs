@@ -9,10 +9,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
+// The TLS test runs on Linux only (see it below).
+#[cfg(target_os = "linux")]
 use tokio_rustls::TlsAcceptor;
+#[cfg(target_os = "linux")]
 use tokio_rustls::rustls::ServerConfig;
+#[cfg(target_os = "linux")]
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
+#[cfg(target_os = "linux")]
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
@@ -517,6 +522,7 @@ async fn an_endless_reply_fails_its_app_alone_and_is_not_read_past_the_cap() {
 }
 
 /// A certificate authority made for one test.
+#[cfg(target_os = "linux")]
 fn authority(name: &str) -> CertifiedIssuer<'static, KeyPair> {
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -529,6 +535,7 @@ fn authority(name: &str) -> CertifiedIssuer<'static, KeyPair> {
 }
 
 /// A server certificate for `names`, issued by `ca`; valid only in 2019 if `expired`.
+#[cfg(target_os = "linux")]
 fn server_certificate(
     ca: &CertifiedIssuer<'static, KeyPair>,
     names: &[&str],
@@ -547,6 +554,7 @@ fn server_certificate(
 }
 
 /// An HTTPS fake answering every app in sync; counts the connections (handshakes).
+#[cfg(target_os = "linux")]
 async fn tls_server(
     certificate: (CertificateDer<'static>, PrivateKeyDer<'static>),
 ) -> (String, Arc<AtomicUsize>) {
@@ -573,6 +581,10 @@ async fn tls_server(
     (format!("https://127.0.0.1:{port}"), handshakes)
 }
 
+// The test trusts its own CA through SSL_CERT_FILE, which rustls-platform-verifier
+// reads on Linux only: macOS and Windows ask the system's trust store (ci.yml runs
+// the suite on macOS too).
+#[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_certificate_that_fails_verification_is_named_and_not_retried() {
     let trusted = authority("cbcheck test CA");

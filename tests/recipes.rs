@@ -1,6 +1,7 @@
 //! The recipes in examples/ci and .pre-commit-hooks.yaml: valid YAML, and every
-//! cbcheck command they run parses with the flags it uses; the crontab line and
-//! pre-deploy.sh run against the real binary, with a stub mailer.
+//! cbcheck command they run (directly, or through the Action's inputs) parses with the
+//! flags it uses; the crontab line and pre-deploy.sh run against the real binary, with
+//! a stub mailer.
 
 use clap::Parser;
 use serde_json::Value;
@@ -23,6 +24,55 @@ fn workflow_scripts(workflow: &Value) -> Vec<String> {
         .flat_map(|job| job["steps"].as_array().cloned().unwrap_or_default())
         .filter_map(|step| step["run"].as_str().map(str::to_owned))
         .collect()
+}
+
+/// The command line action.yml runs for each step that uses the Action: `cbcheck
+/// COMMAND --format FORMAT ARGS… FILES…`, with action.yml's defaults for what the step
+/// leaves out. Every input a step gives must be one action.yml declares.
+fn action_commands(path: &str, workflow: &Value) -> Vec<Vec<String>> {
+    let action = yaml("action.yml");
+    let inputs = action["inputs"].as_object().expect("action.yml inputs");
+    let mut commands = Vec::new();
+    for job in workflow["jobs"].as_object().expect("jobs").values() {
+        for step in job["steps"].as_array().into_iter().flatten() {
+            let Some(uses) = step["uses"].as_str() else {
+                continue;
+            };
+            if !uses.starts_with("cbcheck/") {
+                continue;
+            }
+            assert_eq!(
+                uses, "cbcheck/cbcheck@v1",
+                "{path}: the Action's documented name"
+            );
+            let given = step["with"].as_object().cloned().unwrap_or_default();
+            for key in given.keys() {
+                assert!(
+                    inputs.contains_key(key),
+                    "{path}: action.yml has no input {key}"
+                );
+            }
+            let input = |name: &str| -> String {
+                given
+                    .get(name)
+                    .or_else(|| inputs[name].get("default"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let mut command = vec![
+                "cbcheck".to_owned(),
+                input("command"),
+                "--format".to_owned(),
+                input("format"),
+            ];
+            // action.yml splits args and files at whitespace, with no shell quoting.
+            command.extend(input("args").split_whitespace().map(str::to_owned));
+            command.extend(input("files").split_whitespace().map(str::to_owned));
+            commands.push(command);
+        }
+    }
+    commands
 }
 
 /// Every `cbcheck …` command in shell text, as argument lists. `$(…)` becomes one
@@ -82,17 +132,17 @@ fn the_github_workflows_are_valid_and_run_real_commands() {
     ] {
         let workflow = yaml(path);
         assert!(workflow["on"].is_object(), "{path}: triggers");
-        for script in workflow_scripts(&workflow) {
-            for command in cbcheck_commands(&script) {
-                assert_parses(path, &command);
-                seen.push(command.join(" "));
-            }
+        let scripts = workflow_scripts(&workflow);
+        let run = scripts.iter().flat_map(|script| cbcheck_commands(script));
+        for command in run.chain(action_commands(path, &workflow)) {
+            assert_parses(path, &command);
+            seen.push(command.join(" "));
         }
     }
     for expected in [
         "cbcheck lint --format github callbacks.yaml",
         "cbcheck verify --format github --report sarif=cbcheck.sarif callbacks.yaml",
-        "cbcheck verify --probe --format github --report json=audit/cbcheck-SUBST.json callbacks.yaml",
+        "cbcheck verify --format github --probe --report json=cbcheck-audit.json callbacks.yaml",
     ] {
         assert!(
             seen.iter().any(|s| s == expected),
@@ -114,6 +164,46 @@ fn the_github_workflows_are_valid_and_run_real_commands() {
     assert_eq!(
         yaml("examples/ci/github-nightly-audit.yml")["on"]["schedule"][0]["cron"],
         "17 3 * * *"
+    );
+}
+
+#[test]
+fn the_gitlab_recipe_runs_real_commands_on_a_binary_checked_against_its_pin() {
+    let path = "examples/ci/gitlab-ci.yml";
+    let pipeline = yaml(path);
+    let install = pipeline[".cbcheck"]["before_script"]
+        .as_array()
+        .expect("the install steps")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        install.contains(r#"echo "${CBCHECK_SHA256}  $asset.tar.gz" | sha256sum -c -"#),
+        "{path}: the archive is checked against the pinned hash before it is unpacked"
+    );
+    let mut seen = Vec::new();
+    for (name, job) in pipeline.as_object().expect("jobs") {
+        let Some(script) = job["script"].as_array() else {
+            continue;
+        };
+        assert_eq!(
+            job["extends"], ".cbcheck",
+            "{path}: {name} installs cbcheck first"
+        );
+        for line in script.iter().filter_map(Value::as_str) {
+            for command in cbcheck_commands(line) {
+                assert_parses(path, &command);
+                seen.push(command.join(" "));
+            }
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "cbcheck lint callbacks.yaml",
+            "cbcheck verify --report junit=cbcheck.xml --report json=cbcheck.json callbacks.yaml",
+        ]
     );
 }
 

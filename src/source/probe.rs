@@ -103,9 +103,10 @@ fn run(targets: Vec<ProbeTarget>, options: ProbeOptions) -> Vec<ProbeResult> {
 }
 
 /// The same trust as the API client's: reqwest's rustls backend with the platform
-/// verifier (on Linux the system store, `SSL_CERT_FILE` and `SSL_CERT_DIR` honoured).
+/// verifier (on Linux the system store, `SSL_CERT_FILE` and `SSL_CERT_DIR` honoured),
+/// and the same provider (ring, see `api::Client::new`).
 fn tls_config() -> Result<Arc<ClientConfig>, String> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?

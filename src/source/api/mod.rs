@@ -229,6 +229,10 @@ pub struct Client {
 
 impl Client {
     pub fn new(options: ClientOptions) -> Result<Client, ClientSetupError> {
+        // reqwest is built without a crypto provider (ring is smaller and builds faster
+        // than its default, aws-lc-rs): make ring the process default before the first
+        // client. An Err only says a provider is already installed, which is as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         // reqwest reads HTTPS_PROXY / HTTP_PROXY / NO_PROXY itself, and its rustls
         // backend verifies against the platform's certificate store. The vendor never
         // redirects: a redirect would carry the UserSig (in a Referer, and 307/308 the
