@@ -571,7 +571,11 @@ fn a_value_spelt_with_other_percent_escapes_live_is_still_hidden() {
         ),
     )
     .expect("write");
-    for live in ["hK7w%2bQ2r%2fZ9x%3dLm4", "hK7w%2BQ2r/Z9x=Lm4", "hK7w+Q2r%2FZ9x%3DLm4"] {
+    for live in [
+        "hK7w%2bQ2r%2fZ9x%3dLm4",
+        "hK7w%2BQ2r/Z9x=Lm4",
+        "hK7w+Q2r%2FZ9x%3DLm4",
+    ] {
         let snapshot = serde_json::json!({
             "1400000001": {"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "r1",
                 "Response": {"Url": format!("https://hooks.example.com/{live}/x?token={live}&v=2"),
@@ -586,7 +590,12 @@ fn a_value_spelt_with_other_percent_escapes_live_is_still_hidden() {
                 let mut args = vec!["--format", format];
                 args.extend(show);
                 let out = verify_live_from(&dir, Some(TOKEN), &args);
-                assert_eq!(out.code, Some(1), "{live} {format} {show:?}: {}", out.stderr);
+                assert_eq!(
+                    out.code,
+                    Some(1),
+                    "{live} {format} {show:?}: {}",
+                    out.stderr
+                );
                 for text in [&out.stdout, &out.stderr] {
                     assert!(
                         !percent_decoded(text).contains(TOKEN),

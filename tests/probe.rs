@@ -520,6 +520,35 @@ async fn a_slow_handshake_is_endpoint_slow_and_a_missing_one_unreachable() {
     );
 }
 
+/// `--deadline` bounds the whole run, the probe too: a host that holds its handshake
+/// past the deadline is reported then, not after the probe's own (longer) timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_run_deadline_ends_the_probe_too() {
+    let ca = Authority::new("cbcheck probe CA");
+    let (cert, key, _) = ca.leaf(&HERE, -1, 89);
+    let silent = Endpoint::delayed((cert, key), Duration::from_secs(3600)).await;
+    let url = format!("https://127.0.0.1:{}/cb", silent.port);
+    let run = verify(
+        "deadline",
+        &url,
+        Some(&ca),
+        &[
+            "--probe-allow-private",
+            "--probe-timeout",
+            "60",
+            "--deadline",
+            "2",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let message = run.one_kind_each("endpoint_unreachable", "warning");
+    assert!(
+        message.contains("no TLS handshake before the run deadline (--deadline 2)"),
+        "{message}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_port_is_unreachable() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
