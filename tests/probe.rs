@@ -651,6 +651,26 @@ async fn a_loopback_endpoint_is_refused_unless_private_is_allowed() {
     assert_eq!(seen.bytes_after, 0, "no HTTP request");
 }
 
+/// A stranger's file can name internal hosts, and CI logs are public: a name that
+/// resolves only to private addresses is reported by their kind, its addresses kept
+/// out of every output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_name_does_not_publish_its_addresses() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!(
+        "https://localhost:{}/cb",
+        listener.local_addr().expect("address").port()
+    );
+    let run = verify("private_name", &url, None, &["-q"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let message = run.one_kind_each("endpoint_private", "warning");
+    assert!(message.contains("loopback"), "{message}");
+    let all = format!("{}{}", run.report, run.stderr);
+    for address in ["127.0.0.1", "::1"] {
+        assert!(!all.contains(address), "{address} shown:\n{all}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plain_http_endpoint_is_only_connected_to() {
     let mut endpoint = Endpoint::start(None).await;
