@@ -549,6 +549,80 @@ async fn the_run_deadline_ends_the_probe_too() {
     );
 }
 
+/// A host still waiting for its turn when the deadline passes is not begun.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_waiting_for_its_turn_at_the_deadline_is_not_probed() {
+    let ca = Authority::new("cbcheck probe CA");
+    let mut silent = Vec::new();
+    for _ in 0..2 {
+        let (cert, key, _) = ca.leaf(&HERE, -1, 89);
+        silent.push(Endpoint::delayed((cert, key), Duration::from_secs(3600)).await);
+    }
+    let urls: Vec<String> = silent
+        .iter()
+        .map(|e| format!("https://127.0.0.1:{}/cb", e.port))
+        .collect();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("probe")
+        .join("deadline_queue");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    // The second app on the second endpoint.
+    let mut file = callbacks(&urls[0]);
+    let second = file.rfind(&urls[0]).expect("two URLs");
+    file.replace_range(second..second + urls[0].len(), &urls[1]);
+    std::fs::write(dir.join("callbacks.yaml"), file).expect("file");
+    let reply = |url: &str| {
+        json!({"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-1",
+        "Response": {"Url": url, "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]}})
+    };
+    let live = json!({"1400000001": reply(&urls[0]), "1400000002": reply(&urls[1])});
+    std::fs::write(dir.join("live.json"), live.to_string()).expect("snapshot");
+    std::fs::write(dir.join("roots.pem"), ca.issuer.pem()).expect("roots");
+    let cwd = dir.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        cbcheck()
+            .current_dir(&cwd)
+            .env("SSL_CERT_FILE", cwd.join("roots.pem"))
+            .env("SSL_CERT_DIR", "")
+            .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
+            .args(["--format", "json", "--probe", "--probe-allow-private"])
+            .args([
+                "--probe-timeout",
+                "60",
+                "--probe-concurrency",
+                "1",
+                "--deadline",
+                "2",
+            ])
+            .output()
+            .expect("runs")
+    })
+    .await
+    .expect("joined");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let mut messages: Vec<String> = report["apps"]
+        .as_array()
+        .expect("apps")
+        .iter()
+        .flat_map(|app| app["findings"].as_array().cloned().unwrap_or_default())
+        .filter(|f| f["kind"] == "endpoint_unreachable")
+        .map(|f| f["message"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    messages.sort();
+    assert_eq!(messages.len(), 2, "{report:#}");
+    let tried = messages
+        .iter()
+        .filter(|m| m.ends_with(": no TLS handshake before the run deadline (--deadline 2)"))
+        .count();
+    let waiting = messages
+        .iter()
+        .filter(|m| m.ends_with(": not probed before the run deadline (--deadline 2)"))
+        .count();
+    assert_eq!((tried, waiting), (1, 1), "{messages:#?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_port_is_unreachable() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
