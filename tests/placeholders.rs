@@ -606,3 +606,64 @@ fn a_value_spelt_with_other_percent_escapes_live_is_still_hidden() {
         }
     }
 }
+
+/// A stranger's file can name any variable in its URL: one that holds the app's
+/// credential is refused before any request, so `apply` never makes the admin key
+/// part of a callback URL (stored by the vendor, sent with every event).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credential_variable_is_never_expanded_into_a_url() {
+    let vendor = Vendor::default();
+    vendor
+        .live
+        .lock()
+        .expect("lock")
+        .insert(1_400_000_001, live_config("https://hooks.example.com/cb"));
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(vendor.clone())
+        .mount(&server)
+        .await;
+    let dir = workdir("credential");
+    for variable in [
+        "CBCHECK_SECRET_KEY",
+        "CBCHECK_SECRET_KEY_1400000001",
+        "CBCHECK_USERSIG_1400000009",
+    ] {
+        std::fs::write(
+            dir.join("callbacks.yaml"),
+            TWO_APPS
+                .replace("${HOOK_TOKEN}", &format!("${{{variable}}}"))
+                .replace(
+                    "      url: https://hooks.example.com/plain\n",
+                    "      url: https://hooks.example.com/cb\n",
+                ),
+        )
+        .expect("write");
+        let mut cmd = cbcheck();
+        cmd.current_dir(&dir)
+            .args([
+                "apply",
+                "callbacks.yaml",
+                "--yes",
+                "--endpoint",
+                &server.uri(),
+            ])
+            .env("CBCHECK_SECRET_KEY", ADMIN_KEY)
+            .env("CBCHECK_SECRET_KEY_1400000001", ADMIN_KEY)
+            .env("CBCHECK_USERSIG_1400000009", ADMIN_KEY);
+        let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+            .await
+            .expect("joins");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{variable}: {stderr}");
+        assert!(stderr.contains(&format!("${{{variable}}}")), "{stderr}");
+        assert!(stderr.contains("credential"), "{stderr}");
+        let written = vendor.written.lock().expect("lock").clone();
+        assert!(
+            written
+                .iter()
+                .all(|body| !body.to_string().contains(ADMIN_KEY)),
+            "{variable}: the key was sent as part of a URL: {written:?}"
+        );
+    }
+}
