@@ -209,10 +209,21 @@ pub fn probe_findings(app: &App, probe: &ProbeResult, fail_on: Option<FailOn>) -
             Some("the vendor cannot deliver events to a name without an address".into()),
         )),
         ProbeOutcome::Private { addresses } => {
-            let listed: Vec<String> = addresses
-                .iter()
-                .map(|a| format!("{a} ({})", non_public(*a).unwrap_or("private")))
-                .collect();
+            // A name's addresses are its kinds only: a file can name internal hosts,
+            // and reports are often public. An address written in the URL tells nothing new.
+            let literal = probe.target.host.parse::<std::net::IpAddr>().is_ok();
+            let mut listed: Vec<String> = Vec::new();
+            for address in addresses {
+                let kind = non_public(*address).unwrap_or("private");
+                let shown = if literal {
+                    format!("{address} ({kind})")
+                } else {
+                    format!("{kind} addresses")
+                };
+                if !listed.contains(&shown) {
+                    listed.push(shown);
+                }
+            }
             found.push((
                 Kind::EndpointPrivate,
                 format!(

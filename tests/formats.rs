@@ -854,6 +854,67 @@ fn markdown_of_a_1000_app_fleet_fits_a_pull_request_comment() {
     );
 }
 
+/// An invalid file is what a stranger's pull request most often brings: its report,
+/// however many diagnostics, fits a comment and the step summary too.
+#[test]
+fn markdown_of_a_file_with_thousands_of_errors_fits_a_pull_request_comment() {
+    let dir = workdir("invalid-5000");
+    let apps: String = (0..5000)
+        .map(|i| format!("  - name: bad{i}\n    sdkappid: {i}\n    region: nowhere\n"))
+        .collect();
+    std::fs::write(dir.join("bad.yaml"), format!("version: 1\napps:\n{apps}")).expect("file");
+    let args = ["verify", "bad.yaml", "--format"];
+    let json = run(&dir, &[&args[..], &["json"]].concat(), &[]);
+    let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let total = report["diagnostics"].as_array().map_or(0, Vec::len);
+    assert!(total >= 5000, "{total} diagnostics");
+    let markdown = run(&dir, &[&args[..], &["markdown"]].concat(), &[]);
+    assert_eq!(markdown.code, Some(2), "{}", markdown.stderr);
+    let summary = dir.join("step-summary.md");
+    std::fs::write(&summary, "").expect("summary");
+    let github = run(
+        &dir,
+        &[&args[..], &["github"]].concat(),
+        &[("GITHUB_STEP_SUMMARY", summary.to_str().expect("utf-8 path"))],
+    );
+    assert_eq!(github.code, Some(2), "{}", github.stderr);
+    let written = std::fs::read_to_string(&summary).expect("summary written");
+    assert_eq!(
+        written, markdown.stdout,
+        "the step summary is the same report"
+    );
+    let text = markdown.stdout;
+    assert!(
+        text.encode_utf16().count() < GITHUB_LIMIT,
+        "{} characters",
+        text.encode_utf16().count()
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let rows = lines
+        .iter()
+        .filter(|l| l.starts_with("| bad.yaml |"))
+        .count();
+    assert!(rows > 0 && rows < total, "{rows} rows");
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l.starts_with("| "))
+            .all(|l| l.ends_with(" |"))
+    );
+    assert_eq!(
+        lines.last().copied(),
+        Some(
+            format!(
+                "… {} more problems: see the JSON/SARIF report.",
+                total - rows
+            )
+            .as_str()
+        ),
+        "{}",
+        &text[text.len() - 300..]
+    );
+}
+
 #[test]
 fn the_human_summary_names_the_apply_command_and_the_body_says_it_is_redacted() {
     let dir = workdir("human-fix");

@@ -531,3 +531,139 @@ proptest::proptest! {
         }
     }
 }
+
+/// Every `%XX` escape decoded (either case), so that a value hidden behind another
+/// spelling of the same bytes is still found.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn a_value_spelt_with_other_percent_escapes_live_is_still_hidden() {
+    // A token with characters URLs escape, in the path (never masked), and the vendor
+    // echoing it with escapes of its own: lowercase, or only some characters escaped.
+    const TOKEN: &str = "hK7w+Q2r/Z9x=Lm4";
+    let dir = workdir("escaped");
+    std::fs::write(
+        dir.join("callbacks.yaml"),
+        TWO_APPS.replace(
+            "https://hooks.example.com/cb?token=${HOOK_TOKEN}&v=2",
+            "https://hooks.example.com/${HOOK_TOKEN}/cb?token=${HOOK_TOKEN}&v=2",
+        ),
+    )
+    .expect("write");
+    for live in [
+        "hK7w%2bQ2r%2fZ9x%3dLm4",
+        "hK7w%2BQ2r/Z9x=Lm4",
+        "hK7w+Q2r%2FZ9x%3DLm4",
+    ] {
+        let snapshot = serde_json::json!({
+            "1400000001": {"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "r1",
+                "Response": {"Url": format!("https://hooks.example.com/{live}/x?token={live}&v=2"),
+                    "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]}},
+            "1400000002": {"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "r2",
+                "Response": {"Url": "https://hooks.example.com/plain",
+                    "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]}},
+        });
+        std::fs::write(dir.join("live.json"), snapshot.to_string()).expect("write");
+        for show in [&[][..], &["--show-secrets"][..]] {
+            for format in ["human", "json", "markdown"] {
+                let mut args = vec!["--format", format];
+                args.extend(show);
+                let out = verify_live_from(&dir, Some(TOKEN), &args);
+                assert_eq!(
+                    out.code,
+                    Some(1),
+                    "{live} {format} {show:?}: {}",
+                    out.stderr
+                );
+                for text in [&out.stdout, &out.stderr] {
+                    assert!(
+                        !percent_decoded(text).contains(TOKEN),
+                        "{live} {format} {show:?} shows the value:\n{text}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A stranger's file can name any variable in its URL: one that holds the app's
+/// credential is refused before any request, so `apply` never makes the admin key
+/// part of a callback URL (stored by the vendor, sent with every event).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credential_variable_is_never_expanded_into_a_url() {
+    let vendor = Vendor::default();
+    vendor
+        .live
+        .lock()
+        .expect("lock")
+        .insert(1_400_000_001, live_config("https://hooks.example.com/cb"));
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(vendor.clone())
+        .mount(&server)
+        .await;
+    let dir = workdir("credential");
+    for variable in [
+        "CBCHECK_SECRET_KEY",
+        "CBCHECK_SECRET_KEY_1400000001",
+        "CBCHECK_USERSIG_1400000009",
+    ] {
+        std::fs::write(
+            dir.join("callbacks.yaml"),
+            TWO_APPS
+                .replace("${HOOK_TOKEN}", &format!("${{{variable}}}"))
+                .replace(
+                    "      url: https://hooks.example.com/plain\n",
+                    "      url: https://hooks.example.com/cb\n",
+                ),
+        )
+        .expect("write");
+        let mut cmd = cbcheck();
+        cmd.current_dir(&dir)
+            .args([
+                "apply",
+                "callbacks.yaml",
+                "--yes",
+                "--endpoint",
+                &server.uri(),
+            ])
+            .env("CBCHECK_SECRET_KEY", ADMIN_KEY)
+            .env("CBCHECK_SECRET_KEY_1400000001", ADMIN_KEY)
+            .env("CBCHECK_USERSIG_1400000009", ADMIN_KEY);
+        let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+            .await
+            .expect("joins");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{variable}: {stderr}");
+        assert!(stderr.contains(&format!("${{{variable}}}")), "{stderr}");
+        assert!(stderr.contains("credential"), "{stderr}");
+        let written = vendor.written.lock().expect("lock").clone();
+        assert!(
+            written
+                .iter()
+                .all(|body| !body.to_string().contains(ADMIN_KEY)),
+            "{variable}: the key was sent as part of a URL: {written:?}"
+        );
+    }
+}

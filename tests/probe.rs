@@ -520,6 +520,109 @@ async fn a_slow_handshake_is_endpoint_slow_and_a_missing_one_unreachable() {
     );
 }
 
+/// `--deadline` bounds the whole run, the probe too: a host that holds its handshake
+/// past the deadline is reported then, not after the probe's own (longer) timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_run_deadline_ends_the_probe_too() {
+    let ca = Authority::new("cbcheck probe CA");
+    let (cert, key, _) = ca.leaf(&HERE, -1, 89);
+    let silent = Endpoint::delayed((cert, key), Duration::from_secs(3600)).await;
+    let url = format!("https://127.0.0.1:{}/cb", silent.port);
+    let run = verify(
+        "deadline",
+        &url,
+        Some(&ca),
+        &[
+            "--probe-allow-private",
+            "--probe-timeout",
+            "60",
+            "--deadline",
+            "2",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let message = run.one_kind_each("endpoint_unreachable", "warning");
+    assert!(
+        message.contains("no TLS handshake before the run deadline (--deadline 2)"),
+        "{message}"
+    );
+}
+
+/// A host still waiting for its turn when the deadline passes is not begun.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_waiting_for_its_turn_at_the_deadline_is_not_probed() {
+    let ca = Authority::new("cbcheck probe CA");
+    let mut silent = Vec::new();
+    for _ in 0..2 {
+        let (cert, key, _) = ca.leaf(&HERE, -1, 89);
+        silent.push(Endpoint::delayed((cert, key), Duration::from_secs(3600)).await);
+    }
+    let urls: Vec<String> = silent
+        .iter()
+        .map(|e| format!("https://127.0.0.1:{}/cb", e.port))
+        .collect();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("probe")
+        .join("deadline_queue");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    // The second app on the second endpoint.
+    let mut file = callbacks(&urls[0]);
+    let second = file.rfind(&urls[0]).expect("two URLs");
+    file.replace_range(second..second + urls[0].len(), &urls[1]);
+    std::fs::write(dir.join("callbacks.yaml"), file).expect("file");
+    let reply = |url: &str| {
+        json!({"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-1",
+        "Response": {"Url": url, "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]}})
+    };
+    let live = json!({"1400000001": reply(&urls[0]), "1400000002": reply(&urls[1])});
+    std::fs::write(dir.join("live.json"), live.to_string()).expect("snapshot");
+    std::fs::write(dir.join("roots.pem"), ca.issuer.pem()).expect("roots");
+    let cwd = dir.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        cbcheck()
+            .current_dir(&cwd)
+            .env("SSL_CERT_FILE", cwd.join("roots.pem"))
+            .env("SSL_CERT_DIR", "")
+            .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
+            .args(["--format", "json", "--probe", "--probe-allow-private"])
+            .args([
+                "--probe-timeout",
+                "60",
+                "--probe-concurrency",
+                "1",
+                "--deadline",
+                "2",
+            ])
+            .output()
+            .expect("runs")
+    })
+    .await
+    .expect("joined");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let mut messages: Vec<String> = report["apps"]
+        .as_array()
+        .expect("apps")
+        .iter()
+        .flat_map(|app| app["findings"].as_array().cloned().unwrap_or_default())
+        .filter(|f| f["kind"] == "endpoint_unreachable")
+        .map(|f| f["message"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    messages.sort();
+    assert_eq!(messages.len(), 2, "{report:#}");
+    let tried = messages
+        .iter()
+        .filter(|m| m.ends_with(": no TLS handshake before the run deadline (--deadline 2)"))
+        .count();
+    let waiting = messages
+        .iter()
+        .filter(|m| m.ends_with(": not probed before the run deadline (--deadline 2)"))
+        .count();
+    assert_eq!((tried, waiting), (1, 1), "{messages:#?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_port_is_unreachable() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -620,6 +723,26 @@ async fn a_loopback_endpoint_is_refused_unless_private_is_allowed() {
     let seen = endpoint.one_connection().await;
     assert!(seen.handshake, "{seen:?}");
     assert_eq!(seen.bytes_after, 0, "no HTTP request");
+}
+
+/// A stranger's file can name internal hosts, and CI logs are public: a name that
+/// resolves only to private addresses is reported by their kind, its addresses kept
+/// out of every output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_name_does_not_publish_its_addresses() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!(
+        "https://localhost:{}/cb",
+        listener.local_addr().expect("address").port()
+    );
+    let run = verify("private_name", &url, None, &["-q"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let message = run.one_kind_each("endpoint_private", "warning");
+    assert!(message.contains("loopback"), "{message}");
+    let all = format!("{}{}", run.report, run.stderr);
+    for address in ["127.0.0.1", "::1"] {
+        assert!(!all.contains(address), "{address} shown:\n{all}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

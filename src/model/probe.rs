@@ -191,7 +191,8 @@ impl ProbeResult {
 /// multicast, reserved (240/4) and broadcast; IPv6 unspecified, loopback, link-local,
 /// site-local, unique local (fc00::/7), documentation (2001:db8::/32), multicast,
 /// reserved (::/8, IPv4-compatible addresses included) and discard-only (100::/64);
-/// an IPv4-mapped or NAT64 (64:ff9b::/96) IPv6 address as its IPv4 address.
+/// an IPv4-mapped, NAT64 (64:ff9b::/96) or 6to4 (2002::/16) IPv6 address as its IPv4
+/// address; local-use NAT64 (64:ff9b:1::/48).
 pub fn non_public(address: IpAddr) -> Option<&'static str> {
     match address {
         IpAddr::V4(v4) => non_public_v4(v4),
@@ -225,6 +226,16 @@ fn non_public_v6(ip: Ipv6Addr) -> Option<&'static str> {
     if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
         let [.., high, low] = segments;
         return non_public_v4(Ipv4Addr::from((u32::from(high) << 16) | u32::from(low)));
+    }
+    // 6to4 (2002::/16) reaches the IPv4 address it carries.
+    if segments[0] == 0x2002 {
+        return non_public_v4(Ipv4Addr::from(
+            (u32::from(segments[1]) << 16) | u32::from(segments[2]),
+        ));
+    }
+    // Local-use NAT64 (RFC 8215): a site's own translator, to addresses of its choice.
+    if segments[..3] == [0x64, 0xff9b, 1] {
+        return Some("local-use NAT64");
     }
     Some(match segments[0] {
         _ if ip.is_unspecified() => "unspecified",
@@ -270,6 +281,11 @@ mod tests {
             ("64:ff9b::a00:1", Some("private")),
             ("2001:db8::1", Some("documentation")),
             ("2606:4700::1111", None),
+            // 6to4 carries its IPv4 address; local-use NAT64 (RFC 8215) is never global.
+            ("2002:a9fe:a9fe::1", Some("link-local")),
+            ("2002:7f00:1::", Some("loopback")),
+            ("2002:808:808::1", None),
+            ("64:ff9b:1::a9fe:a9fe", Some("local-use NAT64")),
         ] {
             let ip: IpAddr = address.parse().expect("a test address");
             assert_eq!(non_public(ip), expected, "{address}");

@@ -41,16 +41,70 @@ pub fn placeholder_values() -> Vec<(String, String)> {
         .clone()
 }
 
-/// The text with every registered placeholder value replaced by its `${NAME}`.
+/// The text with every registered placeholder value replaced by its `${NAME}`,
+/// however a URL spells it: any of its bytes may be a `%XX` escape, in either case
+/// (a vendor may echo the URL escaped otherwise than the value was sent).
 pub fn with_placeholders(text: &str) -> Cow<'_, str> {
     let known = PLACEHOLDERS.read().unwrap_or_else(PoisonError::into_inner);
-    let mut text = Cow::Borrowed(text);
-    for (value, name) in known.iter() {
-        if text.contains(value.as_str()) {
-            text = Cow::Owned(text.replace(value.as_str(), &format!("${{{name}}}")));
+    if known.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut last = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let found = text
+            .is_char_boundary(i)
+            .then(|| {
+                known.iter().find_map(|(value, name)| {
+                    spelt_at(&bytes[i..], value.as_bytes())
+                        .map(|len| (i + len, name))
+                        .filter(|(end, _)| *end > i && text.is_char_boundary(*end))
+                })
+            })
+            .flatten();
+        match found {
+            Some((end, name)) => {
+                out.push_str(&text[last..i]);
+                out.push_str(&format!("${{{name}}}"));
+                last = end;
+                i = end;
+            }
+            None => i += 1,
         }
     }
-    text
+    if last == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
+}
+
+/// The length of `value` spelt at the start of `text`, each of its bytes as itself
+/// or as a `%XX` escape, a space also as `+`.
+fn spelt_at(text: &[u8], value: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    for &byte in value {
+        // The escape first: a `%` of the value may itself be escaped (`%25`).
+        let escaped = match text.get(at..at + 3) {
+            Some([b'%', high, low]) if high.is_ascii_hexdigit() && low.is_ascii_hexdigit() => {
+                std::str::from_utf8(&[*high, *low])
+                    .ok()
+                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+            }
+            _ => None,
+        };
+        let next = *text.get(at)?;
+        if escaped == Some(byte) {
+            at += 3;
+        } else if next == byte || (byte == b' ' && next == b'+') {
+            at += 1;
+        } else {
+            return None;
+        }
+    }
+    Some(at)
 }
 
 /// A query value that is one `${NAME}` placeholder: it names a secret, and is none.
@@ -327,6 +381,12 @@ mod tests {
         assert_eq!(
             redact_urls_in("refused v4lue+/=Z9q"),
             "refused ${REDACT_TEST_TOKEN}"
+        );
+        // Escaped otherwise than sent: lowercase, in part, or double.
+        assert_eq!(
+            Redaction { show_secrets: true }
+                .url("https://h.example.com/v4lue%2b%2f%3dZ9q/cb?t=v4lue%2B/=Z9q&u=v4lue%252B%252F%253DZ9q"),
+            "https://h.example.com/${REDACT_TEST_TOKEN}/cb?t=${REDACT_TEST_TOKEN}&u=${REDACT_TEST_TOKEN}"
         );
         // A placeholder written in the file is no secret; text around one still is.
         assert_eq!(

@@ -89,7 +89,8 @@ pub fn render(runs: &[Run], summary: &str) -> String {
 }
 
 /// A run that stopped before any app was checked: the summary, then a table of the
-/// problems (the files' diagnostics, then what stopped the run).
+/// problems (the files' diagnostics, then what stopped the run), cut to [`MAX_CHARS`]
+/// with a last line counting the problems left out.
 pub fn stopped(problems: &[Problem], summary: &str) -> String {
     let mut out = format!(
         "<!-- cbcheck report version {REPORT_VERSION} -->\n## cbcheck verify\n\n{}\n\n",
@@ -98,10 +99,11 @@ pub fn stopped(problems: &[Problem], summary: &str) -> String {
     out.push_str("| file | line | column | severity | code | message | what to do |\n");
     out.push_str("|---|---|---|---|---|---|---|\n");
     let or_dash = |n: Option<usize>| n.map_or_else(|| "—".to_owned(), |n| n.to_string());
-    for p in problems {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | `{}` | {} | {} |",
+    // Within the same limit as a full report: rows while they fit with the last line.
+    let mut used = chars(&out) + chars(&more_problems(problems.len()));
+    for (shown, p) in problems.iter().enumerate() {
+        let row = format!(
+            "| {} | {} | {} | {} | `{}` | {} | {} |\n",
             cell(p.file.as_deref().unwrap_or("—")),
             or_dash(p.line),
             or_dash(p.column),
@@ -110,8 +112,20 @@ pub fn stopped(problems: &[Problem], summary: &str) -> String {
             cell(&p.message),
             cell(p.help.as_deref().unwrap_or("—")),
         );
+        used += chars(&row);
+        if used > MAX_CHARS {
+            out.push_str(&more_problems(problems.len() - shown));
+            break;
+        }
+        out.push_str(&row);
     }
     out
+}
+
+/// The last line when `n` problems did not fit.
+fn more_problems(n: usize) -> String {
+    let problems = if n == 1 { "problem" } else { "problems" };
+    format!("\n… {n} more {problems}: see the JSON/SARIF report.\n")
 }
 
 /// How many of the listed apps (a prefix) fit, with the parts every report has

@@ -96,7 +96,7 @@ pub fn run(cli: Cli) -> Outcome {
                 live_from,
                 ..options
             };
-            let probe = verify::Probe::from_args(&probe);
+            let probe = verify::Probe::from_args(&probe, options.client.deadline);
             verify::verify_files(style, &files, &options, ending, probe, format, &reports)
         }
         Command::Apply {

@@ -26,12 +26,17 @@ pub(super) struct Probe {
 }
 
 impl Probe {
-    pub(super) fn from_args(args: &cli::ProbeArgs) -> Option<Probe> {
+    /// `deadline`: the run's (`--deadline`), which ends the probe too.
+    pub(super) fn from_args(
+        args: &cli::ProbeArgs,
+        deadline: Option<crate::source::api::Deadline>,
+    ) -> Option<Probe> {
         args.probe.then(|| Probe {
             options: probe::ProbeOptions {
                 allow_private: args.probe_allow_private,
                 timeout: std::time::Duration::from_secs_f64(args.probe_timeout),
                 concurrency: usize::from(args.probe_concurrency),
+                deadline,
             },
             fail_on: args.probe_fail_on.map(|level| match level {
                 cli::ProbeFailOn::Warning => FailOn::Warning,

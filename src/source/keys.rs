@@ -24,12 +24,19 @@ pub struct MissingCredentials {
     pub tried: Vec<String>,
 }
 
-/// A `${NAME}` in an app's callback URL that the environment does not set.
+/// A `${NAME}` in an app's callback URL that the environment does not set, or that
+/// names one of the app's credential variables (never expanded: the URL is stored by
+/// the vendor and sent with every event).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the callback URL of sdkappid {sdkappid} needs ${{{variable}}}, and {variable} is not set")]
+#[error("{}", if *.credential {
+    format!("the callback URL of sdkappid {sdkappid} names ${{{variable}}}, a credential variable: cbcheck never puts a credential in a URL")
+} else {
+    format!("the callback URL of sdkappid {sdkappid} needs ${{{variable}}}, and {variable} is not set")
+})]
 pub struct UnsetVariable {
     pub sdkappid: u64,
     pub variable: String,
+    pub credential: bool,
 }
 
 /// Replace every `${NAME}` of the app's callback URL by the variable's value
@@ -42,6 +49,13 @@ pub fn expand_url(
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<(), UnsetVariable> {
     let sdkappid = app.sdkappid;
+    // The app's own, and any other app's by cbcheck's names.
+    let credentials = candidates(app);
+    let is_credential = |name: &str| {
+        name.starts_with("CBCHECK_SECRET_KEY")
+            || name.starts_with("CBCHECK_USERSIG")
+            || credentials.iter().any(|(c, _)| c == name)
+    };
     let Some(desired) = app
         .callback
         .as_mut()
@@ -54,6 +68,16 @@ pub fn expand_url(
     let Ok(segments) = template::parse(&desired.url) else {
         return Ok(());
     };
+    if let Some(variable) = segments.iter().find_map(|segment| match segment {
+        template::Segment::Var(name) if is_credential(name) => Some(name),
+        _ => None,
+    }) {
+        return Err(UnsetVariable {
+            sdkappid,
+            variable: variable.clone(),
+            credential: true,
+        });
+    }
     let value = |name: &str| {
         lookup(name)
             .map(|v| v.trim().to_owned())
@@ -66,7 +90,11 @@ pub fn expand_url(
         }
         found
     })
-    .map_err(|variable| UnsetVariable { sdkappid, variable })?;
+    .map_err(|variable| UnsetVariable {
+        sdkappid,
+        variable,
+        credential: false,
+    })?;
     desired.url = url;
     Ok(())
 }

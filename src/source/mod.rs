@@ -70,10 +70,17 @@ impl From<MissingCredentials> for Failure {
 
 impl From<UnsetVariable> for Failure {
     fn from(err: UnsetVariable) -> Failure {
-        let help = format!(
-            "set {} to the value the callback URL must carry (cbcheck sends it, and never shows it)",
-            err.variable
-        );
+        let help = if err.credential {
+            format!(
+                "give the callback URL's value its own variable: {} holds the app's credential",
+                err.variable
+            )
+        } else {
+            format!(
+                "set {} to the value the callback URL must carry (cbcheck sends it, and never shows it)",
+                err.variable
+            )
+        };
         Failure::new(ErrorClass::Credentials, err.to_string(), help)
     }
 }

@@ -29,6 +29,8 @@ pub struct ProbeOptions {
     pub timeout: Duration,
     /// Hosts probed at once.
     pub concurrency: usize,
+    /// `--deadline`: the probe ends with the run, whatever its own timeout.
+    pub deadline: Option<super::api::Deadline>,
 }
 
 /// A probe under way.
@@ -153,8 +155,21 @@ async fn probe(
     tls: Result<Arc<ClientConfig>, String>,
 ) -> ProbeResult {
     let at = SystemTime::now();
-    let deadline = Instant::now() + options.timeout;
-    let within = format!("within {} s", options.timeout.as_secs_f64());
+    let own = Instant::now() + options.timeout;
+    let (deadline, within) = match options.deadline {
+        Some(run) if Instant::from_std(run.at()) < own => (
+            Instant::from_std(run.at()),
+            format!(
+                "before the run deadline (--deadline {})",
+                run.after().as_secs_f64()
+            ),
+        ),
+        _ => (own, format!("within {} s", options.timeout.as_secs_f64())),
+    };
+    // A host still waiting for its turn when the run's time is up is not begun.
+    if deadline <= Instant::now() {
+        return failed(&target, &format!("not probed {within}"));
+    }
     let mut result = ProbeResult {
         target: target.clone(),
         outcome: ProbeOutcome::Reachable,

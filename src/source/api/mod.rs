@@ -65,6 +65,16 @@ impl Deadline {
             .checked_add(after)
             .map(|at| Deadline { at, after })
     }
+
+    /// When the run must end.
+    pub fn at(&self) -> std::time::Instant {
+        self.at
+    }
+
+    /// The seconds given, for messages.
+    pub fn after(&self) -> Duration {
+        self.after
+    }
 }
 
 impl Default for ClientOptions {
