@@ -280,3 +280,59 @@ fn files_are_replaced_whole_keeping_permissions_and_symlinks() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// In pull-request CI the checkout is the PR author's: a committed symlink at a report
+/// path must not aim the report (or the metrics file) at another file.
+#[test]
+fn a_symlink_at_a_report_path_is_replaced_never_followed() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-links");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "precious\n").expect("write");
+    for name in [
+        "report.json",
+        "report.sarif",
+        "cbcheck.prom",
+        "cbcheck_success.prom",
+    ] {
+        std::os::unix::fs::symlink(&victim, dir.join(name)).expect("symlink");
+    }
+    let output = cbcheck()
+        .arg("verify")
+        .arg(repo_path("examples/fleet.yaml"))
+        .arg("--live-from")
+        .arg(repo_path("examples/live-snapshot.json"))
+        .current_dir(&dir)
+        .args([
+            "--report",
+            "json=report.json",
+            "--report",
+            "sarif=report.sarif",
+            "--report",
+            "prometheus=cbcheck.prom",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("read"),
+        "precious\n"
+    );
+    for name in [
+        "report.json",
+        "report.sarif",
+        "cbcheck.prom",
+        "cbcheck_success.prom",
+    ] {
+        let meta = std::fs::symlink_metadata(dir.join(name)).expect("written");
+        assert!(
+            meta.file_type().is_file(),
+            "{name} is a file of its own now"
+        );
+        assert_eq!(meta.permissions().mode() & 0o777, 0o644, "{name}");
+    }
+    let report = std::fs::read_to_string(dir.join("report.json")).expect("read");
+    assert!(report.contains("\"status\": \"drifted\""), "{report}");
+}

@@ -120,12 +120,11 @@ pub struct WriteError {
     reason: String,
 }
 
-/// Write a report file (`--report FORMAT=PATH`), replacing it.
+/// Write a report file (`--report FORMAT=PATH`), replacing it whole. A symlink at the
+/// path is replaced, never followed: in pull-request CI the checkout is the PR author's,
+/// and a committed `cbcheck.sarif -> ~/.bashrc` must not aim the report at another file.
 pub fn write_file(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
-    std::fs::write(path, text).map_err(|e| WriteError {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })
+    replace_file(path, text, Link::Replace, None)
 }
 
 /// Create a file that must not exist yet (`cbcheck init` never replaces one by accident).
@@ -161,18 +160,32 @@ pub fn append_file(path: &std::path::Path, text: &str) -> Result<(), WriteError>
 /// a symlink, to the file it points at). A reader never sees half a file; a failure
 /// leaves the old one intact and removes the temporary file.
 pub fn write_file_atomically(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
-    replace_file(path, text, None)
+    replace_file(path, text, Link::Follow, None)
 }
 
-/// Replace a file whole, as [`write_file_atomically`], readable by every user (0644):
-/// for files another service reads, such as node_exporter's textfile collector.
+/// Replace a file whole, as [`write_file`] (a symlink at the path is replaced, not
+/// followed), readable by every user (0644): for files another service reads, such as
+/// node_exporter's textfile collector.
 pub fn publish_file(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
-    replace_file(path, text, Some(0o644))
+    replace_file(path, text, Link::Replace, Some(0o644))
 }
 
+/// What a symlink at the path means.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// The file it points at is replaced (an exported callbacks file kept elsewhere).
+    Follow,
+    /// The link itself is replaced by the new file (reports).
+    Replace,
+}
+
+/// Write `text` to a new file beside the target and rename it over the target. `mode`:
+/// the new file's permissions; `None` keeps an existing file's (a new one is 0644 for
+/// reports, the temporary file's private 0600 for exported files).
 fn replace_file(
     path: &std::path::Path,
     text: &str,
+    link: Link,
     #[cfg_attr(not(unix), allow(unused_variables))] mode: Option<u32>,
 ) -> Result<(), WriteError> {
     use std::io::Write;
@@ -180,10 +193,17 @@ fn replace_file(
         path: path.display().to_string(),
         reason: e.to_string(),
     };
-    let target = match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path).map_err(error)?,
-        _ => path.to_path_buf(),
+    let metadata = std::fs::symlink_metadata(path);
+    let is_link = metadata.as_ref().is_ok_and(|m| m.file_type().is_symlink());
+    let target = if is_link && link == Link::Follow {
+        std::fs::canonicalize(path).map_err(error)?
+    } else {
+        path.to_path_buf()
     };
+    // A report replacing a link, or a new report, is readable like any file a shell writes.
+    #[cfg(unix)]
+    let mode =
+        mode.or_else(|| (link == Link::Replace && (is_link || metadata.is_err())).then_some(0o644));
     let directory = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -199,7 +219,7 @@ fn replace_file(
             .set_permissions(std::fs::Permissions::from_mode(mode))
             .map_err(error)?;
     }
-    if let (None, Ok(existing)) = (mode, std::fs::metadata(&target)) {
+    if let (None, Ok(existing)) = (mode, std::fs::symlink_metadata(&target)) {
         temporary
             .as_file()
             .set_permissions(existing.permissions())
