@@ -397,3 +397,36 @@ fn schema_plan_prints_the_committed_plan_schema() {
         .expect("schemas/plan.schema.json is committed");
     assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
 }
+
+/// A pipeline reading the JSON plan never gets an empty document: an invalid file, or
+/// a run stopped before planning, is a plan of nothing whose diagnostics say why.
+#[test]
+fn a_json_plan_of_an_invalid_file_or_a_stopped_run_says_why() {
+    let validator = jsonschema::validator_for(&committed_plan_schema()).expect("a JSON Schema");
+    let broken = FLEET.replacen("sdkappid: 1400000001", "sdkappid: x", 1);
+    let dir = workdir("json-invalid", &broken, &fleet_live());
+    let out = plan(&dir, &["--format", "json"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    let document: Value = serde_json::from_str(&out.stdout).expect("JSON on stdout");
+    let errors: Vec<String> = validator
+        .iter_errors(&document)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(document["apps"], json!([]));
+    assert_eq!(document["files"], json!(["callbacks.yaml"]));
+    let first = &document["diagnostics"][0];
+    assert_eq!(first["code"], "cbcheck::config::wrong-type");
+    assert_eq!(first["file"], "callbacks.yaml");
+    assert!(first["line"].is_u64());
+
+    let dir = workdir("json-stopped", FLEET, &fleet_live());
+    let out = plan(&dir, &["--format", "json", "--app", "no-such-app"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    let document: Value = serde_json::from_str(&out.stdout).expect("JSON on stdout");
+    assert!(validator.iter_errors(&document).next().is_none());
+    let diagnostics = document["diagnostics"].as_array().expect("diagnostics");
+    let last = diagnostics.last().expect("the stop");
+    assert_eq!(last["code"], "cbcheck::usage::no_such_app");
+    assert_eq!(last["file"], Value::Null);
+}

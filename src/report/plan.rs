@@ -12,6 +12,7 @@ use super::printable;
 
 /// The JSON plan's own format version: it changes when the plan changes incompatibly.
 pub const PLAN_VERSION: u32 = 1;
+use super::problem::Problem;
 use crate::model::redact::{Redaction, hidden_difference};
 use crate::model::{
     Action, AppResult, CallbackConfig, CommandChanges, Finding, Kind, Operation, Run, ServiceName,
@@ -28,8 +29,11 @@ pub struct Plan {
     /// The callbacks files the plan was made from, in the order given.
     pub files: Vec<String>,
     pub summary: PlanSummary,
-    /// One entry per selected app, in file order.
+    /// One entry per selected app, in file order; empty when nothing was planned.
     pub apps: Vec<PlannedApp>,
+    /// The files' own diagnostics (as `cbcheck lint` reports them), then what stopped
+    /// the run, if anything. An error among them means nothing was planned (exit 2).
+    pub diagnostics: Vec<Problem>,
 }
 
 // Apps by action (each app counted once), and how many need a person: the totals
@@ -148,14 +152,17 @@ pub fn summary(runs: &[Run]) -> PlanSummary {
     })
 }
 
-pub fn plan(runs: &[Run]) -> Plan {
+/// The plan over `files`; `problems` are their diagnostics and what stopped the run
+/// (when it stopped, `runs` is empty).
+pub fn plan(files: &[String], runs: &[Run], problems: &[Problem]) -> Plan {
     Plan {
         version: PLAN_VERSION,
-        files: runs.iter().map(|run| run.config.file.clone()).collect(),
+        files: files.to_vec(),
         summary: summary(runs),
         apps: results(runs)
             .map(|(run, result)| planned_app(run, result))
             .collect(),
+        diagnostics: problems.to_vec(),
     }
 }
 
@@ -197,8 +204,9 @@ fn planned_app(run: &Run, result: &AppResult) -> PlannedApp {
 }
 
 /// The plan as JSON.
-pub fn render_json(runs: &[Run]) -> String {
-    let mut text = serde_json::to_string_pretty(&plan(runs)).expect("the plan is plain data");
+pub fn render_json(files: &[String], runs: &[Run], problems: &[Problem]) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&plan(files, runs, problems)).expect("the plan is plain data");
     text.push('\n');
     text
 }

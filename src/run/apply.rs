@@ -13,6 +13,7 @@ use crate::drift;
 use crate::model::redact::Redaction;
 use crate::model::{Applied, Change, Failure, Kind, Operation, Unknowable};
 use crate::report::human::{self, Renderer};
+use crate::report::problem::{self, Problem};
 use crate::report::progress::Progress;
 use crate::report::{self, Style};
 use crate::source::api::{ApiError, CallbackConfig, Client, Live, Target, Written};
@@ -52,16 +53,34 @@ pub fn run(
     // Never beside the JSON plan.
     let progress = Arc::new(Progress::on_stderr(format == PlanFormat::Human));
     let options = &super::observed(options, &progress, "checking");
+    // A JSON plan is written however the run ends: a pipeline reading it never gets
+    // an empty document, only one whose `diagnostics` say why nothing was planned.
+    let stopped = |files: Vec<String>, problems: &[Problem]| {
+        let json = report::plan::render_json(&files, &[], problems);
+        Outcome::Invalid.max(super::stdout_outcome(style, &json))
+    };
     let loaded = match load_all(&renderer, files, options.redaction, quiet) {
         Ok(loaded) => loaded,
-        Err(outcome) => return outcome,
+        Err(loaded) if format == PlanFormat::Json => {
+            return stopped(names(&loaded), &problem::from_loaded(&loaded));
+        }
+        Err(_) => return Outcome::Invalid,
     };
+    let files = names(&loaded);
+    let mut problems = problem::from_loaded(&loaded);
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
     // The plan's reads and the writes share the process's one runtime and client.
     let mut remote = source::Remote::new(options.client.clone());
     let runs = match verify_all(configs, options, &mut remote) {
         Ok(runs) => runs,
-        Err(err) => return super::error::fail(&renderer, err, ""),
+        Err(err) => {
+            problems.push(Problem::of_run(&err));
+            let outcome = super::error::fail(&renderer, err, "");
+            if format == PlanFormat::Json {
+                return outcome.max(stopped(files, &problems));
+            }
+            return outcome;
+        }
     };
     if !quiet {
         for notice in runs.iter().flat_map(|run| &run.notices) {
@@ -112,7 +131,8 @@ pub fn run(
         PlanFormat::Human => human::eprint(&report::plan::render_human(&runs, style.color)),
         PlanFormat::Json => {
             // Only with --dry-run (clap): nothing follows the plan.
-            let planned = super::stdout_outcome(style, &report::plan::render_json(&runs));
+            let json = report::plan::render_json(&files, &runs, &problems);
+            let planned = super::stdout_outcome(style, &json);
             let drift = if changes.is_empty() {
                 Outcome::Clean
             } else {
@@ -153,6 +173,11 @@ pub fn run(
     let applied = execute(&changes, options, connection, &progress);
     human::eprint_lines(&report::apply::outcomes(&changes, &applied, redaction));
     applied.iter().map(exit).fold(outcome, Outcome::max)
+}
+
+/// The files' names, as every report gives them.
+fn names(loaded: &[config::Loaded]) -> Vec<String> {
+    loaded.iter().map(|l| l.file.clone()).collect()
 }
 
 /// Ask on the terminal; anything but y/yes declines.

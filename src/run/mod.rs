@@ -233,13 +233,14 @@ pub(super) fn sinks<'a>(
 }
 
 /// Load every file; if one is invalid, each invalid file is reported as `lint`
-/// would (quiet or not) and the run stops (exit 2) before any request is made.
+/// would (quiet or not) and the run stops (exit 2) before any request is made: the
+/// files come back as the error, for the machine formats to say so.
 pub(super) fn load_all(
     renderer: &Renderer,
     files: &[std::path::PathBuf],
     redaction: Redaction,
     quiet: bool,
-) -> Result<Vec<config::Loaded>, Outcome> {
+) -> Result<Vec<config::Loaded>, Vec<config::Loaded>> {
     let loaded: Vec<config::Loaded> = files
         .iter()
         .map(|file| config::load(file, redaction))
@@ -252,7 +253,7 @@ pub(super) fn load_all(
             };
             human::eprint(&human::lint_file(renderer, file, ending));
         }
-        return Err(Outcome::Invalid);
+        return Err(loaded);
     }
     Ok(loaded)
 }
