@@ -265,12 +265,19 @@ fn app_report(run: &Run, result: &AppResult) -> AppReport {
 
 /// A time as RFC 3339 in UTC, to the millisecond.
 fn rfc3339(time: std::time::SystemTime) -> String {
-    let time = time::OffsetDateTime::from(time);
-    let millis = time.replace_nanosecond(time.millisecond() as u32 * 1_000_000);
-    millis
-        .unwrap_or(time)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+    // Always three digits of milliseconds (RFC 3339 allows any number; the well-known
+    // format drops trailing zeros), so the strings sort as the times do.
+    let t = time::OffsetDateTime::from(time);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
 }
 
 pub fn render(

@@ -351,8 +351,8 @@ mod tests {
         assert_eq!(json["summary"]["drifted"], 1);
         assert_eq!(json["apps"][1]["error"]["class"], "network");
         assert_eq!(json["apps"][0]["findings"][0]["line"], 2);
-        assert_eq!(json["started_at"], "1970-01-01T00:00:00Z");
-        assert_eq!(json["finished_at"], "1970-01-01T00:00:01.5Z");
+        assert_eq!(json["started_at"], "1970-01-01T00:00:00.000Z");
+        assert_eq!(json["finished_at"], "1970-01-01T00:00:01.500Z");
         assert_eq!(json["duration_ms"], 1500);
     }
 
