@@ -52,6 +52,8 @@ impl ApplyCommand {
 pub fn apply_command(runs: &[Run]) -> Option<ApplyCommand> {
     let mut files: Vec<String> = Vec::new();
     let mut selectors: Vec<String> = Vec::new();
+    // An app in two services is named once; a set, not a scan, for 20,000-app fleets.
+    let mut named: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut apps = 0;
     let mut whole_files = true;
     for run in runs {
@@ -69,7 +71,7 @@ pub fn apply_command(runs: &[Run]) -> Option<ApplyCommand> {
         whole_files &= fixable.len() == run.config.apps.len();
         for app in fixable {
             let selector = selector(app);
-            if !selectors.contains(&selector) {
+            if named.insert(selector.clone()) {
                 selectors.push(selector);
             }
         }
