@@ -656,13 +656,27 @@ fn diff(run: &Run, result: &AppResult, live: Option<&CallbackConfig>, color: boo
         "  --- desired ({})\n  +++ live (get_callback)\n",
         printable(&run.config.file, &[])
     );
-    for change in similar::TextDiff::from_lines(&desired, &live_text).iter_all_changes() {
+    // Myers' algorithm only: `TextDiff` dispatches at run time to every algorithm
+    // similar has, which put half a megabyte of code into the binary for a diff of a
+    // dozen lines.
+    let old: Vec<&str> = desired.lines().collect();
+    let new: Vec<&str> = live_text.lines().collect();
+    // Replace turns a delete next to an insert into one change, deletions first.
+    let mut capture = similar::algorithms::Replace::new(similar::algorithms::Capture::new());
+    // Capture never fails.
+    let _ = similar::algorithms::myers::diff(&mut capture, &old, 0..old.len(), &new, 0..new.len());
+    let changes = capture
+        .into_inner()
+        .into_ops()
+        .into_iter()
+        .flat_map(|op| op.iter_changes(&old, &new).collect::<Vec<_>>());
+    for change in changes {
         let (sign, paint) = match change.tag() {
             similar::ChangeTag::Delete => ('-', "\u{1b}[31m"),
             similar::ChangeTag::Insert => ('+', "\u{1b}[32m"),
             similar::ChangeTag::Equal => (' ', ""),
         };
-        let line = format!("  {sign} {}", change.value().trim_end_matches('\n'));
+        let line = format!("  {sign} {}", change.value());
         if color && !paint.is_empty() {
             let _ = writeln!(out, "{paint}{line}\u{1b}[0m");
         } else {
