@@ -21,6 +21,8 @@ use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SIZES: &str = "1,100,1000,5000";
+/// The stripped release binary's budget (issue 15): 6 MB.
+const MAX_BINARY_BYTES: u64 = 6_000_000;
 const COMMANDS: [&str; 3] = [
     "Room.CallbackAfterCreateRoom",
     "Room.CallbackAfterDestroyRoom",
@@ -315,6 +317,17 @@ async fn main() {
     println!(
         "cbcheck fleet benchmark: latency L = {} ms, concurrency C = {c}",
         latency.as_millis()
+    );
+    // The release binary users download must stay within its budget (README, Build).
+    let size = std::fs::metadata(env!("CARGO_BIN_EXE_cbcheck")).map_or(0, |m| m.len());
+    println!(
+        "release binary: {:.2} MB (budget {:.0} MB)",
+        size as f64 / 1e6,
+        MAX_BINARY_BYTES as f64 / 1e6
+    );
+    assert!(
+        size <= MAX_BINARY_BYTES,
+        "the release binary is {size} bytes, over the {MAX_BINARY_BYTES}-byte budget"
     );
     println!();
     println!("| apps N | wall | bound ceil(N/C)×L | wall / bound | CPU per app | peak RSS |");
