@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{Outcome, failure_outcome, load_all, verify_all};
+use super::{Invalid, Outcome, failure_outcome, load_all, names, verify_all};
 use crate::cli::PlanFormat;
 use crate::config::{self, App};
 use crate::drift;
@@ -61,7 +61,7 @@ pub fn run(
     };
     let loaded = match load_all(&renderer, files, options.redaction, quiet) {
         Ok(loaded) => loaded,
-        Err(loaded) if format == PlanFormat::Json => {
+        Err(Invalid { loaded, .. }) if format == PlanFormat::Json => {
             return stopped(names(&loaded), &problem::from_loaded(&loaded));
         }
         Err(_) => return Outcome::Invalid,
@@ -173,11 +173,6 @@ pub fn run(
     let applied = execute(&changes, options, connection, &progress);
     human::eprint_lines(&report::apply::outcomes(&changes, &applied, redaction));
     applied.iter().map(exit).fold(outcome, Outcome::max)
-}
-
-/// The files' names, as every report gives them.
-fn names(loaded: &[config::Loaded]) -> Vec<String> {
-    loaded.iter().map(|l| l.file.clone()).collect()
 }
 
 /// Ask on the terminal; anything but y/yes declines.

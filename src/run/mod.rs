@@ -88,13 +88,9 @@ pub fn run(cli: Cli) -> Outcome {
                 deny_warnings,
                 ..Ending::default()
             };
-            let (files, options) = match apps_options(apps, network) {
+            let (files, options) = match apps_options(style, apps, network, live_from) {
                 Ok(parts) => parts,
-                Err(err) => return error::fail(&Renderer::new(style), err, ""),
-            };
-            let options = source::VerifyOptions {
-                live_from,
-                ..options
+                Err(outcome) => return outcome,
             };
             let probe = verify::Probe::from_args(&probe, options.client.deadline);
             verify::verify_files(style, &files, &options, ending, probe, format, &reports)
@@ -108,13 +104,9 @@ pub fn run(cli: Cli) -> Outcome {
             network,
         } => {
             let quiet = apps.quiet;
-            let (files, options) = match apps_options(apps, network) {
+            let (files, options) = match apps_options(style, apps, network, live_from) {
                 Ok(parts) => parts,
-                Err(err) => return error::fail(&Renderer::new(style), err, ""),
-            };
-            let options = source::VerifyOptions {
-                live_from,
-                ..options
+                Err(outcome) => return outcome,
             };
             apply::run(
                 style,
@@ -159,17 +151,22 @@ pub fn run(cli: Cli) -> Outcome {
     }
 }
 
-/// The files, and the options the app selection and network flags describe.
+/// The files, and the options the app selection, network flags and `--live-from`
+/// describe; no file to read is reported here (exit 2).
 fn apps_options(
+    style: Style,
     apps: cli::AppsArgs,
     network: cli::NetworkArgs,
-) -> Result<(Vec<std::path::PathBuf>, source::VerifyOptions), input::InputError> {
-    let files = input::files(apps.files)?;
+    live_from: Option<std::path::PathBuf>,
+) -> Result<(Vec<std::path::PathBuf>, source::VerifyOptions), Outcome> {
+    let files =
+        input::files(apps.files).map_err(|err| error::fail(&Renderer::new(style), err, ""))?;
     let options = source::VerifyOptions {
         selectors: apps.apps,
         redaction: Redaction {
             show_secrets: apps.show_secrets,
         },
+        live_from,
         ..network_options(network)
     };
     Ok((files, options))
@@ -232,30 +229,44 @@ pub(super) fn sinks<'a>(
         .chain(reports.iter().map(|r| (r.format, Sink::File(&r.path))))
 }
 
-/// Load every file; if one is invalid, each invalid file is reported as `lint`
-/// would (quiet or not) and the run stops (exit 2) before any request is made: the
-/// files come back as the error, for the machine formats to say so.
+/// Files that stop the run before any request: every file read (for the machine
+/// formats to say so), and what stderr was shown of the invalid ones.
+pub(super) struct Invalid {
+    pub loaded: Vec<config::Loaded>,
+    pub printed: String,
+}
+
+/// Load every file; if one is invalid, each invalid file is reported on stderr as
+/// `lint` would (quiet or not) and the run stops (exit 2) before any request is made.
 pub(super) fn load_all(
     renderer: &Renderer,
     files: &[std::path::PathBuf],
     redaction: Redaction,
     quiet: bool,
-) -> Result<Vec<config::Loaded>, Vec<config::Loaded>> {
+) -> Result<Vec<config::Loaded>, Invalid> {
     let loaded: Vec<config::Loaded> = files
         .iter()
         .map(|file| config::load(file, redaction))
         .collect();
-    if loaded.iter().any(|l| l.config.is_none()) {
-        for file in loaded.iter().filter(|l| l.config.is_none()) {
-            let ending = Ending {
-                quiet,
-                ..Ending::default()
-            };
-            human::eprint(&human::lint_file(renderer, file, ending));
-        }
-        return Err(loaded);
+    if loaded.iter().all(|l| l.config.is_some()) {
+        return Ok(loaded);
     }
-    Ok(loaded)
+    let ending = Ending {
+        quiet,
+        ..Ending::default()
+    };
+    let printed: String = loaded
+        .iter()
+        .filter(|l| l.config.is_none())
+        .map(|l| human::lint_file(renderer, l, ending))
+        .collect();
+    human::eprint(&printed);
+    Err(Invalid { loaded, printed })
+}
+
+/// The files' names, as every report gives them.
+pub(super) fn names(loaded: &[config::Loaded]) -> Vec<String> {
+    loaded.iter().map(|l| l.file.clone()).collect()
 }
 
 /// Check the selectors and verify every file; the error is a problem that stops the

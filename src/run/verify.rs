@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use super::{
-    Outcome, Sink, emit, forget_allowed_endpoints, observed, sinks, verify_all, verify_outcome,
+    Invalid, Outcome, Sink, emit, forget_allowed_endpoints, load_all, names, observed, sinks,
+    verify_all, verify_outcome,
 };
 use crate::cli::{self, Format};
 use crate::config;
@@ -61,13 +62,13 @@ pub(super) fn verify_files(
     // Progress while the apps are read, never beside a machine format.
     let progress = Arc::new(Progress::on_stderr(format == Format::Human));
     let options = &observed(options, &progress, "checking");
-    let mut loaded: Vec<config::Loaded> = files
-        .iter()
-        .map(|file| config::load(file, options.redaction))
-        .collect();
+    let (mut loaded, stopped) = match load_all(&renderer, files, options.redaction, ending.quiet) {
+        Ok(loaded) => (loaded, None),
+        Err(Invalid { loaded, printed }) => (loaded, Some(printed)),
+    };
     forget_allowed_endpoints(&mut loaded, &options.allowed_endpoints);
     let mut verified = Verified {
-        files: loaded.iter().map(|l| l.file.clone()).collect(),
+        files: names(&loaded),
         runs: Vec::new(),
         problems: problem::from_loaded(&loaded),
         status: RunStatus::Invalid,
@@ -81,15 +82,9 @@ pub(super) fn verify_files(
             probes: Vec::new(),
         },
     };
-    // An invalid file stops the run before any request: each one is reported as lint
-    // would, and every report says so.
-    if loaded.iter().any(|l| l.config.is_none()) {
-        let printed: String = loaded
-            .iter()
-            .filter(|l| l.config.is_none())
-            .map(|l| human::lint_file(&renderer, l, ending))
-            .collect();
-        human::eprint(&printed);
+    // An invalid file stops the run before any request (load_all has shown it as lint
+    // would), and every report says so.
+    if let Some(printed) = stopped {
         verified.stopped = Some(printed);
         verified.info.finish(clock);
         return write(
