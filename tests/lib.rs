@@ -12,6 +12,7 @@ mod export_in_place;
 mod formats;
 mod inputs;
 mod machine;
+mod man;
 mod net;
 mod odd_text;
 mod placeholders;
