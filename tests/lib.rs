@@ -7,6 +7,7 @@ mod audit;
 mod cli;
 mod config_rules;
 mod credentials;
+mod docs;
 mod endpoints;
 mod export_in_place;
 mod formats;
