@@ -3,7 +3,7 @@
 # architecture; where no prebuilt binary fits, build that release with
 # `cargo install --locked` instead. The GitHub Action (action.yml) runs this script.
 #
-#   sh install.sh [VERSION]        VERSION: latest (the default), 0.2.0 or v0.2.0
+#   sh install.sh [VERSION]        VERSION: latest (the default), 0.1.0 or v0.1.0
 #
 # Prints the installed binary's path on stdout; every message goes to stderr. Exits
 # non-zero, with nothing installed, when the version does not exist, a download fails
@@ -70,7 +70,7 @@ if [ "$version" = latest ]; then
     esac
 fi
 case $version in
-"" | *[!0-9A-Za-z.+-]*) die "'$version' is not a version: give latest, or one such as 0.2.0" ;;
+"" | *[!0-9A-Za-z.+-]*) die "'$version' is not a version: give latest, or one such as 0.1.0" ;;
 esac
 
 # --- the target --------------------------------------------------------------------

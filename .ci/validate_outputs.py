@@ -12,7 +12,7 @@ validator of each format's ecosystem, one PASS or FAIL line per check.
     JSON plans   check-jsonschema against schemas/plan.schema.json; each plan's calls
                  are the remediations of verify's JSON report of the same files
     schemas      check-jsonschema --check-metaschema; every callbacks file validates
-    Prometheus   prometheus-client's text-format parser: every family the README lists,
+    Prometheus   prometheus-client's text-format parser: every family docs/audit.md lists,
                  no timestamps, no URL in a label, samples agreeing with the JSON report,
                  a _success.prom beside it exactly when the run completed (exit 0 or 1)
     Markdown     markdown-it-py, GFM-like: every table-looking block is a table whose
@@ -148,8 +148,8 @@ PROMETHEUS_FAMILIES = {
 
 
 def check_prometheus(checks, prom_path, report):
-    """The textfile parses with the reference Python client's parser, every family the
-    README lists is there, and its samples agree with the JSON report of the run."""
+    """The textfile parses with the reference Python client's parser, every family
+    docs/audit.md lists is there, and its samples agree with the JSON report of the run."""
     problems = []
     text = prom_path.read_text(encoding="utf-8")
     families = {f.name: f for f in text_string_to_metric_families(text)}

@@ -318,7 +318,7 @@ async fn main() {
         "cbcheck fleet benchmark: latency L = {} ms, concurrency C = {c}",
         latency.as_millis()
     );
-    // The release binary users download must stay within its budget (README, Build).
+    // The release binary users download must stay within its budget (docs/build.md).
     let size = std::fs::metadata(env!("CARGO_BIN_EXE_cbcheck")).map_or(0, |m| m.len());
     println!(
         "release binary: {:.2} MB (budget {:.0} MB)",

@@ -18,7 +18,8 @@ Exit codes:
   3  credentials missing or rejected
   4  the API could not be reached or kept failing";
 
-/// Declarative drift checker for Tencent Chat/TRTC Room callback configuration.
+/// Declarative drift checker for the callback configuration of Tencent RTC Engine apps:
+/// Room, Live and Call.
 #[derive(Debug, Parser)]
 #[command(name = "cbcheck", version, about, after_help = EXIT_CODES)]
 pub struct Cli {

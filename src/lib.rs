@@ -1,5 +1,5 @@
-//! cbcheck: a declarative, GitOps-style drift checker for Tencent Chat/TRTC Room
-//! callback configuration.
+//! cbcheck: a declarative, GitOps-style drift checker for the callback configuration
+//! of Tencent RTC Engine apps: Room, Live and Call.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 // Private layers; the few modules the integration tests reach into are public but

@@ -4,7 +4,7 @@
 #
 #   sh install-pinned.sh VERSION SHA256 [DIR]
 #
-# VERSION such as 0.2.0; SHA256 from the release's
+# VERSION such as 0.1.0; SHA256 from the release's
 # cbcheck-VERSION-<arch>-unknown-linux-musl.tar.gz.sha256 (<arch>: this host's
 # x86_64 or aarch64), copied once, when you choose to upgrade; DIR defaults to
 # /usr/local/bin. The hash pinned here, not one downloaded beside the archive, is what

@@ -3,7 +3,7 @@
 #
 #   examples/ci/pre-deploy.sh conference-prod [callbacks.yaml]
 #
-# Needs the app's credentials in the environment (see the README). Exits with
+# Needs the app's credentials in the environment (see docs/credentials.md). Exits with
 # cbcheck's code: 0 in sync, 1 drift, 2 bad file or app name, 3 credentials, 4 API.
 set -eu
 

@@ -13,7 +13,8 @@ use serde::Serialize;
 use crate::model::vendor::region::Region;
 use crate::model::{ExtraCommands, ServiceName};
 
-/// A cbcheck callbacks file: the callback configuration each Chat/TRTC Room app must have.
+/// A cbcheck callbacks file: the callback configuration each Tencent RTC Engine app
+/// (Room, Live or Call service) must have.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "cbcheck callbacks.yaml")]

@@ -149,7 +149,9 @@ impl From<&Failure> for ErrorReport {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemediationReport {
-    /// `v4/room_config/set_callback` when absent, else `v4/room_config/update_callback`.
+    /// The REST interface that fixes the drift, e.g. `v4/room_config/set_callback` when
+    /// absent, else `v4/room_config/update_callback` (Live: `v4/live_config/…`; Call:
+    /// always `v4/call_config/set_callback`).
     pub interface: String,
     pub body: RemediationBody,
     /// Whether the body's URL has parts shown as `***` (query values, userinfo): it is

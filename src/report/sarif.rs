@@ -28,7 +28,7 @@ fn verify_rules() -> Vec<RuleDoc> {
                 Kind::InsecureUrl => ("The live callback URL is not https", "Move the endpoint to https and update the configuration; `allow_insecure_url: true` makes this a warning.", "error"),
                 Kind::MissingCommand => ("A declared command is not configured live", "Update the configuration with v4/room_config/update_callback and the full desired command list.", "error"),
                 Kind::UnexpectedCommand => ("A live command is not declared in the file", "Declare it, or remove it with v4/room_config/update_callback; `extra_commands` sets how this is reported.", "error"),
-                Kind::UnknownCommand => ("A live command word is not a known Room callback command", "It delivers no events: correct or remove it.", "warning"),
+                Kind::UnknownCommand => ("A live command word is not a known callback command of the app's service", "It delivers no events: correct or remove it.", "warning"),
                 Kind::UnwantedCallback => ("The file declares `callback: absent`, but the app has a callback configuration", "Remove it with v4/room_config/delete_callback (body {}), or declare the callback.", "error"),
                 Kind::TokenAuthMismatch => ("A Live app's callback signing is not as `token_auth` declares", "Set it by hand with v4/live_config/set_callback_token (cbcheck never sets, stores or shows the token).", "error"),
                 Kind::EndpointUnresolvable => ("verify --probe: the callback host does not resolve", "Publish the host's DNS record, or correct the callback URL.", "warning"),

@@ -20,7 +20,7 @@ use crate::report::summary::Ending;
 use crate::report::{self, Style};
 use crate::source::{self, api};
 
-/// How a run ended. Each outcome has its own exit code (documented in the README).
+/// How a run ended. Each outcome has its own exit code (docs/exit-codes.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Outcome {
     /// Every app in sync, or the file is valid.
