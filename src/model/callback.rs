@@ -26,12 +26,12 @@ pub struct CallbackConfig {
     pub commands: Vec<String>,
 }
 
-/// Debug shows the URL redacted: a body to send holds the values of its `${NAME}`s,
+/// Debug shows the URL by its origin: a body to send holds the values of its `${NAME}`s,
 /// and a live URL its tokens.
 impl std::fmt::Debug for CallbackConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CallbackConfig")
-            .field("url", &super::redact::redact_url(&self.url))
+            .field("url", &super::redact::origin_only(&self.url))
             .field("commands", &self.commands)
             .finish()
     }
