@@ -5,7 +5,7 @@ use url::Url;
 use crate::catalog;
 use crate::model::probe::{FailOn, ProbeOutcome, ProbeResult, SLOW, non_public};
 use crate::model::redact::{Redaction, hidden_difference};
-use crate::model::{App, ExtraCommands};
+use crate::model::{App, ExtraCommands, same_url};
 use crate::model::{CallbackConfig, Finding, Interface, Kind, Operation, Severity};
 
 /// Compare an app's declared callback with its live one (`None`: absent).
@@ -364,19 +364,6 @@ pub fn remediation(
             commands,
         }),
     })
-}
-
-/// URLs are equal when they differ at most in scheme/host case and a default port.
-pub fn same_url(a: &str, b: &str) -> bool {
-    // The common case, without parsing.
-    if a == b {
-        return true;
-    }
-    match (Url::parse(a), Url::parse(b)) {
-        // Url normalises scheme and host to lower case and drops default ports.
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
 }
 
 fn spelling_help(declared: &str, live: &str) -> String {

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use url::Url;
+
 use super::Service;
 
 /// The callback interfaces of a service.
@@ -71,5 +73,18 @@ impl Operation {
             Some(body) => body.text(shown_url),
             None => "{}".into(),
         }
+    }
+}
+
+/// URLs are equal when they differ at most in scheme/host case and a default port.
+pub fn same_url(a: &str, b: &str) -> bool {
+    // The common case, without parsing.
+    if a == b {
+        return true;
+    }
+    match (Url::parse(a), Url::parse(b)) {
+        // Url normalises scheme and host to lower case and drops default ports.
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }

@@ -316,7 +316,7 @@ fn block(
         (Some(live), Some(sent)) => {
             // The URL as the drift engine compares it: a case or default-port
             // difference alone is no change.
-            if crate::drift::same_url(&live.url, &sent.url) {
+            if crate::model::same_url(&live.url, &sent.url) {
                 lines.push(2, ' ', &format!("url: {}", url(&sent.url)));
             } else {
                 // Two URLs that differ only in a redacted part would read the same.

@@ -264,7 +264,7 @@ fn as_sent(live: Option<&CallbackConfig>, fix: &Operation) -> bool {
     match (live, &fix.body) {
         (None, None) => true,
         (Some(live), Some(sent)) => {
-            drift::same_url(&live.url, &sent.url) && words(live) == words(sent)
+            crate::model::same_url(&live.url, &sent.url) && words(live) == words(sent)
         }
         _ => false,
     }

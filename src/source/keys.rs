@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::api::KeySource;
-use crate::config::App;
+use crate::model::App;
 use crate::model::template;
 use crate::secret::Secret;
 use crate::usersig::{self, SigParams};

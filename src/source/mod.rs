@@ -147,9 +147,9 @@ pub enum VerifyError {
     Runtime(String),
 }
 
-/// The most of a snapshot that is read: 16 times the largest callbacks file, far more
-/// than the replies of any fleet such a file can declare.
-const MAX_SNAPSHOT_BYTES: u64 = 16 * crate::config::MAX_FILE_BYTES;
+/// The most of a snapshot that is read: 64 MiB, 16 times the largest callbacks file
+/// (4 MiB), far more than the replies of any fleet such a file can declare.
+const MAX_SNAPSHOT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The snapshot's bytes, read no further than the cap: a file's length is checked
 /// first, and a stream (a pipe, a device) is cut off there.
