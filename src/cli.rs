@@ -6,9 +6,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
+use crate::model::AllowedHost;
 use crate::model::ServiceName;
 use crate::model::vendor::region::Region;
-use crate::source::api::endpoint::AllowedHost;
 
 const EXIT_CODES: &str = "\
 Exit codes:

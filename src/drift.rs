@@ -5,11 +5,11 @@ use url::Url;
 use crate::catalog;
 use crate::model::probe::{FailOn, ProbeOutcome, ProbeResult, SLOW, non_public};
 use crate::model::redact::{Redaction, hidden_difference};
-use crate::model::{App, ExtraCommands};
+use crate::model::{App, ExtraCommands, same_url};
 use crate::model::{CallbackConfig, Finding, Interface, Kind, Operation, Severity};
 
 /// Compare an app's declared callback with its live one (`None`: absent).
-pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -> Vec<Finding> {
+pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: &Redaction) -> Vec<Finding> {
     let Some(desired) = &app.callback else {
         return live
             .map(|live| Finding {
@@ -366,19 +366,6 @@ pub fn remediation(
     })
 }
 
-/// URLs are equal when they differ at most in scheme/host case and a default port.
-pub fn same_url(a: &str, b: &str) -> bool {
-    // The common case, without parsing.
-    if a == b {
-        return true;
-    }
-    match (Url::parse(a), Url::parse(b)) {
-        // Url normalises scheme and host to lower case and drops default ports.
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
-}
-
 fn spelling_help(declared: &str, live: &str) -> String {
     format!(
         "`{declared}` and `{live}` are the two spellings of the room-info-updated event; \
@@ -399,7 +386,7 @@ mod tests {
         let yaml = format!(
             "version: 1\napps:\n  - name: prod\n    sdkappid: 1400000001\n    region: singapore\n    identifier: admin\n{extra}    callback:\n      url: https://hooks.example.com/cb?token=t1\n      commands:\n{list}"
         );
-        let loaded = config::load_bytes("c.yaml".into(), yaml.into_bytes(), Redaction::default());
+        let loaded = config::load_bytes("c.yaml".into(), yaml.into_bytes(), &Redaction::default());
         let mut config = loaded.config.expect("valid test config");
         config.apps.remove(0)
     }
@@ -422,14 +409,14 @@ mod tests {
     #[test]
     fn identical_configs_in_any_order_are_in_sync() {
         let app = app("", &[A, B]);
-        assert!(compare(&app, Some(&live(URL, &[B, A])), Redaction::default()).is_empty());
+        assert!(compare(&app, Some(&live(URL, &[B, A])), &Redaction::default()).is_empty());
         assert_eq!(remediation(&app, Some(&live(URL, &[B, A])), &[]), None);
     }
 
     #[test]
     fn absent_calls_for_create() {
         let app = app("", &[A]);
-        let findings = compare(&app, None, Redaction::default());
+        let findings = compare(&app, None, &Redaction::default());
         assert_eq!(kinds(&findings), [(Kind::Absent, Severity::Error)]);
         let fix = remediation(&app, None, &findings).expect("a fix");
         assert_eq!(fix.interface, Interface::Set);
@@ -441,7 +428,7 @@ mod tests {
         let app = app("", &[A]);
         for same in ["HTTPS://Hooks.Example.COM:443/cb?token=t1", URL] {
             assert!(
-                compare(&app, Some(&live(same, &[A])), Redaction::default()).is_empty(),
+                compare(&app, Some(&live(same, &[A])), &Redaction::default()).is_empty(),
                 "{same}"
             );
         }
@@ -450,7 +437,7 @@ mod tests {
             "https://hooks.example.com:8443/cb?token=t1",
             "https://hooks.example.com/cb?token=t2",
         ] {
-            let findings = compare(&app, Some(&live(different, &[A])), Redaction::default());
+            let findings = compare(&app, Some(&live(different, &[A])), &Redaction::default());
             assert_eq!(
                 kinds(&findings),
                 [(Kind::UrlMismatch, Severity::Error)],
@@ -465,7 +452,7 @@ mod tests {
         let findings = compare(
             &app,
             Some(&live("https://hooks.example.com/cb?token=t2", &[A])),
-            Redaction::default(),
+            &Redaction::default(),
         );
         let f = &findings[0];
         assert!(
@@ -481,7 +468,7 @@ mod tests {
         let shown = compare(
             &app,
             Some(&live("https://hooks.example.com/cb?token=t2", &[A])),
-            Redaction { show_secrets: true },
+            &Redaction::new(true),
         );
         assert_eq!(
             shown[0].live.as_deref(),
@@ -495,7 +482,7 @@ mod tests {
         let findings = compare(
             &app("", &[A]),
             Some(&live(http, &[A])),
-            Redaction::default(),
+            &Redaction::default(),
         );
         assert_eq!(
             kinds(&findings),
@@ -505,7 +492,7 @@ mod tests {
             ]
         );
         let allowed = app("    allow_insecure_url: true\n", &[A]);
-        let findings = compare(&allowed, Some(&live(http, &[A])), Redaction::default());
+        let findings = compare(&allowed, Some(&live(http, &[A])), &Redaction::default());
         assert_eq!(findings[1].severity, Severity::Warning);
     }
 
@@ -521,7 +508,7 @@ mod tests {
                     "Room.CallbackAfterMemberLeave",
                 ],
             )),
-            Redaction::default(),
+            &Redaction::default(),
         );
         assert_eq!(
             kinds(&findings),
@@ -544,7 +531,7 @@ mod tests {
     fn extra_commands_policy_sets_the_severity_and_the_update_body() {
         let extra = "Room.CallbackAfterMemberEnter";
         let warn = app("    extra_commands: warn\n", &[A]);
-        let findings = compare(&warn, Some(&live(URL, &[A, extra])), Redaction::default());
+        let findings = compare(&warn, Some(&live(URL, &[A, extra])), &Redaction::default());
         assert_eq!(
             kinds(&findings),
             [(Kind::UnexpectedCommand, Severity::Warning)]
@@ -555,7 +542,11 @@ mod tests {
         );
 
         let ignore = app("    extra_commands: ignore\n", &[A, B]);
-        let findings = compare(&ignore, Some(&live(URL, &[A, extra])), Redaction::default());
+        let findings = compare(
+            &ignore,
+            Some(&live(URL, &[A, extra])),
+            &Redaction::default(),
+        );
         assert_eq!(kinds(&findings), [(Kind::MissingCommand, Severity::Error)]);
         let fix = remediation(&ignore, Some(&live(URL, &[A, extra])), &findings).expect("fix");
         assert_eq!(
@@ -571,7 +562,7 @@ mod tests {
         let findings = compare(
             &app,
             Some(&live(URL, &[A, "Room.CallbackAfterCreateRooom"])),
-            Redaction::default(),
+            &Redaction::default(),
         );
         assert_eq!(
             kinds(&findings),
@@ -589,7 +580,7 @@ mod tests {
         let loaded = config::load_bytes(
             "c.yaml".into(),
             yaml.as_bytes().to_vec(),
-            Redaction::default(),
+            &Redaction::default(),
         );
         let app = loaded
             .config
@@ -598,10 +589,10 @@ mod tests {
             .remove(0);
         assert!(app.callback.is_none());
         assert!(
-            compare(&app, None, Redaction::default()).is_empty(),
+            compare(&app, None, &Redaction::default()).is_empty(),
             "absent and absent: in sync"
         );
-        let findings = compare(&app, Some(&live(URL, &[A])), Redaction::default());
+        let findings = compare(&app, Some(&live(URL, &[A])), &Redaction::default());
         assert_eq!(
             kinds(&findings),
             [(Kind::UnwantedCallback, Severity::Error)]
@@ -623,7 +614,7 @@ mod tests {
         let findings = compare(
             &app,
             Some(&live(URL, &["Room.CallbackUpdateRoomInfo"])),
-            Redaction::default(),
+            &Redaction::default(),
         );
         assert_eq!(
             kinds(&findings),

@@ -20,7 +20,8 @@ pub mod source;
 #[doc(hidden)]
 pub mod usersig;
 
-pub use model::redact::Redaction;
+pub use model::redact::{Placeholders, Redaction};
 pub use model::vendor::region::Region;
 
-pub use run::{Outcome, run};
+pub use run::{Outcome, run, run_in};
+pub use source::keys::Env;

@@ -38,6 +38,7 @@ fn target(server: &MockServer, sdkappid: u64) -> Target {
         usersig: token(sdkappid),
         key_source: KeySource::SecretKey("CBCHECK_SECRET_KEY".into()),
         base: server.uri().parse().expect("server URI"),
+        placeholders: cbcheck::Placeholders::default(),
     }
 }
 
@@ -493,6 +494,7 @@ async fn connection_refused_is_retried_then_reported_without_the_url() {
         usersig: usersig.clone(),
         key_source: KeySource::SecretKey("CBCHECK_SECRET_KEY".into()),
         base: format!("http://127.0.0.1:{port}").parse().expect("url"),
+        placeholders: cbcheck::Placeholders::default(),
     };
     let err = fast_client(2, Duration::from_secs(2))
         .get_callback(&target)

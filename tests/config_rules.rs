@@ -601,7 +601,7 @@ fn hostile_input_gets_a_diagnostic_not_a_panic() {
     let binary = cbcheck::config::load_bytes(
         "junk.bin".into(),
         vec![0xff, 0xfe, 0x00, 0x81, 0x13],
-        cbcheck::Redaction::default(),
+        &cbcheck::Redaction::default(),
     );
     assert_eq!(codes_and_lines(&binary), [("cbcheck::config::not-utf8", 1)]);
 

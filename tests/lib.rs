@@ -3,6 +3,7 @@
 mod support;
 
 mod api;
+mod architecture;
 mod audit;
 mod cli;
 mod config_rules;

@@ -140,7 +140,7 @@ fn assert_printable(what: &str, text: &str) -> Result<(), TestCaseError> {
 /// Load the bytes and render them in every format `lint` offers: nothing panics, the
 /// file is valid exactly when it has no errors, and every problem has a place.
 fn lint_everything(bytes: Vec<u8>) -> Result<(), TestCaseError> {
-    let loaded: Loaded = config::load_bytes("callbacks.yaml".into(), bytes, Redaction::default());
+    let loaded: Loaded = config::load_bytes("callbacks.yaml".into(), bytes, &Redaction::default());
     prop_assert_eq!(loaded.config.is_some(), loaded.errors() == 0);
     for diagnostic in &loaded.diagnostics {
         if !whole_file(diagnostic.rule) {

@@ -858,7 +858,7 @@ mod tests {
         let loaded = super::super::load_bytes(
             "t.yaml".to_owned(),
             text.as_bytes().to_vec(),
-            Redaction::default(),
+            &Redaction::default(),
         );
         let config = loaded
             .config
@@ -1051,7 +1051,7 @@ mod tests {
         let loaded = super::super::load_bytes(
             "t.yaml".to_owned(),
             text.as_bytes().to_vec(),
-            Redaction::default(),
+            &Redaction::default(),
         );
         let mut apps = loaded.config.expect("valid").apps;
         apps[1].token_auth = Some(true);
@@ -1155,7 +1155,7 @@ mod tests {
         let loaded = super::super::load_bytes(
             "t.yaml".to_owned(),
             text.as_bytes().to_vec(),
-            Redaction::default(),
+            &Redaction::default(),
         );
         if loaded.config.is_none() {
             // The validator refuses `<<` as a key: nothing to refresh.

@@ -84,7 +84,7 @@ impl Loaded {
 }
 
 /// Read and validate a config file. Never panics; every problem becomes a diagnostic.
-pub fn load(path: &Path, redaction: Redaction) -> Loaded {
+pub fn load(path: &Path, redaction: &Redaction) -> Loaded {
     let (file, read) = read(path);
     match read {
         Ok(bytes) => load_bytes(file, bytes, redaction),
@@ -94,7 +94,7 @@ pub fn load(path: &Path, redaction: Redaction) -> Loaded {
 
 /// `load`, and the file's text as read (unmasked), for an edit in place. The text is
 /// `None` when the file could not be read as text.
-pub fn load_with_text(path: &Path, redaction: Redaction) -> (Loaded, Option<String>) {
+pub fn load_with_text(path: &Path, redaction: &Redaction) -> (Loaded, Option<String>) {
     let (file, read) = read(path);
     match read {
         Ok(bytes) => {
@@ -145,7 +145,7 @@ fn read_limited(file: &str, input: impl Read) -> Result<Vec<u8>, ConfigDiagnosti
 }
 
 /// Validate a file's content; `file` is the name shown in diagnostics.
-pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded {
+pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: &Redaction) -> Loaded {
     let sha256 = crate::model::run_info::sha256_hex(&bytes);
     Loaded {
         sha256: Some(sha256),
@@ -153,7 +153,7 @@ pub fn load_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
     }
 }
 
-fn validate_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded {
+fn validate_bytes(file: String, bytes: Vec<u8>, redaction: &Redaction) -> Loaded {
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
@@ -219,7 +219,7 @@ fn validate_bytes(file: String, bytes: Vec<u8>, redaction: Redaction) -> Loaded 
 
 /// A file that did not parse, masked line by line: its snippet shows the lines
 /// around the problem, and they may hold secrets.
-fn mask_unparsed(text: String, redaction: Redaction) -> String {
+fn mask_unparsed(text: String, redaction: &Redaction) -> String {
     let secrets = secrets::scan_unparsed(&text);
     let mut hidden = secrets.spans;
     if !redaction.show_secrets {
@@ -273,7 +273,7 @@ mod tests {
         for command in Service::ROOM.commands {
             assert!(STARTER.contains(command), "{command}");
         }
-        let loaded = load_bytes("starter".into(), STARTER.into(), Redaction::default());
+        let loaded = load_bytes("starter".into(), STARTER.into(), &Redaction::default());
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
     }
 

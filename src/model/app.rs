@@ -102,11 +102,11 @@ pub struct DesiredCallback {
     pub commands_key: SourceSpan,
 }
 
-/// Debug shows the URL redacted: once expanded, it holds the values of its `${NAME}`s.
+/// Debug shows the URL by its origin: once expanded, it holds the values of its `${NAME}`s.
 impl std::fmt::Debug for DesiredCallback {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DesiredCallback")
-            .field("url", &super::redact::redact_url(&self.url))
+            .field("url", &super::redact::origin_only(&self.url))
             .field("commands", &self.commands)
             .field("url_span", &self.url_span)
             .field("commands_key", &self.commands_key)

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use url::Url;
+
 use super::Service;
 
 /// The callback interfaces of a service.
@@ -26,12 +28,12 @@ pub struct CallbackConfig {
     pub commands: Vec<String>,
 }
 
-/// Debug shows the URL redacted: a body to send holds the values of its `${NAME}`s,
+/// Debug shows the URL by its origin: a body to send holds the values of its `${NAME}`s,
 /// and a live URL its tokens.
 impl std::fmt::Debug for CallbackConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CallbackConfig")
-            .field("url", &super::redact::redact_url(&self.url))
+            .field("url", &super::redact::origin_only(&self.url))
             .field("commands", &self.commands)
             .finish()
     }
@@ -71,5 +73,18 @@ impl Operation {
             Some(body) => body.text(shown_url),
             None => "{}".into(),
         }
+    }
+}
+
+/// URLs are equal when they differ at most in scheme/host case and a default port.
+pub fn same_url(a: &str, b: &str) -> bool {
+    // The common case, without parsing.
+    if a == b {
+        return true;
+    }
+    match (Url::parse(a), Url::parse(b)) {
+        // Url normalises scheme and host to lower case and drops default ports.
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }

@@ -29,6 +29,7 @@ macro_rules! named {
     };
 }
 
+mod allowed;
 mod app;
 mod apply;
 mod callback;
@@ -42,9 +43,10 @@ pub mod template;
 pub mod text;
 pub mod vendor;
 
+pub use allowed::AllowedHost;
 pub use app::{App, AppSpans, Config, DeclaredCommand, DesiredCallback, ExtraCommands};
 pub use apply::{Action, Applied, Change, CommandChanges, Unknowable};
-pub use callback::{CallbackConfig, Interface, Operation};
+pub use callback::{CallbackConfig, Interface, Operation, same_url};
 pub use finding::{Finding, Kind, Severity};
 pub use result::{AppResult, ErrorClass, Failure, Run, Status, Summary};
 pub use vendor::{Service, ServiceName};

@@ -4,81 +4,92 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
-use std::sync::{PoisonError, RwLock};
+use std::sync::Arc;
 
 use url::Url;
 
 const MASK: &str = "***";
 
-/// The values of the run's `${NAME}` placeholders, each as it may be written in a
-/// URL, with its NAME; longest first. Process-wide, so that every output, however
-/// it is rendered, hides them.
-static PLACEHOLDERS: RwLock<Vec<(String, String)>> = RwLock::new(Vec::new());
+/// The values of a run's `${NAME}` placeholders, each as a URL may carry it, with its
+/// NAME; longest first. Made once the run has read them from the environment, and
+/// carried by its [`Redaction`] to every output.
+#[derive(Clone, Default)]
+pub struct Placeholders(Arc<[(String, String)]>);
 
-/// From now on, every output shows `value` as `${name}`: as written, and
-/// percent-encoded as a URL may carry it.
-pub fn register_placeholder(name: &str, value: &str) {
-    if value.is_empty() {
-        return;
+/// Debug names the variables, never their values.
+impl std::fmt::Debug for Placeholders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set()
+            .entries(self.0.iter().map(|(_, name)| name))
+            .finish()
     }
-    let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
-    let mut known = PLACEHOLDERS.write().unwrap_or_else(PoisonError::into_inner);
-    for form in [value.to_owned(), encoded] {
-        if !known.iter().any(|(v, _)| *v == form) {
-            known.push((form, name.to_owned()));
-        }
-    }
-    // A value that contains another is replaced first, whole.
-    known.sort_by_key(|(form, _)| std::cmp::Reverse(form.len()));
 }
 
-/// The registered values (each form as a URL may carry it) and their names,
-/// longest first.
-pub fn placeholder_values() -> Vec<(String, String)> {
-    PLACEHOLDERS
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone()
-}
-
-/// The text with every registered placeholder value replaced by its `${NAME}`,
-/// however a URL spells it: any of its bytes may be a `%XX` escape, in either case
-/// (a vendor may echo the URL escaped otherwise than the value was sent).
-pub fn with_placeholders(text: &str) -> Cow<'_, str> {
-    let known = PLACEHOLDERS.read().unwrap_or_else(PoisonError::into_inner);
-    if known.is_empty() {
-        return Cow::Borrowed(text);
-    }
-    let bytes = text.as_bytes();
-    let mut out = String::new();
-    let mut last = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let found = text
-            .is_char_boundary(i)
-            .then(|| {
-                known.iter().find_map(|(value, name)| {
-                    spelt_at(&bytes[i..], value.as_bytes())
-                        .map(|len| (i + len, name))
-                        .filter(|(end, _)| *end > i && text.is_char_boundary(*end))
-                })
-            })
-            .flatten();
-        match found {
-            Some((end, name)) => {
-                out.push_str(&text[last..i]);
-                out.push_str(&format!("${{{name}}}"));
-                last = end;
-                i = end;
+impl Placeholders {
+    /// The placeholders for these `(NAME, value)` pairs: each value as written and
+    /// percent-encoded as a URL may carry it. Empty values are no placeholder.
+    pub fn new<'a>(values: impl IntoIterator<Item = (&'a str, &'a str)>) -> Placeholders {
+        let mut known: Vec<(String, String)> = Vec::new();
+        for (name, value) in values {
+            if value.is_empty() {
+                continue;
             }
-            None => i += 1,
+            let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+            for form in [value.to_owned(), encoded] {
+                if !known.iter().any(|(v, _)| *v == form) {
+                    known.push((form, name.to_owned()));
+                }
+            }
         }
+        // A value that contains another is replaced first, whole.
+        known.sort_by_key(|(form, _)| std::cmp::Reverse(form.len()));
+        Placeholders(known.into())
     }
-    if last == 0 {
-        return Cow::Borrowed(text);
+
+    /// Every value (each form a URL may carry) and its name, longest first.
+    pub fn values(&self) -> &[(String, String)] {
+        &self.0
     }
-    out.push_str(&text[last..]);
-    Cow::Owned(out)
+
+    /// The text with every value replaced by its `${NAME}`, however a URL spells it:
+    /// any of its bytes may be a `%XX` escape, in either case (a vendor may echo the
+    /// URL escaped otherwise than the value was sent).
+    pub fn hide<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let known = &self.0;
+        if known.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let bytes = text.as_bytes();
+        let mut out = String::new();
+        let mut last = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let found = text
+                .is_char_boundary(i)
+                .then(|| {
+                    known.iter().find_map(|(value, name)| {
+                        spelt_at(&bytes[i..], value.as_bytes())
+                            .map(|len| (i + len, name))
+                            .filter(|(end, _)| *end > i && text.is_char_boundary(*end))
+                    })
+                })
+                .flatten();
+            match found {
+                Some((end, name)) => {
+                    out.push_str(&text[last..i]);
+                    out.push_str(&format!("${{{name}}}"));
+                    last = end;
+                    i = end;
+                }
+                None => i += 1,
+            }
+        }
+        if last == 0 {
+            return Cow::Borrowed(text);
+        }
+        out.push_str(&text[last..]);
+        Cow::Owned(out)
+    }
 }
 
 /// The length of `value` spelt at the start of `text`, each of its bytes as itself
@@ -158,10 +169,26 @@ pub fn secret_ranges(url: &str) -> Vec<Range<usize>> {
     ranges
 }
 
-/// The URL with its secret parts replaced by `***` (and placeholder values by their
-/// `${NAME}`).
+/// The URL with its secret parts replaced by `***`. Placeholder values outside them
+/// are shown only through a run's [`Redaction`], which knows them.
 pub fn redact_url(url: &str) -> String {
-    mask(&with_placeholders(url))
+    mask(url)
+}
+
+/// A URL as Debug prints it: its origin only. Debug knows no run, so not the run's
+/// placeholder values, which may sit anywhere in a path or query.
+pub fn origin_only(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(parsed) if parsed.has_host() => {
+            let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+            format!(
+                "{}://{}{port}/…",
+                parsed.scheme(),
+                parsed.host_str().unwrap_or_default()
+            )
+        }
+        _ => "(a URL, not shown)".to_owned(),
+    }
 }
 
 /// The URL with its secret parts replaced by `***`.
@@ -178,9 +205,10 @@ fn mask(url: &str) -> String {
 }
 
 /// Free text (a reply body, a vendor message) with every URL in it redacted,
-/// percent-encoded ones too (`Url=https%3A%2F%2Fh%2Fcb%3Ftoken%3D…`, shown decoded).
-pub fn redact_urls_in(text: &str) -> String {
-    let text = &*with_placeholders(text);
+/// percent-encoded ones too (`Url=https%3A%2F%2Fh%2Fcb%3Ftoken%3D…`, shown decoded),
+/// and every placeholder value shown as its `${NAME}`.
+pub fn redact_urls_in(text: &str, placeholders: &Placeholders) -> String {
+    let text = &*placeholders.hide(text);
     let is_delimiter = |c: char| c.is_whitespace() || "\"'<>`".contains(c);
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -236,19 +264,47 @@ pub fn hidden_difference(a: &str, b: &str) -> Option<String> {
         .map(|((name, _), _)| format!("the value of query parameter `{name}`"))
 }
 
-/// Whether to redact, as chosen by `--show-secrets`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How a run shows secrets: URL tokens as `***` unless `--show-secrets`, and the
+/// values of its `${NAME}` placeholders as `${NAME}` always.
+#[derive(Debug, Clone, Default)]
 pub struct Redaction {
     pub show_secrets: bool,
+    placeholders: Placeholders,
 }
 
 impl Redaction {
-    pub fn url(self, url: &str) -> String {
-        if self.show_secrets {
-            with_placeholders(url).into_owned()
-        } else {
-            redact_url(url)
+    pub fn new(show_secrets: bool) -> Redaction {
+        Redaction {
+            show_secrets,
+            placeholders: Placeholders::default(),
         }
+    }
+
+    /// The same choice, knowing the run's placeholder values.
+    pub fn with_placeholders(self, placeholders: Placeholders) -> Redaction {
+        Redaction {
+            placeholders,
+            ..self
+        }
+    }
+
+    pub fn placeholders(&self) -> &Placeholders {
+        &self.placeholders
+    }
+
+    pub fn url(&self, url: &str) -> String {
+        let url = self.placeholders.hide(url);
+        if self.show_secrets {
+            url.into_owned()
+        } else {
+            mask(&url)
+        }
+    }
+
+    /// Free text: URLs in it redacted (whatever `--show-secrets` says: it is not a
+    /// URL the user declared), placeholder values named.
+    pub fn text(&self, text: &str) -> String {
+        redact_urls_in(text, &self.placeholders)
     }
 }
 
@@ -300,7 +356,7 @@ mod tests {
                 "{url}: {ranges:?}"
             );
             let _ = redact_url(url);
-            let _ = redact_urls_in(url);
+            let _ = redact_urls_in(url, &Placeholders::default());
             let _ = hidden_difference(url, url);
         }
         // Every string over a small alphabet of delimiters.
@@ -323,7 +379,7 @@ mod tests {
     #[test]
     fn percent_encoded_urls_in_free_text_are_redacted() {
         let text = "invalid param Url=https%3A%2F%2Fa.example.com%2Fcb%3Fsig%3DSEKRET3 here";
-        let shown = redact_urls_in(text);
+        let shown = redact_urls_in(text, &Placeholders::default());
         assert!(!shown.contains("SEKRET3"), "{shown}");
         assert!(
             shown.contains("https://a.example.com/cb?sig=***"),
@@ -335,7 +391,10 @@ mod tests {
     #[test]
     fn urls_in_free_text_are_redacted() {
         assert_eq!(
-            redact_urls_in(r#"{"Url":"https://h/cb?token=SUPERSECRET","x":1} see http://a@b/"#),
+            redact_urls_in(
+                r#"{"Url":"https://h/cb?token=SUPERSECRET","x":1} see http://a@b/"#,
+                &Placeholders::default()
+            ),
             r#"{"Url":"https://h/cb?token=***","x":1} see http://***@b/"#
         );
     }
@@ -369,22 +428,41 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_a_url_by_its_origin_and_placeholders_by_name() {
+        assert_eq!(
+            origin_only("https://u:p@h.example.com:8443/v4lue/cb?t=1"),
+            "https://h.example.com:8443/…"
+        );
+        assert_eq!(origin_only("not a url v4lue"), "(a URL, not shown)");
+        let known = Placeholders::new([("REDACT_TEST_TOKEN", "v4lue")]);
+        let debug = format!("{:?}", Redaction::new(false).with_placeholders(known));
+        assert!(
+            debug.contains("REDACT_TEST_TOKEN") && !debug.contains("v4lue"),
+            "{debug}"
+        );
+    }
+
+    #[test]
     fn placeholder_values_show_as_their_names_even_with_show_secrets() {
-        register_placeholder("REDACT_TEST_TOKEN", "v4lue+/=Z9q");
+        let known = Placeholders::new([("REDACT_TEST_TOKEN", "v4lue+/=Z9q")]);
+        let shown = Redaction::new(true).with_placeholders(known.clone());
+        let hidden = Redaction::new(false).with_placeholders(known.clone());
         let url = "https://h.example.com/cb?t=v4lue+/=Z9q&e=v4lue%2B%2F%3DZ9q&x=1";
         let named = "https://h.example.com/cb?t=${REDACT_TEST_TOKEN}&e=${REDACT_TEST_TOKEN}";
+        assert_eq!(shown.url(url), format!("{named}&x=1"));
+        assert_eq!(hidden.url(url), format!("{named}&x=***"));
         assert_eq!(
-            Redaction { show_secrets: true }.url(url),
-            format!("{named}&x=1")
-        );
-        assert_eq!(redact_url(url), format!("{named}&x=***"));
-        assert_eq!(
-            redact_urls_in("refused v4lue+/=Z9q"),
+            hidden.text("refused v4lue+/=Z9q"),
             "refused ${REDACT_TEST_TOKEN}"
+        );
+        // Without the run's placeholders the query values are masked all the same.
+        assert_eq!(
+            redact_url(url),
+            "https://h.example.com/cb?t=***&e=***&x=***"
         );
         // Escaped otherwise than sent: lowercase, in part, or double.
         assert_eq!(
-            Redaction { show_secrets: true }
+            shown
                 .url("https://h.example.com/v4lue%2b%2f%3dZ9q/cb?t=v4lue%2B/=Z9q&u=v4lue%252B%252F%253DZ9q"),
             "https://h.example.com/${REDACT_TEST_TOKEN}/cb?t=${REDACT_TEST_TOKEN}&u=${REDACT_TEST_TOKEN}"
         );

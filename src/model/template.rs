@@ -91,7 +91,7 @@ pub fn is_template(text: &str) -> bool {
 /// `lookup` has no value for.
 pub fn expand(
     segments: &[Segment],
-    lookup: impl Fn(&str) -> Option<String>,
+    mut lookup: impl FnMut(&str) -> Option<String>,
 ) -> Result<String, String> {
     let mut out = String::new();
     for segment in segments {

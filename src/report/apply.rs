@@ -17,7 +17,7 @@ pub fn prompt(changes: usize) -> String {
 }
 
 /// One line per change, then the summary.
-pub fn outcomes(changes: &[Change<'_>], applied: &[Applied], redaction: Redaction) -> String {
+pub fn outcomes(changes: &[Change<'_>], applied: &[Applied], redaction: &Redaction) -> String {
     let mut text = String::new();
     for (change, result) in changes.iter().zip(applied) {
         text.push_str(&outcome_line(change, result, redaction));
@@ -83,7 +83,7 @@ fn indent(text: &str) -> String {
 
 /// `now:` and a live configuration, as the plan shows bodies: JSON, URL redacted as
 /// configured.
-fn now_shown(live: Option<&CallbackConfig>, redaction: Redaction) -> String {
+fn now_shown(live: Option<&CallbackConfig>, redaction: &Redaction) -> String {
     match live {
         None => "now: no callback configuration".into(),
         Some(config) => format!("now:\n{}", indent(&config.text(|url| redaction.url(url)))),
@@ -91,7 +91,7 @@ fn now_shown(live: Option<&CallbackConfig>, redaction: Redaction) -> String {
 }
 
 /// The line that says what happened to one change.
-fn outcome_line(change: &Change<'_>, applied: &Applied, redaction: Redaction) -> String {
+fn outcome_line(change: &Change<'_>, applied: &Applied, redaction: &Redaction) -> String {
     use crate::model::Unknowable;
     let app = change.app.label();
     let failed = |failure: &Failure| format!("({}): {}", failure.class().id(), failure.message());

@@ -140,7 +140,7 @@ fn selector(app: &App) -> String {
 
 /// Whether the body of a fix, as `redaction` shows it, hides parts of its URL
 /// (`***`): it is then not the body to send.
-pub fn is_redacted(redaction: Redaction, fix: &Operation) -> bool {
+pub fn is_redacted(redaction: &Redaction, fix: &Operation) -> bool {
     fix.body
         .as_ref()
         .is_some_and(|body| redaction.url(&body.url) != body.url)
@@ -350,8 +350,8 @@ mod tests {
 
     #[test]
     fn a_body_is_redacted_when_its_url_shows_masks() {
-        let shown = Redaction { show_secrets: true };
-        let hidden = Redaction::default();
+        let shown = &Redaction::new(true);
+        let hidden = &Redaction::default();
         assert!(is_redacted(hidden, &fix("https://h/cb?token=t")));
         assert!(!is_redacted(shown, &fix("https://h/cb?token=t")));
         assert!(!is_redacted(hidden, &fix("https://h/cb")));

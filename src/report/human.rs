@@ -406,20 +406,29 @@ pub fn export_none_declarable(apps: usize) -> String {
 }
 
 /// `export` writes an app as a comment: its live URL cannot be declared.
-pub fn export_url_commented(app: &crate::model::App, url: &str, problem: &str) -> String {
+pub fn export_url_commented(
+    app: &crate::model::App,
+    url: &str,
+    problem: &str,
+    redaction: &crate::model::redact::Redaction,
+) -> String {
     format!(
         "warning: {} is written as a comment: its live URL {} cannot be declared: {problem}\n",
         app.label(),
-        crate::model::redact::redact_url(url)
+        redaction.url(url)
     )
 }
 
 /// `export` writes a live URL that carries a token as it is.
-pub fn export_url_with_secrets(app: &crate::model::App, url: &str) -> String {
+pub fn export_url_with_secrets(
+    app: &crate::model::App,
+    url: &str,
+    redaction: &crate::model::redact::Redaction,
+) -> String {
     format!(
         "warning: the live URL of {} carries query values or userinfo ({}); it is written as is: keep the file private, or move the token out of the URL\n",
         app.label(),
-        crate::model::redact::redact_url(url)
+        redaction.url(url)
     )
 }
 
@@ -433,11 +442,16 @@ pub fn export_placeholder(app: &crate::model::App, param: &str, variable: &str) 
 }
 
 /// `export --from` leaves an app as it is: its live URL cannot be declared.
-pub fn export_url_kept(app: &crate::model::App, url: &str, problem: &str) -> String {
+pub fn export_url_kept(
+    app: &crate::model::App,
+    url: &str,
+    problem: &str,
+    redaction: &crate::model::redact::Redaction,
+) -> String {
     format!(
         "warning: {} is left as the file has it: its live URL {} cannot be declared: {problem}\n",
         printable(&app.label(), &[]),
-        crate::model::redact::redact_url(url)
+        redaction.url(url)
     )
 }
 
@@ -552,7 +566,7 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
             fix.path(),
             fix.body_text(|url| run.redaction.url(url))
         ));
-        if super::fix::is_redacted(run.redaction, fix) {
+        if super::fix::is_redacted(&run.redaction, fix) {
             help.push(REDACTED_BODY.into());
         }
     }

@@ -226,7 +226,7 @@ fn probe_report(probe: &ProbeResult) -> ProbeReport {
 
 fn app_report(run: &Run, result: &AppResult) -> AppReport {
     let source = &run.config.source;
-    let redaction = run.redaction;
+    let redaction = &run.redaction;
     AppReport {
         file: run.config.file.clone(),
         name: result.app.name.clone(),

@@ -272,7 +272,7 @@ fn section(out: &mut String, run: &Run, result: &AppResult) {
             fix.path(),
             fix.body_text(|url| run.redaction.url(url))
         );
-        if fix::is_redacted(run.redaction, fix) {
+        if fix::is_redacted(&run.redaction, fix) {
             out.push_str(REDACTED_BODY);
         }
     }

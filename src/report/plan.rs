@@ -167,7 +167,7 @@ pub fn plan(files: &[String], runs: &[Run], problems: &[Problem]) -> Plan {
 }
 
 fn planned_app(run: &Run, result: &AppResult) -> PlannedApp {
-    let redaction = run.redaction;
+    let redaction = &run.redaction;
     let fix = result.remediation.as_ref();
     PlannedApp {
         file: run.config.file.clone(),
@@ -261,7 +261,7 @@ pub fn render_human(runs: &[Run], color: bool) -> String {
         let tokens: Vec<&Finding> = by_hand(result).collect();
         match (&result.live, &result.remediation) {
             (Some(live), Some(fix)) => {
-                block(&mut lines, result, fix, live.as_ref(), run.redaction);
+                block(&mut lines, result, fix, live.as_ref(), &run.redaction);
             }
             (Some(_), None) if !tokens.is_empty() => {
                 lines.push(0, '!', &format!("by hand {}", shown(&result.app.title())));
@@ -295,7 +295,7 @@ fn block(
     result: &AppResult,
     fix: &Operation,
     live: Option<&CallbackConfig>,
-    redaction: Redaction,
+    redaction: &Redaction,
 ) {
     let action = Action::of(fix, live);
     let mark = match action {
@@ -316,7 +316,7 @@ fn block(
         (Some(live), Some(sent)) => {
             // The URL as the drift engine compares it: a case or default-port
             // difference alone is no change.
-            if crate::drift::same_url(&live.url, &sent.url) {
+            if crate::model::same_url(&live.url, &sent.url) {
                 lines.push(2, ' ', &format!("url: {}", url(&sent.url)));
             } else {
                 // Two URLs that differ only in a redacted part would read the same.

@@ -59,7 +59,7 @@ pub fn run(
         let json = report::plan::render_json(&files, &[], problems);
         Outcome::Invalid.max(super::stdout_outcome(style, &json))
     };
-    let loaded = match load_all(&renderer, files, options.redaction, quiet) {
+    let loaded = match load_all(&renderer, files, &options.redaction, quiet) {
         Ok(loaded) => loaded,
         Err(Invalid { loaded, .. }) if format == PlanFormat::Json => {
             return stopped(names(&loaded), &problem::from_loaded(&loaded));
@@ -81,6 +81,13 @@ pub fn run(
             }
             return outcome;
         }
+    };
+    // From here on, outputs and writes know the placeholder values the reads expanded.
+    let options = &source::VerifyOptions {
+        redaction: runs
+            .first()
+            .map_or_else(|| options.redaction.clone(), |run| run.redaction.clone()),
+        ..options.clone()
     };
     if !quiet {
         for notice in runs.iter().flat_map(|run| &run.notices) {
@@ -110,7 +117,7 @@ pub fn run(
             _ => None,
         })
         .collect();
-    let redaction = options.redaction;
+    let redaction = &options.redaction;
     // What apply cannot set (Live's token) is left for a person, and is no sync.
     if runs
         .iter()
@@ -210,7 +217,7 @@ fn execute(
                     connection.client(),
                     &target,
                     change,
-                    options.redaction,
+                    &options.redaction,
                 )),
             };
             // Drift (an app changed since the plan) is no failure of the call.
@@ -232,7 +239,7 @@ async fn read(client: &Client, target: &Target) -> Result<Option<CallbackConfig>
 }
 
 /// The call that would converge the app from `live`; `None` when it is in sync.
-fn needed(app: &App, live: Option<&CallbackConfig>, redaction: Redaction) -> Option<Operation> {
+fn needed(app: &App, live: Option<&CallbackConfig>, redaction: &Redaction) -> Option<Operation> {
     let findings = drift::compare(app, live, redaction);
     drift::remediation(app, live, &findings)
 }
@@ -257,7 +264,7 @@ fn as_sent(live: Option<&CallbackConfig>, fix: &Operation) -> bool {
     match (live, &fix.body) {
         (None, None) => true,
         (Some(live), Some(sent)) => {
-            drift::same_url(&live.url, &sent.url) && words(live) == words(sent)
+            crate::model::same_url(&live.url, &sent.url) && words(live) == words(sent)
         }
         _ => false,
     }
@@ -273,7 +280,7 @@ async fn apply_one(
     client: &Client,
     target: &Target,
     change: &Change<'_>,
-    redaction: Redaction,
+    redaction: &Redaction,
 ) -> Applied {
     let not_sent = |failure| Applied::NotChanged {
         failure,

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::drift;
 use crate::model::probe::{FailOn, ProbeResult, ProbeTarget, UrlTarget, url_target};
+use crate::model::redact::Redaction;
 use crate::model::{App, AppResult, Config, Run, ServiceName};
 use crate::source::api::Live;
 use crate::source::{self, Remote, VerifyError, VerifyOptions};
@@ -118,18 +119,19 @@ pub(super) fn verify(
         .iter()
         .map(|config| select(config, &options.selectors))
         .collect();
-    let states = source::expanded_live_states(groups, options, remote, false)?;
+    let source::Expanded { groups, redaction } =
+        source::expanded_live_states(groups, options, remote, false)?;
     Ok(configs
         .into_iter()
-        .zip(states)
+        .zip(groups)
         .map(|(config, (apps, state))| Run {
             config,
-            redaction: options.redaction,
+            redaction: redaction.clone(),
             results: apps
                 .into_iter()
                 .zip(state.lives)
                 .zip(state.tokens)
-                .map(|((app, live), token)| result(app, live, token, options))
+                .map(|((app, live), token)| result(app, live, token, &redaction))
                 .collect(),
             notices: state.notices,
         })
@@ -140,7 +142,7 @@ fn result(
     app: App,
     live: Result<Live, crate::model::Failure>,
     token: Option<bool>,
-    options: &VerifyOptions,
+    redaction: &Redaction,
 ) -> AppResult {
     match live {
         Ok(live) => {
@@ -148,7 +150,7 @@ fn result(
                 Live::Present { config, .. } => Some(config),
                 Live::Absent { .. } => None,
             };
-            let mut findings = drift::compare(&app, live.as_ref(), options.redaction);
+            let mut findings = drift::compare(&app, live.as_ref(), redaction);
             findings.extend(drift::compare_token(&app, token));
             let remediation = drift::remediation(&app, live.as_ref(), &findings);
             AppResult {

@@ -63,7 +63,7 @@ pub fn run(
             (apps, Some((*region, identifier.as_str())))
         }
         Source::File(file) => {
-            let (loaded, text) = config::load_with_text(file, Redaction::default());
+            let (loaded, text) = config::load_with_text(file, &Redaction::default());
             let (Some(config), Some(text)) = (loaded.config.as_ref(), text) else {
                 human::eprint(&human::lint_report(&renderer, &loaded));
                 return Outcome::Invalid;
@@ -78,12 +78,14 @@ pub fn run(
     let remote = &mut source::Remote::new(options.client.clone());
     // A file's `${NAME}`s are expanded first: their values are known, and written
     // back as the placeholders they came from.
-    let (apps, state) = match source::expanded_live_states(vec![apps], options, remote, true)
-        .map(|mut states| states.pop().unwrap_or_default())
-    {
-        Ok(states) => states,
-        Err(err) => return fail(&renderer, err, ""),
-    };
+    let (apps, state, redaction) =
+        match source::expanded_live_states(vec![apps], options, remote, true) {
+            Ok(mut expanded) => {
+                let (apps, state) = expanded.groups.pop().unwrap_or_default();
+                (apps, state, expanded.redaction)
+            }
+            Err(err) => return fail(&renderer, err, ""),
+        };
     let source::GroupState {
         lives,
         tokens,
@@ -116,14 +118,14 @@ pub fn run(
         return outcome;
     }
 
-    let known = redact::placeholder_values();
+    let known = redaction.placeholders().values();
     let lives: Vec<Result<Live, Failure>> = apps
         .iter()
         .zip(lives)
         .map(|(app, live)| match live {
             Ok(Live::Present { config, request_id }) if !literal_urls => {
                 let prefix = placeholders::variable_prefix(app.sdkappid, app.service);
-                let templated = placeholders::templated(&config.url, &prefix, &known);
+                let templated = placeholders::templated(&config.url, &prefix, known);
                 for variable in &templated.variables {
                     human::eprint(&human::export_placeholder(
                         app,
@@ -141,7 +143,15 @@ pub fn run(
         })
         .collect();
     if let Some((from, text)) = &original {
-        return refresh(&renderer, from, text, &apps, &lives, output, literal_urls);
+        return refresh(
+            &renderer,
+            (from, text),
+            &apps,
+            &lives,
+            output,
+            literal_urls,
+            &redaction,
+        );
     }
 
     let entries: Vec<writer::Entry<'_>> = apps
@@ -167,9 +177,11 @@ pub fn run(
             continue;
         };
         if let Some(problem) = writer::live_url_problem(&live.url) {
-            human::eprint_lines(&human::export_url_commented(app, &live.url, &problem));
+            human::eprint_lines(&human::export_url_commented(
+                app, &live.url, &problem, &redaction,
+            ));
         } else if carries_secrets(&live.url, literal_urls) {
-            human::eprint_lines(&human::export_url_with_secrets(app, &live.url));
+            human::eprint_lines(&human::export_url_with_secrets(app, &live.url, &redaction));
         }
     }
     let text = writer::render(
@@ -210,12 +222,12 @@ fn carries_secrets(url: &str, literal_urls: bool) -> bool {
 /// changed in place.
 fn refresh(
     renderer: &Renderer,
-    from: &Path,
-    text: &str,
+    (from, text): (&Path, &str),
     apps: &[App],
     lives: &[Result<Live, Failure>],
     output: Option<&Path>,
     literal_urls: bool,
+    redaction: &Redaction,
 ) -> Outcome {
     let wants: Vec<Want<'_>> = apps
         .iter()
@@ -223,11 +235,20 @@ fn refresh(
         .map(|(app, live)| match live {
             Ok(Live::Present { config, .. }) => {
                 if let Some(problem) = writer::live_url_problem(&config.url) {
-                    human::eprint_lines(&human::export_url_kept(app, &config.url, &problem));
+                    human::eprint_lines(&human::export_url_kept(
+                        app,
+                        &config.url,
+                        &problem,
+                        redaction,
+                    ));
                     return Want::Keep;
                 }
                 if carries_secrets(&config.url, literal_urls) {
-                    human::eprint_lines(&human::export_url_with_secrets(app, &config.url));
+                    human::eprint_lines(&human::export_url_with_secrets(
+                        app,
+                        &config.url,
+                        redaction,
+                    ));
                 }
                 let mut unknown: Vec<&str> = Vec::new();
                 for word in &config.commands {

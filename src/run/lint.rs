@@ -21,7 +21,7 @@ pub(super) fn lint(
     let renderer = Renderer::new(style);
     let mut loaded: Vec<config::Loaded> = files
         .iter()
-        .map(|file| config::load(file, Redaction::default()))
+        .map(|file| config::load(file, &Redaction::default()))
         .collect();
     forget_allowed_endpoints(&mut loaded, allowed_endpoints);
     if !selectors.is_empty() {

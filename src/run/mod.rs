@@ -47,7 +47,14 @@ impl Outcome {
     }
 }
 
+/// Run the command, reading keys and placeholder values from the process's environment.
 pub fn run(cli: Cli) -> Outcome {
+    run_in(cli, source::keys::Env::process())
+}
+
+/// Run the command with keys and placeholder values read from `env`: two runs in one
+/// process share nothing.
+pub fn run_in(cli: Cli, env: source::keys::Env) -> Outcome {
     let style = Style::for_stderr(cli.color.forced());
     match cli.command {
         Command::Lint {
@@ -88,7 +95,7 @@ pub fn run(cli: Cli) -> Outcome {
                 deny_warnings,
                 ..Ending::default()
             };
-            let (files, options) = match apps_options(style, apps, network, live_from) {
+            let (files, options) = match apps_options(style, apps, network, live_from, env) {
                 Ok(parts) => parts,
                 Err(outcome) => return outcome,
             };
@@ -104,7 +111,7 @@ pub fn run(cli: Cli) -> Outcome {
             network,
         } => {
             let quiet = apps.quiet;
-            let (files, options) = match apps_options(style, apps, network, live_from) {
+            let (files, options) = match apps_options(style, apps, network, live_from, env) {
                 Ok(parts) => parts,
                 Err(outcome) => return outcome,
             };
@@ -141,7 +148,7 @@ pub fn run(cli: Cli) -> Outcome {
             };
             let options = source::VerifyOptions {
                 live_from,
-                ..network_options(network)
+                ..network_options(network, env)
             };
             export::run(style, source, output.as_deref(), literal_urls, &options)
         }
@@ -158,23 +165,23 @@ fn apps_options(
     apps: cli::AppsArgs,
     network: cli::NetworkArgs,
     live_from: Option<std::path::PathBuf>,
+    env: source::keys::Env,
 ) -> Result<(Vec<std::path::PathBuf>, source::VerifyOptions), Outcome> {
     let files =
         input::files(apps.files).map_err(|err| error::fail(&Renderer::new(style), err, ""))?;
     let options = source::VerifyOptions {
         selectors: apps.apps,
-        redaction: Redaction {
-            show_secrets: apps.show_secrets,
-        },
+        redaction: Redaction::new(apps.show_secrets),
         live_from,
-        ..network_options(network)
+        ..network_options(network, env)
     };
     Ok((files, options))
 }
 
 /// The client options the network flags describe.
-fn network_options(network: cli::NetworkArgs) -> source::VerifyOptions {
+fn network_options(network: cli::NetworkArgs, env: source::keys::Env) -> source::VerifyOptions {
     source::VerifyOptions {
+        env,
         endpoint: network.endpoint,
         allowed_endpoints: network.allow.hosts(),
         client: api::ClientOptions {
@@ -241,7 +248,7 @@ pub(super) struct Invalid {
 pub(super) fn load_all(
     renderer: &Renderer,
     files: &[std::path::PathBuf],
-    redaction: Redaction,
+    redaction: &Redaction,
     quiet: bool,
 ) -> Result<Vec<config::Loaded>, Invalid> {
     let loaded: Vec<config::Loaded> = files
@@ -356,5 +363,57 @@ mod tests {
             Outcome::Credentials
         );
         assert_eq!(Outcome::Drift.max(Outcome::Clean), Outcome::Drift);
+    }
+
+    /// A file whose callback URL carries `${RUN_TWICE_TOKEN}` in its path, live as
+    /// `live_path`, verified with `env`: the outcome and the JSON report.
+    fn verify_in(env: source::keys::Env, live_path: &str) -> (Outcome, String) {
+        use clap::Parser;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("callbacks.yaml");
+        let snapshot = dir.path().join("live.json");
+        let report = dir.path().join("report.json");
+        std::fs::write(
+            &file,
+            "version: 1\napps:\n  - sdkappid: 1400000001\n    region: singapore\n    identifier: administrator\n    callback:\n      url: https://hooks.example.com/${RUN_TWICE_TOKEN}/room\n      commands: [Room.CallbackAfterCreateRoom]\n",
+        )
+        .expect("write file");
+        let live = serde_json::json!({"1400000001": {"ErrorCode": 0, "ActionStatus": "OK",
+            "Response": {"Url": format!("https://hooks.example.com/{live_path}/room"),
+                "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]}}});
+        std::fs::write(&snapshot, live.to_string()).expect("write snapshot");
+        let cli = Cli::try_parse_from([
+            "cbcheck".as_ref(),
+            "verify".as_ref(),
+            file.as_os_str(),
+            "--live-from".as_ref(),
+            snapshot.as_os_str(),
+            "--show-secrets".as_ref(),
+            "--quiet".as_ref(),
+            "--report".as_ref(),
+            format!("json={}", report.display()).as_ref(),
+        ])
+        .expect("arguments");
+        let outcome = run_in(cli, env);
+        (outcome, std::fs::read_to_string(report).expect("report"))
+    }
+
+    #[test]
+    fn two_runs_in_one_process_share_nothing() {
+        const FIRST: &str = "first-run-value-7f3a";
+        const SECOND: &str = "second-run-value-0b1a";
+        // Live has the first value: in sync with the first environment, and shown by
+        // its name there.
+        let (outcome, report) =
+            verify_in(source::keys::Env::of([("RUN_TWICE_TOKEN", FIRST)]), FIRST);
+        assert_eq!(outcome, Outcome::Clean, "{report}");
+        assert!(!report.contains(FIRST), "{report}");
+        // The same file and live state with another value: drift, and the first
+        // run's value is no placeholder of this run: --show-secrets shows it.
+        let (outcome, report) =
+            verify_in(source::keys::Env::of([("RUN_TWICE_TOKEN", SECOND)]), FIRST);
+        assert_eq!(outcome, Outcome::Drift, "{report}");
+        assert!(report.contains(FIRST), "{report}");
+        assert!(!report.contains(SECOND), "{report}");
     }
 }

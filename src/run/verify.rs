@@ -62,7 +62,7 @@ pub(super) fn verify_files(
     // Progress while the apps are read, never beside a machine format.
     let progress = Arc::new(Progress::on_stderr(format == Format::Human));
     let options = &observed(options, &progress, "checking");
-    let (mut loaded, stopped) = match load_all(&renderer, files, options.redaction, ending.quiet) {
+    let (mut loaded, stopped) = match load_all(&renderer, files, &options.redaction, ending.quiet) {
         Ok(loaded) => (loaded, None),
         Err(Invalid { loaded, printed }) => (loaded, Some(printed)),
     };

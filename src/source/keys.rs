@@ -1,10 +1,52 @@
 //! Where an app's credentials come from: the environment, never the file.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use super::api::KeySource;
-use crate::config::App;
-use crate::model::{redact, template};
+use crate::model::App;
+use crate::model::template;
 use crate::secret::Secret;
 use crate::usersig::{self, SigParams};
+
+/// The variables a run reads credentials and placeholder values from: the process's
+/// environment, or a fixed set (a second run in the same process, a test).
+#[derive(Clone, Default)]
+pub struct Env(Option<Arc<HashMap<String, String>>>);
+
+/// Debug names no value: variables hold keys.
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            None => f.write_str("Env(process)"),
+            Some(vars) => f.debug_set().entries(vars.keys()).finish(),
+        }
+    }
+}
+
+impl Env {
+    /// The process's environment, read when a variable is asked for.
+    pub fn process() -> Env {
+        Env(None)
+    }
+
+    /// Exactly these variables, and no others.
+    pub fn of<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Env {
+        Env(Some(Arc::new(
+            vars.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )))
+    }
+
+    /// The variable's value; not set, or not Unicode, is `None`.
+    pub fn var(&self, name: &str) -> Option<String> {
+        match &self.0 {
+            None => std::env::var(name).ok(),
+            Some(vars) => vars.get(name).cloned(),
+        }
+    }
+}
 
 /// What signs an app's requests.
 #[derive(Debug, Clone)]
@@ -42,11 +84,12 @@ pub struct UnsetVariable {
 /// Replace every `${NAME}` of the app's callback URL by the variable's value
 /// (`lookup` reads a variable; empty counts as unset, blanks around a value are
 /// dropped, as for credentials); the app is left as written when one is unset. Each
-/// value is registered as a placeholder, so that every output shows it as
-/// `${NAME}`, never as itself.
+/// `(NAME, value)` used is pushed to `used`: the run's placeholders, which every
+/// output shows as `${NAME}`, never as their values.
 pub fn expand_url(
     app: &mut App,
     lookup: impl Fn(&str) -> Option<String>,
+    used: &mut Vec<(String, String)>,
 ) -> Result<(), UnsetVariable> {
     let sdkappid = app.sdkappid;
     // The app's own, and any other app's by cbcheck's names.
@@ -86,7 +129,7 @@ pub fn expand_url(
     let url = template::expand(&segments, |name| {
         let found = value(name);
         if let Some(found) = &found {
-            redact::register_placeholder(name, found);
+            used.push((name.to_owned(), found.clone()));
         }
         found
     })
@@ -173,14 +216,14 @@ impl Credential {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::redact::Redaction;
+    use crate::model::redact::{Placeholders, Redaction};
 
     fn app(url: &str) -> App {
         let yaml = format!(
             "version: 1\napps:\n  - sdkappid: 1400000001\n    region: singapore\n    identifier: admin\n    callback:\n      url: {url}\n      commands: [Room.CallbackAfterCreateRoom]\n"
         );
         let loaded =
-            crate::config::load_bytes("c.yaml".into(), yaml.into_bytes(), Redaction::default());
+            crate::config::load_bytes("c.yaml".into(), yaml.into_bytes(), &Redaction::default());
         let mut config = loaded.config.expect("valid test config");
         config.apps.remove(0)
     }
@@ -191,7 +234,12 @@ mod tests {
     fn expansion_fills_the_url_and_its_value_never_formats() {
         let lookup = |name: &str| (name == "KEYS_TEST_TOKEN").then(|| format!(" {VALUE}\n"));
         let mut expanded = app("https://h.example.com/cb?t=${KEYS_TEST_TOKEN}&lit=$${x}");
-        expand_url(&mut expanded, lookup).expect("set");
+        let mut used = Vec::new();
+        expand_url(&mut expanded, lookup, &mut used).expect("set");
+        assert_eq!(used, [("KEYS_TEST_TOKEN".to_owned(), VALUE.to_owned())]);
+        let shown_run = Redaction::new(true).with_placeholders(Placeholders::new(
+            used.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        ));
         let desired = expanded.callback.as_ref().expect("declared");
         assert_eq!(
             desired.url,
@@ -201,19 +249,19 @@ mod tests {
             url: "https://h.example.com/cb?t=stale".into(),
             commands: Vec::new(),
         };
-        let findings = crate::drift::compare(&expanded, Some(&live), Redaction::default());
+        let findings = crate::drift::compare(&expanded, Some(&live), &Redaction::default());
         let fix = crate::drift::remediation(&expanded, Some(&live), &findings).expect("drift");
         for shown in [
             format!("{expanded:?}"),
             format!("{expanded:#?}"),
             format!("{fix:?}"),
             format!("{findings:?}"),
-            fix.body_text(|url| Redaction { show_secrets: true }.url(url)),
+            fix.body_text(|url| shown_run.url(url)),
         ] {
             assert!(!shown.contains(VALUE), "{shown}");
         }
         assert!(
-            fix.body_text(|url| Redaction { show_secrets: true }.url(url))
+            fix.body_text(|url| shown_run.url(url))
                 .contains("t=${KEYS_TEST_TOKEN}")
         );
     }
@@ -222,7 +270,7 @@ mod tests {
     fn an_unset_or_empty_variable_is_named() {
         for value in [None, Some(String::new()), Some(" \n".to_owned())] {
             let mut app = app("https://h.example.com/?a=${UNSET_A}");
-            let err = expand_url(&mut app, |_| value.clone()).expect_err("unset");
+            let err = expand_url(&mut app, |_| value.clone(), &mut Vec::new()).expect_err("unset");
             assert_eq!(err.variable, "UNSET_A");
             assert!(err.to_string().contains("${UNSET_A}"), "{err}");
             // The app is returned as written, to be reported.
@@ -232,7 +280,7 @@ mod tests {
             );
         }
         let mut plain = app("https://h.example.com/cb");
-        expand_url(&mut plain, |_| None).expect("no variables");
+        expand_url(&mut plain, |_| None, &mut Vec::new()).expect("no variables");
         assert_eq!(
             plain.callback.expect("declared").url,
             "https://h.example.com/cb"

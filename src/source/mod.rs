@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use url::Url;
 
 use crate::model::App;
-use crate::model::redact::Redaction;
+use crate::model::redact::{Placeholders, Redaction};
 use crate::model::{ErrorClass, Failure, ServiceName};
 use api::endpoint::{AllowedHost, NotAllowed};
 use api::{ApiError, Client, ClientOptions, Live, RetryCause, Target, Tick};
@@ -31,6 +31,8 @@ pub struct VerifyOptions {
     pub allowed_endpoints: Vec<AllowedHost>,
     pub client: ClientOptions,
     pub redaction: Redaction,
+    /// Where keys and placeholder values are read from.
+    pub env: keys::Env,
 }
 
 /// Why an app could not be checked, classified once for every report.
@@ -145,9 +147,9 @@ pub enum VerifyError {
     Runtime(String),
 }
 
-/// The most of a snapshot that is read: 16 times the largest callbacks file, far more
-/// than the replies of any fleet such a file can declare.
-const MAX_SNAPSHOT_BYTES: u64 = 16 * crate::config::MAX_FILE_BYTES;
+/// The most of a snapshot that is read: 64 MiB, 16 times the largest callbacks file
+/// (4 MiB), far more than the replies of any fleet such a file can declare.
+const MAX_SNAPSHOT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The snapshot's bytes, read no further than the cap: a file's length is checked
 /// first, and a stream (a pipe, a device) is cut off there.
@@ -187,7 +189,7 @@ impl Snapshot {
         Ok(Snapshot { file, recorded })
     }
 
-    fn lives(&self, apps: &[App]) -> Vec<Result<Live, Failure>> {
+    fn lives(&self, apps: &[App], placeholders: &Placeholders) -> Vec<Result<Live, Failure>> {
         apps.iter()
             .map(
                 |app| match self.recorded.get(&snapshot_key(app.sdkappid, app.service)) {
@@ -195,6 +197,7 @@ impl Snapshot {
                         app.service.row(),
                         app.sdkappid,
                         body.get().as_bytes(),
+                        placeholders,
                     )
                     .map_err(Failure::from),
                     None => Err(not_recorded(app, &self.file)),
@@ -205,7 +208,12 @@ impl Snapshot {
 
     /// The recorded token flag of each app that needs one; an app whose reply is not
     /// recorded fails.
-    fn tokens(&self, apps: &[App], all: bool) -> Vec<Result<Option<bool>, Failure>> {
+    fn tokens(
+        &self,
+        apps: &[App],
+        all: bool,
+        placeholders: &Placeholders,
+    ) -> Vec<Result<Option<bool>, Failure>> {
         apps.iter()
             .map(|app| {
                 if !needs_token(app, all) {
@@ -217,6 +225,7 @@ impl Snapshot {
                         app.service.row(),
                         app.sdkappid,
                         body.get().as_bytes(),
+                        placeholders,
                     )
                     .map(Some)
                     .map_err(Failure::from),
@@ -285,7 +294,7 @@ pub fn targets(
             )
             .map_err(Failure::from)?;
             let credential =
-                keys::resolve(app, |name| std::env::var(name).ok()).map_err(Failure::from)?;
+                keys::resolve(app, |name| options.env.var(name)).map_err(Failure::from)?;
             if let Some(warning) = resolved.insecure_warning
                 && seen_notices.insert(warning.clone())
             {
@@ -298,6 +307,7 @@ pub fn targets(
                 usersig: credential.usersig(app.sdkappid, &app.identifier, now),
                 key_source: credential.source(),
                 base: resolved.base,
+                placeholders: options.redaction.placeholders().clone(),
             })
         })
         .collect()
@@ -368,26 +378,47 @@ pub struct GroupState {
     pub notices: Vec<String>,
 }
 
+/// Each group's apps, their URLs expanded, with their live states; and the run's
+/// redaction, which knows the values expanded.
+pub struct Expanded {
+    pub groups: Vec<(Vec<App>, GroupState)>,
+    pub redaction: Redaction,
+}
+
 /// As [`live_states`], each app's callback URL first expanded from the environment
 /// (returned, in the order given): an app whose URL needs an unset variable fails
-/// before any request, the others are fetched.
+/// before any request, the others are fetched. The redaction returned is the
+/// options', knowing the values expanded: every output of the run shows them by name.
 pub fn expanded_live_states(
     groups: Vec<Vec<App>>,
     options: &VerifyOptions,
     remote: &mut Remote,
     all_tokens: bool,
-) -> Result<Vec<(Vec<App>, GroupState)>, VerifyError> {
+) -> Result<Expanded, VerifyError> {
+    let mut used = Vec::new();
     let expanded: Vec<Vec<(App, Option<UnsetVariable>)>> = groups
         .into_iter()
         .map(|apps| {
             apps.into_iter()
                 .map(|mut app| {
-                    let unset = keys::expand_url(&mut app, |name| std::env::var(name).ok()).err();
+                    let unset =
+                        keys::expand_url(&mut app, |name| options.env.var(name), &mut used).err();
                     (app, unset)
                 })
                 .collect()
         })
         .collect();
+    let redaction = options
+        .redaction
+        .clone()
+        .with_placeholders(Placeholders::new(
+            used.iter()
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+        ));
+    let options = &VerifyOptions {
+        redaction: redaction.clone(),
+        ..options.clone()
+    };
     let fetchable: Vec<Vec<App>> = expanded
         .iter()
         .map(|apps| {
@@ -398,7 +429,7 @@ pub fn expanded_live_states(
         })
         .collect();
     let states = live_states(&fetchable, options, remote, all_tokens)?;
-    Ok(expanded
+    let states = expanded
         .into_iter()
         .zip(states)
         .map(|(apps, state)| {
@@ -429,7 +460,11 @@ pub fn expanded_live_states(
                 },
             )
         })
-        .collect())
+        .collect();
+    Ok(Expanded {
+        groups: states,
+        redaction,
+    })
 }
 
 /// The live state of every app, grouped as given (one group per file), from the
@@ -447,8 +482,11 @@ pub fn live_states(
         return Ok(groups
             .iter()
             .map(|apps| {
-                let (lives, tokens) =
-                    with_tokens(recorded.lives(apps), recorded.tokens(apps, all_tokens));
+                let placeholders = options.redaction.placeholders();
+                let (lives, tokens) = with_tokens(
+                    recorded.lives(apps, placeholders),
+                    recorded.tokens(apps, all_tokens, placeholders),
+                );
                 GroupState {
                     lives,
                     tokens,

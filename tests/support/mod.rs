@@ -9,7 +9,7 @@ pub fn load(yaml: &str) -> Loaded {
     config::load_bytes(
         "callbacks.yaml".to_owned(),
         yaml.as_bytes().to_vec(),
-        cbcheck::Redaction::default(),
+        &cbcheck::Redaction::default(),
     )
 }
 

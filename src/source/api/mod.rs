@@ -22,6 +22,7 @@ pub use error::ApiError;
 pub use limit::RateLimits;
 pub use wire::{Oversized, RedirectTarget, Reply, RetryCause};
 
+use crate::model::redact::Placeholders;
 use crate::secret::Secret;
 
 /// The documented limit: 200 calls per second for each interface, per SDKAppID.
@@ -134,6 +135,8 @@ pub struct Target {
     pub key_source: KeySource,
     /// Scheme, host and optional path prefix of the REST API, e.g. `https://adminapisgp.im.qcloud.com/`.
     pub base: Url,
+    /// The run's placeholder values, named in any vendor text that echoes them.
+    pub placeholders: Placeholders,
 }
 
 /// Which variable supplied an app's credential: named when the vendor refuses it,
@@ -493,7 +496,13 @@ impl Client {
             };
         }
         match read_capped(response).await {
-            Ok(Some(body)) => scrub::read(target.service, status, &body, &target.usersig),
+            Ok(Some(body)) => scrub::read(
+                target.service,
+                status,
+                &body,
+                &target.usersig,
+                &target.placeholders,
+            ),
             Ok(None) => Reply::TooLarge(Oversized::Body),
             Err(err) => self.transport_failure(err, target),
         }
@@ -762,8 +771,10 @@ pub fn live_from_recorded(
     service: &'static Service,
     sdkappid: u64,
     body: &[u8],
+    placeholders: &Placeholders,
 ) -> Result<Live, ApiError> {
-    let reply = settle(service.get, sdkappid, wire::classify(service, 200, body), 1)?;
+    let reply = wire::classify(service, 200, body, placeholders);
+    let reply = settle(service.get, sdkappid, reply, 1)?;
     live_from(service.get, sdkappid, reply)
 }
 
@@ -799,9 +810,11 @@ pub fn token_from_recorded(
     service: &'static Service,
     sdkappid: u64,
     body: &[u8],
+    placeholders: &Placeholders,
 ) -> Result<bool, ApiError> {
     let path = service.token_get();
-    let settled = settle(path, sdkappid, wire::classify(service, 200, body), 1);
+    let reply = wire::classify(service, 200, body, placeholders);
+    let settled = settle(path, sdkappid, reply, 1);
     token_from(service, sdkappid, settled)
 }
 

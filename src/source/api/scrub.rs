@@ -12,14 +12,21 @@ use serde_json::Value;
 
 use super::wire::{self, Reply};
 use crate::model::Service;
+use crate::model::redact::Placeholders;
 use crate::secret::Secret;
 
 const REDACTED: &str = "(redacted)";
 
 /// Classify a reply with the UserSig removed from it.
-pub fn read(service: &Service, status: u16, body: &[u8], usersig: &Secret) -> Reply {
+pub fn read(
+    service: &Service,
+    status: u16,
+    body: &[u8],
+    usersig: &Secret,
+    placeholders: &Placeholders,
+) -> Reply {
     let token = usersig.expose();
-    let reply = wire::classify(service, status, &bytes(body, token));
+    let reply = wire::classify(service, status, &bytes(body, token), placeholders);
     scrub_reply(reply, token)
 }
 
@@ -591,7 +598,13 @@ mod tests {
         let body = format!(
             r#"{{"ActionStatus":"FAIL","ErrorCode":70003,"ErrorInfo":"bad usersig={escaped}","RequestId":"Id-{percent}-9"}}"#
         );
-        let reply = read(&Service::ROOM, 200, body.as_bytes(), &Secret::new(TOKEN));
+        let reply = read(
+            &Service::ROOM,
+            200,
+            body.as_bytes(),
+            &Secret::new(TOKEN),
+            &Placeholders::default(),
+        );
         assert_eq!(
             reply,
             Reply::Auth {
@@ -650,11 +663,22 @@ mod tests {
         ) {
             let echo = format!("{before}{}{after}", encode(&token, &encodings));
             let (status, body) = reply_body(place, &echo);
-            let reply = read(&Service::ROOM, status, body.as_bytes(), &Secret::new(token.as_str()));
+            let reply = read(
+                &Service::ROOM,
+                status,
+                body.as_bytes(),
+                &Secret::new(token.as_str()),
+                &Placeholders::default(),
+            );
             assert_clean(&everything_shown(&reply), &token)?;
             // Scrubbing keeps the reply's meaning: same class as with no token at all.
             let (_, plain) = reply_body(place, &format!("{before}(redacted){after}"));
-            let expected = wire::classify(&Service::ROOM, status, plain.as_bytes());
+            let expected = wire::classify(
+                &Service::ROOM,
+                status,
+                plain.as_bytes(),
+                &Placeholders::default(),
+            );
             prop_assert_eq!(
                 std::mem::discriminant(&reply),
                 std::mem::discriminant(&expected)
@@ -670,7 +694,13 @@ mod tests {
         ) {
             let at = at.index(body.len() + 1);
             body.splice(at..at, token.bytes());
-            let reply = read(&Service::ROOM, status, &body, &Secret::new(token.as_str()));
+            let reply = read(
+                &Service::ROOM,
+                status,
+                &body,
+                &Secret::new(token.as_str()),
+                &Placeholders::default(),
+            );
             assert_clean(&everything_shown(&reply), &token)?;
         }
     }

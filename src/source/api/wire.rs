@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::model::redact::{Placeholders, redact_urls_in};
 use crate::model::text::escape_each;
 use crate::model::vendor::codes;
 use crate::model::{CallbackConfig, Service};
@@ -196,7 +197,8 @@ impl RetryCause {
 
 /// Classify an HTTP reply to one of `service`'s interfaces; the caller, which knows
 /// the interface, decides what the service's "none" and "exists" codes mean for it.
-pub fn classify(service: &Service, status: u16, body: &[u8]) -> Reply {
+/// Vendor text in the reply is redacted, the run's `placeholders` shown by name.
+pub fn classify(service: &Service, status: u16, body: &[u8], placeholders: &Placeholders) -> Reply {
     let envelope = serde_json::from_slice::<Envelope>(body)
         .ok()
         .filter(|e| e.error_code.is_some() || e.action_status.is_some());
@@ -210,7 +212,7 @@ pub fn classify(service: &Service, status: u16, body: &[u8]) -> Reply {
         }
         return Reply::Protocol {
             status,
-            body_start: body_start(body),
+            body_start: body_start(body, placeholders),
         };
     };
     // Vendor text is shown to people and logs: no control characters, no URL tokens.
@@ -218,7 +220,7 @@ pub fn classify(service: &Service, status: u16, body: &[u8]) -> Reply {
     let info = envelope
         .error_info
         .as_deref()
-        .map(|i| crate::model::redact::redact_urls_in(&printable(i)))
+        .map(|i| redact_urls_in(&printable(i), placeholders))
         .unwrap_or_default();
     let code = envelope
         .error_code
@@ -253,11 +255,12 @@ pub fn classify(service: &Service, status: u16, body: &[u8]) -> Reply {
 }
 
 /// The first bytes of a body that is not the expected JSON, with any URL redacted.
-fn body_start(body: &[u8]) -> String {
+fn body_start(body: &[u8], placeholders: &Placeholders) -> String {
     const SHOWN: usize = 120;
-    let mut shown = crate::model::redact::redact_urls_in(&String::from_utf8_lossy(
-        &body[..body.len().min(SHOWN)],
-    ));
+    let mut shown = redact_urls_in(
+        &String::from_utf8_lossy(&body[..body.len().min(SHOWN)]),
+        placeholders,
+    );
     if body.len() > SHOWN {
         shown.push('…');
     }
@@ -283,7 +286,7 @@ mod tests {
         let Reply::Ok {
             response,
             request_id,
-        } = classify(&Service::ROOM, 200, body)
+        } = classify(&Service::ROOM, 200, body, &Placeholders::default())
         else {
             panic!("not ok");
         };
@@ -300,6 +303,7 @@ mod tests {
                 200,
                 format!(r#"{{"ActionStatus":"FAIL","ErrorCode":{code},"ErrorInfo":"x","RequestId":"r"}}"#)
                     .as_bytes(),
+                &Placeholders::default(),
             )
         };
         assert!(matches!(reply(100_301), Reply::Absent { .. }));
@@ -336,26 +340,39 @@ mod tests {
     #[test]
     fn non_json_replies_are_protocol_errors_or_retried_gateway_failures() {
         assert!(matches!(
-            classify(&Service::ROOM, 502, b"<html>Bad Gateway</html>"),
+            classify(
+                &Service::ROOM,
+                502,
+                b"<html>Bad Gateway</html>",
+                &Placeholders::default()
+            ),
             Reply::Retry { .. }
         ));
         assert!(matches!(
-            classify(&Service::ROOM, 503, b""),
+            classify(&Service::ROOM, 503, b"", &Placeholders::default()),
             Reply::Retry { .. }
         ));
-        let Reply::Protocol { status, body_start } =
-            classify(&Service::ROOM, 200, b"<html><body>login</body></html>")
-        else {
+        let Reply::Protocol { status, body_start } = classify(
+            &Service::ROOM,
+            200,
+            b"<html><body>login</body></html>",
+            &Placeholders::default(),
+        ) else {
             panic!("not protocol");
         };
         assert_eq!(status, 200);
         assert!(body_start.starts_with("<html>"));
         assert!(matches!(
-            classify(&Service::ROOM, 200, br#"{"ErrorCode":0,"Resp"#),
+            classify(
+                &Service::ROOM,
+                200,
+                br#"{"ErrorCode":0,"Resp"#,
+                &Placeholders::default()
+            ),
             Reply::Protocol { .. }
         ));
         assert!(matches!(
-            classify(&Service::ROOM, 404, b"{}"),
+            classify(&Service::ROOM, 404, b"{}", &Placeholders::default()),
             Reply::Protocol { .. }
         ));
     }
