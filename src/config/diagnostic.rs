@@ -36,6 +36,7 @@ pub enum Rule {
     EmptyCommands,
     SecretInFile,
     Interpolation,
+    KeyInUrl,
 }
 
 impl Rule {
@@ -72,6 +73,7 @@ impl Rule {
             Rule::EmptyCommands => "cbcheck::config::empty-commands",
             Rule::SecretInFile => "cbcheck::config::secret-in-file",
             Rule::Interpolation => "cbcheck::config::interpolation",
+            Rule::KeyInUrl => "cbcheck::config::key-in-url",
         }
     }
 }

@@ -37,6 +37,10 @@ pub struct Outcome {
     pub diagnostics: Vec<ConfigDiagnostic>,
     /// Spans of secret values, masked before any snippet of the file is shown.
     pub secret_spans: Vec<SourceSpan>,
+    /// Every valid `secret_key_env`, of valid apps or not.
+    pub secret_key_envs: Vec<String>,
+    /// Every placeholder of every `callback.url` that parses.
+    pub placeholders: Vec<placeholders::Placeholder>,
 }
 
 /// `hidden`: the values the secret scan found (and reported), never quoted here.
@@ -54,6 +58,8 @@ pub fn validate(text: &str, root: &Node, hidden: Hidden) -> Outcome {
         apps,
         diagnostics: v.diagnostics,
         secret_spans: v.secret_spans,
+        secret_key_envs: v.secret_key_envs,
+        placeholders: v.placeholders,
     }
 }
 
@@ -67,6 +73,8 @@ struct Validator<'t> {
     errors: usize,
     secret_spans: Vec<SourceSpan>,
     hidden: Hidden,
+    secret_key_envs: Vec<String>,
+    placeholders: Vec<placeholders::Placeholder>,
 }
 
 /// The known keys of one mapping that were present, with their key and value nodes.
@@ -455,6 +463,7 @@ impl Validator<'_> {
         let secret_key_env = fields
             .get("secret_key_env")
             .and_then(|(_, v)| self.env_name(&format!("{path}.secret_key_env"), v));
+        self.secret_key_envs.extend(secret_key_env.clone());
         let allow_insecure_url = fields
             .get("allow_insecure_url")
             .and_then(|(_, v)| self.boolean(&format!("{path}.allow_insecure_url"), v))
@@ -796,6 +805,8 @@ impl Validator<'_> {
                 return None;
             }
         };
+        self.placeholders
+            .extend(placeholders::in_url(self.text, path, node, text));
         let problem = match Url::parse(&shape) {
             Ok(url) if url.scheme() == "https" && url.host().is_some() => {
                 return Some((text.to_owned(), node.span));

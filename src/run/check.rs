@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::drift;
+use crate::model::key_names::KeyNames;
 use crate::model::probe::{FailOn, ProbeResult, ProbeTarget, UrlTarget, url_target};
 use crate::model::{App, AppResult, Config, Run, ServiceName};
 use crate::source::api::Live;
@@ -111,6 +112,7 @@ pub(super) fn select(config: &Config, selectors: &[String]) -> Vec<App> {
 /// Verify every file's selected apps, fetched together; one run per file, in order.
 pub(super) fn verify(
     configs: Vec<Config>,
+    keys: &KeyNames,
     options: &VerifyOptions,
     remote: &mut Remote,
 ) -> Result<Vec<Run>, VerifyError> {
@@ -118,7 +120,7 @@ pub(super) fn verify(
         .iter()
         .map(|config| select(config, &options.selectors))
         .collect();
-    let states = source::expanded_live_states(groups, options, remote, false)?;
+    let states = source::expanded_live_states(groups, keys, options, remote, false)?;
     Ok(configs
         .into_iter()
         .zip(states)

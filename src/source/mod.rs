@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use url::Url;
 
 use crate::model::App;
+use crate::model::key_names::KeyNames;
 use crate::model::redact::Redaction;
 use crate::model::{ErrorClass, Failure, ServiceName};
 use api::endpoint::{AllowedHost, NotAllowed};
@@ -369,10 +370,12 @@ pub struct GroupState {
 }
 
 /// As [`live_states`], each app's callback URL first expanded from the environment
-/// (returned, in the order given): an app whose URL needs an unset variable fails
-/// before any request, the others are fetched.
+/// (returned, in the order given): an app whose URL needs an unset variable, or
+/// names one of the run's key sources (`key_names`), fails before any request, the
+/// others are fetched.
 pub fn expanded_live_states(
     groups: Vec<Vec<App>>,
+    key_names: &KeyNames,
     options: &VerifyOptions,
     remote: &mut Remote,
     all_tokens: bool,
@@ -382,7 +385,9 @@ pub fn expanded_live_states(
         .map(|apps| {
             apps.into_iter()
                 .map(|mut app| {
-                    let unset = keys::expand_url(&mut app, |name| std::env::var(name).ok()).err();
+                    let unset =
+                        keys::expand_url(&mut app, key_names, |name| std::env::var(name).ok())
+                            .err();
                     (app, unset)
                 })
                 .collect()
