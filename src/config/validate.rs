@@ -232,6 +232,25 @@ impl Validator<'_> {
         }
     }
 
+    /// `--app` reads a number as an SDKAppID: a name of digits only would look like
+    /// one (and be some other app's, maybe), so it is refused.
+    fn name<'n>(&mut self, path: &str, node: &'n Node) -> Option<&'n str> {
+        let name = self.string(path, node)?;
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(name);
+        }
+        self.push(
+            ConfigDiagnostic::error(
+                Rule::NumericName,
+                format!("`{path}` is a number: `--app {name}` selects SDKAppID {name}, never this name"),
+            )
+            .primary(node.span, "digits only")
+            .help("use a name with letters, e.g. `conference-prod`, or leave `name` out and select the app by its SDKAppID"),
+        );
+        // Still the app's name for the duplicate check.
+        Some(name)
+    }
+
     fn boolean(&mut self, path: &str, node: &Node) -> Option<bool> {
         match node.value {
             Value::Bool(b) => Some(b),
@@ -402,7 +421,7 @@ impl Validator<'_> {
         let errors_before = self.error_count();
 
         let name = fields.get("name").and_then(|(_, v)| {
-            self.string(&format!("{path}.name"), v)
+            self.name(&format!("{path}.name"), v)
                 .map(|s| (s.to_owned(), v.span))
         });
         let service = match fields.get("service") {
