@@ -72,7 +72,8 @@ without snippets; the other formats go to stdout). Exits 0 when every file is va
         #[arg(value_name = "FILE")]
         files: Vec<PathBuf>,
 
-        /// Only this app's warnings (its name or SDKAppID); repeatable. Errors anywhere
+        /// Only this app's warnings (its name, or its SDKAppID: a number is always an
+        /// SDKAppID); repeatable. Errors anywhere
         /// in the file are still reported: verify refuses the whole file for them.
         #[arg(long = "app", value_name = "NAME|SDKAPPID")]
         apps: Vec<String>,
@@ -501,7 +502,8 @@ pub struct AppsArgs {
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Only this app (its name or SDKAppID); repeatable.
+    /// Only this app (its name, or its SDKAppID: a number is always an SDKAppID);
+    /// repeatable.
     #[arg(long = "app", value_name = "NAME|SDKAPPID")]
     pub apps: Vec<String>,
 

@@ -758,3 +758,21 @@ fn token_auth_is_for_live_entries_only() {
     let out = check(&yaml, &[("cbcheck::config::invalid-value", 12)]);
     assert!(out.contains("use one of: enabled, disabled"), "{out}");
 }
+
+/// `--app 1400000003` means an SDKAppID: a name of digits only could be mistaken for
+/// one, and is refused at the name.
+#[test]
+fn a_name_of_digits_only_is_refused() {
+    for name in ["\"1400000003\"", "'7'", "\"0042\""] {
+        let yaml = BASE.replace("name: conference-prod", &format!("name: {name}"));
+        let out = check(&yaml, &[("cbcheck::config::numeric-name", 6)]);
+        assert!(out.contains("callbacks.yaml:6:11"), "{out}");
+        assert!(out.contains("SDKAppID"), "{out}");
+    }
+    let digits = BASE.replace("name: conference-prod", "name: \"1400000003\"");
+    assert_snapshot!("numeric_name", rendered(&load(&digits)));
+    for name in ["prod-1400000003", "1400000003a", "\"1400000003 \"", "'+1'"] {
+        let yaml = BASE.replace("name: conference-prod", &format!("name: {name}"));
+        check(&yaml, &[]);
+    }
+}

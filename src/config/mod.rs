@@ -21,6 +21,7 @@ pub use crate::model::{App, AppSpans, Config, DeclaredCommand, DesiredCallback, 
 pub use diagnostic::{ConfigDiagnostic, Rule};
 pub use spec::schema_json;
 
+use crate::model::key_names::KeyNames;
 use crate::model::redact::Redaction;
 
 /// The file name that means stdin.
@@ -45,6 +46,33 @@ pub struct Loaded {
     /// The SHA-256 of the bytes read (hex), so an archived report names the content
     /// it was made from; `None` when the file could not be read.
     pub sha256: Option<String>,
+    /// What the file says about key sources, for [`check_key_placeholders`].
+    keys: KeyUse,
+}
+
+/// A file's key variables, and the placeholders of its callback URLs not (yet)
+/// refused as naming one.
+#[derive(Debug, Default)]
+struct KeyUse {
+    secret_key_envs: Vec<String>,
+    placeholders: Vec<placeholders::Placeholder>,
+    /// The file as diagnostics show it.
+    source: Option<Arc<SourceFile>>,
+}
+
+/// The key sources of a run, from every file it loaded; every placeholder, in any of
+/// them, that names one is an error of its file (which is then invalid). Each is
+/// reported once, however often this is called.
+pub fn check_key_placeholders(files: &mut [Loaded]) -> KeyNames {
+    let names = KeyNames::new(
+        files
+            .iter()
+            .flat_map(|file| file.keys.secret_key_envs.iter().map(String::as_str)),
+    );
+    for file in files {
+        file.refuse_key_placeholders(&names);
+    }
+    names
 }
 
 impl Loaded {
@@ -73,12 +101,31 @@ impl Loaded {
             .retain(|d| !(d.rule == Rule::UnlistedEndpoint && spans.contains(&d.offset())));
     }
 
+    fn refuse_key_placeholders(&mut self, names: &KeyNames) {
+        let (refused, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.keys.placeholders)
+            .into_iter()
+            .partition(|p| names.is_key_source(&p.name));
+        self.keys.placeholders = kept;
+        for placeholder in &refused {
+            if let Some(source) = names.source(&placeholder.name) {
+                let mut d = placeholders::key_in_url(placeholder, source);
+                d.source.clone_from(&self.keys.source);
+                self.diagnostics.push(d);
+            }
+        }
+        if !refused.is_empty() {
+            self.diagnostics.sort_by_key(ConfigDiagnostic::offset);
+            self.config = None;
+        }
+    }
+
     fn failed(file: String, diagnostic: ConfigDiagnostic) -> Loaded {
         Loaded {
             file,
             diagnostics: vec![diagnostic],
             config: None,
             sha256: None,
+            keys: KeyUse::default(),
         }
     }
 }
@@ -205,16 +252,25 @@ fn validate_bytes(file: String, bytes: Vec<u8>, redaction: &Redaction) -> Loaded
         d.source = Some(Arc::clone(&source));
     }
     let valid = !diagnostics.iter().any(ConfigDiagnostic::is_error);
-    Loaded {
+    let mut loaded = Loaded {
         config: valid.then(|| Config {
             file: file.clone(),
-            source,
+            source: Arc::clone(&source),
             apps: outcome.apps,
         }),
         file,
         diagnostics,
         sha256: None,
-    }
+        keys: KeyUse {
+            secret_key_envs: outcome.secret_key_envs,
+            placeholders: outcome.placeholders,
+            source: Some(source),
+        },
+    };
+    // The file's own key variables; those of the run's other files are checked
+    // once all are loaded.
+    check_key_placeholders(std::slice::from_mut(&mut loaded));
+    loaded
 }
 
 /// A file that did not parse, masked line by line: its snippet shows the lines

@@ -3,9 +3,12 @@
 
 use std::collections::HashSet;
 
+use miette::SourceSpan;
+
 use super::diagnostic::{ConfigDiagnostic, Rule};
 use super::node::{Node, Value};
 use super::secrets::written_range;
+use crate::model::key_names::KeySource;
 use crate::model::template::{self, Problem};
 
 pub const WHERE_HELP: &str = "`${NAME}` is expanded from the environment in `callback.url` only: write the value itself here";
@@ -42,6 +45,51 @@ pub fn url_shape(
             .help(help)
     })?;
     Ok(template::expand(&segments, |name| Some(name.to_owned())).unwrap_or_default())
+}
+
+/// A `${NAME}` of a `callback.url`, kept to be checked against the key sources of
+/// the whole run (they are known once every file is loaded).
+#[derive(Debug, Clone)]
+pub struct Placeholder {
+    pub name: String,
+    /// The `callback.url` it is in, e.g. `apps[1].callback.url`.
+    pub path: String,
+    /// Where `${NAME}` is written in the file.
+    pub span: SourceSpan,
+}
+
+/// Every placeholder of a `callback.url` value that parses.
+pub fn in_url(text: &str, path: &str, node: &Node, value: &str) -> Vec<Placeholder> {
+    template::placeholders(value)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, range)| Placeholder {
+            name,
+            path: path.to_owned(),
+            span: written_range(text, node, value, range),
+        })
+        .collect()
+}
+
+pub const KEY_IN_URL_HELP: &str = "the vendor stores the callback URL and sends it with every event, so no key may be part of it: give the URL a token of its own, in a variable of its own, e.g. `${HOOK_TOKEN}`";
+
+/// A placeholder that names a variable a key or UserSig is read from.
+pub fn key_in_url(placeholder: &Placeholder, source: KeySource) -> ConfigDiagnostic {
+    let label = match source {
+        KeySource::SecretKeyEnv => "the `secret_key_env` of an app in this run (letter case aside)",
+        KeySource::Cbcheck => {
+            "cbcheck reads keys and UserSigs from `CBCHECK_SECRET_KEY…` and `CBCHECK_USERSIG…` (letter case aside)"
+        }
+    };
+    ConfigDiagnostic::error(
+        Rule::KeyInUrl,
+        format!(
+            "`{}` names `${{{}}}`, a variable that holds a key or UserSig: cbcheck never puts a credential in a URL",
+            placeholder.path, placeholder.name
+        ),
+    )
+    .primary(placeholder.span, label)
+    .help(KEY_IN_URL_HELP)
 }
 
 /// A `${` in any value or key but a `callback.url` (`urls`: where those are

@@ -53,9 +53,10 @@ pub struct Defaults {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppSpec {
-    /// A label used in reports; unique in the file when given.
+    /// A label used in reports and by `--app`; unique in the file when given. Not
+    /// digits only: `--app` reads a number as an SDKAppID.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1), regex(pattern = r"\D"))]
     pub name: Option<String>,
     /// The app's SDKAppID; unique in the file for its service.
     #[schemars(range(min = 1))]

@@ -37,6 +37,10 @@ pub struct Outcome {
     pub diagnostics: Vec<ConfigDiagnostic>,
     /// Spans of secret values, masked before any snippet of the file is shown.
     pub secret_spans: Vec<SourceSpan>,
+    /// Every valid `secret_key_env`, of valid apps or not.
+    pub secret_key_envs: Vec<String>,
+    /// Every placeholder of every `callback.url` that parses.
+    pub placeholders: Vec<placeholders::Placeholder>,
 }
 
 /// `hidden`: the values the secret scan found (and reported), never quoted here.
@@ -54,6 +58,8 @@ pub fn validate(text: &str, root: &Node, hidden: Hidden) -> Outcome {
         apps,
         diagnostics: v.diagnostics,
         secret_spans: v.secret_spans,
+        secret_key_envs: v.secret_key_envs,
+        placeholders: v.placeholders,
     }
 }
 
@@ -67,6 +73,8 @@ struct Validator<'t> {
     errors: usize,
     secret_spans: Vec<SourceSpan>,
     hidden: Hidden,
+    secret_key_envs: Vec<String>,
+    placeholders: Vec<placeholders::Placeholder>,
 }
 
 /// The known keys of one mapping that were present, with their key and value nodes.
@@ -222,6 +230,25 @@ impl Validator<'_> {
                 None
             }
         }
+    }
+
+    /// `--app` reads a number as an SDKAppID: a name of digits only would look like
+    /// one (and be some other app's, maybe), so it is refused.
+    fn name<'n>(&mut self, path: &str, node: &'n Node) -> Option<&'n str> {
+        let name = self.string(path, node)?;
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(name);
+        }
+        self.push(
+            ConfigDiagnostic::error(
+                Rule::NumericName,
+                format!("`{path}` is a number: `--app {name}` selects SDKAppID {name}, never this name"),
+            )
+            .primary(node.span, "digits only")
+            .help("use a name with letters, e.g. `conference-prod`, or leave `name` out and select the app by its SDKAppID"),
+        );
+        // Still the app's name for the duplicate check.
+        Some(name)
     }
 
     fn boolean(&mut self, path: &str, node: &Node) -> Option<bool> {
@@ -394,7 +421,7 @@ impl Validator<'_> {
         let errors_before = self.error_count();
 
         let name = fields.get("name").and_then(|(_, v)| {
-            self.string(&format!("{path}.name"), v)
+            self.name(&format!("{path}.name"), v)
                 .map(|s| (s.to_owned(), v.span))
         });
         let service = match fields.get("service") {
@@ -455,6 +482,7 @@ impl Validator<'_> {
         let secret_key_env = fields
             .get("secret_key_env")
             .and_then(|(_, v)| self.env_name(&format!("{path}.secret_key_env"), v));
+        self.secret_key_envs.extend(secret_key_env.clone());
         let allow_insecure_url = fields
             .get("allow_insecure_url")
             .and_then(|(_, v)| self.boolean(&format!("{path}.allow_insecure_url"), v))
@@ -796,6 +824,8 @@ impl Validator<'_> {
                 return None;
             }
         };
+        self.placeholders
+            .extend(placeholders::in_url(self.text, path, node, text));
         let problem = match Url::parse(&shape) {
             Ok(url) if url.scheme() == "https" && url.host().is_some() => {
                 return Some((text.to_owned(), node.span));

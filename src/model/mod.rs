@@ -34,6 +34,7 @@ mod app;
 mod apply;
 mod callback;
 mod finding;
+pub mod key_names;
 pub mod probe;
 pub mod redact;
 mod result;

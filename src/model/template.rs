@@ -40,7 +40,24 @@ pub fn is_name(name: &str) -> bool {
 
 /// The template's segments, or its first syntax error.
 pub fn parse(template: &str) -> Result<Vec<Segment>, SyntaxError> {
+    scan(template).map(|(segments, _)| segments)
+}
+
+/// Each placeholder's name and where it is written (the bytes of `${NAME}`), in
+/// template order; or the template's first syntax error.
+pub fn placeholders(template: &str) -> Result<Vec<(String, Range<usize>)>, SyntaxError> {
+    let (segments, ranges) = scan(template)?;
+    let names = segments.into_iter().filter_map(|segment| match segment {
+        Segment::Var(name) => Some(name),
+        Segment::Text(_) => None,
+    });
+    Ok(names.zip(ranges).collect())
+}
+
+/// The segments, and the range of each `Var` among them, in order.
+fn scan(template: &str) -> Result<(Vec<Segment>, Vec<Range<usize>>), SyntaxError> {
     let mut segments = Vec::new();
+    let mut ranges = Vec::new();
     let mut text = String::new();
     let mut i = 0;
     while i < template.len() {
@@ -67,6 +84,7 @@ pub fn parse(template: &str) -> Result<Vec<Segment>, SyntaxError> {
                 }
                 segments.push(Segment::Var(name.to_owned()));
                 i = range.end;
+                ranges.push(range);
                 continue;
             };
             return Err(SyntaxError { range, problem });
@@ -79,7 +97,7 @@ pub fn parse(template: &str) -> Result<Vec<Segment>, SyntaxError> {
     if !text.is_empty() {
         segments.push(Segment::Text(text));
     }
-    Ok(segments)
+    Ok((segments, ranges))
 }
 
 /// Whether the text needs expanding at all: it has a placeholder or an escape.
@@ -151,6 +169,16 @@ mod tests {
             }
         );
         assert_eq!(err("${A-B}").problem, Problem::BadName("A-B".into()));
+    }
+
+    #[test]
+    fn each_placeholder_says_where_it_is_written() {
+        assert_eq!(
+            placeholders("é$${x}${A}&${b_1}$"),
+            Ok(vec![("A".into(), 7..11), ("b_1".into(), 12..18)])
+        );
+        assert_eq!(placeholders("$${A}"), Ok(vec![]));
+        assert!(placeholders("${A}${").is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{Invalid, Outcome, failure_outcome, load_all, names, verify_all};
+use super::{Files, Invalid, Outcome, failure_outcome, load_all, names, verify_all};
 use crate::cli::PlanFormat;
 use crate::config::{self, App};
 use crate::drift;
@@ -59,8 +59,8 @@ pub fn run(
         let json = report::plan::render_json(&files, &[], problems);
         Outcome::Invalid.max(super::stdout_outcome(style, &json))
     };
-    let loaded = match load_all(&renderer, files, &options.redaction, quiet) {
-        Ok(loaded) => loaded,
+    let Files { loaded, keys } = match load_all(&renderer, files, &options.redaction, quiet) {
+        Ok(files) => files,
         Err(Invalid { loaded, .. }) if format == PlanFormat::Json => {
             return stopped(names(&loaded), &problem::from_loaded(&loaded));
         }
@@ -71,7 +71,7 @@ pub fn run(
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
     // The plan's reads and the writes share the process's one runtime and client.
     let mut remote = source::Remote::new(options.client.clone());
-    let runs = match verify_all(configs, options, &mut remote) {
+    let runs = match verify_all(configs, &keys, options, &mut remote) {
         Ok(runs) => runs,
         Err(err) => {
             problems.push(Problem::of_run(&err));

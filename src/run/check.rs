@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::drift;
+use crate::model::key_names::KeyNames;
 use crate::model::probe::{FailOn, ProbeResult, ProbeTarget, UrlTarget, url_target};
 use crate::model::redact::Redaction;
 use crate::model::{App, AppResult, Config, Run, ServiceName};
@@ -17,7 +18,9 @@ pub(super) enum SelectionError {
     #[error("--app {} matches no app in {}", .unmatched.join(", "), .files.join(", "))]
     #[diagnostic(
         code(cbcheck::usage::no_such_app),
-        help("give an app's `name` or its `sdkappid` as written in the file")
+        help(
+            "give an app's `name`, or its `sdkappid` as written in the file (a number is always an `sdkappid`)"
+        )
     )]
     NoSuchApp {
         files: Vec<String>,
@@ -38,8 +41,18 @@ pub(super) enum SelectionError {
     },
 }
 
+/// A selector of digits only is an SDKAppID, never a name: `--app 1400000003` must
+/// not also pick an app named `1400000003` (such names are refused by lint too).
 pub(super) fn selected(app: &App, selector: &str) -> bool {
-    app.name.as_deref() == Some(selector) || app.sdkappid.to_string() == selector
+    if is_number(selector) {
+        app.sdkappid.to_string() == selector
+    } else {
+        app.name.as_deref() == Some(selector)
+    }
+}
+
+fn is_number(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// An app declared in two of the files given would be checked (and changed) twice,
@@ -112,6 +125,7 @@ pub(super) fn select(config: &Config, selectors: &[String]) -> Vec<App> {
 /// Verify every file's selected apps, fetched together; one run per file, in order.
 pub(super) fn verify(
     configs: Vec<Config>,
+    keys: &KeyNames,
     options: &VerifyOptions,
     remote: &mut Remote,
 ) -> Result<Vec<Run>, VerifyError> {
@@ -120,7 +134,7 @@ pub(super) fn verify(
         .map(|config| select(config, &options.selectors))
         .collect();
     let source::Expanded { groups, redaction } =
-        source::expanded_live_states(groups, options, remote, false)?;
+        source::expanded_live_states(groups, keys, options, remote, false)?;
     Ok(configs
         .into_iter()
         .zip(groups)
@@ -226,5 +240,26 @@ pub(super) fn add_probe_findings(
                 result.findings.extend(found);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::vendor::region::Region;
+
+    #[test]
+    fn a_number_selects_by_sdkappid_only() {
+        let named = |name: &str, sdkappid: u64| App {
+            name: Some(name.to_owned()),
+            ..App::bare(sdkappid, Region::Singapore, "admin".to_owned())
+        };
+        let digits = named("1400000003", 1_400_000_004);
+        assert!(!selected(&digits, "1400000003"));
+        assert!(selected(&digits, "1400000004"));
+        let prod = named("prod", 1_400_000_003);
+        assert!(selected(&prod, "1400000003"));
+        assert!(selected(&prod, "prod"));
+        assert!(!selected(&prod, "01400000003"));
     }
 }

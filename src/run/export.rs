@@ -8,6 +8,7 @@ use super::error::fail;
 use crate::catalog;
 use crate::config::edit::{self, Want};
 use crate::config::{self, App, placeholders, writer};
+use crate::model::key_names::KeyNames;
 use crate::model::redact::{self, Redaction};
 use crate::model::vendor::region::Region;
 use crate::model::{CallbackConfig, Failure, ServiceName};
@@ -42,6 +43,8 @@ pub fn run(
     let from_file = matches!(source, Source::File(_));
     // With --from, the file's own text: it is edited in place.
     let mut original = None;
+    // The run's key sources: cbcheck's own, and with --from the file's.
+    let mut keys = KeyNames::default();
     let (apps, defaults) = match &source {
         Source::Ids {
             sdkappids,
@@ -63,7 +66,8 @@ pub fn run(
             (apps, Some((*region, identifier.as_str())))
         }
         Source::File(file) => {
-            let (loaded, text) = config::load_with_text(file, &Redaction::default());
+            let (mut loaded, text) = config::load_with_text(file, &Redaction::default());
+            keys = config::check_key_placeholders(std::slice::from_mut(&mut loaded));
             let (Some(config), Some(text)) = (loaded.config.as_ref(), text) else {
                 human::eprint(&human::lint_report(&renderer, &loaded));
                 return Outcome::Invalid;
@@ -79,7 +83,7 @@ pub fn run(
     // A file's `${NAME}`s are expanded first: their values are known, and written
     // back as the placeholders they came from.
     let (apps, state, redaction) =
-        match source::expanded_live_states(vec![apps], options, remote, true) {
+        match source::expanded_live_states(vec![apps], &keys, options, remote, true) {
             Ok(mut expanded) => {
                 let (apps, state) = expanded.groups.pop().unwrap_or_default();
                 (apps, state, expanded.redaction)

@@ -23,6 +23,7 @@ pub(super) fn lint(
         .iter()
         .map(|file| config::load(file, &Redaction::default()))
         .collect();
+    config::check_key_placeholders(&mut loaded);
     forget_allowed_endpoints(&mut loaded, allowed_endpoints);
     if !selectors.is_empty() {
         // Which apps exist is known only when every file is valid; otherwise the

@@ -14,6 +14,7 @@ mod verify;
 use crate::cli::{self, Cli, Command, Format};
 use crate::config;
 use crate::model;
+use crate::model::key_names::KeyNames;
 use crate::model::redact::Redaction;
 use crate::report::human::{self, Renderer};
 use crate::report::summary::Ending;
@@ -243,20 +244,29 @@ pub(super) struct Invalid {
     pub printed: String,
 }
 
-/// Load every file; if one is invalid, each invalid file is reported on stderr as
-/// `lint` would (quiet or not) and the run stops (exit 2) before any request is made.
+/// The files a run checks, and the key sources they name.
+pub(super) struct Files {
+    pub loaded: Vec<config::Loaded>,
+    pub keys: KeyNames,
+}
+
+/// Load every file, and find the run's key sources in them; if one is invalid
+/// (a placeholder naming a key source in any file makes it so), each invalid file is
+/// reported on stderr as `lint` would (quiet or not) and the run stops (exit 2)
+/// before any request is made.
 pub(super) fn load_all(
     renderer: &Renderer,
     files: &[std::path::PathBuf],
     redaction: &Redaction,
     quiet: bool,
-) -> Result<Vec<config::Loaded>, Invalid> {
-    let loaded: Vec<config::Loaded> = files
+) -> Result<Files, Invalid> {
+    let mut loaded: Vec<config::Loaded> = files
         .iter()
         .map(|file| config::load(file, redaction))
         .collect();
+    let keys = config::check_key_placeholders(&mut loaded);
     if loaded.iter().all(|l| l.config.is_some()) {
-        return Ok(loaded);
+        return Ok(Files { loaded, keys });
     }
     let ending = Ending {
         quiet,
@@ -280,11 +290,12 @@ pub(super) fn names(loaded: &[config::Loaded]) -> Vec<String> {
 /// run (usage: exit 2; the client could not be set up: 4).
 fn verify_all(
     configs: Vec<config::Config>,
+    keys: &KeyNames,
     options: &source::VerifyOptions,
     remote: &mut source::Remote,
 ) -> Result<Vec<model::Run>, error::Error> {
     check::check_selectors(&configs, &options.selectors)?;
-    Ok(check::verify(configs, options, remote)?)
+    Ok(check::verify(configs, keys, options, remote)?)
 }
 
 /// An app that could not be checked: a file endpoint the operator did not allow

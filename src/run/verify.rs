@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use super::{
-    Invalid, Outcome, Sink, emit, forget_allowed_endpoints, load_all, names, observed, sinks,
-    verify_all, verify_outcome,
+    Files, Invalid, Outcome, Sink, emit, forget_allowed_endpoints, load_all, names, observed,
+    sinks, verify_all, verify_outcome,
 };
 use crate::cli::{self, Format};
 use crate::config;
 use crate::model::Run;
+use crate::model::key_names::KeyNames;
 use crate::model::probe::FailOn;
 use crate::model::run_info::{FileDigest, RunInfo};
 use crate::report::human::{self, Renderer};
@@ -62,10 +63,11 @@ pub(super) fn verify_files(
     // Progress while the apps are read, never beside a machine format.
     let progress = Arc::new(Progress::on_stderr(format == Format::Human));
     let options = &observed(options, &progress, "checking");
-    let (mut loaded, stopped) = match load_all(&renderer, files, &options.redaction, ending.quiet) {
-        Ok(loaded) => (loaded, None),
-        Err(Invalid { loaded, printed }) => (loaded, Some(printed)),
-    };
+    let (mut loaded, keys, stopped) =
+        match load_all(&renderer, files, &options.redaction, ending.quiet) {
+            Ok(Files { loaded, keys }) => (loaded, keys, None),
+            Err(Invalid { loaded, printed }) => (loaded, KeyNames::default(), Some(printed)),
+        };
     forget_allowed_endpoints(&mut loaded, &options.allowed_endpoints);
     let mut verified = Verified {
         files: names(&loaded),
@@ -113,6 +115,7 @@ pub(super) fn verify_files(
     });
     verified.runs = match verify_all(
         configs,
+        &keys,
         options,
         &mut check::Remote::new(options.client.clone()),
     ) {

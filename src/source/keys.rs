@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::api::KeySource;
 use crate::model::App;
+use crate::model::key_names::KeyNames;
 use crate::model::template;
 use crate::secret::Secret;
 use crate::usersig::{self, SigParams};
@@ -67,8 +68,8 @@ pub struct MissingCredentials {
 }
 
 /// A `${NAME}` in an app's callback URL that the environment does not set, or that
-/// names one of the app's credential variables (never expanded: the URL is stored by
-/// the vendor and sent with every event).
+/// names one of the run's key sources (never expanded: the URL is stored by the
+/// vendor and sent with every event).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", if *.credential {
     format!("the callback URL of sdkappid {sdkappid} names ${{{variable}}}, a credential variable: cbcheck never puts a credential in a URL")
@@ -83,21 +84,25 @@ pub struct UnsetVariable {
 
 /// Replace every `${NAME}` of the app's callback URL by the variable's value
 /// (`lookup` reads a variable; empty counts as unset, blanks around a value are
-/// dropped, as for credentials); the app is left as written when one is unset. Each
-/// `(NAME, value)` used is pushed to `used`: the run's placeholders, which every
-/// output shows as `${NAME}`, never as their values.
+/// dropped, as for credentials); the app is left as written when one is unset, or
+/// names a key source of the run (`key_names`; loading refuses such a file already,
+/// this holds whatever the caller). Each `(NAME, value)` used is pushed to `used`:
+/// the run's placeholders, which every output shows as `${NAME}`, never as their
+/// values.
 pub fn expand_url(
     app: &mut App,
+    key_names: &KeyNames,
     lookup: impl Fn(&str) -> Option<String>,
     used: &mut Vec<(String, String)>,
 ) -> Result<(), UnsetVariable> {
     let sdkappid = app.sdkappid;
-    // The app's own, and any other app's by cbcheck's names.
-    let credentials = candidates(app);
+    // The app's own variable counts even if the run's names were built without it.
+    let own = app.secret_key_env.clone();
     let is_credential = |name: &str| {
-        name.starts_with("CBCHECK_SECRET_KEY")
-            || name.starts_with("CBCHECK_USERSIG")
-            || credentials.iter().any(|(c, _)| c == name)
+        key_names.is_key_source(name)
+            || own
+                .as_ref()
+                .is_some_and(|own| own.eq_ignore_ascii_case(name))
     };
     let Some(desired) = app
         .callback
@@ -235,7 +240,7 @@ mod tests {
         let lookup = |name: &str| (name == "KEYS_TEST_TOKEN").then(|| format!(" {VALUE}\n"));
         let mut expanded = app("https://h.example.com/cb?t=${KEYS_TEST_TOKEN}&lit=$${x}");
         let mut used = Vec::new();
-        expand_url(&mut expanded, lookup, &mut used).expect("set");
+        expand_url(&mut expanded, &KeyNames::default(), lookup, &mut used).expect("set");
         assert_eq!(used, [("KEYS_TEST_TOKEN".to_owned(), VALUE.to_owned())]);
         let shown_run = Redaction::new(true).with_placeholders(Placeholders::new(
             used.iter().map(|(n, v)| (n.as_str(), v.as_str())),
@@ -267,10 +272,38 @@ mod tests {
     }
 
     #[test]
+    fn a_key_source_of_the_run_is_never_looked_up() {
+        let names = KeyNames::new(["TRTC_PROD_KEY"]);
+        for variable in ["TRTC_PROD_KEY", "trtc_prod_key", "cbcheck_secret_key"] {
+            // Loading refuses the file: the app is made by hand here.
+            let mut app = app("https://h.example.com/");
+            if let Some(desired) = app.callback.as_mut() {
+                desired.url = format!("https://h.example.com/?k=${{{variable}}}");
+            }
+            let err = expand_url(
+                &mut app,
+                &names,
+                |name| panic!("{name} was looked up"),
+                &mut Vec::new(),
+            )
+            .expect_err("refused");
+            assert!(err.credential, "{variable}");
+            assert_eq!(err.variable, variable);
+            assert!(app.callback.expect("declared").url.contains(variable));
+        }
+    }
+
+    #[test]
     fn an_unset_or_empty_variable_is_named() {
         for value in [None, Some(String::new()), Some(" \n".to_owned())] {
             let mut app = app("https://h.example.com/?a=${UNSET_A}");
-            let err = expand_url(&mut app, |_| value.clone(), &mut Vec::new()).expect_err("unset");
+            let err = expand_url(
+                &mut app,
+                &KeyNames::default(),
+                |_| value.clone(),
+                &mut Vec::new(),
+            )
+            .expect_err("unset");
             assert_eq!(err.variable, "UNSET_A");
             assert!(err.to_string().contains("${UNSET_A}"), "{err}");
             // The app is returned as written, to be reported.
@@ -280,7 +313,8 @@ mod tests {
             );
         }
         let mut plain = app("https://h.example.com/cb");
-        expand_url(&mut plain, |_| None, &mut Vec::new()).expect("no variables");
+        expand_url(&mut plain, &KeyNames::default(), |_| None, &mut Vec::new())
+            .expect("no variables");
         assert_eq!(
             plain.callback.expect("declared").url,
             "https://h.example.com/cb"

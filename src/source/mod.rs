@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use url::Url;
 
 use crate::model::App;
+use crate::model::key_names::KeyNames;
 use crate::model::redact::{Placeholders, Redaction};
 use crate::model::{ErrorClass, Failure, ServiceName};
 use api::endpoint::{AllowedHost, NotAllowed};
@@ -386,11 +387,13 @@ pub struct Expanded {
 }
 
 /// As [`live_states`], each app's callback URL first expanded from the environment
-/// (returned, in the order given): an app whose URL needs an unset variable fails
-/// before any request, the others are fetched. The redaction returned is the
-/// options', knowing the values expanded: every output of the run shows them by name.
+/// (returned, in the order given): an app whose URL needs an unset variable, or
+/// names one of the run's key sources (`key_names`), fails before any request, the
+/// others are fetched. The redaction returned is the options', knowing the values
+/// expanded: every output of the run shows them by name.
 pub fn expanded_live_states(
     groups: Vec<Vec<App>>,
+    key_names: &KeyNames,
     options: &VerifyOptions,
     remote: &mut Remote,
     all_tokens: bool,
@@ -401,8 +404,13 @@ pub fn expanded_live_states(
         .map(|apps| {
             apps.into_iter()
                 .map(|mut app| {
-                    let unset =
-                        keys::expand_url(&mut app, |name| options.env.var(name), &mut used).err();
+                    let unset = keys::expand_url(
+                        &mut app,
+                        key_names,
+                        |name| options.env.var(name),
+                        &mut used,
+                    )
+                    .err();
                     (app, unset)
                 })
                 .collect()
