@@ -13,6 +13,7 @@ validator of each format's ecosystem, one PASS or FAIL line per check.
                  are the remediations of verify's JSON report of the same files
     schemas      check-jsonschema --check-metaschema; every callbacks file validates
     Prometheus   prometheus-client's text-format parser: every family docs/audit.md lists,
+                 no series written twice,
                  no timestamps, no URL in a label, samples agreeing with the JSON report,
                  a _success.prom beside it exactly when the run completed (exit 0 or 1)
     Markdown     markdown-it-py, GFM-like: every table-looking block is a table whose
@@ -156,8 +157,13 @@ def check_prometheus(checks, prom_path, report):
     missing = PROMETHEUS_FAMILIES - families.keys()
     if missing:
         problems.append(f"missing families: {sorted(missing)}")
+    series = set()
     for family in families.values():
         for sample in family.samples:
+            identity = (sample.name, frozenset(sample.labels.items()))
+            if identity in series:
+                problems.append(f"{sample.name}{sample.labels} is written twice")
+            series.add(identity)
             if sample.timestamp is not None:
                 problems.append(f"{sample.name} has a timestamp (the collector skips the file)")
             if any("://" in value for value in sample.labels.values()):
@@ -191,7 +197,7 @@ def check_prometheus(checks, prom_path, report):
     checks.record(
         not problems,
         f"prometheus_client parser {prom_path.name}: {len(families)} families, "
-        "every listed one, no timestamps, no URL labels, agrees with the JSON report",
+        "every listed one, no series twice, no timestamps, no URL labels, agrees with the JSON report",
         problems,
     )
 

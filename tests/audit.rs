@@ -148,7 +148,7 @@ fn the_metrics_file_describes_every_app_and_the_run_for_the_textfile_collector()
         families[name]
             .iter()
             .map(|(labels, value)| {
-                assert_eq!(labels.len(), 2, "{name}: app and service only");
+                assert_eq!(labels.len(), 3, "{name}: app, sdkappid and service only");
                 (labels["app"].clone(), *value)
             })
             .collect()
@@ -231,4 +231,121 @@ fn an_invalid_file_still_writes_the_metrics_and_no_success() {
     assert_eq!(valid[0].1, 0.0);
     assert!(families["cbcheck_app_info"].is_empty());
     assert!(!dir.join("cbcheck_success.prom").exists());
+}
+
+/// Every series of every family, as (family, labels): none may be written twice.
+fn duplicated_series(families: &BTreeMap<String, Vec<Sample>>) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    families
+        .iter()
+        .flat_map(|(name, samples)| samples.iter().map(move |(labels, _)| (name, labels)))
+        .filter(|series| !seen.insert(*series))
+        .map(|(name, labels)| format!("{name}{labels:?}"))
+        .collect()
+}
+
+/// Names chosen to collide with the labels cbcheck used to make up (a repeated name got
+/// its SDKAppID in brackets), one SDKAppID under two services, and one host reached by
+/// http and https: every series still has a label set of its own, and each per-app
+/// series names its SDKAppID and service.
+#[test]
+fn no_series_is_written_twice_whatever_the_names() {
+    let dir = empty_dir("adversarial");
+    let app = |name: &str, sdkappid: u64, service: &str, url: &str| {
+        let name = if name.is_empty() {
+            String::new()
+        } else {
+            format!("    name: '{name}'\n")
+        };
+        let command = if service == "live" {
+            "Live.CallbackAfterCreateRoom"
+        } else {
+            "Room.CallbackAfterCreateRoom"
+        };
+        let insecure = if url.starts_with("http:") {
+            "    allow_insecure_url: true\n"
+        } else {
+            ""
+        };
+        format!(
+            "  - sdkappid: {sdkappid}\n{name}{insecure}    service: {service}\n    callback:\n      url: {url}\n      commands: [{command}]\n"
+        )
+    };
+    let file = |name: &str, apps: &[String]| {
+        let path = dir.join(name);
+        let text = format!(
+            "version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n{}",
+            apps.concat()
+        );
+        std::fs::write(&path, text).expect("write");
+        path
+    };
+    let https = "https://127.0.0.1/cb";
+    let http = "http://127.0.0.1/cb";
+    let files = [
+        file("a.yaml", &[app("prod", 1_400_000_001, "room", https)]),
+        file(
+            "b.yaml",
+            &[
+                app("prod", 1_400_000_002, "room", https),
+                app("", 1_400_000_003, "room", http),
+            ],
+        ),
+        file(
+            "c.yaml",
+            &[
+                app("prod (1400000001)", 1_400_000_004, "room", https),
+                app("prod (1400000002)", 1_400_000_003, "live", https),
+            ],
+        ),
+    ];
+    let snapshot = dir.join("live.json");
+    let reply = |command: &str| {
+        serde_json::json!({
+            "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-1",
+            "Response": {"Url": https, "CallbackCommandList": [command]}
+        })
+    };
+    let room = reply("Room.CallbackAfterCreateRoom");
+    let snapshot_text = serde_json::json!({
+        "1400000001": room, "1400000002": room, "1400000003": room, "1400000004": room,
+        "1400000003/live": reply("Live.CallbackAfterCreateRoom"),
+        "1400000003/live/token": {
+            "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-2",
+            "Response": {"IsTokenEnable": 0}
+        }
+    });
+    std::fs::write(&snapshot, snapshot_text.to_string()).expect("write");
+    let output = cbcheck()
+        .arg("verify")
+        .args(&files)
+        .arg("--live-from")
+        .arg(&snapshot)
+        .args(["--probe", "--probe-allow-private", "--probe-timeout", "1"])
+        .arg("--report")
+        .arg(format!("prometheus={}", dir.join("cbcheck.prom").display()))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let text = std::fs::read_to_string(dir.join("cbcheck.prom")).expect("written");
+    let families = parse(&text);
+    assert_eq!(families["cbcheck_app_info"].len(), 5, "{stderr}\n{text}");
+    assert_eq!(
+        families["cbcheck_probe_success"].len(),
+        2,
+        "{stderr}\n{text}"
+    );
+    assert_eq!(duplicated_series(&families), Vec::<String>::new(), "{text}");
+    for family in [
+        "cbcheck_app_up",
+        "cbcheck_app_in_sync",
+        "cbcheck_app_findings",
+    ] {
+        for (labels, _) in &families[family] {
+            assert!(
+                labels.contains_key("sdkappid") && labels.contains_key("service"),
+                "{family}: {labels:?}"
+            );
+        }
+    }
 }

@@ -23,6 +23,7 @@ mod probe;
 mod properties;
 mod recipes;
 mod reconcile;
+mod report_paths;
 mod runtime;
 mod schema;
 mod secrets;

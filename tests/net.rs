@@ -732,3 +732,118 @@ fn an_endless_snapshot_stream_is_cut_off_at_the_cap() {
         "{stderr}"
     );
 }
+
+/// A proxy that forwards nothing: it records what each connection sent, then answers
+/// 502 and closes.
+struct FakeProxy {
+    url: String,
+    seen: mpsc::UnboundedReceiver<String>,
+}
+
+impl FakeProxy {
+    async fn start() -> FakeProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let (tx, seen) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let mut head = vec![0; 4096];
+                    let read = tokio::time::timeout(
+                        std::time::Duration::from_secs(2),
+                        stream.read(&mut head),
+                    )
+                    .await;
+                    let read = read.ok().and_then(Result::ok).unwrap_or(0);
+                    let _ = tx.send(String::from_utf8_lossy(&head[..read]).into_owned());
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n")
+                        .await;
+                });
+            }
+        });
+        FakeProxy { url, seen }
+    }
+
+    /// Every variable reqwest (or curl's convention) reads, all aimed at this proxy.
+    fn env(&self) -> Vec<(&'static str, &str)> {
+        let mut env: Vec<(&'static str, &str)> = [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ]
+        .into_iter()
+        .map(|name| (name, self.url.as_str()))
+        .collect();
+        env.extend([("NO_PROXY", ""), ("no_proxy", "")]);
+        env
+    }
+
+    /// What the connections so far sent, one string each.
+    fn connections(&mut self) -> Vec<String> {
+        std::iter::from_fn(|| self.seen.try_recv().ok()).collect()
+    }
+}
+
+/// A plain-http request carries the UserSig in its request line: a proxy would read it.
+/// With every proxy variable set, a loopback endpoint (a local gateway, a test fake) is
+/// called directly and the check succeeds; any other plain-http endpoint is called
+/// directly too, and fails as an unreachable host would, without the proxy seeing it.
+/// https goes through the proxy, in a tunnel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credentialed_plain_http_request_never_goes_through_a_proxy() {
+    let mut proxy = FakeProxy::start().await;
+    let server = MockServer::start().await;
+    Mock::given(path(GET))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
+        .mount(&server)
+        .await;
+    let run = verify_in(
+        workdir("proxied-loopback", ONE_APP),
+        &server.uri(),
+        &[],
+        &proxy.env(),
+    )
+    .await;
+    assert_eq!(run.code(), Some(0), "{}", run.everything());
+    assert_eq!(usersigs(&server).await.len(), 1);
+    assert_eq!(proxy.connections(), Vec::<String>::new());
+
+    // A name that resolves nowhere: only a proxy could have taken the request.
+    let run = verify_in(
+        workdir("proxied-remote", ONE_APP),
+        "http://cbcheck-gateway.invalid:8080",
+        &["--deadline", "5"],
+        &proxy.env(),
+    )
+    .await;
+    assert_eq!(run.code(), Some(4), "{}", run.everything());
+    assert_eq!(proxy.connections(), Vec::<String>::new());
+
+    // https keeps the proxy the environment names: a CONNECT tunnel, which shows the
+    // proxy the host and port and nothing of the request.
+    let run = verify_in(
+        workdir("proxied-https", ONE_APP),
+        "https://cbcheck-vendor.invalid",
+        &["--deadline", "5"],
+        &proxy.env(),
+    )
+    .await;
+    assert_eq!(run.code(), Some(4), "{}", run.everything());
+    let seen = proxy.connections();
+    assert!(!seen.is_empty(), "{}", run.everything());
+    for head in seen {
+        assert!(
+            head.starts_with("CONNECT cbcheck-vendor.invalid:443 HTTP/1.1\r\n"),
+            "{head}"
+        );
+        assert!(
+            !head.contains("usersig") && !head.contains("get_callback"),
+            "{head}"
+        );
+    }
+}

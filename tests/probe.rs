@@ -371,7 +371,8 @@ async fn a_valid_endpoint_gives_no_finding_and_its_metrics() {
         let samples = &families[family];
         assert_eq!(samples.len(), 1, "{family}: {samples:?}");
         assert_eq!(samples[0].0["host"], host, "{family}");
-        assert_eq!(samples[0].0.len(), 1, "host only: {samples:?}");
+        assert_eq!(samples[0].0["scheme"], "https", "{family}");
+        assert_eq!(samples[0].0.len(), 2, "host and scheme only: {samples:?}");
         samples[0].1
     };
     assert_eq!(sample("cbcheck_probe_success"), 1.0);

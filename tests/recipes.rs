@@ -291,11 +291,30 @@ fn the_prometheus_recipe_runs_a_real_command_and_alerts_on_real_metrics() {
             .filter(|word| word.starts_with("cbcheck_"))
             .collect();
         assert!(!metrics.is_empty(), "{expr}");
-        for metric in metrics {
+        for metric in &metrics {
             assert!(
                 written.contains(&format!("\n{metric}")),
                 "{metric} (in {expr}) is not written by cbcheck"
             );
+        }
+        // Every label an annotation names is on every series the rule queries.
+        let annotations = serde_json::to_string(&rule["annotations"]).expect("text");
+        for label in annotations.split("$labels.").skip(1) {
+            let label: String = label
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            for series in written.lines().filter(|l| {
+                metrics
+                    .iter()
+                    .any(|m| l.starts_with(&format!("{m}{{")) || l.starts_with(&format!("{m} ")))
+            }) {
+                assert!(
+                    series.contains(&format!("{label}=\"")),
+                    "$labels.{label} (in {}) is not on {series}",
+                    rule["alert"]
+                );
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod annotation;
 pub mod apply;
+mod destination;
 mod excerpt;
 pub mod fix;
 pub mod github;
@@ -103,6 +104,7 @@ pub fn print_stdout(text: &str) -> Result<(), WriteError> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(WriteError {
             path: "standard output".into(),
             reason: e.to_string(),
+            help: WRITABLE,
         }),
         _ => Ok(()),
     }
@@ -111,20 +113,43 @@ pub fn print_stdout(text: &str) -> Result<(), WriteError> {
 /// A report file that could not be written.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("cannot write the report {path}: {reason}")]
-#[diagnostic(
-    code(cbcheck::report::write),
-    help("check that the directory exists and is writable")
-)]
+#[diagnostic(code(cbcheck::report::write))]
 pub struct WriteError {
     path: String,
     reason: String,
+    #[help]
+    help: &'static str,
+}
+
+/// The help for a write that failed.
+const WRITABLE: &str = "check that the directory exists and is writable";
+
+impl WriteError {
+    fn new(path: &std::path::Path, err: &std::io::Error) -> WriteError {
+        WriteError {
+            path: path.display().to_string(),
+            reason: err.to_string(),
+            help: WRITABLE,
+        }
+    }
+}
+
+/// How a file was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// A file was replaced whole (or made).
+    Replaced,
+    /// A pipe, a device or a descriptor was written into.
+    Streamed,
 }
 
 /// Write a report file (`--report FORMAT=PATH`), replacing it whole. A symlink at the
 /// path is replaced, never followed: in pull-request CI the checkout is the PR author's,
 /// and a committed `cbcheck.sarif -> ~/.bashrc` must not aim the report at another file.
+/// A pipe, a character device or the run's own descriptor (`/dev/stdout`) is written
+/// into instead, never replaced.
 pub fn write_file(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
-    replace_file(path, text, Link::Replace, None)
+    replace_file(path, text, Link::Replace, None).map(|_| ())
 }
 
 /// Create a file that must not exist yet (`cbcheck init` never replaces one by accident).
@@ -135,10 +160,7 @@ pub fn write_new_file(path: &std::path::Path, text: &str) -> Result<(), WriteErr
         .create_new(true)
         .open(path)
         .and_then(|mut file| file.write_all(text.as_bytes()))
-        .map_err(|e| WriteError {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })
+        .map_err(|e| WriteError::new(path, &e))
 }
 
 /// Append to a file ($GITHUB_STEP_SUMMARY collects several steps' reports).
@@ -149,10 +171,7 @@ pub fn append_file(path: &std::path::Path, text: &str) -> Result<(), WriteError>
         .append(true)
         .open(path)
         .and_then(|mut file| file.write_all(text.as_bytes()))
-        .map_err(|e| WriteError {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })
+        .map_err(|e| WriteError::new(path, &e))
 }
 
 /// Replace a file whole: write a new, private, uniquely named file beside the target,
@@ -160,13 +179,13 @@ pub fn append_file(path: &std::path::Path, text: &str) -> Result<(), WriteError>
 /// a symlink, to the file it points at). A reader never sees half a file; a failure
 /// leaves the old one intact and removes the temporary file.
 pub fn write_file_atomically(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
-    replace_file(path, text, Link::Follow, None)
+    replace_file(path, text, Link::Follow, None).map(|_| ())
 }
 
 /// Replace a file whole, as [`write_file`] (a symlink at the path is replaced, not
 /// followed), readable by every user (0644): for files another service reads, such as
 /// node_exporter's textfile collector.
-pub fn publish_file(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
+pub fn publish_file(path: &std::path::Path, text: &str) -> Result<Written, WriteError> {
     replace_file(path, text, Link::Replace, Some(0o644))
 }
 
@@ -181,18 +200,39 @@ enum Link {
 
 /// Write `text` to a new file beside the target and rename it over the target. `mode`:
 /// the new file's permissions; `None` keeps an existing file's (a new one is 0644 for
-/// reports, the temporary file's private 0600 for exported files).
+/// reports, the temporary file's private 0600 for exported files). A pipe, a device or
+/// a descriptor is written into; what can be neither is refused.
 fn replace_file(
     path: &std::path::Path,
     text: &str,
     link: Link,
     #[cfg_attr(not(unix), allow(unused_variables))] mode: Option<u32>,
-) -> Result<(), WriteError> {
+) -> Result<Written, WriteError> {
+    use destination::Destination;
     use std::io::Write;
-    let error = |e: std::io::Error| WriteError {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    };
+    let error = |e: std::io::Error| WriteError::new(path, &e);
+    let streamed = |written: std::io::Result<()>| written.map(|()| Written::Streamed);
+    let destination =
+        destination::of(path, link == Link::Follow).map_err(|refusal| WriteError {
+            path: path.display().to_string(),
+            reason: refusal.reason,
+            help: refusal.help,
+        })?;
+    match destination {
+        Destination::Replace => {}
+        Destination::Stdout => return print_stdout(text).map(|()| Written::Streamed),
+        Destination::Stderr => {
+            let mut err = std::io::stderr().lock();
+            return streamed(err.write_all(text.as_bytes()).and_then(|()| err.flush()))
+                .map_err(error);
+        }
+        Destination::Stream(target) => {
+            return streamed(destination::write_into(&target, false, text)).map_err(error);
+        }
+        Destination::Descriptor(link) => {
+            return streamed(destination::write_into(&link, true, text)).map_err(error);
+        }
+    }
     let metadata = std::fs::symlink_metadata(path);
     let is_link = metadata.as_ref().is_ok_and(|m| m.file_type().is_symlink());
     let target = if is_link && link == Link::Follow {
@@ -226,7 +266,7 @@ fn replace_file(
             .map_err(error)?;
     }
     temporary.persist(&target).map_err(|e| error(e.error))?;
-    Ok(())
+    Ok(Written::Replaced)
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! written once, no timestamps in samples (the collector skips files that have them).
 //! Labels never carry a URL: it may hold a token, and it would explode cardinality.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::model::probe::ProbeResult;
@@ -55,21 +54,15 @@ pub fn render(runs: &[Run], info: &RunInfo, exit_code: u8) -> String {
     let apps = labelled(runs);
     out.family(
         "cbcheck_app_info",
-        "One series per checked app, to join on `app` and `service` (always 1).",
+        "One series per checked app, to join on `sdkappid` and `service` (always 1).",
         apps.iter().map(|(label, result)| {
-            let app = &result.app;
-            let region = app
+            let region = result
+                .app
                 .region
                 .map_or_else(|| "endpoint".to_owned(), |r| r.name().to_owned());
-            (
-                vec![
-                    ("app", label.clone()),
-                    ("sdkappid", app.sdkappid.to_string()),
-                    ("service", app.service.name().to_owned()),
-                    ("region", region),
-                ],
-                1.0,
-            )
+            let mut labels = app_labels(label, result);
+            labels.push(("region", region));
+            (labels, 1.0)
         }),
     );
     out.family(
@@ -106,10 +99,13 @@ pub fn render(runs: &[Run], info: &RunInfo, exit_code: u8) -> String {
     out.text
 }
 
-/// verify --probe: one series per endpoint, named by host (and port when not the
-/// default), never by URL.
+/// verify --probe: one series per endpoint, named by scheme and host (and port when not
+/// the scheme's default), never by URL: `http://h` and `https://h` are two series.
 fn probe_families(out: &mut Exposition, probes: &[ProbeResult]) {
-    let host = |p: &ProbeResult| vec![("host", p.target.label())];
+    let host = |p: &ProbeResult| {
+        let scheme = if p.target.tls { "https" } else { "http" };
+        vec![("host", p.target.label()), ("scheme", scheme.to_owned())]
+    };
     out.family(
         "cbcheck_probe_success",
         "1 when the callback endpoint was reachable and, for https, its certificate verified (verify --probe).",
@@ -160,40 +156,28 @@ fn flag(on: bool) -> f64 {
     if on { 1.0 } else { 0.0 }
 }
 
+/// The labels of a per-app series. An app is one (SDKAppID, service) across every file
+/// of the run (a second declaration is refused before any check), so `sdkappid` and
+/// `service` make each series unique whatever the names; `app` is for people to read.
 fn app_labels(label: &str, result: &AppResult) -> Vec<(&'static str, String)> {
     vec![
         ("app", label.to_owned()),
+        ("sdkappid", result.app.sdkappid.to_string()),
         ("service", result.app.service.name().to_owned()),
     ]
 }
 
-/// Each app's `app` label: its name, else its SDKAppID. An app is one (SDKAppID,
-/// service), so two series may share a label only when a name repeats across files:
-/// those get the SDKAppID beside the name, and no series is written twice.
+/// Each app's `app` label: its name, else its SDKAppID. Names may repeat across files
+/// (or look like another app's SDKAppID): the label is not what tells series apart.
 fn labelled(runs: &[Run]) -> Vec<(String, &AppResult)> {
-    let results: Vec<&AppResult> = runs.iter().flat_map(|run| &run.results).collect();
-    let plain = |r: &AppResult| {
-        r.app
-            .name
-            .clone()
-            .unwrap_or_else(|| r.app.sdkappid.to_string())
-    };
-    let mut seen: HashMap<(String, &str), usize> = HashMap::new();
-    for result in &results {
-        *seen
-            .entry((plain(result), result.app.service.name()))
-            .or_default() += 1;
-    }
-    results
-        .into_iter()
+    runs.iter()
+        .flat_map(|run| &run.results)
         .map(|result| {
-            let label = plain(result);
-            let repeated = seen[&(label.clone(), result.app.service.name())] > 1;
-            let label = if repeated {
-                format!("{label} ({})", result.app.sdkappid)
-            } else {
-                label
-            };
+            let label = result
+                .app
+                .name
+                .clone()
+                .unwrap_or_else(|| result.app.sdkappid.to_string());
             (label, result)
         })
         .collect()
@@ -247,6 +231,67 @@ fn escape_help(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::redact::Redaction;
+    use crate::model::source::SourceFile;
+    use crate::model::vendor::region::Region;
+    use crate::model::{App, Config};
+
+    /// The names: `1400000003 (1400000003)`, `1400000003`, and an unnamed app
+    /// with SDKAppID 1400000003 (once labelled `1400000003 (1400000003)` too).
+    #[test]
+    fn names_that_look_like_sdkappids_share_no_series() {
+        let app = |sdkappid: u64, name: Option<&str>| {
+            let mut app = App::bare(sdkappid, Region::Singapore, "administrator".into());
+            app.name = name.map(str::to_owned);
+            AppResult {
+                app,
+                live: Some(None),
+                findings: Vec::new(),
+                remediation: None,
+                failure: None,
+            }
+        };
+        let run = |file: &str, results: Vec<AppResult>| Run {
+            config: Config {
+                file: file.into(),
+                source: std::sync::Arc::new(SourceFile::new(file, String::new())),
+                apps: results.iter().map(|r| r.app.clone()).collect(),
+            },
+            redaction: Redaction::default(),
+            results,
+            notices: Vec::new(),
+        };
+        let runs = [
+            run(
+                "a.yaml",
+                vec![
+                    app(1_400_000_001, Some("1400000003 (1400000003)")),
+                    app(1_400_000_002, Some("1400000003")),
+                ],
+            ),
+            run("b.yaml", vec![app(1_400_000_003, None)]),
+        ];
+        let info = RunInfo {
+            started: std::time::SystemTime::UNIX_EPOCH,
+            finished: std::time::SystemTime::UNIX_EPOCH,
+            duration: std::time::Duration::ZERO,
+            files: Vec::new(),
+            probes: Vec::new(),
+        };
+        let text = render(&runs, &info, 0);
+        let series: Vec<&str> = text
+            .lines()
+            .filter(|line| line.starts_with("cbcheck_app_in_sync"))
+            .collect();
+        assert_eq!(
+            series,
+            [
+                "cbcheck_app_in_sync{app=\"1400000003 (1400000003)\",sdkappid=\"1400000001\",service=\"room\"} 1",
+                "cbcheck_app_in_sync{app=\"1400000003\",sdkappid=\"1400000002\",service=\"room\"} 1",
+                "cbcheck_app_in_sync{app=\"1400000003\",sdkappid=\"1400000003\",service=\"room\"} 1",
+            ]
+        );
+    }
 
     #[test]
     fn label_values_are_escaped_and_paths_pair_up() {

@@ -279,7 +279,8 @@ fn digests(loaded: &[config::Loaded]) -> Vec<FileDigest> {
 }
 
 /// The metrics file, replaced atomically and readable by the collector; beside it,
-/// when the run completed (exit 0 or 1), the time of this last success.
+/// when the run completed (exit 0 or 1), the time of this last success (not beside a
+/// pipe or a device).
 fn emit_metrics(
     sink: Sink<'_>,
     runs: &[Run],
@@ -292,8 +293,10 @@ fn emit_metrics(
         return emit(Format::Prometheus, sink, &text, renderer);
     };
     let fail = |err| super::error::fail(renderer, err, "");
-    report::publish_file(path, &text).map_err(fail)?;
-    if outcome <= Outcome::Drift {
+    let written = report::publish_file(path, &text).map_err(fail)?;
+    // The last success is kept between runs beside a metrics file; a pipe or a device
+    // keeps nothing, and `/dev/null_success` is no place for a file.
+    if outcome <= Outcome::Drift && written == report::Written::Replaced {
         let success = report::prometheus::success_path(path);
         report::publish_file(&success, &report::prometheus::render_success(info)).map_err(fail)?;
     }

@@ -104,7 +104,7 @@ pub fn resolve(
     };
     let insecure_warning = (base.scheme() == "http" && !is_loopback(&base)).then(|| {
         format!(
-            "requests for sdkappid {} go over plain http to {}: the UserSig crosses the network unencrypted",
+            "requests for sdkappid {} go over plain http to {}: the UserSig crosses the network unencrypted (directly: plain http never goes through a proxy)",
             app.sdkappid,
             base.host_str().unwrap_or("?")
         )
@@ -115,7 +115,8 @@ pub fn resolve(
     })
 }
 
-fn is_loopback(url: &Url) -> bool {
+/// `localhost` or a loopback address.
+pub(super) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         Some(Host::Ipv4(ip)) => ip.is_loopback(),

@@ -232,10 +232,13 @@ impl std::fmt::Debug for Observer {
     }
 }
 
-/// One connection pool shared by every request of the run.
+/// One connection pool shared by every request of the run (two: see `direct`).
 #[derive(Clone)]
 pub struct Client {
+    /// For https hosts: through the proxy the environment names, if any.
     http: reqwest::Client,
+    /// For plain http and loopback hosts: never through a proxy.
+    direct: reqwest::Client,
     options: ClientOptions,
     limits: Arc<RateLimits>,
 }
@@ -246,30 +249,58 @@ impl Client {
         // than its default, aws-lc-rs): make ring the process default before the first
         // client. An Err only says a provider is already installed, which is as good.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        // reqwest reads HTTPS_PROXY / HTTP_PROXY / NO_PROXY itself, and its rustls
-        // backend verifies against the platform's certificate store. The vendor never
-        // redirects: a redirect would carry the UserSig (in a Referer, and 307/308 the
-        // body again) to a host the operator did not choose, so none is followed.
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("cbcheck/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .referer(false)
-            // Caps on a reply's head; its body is capped as it is read. HTTP/1 heads
-            // are also bounded in bytes by hyper's read buffer (about 400 KiB), which
-            // reqwest does not expose.
-            .http1_max_headers(MAX_HEADERS)
-            .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
-            .connect_timeout(options.timeout)
-            .timeout(options.timeout)
-            .pool_max_idle_per_host(options.concurrency.max(1))
+        // The vendor never redirects: a redirect would carry the UserSig (in a Referer,
+        // and 307/308 the body again) to a host the operator did not choose, so none is
+        // followed. reqwest's rustls backend verifies against the platform's store.
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(concat!("cbcheck/", env!("CARGO_PKG_VERSION")))
+                .redirect(reqwest::redirect::Policy::none())
+                .referer(false)
+                // Caps on a reply's head; its body is capped as it is read. HTTP/1 heads
+                // are also bounded in bytes by hyper's read buffer (about 400 KiB),
+                // which reqwest does not expose.
+                .http1_max_headers(MAX_HEADERS)
+                .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
+                .connect_timeout(options.timeout)
+                .timeout(options.timeout)
+                .pool_max_idle_per_host(options.concurrency.max(1))
+        };
+        // reqwest reads HTTPS_PROXY / ALL_PROXY / NO_PROXY itself: an https request
+        // goes through the proxy in a CONNECT tunnel, which shows the proxy the host
+        // and port only; the UserSig in the query travels inside TLS. A plain-http
+        // request would show the proxy its whole request line, UserSig included, so
+        // plain http never goes through a proxy (nor does a loopback host, which is
+        // this machine's and not the proxy's).
+        let http = builder()
             .build()
             .map_err(|e| ClientSetupError(describe(e)))?;
+        // Without a proxy variable the first client connects directly already (each
+        // client loads the certificate store: a second costs milliseconds).
+        let direct = if proxy_variable_set() {
+            builder()
+                .no_proxy()
+                .build()
+                .map_err(|e| ClientSetupError(describe(e)))?
+        } else {
+            http.clone()
+        };
         let limits = Arc::new(RateLimits::new(VENDOR_MAX_RPS, options.max_rps));
         Ok(Client {
             http,
+            direct,
             options,
             limits,
         })
+    }
+
+    /// The client for a request to `url`: the proxied one for https hosts only.
+    fn client_for(&self, url: &Url) -> &reqwest::Client {
+        if url.scheme() == "https" && !endpoint::is_loopback(url) {
+            &self.http
+        } else {
+            &self.direct
+        }
     }
 
     /// Query the app's callback configuration.
@@ -478,7 +509,7 @@ impl Client {
     async fn send(&self, target: &Target, path: &str, body: &Value) -> Reply {
         let url = request_url(target, path);
         let sent = self
-            .http
+            .client_for(&url)
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.to_string())
@@ -580,6 +611,15 @@ fn redirect_target(response: &reqwest::Response) -> RedirectTarget {
         (Some(host), None) => RedirectTarget::Host(host.to_owned()),
         (None, _) => RedirectTarget::NoHost,
     }
+}
+
+/// Whether any `*_PROXY` variable but NO_PROXY is set, in any letter case: more than
+/// reqwest reads, so that no variable it reads is missed.
+fn proxy_variable_set() -> bool {
+    std::env::vars_os().any(|(name, _)| {
+        let name = name.to_string_lossy().to_ascii_lowercase();
+        name.ends_with("_proxy") && name != "no_proxy"
+    })
 }
 
 /// `POST <base>/v4/room_config/<cmd>?sdkappid=…&identifier=…&usersig=…&random=…&contenttype=json`
