@@ -446,6 +446,17 @@ impl Vendor {
             .cloned()
     }
 
+    /// Every callback configured under `service`, by SDKAppID.
+    pub fn live(&self, service: &str) -> HashMap<u64, Value> {
+        self.shared
+            .state()
+            .configs
+            .iter()
+            .filter(|((s, _), _)| s == service)
+            .map(|((_, id), config)| (*id, config.clone()))
+            .collect()
+    }
+
     /// Live's token signing of `sdkappid`.
     pub fn token_auth(&self, sdkappid: u64, enabled: bool) -> &Vendor {
         self.shared.state().tokens.insert(sdkappid, enabled);
@@ -484,6 +495,18 @@ impl Vendor {
     /// How writes to `sdkappid` go wrong.
     pub fn write_fault(&self, sdkappid: u64, fault: WriteFault) -> &Vendor {
         self.shared.state().write_faults.insert(sdkappid, fault);
+        self
+    }
+
+    /// Every read of `sdkappid` fails with HTTP `status`.
+    pub fn unreadable(&self, sdkappid: u64, status: u16) -> &Vendor {
+        self.shared.state().unreadable.insert(sdkappid, status);
+        self
+    }
+
+    /// Reads of `sdkappid` succeed again.
+    pub fn readable(&self, sdkappid: u64) -> &Vendor {
+        self.shared.state().unreadable.remove(&sdkappid);
         self
     }
 
