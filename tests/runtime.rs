@@ -62,7 +62,7 @@ fn fractional_seconds_are_accepted() {
     let dir = workdir("fractional").with("callbacks.yaml", TWO_APPS);
     let run = dir
         .cbcheck()
-        .args(&[
+        .args([
             "verify",
             "callbacks.yaml",
             "--endpoint",
@@ -132,7 +132,7 @@ fn at_the_deadline_a_hung_app_fails_and_the_report_is_whole() {
     let dir = workdir("deadline_verify").with("callbacks.yaml", TWO_APPS);
     let run = dir
         .cbcheck()
-        .args(&[
+        .args([
             "verify",
             "callbacks.yaml",
             "--endpoint",
@@ -179,7 +179,7 @@ fn at_the_deadline_a_hung_app_fails_and_the_report_is_whole() {
 
     let human = dir
         .cbcheck()
-        .args(&[
+        .args([
             "verify",
             "callbacks.yaml",
             "--endpoint",
@@ -230,7 +230,7 @@ fn apply_and_export_stop_at_the_deadline() {
     let dir = workdir("deadline_apply").with("callbacks.yaml", TWO_APPS);
     let run = dir
         .cbcheck()
-        .args(&[
+        .args([
             "apply",
             "callbacks.yaml",
             "--endpoint",
@@ -259,7 +259,7 @@ fn apply_and_export_stop_at_the_deadline() {
     let endpoint = vendor.uri();
     let run = dir
         .cbcheck()
-        .args(&[
+        .args([
             "export",
             "--from",
             "callbacks.yaml",
@@ -305,7 +305,7 @@ fn a_refused_credential_names_its_variable_never_its_value() {
     for format in ["human", "json"] {
         let run = dir
             .cbcheck()
-            .args(&[
+            .args([
                 "verify",
                 "callbacks.yaml",
                 "--endpoint",

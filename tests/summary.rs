@@ -98,7 +98,7 @@ fn deny_warnings_says_that_the_warnings_fail_the_run() {
         .with("live.json", warned_live().to_string());
     let allowed = dir
         .cbcheck()
-        .args(&["verify", "callbacks.yaml", "--live-from", "live.json"])
+        .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
         .run();
     assert_eq!(allowed.code, Some(0), "{}", allowed.stderr);
     assert!(
@@ -110,7 +110,7 @@ fn deny_warnings_says_that_the_warnings_fail_the_run() {
     );
     let denied = dir
         .cbcheck()
-        .args(&[
+        .args([
             "verify",
             "callbacks.yaml",
             "--live-from",
@@ -141,10 +141,10 @@ fn deny_warnings_names_the_warnings_of_the_file_itself() {
         .with("callbacks.yaml", yaml)
         .with("live.json", live.to_string());
     let args = ["verify", "callbacks.yaml", "--live-from", "live.json"];
-    let plain = dir.cbcheck().args(&args).run();
+    let plain = dir.cbcheck().args(args).run();
     let denied = dir
         .cbcheck()
-        .args(&[&args[..], &["--deny-warnings", "-q"]].concat())
+        .args([&args[..], &["--deny-warnings", "-q"]].concat())
         .run();
     assert_eq!(plain.code, Some(0), "{}", plain.stderr);
     assert_eq!(denied.code, Some(2), "{}", denied.stderr);
@@ -159,14 +159,14 @@ fn when_no_app_could_be_checked_the_summary_says_so() {
         .with("live.json", json!({}).to_string());
     let out = dir
         .cbcheck()
-        .args(&["verify", "callbacks.yaml", "--live-from", "live.json", "-q"])
+        .args(["verify", "callbacks.yaml", "--live-from", "live.json", "-q"])
         .run();
     assert_eq!(out.code, Some(4), "{}", out.stderr);
     assert_snapshot!("none_checked", out.stderr);
 
     let one = dir
         .cbcheck()
-        .args(&[
+        .args([
             "verify",
             "callbacks.yaml",
             "--live-from",
@@ -201,7 +201,7 @@ fn the_diff_lists_commands_in_file_order_then_live_only_ones_in_live_order() {
         .with("live.json", live.to_string());
     let out = dir
         .cbcheck()
-        .args(&["verify", "callbacks.yaml", "--live-from", "live.json"])
+        .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
         .run();
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     let diff = "
@@ -253,7 +253,7 @@ fn a_thousand_apps_end_with_an_aligned_list_of_the_drifted_and_failed_in_file_or
         .with("live.json", Value::Object(live).to_string());
     let out = dir
         .cbcheck()
-        .args(&["verify", "callbacks.yaml", "--live-from", "live.json", "-q"])
+        .args(["verify", "callbacks.yaml", "--live-from", "live.json", "-q"])
         .run();
     assert_eq!(out.code, Some(4), "{}", &out.stderr[..2000]);
     let lines: Vec<&str> = out.stderr.lines().collect();
@@ -311,7 +311,7 @@ fn lint_quiet_prints_one_line_per_diagnostic_and_the_file_summary() {
     let dir = workdir("lint_quiet")
         .with("callbacks.yaml", INVALID)
         .with("live.json", json!({}).to_string());
-    let out = dir.cbcheck().args(&["lint", "-q", "callbacks.yaml"]).run();
+    let out = dir.cbcheck().args(["lint", "-q", "callbacks.yaml"]).run();
     assert_eq!(out.code, Some(2), "{}", out.stderr);
     assert_eq!(out.stdout, "");
     assert_snapshot!("lint_quiet", out.stderr);
@@ -319,7 +319,7 @@ fn lint_quiet_prints_one_line_per_diagnostic_and_the_file_summary() {
     // verify stops at an invalid file the same way.
     let verify = dir
         .cbcheck()
-        .args(&[
+        .args([
             "verify",
             "--quiet",
             "callbacks.yaml",
@@ -342,7 +342,7 @@ fn lint_deny_warnings_says_that_the_warnings_fail_the_file() {
     let dir = workdir("lint_deny")
         .with("callbacks.yaml", yaml)
         .with("live.json", json!({}).to_string());
-    let plain = dir.cbcheck().args(&["lint", "callbacks.yaml"]).run();
+    let plain = dir.cbcheck().args(["lint", "callbacks.yaml"]).run();
     assert_eq!(plain.code, Some(0), "{}", plain.stderr);
     assert!(
         plain
@@ -353,7 +353,7 @@ fn lint_deny_warnings_says_that_the_warnings_fail_the_file() {
     );
     let denied = dir
         .cbcheck()
-        .args(&["lint", "--deny-warnings", "-q", "callbacks.yaml"])
+        .args(["lint", "--deny-warnings", "-q", "callbacks.yaml"])
         .run();
     assert_eq!(denied.code, Some(2), "{}", denied.stderr);
     assert_snapshot!("lint_deny_warnings", denied.stderr);
