@@ -4,6 +4,10 @@
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
+use std::sync::Arc;
+
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use super::vendor::Identity;
@@ -77,4 +81,13 @@ impl Authority {
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
         (CertificateDer::clone(cert.der()), key)
     }
+}
+
+/// A TLS server side presenting `identity`.
+pub fn acceptor(identity: Identity) -> TlsAcceptor {
+    let config = ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![identity.0], identity.1)
+        .expect("server config");
+    TlsAcceptor::from(Arc::new(config))
 }

@@ -353,11 +353,7 @@ impl Vendor {
 
     /// The same over TLS with `identity`, at `https://127.0.0.1:<port>`.
     pub fn start_tls(identity: Identity) -> Vendor {
-        let config = tokio_rustls::rustls::ServerConfig::builder()
-            .with_no_client_auth()
-            .with_single_cert(vec![identity.0], identity.1)
-            .expect("server config");
-        Vendor::serve(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))))
+        Vendor::serve(Some(super::tls::acceptor(identity)))
     }
 
     fn serve(tls: Option<tokio_rustls::TlsAcceptor>) -> Vendor {
