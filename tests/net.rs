@@ -7,43 +7,13 @@ use serde_json::{Value, json};
 
 use crate::support::cmd::Workdir;
 use crate::support::vendor::{FLOOD_LIMIT, Flood, Flooded, Reply, Request, Snapshot, Vendor, ok};
-use crate::support::{Cmd, workdir};
+use crate::support::{Cmd, fixture, workdir};
 
 const KEY: &str = "0c4f1e2d3b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const GET: &str = "/v4/room_config/get_callback";
 const A: &str = "Room.CallbackAfterCreateRoom";
+/// The callback URL of every app in `one-app.yaml` and `two-apps.yaml`.
 const URL: &str = "https://hooks.example.com/cb";
-
-const ONE_APP: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: prod
-    sdkappid: 1400000001
-    callback:
-      url: https://hooks.example.com/cb
-      commands: [Room.CallbackAfterCreateRoom]
-";
-
-const TWO_APPS: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: prod
-    sdkappid: 1400000001
-    callback:
-      url: https://hooks.example.com/cb
-      commands: [Room.CallbackAfterCreateRoom]
-  - name: staging
-    sdkappid: 1400000002
-    callback:
-      url: https://hooks.example.com/cb
-      commands: [Room.CallbackAfterCreateRoom]
-";
 
 /// A fake vendor on which `sdkappids` are in sync with the files here.
 fn in_sync(vendor: Vendor, sdkappids: &[u64]) -> Vendor {
@@ -129,7 +99,12 @@ fn a_redirect_is_never_followed_and_names_only_the_host() {
         let endpoint = Vendor::start();
         endpoint.answer(1_400_000_001, Reply::redirect(status, &location));
 
-        let run = verify(&format!("redirect_{status}"), ONE_APP, &endpoint, &[]);
+        let run = verify(
+            &format!("redirect_{status}"),
+            &fixture("one-app.yaml"),
+            &endpoint,
+            &[],
+        );
 
         assert!(
             elsewhere.requests().is_empty(),
@@ -280,7 +255,12 @@ fn an_echoed_token_reaches_no_output_in_any_encoding() {
         for report in &reports {
             args.extend(["--report", report]);
         }
-        let run = verify(&format!("echo_{format}"), TWO_APPS, &vendor, &args);
+        let run = verify(
+            &format!("echo_{format}"),
+            &fixture("two-apps.yaml"),
+            &vendor,
+            &args,
+        );
         assert_eq!(run.code, Some(4), "{}", run.stderr);
         assert_eq!(run.app_error(0)["class"], "api", "{}", run.report);
         let info = run.app_error(0)["message"].as_str().unwrap_or_default();
@@ -326,7 +306,12 @@ fn an_endless_reply_fails_its_app_alone_and_is_not_read_past_the_cap() {
         let vendor = in_sync(Vendor::start(), &[1_400_000_002]);
         vendor.answer(1_400_000_001, Reply::Flood(flood));
         let name = format!("flood_{flood:?}").to_lowercase();
-        let run = verify(&name, TWO_APPS, &vendor, &["--timeout", "60"]);
+        let run = verify(
+            &name,
+            &fixture("two-apps.yaml"),
+            &vendor,
+            &["--timeout", "60"],
+        );
 
         assert_eq!(run.code, Some(4), "{flood:?}: {}", run.stderr);
         let error = run.app_error(0);
@@ -389,7 +374,7 @@ fn a_certificate_that_fails_verification_is_named_and_not_retried() {
     ] {
         let vendor = in_sync(Vendor::start_tls(certificate), &[1_400_000_001]);
         let dir = workdir(&format!("tls_{case}"))
-            .with("callbacks.yaml", ONE_APP)
+            .with("callbacks.yaml", &fixture("one-app.yaml"))
             .with("roots.pem", trusted.pem());
         let roots = dir.join("roots.pem");
         let run = verify_in(dir, &vendor, |cmd| {
@@ -424,7 +409,12 @@ fn an_http_error_status_is_named_as_such() {
         1_400_000_001,
         Reply::body(502, "text/plain", "<html>Bad Gateway</html>"),
     );
-    let run = verify("http_502", ONE_APP, &vendor, &["--timeout", "2"]);
+    let run = verify(
+        "http_502",
+        &fixture("one-app.yaml"),
+        &vendor,
+        &["--timeout", "2"],
+    );
     assert_eq!(run.code, Some(4), "{}", run.stderr);
     let error = run.app_error(0);
     assert_eq!(error["class"], "http", "{error}");
@@ -445,7 +435,7 @@ fn an_http_error_status_is_named_as_such() {
         1_400_000_001,
         Reply::body(403, "text/plain", "<html>Forbidden</html>"),
     );
-    let run = verify("http_403", ONE_APP, &proxy, &[]);
+    let run = verify("http_403", &fixture("one-app.yaml"), &proxy, &[]);
     assert_eq!(run.code, Some(4), "{}", run.stderr);
     let error = run.app_error(0);
     assert_eq!(error["class"], "http", "{error}");
@@ -455,7 +445,7 @@ fn an_http_error_status_is_named_as_such() {
     assert_eq!(proxy.requests().len(), 1, "not retried");
 }
 
-/// `verify callbacks.yaml --live-from <snapshot>` on ONE_APP in `dir`.
+/// `verify callbacks.yaml --live-from <snapshot>` on `one-app.yaml` in `dir`.
 fn verify_snapshot(dir: &Workdir, snapshot: &str) -> crate::support::Out {
     dir.cbcheck()
         .args(["verify", "callbacks.yaml", "--live-from", snapshot])
@@ -469,7 +459,7 @@ fn a_null_command_list_is_named_as_such() {
         ok(json!({"Url": URL, "CallbackCommandList": null})),
     );
     let dir = workdir("null_list")
-        .with("callbacks.yaml", ONE_APP)
+        .with("callbacks.yaml", &fixture("one-app.yaml"))
         .with("live.json", snapshot.to_string());
     verify_snapshot(&dir, "live.json")
         .code(4)
@@ -482,7 +472,7 @@ fn a_null_command_list_is_named_as_such() {
 /// replies (or a stream that never ends) is refused instead of filling memory.
 #[test]
 fn a_snapshot_past_its_cap_is_refused_unread() {
-    let dir = workdir("snapshot_cap").with("callbacks.yaml", ONE_APP);
+    let dir = workdir("snapshot_cap").with("callbacks.yaml", &fixture("one-app.yaml"));
     // Sparse: it takes no disk, and nothing of it is read.
     let file = std::fs::File::create(dir.join("live.json")).expect("snapshot");
     file.set_len((64 << 20) + 1).expect("sparse length");
@@ -496,7 +486,7 @@ fn a_snapshot_past_its_cap_is_refused_unread() {
 #[cfg(target_os = "linux")]
 #[test]
 fn an_endless_snapshot_stream_is_cut_off_at_the_cap() {
-    let dir = workdir("snapshot_stream").with("callbacks.yaml", ONE_APP);
+    let dir = workdir("snapshot_stream").with("callbacks.yaml", &fixture("one-app.yaml"));
     verify_snapshot(&dir, "/dev/zero")
         .code(2)
         .stderr_has("cannot use the snapshot /dev/zero: it is larger than 64 MiB");

@@ -13,7 +13,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::support::cmd::{Workdir, read};
 use crate::support::tls::{self, Authority, HERE};
 use crate::support::vendor::{Identity, Snapshot, configured};
-use crate::support::{Cmd, repo_path, workdir};
+use crate::support::{Cmd, fixture, repo_path, workdir};
 
 /// The line of `callback.url` in the file `callbacks` writes.
 const URL_LINE: u64 = 10;
@@ -21,27 +21,12 @@ const URL_LINE: u64 = 10;
 /// Two apps whose callbacks share one endpoint: both get its findings. Plain http is
 /// allowed (a warning), for the test of an http endpoint.
 fn callbacks(url: &str) -> String {
-    format!(
-        "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: prod
-    sdkappid: 1400000001
-    allow_insecure_url: true
-    callback:
-      url: {url}
-      commands: [Room.CallbackAfterCreateRoom]
-  - name: staging
-    sdkappid: 1400000002
-    allow_insecure_url: true
-    callback:
-      url: {url}
-      commands: [Room.CallbackAfterCreateRoom]
-"
-    )
+    fixture("two-apps.yaml")
+        .replace("https://hooks.example.com/cb", url)
+        .replace(
+            "    callback:",
+            "    allow_insecure_url: true\n    callback:",
+        )
 }
 
 /// The app `sdkappid` in sync live at `url`.
