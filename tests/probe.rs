@@ -102,6 +102,11 @@ impl Endpoint {
         Endpoint { port, seen }
     }
 
+    /// A TLS endpoint with a certificate from `ca` that never answers the handshake.
+    async fn silent(ca: &Authority) -> Endpoint {
+        Endpoint::delayed(ca.valid(&HERE), Duration::from_secs(3600)).await
+    }
+
     /// `https://127.0.0.1:<port>/cb`.
     fn url(&self) -> String {
         format!("https://127.0.0.1:{}/cb", self.port)
@@ -169,6 +174,14 @@ impl Run {
         assert_eq!(probe[0].3, URL_LINE, "{findings:?}");
         assert_eq!(probe[1].3, URL_LINE + 6, "{findings:?}");
         probe[0].4.clone()
+    }
+
+    /// The run passed, and both apps' endpoint was unreachable, saying `why`.
+    #[track_caller]
+    fn unreachable_each(&self, why: &str) {
+        assert_eq!(self.code, Some(0), "{}", self.stderr);
+        let message = self.one_kind_each("endpoint_unreachable", "warning");
+        assert!(message.contains(why), "{message}");
     }
 }
 
@@ -404,22 +417,15 @@ async fn a_slow_handshake_is_endpoint_slow_and_a_missing_one_unreachable() {
     assert_eq!(seen.bytes_after, 0, "no HTTP request");
 
     // A server that never answers the handshake: the probe's own timeout ends it.
-    let (identity, _) = ca.leaf(&HERE, -1, 89);
-    let silent = Endpoint::delayed(identity, Duration::from_secs(3600)).await;
-    let url = silent.url();
+    let silent = Endpoint::silent(&ca).await;
     let run = verify(
         "silent",
-        &url,
+        &silent.url(),
         Some(&ca),
         &["--probe-allow-private", "--probe-timeout", "0.5"],
     )
     .await;
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
-    let message = run.one_kind_each("endpoint_unreachable", "warning");
-    assert!(
-        message.contains("no TLS handshake within 0.5 s"),
-        "{message}"
-    );
+    run.unreachable_each("no TLS handshake within 0.5 s");
 }
 
 /// `--deadline` bounds the whole run, the probe too: a host that holds its handshake
@@ -427,12 +433,10 @@ async fn a_slow_handshake_is_endpoint_slow_and_a_missing_one_unreachable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_run_deadline_ends_the_probe_too() {
     let ca = Authority::new("cbcheck probe CA");
-    let (identity, _) = ca.leaf(&HERE, -1, 89);
-    let silent = Endpoint::delayed(identity, Duration::from_secs(3600)).await;
-    let url = silent.url();
+    let silent = Endpoint::silent(&ca).await;
     let run = verify(
         "deadline",
-        &url,
+        &silent.url(),
         Some(&ca),
         &[
             "--probe-allow-private",
@@ -443,12 +447,7 @@ async fn the_run_deadline_ends_the_probe_too() {
         ],
     )
     .await;
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
-    let message = run.one_kind_each("endpoint_unreachable", "warning");
-    assert!(
-        message.contains("no TLS handshake before the run deadline (--deadline 2)"),
-        "{message}"
-    );
+    run.unreachable_each("no TLS handshake before the run deadline (--deadline 2)");
 }
 
 /// A host still waiting for its turn when the deadline passes is not begun.
@@ -457,8 +456,7 @@ async fn a_host_waiting_for_its_turn_at_the_deadline_is_not_probed() {
     let ca = Authority::new("cbcheck probe CA");
     let mut silent = Vec::new();
     for _ in 0..2 {
-        let (identity, _) = ca.leaf(&HERE, -1, 89);
-        silent.push(Endpoint::delayed(identity, Duration::from_secs(3600)).await);
+        silent.push(Endpoint::silent(&ca).await);
     }
     let urls: Vec<String> = silent.iter().map(Endpoint::url).collect();
     // The second app on the second endpoint.
