@@ -374,7 +374,7 @@ fn a_certificate_that_fails_verification_is_named_and_not_retried() {
     ] {
         let vendor = in_sync(Vendor::start_tls(certificate), &[1_400_000_001]);
         let dir = workdir(&format!("tls_{case}"))
-            .with("callbacks.yaml", &fixture("one-app.yaml"))
+            .with("callbacks.yaml", fixture("one-app.yaml"))
             .with("roots.pem", trusted.pem());
         let roots = dir.join("roots.pem");
         let run = verify_in(dir, &vendor, |cmd| {
@@ -459,7 +459,7 @@ fn a_null_command_list_is_named_as_such() {
         ok(json!({"Url": URL, "CallbackCommandList": null})),
     );
     let dir = workdir("null_list")
-        .with("callbacks.yaml", &fixture("one-app.yaml"))
+        .with("callbacks.yaml", fixture("one-app.yaml"))
         .with("live.json", snapshot.to_string());
     verify_snapshot(&dir, "live.json")
         .code(4)
@@ -472,7 +472,7 @@ fn a_null_command_list_is_named_as_such() {
 /// replies (or a stream that never ends) is refused instead of filling memory.
 #[test]
 fn a_snapshot_past_its_cap_is_refused_unread() {
-    let dir = workdir("snapshot_cap").with("callbacks.yaml", &fixture("one-app.yaml"));
+    let dir = workdir("snapshot_cap").with("callbacks.yaml", fixture("one-app.yaml"));
     // Sparse: it takes no disk, and nothing of it is read.
     let file = std::fs::File::create(dir.join("live.json")).expect("snapshot");
     file.set_len((64 << 20) + 1).expect("sparse length");
@@ -486,7 +486,7 @@ fn a_snapshot_past_its_cap_is_refused_unread() {
 #[cfg(target_os = "linux")]
 #[test]
 fn an_endless_snapshot_stream_is_cut_off_at_the_cap() {
-    let dir = workdir("snapshot_stream").with("callbacks.yaml", &fixture("one-app.yaml"));
+    let dir = workdir("snapshot_stream").with("callbacks.yaml", fixture("one-app.yaml"));
     verify_snapshot(&dir, "/dev/zero")
         .code(2)
         .stderr_has("cannot use the snapshot /dev/zero: it is larger than 64 MiB");
