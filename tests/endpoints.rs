@@ -1,21 +1,23 @@
 //! Where the UserSig may go: an `endpoint:` in the file is used only on a vendor
 //! host or a host the operator allowed; everything else gets no request at all.
 
-use std::path::{Path, PathBuf};
+use serde_json::Value;
 
-use serde_json::{Value, json};
-use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, ResponseTemplate};
-
-use crate::support::cbcheck;
+use crate::support::cmd::Workdir;
+use crate::support::vendor::Vendor;
+use crate::support::{Out, workdir};
 
 const KEY: &str = "5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b";
 const A: &str = "Room.CallbackAfterCreateRoom";
 
-/// Two apps with file endpoints: one at the "attacker", one at the operator's proxy.
-fn fleet(attacker: &MockServer, proxy: &MockServer) -> String {
-    format!(
-        "\
+/// A scratch directory holding two apps with file endpoints: one at the "attacker",
+/// one at the operator's proxy.
+#[track_caller]
+fn fleet(name: &str, attacker: &Vendor, proxy: &Vendor) -> Workdir {
+    workdir(name).with(
+        "callbacks.yaml",
+        format!(
+            "\
 version: 1
 defaults:
   identifier: administrator
@@ -33,87 +35,63 @@ apps:
       url: https://hooks.example.com/b
       commands: [{A}]
 ",
-        attacker.uri(),
-        proxy.uri()
+            attacker.uri(),
+            proxy.uri()
+        ),
     )
 }
 
-/// A get_callback server whose every app is in sync with `fleet`.
-async fn server(url: &str) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-1",
-            "Response": {"Url": url, "CallbackCommandList": [A]}
-        })))
-        .mount(&server)
-        .await;
-    server
+/// A fake vendor on which both apps have a callback to `url` with `A`.
+fn server(url: &str) -> Vendor {
+    let vendor = Vendor::start();
+    vendor
+        .room(1_400_000_001, url, &[A])
+        .room(1_400_000_002, url, &[A]);
+    vendor
 }
 
-async fn servers() -> (MockServer, MockServer) {
+/// The attacker and the proxy, each with the fleet in sync.
+fn servers() -> (Vendor, Vendor) {
     (
-        server("https://hooks.example.com/a").await,
-        server("https://hooks.example.com/b").await,
+        server("https://hooks.example.com/a"),
+        server("https://hooks.example.com/b"),
     )
 }
 
-fn host_port(server: &MockServer) -> String {
-    format!("127.0.0.1:{}", server.address().port())
-}
-
-async fn requests(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap_or_default().len()
-}
-
-fn workdir(name: &str, yaml: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("endpoints")
-        .join(name);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    std::fs::write(dir.join("callbacks.yaml"), yaml).expect("scratch file");
-    dir
-}
-
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+/// How many requests `vendor` received; each one a Room get_callback.
+#[track_caller]
+fn requests(vendor: &Vendor) -> usize {
+    let requests = vendor.requests();
+    for request in &requests {
+        assert_eq!(
+            (request.method.as_str(), request.path.as_str()),
+            ("POST", "/v4/room_config/get_callback")
+        );
+    }
+    requests.len()
 }
 
 /// Run the binary in `dir` with the secret key set (and nothing allowed by the
 /// developer's own environment).
-async fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
-    let mut cmd = cbcheck();
-    cmd.current_dir(dir)
+fn run(dir: &Workdir, args: &[&str], env: &[(&str, &str)]) -> Out {
+    dir.cbcheck()
         .args(args)
         .env_remove("CBCHECK_ENDPOINT")
         .env_remove("CBCHECK_ALLOW_ENDPOINTS")
-        .env("CBCHECK_SECRET_KEY", KEY);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
-        .await
-        .expect("joins");
-    let out = Out {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert!(!out.stderr.contains(&KEY[..16]) && !out.stdout.contains(&KEY[..16]));
-    out
+        .key(KEY)
+        .envs(env)
+        .run()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_an_allow_entry_no_file_endpoint_gets_the_token() {
-    let (attacker, proxy) = servers().await;
-    let dir = workdir("nothing_allowed", &fleet(&attacker, &proxy));
+#[test]
+fn without_an_allow_entry_no_file_endpoint_gets_the_token() {
+    let (attacker, proxy) = servers();
+    let dir = fleet("nothing_allowed", &attacker, &proxy);
     // An empty variable allows nothing (and is no usage error).
     for env in [&[][..], &[("CBCHECK_ALLOW_ENDPOINTS", "")][..]] {
-        let out = run(&dir, &["verify", "callbacks.yaml"], env).await;
+        let out = run(&dir, &["verify", "callbacks.yaml"], env);
         assert_eq!(
-            (requests(&attacker).await, requests(&proxy).await),
+            (requests(&attacker), requests(&proxy)),
             (0, 0),
             "{}",
             out.stderr
@@ -128,26 +106,21 @@ async fn without_an_allow_entry_no_file_endpoint_gets_the_token() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_file_endpoint_off_the_vendor_hosts_gets_no_request_and_exits_2() {
-    let (attacker, proxy) = servers().await;
-    let dir = workdir("refused", &fleet(&attacker, &proxy));
-    let allow_proxy = host_port(&proxy);
+#[test]
+fn a_file_endpoint_off_the_vendor_hosts_gets_no_request_and_exits_2() {
+    let (attacker, proxy) = servers();
+    let dir = fleet("refused", &attacker, &proxy);
+    let allow_proxy = proxy.host_port();
     let out = run(
         &dir,
         &["verify", "callbacks.yaml", "--allow-endpoint", &allow_proxy],
         &[],
-    )
-    .await;
+    );
     assert_eq!(out.code, Some(2), "{}", out.stderr);
     assert_eq!(out.stdout, "");
-    assert_eq!(
-        requests(&attacker).await,
-        0,
-        "the token went to the attacker"
-    );
-    assert_eq!(requests(&proxy).await, 1, "the other app is still checked");
-    let attacker_host = host_port(&attacker);
+    assert_eq!(requests(&attacker), 0, "the token went to the attacker");
+    assert_eq!(requests(&proxy), 1, "the other app is still checked");
+    let attacker_host = attacker.host_port();
     for needle in [
         "hostile (1400000001) could not be checked",
         &format!("to {attacker_host}, which is not one of the vendor's documented REST hosts"),
@@ -170,10 +143,9 @@ async fn a_file_endpoint_off_the_vendor_hosts_gets_no_request_and_exits_2() {
             &allow_proxy,
         ],
         &[],
-    )
-    .await;
+    );
     assert_eq!(json.code, Some(2), "{}", json.stderr);
-    assert_eq!(requests(&attacker).await, 0);
+    assert_eq!(requests(&attacker), 0);
     let report: Value = serde_json::from_str(&json.stdout).expect("a JSON report");
     let apps = report["apps"].as_array().expect("apps");
     assert_eq!(apps[0]["status"], "failed");
@@ -193,11 +165,11 @@ async fn a_file_endpoint_off_the_vendor_hosts_gets_no_request_and_exits_2() {
     assert_eq!(warnings[0]["line"], 7);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hosts_allowed_by_flag_or_environment_are_used() {
-    let (attacker, proxy) = servers().await;
-    let dir = workdir("allowed", &fleet(&attacker, &proxy));
-    let (first, second) = (host_port(&attacker), host_port(&proxy));
+#[test]
+fn hosts_allowed_by_flag_or_environment_are_used() {
+    let (attacker, proxy) = servers();
+    let dir = fleet("allowed", &attacker, &proxy);
+    let (first, second) = (attacker.host_port(), proxy.host_port());
     let out = run(
         &dir,
         &[
@@ -209,14 +181,13 @@ async fn hosts_allowed_by_flag_or_environment_are_used() {
             &second,
         ],
         &[],
-    )
-    .await;
+    );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(
         out.stderr,
         "2 apps checked: 2 in sync, 0 drifted, 0 failed\n"
     );
-    assert_eq!((requests(&attacker).await, requests(&proxy).await), (1, 1));
+    assert_eq!((requests(&attacker), requests(&proxy)), (1, 1));
 
     // Spaces after the commas and empty entries are tolerated.
     let listed = format!("{first}, ,{second},");
@@ -224,19 +195,23 @@ async fn hosts_allowed_by_flag_or_environment_are_used() {
         &dir,
         &["verify", "callbacks.yaml"],
         &[("CBCHECK_ALLOW_ENDPOINTS", &listed)],
-    )
-    .await;
+    );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
-    assert_eq!((requests(&attacker).await, requests(&proxy).await), (2, 2));
+    assert_eq!((requests(&attacker), requests(&proxy)), (2, 2));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_allow_entry_must_match_the_port() {
-    let (attacker, proxy) = servers().await;
-    let dir = workdir("wrong_port", &fleet(&attacker, &proxy));
+#[test]
+fn an_allow_entry_must_match_the_port() {
+    let (attacker, proxy) = servers();
+    let dir = fleet("wrong_port", &attacker, &proxy);
     // A bare host allows its scheme's default port only (80 for these http URLs);
     // another port of the same host is another service.
-    let elsewhere = format!("127.0.0.1:{}", attacker.address().port() ^ 1);
+    let port: u16 = attacker
+        .host_port()
+        .rsplit_once(':')
+        .and_then(|(_, port)| port.parse().ok())
+        .expect("a port");
+    let elsewhere = format!("127.0.0.1:{}", port ^ 1);
     let out = run(
         &dir,
         &[
@@ -248,10 +223,9 @@ async fn an_allow_entry_must_match_the_port() {
             &elsewhere,
         ],
         &[],
-    )
-    .await;
+    );
     assert_eq!(out.code, Some(2), "{}", out.stderr);
-    assert_eq!((requests(&attacker).await, requests(&proxy).await), (0, 0));
+    assert_eq!((requests(&attacker), requests(&proxy)), (0, 0));
     assert!(
         out.stderr
             .contains("2 apps: none could be checked (2 failed)"),
@@ -260,10 +234,10 @@ async fn an_allow_entry_must_match_the_port() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invalid_allow_entries_are_usage_errors_naming_the_entry() {
-    let (attacker, proxy) = servers().await;
-    let dir = workdir("invalid_entry", &fleet(&attacker, &proxy));
+#[test]
+fn invalid_allow_entries_are_usage_errors_naming_the_entry() {
+    let (attacker, proxy) = servers();
+    let dir = fleet("invalid_entry", &attacker, &proxy);
     for (args, env, entry) in [
         (
             vec!["--allow-endpoint", "https://proxy.example.com"],
@@ -293,7 +267,7 @@ async fn invalid_allow_entries_are_usage_errors_naming_the_entry() {
             .map(|value| ("CBCHECK_ALLOW_ENDPOINTS", value))
             .into_iter()
             .collect();
-        let out = run(&dir, &all, &env).await;
+        let out = run(&dir, &all, &env);
         assert_eq!(out.code, Some(2), "{entry}: {}", out.stderr);
         assert_eq!(out.stdout, "");
         assert!(
@@ -302,22 +276,16 @@ async fn invalid_allow_entries_are_usage_errors_naming_the_entry() {
             out.stderr
         );
     }
-    assert_eq!((requests(&attacker).await, requests(&proxy).await), (0, 0));
+    assert_eq!((requests(&attacker), requests(&proxy)), (0, 0));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn apply_and_export_from_refuse_the_same_way() {
-    let attacker = MockServer::start().await;
+#[test]
+fn apply_and_export_from_refuse_the_same_way() {
     // The attacker's app has no configuration: apply would write one.
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "ErrorCode": 100301, "ErrorInfo": "not exist", "ActionStatus": "FAIL", "RequestId": "Id-2"
-        })))
-        .mount(&attacker)
-        .await;
-    let proxy = server("https://hooks.example.com/b").await;
-    let dir = workdir("apply_export", &fleet(&attacker, &proxy));
-    let allow_proxy = host_port(&proxy);
+    let attacker = Vendor::start();
+    let proxy = server("https://hooks.example.com/b");
+    let dir = fleet("apply_export", &attacker, &proxy);
+    let allow_proxy = proxy.host_port();
 
     let out = run(
         &dir,
@@ -329,12 +297,11 @@ async fn apply_and_export_from_refuse_the_same_way() {
             &allow_proxy,
         ],
         &[],
-    )
-    .await;
+    );
     assert_eq!(out.code, Some(2), "{}", out.stderr);
-    assert_eq!(requests(&attacker).await, 0);
+    assert_eq!(requests(&attacker), 0);
     assert!(
-        out.stderr.contains(&host_port(&attacker))
+        out.stderr.contains(&attacker.host_port())
             && out.stderr.contains("--allow-endpoint")
             && out.stderr.contains(
                 "Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged. \
@@ -357,66 +324,62 @@ async fn apply_and_export_from_refuse_the_same_way() {
             &allow_proxy,
         ],
         &[],
-    )
-    .await;
+    );
     assert_eq!(out.code, Some(2), "{}", out.stderr);
-    assert_eq!(requests(&attacker).await, 0);
+    assert_eq!(requests(&attacker), 0);
     assert!(
-        out.stderr.contains(&host_port(&attacker)) && out.stderr.contains("nothing was written"),
+        out.stderr.contains(&attacker.host_port()) && out.stderr.contains("nothing was written"),
         "{}",
         out.stderr
     );
     assert!(!dir.join("out.yaml").exists());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_endpoint_outranks_drift_but_not_missing_credentials() {
-    let attacker = server("https://hooks.example.com/a").await;
-    let proxy = server("https://hooks.example.com/drifted").await;
-    let dir = workdir("outranks", &fleet(&attacker, &proxy));
-    let allow_proxy = host_port(&proxy);
+#[test]
+fn a_refused_endpoint_outranks_drift_but_not_missing_credentials() {
+    let attacker = server("https://hooks.example.com/a");
+    let proxy = server("https://hooks.example.com/drifted");
+    let dir = fleet("outranks", &attacker, &proxy);
+    let allow_proxy = proxy.host_port();
     let args = ["verify", "callbacks.yaml", "--allow-endpoint", &allow_proxy];
-    let out = run(&dir, &args, &[]).await;
+    let out = run(&dir, &args, &[]);
     assert_eq!(out.code, Some(2), "{}", out.stderr);
     assert!(out.stderr.contains("1 drifted, 1 failed"), "{}", out.stderr);
 
     // Only the refused app has a key: the other's missing credentials exit 3.
-    let mut cmd = cbcheck();
-    cmd.current_dir(&dir)
+    dir.cbcheck()
         .args(args)
         .env_remove("CBCHECK_ALLOW_ENDPOINTS")
         .env_remove("CBCHECK_ENDPOINT")
-        .env("CBCHECK_SECRET_KEY_1400000001", KEY);
-    let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
-        .await
-        .expect("joins");
-    assert_eq!(output.status.code(), Some(3));
-    assert_eq!((requests(&attacker).await, requests(&proxy).await), (0, 1));
+        .env("CBCHECK_SECRET_KEY_1400000001", KEY)
+        .hides(&KEY[..16])
+        .run()
+        .code(3);
+    assert_eq!((requests(&attacker), requests(&proxy)), (0, 1));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_operators_global_endpoint_needs_no_allow_entry() {
-    let (attacker, proxy) = servers().await;
-    let dir = workdir("global", &fleet(&attacker, &proxy));
-    let global = server("https://hooks.example.com/a").await;
+#[test]
+fn the_operators_global_endpoint_needs_no_allow_entry() {
+    let (attacker, proxy) = servers();
+    let dir = fleet("global", &attacker, &proxy);
+    let global = server("https://hooks.example.com/a");
     let out = run(
         &dir,
         &["verify", "callbacks.yaml", "--endpoint", &global.uri()],
         &[],
-    )
-    .await;
+    );
     // The second app drifts (the global server answers the first app's URL): the
     // point is that both were sent where the operator said, and nowhere else.
     assert_eq!(out.code, Some(1), "{}", out.stderr);
-    assert_eq!(requests(&global).await, 2);
-    assert_eq!((requests(&attacker).await, requests(&proxy).await), (0, 0));
+    assert_eq!(requests(&global), 2);
+    assert_eq!((requests(&attacker), requests(&proxy)), (0, 0));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lint_warns_and_an_allowed_host_is_no_warning() {
-    let (attacker, proxy) = servers().await;
-    let dir = workdir("lint", &fleet(&attacker, &proxy));
-    let out = run(&dir, &["lint", "callbacks.yaml"], &[]).await;
+#[test]
+fn lint_warns_and_an_allowed_host_is_no_warning() {
+    let (attacker, proxy) = servers();
+    let dir = fleet("lint", &attacker, &proxy);
+    let out = run(&dir, &["lint", "callbacks.yaml"], &[]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(
         out.stderr
@@ -430,26 +393,25 @@ async fn lint_warns_and_an_allowed_host_is_no_warning() {
         "{}",
         out.stderr
     );
-    let denied = run(&dir, &["lint", "--deny-warnings", "callbacks.yaml"], &[]).await;
+    let denied = run(&dir, &["lint", "--deny-warnings", "callbacks.yaml"], &[]);
     assert_eq!(denied.code, Some(2), "{}", denied.stderr);
 
     // Allowed by the operator, the endpoints are not warned about, in lint or in
     // verify (whose --deny-warnings also fails on the file's warnings).
-    let allowed = format!("{},{}", host_port(&attacker), host_port(&proxy));
+    let allowed = format!("{},{}", attacker.host_port(), proxy.host_port());
     let allow = [("CBCHECK_ALLOW_ENDPOINTS", allowed.as_str())];
-    let out = run(&dir, &["lint", "--deny-warnings", "callbacks.yaml"], &allow).await;
+    let out = run(&dir, &["lint", "--deny-warnings", "callbacks.yaml"], &allow);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(out.stderr, "callbacks.yaml: valid: 2 apps, no warnings\n");
     let out = run(
         &dir,
         &["verify", "--deny-warnings", "callbacks.yaml"],
         &allow,
-    )
-    .await;
+    );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(
         out.stderr,
         "2 apps checked: 2 in sync, 0 drifted, 0 failed\n"
     );
-    assert_eq!(requests(&attacker).await, 1);
+    assert_eq!(requests(&attacker), 1);
 }

@@ -1,81 +1,39 @@
 //! What a hostile or broken server can make of a request: redirects, echoed tokens,
-//! oversized replies, bad certificates. The real binary against in-process fake servers.
+//! oversized replies, bad certificates. The real binary against the fake vendor.
 
-use std::path::PathBuf;
-use std::process::Output;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpListener;
-use tokio::sync::mpsc;
-// The TLS test runs on Linux only (see it below).
-#[cfg(target_os = "linux")]
-use tokio_rustls::TlsAcceptor;
-#[cfg(target_os = "linux")]
-use tokio_rustls::rustls::ServerConfig;
-#[cfg(target_os = "linux")]
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-
-#[cfg(target_os = "linux")]
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
-};
 use serde_json::{Value, json};
-use wiremock::matchers::{path, query_param};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::support::cbcheck;
+use crate::support::cmd::Workdir;
+use crate::support::vendor::{FLOOD_LIMIT, Flood, Flooded, Reply, Request, Snapshot, Vendor, ok};
+use crate::support::{Cmd, fixture, workdir};
 
 const KEY: &str = "0c4f1e2d3b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const GET: &str = "/v4/room_config/get_callback";
 const A: &str = "Room.CallbackAfterCreateRoom";
+/// The callback URL of every app in `one-app.yaml` and `two-apps.yaml`.
+const URL: &str = "https://hooks.example.com/cb";
 
-const ONE_APP: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: prod
-    sdkappid: 1400000001
-    callback:
-      url: https://hooks.example.com/cb
-      commands: [Room.CallbackAfterCreateRoom]
-";
-
-fn ok_body() -> Value {
-    json!({
-        "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-ok-O-Seq-1",
-        "Response": {"Url": "https://hooks.example.com/cb", "CallbackCommandList": [A]}
-    })
-}
-
-/// A scratch directory holding `callbacks.yaml`.
-fn workdir(name: &str, yaml: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("net")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    std::fs::write(dir.join("callbacks.yaml"), yaml).expect("scratch file");
-    dir
+/// A fake vendor on which `sdkappids` are in sync with the files here.
+fn in_sync(vendor: Vendor, sdkappids: &[u64]) -> Vendor {
+    for id in sdkappids {
+        vendor.room(*id, URL, &[A]);
+    }
+    vendor
 }
 
 /// One `verify` run and everything it wrote.
 struct Run {
-    output: Output,
+    code: Option<i32>,
     stdout: String,
     stderr: String,
     /// `--report json=report.json`.
     report: Value,
+    dir: Workdir,
 }
 
 impl Run {
-    fn code(&self) -> Option<i32> {
-        self.output.status.code()
-    }
-
     fn app_error(&self, index: usize) -> &Value {
         &self.report["apps"][index]["error"]
     }
@@ -86,83 +44,77 @@ impl Run {
     }
 }
 
-/// `cbcheck verify callbacks.yaml --endpoint <endpoint> --report json=report.json <args>`.
-async fn verify(name: &str, yaml: &str, endpoint: &str, args: &[&str]) -> Run {
-    verify_in(workdir(name, yaml), endpoint, args, &[]).await
+/// `cbcheck verify callbacks.yaml --endpoint <vendor> --report json=report.json <args>`.
+fn verify(name: &str, yaml: &str, vendor: &Vendor, args: &[&str]) -> Run {
+    verify_in(workdir(name).with("callbacks.yaml", yaml), vendor, |cmd| {
+        cmd.args(args)
+    })
 }
 
-/// `verify` in a prepared directory, with more environment.
-async fn verify_in(dir: PathBuf, endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = cbcheck();
-    cmd.current_dir(&dir)
-        .args(["verify", "callbacks.yaml", "--endpoint", endpoint])
+/// `verify` in a prepared directory, with more set on the command by `more`.
+fn verify_in(dir: Workdir, vendor: &Vendor, more: impl FnOnce(Cmd) -> Cmd) -> Run {
+    let cmd = dir
+        .cbcheck()
+        .args(["verify", "callbacks.yaml"])
+        .endpoint(vendor)
         .args(["--report", "json=report.json"])
-        .args(args)
-        .env("CBCHECK_SECRET_KEY", KEY);
-    for (name, value) in env {
-        cmd.env(name, value);
-    }
-    let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
-        .await
-        .expect("joins");
+        .key(KEY);
+    let out = more(cmd).run();
     let report = std::fs::read_to_string(dir.join("report.json"))
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or(Value::Null);
     Run {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        output,
+        code: out.code,
+        stdout: out.stdout,
+        stderr: out.stderr,
         report,
+        dir,
     }
 }
 
-/// Every UserSig a wiremock server received.
-async fn usersigs(server: &MockServer) -> Vec<String> {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|r| {
-            r.url
-                .query_pairs()
-                .find(|(k, _)| k == "usersig")
-                .map(|(_, v)| v.into_owned())
-        })
-        .collect()
+/// Every request was a POST to get_callback.
+#[track_caller]
+fn only_reads(vendor: &Vendor) {
+    for request in vendor.requests() {
+        assert_eq!(
+            (request.method.as_str(), request.path.as_str()),
+            ("POST", GET)
+        );
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_redirect_is_never_followed_and_names_only_the_host() {
+#[test]
+fn a_redirect_is_never_followed_and_names_only_the_host() {
     for status in [301u16, 302, 307, 308] {
-        let elsewhere = MockServer::start().await;
-        Mock::given(path(GET))
-            .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
-            .mount(&elsewhere)
-            .await;
+        let elsewhere = in_sync(Vendor::start(), &[1_400_000_001]);
+        let port = elsewhere
+            .host_port()
+            .rsplit_once(':')
+            .map(|(_, port)| port.to_owned())
+            .expect("a port");
         let location = format!(
-            "http://localhost:{}/path-marker/v4/room_config/get_callback?query-marker=1",
-            elsewhere.address().port()
+            "http://localhost:{port}/path-marker/v4/room_config/get_callback?query-marker=1"
         );
-        let endpoint = MockServer::start().await;
-        Mock::given(path(GET))
-            .respond_with(
-                ResponseTemplate::new(status).insert_header("Location", location.as_str()),
-            )
-            .expect(1)
-            .mount(&endpoint)
-            .await;
+        let endpoint = Vendor::start();
+        endpoint.answer(1_400_000_001, Reply::redirect(status, &location));
 
-        let run = verify(&format!("redirect_{status}"), ONE_APP, &endpoint.uri(), &[]).await;
+        let run = verify(
+            &format!("redirect_{status}"),
+            &fixture("one-app.yaml"),
+            &endpoint,
+            &[],
+        );
 
-        let followed = elsewhere.received_requests().await.unwrap_or_default();
-        assert!(followed.is_empty(), "{status}: the redirect was followed");
-        assert_eq!(run.code(), Some(4), "{status}: {}", run.stderr);
+        assert!(
+            elsewhere.requests().is_empty(),
+            "{status}: the redirect was followed"
+        );
+        assert_eq!(run.code, Some(4), "{status}: {}", run.stderr);
         let error = run.app_error(0);
         assert_eq!(error["class"], "protocol", "{status}: {error}");
         let message = error["message"].as_str().unwrap_or_default();
-        let host = format!("localhost:{}", elsewhere.address().port());
+        let host = format!("localhost:{port}");
         for shown in [message, &run.stderr] {
             assert!(
                 shown.contains(&format!("HTTP {status}")),
@@ -177,8 +129,10 @@ async fn a_redirect_is_never_followed_and_names_only_the_host() {
                 "{status}: {hidden} in {everything}"
             );
         }
-        let sent = usersigs(&endpoint).await;
+        only_reads(&endpoint);
+        let sent = endpoint.usersigs();
         assert_eq!(sent.len(), 1, "{status}: one attempt only");
+        assert_eq!(endpoint.requests().len(), 1, "{status}: one attempt only");
         assert!(
             !everything.contains(&sent[0][..24]),
             "{status}: token leaked"
@@ -186,78 +140,51 @@ async fn a_redirect_is_never_followed_and_names_only_the_host() {
     }
 }
 
-const TWO_APPS: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: prod
-    sdkappid: 1400000001
-    callback:
-      url: https://hooks.example.com/cb
-      commands: [Room.CallbackAfterCreateRoom]
-  - name: staging
-    sdkappid: 1400000002
-    callback:
-      url: https://hooks.example.com/cb
-      commands: [Room.CallbackAfterCreateRoom]
-";
-
-/// The request's UserSig, read back from the URL.
-fn usersig_of(request: &Request) -> String {
-    request
-        .url
-        .query_pairs()
-        .find(|(k, _)| k == "usersig")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
-}
-
 /// A vendor error quoting the token: JSON-escaped in ErrorInfo, lower-case
 /// percent-encoded in RequestId.
-struct EchoInJson;
-
-impl Respond for EchoInJson {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let token = usersig_of(request);
-        let escaped: String = token
-            .chars()
-            .enumerate()
-            .map(|(i, c)| {
-                if i % 2 == 0 || "*-_".contains(c) {
-                    format!("\\u{:04x}", u32::from(c))
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect();
-        let percent: String = token
-            .chars()
-            .map(|c| match c {
-                '*' | '-' | '_' => format!("%{:02x}", u32::from(c)),
-                c => c.to_string(),
-            })
-            .collect();
-        let body = format!(
+fn echo_in_json(request: &Request) -> Reply {
+    let token = request.usersig().unwrap_or_default();
+    let escaped: String = token
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i % 2 == 0 || "*-_".contains(c) {
+                format!("\\u{:04x}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    let percent: String = token
+        .chars()
+        .map(|c| match c {
+            '*' | '-' | '_' => format!("%{:02x}", u32::from(c)),
+            c => c.to_string(),
+        })
+        .collect();
+    Reply::body(
+        200,
+        "application/json",
+        format!(
             r#"{{"ActionStatus":"FAIL","ErrorCode":100002,"ErrorInfo":"invalid usersig={escaped}","RequestId":"Id-{percent}"}}"#
-        );
-        ResponseTemplate::new(200).set_body_raw(body, "application/json")
-    }
+        ),
+    )
 }
 
 /// A proxy's error page quoting the request with every character upper-case
 /// percent-encoded.
-struct EchoInPage;
-
-impl Respond for EchoInPage {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let encoded: String = usersig_of(request)
-            .bytes()
-            .map(|b| format!("%{b:02X}"))
-            .collect();
-        ResponseTemplate::new(403).set_body_string(format!("<h1>Denied</h1>?usersig={encoded}"))
-    }
+fn echo_in_page(request: &Request) -> Reply {
+    let encoded: String = request
+        .usersig()
+        .unwrap_or_default()
+        .bytes()
+        .map(|b| format!("%{b:02X}"))
+        .collect();
+    Reply::body(
+        403,
+        "text/plain",
+        format!("<h1>Denied</h1>?usersig={encoded}"),
+    )
 }
 
 /// The text, and its JSON-unescaped and percent-decoded forms.
@@ -311,19 +238,12 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_echoed_token_reaches_no_output_in_any_encoding() {
-    let server = MockServer::start().await;
-    Mock::given(path(GET))
-        .and(query_param("sdkappid", "1400000001"))
-        .respond_with(EchoInJson)
-        .mount(&server)
-        .await;
-    Mock::given(path(GET))
-        .and(query_param("sdkappid", "1400000002"))
-        .respond_with(EchoInPage)
-        .mount(&server)
-        .await;
+#[test]
+fn an_echoed_token_reaches_no_output_in_any_encoding() {
+    let vendor = Vendor::start();
+    vendor
+        .answer_with(Some(1_400_000_001), echo_in_json)
+        .answer_with(Some(1_400_000_002), echo_in_page);
     let reports = [
         "sarif=report.sarif",
         "junit=report.xml",
@@ -331,27 +251,29 @@ async fn an_echoed_token_reaches_no_output_in_any_encoding() {
         "github=report.github",
     ];
     for format in ["human", "github"] {
-        let name = format!("echo_{format}");
         let mut args = vec!["--format", format];
         for report in &reports {
             args.extend(["--report", report]);
         }
-        let run = verify(&name, TWO_APPS, &server.uri(), &args).await;
-        assert_eq!(run.code(), Some(4), "{}", run.stderr);
+        let run = verify(
+            &format!("echo_{format}"),
+            &fixture("two-apps.yaml"),
+            &vendor,
+            &args,
+        );
+        assert_eq!(run.code, Some(4), "{}", run.stderr);
         assert_eq!(run.app_error(0)["class"], "api", "{}", run.report);
         let info = run.app_error(0)["message"].as_str().unwrap_or_default();
         assert!(info.contains("invalid usersig=(redacted)"), "{info}");
         assert_eq!(run.app_error(0)["request_id"], "Id-(redacted)");
 
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join("net")
-            .join(&name);
         let mut outputs = vec![run.everything()];
         for report in &reports {
             let file = report.split_once('=').map_or("", |(_, file)| file);
-            outputs.push(std::fs::read_to_string(dir.join(file)).expect("report written"));
+            outputs.push(run.dir.read(file));
         }
-        let tokens = usersigs(&server).await;
+        only_reads(&vendor);
+        let tokens = vendor.usersigs();
         assert!(!tokens.is_empty());
         for output in &outputs {
             for shown in decodings(output) {
@@ -363,131 +285,35 @@ async fn an_echoed_token_reaches_no_output_in_any_encoding() {
     }
 }
 
-/// What a raw fake sends the oversized app.
-#[derive(Debug, Clone, Copy)]
-enum Flood {
-    /// A chunked body that goes on and on.
-    Body,
-    /// Header lines that go on and on.
-    Headers,
-}
-
-/// The most a flood sends before ending on its own; a client that stops reading
-/// closes the connection long before.
-const FLOOD_LIMIT: usize = 64 << 20;
-
-/// How one flood ended.
-#[derive(Debug)]
-struct Flooded {
-    bytes: usize,
-    /// All of `FLOOD_LIMIT` was taken: nobody stopped reading.
-    to_the_end: bool,
-}
-
-/// A fake API on a raw socket: `flooded` gets a flood, every other app a normal reply.
-struct RawServer {
-    endpoint: String,
-    /// Requests for the flooded app.
-    asked: Arc<AtomicUsize>,
-    floods: mpsc::UnboundedReceiver<Flooded>,
-}
-
-async fn raw_server(flooded: u64, flood: Flood) -> RawServer {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let endpoint = format!("http://{}", listener.local_addr().expect("address"));
-    let asked = Arc::new(AtomicUsize::new(0));
-    let (tx, floods) = mpsc::unbounded_channel();
-    let counter = Arc::clone(&asked);
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let counter = Arc::clone(&counter);
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                if let Some(flooded) = serve(stream, flooded, flood, &counter).await {
-                    let _ = tx.send(flooded);
-                }
-            });
+/// How the vendor's first flood ended, once it has (within thirty seconds).
+fn first_flood(vendor: &Vendor) -> Flooded {
+    let started = Instant::now();
+    loop {
+        if let Some(flooded) = vendor.floods().into_iter().next() {
+            return flooded;
         }
-    });
-    RawServer {
-        endpoint,
-        asked,
-        floods,
-    }
-}
-
-/// Answer one request; `Some` when it was the flooded app's.
-async fn serve(
-    mut stream: impl AsyncRead + AsyncWrite + Unpin,
-    flooded: u64,
-    flood: Flood,
-    asked: &AtomicUsize,
-) -> Option<Flooded> {
-    let mut request = Vec::new();
-    let mut buf = [0u8; 4096];
-    let head_end = loop {
-        let n = stream.read(&mut buf).await.ok().filter(|n| *n > 0)?;
-        request.extend_from_slice(&buf[..n]);
-        if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&request[..head_end]).to_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|line| line.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    while request.len() < head_end + length {
-        let n = stream.read(&mut buf).await.ok().filter(|n| *n > 0)?;
-        request.extend_from_slice(&buf[..n]);
-    }
-    if !head.contains(&format!("sdkappid={flooded}&")) {
-        let body = ok_body().to_string();
-        let reply = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the flood ended"
         );
-        let _ = stream.write_all(reply.as_bytes()).await;
-        return None;
+        std::thread::sleep(Duration::from_millis(10));
     }
-    asked.fetch_add(1, Ordering::SeqCst);
-    let (head, piece, end): (&[u8], Vec<u8>, &[u8]) = match flood {
-        Flood::Body => {
-            let mut chunk = format!("{:x}\r\n", 64 << 10).into_bytes();
-            chunk.extend(std::iter::repeat_n(b'a', 64 << 10));
-            chunk.extend_from_slice(b"\r\n");
-            (
-                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
-                chunk,
-                b"0\r\n\r\n",
-            )
-        }
-        Flood::Headers => {
-            let mut line = b"x-filler: ".to_vec();
-            line.extend(std::iter::repeat_n(b'a', 1000));
-            line.extend_from_slice(b"\r\n");
-            (b"HTTP/1.1 200 OK\r\n", line, b"content-length: 0\r\n\r\n")
-        }
-    };
-    let mut bytes = 0;
-    let mut sent = stream.write_all(head).await;
-    while sent.is_ok() && bytes < FLOOD_LIMIT {
-        sent = stream.write_all(&piece).await;
-        bytes += piece.len();
-    }
-    let to_the_end = sent.is_ok() && stream.write_all(end).await.is_ok();
-    Some(Flooded { bytes, to_the_end })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_endless_reply_fails_its_app_alone_and_is_not_read_past_the_cap() {
+#[test]
+fn an_endless_reply_fails_its_app_alone_and_is_not_read_past_the_cap() {
     for flood in [Flood::Body, Flood::Headers] {
-        let mut server = raw_server(1_400_000_001, flood).await;
+        let vendor = in_sync(Vendor::start(), &[1_400_000_002]);
+        vendor.answer(1_400_000_001, Reply::Flood(flood));
         let name = format!("flood_{flood:?}").to_lowercase();
-        let run = verify(&name, TWO_APPS, &server.endpoint, &["--timeout", "60"]).await;
+        let run = verify(
+            &name,
+            &fixture("two-apps.yaml"),
+            &vendor,
+            &["--timeout", "60"],
+        );
 
-        assert_eq!(run.code(), Some(4), "{flood:?}: {}", run.stderr);
+        assert_eq!(run.code, Some(4), "{flood:?}: {}", run.stderr);
         let error = run.app_error(0);
         assert_eq!(error["class"], "protocol", "{flood:?}: {error}");
         let expected = match flood {
@@ -513,120 +339,60 @@ async fn an_endless_reply_fails_its_app_alone_and_is_not_read_past_the_cap() {
             "{flood:?}: {}",
             run.stderr
         );
+        only_reads(&vendor);
         // Not retried, and the reader hung up instead of taking it all.
-        assert_eq!(server.asked.load(Ordering::SeqCst), 1, "{flood:?}");
-        let flooded = server.floods.recv().await.expect("the flood ended");
+        assert_eq!(vendor.requests_for(1_400_000_001).len(), 1, "{flood:?}");
+        let flooded = first_flood(&vendor);
         assert!(!flooded.to_the_end, "{flood:?}: {flooded:?}");
         assert!(flooded.bytes < FLOOD_LIMIT, "{flood:?}: {flooded:?}");
     }
-}
-
-/// A certificate authority made for one test.
-#[cfg(target_os = "linux")]
-fn authority(name: &str) -> CertifiedIssuer<'static, KeyPair> {
-    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.distinguished_name.push(DnType::CommonName, name);
-    params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    CertifiedIssuer::self_signed(params, KeyPair::generate().expect("key")).expect("CA")
-}
-
-/// A server certificate for `names`, issued by `ca`; valid only in 2019 if `expired`.
-#[cfg(target_os = "linux")]
-fn server_certificate(
-    ca: &CertifiedIssuer<'static, KeyPair>,
-    names: &[&str],
-    expired: bool,
-) -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
-    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-    let mut params = CertificateParams::new(names).expect("params");
-    if expired {
-        params.not_before = rcgen::date_time_ymd(2019, 1, 1);
-        params.not_after = rcgen::date_time_ymd(2020, 1, 1);
-    }
-    let key = KeyPair::generate().expect("key");
-    let cert = params.signed_by(&key, ca).expect("certificate");
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    (cert.der().clone(), key)
-}
-
-/// An HTTPS fake answering every app in sync; counts the connections (handshakes).
-#[cfg(target_os = "linux")]
-async fn tls_server(
-    certificate: (CertificateDer<'static>, PrivateKeyDer<'static>),
-) -> (String, Arc<AtomicUsize>) {
-    let config = ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(vec![certificate.0], certificate.1)
-        .expect("server config");
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let handshakes = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&handshakes);
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            counter.fetch_add(1, Ordering::SeqCst);
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                if let Ok(tls) = acceptor.accept(stream).await {
-                    serve(tls, 0, Flood::Body, &AtomicUsize::new(0)).await;
-                }
-            });
-        }
-    });
-    (format!("https://127.0.0.1:{port}"), handshakes)
 }
 
 // The test trusts its own CA through SSL_CERT_FILE, which rustls-platform-verifier
 // reads on Linux only: macOS and Windows ask the system's trust store (ci.yml runs
 // the suite on macOS too).
 #[cfg(target_os = "linux")]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_certificate_that_fails_verification_is_named_and_not_retried() {
-    let trusted = authority("cbcheck test CA");
-    let stranger = authority("somebody else's CA");
-    let here = ["127.0.0.1", "localhost"];
+#[test]
+fn a_certificate_that_fails_verification_is_named_and_not_retried() {
+    use crate::support::tls::{Authority, HERE};
+
+    let trusted = Authority::new("cbcheck test CA");
+    let stranger = Authority::new("somebody else's CA");
     for (case, certificate, expected) in [
-        ("trusted", server_certificate(&trusted, &here, false), None),
+        ("trusted", trusted.valid(&HERE), None),
         (
             "unknown_issuer",
-            server_certificate(&stranger, &here, false),
+            stranger.valid(&HERE),
             Some("unknown issuer"),
         ),
-        (
-            "expired",
-            server_certificate(&trusted, &here, true),
-            Some("expired"),
-        ),
+        ("expired", trusted.expired(&HERE), Some("expired")),
         (
             "name_mismatch",
-            server_certificate(&trusted, &["other.example"], false),
+            trusted.valid(&["other.example"]),
             Some("name mismatch"),
         ),
     ] {
-        let (endpoint, handshakes) = tls_server(certificate).await;
-        let dir = workdir(&format!("tls_{case}"), ONE_APP);
+        let vendor = in_sync(Vendor::start_tls(certificate), &[1_400_000_001]);
+        let dir = workdir(&format!("tls_{case}"))
+            .with("callbacks.yaml", fixture("one-app.yaml"))
+            .with("roots.pem", trusted.pem());
         let roots = dir.join("roots.pem");
-        std::fs::write(&roots, trusted.pem()).expect("roots");
-        let roots = roots.display().to_string();
-        let env = [("SSL_CERT_FILE", roots.as_str()), ("SSL_CERT_DIR", "")];
-        let run = verify_in(dir, &endpoint, &[], &env).await;
+        let run = verify_in(dir, &vendor, |cmd| {
+            cmd.env("SSL_CERT_FILE", &roots).env("SSL_CERT_DIR", "")
+        });
 
-        assert_eq!(
-            handshakes.load(Ordering::SeqCst),
-            1,
-            "{case}: {}",
-            run.stderr
-        );
+        assert_eq!(vendor.connections(), 1, "{case}: {}", run.stderr);
         let Some(expected) = expected else {
-            assert_eq!(run.code(), Some(0), "{case}: {}", run.stderr);
+            assert_eq!(run.code, Some(0), "{case}: {}", run.stderr);
+            only_reads(&vendor);
+            assert_eq!(vendor.requests().len(), 1, "{case}");
             continue;
         };
-        assert_eq!(run.code(), Some(4), "{case}: {}", run.stderr);
+        assert_eq!(run.code, Some(4), "{case}: {}", run.stderr);
+        assert!(
+            vendor.requests().is_empty(),
+            "{case}: sent past a bad certificate"
+        );
         let error = run.app_error(0);
         assert_eq!(error["class"], "tls", "{case}: {error}");
         let message = error["message"].as_str().unwrap_or_default();
@@ -636,15 +402,20 @@ async fn a_certificate_that_fails_verification_is_named_and_not_retried() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_http_error_status_is_named_as_such() {
-    let server = MockServer::start().await;
-    Mock::given(path(GET))
-        .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"))
-        .mount(&server)
-        .await;
-    let run = verify("http_502", ONE_APP, &server.uri(), &["--timeout", "2"]).await;
-    assert_eq!(run.code(), Some(4), "{}", run.stderr);
+#[test]
+fn an_http_error_status_is_named_as_such() {
+    let vendor = Vendor::start();
+    vendor.answer(
+        1_400_000_001,
+        Reply::body(502, "text/plain", "<html>Bad Gateway</html>"),
+    );
+    let run = verify(
+        "http_502",
+        &fixture("one-app.yaml"),
+        &vendor,
+        &["--timeout", "2"],
+    );
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
     let error = run.app_error(0);
     assert_eq!(error["class"], "http", "{error}");
     let message = error["message"].as_str().unwrap_or_default();
@@ -656,110 +427,94 @@ async fn an_http_error_status_is_named_as_such() {
     );
     assert!(run.stderr.contains("http error"), "{}", run.stderr);
     assert!(!run.stderr.contains("network"), "{}", run.stderr);
+    only_reads(&vendor);
 
     // A refusal from a proxy (no vendor envelope) is not retried, and named too.
-    let proxy = MockServer::start().await;
-    Mock::given(path(GET))
-        .respond_with(ResponseTemplate::new(403).set_body_string("<html>Forbidden</html>"))
-        .expect(1)
-        .mount(&proxy)
-        .await;
-    let run = verify("http_403", ONE_APP, &proxy.uri(), &[]).await;
-    assert_eq!(run.code(), Some(4), "{}", run.stderr);
+    let proxy = Vendor::start();
+    proxy.answer(
+        1_400_000_001,
+        Reply::body(403, "text/plain", "<html>Forbidden</html>"),
+    );
+    let run = verify("http_403", &fixture("one-app.yaml"), &proxy, &[]);
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
     let error = run.app_error(0);
     assert_eq!(error["class"], "http", "{error}");
     let message = error["message"].as_str().unwrap_or_default();
     assert!(message.contains("HTTP 403 Forbidden"), "{message}");
+    only_reads(&proxy);
+    assert_eq!(proxy.requests().len(), 1, "not retried");
+}
+
+/// `verify callbacks.yaml --live-from <snapshot>` on `one-app.yaml` in `dir`.
+fn verify_snapshot(dir: &Workdir, snapshot: &str) -> crate::support::Out {
+    dir.cbcheck()
+        .args(["verify", "callbacks.yaml", "--live-from", snapshot])
+        .run()
 }
 
 #[test]
 fn a_null_command_list_is_named_as_such() {
-    let dir = workdir("null_list", ONE_APP);
-    let snapshot = json!({"1400000001": {"ErrorCode": 0, "ActionStatus": "OK", "RequestId": "Id-7",
-        "Response": {"Url": "https://hooks.example.com/cb", "CallbackCommandList": null}}});
-    std::fs::write(dir.join("live.json"), snapshot.to_string()).expect("snapshot");
-    let output = cbcheck()
-        .current_dir(&dir)
-        .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(4), "{stderr}");
-    assert!(
-        stderr.contains("succeeded but Response.CallbackCommandList is null, not a list"),
-        "{stderr}"
+    let snapshot = Snapshot::new().room(
+        1_400_000_001,
+        ok(json!({"Url": URL, "CallbackCommandList": null})),
     );
-    assert!(!stderr.contains("without Response.Url"), "{stderr}");
-    assert!(stderr.contains("protocol error"), "{stderr}");
+    let dir = workdir("null_list")
+        .with("callbacks.yaml", fixture("one-app.yaml"))
+        .with("live.json", snapshot.to_string());
+    verify_snapshot(&dir, "live.json")
+        .code(4)
+        .stderr_has("succeeded but Response.CallbackCommandList is null, not a list")
+        .stderr_lacks("without Response.Url")
+        .stderr_has("protocol error");
 }
 
 /// A snapshot is read with a cap, as a reply is: a file far larger than any fleet's
 /// replies (or a stream that never ends) is refused instead of filling memory.
 #[test]
 fn a_snapshot_past_its_cap_is_refused_unread() {
-    let dir = workdir("snapshot_cap", ONE_APP);
+    let dir = workdir("snapshot_cap").with("callbacks.yaml", fixture("one-app.yaml"));
     // Sparse: it takes no disk, and nothing of it is read.
     let file = std::fs::File::create(dir.join("live.json")).expect("snapshot");
     file.set_len((64 << 20) + 1).expect("sparse length");
-    let output = cbcheck()
-        .current_dir(&dir)
-        .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("cannot use the snapshot live.json: it is larger than 64 MiB"),
-        "{stderr}"
-    );
-    assert!(output.stdout.is_empty());
+    verify_snapshot(&dir, "live.json")
+        .code(2)
+        .stderr_has("cannot use the snapshot live.json: it is larger than 64 MiB")
+        .stdout_is("");
 }
 
 /// A stream (a pipe, a device) has no length to check first: it is cut off at the cap.
 #[cfg(target_os = "linux")]
 #[test]
 fn an_endless_snapshot_stream_is_cut_off_at_the_cap() {
-    let dir = workdir("snapshot_stream", ONE_APP);
-    let output = cbcheck()
-        .current_dir(&dir)
-        .args(["verify", "callbacks.yaml", "--live-from", "/dev/zero"])
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("cannot use the snapshot /dev/zero: it is larger than 64 MiB"),
-        "{stderr}"
-    );
+    let dir = workdir("snapshot_stream").with("callbacks.yaml", fixture("one-app.yaml"));
+    verify_snapshot(&dir, "/dev/zero")
+        .code(2)
+        .stderr_has("cannot use the snapshot /dev/zero: it is larger than 64 MiB");
 }
 
 /// A proxy that forwards nothing: it records what each connection sent, then answers
 /// 502 and closes.
 struct FakeProxy {
     url: String,
-    seen: mpsc::UnboundedReceiver<String>,
+    seen: std::sync::mpsc::Receiver<String>,
 }
 
 impl FakeProxy {
-    async fn start() -> FakeProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    fn start() -> FakeProxy {
+        use std::io::{Read as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("address"));
-        let (tx, seen) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
+        let (tx, seen) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
                 let tx = tx.clone();
-                tokio::spawn(async move {
+                std::thread::spawn(move || {
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
                     let mut head = vec![0; 4096];
-                    let read = tokio::time::timeout(
-                        std::time::Duration::from_secs(2),
-                        stream.read(&mut head),
-                    )
-                    .await;
-                    let read = read.ok().and_then(Result::ok).unwrap_or(0);
+                    let read = stream.read(&mut head).unwrap_or(0);
                     let _ = tx.send(String::from_utf8_lossy(&head[..read]).into_owned());
-                    let _ = stream
-                        .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n")
-                        .await;
+                    let _ =
+                        stream.write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
                 });
             }
         });
@@ -783,10 +538,30 @@ impl FakeProxy {
         env
     }
 
-    /// What the connections so far sent, one string each.
-    fn connections(&mut self) -> Vec<String> {
-        std::iter::from_fn(|| self.seen.try_recv().ok()).collect()
+    /// What the connections so far sent, one string each (a connection's thread has
+    /// a moment to report what it read).
+    fn connections(&self) -> Vec<String> {
+        std::thread::sleep(Duration::from_millis(200));
+        self.seen.try_iter().collect()
     }
+}
+
+/// `verify callbacks.yaml --endpoint <endpoint>` on `one-app.yaml`, every proxy
+/// variable aimed at `proxy`.
+fn verify_through(
+    name: &str,
+    endpoint: &str,
+    proxy: &FakeProxy,
+    args: &[&str],
+) -> crate::support::Out {
+    workdir(name)
+        .with("callbacks.yaml", fixture("one-app.yaml"))
+        .cbcheck()
+        .args(["verify", "callbacks.yaml", "--endpoint", endpoint])
+        .args(args)
+        .key(KEY)
+        .envs(&proxy.env())
+        .run()
 }
 
 /// A plain-http request carries the UserSig in its request line: a proxy would read it.
@@ -794,48 +569,36 @@ impl FakeProxy {
 /// called directly and the check succeeds; any other plain-http endpoint is called
 /// directly too, and fails as an unreachable host would, without the proxy seeing it.
 /// https goes through the proxy, in a tunnel.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_credentialed_plain_http_request_never_goes_through_a_proxy() {
-    let mut proxy = FakeProxy::start().await;
-    let server = MockServer::start().await;
-    Mock::given(path(GET))
-        .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
-        .mount(&server)
-        .await;
-    let run = verify_in(
-        workdir("proxied-loopback", ONE_APP),
-        &server.uri(),
-        &[],
-        &proxy.env(),
-    )
-    .await;
-    assert_eq!(run.code(), Some(0), "{}", run.everything());
-    assert_eq!(usersigs(&server).await.len(), 1);
+#[test]
+fn a_credentialed_plain_http_request_never_goes_through_a_proxy() {
+    let proxy = FakeProxy::start();
+    let vendor = in_sync(Vendor::start(), &[1_400_000_001]);
+    let run = verify_through("proxied-loopback", &vendor.uri(), &proxy, &[]);
+    run.code(0);
+    assert_eq!(vendor.usersigs().len(), 1);
     assert_eq!(proxy.connections(), Vec::<String>::new());
 
     // A name that resolves nowhere: only a proxy could have taken the request.
-    let run = verify_in(
-        workdir("proxied-remote", ONE_APP),
+    let run = verify_through(
+        "proxied-remote",
         "http://cbcheck-gateway.invalid:8080",
+        &proxy,
         &["--deadline", "5"],
-        &proxy.env(),
-    )
-    .await;
-    assert_eq!(run.code(), Some(4), "{}", run.everything());
+    );
+    run.code(4);
     assert_eq!(proxy.connections(), Vec::<String>::new());
 
     // https keeps the proxy the environment names: a CONNECT tunnel, which shows the
     // proxy the host and port and nothing of the request.
-    let run = verify_in(
-        workdir("proxied-https", ONE_APP),
+    let run = verify_through(
+        "proxied-https",
         "https://cbcheck-vendor.invalid",
+        &proxy,
         &["--deadline", "5"],
-        &proxy.env(),
-    )
-    .await;
-    assert_eq!(run.code(), Some(4), "{}", run.everything());
+    );
+    run.code(4);
     let seen = proxy.connections();
-    assert!(!seen.is_empty(), "{}", run.everything());
+    assert!(!seen.is_empty(), "{}", run.stderr);
     for head in seen {
         assert!(
             head.starts_with("CONNECT cbcheck-vendor.invalid:443 HTTP/1.1\r\n"),

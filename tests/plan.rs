@@ -1,12 +1,12 @@
 //! apply's plan: a diff per app for a person, JSON for machines. Planned offline from
 //! recorded replies (`apply --dry-run --live-from`).
 
-use std::path::PathBuf;
-
 use insta::assert_snapshot;
 use serde_json::{Value, json};
 
-use crate::support::{cbcheck, repo_path};
+use crate::support::cmd::Workdir;
+use crate::support::vendor::{self, CALL, LIVE, LIVE_TOKEN as TOKEN, Snapshot, configured};
+use crate::support::{Cmd, Out, repo_path, workdir};
 
 const A: &str = "Room.CallbackAfterCreateRoom";
 const B: &str = "Room.CallbackAfterDestroyRoom";
@@ -14,8 +14,6 @@ const C: &str = "Mic.CallbackAfterSeatInfoChanged";
 const D: &str = "Room.CallbackAfterMemberEnter";
 /// A secret in a callback URL's query: it must never be shown.
 const SECRET: &str = "s3cr3t-query-value";
-/// The Live callback token a recorded reply holds: it must never be shown.
-const TOKEN: &str = "live-token-6b1f0c";
 
 /// Every kind of plan entry, in file order: an update with a URL change and commands
 /// added and removed, a create, a delete, an app in sync, an update that keeps a
@@ -78,55 +76,76 @@ apps:
       commands: [Live.CallbackAfterCreateRoom, Live.CallbackAfterDestroyRoom]
 ";
 
-fn ok(response: Value) -> Value {
-    json!({"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-ok", "Response": response})
-}
-
-fn config(url: &str, commands: &[&str]) -> Value {
-    ok(json!({"Url": url, "CallbackCommandList": commands}))
-}
-
 /// The live side of FLEET.
 fn fleet_live() -> Value {
-    json!({
+    Snapshot::new()
         // Live has C, which the file does not declare, and lacks D and B.
-        "1400000001": config("https://hooks.example.com/old", &[C, A, C]),
-        "1400000002": {"ErrorCode": 100301, "ErrorInfo": "callback config not exist",
-                       "ActionStatus": "FAIL", "RequestId": "Id-absent"},
-        "1400000003": config("https://hooks.example.com/old?sign=s3cr3t-query-value", &[A, B]),
-        "1400000004": config("https://hooks.example.com/d", &[C]),
-        "1400000005": config("https://hooks.example.com/e", &[C, A]),
-        "1400000006": config("https://hooks.example.com/f?token=old-value", &[A]),
-        "1400000007/call": config("https://hooks.example.com/call", &["Call.CallbackAfterStartCall"]),
+        .room(
+            1_400_000_001,
+            configured("https://hooks.example.com/old", &[C, A, C]),
+        )
+        .room(1_400_000_002, vendor::not_configured())
+        .room(
+            1_400_000_003,
+            configured(
+                "https://hooks.example.com/old?sign=s3cr3t-query-value",
+                &[A, B],
+            ),
+        )
+        .room(
+            1_400_000_004,
+            configured("https://hooks.example.com/d", &[C]),
+        )
+        .room(
+            1_400_000_005,
+            configured("https://hooks.example.com/e", &[C, A]),
+        )
+        .room(
+            1_400_000_006,
+            configured("https://hooks.example.com/f?token=old-value", &[A]),
+        )
+        .service(
+            1_400_000_007,
+            CALL,
+            configured(
+                "https://hooks.example.com/call",
+                &["Call.CallbackAfterStartCall"],
+            ),
+        )
         // Only the token is not as declared: nothing for apply to send.
-        "1400000008/live": config("https://hooks.example.com/live", &["Live.CallbackAfterCreateRoom"]),
-        "1400000008/live/token": ok(json!({"Token": TOKEN, "IsTokenEnable": false})),
+        .service(
+            1_400_000_008,
+            LIVE,
+            configured(
+                "https://hooks.example.com/live",
+                &["Live.CallbackAfterCreateRoom"],
+            ),
+        )
+        .token(1_400_000_008, vendor::token(false))
         // The callback and the token both differ.
-        "1400000009/live": config("https://hooks.example.com/shows", &["Live.CallbackAfterCreateRoom"]),
-        "1400000009/live/token": ok(json!({"Token": TOKEN, "IsTokenEnable": true})),
-    })
+        .service(
+            1_400_000_009,
+            LIVE,
+            configured(
+                "https://hooks.example.com/shows",
+                &["Live.CallbackAfterCreateRoom"],
+            ),
+        )
+        .token(1_400_000_009, vendor::token(true))
+        .json()
 }
 
-fn workdir(name: &str, file: &str, live: &Value) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("plan")
-        .join(name);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    std::fs::write(dir.join("callbacks.yaml"), file).expect("file");
-    std::fs::write(dir.join("live.json"), live.to_string()).expect("snapshot");
-    dir
+/// A scratch directory holding `file` as callbacks.yaml and `live` as live.json.
+fn recorded(name: &str, file: &str, live: &Value) -> Workdir {
+    workdir(name)
+        .with("callbacks.yaml", file)
+        .with("live.json", live.to_string())
 }
 
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// `cbcheck apply callbacks.yaml --dry-run --live-from live.json ARGS` in `dir`.
-fn plan(dir: &PathBuf, args: &[&str]) -> Out {
-    let output = cbcheck()
-        .current_dir(dir)
+/// `cbcheck apply callbacks.yaml --dry-run --live-from live.json ARGS` in `dir`;
+/// neither a URL secret nor the Live token is shown.
+fn plan(dir: &Workdir, args: &[&str]) -> Out {
+    dir.cbcheck()
         .args([
             "apply",
             "callbacks.yaml",
@@ -135,23 +154,14 @@ fn plan(dir: &PathBuf, args: &[&str]) -> Out {
             "live.json",
         ])
         .args(args)
-        .output()
-        .expect("runs");
-    let out = Out {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    for text in [&out.stdout, &out.stderr] {
-        assert!(!text.contains(SECRET), "a URL secret is shown: {text}");
-        assert!(!text.contains(TOKEN), "the Live token is shown: {text}");
-    }
-    out
+        .hides(SECRET)
+        .hides(TOKEN)
+        .run()
 }
 
 #[test]
 fn the_plan_shows_each_change_as_a_diff_of_live_to_file() {
-    let dir = workdir("fleet", FLEET, &fleet_live());
+    let dir = recorded("fleet", FLEET, &fleet_live());
     let out = plan(&dir, &[]);
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert_eq!(out.stdout, "");
@@ -167,7 +177,7 @@ fn a_plan_with_nothing_to_do_says_so() {
         .and_then(|rest| rest.split("  - name: tolerant").next())
         .map(|fine| format!("version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n  - name: fine{fine}"))
         .expect("the fine app");
-    let dir = workdir("nothing", &file, &live);
+    let dir = recorded("nothing", &file, &live);
     let out = plan(&dir, &[]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(out.stdout, "");
@@ -178,7 +188,7 @@ fn a_plan_with_nothing_to_do_says_so() {
 fn a_plan_with_a_failed_app_says_what_is_not_planned() {
     let mut live = fleet_live();
     live["1400000001"] = json!("<html>502 Bad Gateway</html>");
-    let dir = workdir("failed", FLEET, &live);
+    let dir = recorded("failed", FLEET, &live);
     let out = plan(&dir, &["--app", "drifted", "--app", "fine"]);
     assert_eq!(out.code, Some(4), "{}", out.stderr);
     assert!(
@@ -199,7 +209,7 @@ fn a_plan_with_a_failed_app_says_what_is_not_planned() {
 
 #[test]
 fn the_plan_is_coloured_only_when_colour_is_on() {
-    let dir = workdir("colour", FLEET, &fleet_live());
+    let dir = recorded("colour", FLEET, &fleet_live());
     let coloured = plan(&dir, &["--app", "missing", "--color", "always"]);
     assert!(
         coloured.stderr.contains(
@@ -234,7 +244,7 @@ fn committed_plan_schema() -> Value {
 fn the_json_plan_carries_each_call_its_body_and_the_live_state_and_matches_its_schema() {
     let mut live = fleet_live();
     live["1400000004"] = json!("<html>502 Bad Gateway</html>");
-    let dir = workdir("json", FLEET, &live);
+    let dir = recorded("json", FLEET, &live);
     let out = plan(&dir, &["--format", "json"]);
     // The unreadable app outranks the drift, as in verify.
     assert_eq!(out.code, Some(4), "{}", out.stderr);
@@ -331,25 +341,20 @@ fn the_json_plan_carries_each_call_its_body_and_the_live_state_and_matches_its_s
 
 #[test]
 fn with_show_secrets_the_json_plan_holds_the_exact_body() {
-    let dir = workdir("json-secrets", FLEET, &fleet_live());
-    let output = cbcheck()
-        .current_dir(&dir)
+    let dir = recorded("json-secrets", FLEET, &fleet_live());
+    let out = dir
+        .cbcheck()
         .args([
             "apply",
             "callbacks.yaml",
             "--dry-run",
             "--live-from",
             "live.json",
-            "--format",
-            "json",
-            "--app",
-            "missing",
-            "--show-secrets",
         ])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(1));
-    let plan: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        .args(["--format", "json", "--app", "missing", "--show-secrets"])
+        .run();
+    out.code(1);
+    let plan = out.stdout_json();
     assert_eq!(
         plan["apps"][0]["body"]["Url"],
         format!("https://hooks.example.com/b?token={SECRET}")
@@ -362,40 +367,38 @@ fn with_show_secrets_the_json_plan_holds_the_exact_body() {
 
 #[test]
 fn a_json_plan_and_a_recorded_live_state_need_dry_run() {
-    let dir = workdir("needs-dry-run", FLEET, &fleet_live());
+    let dir = recorded("needs-dry-run", FLEET, &fleet_live());
     for args in [
         &["--format", "json"][..],
         &["--live-from", "live.json"][..],
         &["--format", "json", "--yes"][..],
     ] {
-        let out = cbcheck()
-            .current_dir(&dir)
+        let out = dir
+            .cbcheck()
             .args(["apply", "callbacks.yaml"])
             .args(args)
-            .output()
-            .expect("runs");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            .run();
+        assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
         assert!(out.stdout.is_empty(), "{args:?}");
-        assert!(stderr.contains("--dry-run"), "{args:?}: {stderr}");
+        assert!(out.stderr.contains("--dry-run"), "{args:?}: {}", out.stderr);
     }
     // Formats of verify's reports are not plans.
-    let out = cbcheck()
-        .current_dir(&dir)
+    dir.cbcheck()
         .args(["apply", "callbacks.yaml", "--dry-run", "--format", "sarif"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("[possible values: human, json]"));
+        .run()
+        .code(2)
+        .stderr_has("[possible values: human, json]");
 }
 
 #[test]
 fn schema_plan_prints_the_committed_plan_schema() {
-    let out = cbcheck().args(["schema", "--plan"]).output().expect("runs");
-    assert_eq!(out.status.code(), Some(0));
     let committed = std::fs::read_to_string(repo_path("schemas/plan.schema.json"))
         .expect("schemas/plan.schema.json is committed");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
+    Cmd::new()
+        .args(["schema", "--plan"])
+        .run()
+        .code(0)
+        .stdout_is(&committed);
 }
 
 /// A pipeline reading the JSON plan never gets an empty document: an invalid file, or
@@ -404,7 +407,7 @@ fn schema_plan_prints_the_committed_plan_schema() {
 fn a_json_plan_of_an_invalid_file_or_a_stopped_run_says_why() {
     let validator = jsonschema::validator_for(&committed_plan_schema()).expect("a JSON Schema");
     let broken = FLEET.replacen("sdkappid: 1400000001", "sdkappid: x", 1);
-    let dir = workdir("json-invalid", &broken, &fleet_live());
+    let dir = recorded("json-invalid", &broken, &fleet_live());
     let out = plan(&dir, &["--format", "json"]);
     assert_eq!(out.code, Some(2), "{}", out.stderr);
     let document: Value = serde_json::from_str(&out.stdout).expect("JSON on stdout");
@@ -420,7 +423,7 @@ fn a_json_plan_of_an_invalid_file_or_a_stopped_run_says_why() {
     assert_eq!(first["file"], "callbacks.yaml");
     assert!(first["line"].is_u64());
 
-    let dir = workdir("json-stopped", FLEET, &fleet_live());
+    let dir = recorded("json-stopped", FLEET, &fleet_live());
     let out = plan(&dir, &["--format", "json", "--app", "no-such-app"]);
     assert_eq!(out.code, Some(2), "{}", out.stderr);
     let document: Value = serde_json::from_str(&out.stdout).expect("JSON on stdout");

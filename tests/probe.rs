@@ -2,22 +2,18 @@
 //! live state comes from `--live-from`, so no vendor fake is needed. Every server
 //! records what it received after the handshake: the probe must send nothing.
 
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
-};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::ServerConfig;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use crate::support::cbcheck;
+use crate::support::cmd::{Workdir, read};
+use crate::support::tls::{self, Authority, HERE};
+use crate::support::vendor::{Identity, Snapshot, configured};
+use crate::support::{Cmd, fixture, repo_path, workdir};
 
 /// The line of `callback.url` in the file `callbacks` writes.
 const URL_LINE: u64 = 10;
@@ -25,75 +21,26 @@ const URL_LINE: u64 = 10;
 /// Two apps whose callbacks share one endpoint: both get its findings. Plain http is
 /// allowed (a warning), for the test of an http endpoint.
 fn callbacks(url: &str) -> String {
-    format!(
-        "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: prod
-    sdkappid: 1400000001
-    allow_insecure_url: true
-    callback:
-      url: {url}
-      commands: [Room.CallbackAfterCreateRoom]
-  - name: staging
-    sdkappid: 1400000002
-    allow_insecure_url: true
-    callback:
-      url: {url}
-      commands: [Room.CallbackAfterCreateRoom]
-"
-    )
+    fixture("two-apps.yaml")
+        .replace("https://hooks.example.com/cb", url)
+        .replace(
+            "    callback:",
+            "    allow_insecure_url: true\n    callback:",
+        )
+}
+
+/// The app `sdkappid` in sync live at `url`.
+fn in_sync(live: Snapshot, sdkappid: u64, url: &str) -> Snapshot {
+    live.room(sdkappid, configured(url, &["Room.CallbackAfterCreateRoom"]))
 }
 
 /// Both apps in sync live.
-fn snapshot(url: &str) -> Value {
-    let reply = json!({"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-1",
-        "Response": {"Url": url, "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]}});
-    json!({"1400000001": reply, "1400000002": reply})
-}
-
-/// A CA made for one test, and its PEM file (the trust store cbcheck is given).
-struct Authority {
-    issuer: CertifiedIssuer<'static, KeyPair>,
-}
-
-impl Authority {
-    fn new(name: &str) -> Authority {
-        let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let issuer =
-            CertifiedIssuer::self_signed(params, KeyPair::generate().expect("key")).expect("CA");
-        Authority { issuer }
-    }
-
-    /// A leaf for `names`, valid from `now + from_days` to `now + to_days`.
-    fn leaf(
-        &self,
-        names: &[&str],
-        from_days: i64,
-        to_days: i64,
-    ) -> (CertificateDer<'static>, PrivateKeyDer<'static>, i64) {
-        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-        let mut params = CertificateParams::new(names).expect("params");
-        let now = time::OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .expect("time");
-        params.not_before = now + time::Duration::days(from_days);
-        params.not_after = now + time::Duration::days(to_days);
-        let key = KeyPair::generate().expect("key");
-        let cert = params.signed_by(&key, &self.issuer).expect("certificate");
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-        let not_after = params.not_after.unix_timestamp();
-        (cert.der().clone(), key, not_after)
-    }
+fn snapshot(url: &str) -> Snapshot {
+    in_sync(
+        in_sync(Snapshot::new(), 1_400_000_001, url),
+        1_400_000_002,
+        url,
+    )
 }
 
 /// What a server saw on one connection.
@@ -105,23 +52,24 @@ struct Seen {
     bytes_after: usize,
 }
 
-/// A local endpoint on 127.0.0.1: TLS with `certificate`, else plain TCP.
+/// A callback endpoint on 127.0.0.1 (not the vendor: the probe only shakes hands
+/// with it): TLS with a certificate, else plain TCP.
 struct Endpoint {
     port: u16,
     seen: mpsc::UnboundedReceiver<Seen>,
 }
 
 impl Endpoint {
-    async fn start(
-        certificate: Option<(CertificateDer<'static>, PrivateKeyDer<'static>)>,
-    ) -> Endpoint {
-        let acceptor = certificate.map(|(cert, key)| {
-            let config = ServerConfig::builder()
-                .with_no_client_auth()
-                .with_single_cert(vec![cert], key)
-                .expect("server config");
-            TlsAcceptor::from(Arc::new(config))
-        });
+    async fn start(certificate: Option<Identity>) -> Endpoint {
+        Endpoint::serve(certificate.map(tls::acceptor), Duration::ZERO).await
+    }
+
+    /// A TLS endpoint that waits `delay` after the connect before its handshake.
+    async fn delayed(certificate: Identity, delay: Duration) -> Endpoint {
+        Endpoint::serve(Some(tls::acceptor(certificate)), delay).await
+    }
+
+    async fn serve(acceptor: Option<TlsAcceptor>, delay: Duration) -> Endpoint {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("address").port();
         let (tx, seen) = mpsc::unbounded_channel();
@@ -130,6 +78,7 @@ impl Endpoint {
                 let acceptor = acceptor.clone();
                 let tx = tx.clone();
                 tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
                     let seen = match acceptor {
                         None => Seen {
                             handshake: true,
@@ -153,40 +102,14 @@ impl Endpoint {
         Endpoint { port, seen }
     }
 
-    /// A TLS endpoint that waits `delay` after the connect before its handshake.
-    async fn delayed(
-        certificate: (CertificateDer<'static>, PrivateKeyDer<'static>),
-        delay: Duration,
-    ) -> Endpoint {
-        let config = ServerConfig::builder()
-            .with_no_client_auth()
-            .with_single_cert(vec![certificate.0], certificate.1)
-            .expect("server config");
-        let acceptor = TlsAcceptor::from(Arc::new(config));
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let port = listener.local_addr().expect("address").port();
-        let (tx, seen) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let acceptor = acceptor.clone();
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep(delay).await;
-                    let seen = match acceptor.accept(stream).await {
-                        Ok(tls) => Seen {
-                            handshake: true,
-                            bytes_after: drain(tls).await,
-                        },
-                        Err(_) => Seen {
-                            handshake: false,
-                            bytes_after: 0,
-                        },
-                    };
-                    let _ = tx.send(seen);
-                });
-            }
-        });
-        Endpoint { port, seen }
+    /// A TLS endpoint with a certificate from `ca` that never answers the handshake.
+    async fn silent(ca: &Authority) -> Endpoint {
+        Endpoint::delayed(ca.valid(&HERE), Duration::from_secs(3600)).await
+    }
+
+    /// `https://127.0.0.1:<port>/cb`.
+    fn url(&self) -> String {
+        format!("https://127.0.0.1:{}/cb", self.port)
     }
 
     /// What the one connection the run made saw.
@@ -210,11 +133,13 @@ async fn drain(mut stream: impl tokio::io::AsyncRead + Unpin) -> usize {
     }
 }
 
+/// One `verify --format json --probe` run: its exit code, stderr, the JSON report,
+/// and the directory it ran in.
 struct Run {
     code: Option<i32>,
     report: Value,
     stderr: String,
-    dir: PathBuf,
+    dir: Workdir,
 }
 
 impl Run {
@@ -250,72 +175,62 @@ impl Run {
         assert_eq!(probe[1].3, URL_LINE + 6, "{findings:?}");
         probe[0].4.clone()
     }
+
+    /// The run passed, and both apps' endpoint was unreachable, saying `why`.
+    #[track_caller]
+    fn unreachable_each(&self, why: &str) {
+        assert_eq!(self.code, Some(0), "{}", self.stderr);
+        let message = self.one_kind_each("endpoint_unreachable", "warning");
+        assert!(message.contains(why), "{message}");
+    }
 }
 
 /// `cbcheck verify --format json --probe` on the two apps at `url`, trusting `roots`.
 async fn verify(name: &str, url: &str, roots: Option<&Authority>, flags: &[&str]) -> Run {
-    verify_against(name, url, snapshot(url), roots, flags).await
+    verify_file(name, &callbacks(url), snapshot(url), roots, flags).await
 }
 
-/// As `verify`, with the live state `live`.
-async fn verify_against(
+/// As `verify`, on the callbacks file `file` with the live state `live`.
+async fn verify_file(
     name: &str,
-    url: &str,
-    live: Value,
+    file: &str,
+    live: Snapshot,
     roots: Option<&Authority>,
     flags: &[&str],
 ) -> Run {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("probe")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    std::fs::write(dir.join("callbacks.yaml"), callbacks(url)).expect("file");
-    std::fs::write(dir.join("live.json"), live.to_string()).expect("snapshot");
-    let roots_file = dir.join("roots.pem");
     // A CA no endpoint uses when the test brings none: the machine's store is never read.
     let pem = match roots {
-        Some(authority) => authority.issuer.pem(),
-        None => Authority::new("unused").issuer.pem(),
+        Some(authority) => authority.pem(),
+        None => Authority::new("unused").pem(),
     };
-    std::fs::write(&roots_file, pem).expect("roots");
-    let mut flags: Vec<String> = flags.iter().map(|f| (*f).to_owned()).collect();
+    let dir = workdir(name)
+        .with("callbacks.yaml", file)
+        .with("live.json", live.to_string())
+        .with("roots.pem", pem);
+    let mut cmd = dir
+        .cbcheck()
+        .env("SSL_CERT_FILE", dir.join("roots.pem"))
+        .env("SSL_CERT_DIR", "")
+        .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
+        .args(["--format", "json", "--probe"])
+        .args(flags);
     // Generous on a busy machine, unless the test sets its own.
-    if !flags.iter().any(|f| f == "--probe-timeout") {
-        flags.extend(["--probe-timeout".into(), "20".into()]);
+    if !flags.contains(&"--probe-timeout") {
+        cmd = cmd.args(["--probe-timeout", "20"]);
     }
-    let cwd = dir.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        cbcheck()
-            .current_dir(&cwd)
-            .env("SSL_CERT_FILE", &roots_file)
-            .env("SSL_CERT_DIR", "")
-            .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
-            .args(["--format", "json", "--probe"])
-            .args(&flags)
-            .output()
-            .expect("runs")
-    })
-    .await
-    .expect("joined");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let report = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}\n{stderr}", String::from_utf8_lossy(&output.stdout)));
+    let out = cmd.run_async().await;
     Run {
-        code: output.status.code(),
-        report,
-        stderr,
+        code: out.code,
+        report: out.stdout_json(),
+        stderr: out.stderr,
         dir,
     }
 }
 
 /// The report matches the committed schema.
 fn assert_valid_report(report: &Value) {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(crate::support::repo_path("schemas/report.schema.json"))
-            .expect("committed"),
-    )
-    .expect("JSON");
+    let schema: Value =
+        serde_json::from_str(&read(&repo_path("schemas/report.schema.json"))).expect("JSON");
     let validator = jsonschema::validator_for(&schema).expect("valid schema");
     let errors: Vec<String> = validator
         .iter_errors(report)
@@ -324,13 +239,11 @@ fn assert_valid_report(report: &Value) {
     assert!(errors.is_empty(), "{errors:?}");
 }
 
-const HERE: [&str; 2] = ["127.0.0.1", "localhost"];
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_valid_endpoint_gives_no_finding_and_its_metrics() {
     let ca = Authority::new("cbcheck probe CA");
-    let (cert, key, not_after) = ca.leaf(&HERE, -1, 89);
-    let mut endpoint = Endpoint::start(Some((cert, key))).await;
+    let (identity, not_after) = ca.leaf(&HERE, -1, 89);
+    let mut endpoint = Endpoint::start(Some(identity)).await;
     let url = format!("https://127.0.0.1:{}/cb?token=s3cr3t", endpoint.port);
     let run = verify(
         "valid",
@@ -365,7 +278,7 @@ async fn a_valid_endpoint_gives_no_finding_and_its_metrics() {
     assert!(probes[0]["duration_ms"].is_u64(), "{probes:?}");
     assert_valid_report(&run.report);
 
-    let metrics = std::fs::read_to_string(run.dir.join("probe.prom")).expect("metrics");
+    let metrics = run.dir.read("probe.prom");
     let families = crate::audit::parse(&metrics);
     let sample = |family: &str| {
         let samples = &families[family];
@@ -402,9 +315,9 @@ async fn a_certificate_that_fails_verification_is_tls_invalid_and_says_why() {
         ),
         ("unknown_ca", &stranger, &HERE[..], -1, 89, "unknown issuer"),
     ] {
-        let (cert, key, _) = issuer.leaf(names, from, to);
-        let mut endpoint = Endpoint::start(Some((cert, key))).await;
-        let url = format!("https://127.0.0.1:{}/cb", endpoint.port);
+        let (identity, _) = issuer.leaf(names, from, to);
+        let mut endpoint = Endpoint::start(Some(identity)).await;
+        let url = endpoint.url();
         let run = verify(case, &url, Some(&ca), &["--probe-allow-private"]).await;
 
         // A warning: the run still passes.
@@ -427,9 +340,9 @@ async fn a_certificate_that_fails_verification_is_tls_invalid_and_says_why() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probe_fail_on_error_makes_a_broken_endpoint_drift() {
     let ca = Authority::new("cbcheck probe CA");
-    let (cert, key, _) = ca.leaf(&HERE, -100, -10);
-    let mut endpoint = Endpoint::start(Some((cert, key))).await;
-    let url = format!("https://127.0.0.1:{}/cb", endpoint.port);
+    let (identity, _) = ca.leaf(&HERE, -100, -10);
+    let mut endpoint = Endpoint::start(Some(identity)).await;
+    let url = endpoint.url();
     let run = verify(
         "fail_on_error",
         &url,
@@ -450,9 +363,9 @@ async fn probe_fail_on_error_makes_a_broken_endpoint_drift() {
 async fn a_certificate_near_its_end_is_cert_expiring_and_fails_only_when_asked() {
     let ca = Authority::new("cbcheck probe CA");
     // 90 days, 10 left: less than a third.
-    let (cert, key, _) = ca.leaf(&HERE, -80, 10);
-    let mut endpoint = Endpoint::start(Some((cert, key))).await;
-    let url = format!("https://127.0.0.1:{}/cb", endpoint.port);
+    let (identity, _) = ca.leaf(&HERE, -80, 10);
+    let mut endpoint = Endpoint::start(Some(identity)).await;
+    let url = endpoint.url();
     for (case, flags, code, severity) in [
         ("expiring", &[][..], 0, "warning"),
         (
@@ -492,10 +405,10 @@ async fn a_certificate_near_its_end_is_cert_expiring_and_fails_only_when_asked()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_handshake_is_endpoint_slow_and_a_missing_one_unreachable() {
     let ca = Authority::new("cbcheck probe CA");
-    let (cert, key, _) = ca.leaf(&HERE, -1, 89);
+    let (identity, _) = ca.leaf(&HERE, -1, 89);
     // Well past the 1 s bound, well within the probe's timeout.
-    let mut endpoint = Endpoint::delayed((cert, key), Duration::from_millis(1500)).await;
-    let url = format!("https://127.0.0.1:{}/cb", endpoint.port);
+    let mut endpoint = Endpoint::delayed(identity, Duration::from_millis(1500)).await;
+    let url = endpoint.url();
     let run = verify("slow", &url, Some(&ca), &["--probe-allow-private"]).await;
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let message = run.one_kind_each("endpoint_slow", "warning");
@@ -505,22 +418,15 @@ async fn a_slow_handshake_is_endpoint_slow_and_a_missing_one_unreachable() {
     assert_eq!(seen.bytes_after, 0, "no HTTP request");
 
     // A server that never answers the handshake: the probe's own timeout ends it.
-    let (cert, key, _) = ca.leaf(&HERE, -1, 89);
-    let silent = Endpoint::delayed((cert, key), Duration::from_secs(3600)).await;
-    let url = format!("https://127.0.0.1:{}/cb", silent.port);
+    let silent = Endpoint::silent(&ca).await;
     let run = verify(
         "silent",
-        &url,
+        &silent.url(),
         Some(&ca),
         &["--probe-allow-private", "--probe-timeout", "0.5"],
     )
     .await;
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
-    let message = run.one_kind_each("endpoint_unreachable", "warning");
-    assert!(
-        message.contains("no TLS handshake within 0.5 s"),
-        "{message}"
-    );
+    run.unreachable_each("no TLS handshake within 0.5 s");
 }
 
 /// `--deadline` bounds the whole run, the probe too: a host that holds its handshake
@@ -528,12 +434,10 @@ async fn a_slow_handshake_is_endpoint_slow_and_a_missing_one_unreachable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_run_deadline_ends_the_probe_too() {
     let ca = Authority::new("cbcheck probe CA");
-    let (cert, key, _) = ca.leaf(&HERE, -1, 89);
-    let silent = Endpoint::delayed((cert, key), Duration::from_secs(3600)).await;
-    let url = format!("https://127.0.0.1:{}/cb", silent.port);
+    let silent = Endpoint::silent(&ca).await;
     let run = verify(
         "deadline",
-        &url,
+        &silent.url(),
         Some(&ca),
         &[
             "--probe-allow-private",
@@ -544,12 +448,7 @@ async fn the_run_deadline_ends_the_probe_too() {
         ],
     )
     .await;
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
-    let message = run.one_kind_each("endpoint_unreachable", "warning");
-    assert!(
-        message.contains("no TLS handshake before the run deadline (--deadline 2)"),
-        "{message}"
-    );
+    run.unreachable_each("no TLS handshake before the run deadline (--deadline 2)");
 }
 
 /// A host still waiting for its turn when the deadline passes is not begun.
@@ -558,53 +457,36 @@ async fn a_host_waiting_for_its_turn_at_the_deadline_is_not_probed() {
     let ca = Authority::new("cbcheck probe CA");
     let mut silent = Vec::new();
     for _ in 0..2 {
-        let (cert, key, _) = ca.leaf(&HERE, -1, 89);
-        silent.push(Endpoint::delayed((cert, key), Duration::from_secs(3600)).await);
+        silent.push(Endpoint::silent(&ca).await);
     }
-    let urls: Vec<String> = silent
-        .iter()
-        .map(|e| format!("https://127.0.0.1:{}/cb", e.port))
-        .collect();
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("probe")
-        .join("deadline_queue");
-    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let urls: Vec<String> = silent.iter().map(Endpoint::url).collect();
     // The second app on the second endpoint.
     let mut file = callbacks(&urls[0]);
     let second = file.rfind(&urls[0]).expect("two URLs");
     file.replace_range(second..second + urls[0].len(), &urls[1]);
-    std::fs::write(dir.join("callbacks.yaml"), file).expect("file");
-    let reply = |url: &str| {
-        json!({"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-1",
-        "Response": {"Url": url, "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]}})
-    };
-    let live = json!({"1400000001": reply(&urls[0]), "1400000002": reply(&urls[1])});
-    std::fs::write(dir.join("live.json"), live.to_string()).expect("snapshot");
-    std::fs::write(dir.join("roots.pem"), ca.issuer.pem()).expect("roots");
-    let cwd = dir.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        cbcheck()
-            .current_dir(&cwd)
-            .env("SSL_CERT_FILE", cwd.join("roots.pem"))
-            .env("SSL_CERT_DIR", "")
-            .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
-            .args(["--format", "json", "--probe", "--probe-allow-private"])
-            .args([
-                "--probe-timeout",
-                "60",
-                "--probe-concurrency",
-                "1",
-                "--deadline",
-                "2",
-            ])
-            .output()
-            .expect("runs")
-    })
-    .await
-    .expect("joined");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let live = in_sync(
+        in_sync(Snapshot::new(), 1_400_000_001, &urls[0]),
+        1_400_000_002,
+        &urls[1],
+    );
+    let run = verify_file(
+        "deadline_queue",
+        &file,
+        live,
+        Some(&ca),
+        &[
+            "--probe-allow-private",
+            "--probe-timeout",
+            "60",
+            "--probe-concurrency",
+            "1",
+            "--deadline",
+            "2",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let report = run.report;
     let mut messages: Vec<String> = report["apps"]
         .as_array()
         .expect("apps")
@@ -649,7 +531,7 @@ async fn a_closed_port_is_unreachable() {
     );
     // Every format shows it (the tally in markdown, the finding in the others).
     for format in formats {
-        let text = std::fs::read_to_string(run.dir.join(format!("{format}.out"))).expect(format);
+        let text = run.dir.read(&format!("{format}.out"));
         assert!(text.contains("endpoint_unreachable"), "{format}: {text}");
         if format != "markdown" {
             assert!(
@@ -676,9 +558,8 @@ async fn a_name_that_does_not_resolve_is_unresolvable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_app_that_could_not_be_checked_gets_no_probe_finding() {
     let url = "https://cbcheck-probe-test.invalid/cb";
-    let mut live = snapshot(url);
-    live.as_object_mut().expect("object").remove("1400000002");
-    let run = verify_against("unchecked", url, live, None, &[]).await;
+    let live = in_sync(Snapshot::new(), 1_400_000_001, url);
+    let run = verify_file("unchecked", &callbacks(url), live, None, &[]).await;
     // Its failure is what it reports; the endpoint's result is in `probes`.
     assert_eq!(run.code, Some(4), "{}", run.stderr);
     let findings = run.findings();
@@ -695,9 +576,9 @@ async fn an_app_that_could_not_be_checked_gets_no_probe_finding() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_loopback_endpoint_is_refused_unless_private_is_allowed() {
     let ca = Authority::new("cbcheck probe CA");
-    let (cert, key, _) = ca.leaf(&HERE, -1, 89);
-    let mut endpoint = Endpoint::start(Some((cert, key))).await;
-    let url = format!("https://127.0.0.1:{}/cb", endpoint.port);
+    let (identity, _) = ca.leaf(&HERE, -1, 89);
+    let mut endpoint = Endpoint::start(Some(identity)).await;
+    let url = endpoint.url();
 
     let run = verify("private", &url, Some(&ca), &[]).await;
     assert_eq!(run.code, Some(0), "{}", run.stderr);
@@ -785,12 +666,10 @@ async fn a_host_written_with_a_variable_is_not_probed_and_said_so() {
 
 #[test]
 fn probe_options_need_probe() {
-    let output = cbcheck()
+    Cmd::new()
         .args(["verify", "callbacks.yaml", "--probe-allow-private"])
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("--probe"), "{stderr}");
-    assert!(output.stdout.is_empty());
+        .run()
+        .code(2)
+        .stderr_has("--probe")
+        .stdout_is("");
 }

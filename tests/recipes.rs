@@ -8,11 +8,10 @@ use serde_json::Value;
 
 use cbcheck::cli::Cli;
 
-use crate::support::repo_path;
+use crate::support::{repo_path, workdir};
 
 fn yaml(path: &str) -> Value {
-    let text = std::fs::read_to_string(repo_path(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{path} is not valid YAML: {e}"))
+    serde_saphyr::from_str(&text(path)).unwrap_or_else(|e| panic!("{path} is not valid YAML: {e}"))
 }
 
 /// The `run:` scripts of every step of every job.
@@ -117,6 +116,20 @@ fn cbcheck_commands(script: &str) -> Vec<Vec<String>> {
     commands
 }
 
+/// The text of a file in the repository.
+fn text(path: &str) -> String {
+    std::fs::read_to_string(repo_path(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The first line of a crontab that is neither a comment nor blank.
+fn cron_line(path: &str) -> String {
+    text(path)
+        .lines()
+        .find(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .unwrap_or_else(|| panic!("{path}: a cron line"))
+        .to_owned()
+}
+
 fn assert_parses(origin: &str, args: &[String]) {
     if let Err(err) = Cli::try_parse_from(args) {
         panic!("{origin}: `{}` does not parse: {err}", args.join(" "));
@@ -210,8 +223,7 @@ fn the_gitlab_recipe_runs_real_commands_on_a_binary_checked_against_its_pin() {
 #[test]
 fn the_crontab_and_the_pre_deploy_script_run_real_commands() {
     for path in ["examples/ci/crontab", "examples/ci/pre-deploy.sh"] {
-        let text = std::fs::read_to_string(repo_path(path)).expect("recipe");
-        let script: String = text
+        let script: String = text(path)
             .lines()
             .filter(|l| !l.trim_start().starts_with('#'))
             .collect::<Vec<_>>()
@@ -222,11 +234,7 @@ fn the_crontab_and_the_pre_deploy_script_run_real_commands() {
             assert_parses(path, &command);
         }
     }
-    let crontab = std::fs::read_to_string(repo_path("examples/ci/crontab")).expect("crontab");
-    let line = crontab
-        .lines()
-        .find(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .expect("a cron line");
+    let line = cron_line("examples/ci/crontab");
     assert_eq!(
         line.split_whitespace().take(5).collect::<Vec<_>>(),
         ["17", "3", "*", "*", "*"]
@@ -246,32 +254,24 @@ fn the_crontab_and_the_pre_deploy_script_run_real_commands() {
 #[test]
 fn the_prometheus_recipe_runs_a_real_command_and_alerts_on_real_metrics() {
     let path = "examples/ci/crontab-textfile-collector";
-    let text = std::fs::read_to_string(repo_path(path)).expect("recipe");
-    let line = text
-        .lines()
-        .find(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .expect("a cron line");
-    let commands = cbcheck_commands(line);
+    let line = cron_line(path);
+    let commands = cbcheck_commands(&line);
     assert_eq!(commands.len(), 1, "{line}");
     assert_parses(path, &commands[0]);
     assert!(line.contains("--report prometheus="), "{line}");
 
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("alert-rules");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = workdir("alert-rules");
     let prom = dir.join("cbcheck.prom");
-    let output = crate::support::cbcheck()
+    dir.cbcheck()
         .arg("verify")
         .arg(repo_path("examples/fleet.yaml"))
         .arg("--live-from")
         .arg(repo_path("examples/live-snapshot.json"))
         .arg("--report")
         .arg(format!("prometheus={}", prom.display()))
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(1));
-    let written = std::fs::read_to_string(&prom).expect("metrics")
-        + &std::fs::read_to_string(dir.join("cbcheck_success.prom")).expect("last success");
+        .run()
+        .code(1);
+    let written = dir.read("cbcheck.prom") + &dir.read("cbcheck_success.prom");
 
     let rules = yaml("examples/ci/prometheus-alerts.yml");
     let rules = rules["groups"][0]["rules"].as_array().expect("rules");
@@ -354,17 +354,18 @@ fn the_command_extractor_is_not_fooled() {
 #[cfg(unix)]
 mod host {
     use std::os::unix::fs::PermissionsExt;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
     use std::process::Output;
 
-    use serde_json::{Value, json};
-    use wiremock::matchers::path;
-    use wiremock::{Mock, MockServer, ResponseTemplate};
+    use serde_json::Value;
 
-    use crate::support::repo_path;
+    use crate::support::cmd::Workdir;
+    use crate::support::vendor::Vendor;
+    use crate::support::{repo_path, workdir};
 
     const KEY: &str = "3c2b1a0f9e8d7c6b5a4f3e2d1c0b5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b5e4d";
     const URL: &str = "https://hooks.example.com/rooms";
+    const SDKAPPID: u64 = 1_400_000_001;
     const FILE: &str = "\
 version: 1
 apps:
@@ -377,48 +378,51 @@ apps:
       commands: [Room.CallbackAfterCreateRoom]
 ";
 
-    /// A fake get_callback answering every app with these commands.
-    async fn api(commands: &[&str]) -> MockServer {
-        let server = MockServer::start().await;
-        Mock::given(path("/v4/room_config/get_callback"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-1",
-                "Response": {"Url": URL, "CallbackCommandList": commands}
-            })))
-            .mount(&server)
-            .await;
-        server
+    /// A fake vendor whose one app has a Room callback with these commands.
+    fn api(commands: &[&str]) -> Vendor {
+        let vendor = Vendor::start();
+        vendor.room(SDKAPPID, URL, commands);
+        vendor
     }
 
-    fn host(name: &str, yaml: &str, server: &MockServer) -> PathBuf {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join("recipes")
-            .join(name);
-        let _ = std::fs::remove_dir_all(&dir);
-        for sub in ["audit", "bin"] {
-            std::fs::create_dir_all(dir.join(sub)).expect("scratch dir");
+    /// The vendor was asked, and only to read the one app's Room callback.
+    #[track_caller]
+    fn only_read(vendor: &Vendor) {
+        let requests = vendor.requests();
+        assert!(!requests.is_empty(), "the vendor was asked");
+        for request in requests {
+            assert_eq!(
+                (
+                    request.method.as_str(),
+                    request.path.as_str(),
+                    request.sdkappid()
+                ),
+                ("POST", "/v4/room_config/get_callback", SDKAPPID)
+            );
         }
-        std::fs::write(dir.join("callbacks.yaml"), yaml).expect("callbacks");
-        std::fs::write(
-            dir.join("env"),
+    }
+
+    /// A cron host (see the module) named `name` whose env file points at `vendor`.
+    #[track_caller]
+    fn host(name: &str, yaml: &str, vendor: &Vendor) -> Workdir {
+        let dir = workdir(name).with("callbacks.yaml", yaml).with(
+            "env",
             format!(
                 "CBCHECK_SECRET_KEY={KEY}\nCBCHECK_ENDPOINT={}\n",
-                server.uri()
+                vendor.uri()
             ),
-        )
-        .expect("env file");
-        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_cbcheck"), dir.join("bin/cbcheck"))
-            .expect("cbcheck on PATH");
-        let mail = dir.join("bin/mail");
-        std::fs::write(
-            &mail,
+        );
+        let mail = dir.write(
+            "bin/mail",
             format!(
                 "#!/bin/sh\n{{ printf '%s to %s\\n' \"$2\" \"$3\"; cat; }} >> '{}'\n",
                 dir.join("mails").display()
             ),
-        )
-        .expect("stub mail");
+        );
         std::fs::set_permissions(&mail, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_cbcheck"), dir.join("bin/cbcheck"))
+            .expect("cbcheck on PATH");
+        std::fs::create_dir_all(dir.join("audit")).expect("audit dir");
         dir
     }
 
@@ -438,12 +442,8 @@ apps:
     /// The crontab's command as cron runs it: after the five time fields, with `\%`
     /// unescaped, on this host's paths.
     fn cron_command(dir: &Path, env_file: &Path) -> String {
-        let crontab = std::fs::read_to_string(repo_path("examples/ci/crontab")).expect("crontab");
-        let line = crontab
-            .lines()
-            .find(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .expect("a cron line");
-        let mut rest = line;
+        let line = super::cron_line("examples/ci/crontab");
+        let mut rest = line.as_str();
         for _ in 0..5 {
             rest = rest.trim_start();
             rest = &rest[rest.find(char::is_whitespace).unwrap_or(rest.len())..];
@@ -464,10 +464,10 @@ apps:
         serde_json::from_str(&std::fs::read_to_string(entry.path()).ok()?).ok()
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_crontab_mails_on_every_exit_but_0_and_always_keeps_the_report() {
-        let in_sync = api(&["Room.CallbackAfterCreateRoom"]).await;
-        let drifted = api(&["Room.CallbackAfterDestroyRoom"]).await;
+    #[test]
+    fn the_crontab_mails_on_every_exit_but_0_and_always_keeps_the_report() {
+        let in_sync = api(&["Room.CallbackAfterCreateRoom"]);
+        let drifted = api(&["Room.CallbackAfterDestroyRoom"]);
         let broken = FILE.replace("commands:", "comands:");
         for (name, yaml, server, code, status) in [
             ("cron-in-sync", FILE, &in_sync, 0, "in_sync"),
@@ -505,12 +505,14 @@ apps:
             mails.contains("cbcheck exited ") && !mails.contains("cbcheck exited 0"),
             "{mails}"
         );
+        only_read(&in_sync);
+        only_read(&drifted);
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn pre_deploy_deploys_only_when_in_sync_and_passes_the_exit_code_on() {
-        let in_sync = api(&["Room.CallbackAfterCreateRoom"]).await;
-        let drifted = api(&["Room.CallbackAfterDestroyRoom"]).await;
+    #[test]
+    fn pre_deploy_deploys_only_when_in_sync_and_passes_the_exit_code_on() {
+        let in_sync = api(&["Room.CallbackAfterCreateRoom"]);
+        let drifted = api(&["Room.CallbackAfterDestroyRoom"]);
         let broken = FILE.replace("commands:", "comands:");
         let script = repo_path("examples/ci/pre-deploy.sh");
         for (name, yaml, server, code) in [
@@ -546,5 +548,7 @@ apps:
                 assert!(!stdout.contains("deploying"), "{name}: {stdout}");
             }
         }
+        only_read(&in_sync);
+        only_read(&drifted);
     }
 }

@@ -2,17 +2,12 @@
 //! the run's deadline, progress on a terminal, and refused credentials named by
 //! their variable. The real binary against in-process fake servers.
 
-use std::path::PathBuf;
-use std::process::Output;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use wiremock::matchers::{path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::cbcheck;
+use crate::support::vendor::{self, Reply, Vendor};
+use crate::support::{Cmd, workdir};
 
 const KEY: &str = "5e4d3c2b1a09f8e7d6c5b4a392817065f4e3d2c1b0a99887766554433221100f";
 const URL: &str = "https://hooks.example.com/cb";
@@ -44,122 +39,30 @@ const HUNG: u64 = 1_400_000_002;
 const TIMEOUT: &str = "60";
 const FAR_BELOW_THE_TIMEOUT: Duration = Duration::from_secs(50);
 
-/// A scratch directory holding `callbacks.yaml`.
-fn workdir(name: &str, yaml: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("runtime")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    std::fs::write(dir.join("callbacks.yaml"), yaml).expect("scratch file");
-    dir
+/// Both apps in sync.
+fn in_sync() -> Vendor {
+    let vendor = Vendor::start();
+    vendor.room(1_400_000_001, URL, &[A]).room(HUNG, URL, &[A]);
+    vendor
 }
 
-fn ok_body(url: &str) -> String {
-    json!({
-        "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-ok-O-Seq-1",
-        "Response": {"Url": url, "CallbackCommandList": [A]}
-    })
-    .to_string()
-}
-
-/// What the fake API does with one request: answer with this JSON body, or hold the
-/// connection open and never answer.
-type Answer = fn(path: &str, sdkappid: u64) -> Option<String>;
-
-/// Every app in sync, except the hung one.
-fn hung_app(_: &str, sdkappid: u64) -> Option<String> {
-    (sdkappid != HUNG).then(|| ok_body(URL))
-}
-
-/// A fake API on a raw socket that can stall; returns its base URL.
-async fn fake_api(answer: Answer) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let endpoint = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve(stream, answer));
-        }
-    });
-    endpoint
-}
-
-async fn serve(mut stream: TcpStream, answer: Answer) {
-    let mut request = Vec::new();
-    let mut buf = [0u8; 4096];
-    let head_end = loop {
-        let Some(n) = stream.read(&mut buf).await.ok().filter(|n| *n > 0) else {
-            return;
-        };
-        request.extend_from_slice(&buf[..n]);
-        if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&request[..head_end]).into_owned();
-    let target = head.split(' ').nth(1).unwrap_or_default();
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let sdkappid = query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("sdkappid="))
-        .and_then(|id| id.parse().ok())
-        .unwrap_or(0);
-    match answer(path, sdkappid) {
-        Some(body) => {
-            let reply = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = stream.write_all(reply.as_bytes()).await;
-        }
-        // Hold the connection until the client gives up on it.
-        None => {
-            let _ = stream.read(&mut buf).await;
-        }
-    }
-}
-
-struct Run {
-    output: Output,
-    stdout: String,
-    stderr: String,
-    took: Duration,
-}
-
-impl Run {
-    fn code(&self) -> Option<i32> {
-        self.output.status.code()
-    }
+/// Every app in sync, except the hung one, whose requests are never answered.
+fn hung_app() -> Vendor {
+    let vendor = in_sync();
+    vendor.answer(HUNG, Reply::Stall);
+    vendor
 }
 
 const WITH_KEY: &[(&str, &str)] = &[("CBCHECK_SECRET_KEY", KEY)];
 
-/// `cbcheck <args>` in `dir` with `env`, off the test's runtime.
-async fn cbcheck_in(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = cbcheck();
-    cmd.current_dir(dir).args(args);
-    for (name, value) in env {
-        cmd.env(name, value);
-    }
-    let started = Instant::now();
-    let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
-        .await
-        .expect("joins");
-    Run {
-        took: started.elapsed(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        output,
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fractional_seconds_are_accepted() {
-    let endpoint = fake_api(|_, _| Some(ok_body(URL))).await;
-    let dir = workdir("fractional", TWO_APPS);
-    let run = cbcheck_in(
-        &dir,
-        &[
+#[test]
+fn fractional_seconds_are_accepted() {
+    let vendor = in_sync();
+    let endpoint = vendor.uri();
+    let dir = workdir("fractional").with("callbacks.yaml", TWO_APPS);
+    let run = dir
+        .cbcheck()
+        .args([
             "verify",
             "callbacks.yaml",
             "--endpoint",
@@ -168,11 +71,10 @@ async fn fractional_seconds_are_accepted() {
             "1.5",
             "--deadline",
             "30.25",
-        ],
-        WITH_KEY,
-    )
-    .await;
-    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+        ])
+        .envs(WITH_KEY)
+        .run();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(
         run.stderr
             .contains("2 apps checked: 2 in sync, 0 drifted, 0 failed"),
@@ -203,13 +105,12 @@ fn seconds_that_make_no_sense_are_refused_when_parsed() {
                 vec![format!("{flag}={value}")],
                 vec![flag.to_owned(), value.to_owned()],
             ] {
-                let output = cbcheck()
+                let output = Cmd::new()
                     .args(["verify", "no-such-file.yaml"])
                     .args(&args)
-                    .output()
-                    .expect("runs");
-                let stderr = String::from_utf8_lossy(&output.stderr);
-                assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+                    .run();
+                let stderr = &output.stderr;
+                assert_eq!(output.code, Some(2), "{args:?}: {stderr}");
                 assert!(output.stdout.is_empty(), "{args:?}");
                 assert!(
                     stderr.contains(&format!("invalid value '{value}' for '{flag} <SECONDS>'")),
@@ -224,13 +125,14 @@ fn seconds_that_make_no_sense_are_refused_when_parsed() {
 
 /// The hung app fails with class `timeout` when the deadline passes; the app that
 /// answered is reported in sync, in every format and every report file.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn at_the_deadline_a_hung_app_fails_and_the_report_is_whole() {
-    let endpoint = fake_api(hung_app).await;
-    let dir = workdir("deadline_verify", TWO_APPS);
-    let run = cbcheck_in(
-        &dir,
-        &[
+#[test]
+fn at_the_deadline_a_hung_app_fails_and_the_report_is_whole() {
+    let vendor = hung_app();
+    let endpoint = vendor.uri();
+    let dir = workdir("deadline_verify").with("callbacks.yaml", TWO_APPS);
+    let run = dir
+        .cbcheck()
+        .args([
             "verify",
             "callbacks.yaml",
             "--endpoint",
@@ -247,11 +149,10 @@ async fn at_the_deadline_a_hung_app_fails_and_the_report_is_whole() {
             "junit=report.xml",
             "--report",
             "sarif=report.sarif",
-        ],
-        WITH_KEY,
-    )
-    .await;
-    assert_eq!(run.code(), Some(4), "{}", run.stderr);
+        ])
+        .envs(WITH_KEY)
+        .run();
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
     assert!(run.took < FAR_BELOW_THE_TIMEOUT, "took {:?}", run.took);
     let report: Value = serde_json::from_str(&run.stdout).expect("a JSON report");
     assert_eq!(
@@ -272,13 +173,13 @@ async fn at_the_deadline_a_hung_app_fails_and_the_report_is_whole() {
         ("report.xml", "run deadline (--deadline 1.5) passed"),
         ("report.sarif", "run deadline (--deadline 1.5) passed"),
     ] {
-        let text = std::fs::read_to_string(dir.join(file)).expect(file);
+        let text = dir.read(file);
         assert!(text.contains(needle), "{file}: {text}");
     }
 
-    let human = cbcheck_in(
-        &dir,
-        &[
+    let human = dir
+        .cbcheck()
+        .args([
             "verify",
             "callbacks.yaml",
             "--endpoint",
@@ -287,11 +188,10 @@ async fn at_the_deadline_a_hung_app_fails_and_the_report_is_whole() {
             TIMEOUT,
             "--deadline",
             "2",
-        ],
-        WITH_KEY,
-    )
-    .await;
-    assert_eq!(human.code(), Some(4), "{}", human.stderr);
+        ])
+        .envs(WITH_KEY)
+        .run();
+    assert_eq!(human.code, Some(4), "{}", human.stderr);
     // Longer than a second, but stderr is a pipe: no progress, no redrawn line.
     assert!(
         !human.stderr.contains("checking") && !human.stderr.contains('\r'),
@@ -315,17 +215,22 @@ async fn at_the_deadline_a_hung_app_fails_and_the_report_is_whole() {
 
 /// A change whose reply never comes: the deadline ends the run, and whether the
 /// change took effect is reported unknown (exit 4), not guessed.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn apply_and_export_stop_at_the_deadline() {
-    let endpoint = fake_api(|path, _| {
-        path.ends_with("/get_callback")
-            .then(|| ok_body("https://old.example.com/cb"))
-    })
-    .await;
-    let dir = workdir("deadline_apply", TWO_APPS);
-    let run = cbcheck_in(
-        &dir,
-        &[
+#[test]
+fn apply_and_export_stop_at_the_deadline() {
+    // Reads find an old URL; no write is ever answered.
+    let vendor = Vendor::start();
+    vendor.answer_with(None, |request| {
+        if request.interface() == "get_callback" {
+            vendor::configured("https://old.example.com/cb", &[A]).into()
+        } else {
+            Reply::Stall
+        }
+    });
+    let endpoint = vendor.uri();
+    let dir = workdir("deadline_apply").with("callbacks.yaml", TWO_APPS);
+    let run = dir
+        .cbcheck()
+        .args([
             "apply",
             "callbacks.yaml",
             "--endpoint",
@@ -335,11 +240,10 @@ async fn apply_and_export_stop_at_the_deadline() {
             "--deadline",
             "1.5",
             "--yes",
-        ],
-        WITH_KEY,
-    )
-    .await;
-    assert_eq!(run.code(), Some(4), "{}", run.stderr);
+        ])
+        .envs(WITH_KEY)
+        .run();
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
     assert!(run.took < FAR_BELOW_THE_TIMEOUT, "took {:?}", run.took);
     assert!(
         run.stderr
@@ -351,10 +255,11 @@ async fn apply_and_export_stop_at_the_deadline() {
         run.stderr
     );
 
-    let endpoint = fake_api(hung_app).await;
-    let run = cbcheck_in(
-        &dir,
-        &[
+    let vendor = hung_app();
+    let endpoint = vendor.uri();
+    let run = dir
+        .cbcheck()
+        .args([
             "export",
             "--from",
             "callbacks.yaml",
@@ -364,11 +269,10 @@ async fn apply_and_export_stop_at_the_deadline() {
             TIMEOUT,
             "--deadline",
             "1.5",
-        ],
-        WITH_KEY,
-    )
-    .await;
-    assert_eq!(run.code(), Some(4), "{}", run.stderr);
+        ])
+        .envs(WITH_KEY)
+        .run();
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
     assert!(run.took < FAR_BELOW_THE_TIMEOUT, "took {:?}", run.took);
     assert!(run.stdout.is_empty(), "nothing is written: {}", run.stdout);
     assert!(
@@ -381,45 +285,37 @@ async fn apply_and_export_stop_at_the_deadline() {
 
 /// The vendor refuses each app's credential: the message names the variable that
 /// supplied it, never its value.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_credential_names_its_variable_never_its_value() {
+#[test]
+fn a_refused_credential_names_its_variable_never_its_value() {
     const PROD_KEY: &str = "a7f3c9e1b5d2048f6a3c7e9b1d5f2a4c6e8b0d2f4a6c8e0b2d4f6a8c0e2b4d6f";
     const READY_SIG: &str = "eJyrVkrOLCpRslIqTslPLsnMz1MqSS0qAgBa0wg5-ready-usersig";
-    let server = MockServer::start().await;
+    let vendor = Vendor::start();
     for (sdkappid, code) in [(1_400_000_001u64, 70_009), (1_400_000_002, 70_001)] {
-        Mock::given(path("/v4/room_config/get_callback"))
-            .and(query_param("sdkappid", sdkappid.to_string()))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "ErrorCode": code, "ErrorInfo": "refused", "ActionStatus": "FAIL",
-                "RequestId": format!("Id-{code}")
-            })))
-            .mount(&server)
-            .await;
+        vendor.answer(sdkappid, vendor::fail(code, "refused"));
     }
     let yaml = TWO_APPS.replace(
         "    sdkappid: 1400000001\n",
         "    sdkappid: 1400000001\n    secret_key_env: PROD_KEY\n",
     );
-    let dir = workdir("auth_source", &yaml);
+    let dir = workdir("auth_source").with("callbacks.yaml", &yaml);
     let env = [
         ("PROD_KEY", PROD_KEY),
         ("CBCHECK_USERSIG_1400000002", READY_SIG),
     ];
     for format in ["human", "json"] {
-        let run = cbcheck_in(
-            &dir,
-            &[
+        let run = dir
+            .cbcheck()
+            .args([
                 "verify",
                 "callbacks.yaml",
                 "--endpoint",
-                &server.uri(),
+                &vendor.uri(),
                 "--format",
                 format,
-            ],
-            &env,
-        )
-        .await;
-        assert_eq!(run.code(), Some(3), "{}", run.stderr);
+            ])
+            .envs(&env)
+            .run();
+        assert_eq!(run.code, Some(3), "{}", run.stderr);
         // Human diagnostics wrap their message: read it as one line.
         let shown = format!("{}\n{}", run.stdout, run.stderr).replace("\n  │ ", " ");
         assert!(
@@ -501,8 +397,9 @@ async fn on_a_terminal(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, St
 /// A machine format shows none.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn progress_is_drawn_on_a_terminal_only_for_people_and_erased_before_the_report() {
-    let endpoint = fake_api(hung_app).await;
-    let dir = workdir("progress_terminal", TWO_APPS);
+    let vendor = hung_app();
+    let endpoint = vendor.uri();
+    let dir = workdir("progress_terminal").with("callbacks.yaml", TWO_APPS);
     let verify = |format: &'static str| {
         [
             "verify",

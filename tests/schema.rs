@@ -1,11 +1,24 @@
 //! The committed JSON Schema: fresh, strict, and accepting every example.
 
-use crate::support::repo_path;
+use crate::support::cmd::read;
+use crate::support::{Cmd, load, repo_path};
+
+/// The committed text of `schemas/<name>.schema.json`.
+fn committed(name: &str) -> String {
+    read(&repo_path(&format!("schemas/{name}.schema.json")))
+}
 
 fn committed_schema() -> serde_json::Value {
-    let text = std::fs::read_to_string(repo_path("schemas/callbacks.schema.json"))
-        .expect("schemas/callbacks.schema.json is committed");
-    serde_json::from_str(&text).expect("the committed schema is JSON")
+    serde_json::from_str(&committed("callbacks")).expect("the committed schema is JSON")
+}
+
+/// The committed `schemas/<name>.schema.json` is what the code generates.
+#[track_caller]
+fn assert_fresh(name: &str, generated: &str, flag: &str) {
+    assert!(
+        committed(name) == generated,
+        "schemas/{name}.schema.json is stale: run `cargo run -- schema{flag} > schemas/{name}.schema.json`"
+    );
 }
 
 fn yaml_as_json(text: &str) -> serde_json::Value {
@@ -14,32 +27,17 @@ fn yaml_as_json(text: &str) -> serde_json::Value {
 
 #[test]
 fn committed_schema_is_not_stale() {
-    let committed = std::fs::read_to_string(repo_path("schemas/callbacks.schema.json"))
-        .expect("schemas/callbacks.schema.json is committed");
-    assert!(
-        committed == cbcheck::config::schema_json(),
-        "schemas/callbacks.schema.json is stale: run `cargo run -- schema > schemas/callbacks.schema.json`"
-    );
+    assert_fresh("callbacks", &cbcheck::config::schema_json(), "");
 }
 
 #[test]
 fn committed_report_schema_is_not_stale() {
-    let committed = std::fs::read_to_string(repo_path("schemas/report.schema.json"))
-        .expect("schemas/report.schema.json is committed");
-    assert!(
-        committed == cbcheck::report::json::schema_json(),
-        "schemas/report.schema.json is stale: run `cargo run -- schema --report > schemas/report.schema.json`"
-    );
+    assert_fresh("report", &cbcheck::report::json::schema_json(), " --report");
 }
 
 #[test]
 fn committed_plan_schema_is_not_stale() {
-    let committed = std::fs::read_to_string(repo_path("schemas/plan.schema.json"))
-        .expect("schemas/plan.schema.json is committed");
-    assert!(
-        committed == cbcheck::report::plan::schema_json(),
-        "schemas/plan.schema.json is stale: run `cargo run -- schema --plan > schemas/plan.schema.json`"
-    );
+    assert_fresh("plan", &cbcheck::report::plan::schema_json(), " --plan");
 }
 
 #[test]
@@ -51,7 +49,7 @@ fn every_example_validates_against_the_schema() {
         if path.extension().is_some_and(|e| e == "yaml")
             && !path.to_string_lossy().contains(".github")
         {
-            let text = std::fs::read_to_string(&path).expect("readable example");
+            let text = read(&path);
             assert!(
                 text.starts_with("# yaml-language-server: $schema="),
                 "{} lacks the schema modeline",
@@ -139,10 +137,7 @@ fn schema_refuses_what_validation_refuses() {
             !validator.is_valid(&yaml_as_json(&doc)),
             "schema accepted: {what}"
         );
-        assert!(
-            crate::support::load(&doc).errors() > 0,
-            "validation accepted: {what}"
-        );
+        assert!(load(&doc).errors() > 0, "validation accepted: {what}");
     }
 }
 
@@ -192,11 +187,10 @@ fn schema_takes_each_service_words_from_its_catalog() {
 
 #[test]
 fn committed_lint_schema_is_not_stale() {
-    let committed = std::fs::read_to_string(repo_path("schemas/lint.schema.json"))
-        .expect("schemas/lint.schema.json is committed");
-    assert!(
-        committed == cbcheck::report::json::lint_schema_json(),
-        "schemas/lint.schema.json is stale: run `cargo run -- schema --lint > schemas/lint.schema.json`"
+    assert_fresh(
+        "lint",
+        &cbcheck::report::json::lint_schema_json(),
+        " --lint",
     );
 }
 
@@ -207,15 +201,11 @@ fn the_schema_command_prints_each_committed_schema() {
         (Some("--report"), "schemas/report.schema.json"),
         (Some("--lint"), "schemas/lint.schema.json"),
     ] {
-        let mut cmd = crate::support::cbcheck();
-        cmd.arg("schema").args(flag);
-        let output = cmd.output().expect("runs");
-        assert_eq!(output.status.code(), Some(0), "{flag:?}");
-        let committed = std::fs::read_to_string(repo_path(path)).expect("committed");
-        assert_eq!(
-            String::from_utf8_lossy(&output.stdout),
-            committed,
-            "{flag:?}"
-        );
+        Cmd::new()
+            .arg("schema")
+            .args(flag)
+            .run()
+            .code(0)
+            .stdout_is(&read(&repo_path(path)));
     }
 }

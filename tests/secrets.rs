@@ -1,13 +1,12 @@
 //! Secrets written in a callbacks file, under any name or in any form, never reach an
 //! output: each case runs the real binary in every format that could show it.
 
-use std::path::PathBuf;
-
 use cbcheck::secret::Secret;
 use cbcheck::usersig::{self, SigParams};
-use serde_json::json;
 
-use crate::support::{cbcheck, codes_and_lines, load, rendered};
+use crate::support::cmd::Workdir;
+use crate::support::vendor::{Snapshot, configured};
+use crate::support::{Cmd, Out, codes_and_lines, load, rendered, workdir};
 
 /// A SecretKey as the console shows it: 64 hex digits.
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
@@ -47,15 +46,6 @@ fn with_url(url: &str) -> String {
     )
 }
 
-fn scratch(name: &str, yaml: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("secrets")
-        .join(name);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    std::fs::write(dir.join("callbacks.yaml"), yaml).expect("scratch file");
-    dir
-}
-
 /// The secret and pieces of it long enough to identify it.
 fn fragments(secret: &str) -> Vec<&str> {
     let n = secret.len();
@@ -64,6 +54,29 @@ fn fragments(secret: &str) -> Vec<&str> {
         pieces.extend([&secret[..12], &secret[n - 12..]]);
     }
     pieces
+}
+
+/// `cmd`, checked (when it runs) to show neither the secrets nor their fragments.
+fn hiding(mut cmd: Cmd, secrets: &[&str]) -> Cmd {
+    for secret in secrets {
+        for piece in fragments(secret) {
+            cmd = cmd.hides(piece);
+        }
+    }
+    cmd
+}
+
+/// `lint --format FORMAT callbacks.yaml` in `dir`, in every format `lint` speaks:
+/// each run fails and shows none of the secrets.
+fn lint_every_format(dir: &Workdir, secrets: &[&str], mut each: impl FnMut(&str, &Out)) {
+    for format in ["human", "github", "sarif"] {
+        let cmd = dir
+            .cbcheck()
+            .args(["lint", "--format", format, "callbacks.yaml"]);
+        let out = hiding(cmd, secrets).run();
+        out.code(2);
+        each(format, &out);
+    }
 }
 
 fn assert_hidden(what: &str, text: &str, secrets: &[&str]) {
@@ -82,28 +95,13 @@ fn lint_hides(name: &str, yaml: &str, secrets: &[&str], expected: &[(&str, usize
     let human = rendered(&loaded);
     assert_eq!(codes_and_lines(&loaded), expected, "\n{human}");
     assert_hidden("the rendered report", &human, secrets);
-    let dir = scratch(name, yaml);
-    for format in ["human", "github", "sarif"] {
-        let output = cbcheck()
-            .current_dir(&dir)
-            .args(["lint", "--format", format, "callbacks.yaml"])
-            .output()
-            .expect("runs");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{format}:\n{stdout}\n{stderr}"
-        );
-        assert_hidden(&format!("lint --format {format} stdout"), &stdout, secrets);
-        assert_hidden(&format!("lint --format {format} stderr"), &stderr, secrets);
+    let dir = workdir(name).with("callbacks.yaml", yaml);
+    lint_every_format(&dir, secrets, |format, out| {
         if format == "github" {
             // The annotation is on the line of the first problem.
-            let line = format!("line={},", expected[0].1);
-            assert!(stdout.contains(&line), "{line} in:\n{stdout}");
+            out.stdout_has(&format!("line={},", expected[0].1));
         }
-    }
+    });
     human
 }
 
@@ -301,29 +299,26 @@ fn url_userinfo_and_tokens_are_masked_in_every_scalar_style() {
 #[test]
 fn a_quoted_url_with_userinfo_is_masked_in_every_verify_format() {
     let yaml = with_url("\"https://user:Pa55w0rdXyz@hooks.example.com/cb\"");
-    let live = json!({"1400000001": {"ErrorCode": 0, "ActionStatus": "OK", "RequestId": "r",
-        "Response": {"Url": "https://hooks.example.com/other",
-                     "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]}}});
-    let dir = scratch("verify_quoted_url", &yaml);
-    std::fs::write(dir.join("live.json"), live.to_string()).expect("snapshot");
+    let live = Snapshot::new().room(
+        1_400_000_001,
+        configured(
+            "https://hooks.example.com/other",
+            &["Room.CallbackAfterCreateRoom"],
+        ),
+    );
+    let dir = workdir("verify_quoted_url")
+        .with("callbacks.yaml", &yaml)
+        .with("live.json", live.to_string());
     for format in ["human", "github", "sarif", "json", "junit", "markdown"] {
-        let output = cbcheck()
-            .current_dir(&dir)
+        let cmd = dir
+            .cbcheck()
             .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
-            .args(["--format", format])
-            .output()
-            .expect("runs");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(
-            output.status.code(),
-            Some(1),
-            "{format}:\n{stdout}\n{stderr}"
-        );
-        assert_hidden(format, &format!("{stdout}{stderr}"), &["Pa55w0rdXyz"]);
+            .args(["--format", format]);
+        let out = hiding(cmd, &["Pa55w0rdXyz"]).run();
+        out.code(1);
         if format == "human" {
-            assert!(stderr.contains("callbacks.yaml:9:"), "{stderr}");
-            assert!(stderr.contains("hooks.example.com/cb"), "{stderr}");
+            out.stderr_has("callbacks.yaml:9:")
+                .stderr_has("hooks.example.com/cb");
         }
     }
 }
@@ -386,23 +381,13 @@ fn secrets_beside_a_byte_that_is_not_utf8_are_masked() {
         .position(|&b| b == 1)
         .expect("placeholder byte");
     bytes[at] = 0xff;
-    let dir = scratch("not_utf8", "");
-    std::fs::write(dir.join("callbacks.yaml"), &bytes).expect("scratch file");
-    for format in ["human", "github", "sarif"] {
-        let output = cbcheck()
-            .current_dir(&dir)
-            .args(["lint", "--format", format, "callbacks.yaml"])
-            .output()
-            .expect("runs");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+    let dir = workdir("not_utf8").with("callbacks.yaml", bytes);
+    lint_every_format(&dir, &["hunter9-near-bad-byte", KEY], |format, out| {
         assert!(
-            stderr.contains("not-utf8") || stdout.contains("not-utf8"),
-            "{format}:\n{stdout}\n{stderr}"
+            out.stderr.contains("not-utf8") || out.stdout.contains("not-utf8"),
+            "{format}:\n{}\n{}",
+            out.stdout,
+            out.stderr
         );
-        for text in [&stdout, &stderr] {
-            assert_hidden(format, text, &["hunter9-near-bad-byte", KEY]);
-        }
-    }
+    });
 }

@@ -1,148 +1,35 @@
 //! Room, Live and Call in one file, against a fake vendor that keeps each
 //! service's configuration per SDKAppID.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-
 use serde_json::{Value, json};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::support::cbcheck;
+use crate::support::cmd::Workdir;
+use crate::support::vendor::{self, LIVE_TOKEN as TOKEN, Snapshot, Vendor, config};
+use crate::support::{Out, workdir};
 
 const KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
-/// The Live callback token the fake returns: it must never be shown.
-const TOKEN: &str = "live-token-6b1f0c";
 
-/// The vendor's side: one optional configuration per (service, SDKAppID), and
-/// Live's callback token per SDKAppID (`None`: 100302, no token configured).
-#[derive(Clone, Default)]
-struct Vendor {
-    live: Arc<Mutex<HashMap<(String, u64), Value>>>,
-    tokens: Arc<Mutex<HashMap<u64, bool>>>,
-    /// Every call but get_callback, as its path (`live_config/set_callback`), in order.
-    calls: Arc<Mutex<Vec<String>>>,
-}
-
-fn reply(code: i64, response: Option<Value>) -> ResponseTemplate {
-    let mut body = json!({"ErrorCode": code, "ErrorInfo": if code == 0 { "" } else { "refused" },
-        "ActionStatus": if code == 0 { "OK" } else { "FAIL" }, "RequestId": format!("Id-{code}")});
-    if let Some(response) = response {
-        body["Response"] = response;
+/// The fake vendor with `initial` as (service, SDKAppID, configuration), and Live's
+/// token signing per SDKAppID.
+fn vendor(initial: &[(&str, u64, Value)], tokens: &[(u64, bool)]) -> Vendor {
+    let vendor = Vendor::start();
+    for (service, sdkappid, config) in initial {
+        vendor.set(service, *sdkappid, Some(config.clone()));
     }
-    ResponseTemplate::new(200).set_body_json(body)
-}
-
-impl Respond for Vendor {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let id: u64 = request
-            .url
-            .query_pairs()
-            .find(|(k, _)| k == "sdkappid")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
-        let mut parts = request.url.path().rsplit('/');
-        let interface = parts.next().unwrap_or("").to_owned();
-        let group = parts.next().unwrap_or("").to_owned();
-        let Some(service) = group.strip_suffix("_config").map(str::to_owned) else {
-            return ResponseTemplate::new(404);
-        };
-        let key = (service.clone(), id);
-        let mut live = self.live.lock().expect("lock");
-        if interface == "get_callback" {
-            return match live.get(&key) {
-                Some(config) => reply(0, Some(config.clone())),
-                None => reply(100_301, None),
-            };
-        }
-        self.calls
-            .lock()
-            .expect("lock")
-            .push(format!("{group}/{interface}"));
-        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-        match (service.as_str(), interface.as_str()) {
-            ("live", "get_callback_token") => match self.tokens.lock().expect("lock").get(&id) {
-                Some(enabled) => reply(0, Some(json!({"Token": TOKEN, "IsTokenEnable": enabled}))),
-                None => reply(100_302, None),
-            },
-            // Call has no update_callback, and its set overwrites.
-            ("call", "update_callback") => ResponseTemplate::new(404),
-            ("call", "set_callback") => {
-                live.insert(key, body);
-                reply(0, None)
-            }
-            (_, "set_callback") if live.contains_key(&key) => reply(100_300, None),
-            (_, "update_callback") if !live.contains_key(&key) => reply(100_301, None),
-            (_, "set_callback" | "update_callback") => {
-                live.insert(key, body);
-                reply(0, None)
-            }
-            (_, "delete_callback") => {
-                live.remove(&key);
-                reply(0, None)
-            }
-            _ => ResponseTemplate::new(404),
-        }
+    for (sdkappid, enabled) in tokens {
+        vendor.token_auth(*sdkappid, *enabled);
     }
-}
-
-fn config(url: &str, commands: &[&str]) -> Value {
-    json!({"Url": url, "CallbackCommandList": commands})
-}
-
-async fn vendor(initial: &[(&str, u64, Value)], tokens: &[(u64, bool)]) -> (MockServer, Vendor) {
-    let vendor = Vendor::default();
-    vendor.live.lock().expect("lock").extend(
-        initial
-            .iter()
-            .map(|(service, id, config)| (((*service).to_owned(), *id), config.clone())),
-    );
     vendor
-        .tokens
-        .lock()
-        .expect("lock")
-        .extend(tokens.iter().copied());
-    let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::method("POST"))
-        .respond_with(vendor.clone())
-        .mount(&server)
-        .await;
-    (server, vendor)
 }
 
-fn workdir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("services")
-        .join(name);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-async fn run(dir: &PathBuf, server: &MockServer, args: &[&str]) -> Out {
-    let mut cmd = cbcheck();
-    cmd.current_dir(dir)
+/// `cbcheck ARGS --endpoint <vendor>` in `dir`; neither the key nor the Live token is shown.
+fn run(dir: &Workdir, vendor: &Vendor, args: &[&str]) -> Out {
+    dir.cbcheck()
         .args(args)
-        .args(["--endpoint", &server.uri()])
-        .env("CBCHECK_SECRET_KEY", KEY);
-    let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
-        .await
-        .expect("joins");
-    let out = Out {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    for text in [&out.stdout, &out.stderr] {
-        assert!(!text.contains(&KEY[..16]), "{text}");
-        assert!(!text.contains(TOKEN), "the Live token is shown: {text}");
-    }
-    out
+        .endpoint(vendor)
+        .key(KEY)
+        .hides(TOKEN)
+        .run()
 }
 
 const ROOM_URL: &str = "https://hooks.example.com/room";
@@ -199,17 +86,16 @@ fn in_sync() -> Vec<(&'static str, u64, Value)> {
     ]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn three_services_in_one_file_are_each_read_from_their_own_interface() {
+#[test]
+fn three_services_in_one_file_are_each_read_from_their_own_interface() {
     let dir = workdir("three-in-sync");
-    std::fs::write(dir.join("callbacks.yaml"), FILE).expect("write");
-    let (server, vendor) = vendor(&in_sync(), &[(1_400_000_001, true)]).await;
+    dir.write("callbacks.yaml", FILE);
+    let vendor = vendor(&in_sync(), &[(1_400_000_001, true)]);
     let out = run(
         &dir,
-        &server,
+        &vendor,
         &["verify", "callbacks.yaml", "--format", "json"],
-    )
-    .await;
+    );
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
     let report: Value = serde_json::from_str(&out.stdout).expect("json");
     let services: Vec<&str> = report["apps"]
@@ -219,48 +105,36 @@ async fn three_services_in_one_file_are_each_read_from_their_own_interface() {
         .map(|a| a["service"].as_str().unwrap_or("?"))
         .collect();
     assert_eq!(services, ["room", "live", "call"]);
-    assert_eq!(
-        vendor.calls.lock().expect("lock").as_slice(),
-        ["live_config/get_callback_token"]
-    );
+    assert_eq!(vendor.calls(), ["live_config/get_callback_token"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn drift_in_one_service_names_the_service_and_its_own_remedy() {
+#[test]
+fn drift_in_one_service_names_the_service_and_its_own_remedy() {
     let dir = workdir("call-drift");
-    std::fs::write(dir.join("callbacks.yaml"), FILE).expect("write");
+    dir.write("callbacks.yaml", FILE);
     let mut live = in_sync();
     // The same SDKAppID's Room configuration is in sync; only Call drifted.
     live[2].2 = config(CALL_URL, &["Call.CallbackAfterStartCall"]);
-    let (server, _vendor) = vendor(&live, &[(1_400_000_001, true)]).await;
-    let out = run(&dir, &server, &["verify", "callbacks.yaml"]).await;
+    let vendor = vendor(&live, &[(1_400_000_001, true)]);
+    let out = run(&dir, &vendor, &["verify", "callbacks.yaml"]);
     assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
     // The human report is written to stderr.
-    let out = Out {
-        code: out.code,
-        stdout: out.stderr,
-        stderr: String::new(),
-    };
+    let human = &out.stderr;
     assert!(
-        out.stdout.contains("support-calls (1400000002, call)"),
+        human.contains("support-calls (1400000002, call)"),
         "{}",
-        out.stdout
+        human
     );
-    assert!(
-        out.stdout.contains("v4/call_config/set_callback"),
-        "{}",
-        out.stdout
-    );
-    assert!(!out.stdout.contains("update_callback"), "{}", out.stdout);
+    assert!(human.contains("v4/call_config/set_callback"), "{}", human);
+    assert!(!human.contains("update_callback"), "{}", human);
     // Room's title is as it always was.
-    assert!(!out.stdout.contains(", room)"), "{}", out.stdout);
+    assert!(!human.contains(", room)"), "{}", human);
 
     let json = run(
         &dir,
-        &server,
+        &vendor,
         &["verify", "callbacks.yaml", "--format", "json"],
-    )
-    .await;
+    );
     let report: Value = serde_json::from_str(&json.stdout).expect("json");
     let call = &report["apps"][2];
     assert_eq!(call["service"], "call");
@@ -280,27 +154,26 @@ async fn drift_in_one_service_names_the_service_and_its_own_remedy() {
     ] {
         let out = run(
             &dir,
-            &server,
+            &vendor,
             &["verify", "callbacks.yaml", "--format", format],
-        )
-        .await;
+        );
         assert!(out.stdout.contains(needle), "{format}: {}", out.stdout);
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn apply_fixes_a_call_app_with_set_callback_only() {
+#[test]
+fn apply_fixes_a_call_app_with_set_callback_only() {
     let dir = workdir("call-apply");
-    std::fs::write(dir.join("callbacks.yaml"), FILE).expect("write");
+    dir.write("callbacks.yaml", FILE);
     let mut live = in_sync();
     live[2].2 = config(
         "https://old.example.com/call",
         &["Call.CallbackAfterStartCall"],
     );
-    let (server, vendor) = vendor(&live, &[(1_400_000_001, true)]).await;
-    let out = run(&dir, &server, &["apply", "callbacks.yaml", "--yes"]).await;
+    let vendor = vendor(&live, &[(1_400_000_001, true)]);
+    let out = run(&dir, &vendor, &["apply", "callbacks.yaml", "--yes"]);
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
-    let calls = vendor.calls.lock().expect("lock").clone();
+    let calls = vendor.calls();
     assert!(
         calls.contains(&"call_config/set_callback".to_owned()),
         "{calls:?}"
@@ -310,28 +183,28 @@ async fn apply_fixes_a_call_app_with_set_callback_only() {
         "{calls:?}"
     );
     assert_eq!(
-        vendor.live.lock().expect("lock")[&("call".to_owned(), 1_400_000_002)],
+        vendor.live("call")[&1_400_000_002],
         config(
             CALL_URL,
             &["Call.CallbackAfterStartCall", "Call.CallbackAfterEndCall"]
         )
     );
-    let again = run(&dir, &server, &["verify", "callbacks.yaml"]).await;
+    let again = run(&dir, &vendor, &["verify", "callbacks.yaml"]);
     assert_eq!(again.code, Some(0), "{}{}", again.stdout, again.stderr);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn apply_deletes_an_absent_call_app_and_creates_a_missing_one() {
+#[test]
+fn apply_deletes_an_absent_call_app_and_creates_a_missing_one() {
     let dir = workdir("call-absent");
     let file = FILE.replace(
         "    callback: {url: https://hooks.example.com/call, commands: [Call.CallbackAfterStartCall, Call.CallbackAfterEndCall]}\n",
         "    callback: absent\n  - name: new-calls\n    sdkappid: 1400000003\n    service: call\n    callback: {url: https://hooks.example.com/call, commands: [Call.CallbackAfterEndCall]}\n",
     );
-    std::fs::write(dir.join("callbacks.yaml"), file).expect("write");
-    let (server, vendor) = vendor(&in_sync(), &[(1_400_000_001, true)]).await;
-    let out = run(&dir, &server, &["apply", "callbacks.yaml", "--yes"]).await;
+    dir.write("callbacks.yaml", file);
+    let vendor = vendor(&in_sync(), &[(1_400_000_001, true)]);
+    let out = run(&dir, &vendor, &["apply", "callbacks.yaml", "--yes"]);
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
-    let calls = vendor.calls.lock().expect("lock").clone();
+    let calls = vendor.calls();
     assert!(
         calls.contains(&"call_config/delete_callback".to_owned()),
         "{calls:?}"
@@ -340,24 +213,23 @@ async fn apply_deletes_an_absent_call_app_and_creates_a_missing_one() {
         calls.contains(&"call_config/set_callback".to_owned()),
         "{calls:?}"
     );
-    let live = vendor.live.lock().expect("lock");
-    assert!(!live.contains_key(&("call".to_owned(), 1_400_000_002)));
-    assert!(live.contains_key(&("call".to_owned(), 1_400_000_003)));
+    let live = vendor.live("call");
+    assert!(!live.contains_key(&1_400_000_002));
+    assert!(live.contains_key(&1_400_000_003));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_live_token_that_is_not_as_declared_is_an_error_fixed_by_hand() {
+#[test]
+fn a_live_token_that_is_not_as_declared_is_an_error_fixed_by_hand() {
     let dir = workdir("live-token");
-    std::fs::write(dir.join("callbacks.yaml"), FILE).expect("write");
+    dir.write("callbacks.yaml", FILE);
     // A token that exists but is not enabled, and (below) none at all: 100302.
     for tokens in [vec![(1_400_000_001, false)], vec![]] {
-        let (server, vendor) = vendor(&in_sync(), &tokens).await;
+        let vendor = vendor(&in_sync(), &tokens);
         let out = run(
             &dir,
-            &server,
+            &vendor,
             &["verify", "callbacks.yaml", "--format", "json"],
-        )
-        .await;
+        );
         assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
         let report: Value = serde_json::from_str(&out.stdout).expect("json");
         let live = &report["apps"][1];
@@ -366,7 +238,7 @@ async fn a_live_token_that_is_not_as_declared_is_an_error_fixed_by_hand() {
         assert_eq!(live["findings"][0]["severity"], "error");
         assert_eq!(live["findings"].as_array().map(Vec::len), Some(1));
 
-        let human = run(&dir, &server, &["verify", "callbacks.yaml"]).await;
+        let human = run(&dir, &vendor, &["verify", "callbacks.yaml"]);
         // The callback is as declared: no desired-vs-live diff.
         assert!(!human.stderr.contains("+++ live"), "{}", human.stderr);
         assert!(
@@ -375,7 +247,7 @@ async fn a_live_token_that_is_not_as_declared_is_an_error_fixed_by_hand() {
             human.stderr
         );
 
-        let apply = run(&dir, &server, &["apply", "callbacks.yaml", "--yes"]).await;
+        let apply = run(&dir, &vendor, &["apply", "callbacks.yaml", "--yes"]);
         assert_ne!(apply.code, Some(0), "{}{}", apply.stdout, apply.stderr);
         let shown = format!("{}{}", apply.stdout, apply.stderr);
         assert!(
@@ -383,7 +255,7 @@ async fn a_live_token_that_is_not_as_declared_is_an_error_fixed_by_hand() {
             "{shown}"
         );
         assert!(shown.contains("by hand"), "{shown}");
-        let calls = vendor.calls.lock().expect("lock").clone();
+        let calls = vendor.calls();
         assert!(
             calls.iter().all(|c| c == "live_config/get_callback_token"),
             "apply must not write for a token: {calls:?}"
@@ -391,28 +263,28 @@ async fn a_live_token_that_is_not_as_declared_is_an_error_fixed_by_hand() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_room_only_file_reads_no_token_and_no_sibling_interface() {
+#[test]
+fn a_room_only_file_reads_no_token_and_no_sibling_interface() {
     let dir = workdir("room-only");
     let file = FILE
         .split("  - name: classroom-live")
         .next()
         .unwrap_or(FILE);
-    std::fs::write(dir.join("callbacks.yaml"), file).expect("write");
-    let (server, vendor) = vendor(&in_sync(), &[]).await;
-    let out = run(&dir, &server, &["verify", "callbacks.yaml"]).await;
+    dir.write("callbacks.yaml", file);
+    let vendor = vendor(&in_sync(), &[]);
+    let out = run(&dir, &vendor, &["verify", "callbacks.yaml"]);
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
-    assert!(vendor.calls.lock().expect("lock").is_empty());
+    assert!(vendor.calls().is_empty());
     assert!(!out.stdout.contains("room)"), "{}", out.stdout);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn export_all_services_of_an_sdkappid_then_verify_is_in_sync() {
+#[test]
+fn export_all_services_of_an_sdkappid_then_verify_is_in_sync() {
     let dir = workdir("export-all");
-    let (server, _vendor) = vendor(&in_sync(), &[(1_400_000_001, false)]).await;
+    let vendor = vendor(&in_sync(), &[(1_400_000_001, false)]);
     let out = run(
         &dir,
-        &server,
+        &vendor,
         &[
             "export",
             "--sdkappid",
@@ -424,10 +296,9 @@ async fn export_all_services_of_an_sdkappid_then_verify_is_in_sync() {
             "-o",
             "exported.yaml",
         ],
-    )
-    .await;
+    );
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
-    let text = std::fs::read_to_string(dir.join("exported.yaml")).expect("written");
+    let text = dir.read("exported.yaml");
     assert!(
         text.contains("    service: live\n    token_auth: disabled\n"),
         "{text}"
@@ -438,21 +309,21 @@ async fn export_all_services_of_an_sdkappid_then_verify_is_in_sync() {
     assert!(text.contains("  #   service: call\n"), "{text}");
     assert!(text.contains("  #   callback: absent\n"), "{text}");
 
-    let verify = run(&dir, &server, &["verify", "exported.yaml"]).await;
+    let verify = run(&dir, &vendor, &["verify", "exported.yaml"]);
     assert_eq!(verify.code, Some(0), "{}{}", verify.stdout, verify.stderr);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn export_one_service_and_from_a_file_keeps_each_entry_service() {
+#[test]
+fn export_one_service_and_from_a_file_keeps_each_entry_service() {
     let dir = workdir("export-from");
-    std::fs::write(dir.join("callbacks.yaml"), FILE).expect("write");
+    dir.write("callbacks.yaml", FILE);
     let mut live = in_sync();
     live[2].2 = config(CALL_URL, &["Call.CallbackAfterMemberChanged"]);
-    let (server, _vendor) = vendor(&live, &[(1_400_000_001, true)]).await;
+    let vendor = vendor(&live, &[(1_400_000_001, true)]);
 
     let one = run(
         &dir,
-        &server,
+        &vendor,
         &[
             "export",
             "--sdkappid",
@@ -462,56 +333,54 @@ async fn export_one_service_and_from_a_file_keeps_each_entry_service() {
             "--region",
             "singapore",
         ],
-    )
-    .await;
+    );
     assert_eq!(one.code, Some(0), "{}{}", one.stdout, one.stderr);
     assert!(one.stdout.contains("    service: call\n"), "{}", one.stdout);
     assert!(!one.stdout.contains("token_auth"), "{}", one.stdout);
 
     let out = run(
         &dir,
-        &server,
+        &vendor,
         &["export", "--from", "callbacks.yaml", "-o", "again.yaml"],
-    )
-    .await;
+    );
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
-    let text = std::fs::read_to_string(dir.join("again.yaml")).expect("written");
+    let text = dir.read("again.yaml");
     assert!(text.contains("name: classroom-live\n    sdkappid: 1400000001\n    service: live\n    token_auth: enabled\n"), "{text}");
     assert!(
         text.contains("name: support-calls\n    sdkappid: 1400000002\n    service: call\n"),
         "{text}"
     );
     assert!(text.contains("Call.CallbackAfterMemberChanged"), "{text}");
-    let verify = run(&dir, &server, &["verify", "again.yaml"]).await;
+    let verify = run(&dir, &vendor, &["verify", "again.yaml"]);
     assert_eq!(verify.code, Some(0), "{}{}", verify.stdout, verify.stderr);
+}
+
+/// `in_sync` recorded for `--live-from`, without Live's token.
+fn in_sync_snapshot() -> Snapshot {
+    in_sync()
+        .into_iter()
+        .fold(
+            Snapshot::new(),
+            |snapshot, (service, sdkappid, config)| match service {
+                "room" => snapshot.room(sdkappid, vendor::ok(config)),
+                _ => snapshot.service(sdkappid, service, vendor::ok(config)),
+            },
+        )
 }
 
 #[test]
 fn a_snapshot_holds_replies_for_several_services() {
     let dir = workdir("snapshot");
-    std::fs::write(dir.join("callbacks.yaml"), FILE).expect("write");
-    let ok = |value: Value| json!({"ErrorCode": 0, "ActionStatus": "OK", "Response": value});
-    let snapshot = json!({
-        "1400000001": ok(config(ROOM_URL, &["Room.CallbackAfterCreateRoom"])),
-        "1400000001/live": ok(config(LIVE_URL, &["Live.CallbackAfterCreateRoom", "Mic.CallbackAfterSeatInfoChanged"])),
-        "1400000001/live/token": {"ErrorCode": 100302, "ActionStatus": "FAIL", "ErrorInfo": "no token"},
-        "1400000002/call": ok(config(CALL_URL, &["Call.CallbackAfterStartCall", "Call.CallbackAfterEndCall"])),
-    });
-    std::fs::write(dir.join("live.json"), snapshot.to_string()).expect("write");
-    let out = cbcheck()
-        .current_dir(&dir)
-        .args([
-            "verify",
-            "callbacks.yaml",
-            "--live-from",
-            "live.json",
-            "--format",
-            "json",
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    dir.write("callbacks.yaml", FILE);
+    let snapshot = in_sync_snapshot().token(1_400_000_001, vendor::fail(100_302, "no token"));
+    dir.write("live.json", snapshot.to_string());
+    let out = dir
+        .cbcheck()
+        .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
+        .args(["--format", "json"])
+        .run();
+    out.code(1);
+    let report = out.stdout_json();
     let kinds: Vec<(&str, usize)> = report["apps"]
         .as_array()
         .expect("apps")
@@ -535,49 +404,35 @@ fn an_sdkappid_in_two_files_is_refused_only_for_the_same_service() {
     let dir = workdir("two-files");
     let (room, rest) = FILE.split_at(FILE.find("  - name: classroom-live").unwrap_or(0));
     let header = FILE.split("apps:\n").next().unwrap_or("");
-    std::fs::write(dir.join("room.yaml"), room).expect("write");
-    std::fs::write(dir.join("live.yaml"), format!("{header}apps:\n{rest}")).expect("write");
-    std::fs::write(dir.join("live2.yaml"), format!("{header}apps:\n{rest}")).expect("write");
+    dir.write("room.yaml", room);
+    dir.write("live.yaml", format!("{header}apps:\n{rest}"));
+    dir.write("live2.yaml", format!("{header}apps:\n{rest}"));
     // Replies for every app, so that only the selection can fail.
-    let ok = |value: Value| json!({"ErrorCode": 0, "ActionStatus": "OK", "Response": value});
-    let snapshot = json!({
-        "1400000001": ok(config(ROOM_URL, &["Room.CallbackAfterCreateRoom"])),
-        "1400000001/live": ok(config(LIVE_URL, &["Live.CallbackAfterCreateRoom", "Mic.CallbackAfterSeatInfoChanged"])),
-        "1400000001/live/token": ok(json!({"Token": TOKEN, "IsTokenEnable": true})),
-        "1400000002/call": ok(config(CALL_URL, &["Call.CallbackAfterStartCall", "Call.CallbackAfterEndCall"])),
-    });
-    std::fs::write(dir.join("live.json"), snapshot.to_string()).expect("write");
+    let snapshot = in_sync_snapshot().token(1_400_000_001, vendor::token(true));
+    dir.write("live.json", snapshot.to_string());
     let verify = |files: &[&str]| {
-        cbcheck()
-            .current_dir(&dir)
+        dir.cbcheck()
             .arg("verify")
             .args(files)
             .args(["--live-from", "live.json"])
-            .output()
-            .expect("runs")
+            .hides(TOKEN)
+            .run()
     };
-    let out = verify(&["room.yaml", "live.yaml"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(!stderr.contains(TOKEN), "{stderr}");
-    let out = verify(&["live.yaml", "live2.yaml"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("sdkappid 1400000001 (live) is declared in both live.yaml and live2.yaml"),
-        "{stderr}"
-    );
+    verify(&["room.yaml", "live.yaml"]).code(0);
+    verify(&["live.yaml", "live2.yaml"])
+        .code(2)
+        .stderr_has("sdkappid 1400000001 (live) is declared in both live.yaml and live2.yaml");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_apply_command_says_token_signing_is_left_to_the_hand() {
+#[test]
+fn the_apply_command_says_token_signing_is_left_to_the_hand() {
     let dir = workdir("apply-command-token");
-    std::fs::write(dir.join("callbacks.yaml"), FILE).expect("write");
+    dir.write("callbacks.yaml", FILE);
     let mut live = in_sync();
     // The Room app drifted; the Live app's token is not configured (declared enabled).
     live[0].2 = config(ROOM_URL, &["Room.CallbackAfterDestroyRoom"]);
-    let (server, _vendor) = vendor(&live, &[]).await;
-    let out = run(&dir, &server, &["verify", "callbacks.yaml"]).await;
+    let vendor = vendor(&live, &[]);
+    let out = run(&dir, &vendor, &["verify", "callbacks.yaml"]);
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     let (_, after) = out
         .stderr
@@ -592,10 +447,9 @@ async fn the_apply_command_says_token_signing_is_left_to_the_hand() {
     );
     let markdown = run(
         &dir,
-        &server,
+        &vendor,
         &["verify", "callbacks.yaml", "--format", "markdown"],
-    )
-    .await;
+    );
     assert!(
         markdown.stdout.contains(
             "```sh\ncbcheck apply callbacks.yaml --app classroom\n```\n\n`apply` shows its plan first, and changes only the apps that differ from the file. Or call each app's interface yourself, with the body in its section below.\n\napply leaves token signing alone: set it by hand for 1 app, as each one's section below says.\n\n|"

@@ -2,58 +2,20 @@
 //! summary line; `--quiet` prints only those; `--deny-warnings` says when it fails a run.
 //! Offline: recorded replies (`--live-from`), no server.
 
-use std::path::{Path, PathBuf};
-
 use insta::assert_snapshot;
 use serde_json::{Value, json};
 
-use crate::support::{cbcheck, repo_path};
-
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[&str]) -> Out {
-    let output = cbcheck()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("runs");
-    Out {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
+use crate::support::vendor::configured as reply;
+use crate::support::{Cmd, Out, repo_path, workdir};
 
 /// `verify` on the bundled fleet and its recorded replies.
 fn bundled(extra: &[&str]) -> Out {
-    let mut args = vec![
-        "verify",
-        "examples/fleet.yaml",
-        "--live-from",
-        "examples/live-snapshot.json",
-    ];
-    args.extend(extra);
-    run(&repo_path(""), &args)
-}
-
-/// A scratch directory with `callbacks.yaml` and `live.json`.
-fn workdir(name: &str, yaml: &str, live: &Value) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("summary")
-        .join(name);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    std::fs::write(dir.join("callbacks.yaml"), yaml).expect("scratch file");
-    std::fs::write(dir.join("live.json"), live.to_string()).expect("snapshot");
-    dir
-}
-
-fn reply(url: &str, commands: &[&str]) -> Value {
-    json!({"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-1",
-        "Response": {"Url": url, "CallbackCommandList": commands}})
+    Cmd::new()
+        .current_dir(&repo_path(""))
+        .args(["verify", "examples/fleet.yaml"])
+        .args(["--live-from", "examples/live-snapshot.json"])
+        .args(extra)
+        .run()
 }
 
 /// The list and the summary line: the lines after the last blank line before the
@@ -131,11 +93,13 @@ fn warned_live() -> Value {
 
 #[test]
 fn deny_warnings_says_that_the_warnings_fail_the_run() {
-    let dir = workdir("deny", WARNED, &warned_live());
-    let allowed = run(
-        &dir,
-        &["verify", "callbacks.yaml", "--live-from", "live.json"],
-    );
+    let dir = workdir("deny")
+        .with("callbacks.yaml", WARNED)
+        .with("live.json", warned_live().to_string());
+    let allowed = dir
+        .cbcheck()
+        .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
+        .run();
     assert_eq!(allowed.code, Some(0), "{}", allowed.stderr);
     assert!(
         allowed
@@ -144,17 +108,17 @@ fn deny_warnings_says_that_the_warnings_fail_the_run() {
         "{}",
         allowed.stderr
     );
-    let denied = run(
-        &dir,
-        &[
+    let denied = dir
+        .cbcheck()
+        .args([
             "verify",
             "callbacks.yaml",
             "--live-from",
             "live.json",
             "--deny-warnings",
             "-q",
-        ],
-    );
+        ])
+        .run();
     assert_eq!(denied.code, Some(1), "{}", denied.stderr);
     assert_snapshot!("deny_warnings_quiet", denied.stderr);
 }
@@ -173,10 +137,15 @@ fn deny_warnings_names_the_warnings_of_the_file_itself() {
         "1400000001": reply("http://hooks.example.com/cb", &["Room.CallbackAfterCreateRoom"]),
         "1400000002": reply("https://hooks.example.com/cb", &["Room.CallbackAfterCreateRoom"]),
     });
-    let dir = workdir("deny_file", &yaml, &live);
+    let dir = workdir("deny_file")
+        .with("callbacks.yaml", yaml)
+        .with("live.json", live.to_string());
     let args = ["verify", "callbacks.yaml", "--live-from", "live.json"];
-    let plain = run(&dir, &args);
-    let denied = run(&dir, &[&args[..], &["--deny-warnings", "-q"]].concat());
+    let plain = dir.cbcheck().args(args).run();
+    let denied = dir
+        .cbcheck()
+        .args([&args[..], &["--deny-warnings", "-q"]].concat())
+        .run();
     assert_eq!(plain.code, Some(0), "{}", plain.stderr);
     assert_eq!(denied.code, Some(2), "{}", denied.stderr);
     assert_snapshot!("deny_warnings_file", denied.stderr);
@@ -185,17 +154,19 @@ fn deny_warnings_names_the_warnings_of_the_file_itself() {
 #[test]
 fn when_no_app_could_be_checked_the_summary_says_so() {
     // Neither app has a recorded reply: both fail.
-    let dir = workdir("none_checked", WARNED, &json!({}));
-    let out = run(
-        &dir,
-        &["verify", "callbacks.yaml", "--live-from", "live.json", "-q"],
-    );
+    let dir = workdir("none_checked")
+        .with("callbacks.yaml", WARNED)
+        .with("live.json", json!({}).to_string());
+    let out = dir
+        .cbcheck()
+        .args(["verify", "callbacks.yaml", "--live-from", "live.json", "-q"])
+        .run();
     assert_eq!(out.code, Some(4), "{}", out.stderr);
     assert_snapshot!("none_checked", out.stderr);
 
-    let one = run(
-        &dir,
-        &[
+    let one = dir
+        .cbcheck()
+        .args([
             "verify",
             "callbacks.yaml",
             "--live-from",
@@ -203,8 +174,8 @@ fn when_no_app_could_be_checked_the_summary_says_so() {
             "-q",
             "--app",
             "strict",
-        ],
-    );
+        ])
+        .run();
     assert_eq!(one.code, Some(4), "{}", one.stderr);
     assert!(
         one.stderr.ends_with("\n1 app: it could not be checked\n"),
@@ -225,11 +196,13 @@ fn the_diff_lists_commands_in_file_order_then_live_only_ones_in_live_order() {
             "Room.CallbackAfterMemberLeave", "Room.CallbackAfterMemberEnter"]),
         "1400000002": reply("https://hooks.example.com/cb", &["Room.CallbackAfterCreateRoom"]),
     });
-    let dir = workdir("diff_order", &yaml, &live);
-    let out = run(
-        &dir,
-        &["verify", "callbacks.yaml", "--live-from", "live.json"],
-    );
+    let dir = workdir("diff_order")
+        .with("callbacks.yaml", yaml)
+        .with("live.json", live.to_string());
+    let out = dir
+        .cbcheck()
+        .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
+        .run();
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     let diff = "
     url: https://hooks.example.com/cb
@@ -275,11 +248,13 @@ fn a_thousand_apps_end_with_an_aligned_list_of_the_drifted_and_failed_in_file_or
             reply(&format!("https://h.example.com/{i}"), commands),
         );
     }
-    let dir = workdir("thousand", &yaml, &Value::Object(live));
-    let out = run(
-        &dir,
-        &["verify", "callbacks.yaml", "--live-from", "live.json", "-q"],
-    );
+    let dir = workdir("thousand")
+        .with("callbacks.yaml", yaml)
+        .with("live.json", Value::Object(live).to_string());
+    let out = dir
+        .cbcheck()
+        .args(["verify", "callbacks.yaml", "--live-from", "live.json", "-q"])
+        .run();
     assert_eq!(out.code, Some(4), "{}", &out.stderr[..2000]);
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(lines.len(), drifted.len() + failed.len() + 1);
@@ -333,23 +308,25 @@ apps:
 
 #[test]
 fn lint_quiet_prints_one_line_per_diagnostic_and_the_file_summary() {
-    let dir = workdir("lint_quiet", INVALID, &json!({}));
-    let out = run(&dir, &["lint", "-q", "callbacks.yaml"]);
+    let dir = workdir("lint_quiet")
+        .with("callbacks.yaml", INVALID)
+        .with("live.json", json!({}).to_string());
+    let out = dir.cbcheck().args(["lint", "-q", "callbacks.yaml"]).run();
     assert_eq!(out.code, Some(2), "{}", out.stderr);
     assert_eq!(out.stdout, "");
     assert_snapshot!("lint_quiet", out.stderr);
 
     // verify stops at an invalid file the same way.
-    let verify = run(
-        &dir,
-        &[
+    let verify = dir
+        .cbcheck()
+        .args([
             "verify",
             "--quiet",
             "callbacks.yaml",
             "--live-from",
             "live.json",
-        ],
-    );
+        ])
+        .run();
     assert_eq!(verify.code, Some(2), "{}", verify.stderr);
     assert_eq!(verify.stderr, out.stderr);
 }
@@ -362,8 +339,10 @@ fn lint_deny_warnings_says_that_the_warnings_fail_the_file() {
         1,
     );
     let yaml = yaml.replace("extra_commands: warn\n", "allow_insecure_url: true\n");
-    let dir = workdir("lint_deny", &yaml, &json!({}));
-    let plain = run(&dir, &["lint", "callbacks.yaml"]);
+    let dir = workdir("lint_deny")
+        .with("callbacks.yaml", yaml)
+        .with("live.json", json!({}).to_string());
+    let plain = dir.cbcheck().args(["lint", "callbacks.yaml"]).run();
     assert_eq!(plain.code, Some(0), "{}", plain.stderr);
     assert!(
         plain
@@ -372,7 +351,10 @@ fn lint_deny_warnings_says_that_the_warnings_fail_the_file() {
         "{}",
         plain.stderr
     );
-    let denied = run(&dir, &["lint", "--deny-warnings", "-q", "callbacks.yaml"]);
+    let denied = dir
+        .cbcheck()
+        .args(["lint", "--deny-warnings", "-q", "callbacks.yaml"])
+        .run();
     assert_eq!(denied.code, Some(2), "{}", denied.stderr);
     assert_snapshot!("lint_deny_warnings", denied.stderr);
 }

@@ -9,7 +9,7 @@ use cbcheck::secret::Secret;
 use cbcheck::usersig::{self, SigParams};
 use serde_json::Value;
 
-use crate::support::repo_path;
+use crate::support::fixture;
 
 /// Decode a token written here from the documented format, sharing no code with the signer.
 fn decode(token: &str) -> Value {
@@ -37,9 +37,7 @@ fn decode(token: &str) -> Value {
 }
 
 fn vectors() -> Vec<Value> {
-    let text = std::fs::read_to_string(repo_path("tests/fixtures/usersig-vectors.json"))
-        .expect("vectors are committed");
-    serde_json::from_str(&text).expect("vectors are JSON")
+    serde_json::from_str(&fixture("usersig-vectors.json")).expect("vectors are JSON")
 }
 
 #[test]

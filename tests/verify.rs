@@ -1,18 +1,13 @@
-//! `cbcheck verify` end to end: the real binary against an in-process fake server.
-
-use std::path::PathBuf;
-use std::process::Output;
+//! `cbcheck verify` end to end: the real binary against the fake vendor.
 
 use insta::assert_snapshot;
 use serde_json::{Value, json};
 use sha2::Digest as _;
-use wiremock::matchers::{path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{cbcheck, repo_path};
+use crate::support::vendor::{self, Reply, Snapshot, Vendor};
+use crate::support::{Cmd, Out, repo_path, workdir};
 
 const KEY: &str = "d1f0e3c6b0a94e2f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f";
-const GET: &str = "/v4/room_config/get_callback";
 const A: &str = "Room.CallbackAfterCreateRoom";
 const B: &str = "Mic.CallbackAfterSeatInfoChanged";
 
@@ -46,20 +41,15 @@ apps:
 
 const PROD_URL: &str = "https://hooks.example.com/cb?token=s3cr3t-hook-token";
 
-fn ok(url: &str, commands: &[&str]) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-ok-O-Seq-1",
-        "Response": {"Url": url, "CallbackCommandList": commands}
-    }))
+fn ok(url: &str, commands: &[&str]) -> Reply {
+    vendor::configured(url, commands).into()
 }
 
-fn fail(code: i64, info: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "ErrorCode": code, "ErrorInfo": info, "ActionStatus": "FAIL", "RequestId": format!("Id-{code}-O-Seq-9")
-    }))
+fn fail(code: i64, info: &str) -> Reply {
+    vendor::fail(code, info).into()
 }
 
-fn in_sync() -> [(u64, ResponseTemplate); 3] {
+fn in_sync() -> [(u64, Reply); 3] {
     [
         (1_400_000_001, ok(PROD_URL, &[B, A])),
         (1_400_000_002, ok("https://staging.example.com/cb", &[A])),
@@ -73,116 +63,55 @@ fn in_sync() -> [(u64, ResponseTemplate); 3] {
     ]
 }
 
-/// A fake get_callback answering each sdkappid its own way.
-async fn fake(replies: impl IntoIterator<Item = (u64, ResponseTemplate)>) -> MockServer {
-    let server = MockServer::start().await;
+/// A fake vendor answering each sdkappid its own way.
+fn fake(replies: impl IntoIterator<Item = (u64, Reply)>) -> Vendor {
+    let vendor = Vendor::start();
     for (sdkappid, reply) in replies {
-        Mock::given(path(GET))
-            .and(query_param("sdkappid", sdkappid.to_string()))
-            .respond_with(reply)
-            .mount(&server)
-            .await;
+        vendor.answer(sdkappid, reply);
     }
-    server
+    vendor
 }
 
-/// A scratch directory holding `callbacks.yaml`, so paths in the output are stable.
-fn workdir(name: &str, yaml: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("verify")
-        .join(name);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    std::fs::write(dir.join("callbacks.yaml"), yaml).expect("scratch file");
-    dir
-}
-
-struct Run {
-    output: Output,
-    stdout: String,
-    stderr: String,
-    /// Every UserSig the fake server received.
-    usersigs: Vec<String>,
-    requests: usize,
-}
-
-async fn verify(
-    name: &str,
-    yaml: &str,
-    server: &MockServer,
-    args: &[&str],
-    env: &[(&str, &str)],
-) -> Run {
-    let dir = workdir(name, yaml);
-    let mut cmd = cbcheck();
-    cmd.current_dir(&dir)
-        .args(["verify", "callbacks.yaml", "--endpoint", &server.uri()])
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
-        .await
-        .expect("joins");
-    let received = server.received_requests().await.unwrap_or_default();
-    let usersigs = received
-        .iter()
-        .filter_map(|r| {
-            r.url
-                .query_pairs()
-                .find(|(k, _)| k == "usersig")
-                .map(|(_, v)| v.into_owned())
-        })
-        .collect();
-    let run = Run {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        output,
-        usersigs,
-        requests: received.len(),
-    };
-    run.assert_no_secrets();
-    run
-}
-
-impl Run {
-    fn code(&self) -> Option<i32> {
-        self.output.status.code()
-    }
-
-    /// Neither the key, nor any token sent, nor the hook URL's token is in the output.
-    fn assert_no_secrets(&self) {
-        for text in [&self.stdout, &self.stderr] {
-            assert!(!text.contains(&KEY[..16]), "secret key leaked:\n{text}");
-            for usersig in &self.usersigs {
-                assert!(!text.contains(&usersig[..24]), "UserSig leaked:\n{text}");
-            }
-            assert!(
-                !text.contains("s3cr3t-hook-token"),
-                "URL token leaked:\n{text}"
-            );
+/// `cbcheck verify callbacks.yaml --endpoint <vendor> ARGS` in a fresh `name` holding
+/// `yaml`; neither the key, nor a UserSig sent, nor the hook URL's token is shown.
+fn verify(name: &str, yaml: &str, vendor: &Vendor, args: &[&str], env: &[(&str, &str)]) -> Out {
+    let out = workdir(name)
+        .with("callbacks.yaml", yaml)
+        .cbcheck()
+        .args(["verify", "callbacks.yaml"])
+        .endpoint(vendor)
+        .args(args)
+        .envs(env)
+        .hides(&KEY[..16])
+        .hides("s3cr3t-hook-token")
+        .run();
+    for usersig in vendor.usersigs() {
+        for text in [&out.stdout, &out.stderr] {
+            assert!(!text.contains(&usersig[..24]), "UserSig leaked:\n{text}");
         }
     }
+    out
 }
 
 const WITH_KEY: &[(&str, &str)] = &[("CBCHECK_SECRET_KEY", KEY)];
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn all_in_sync_exits_0() {
-    let server = fake(in_sync()).await;
-    let run = verify("in_sync", FLEET, &server, &[], WITH_KEY).await;
-    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+#[test]
+fn all_in_sync_exits_0() {
+    let vendor = fake(in_sync());
+    let run = verify("in_sync", FLEET, &vendor, &[], WITH_KEY);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(run.stdout, "");
     assert_eq!(
         run.stderr,
         "3 apps checked: 3 in sync, 0 drifted, 0 failed\n"
     );
-    assert_eq!(run.requests, 3);
-    assert_eq!(run.usersigs.len(), 3);
+    assert_eq!(vendor.requests().len(), 3);
+    assert_eq!(vendor.usersigs().len(), 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_kind_of_drift_exits_1_with_its_diagnostic() {
-    let cases: [(&str, ResponseTemplate); 5] = [
+#[test]
+fn each_kind_of_drift_exits_1_with_its_diagnostic() {
+    let cases: [(&str, Reply); 5] = [
         ("absent", fail(100_301, "callback config not exist")),
         (
             "url_mismatch",
@@ -211,9 +140,9 @@ async fn each_kind_of_drift_exits_1_with_its_diagnostic() {
     ];
     for (kind, reply) in cases {
         let [_, staging, classroom] = in_sync();
-        let server = fake([(1_400_000_001, reply), staging, classroom]).await;
-        let run = verify(kind, FLEET, &server, &[], WITH_KEY).await;
-        assert_eq!(run.code(), Some(1), "{kind}: {}", run.stderr);
+        let vendor = fake([(1_400_000_001, reply), staging, classroom]);
+        let run = verify(kind, FLEET, &vendor, &[], WITH_KEY);
+        assert_eq!(run.code, Some(1), "{kind}: {}", run.stderr);
         assert!(
             run.stderr
                 .contains("3 apps checked: 2 in sync, 1 drifted, 0 failed"),
@@ -224,8 +153,8 @@ async fn each_kind_of_drift_exits_1_with_its_diagnostic() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn warnings_pass_unless_denied() {
+#[test]
+fn warnings_pass_unless_denied() {
     let [prod, _, classroom] = in_sync();
     let staging = (
         1_400_000_002,
@@ -234,9 +163,9 @@ async fn warnings_pass_unless_denied() {
             &[A, "Room.CallbackAfterMemberLeave"],
         ),
     );
-    let server = fake([prod, staging, classroom]).await;
-    let run = verify("warnings", FLEET, &server, &[], WITH_KEY).await;
-    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    let vendor = fake([prod, staging, classroom]);
+    let run = verify("warnings", FLEET, &vendor, &[], WITH_KEY);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(
         run.stderr
             .contains("3 in sync, 0 drifted, 0 failed, 1 warning"),
@@ -246,16 +175,15 @@ async fn warnings_pass_unless_denied() {
     let run = verify(
         "warnings_denied",
         FLEET,
-        &server,
+        &vendor,
         &["--deny-warnings"],
         WITH_KEY,
-    )
-    .await;
-    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_two_spellings_are_explained() {
+#[test]
+fn the_two_spellings_are_explained() {
     let [prod, staging, _] = in_sync();
     let classroom = (
         1_400_000_003,
@@ -264,47 +192,45 @@ async fn the_two_spellings_are_explained() {
             &["Room.CallbackUpdateRoomInfo"],
         ),
     );
-    let server = fake([prod, staging, classroom]).await;
-    let run = verify("spellings", FLEET, &server, &[], WITH_KEY).await;
-    assert_eq!(run.code(), Some(1));
+    let vendor = fake([prod, staging, classroom]);
+    let run = verify("spellings", FLEET, &vendor, &[], WITH_KEY);
+    assert_eq!(run.code, Some(1));
     assert!(run.stderr.contains("two spellings"), "{}", run.stderr);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invalid_config_exits_2_before_any_request() {
-    let server = fake(in_sync()).await;
+#[test]
+fn invalid_config_exits_2_before_any_request() {
+    let vendor = fake(in_sync());
     let run = verify(
         "invalid",
         &FLEET.replace(
             "commands:\n        - Room.CallbackAfterUpdate",
             "comands:\n        - Room.CallbackAfterUpdate",
         ),
-        &server,
+        &vendor,
         &[],
         WITH_KEY,
-    )
-    .await;
-    assert_eq!(run.code(), Some(2), "{}", run.stderr);
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(
         run.stderr.contains("did you mean `commands`?"),
         "{}",
         run.stderr
     );
-    assert_eq!(run.requests, 0, "no request for an invalid file");
+    assert_eq!(vendor.requests().len(), 0, "no request for an invalid file");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rejected_signature_exits_3() {
-    let server = fake((1..=3).map(|i| {
+#[test]
+fn rejected_signature_exits_3() {
+    let vendor = fake((1..=3).map(|i| {
         (
             1_400_000_000 + i,
             fail(70_009, "signature verification failed"),
         )
-    }))
-    .await;
-    let run = verify("rejected", FLEET, &server, &[], WITH_KEY).await;
-    assert_eq!(run.code(), Some(3), "{}", run.stderr);
-    assert_eq!(run.requests, 3, "auth errors are not retried");
+    }));
+    let run = verify("rejected", FLEET, &vendor, &[], WITH_KEY);
+    assert_eq!(run.code, Some(3), "{}", run.stderr);
+    assert_eq!(vendor.requests().len(), 3, "auth errors are not retried");
     assert!(run.stderr.contains("ErrorCode 70009"), "{}", run.stderr);
     assert!(run.stderr.contains("Id-70009-O-Seq-9"), "{}", run.stderr);
     assert!(
@@ -320,18 +246,17 @@ async fn rejected_signature_exits_3() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn persistent_100001_exits_4_after_bounded_retries() {
+#[test]
+fn persistent_100001_exits_4_after_bounded_retries() {
     let [_, staging, classroom] = in_sync();
-    let server = fake([
+    let vendor = fake([
         (1_400_000_001, fail(100_001, "internal error")),
         staging,
         classroom,
-    ])
-    .await;
-    let run = verify("persistent", FLEET, &server, &["--app", "prod"], WITH_KEY).await;
-    assert_eq!(run.code(), Some(4), "{}", run.stderr);
-    assert_eq!(run.requests, 4);
+    ]);
+    let run = verify("persistent", FLEET, &vendor, &["--app", "prod"], WITH_KEY);
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
+    assert_eq!(vendor.requests().len(), 4);
     assert!(
         run.stderr.contains("gave up after 4 attempts"),
         "{}",
@@ -340,19 +265,18 @@ async fn persistent_100001_exits_4_after_bounded_retries() {
     assert!(run.stderr.contains("Id-100001-O-Seq-9"), "{}", run.stderr);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn missing_credentials_exit_3_naming_the_variables() {
-    let server = fake(in_sync()).await;
+#[test]
+fn missing_credentials_exit_3_naming_the_variables() {
+    let vendor = fake(in_sync());
     let run = verify(
         "no_credentials",
         FLEET,
-        &server,
+        &vendor,
         &["--app", "1400000002"],
         &[],
-    )
-    .await;
-    assert_eq!(run.code(), Some(3), "{}", run.stderr);
-    assert_eq!(run.requests, 0);
+    );
+    assert_eq!(run.code, Some(3), "{}", run.stderr);
+    assert_eq!(vendor.requests().len(), 0);
     assert!(
         run.stderr.contains("CBCHECK_SECRET_KEY_1400000002, CBCHECK_SECRET_KEY, CBCHECK_USERSIG_1400000002, CBCHECK_USERSIG"),
         "{}",
@@ -360,45 +284,42 @@ async fn missing_credentials_exit_3_naming_the_variables() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_ready_usersig_is_sent_as_given() {
-    let server = fake(in_sync()).await;
+#[test]
+fn a_ready_usersig_is_sent_as_given() {
+    let vendor = fake(in_sync());
     let run = verify(
         "usersig",
         FLEET,
-        &server,
+        &vendor,
         &["--app", "prod"],
         &[("CBCHECK_USERSIG", "ready-made-usersig-0123456789abcdef")],
-    )
-    .await;
-    assert_eq!(run.code(), Some(0), "{}", run.stderr);
-    assert_eq!(run.usersigs, ["ready-made-usersig-0123456789abcdef"]);
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(vendor.usersigs(), ["ready-made-usersig-0123456789abcdef"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn app_selectors_pick_a_subset_and_unknown_ones_are_usage_errors() {
-    let server = fake(in_sync()).await;
+#[test]
+fn app_selectors_pick_a_subset_and_unknown_ones_are_usage_errors() {
+    let vendor = fake(in_sync());
     let run = verify(
         "select",
         FLEET,
-        &server,
+        &vendor,
         &["--app", "staging", "--app", "1400000003"],
         WITH_KEY,
-    )
-    .await;
-    assert_eq!(run.code(), Some(0), "{}", run.stderr);
-    assert_eq!(run.requests, 2);
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(vendor.requests().len(), 2);
     assert!(run.stderr.starts_with("2 apps checked"), "{}", run.stderr);
 
     let run = verify(
         "select_unknown",
         FLEET,
-        &server,
+        &vendor,
         &["--app", "prdo"],
         WITH_KEY,
-    )
-    .await;
-    assert_eq!(run.code(), Some(2), "{}", run.stderr);
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(
         run.stderr.contains("--app prdo matches no app"),
         "{}",
@@ -406,23 +327,22 @@ async fn app_selectors_pick_a_subset_and_unknown_ones_are_usage_errors() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mixed_run_reports_every_app_and_the_worst_exit_code() {
+#[test]
+fn mixed_run_reports_every_app_and_the_worst_exit_code() {
     let yaml = FLEET.replace(
         "    extra_commands: warn\n",
         "    extra_commands: warn\n    secret_key_env: STAGING_KEY\n",
     );
     let [_, staging, _] = in_sync();
-    let server = fake([
+    let vendor = fake([
         (1_400_000_001, ok(PROD_URL, &[A])),
         staging,
         (1_400_000_003, fail(70_009, "signature verification failed")),
-    ])
-    .await;
+    ]);
     let env = [("CBCHECK_SECRET_KEY", KEY), ("STAGING_KEY", KEY)];
-    let run = verify("mixed", &yaml, &server, &[], &env).await;
+    let run = verify("mixed", &yaml, &vendor, &[], &env);
     assert_eq!(
-        run.code(),
+        run.code,
         Some(3),
         "an auth failure outranks drift: {}",
         run.stderr
@@ -435,8 +355,8 @@ async fn mixed_run_reports_every_app_and_the_worst_exit_code() {
     );
     assert_snapshot!("mixed_human", run.stderr);
 
-    let run = verify("mixed_json", &yaml, &server, &["--format", "json"], &env).await;
-    assert_eq!(run.code(), Some(3));
+    let run = verify("mixed_json", &yaml, &vendor, &["--format", "json"], &env);
+    assert_eq!(run.code, Some(3));
     assert_eq!(run.stderr, "");
     let report: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
     assert_eq!(
@@ -497,19 +417,18 @@ async fn mixed_run_reports_every_app_and_the_worst_exit_code() {
     assert!(errors.is_empty(), "{errors:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn show_secrets_reveals_the_hook_token() {
+#[test]
+fn show_secrets_reveals_the_hook_token() {
     let [_, staging, classroom] = in_sync();
-    let server = fake([
+    let vendor = fake([
         (
             1_400_000_001,
             ok("https://hooks.example.com/cb?token=other", &[A, B]),
         ),
         staging,
         classroom,
-    ])
-    .await;
-    let run = verify("redacted", FLEET, &server, &[], WITH_KEY).await;
+    ]);
+    let run = verify("redacted", FLEET, &vendor, &[], WITH_KEY);
     assert!(
         run.stderr
             .contains("(differs in the value of query parameter `token`)"),
@@ -518,73 +437,59 @@ async fn show_secrets_reveals_the_hook_token() {
     );
     assert!(run.stderr.contains("token=***"), "{}", run.stderr);
 
-    let dir = workdir("shown", FLEET);
-    let output = cbcheck()
-        .current_dir(&dir)
+    let out = workdir("shown")
+        .with("callbacks.yaml", FLEET)
+        .cbcheck()
         .args([
             "verify",
             "callbacks.yaml",
             "--show-secrets",
             "--app",
             "prod",
-            "--endpoint",
-            &server.uri(),
         ])
-        .env("CBCHECK_SECRET_KEY", KEY)
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("token=s3cr3t-hook-token") && stderr.contains("token=other"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains(&KEY[..16]));
+        .endpoint(&vendor)
+        .key(KEY)
+        .run();
+    out.stderr_has("token=s3cr3t-hook-token")
+        .stderr_has("token=other");
 }
 
 #[test]
 fn the_bundled_snapshot_shows_drift_offline() {
-    let output = cbcheck()
-        .current_dir(repo_path(""))
-        .args([
-            "verify",
-            "examples/fleet.yaml",
-            "--live-from",
-            "examples/live-snapshot.json",
-        ])
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(output.stdout.is_empty());
-    assert_snapshot!("bundled_snapshot", stderr);
+    let out = Cmd::new()
+        .current_dir(&repo_path(""))
+        .args(["verify", "examples/fleet.yaml"])
+        .args(["--live-from", "examples/live-snapshot.json"])
+        .run();
+    out.code(1).stdout_is("");
+    assert_snapshot!("bundled_snapshot", out.stderr);
 
-    let output = cbcheck()
-        .current_dir(repo_path(""))
-        .args([
-            "verify",
-            "examples/fleet.yaml",
-            "--live-from",
-            "examples/no-such-snapshot.json",
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot use the snapshot"));
+    Cmd::new()
+        .current_dir(&repo_path(""))
+        .args(["verify", "examples/fleet.yaml"])
+        .args(["--live-from", "examples/no-such-snapshot.json"])
+        .run()
+        .code(2)
+        .stderr_has("cannot use the snapshot");
 }
 
 /// Every failure path at once, one app each, in human and JSON output: the exit code,
 /// every app reported, and no secret anywhere.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_failure_path_leaks_a_secret() {
+#[test]
+fn no_failure_path_leaks_a_secret() {
     let auth_codes = [
         70_001, 70_002, 70_003, 70_005, 70_009, 70_013, 70_014, 70_016, 70_020, 60_006, 60_010,
         70_403, 70_050,
     ];
-    let mut replies: Vec<ResponseTemplate> = vec![
-        ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"),
-        ResponseTemplate::new(200).set_body_string("<html><body>Sign in</body></html>"),
-        ResponseTemplate::new(200).set_body_string(r#"{"ErrorCode":0,"ActionStatus":"OK","Respo"#),
-        ok(PROD_URL, &[A]).set_delay(std::time::Duration::from_secs(3)),
+    let mut replies: Vec<Reply> = vec![
+        Reply::body(502, "text/html", "<html>Bad Gateway</html>"),
+        Reply::body(200, "text/html", "<html><body>Sign in</body></html>"),
+        Reply::body(
+            200,
+            "application/json",
+            r#"{"ErrorCode":0,"ActionStatus":"OK","Respo"#,
+        ),
+        ok(PROD_URL, &[A]).after(std::time::Duration::from_secs(3)),
         fail(100_002, "invalid parameter"),
     ];
     replies.extend(auth_codes.iter().map(|code| fail(*code, "refused")));
@@ -600,18 +505,17 @@ async fn no_failure_path_leaks_a_secret() {
         mocks.push((sdkappid, reply));
     }
     let apps = mocks.len();
-    let server = fake(mocks).await;
+    let vendor = fake(mocks);
     for format in ["human", "json"] {
         let run = verify(
             &format!("leaks_{format}"),
             &yaml,
-            &server,
+            &vendor,
             &["--timeout", "1", "--format", format],
             WITH_KEY,
-        )
-        .await;
-        assert_eq!(run.code(), Some(4), "{}", run.stderr);
-        assert!(!run.usersigs.is_empty());
+        );
+        assert_eq!(run.code, Some(4), "{}", run.stderr);
+        assert!(!vendor.usersigs().is_empty());
         if format == "json" {
             let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
             assert_eq!(report["summary"]["failed"], apps);
@@ -641,34 +545,23 @@ async fn no_failure_path_leaks_a_secret() {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let dir = workdir("refused", FLEET);
-    let output = cbcheck()
-        .current_dir(&dir)
-        .args([
-            "verify",
-            "callbacks.yaml",
-            "--app",
-            "prod",
-            "--endpoint",
-            &format!("http://127.0.0.1:{closed_port}"),
-        ])
-        .env("CBCHECK_SECRET_KEY", KEY)
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(4), "{stderr}");
-    assert!(stderr.contains("network error"), "{stderr}");
-    assert!(
-        !stderr.contains(&KEY[..16]) && !stderr.contains("usersig="),
-        "{stderr}"
-    );
+    workdir("refused")
+        .with("callbacks.yaml", FLEET)
+        .cbcheck()
+        .args(["verify", "callbacks.yaml", "--app", "prod"])
+        .args(["--endpoint", &format!("http://127.0.0.1:{closed_port}")])
+        .key(KEY)
+        .hides("usersig=")
+        .run()
+        .code(4)
+        .stderr_has("network error");
 }
 
-/// `verify --app prod --endpoint <endpoint>` with `env`: its exit code and stderr.
-async fn through(endpoint: &str, env: &[(&'static str, String)]) -> (Option<i32>, String) {
-    let dir = workdir("proxy", FLEET);
-    let mut cmd = cbcheck();
-    cmd.current_dir(&dir)
+/// `verify --app prod --endpoint <endpoint>` with `env`.
+fn through(name: &str, endpoint: &str, env: &[(&str, &str)]) -> Out {
+    workdir(name)
+        .with("callbacks.yaml", FLEET)
+        .cbcheck()
         .args([
             "verify",
             "callbacks.yaml",
@@ -678,162 +571,99 @@ async fn through(endpoint: &str, env: &[(&'static str, String)]) -> (Option<i32>
             "2",
         ])
         .args(["--endpoint", endpoint])
-        .env("CBCHECK_SECRET_KEY", KEY);
-    for (name, value) in env {
-        cmd.env(name, value);
-    }
-    let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
-        .await
-        .expect("joins");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output.status.code(), stderr)
+        .key(KEY)
+        .envs(env)
+        .run()
 }
 
 /// https requests use the environment's proxy (HTTPS_PROXY, NO_PROXY); a plain-http
 /// request, whose request line carries the UserSig, never does.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn proxies_from_the_environment_are_honoured_for_https_only() {
-    let proxy = fake(in_sync()).await;
-    let (code, stderr) = through(
+#[test]
+fn proxies_from_the_environment_are_honoured_for_https_only() {
+    let proxy = fake(in_sync());
+    let plain = through(
+        "proxy_plain",
         "http://cbcheck-proxy-test.invalid",
-        &[("HTTP_PROXY", proxy.uri()), ("NO_PROXY", String::new())],
-    )
-    .await;
-    // Straight for the name, which does not resolve: the proxy got nothing.
-    assert_eq!(code, Some(4), "{stderr}");
-    assert!(
-        stderr.contains("plain http to cbcheck-proxy-test.invalid"),
-        "{stderr}"
+        &[("HTTP_PROXY", &proxy.uri()), ("NO_PROXY", "")],
     );
-    let received = proxy.received_requests().await.expect("recorded");
-    assert_eq!(received.len(), 0);
+    // Straight for the name, which does not resolve: the proxy got nothing.
+    plain
+        .code(4)
+        .stderr_has("plain http to cbcheck-proxy-test.invalid");
+    assert_eq!(proxy.requests().len(), 0);
 
     // A dead proxy refuses the connection: the https request went to it.
-    let dead = "http://127.0.0.1:9".to_owned();
+    let dead = "http://127.0.0.1:9";
     let https = "https://cbcheck-proxy-test.invalid";
-    let (code, stderr) = through(https, &[("HTTPS_PROXY", dead.clone())]).await;
-    assert_eq!(code, Some(4), "{stderr}");
-    assert!(stderr.to_lowercase().contains("refused"), "{stderr}");
+    let proxied = through("proxy_https", https, &[("HTTPS_PROXY", dead)]);
+    proxied.code(4);
+    assert!(
+        proxied.stderr.to_lowercase().contains("refused"),
+        "{}",
+        proxied.stderr
+    );
 
     // Not sent to the dead proxy for a host NO_PROXY names: the request went straight
     // for the name, which does not resolve (or times out resolving).
-    let (code, stderr) = through(
+    let bypass = through(
+        "proxy_bypass",
         https,
         &[
             ("HTTPS_PROXY", dead),
-            ("NO_PROXY", "cbcheck-proxy-test.invalid".to_owned()),
+            ("NO_PROXY", "cbcheck-proxy-test.invalid"),
         ],
-    )
-    .await;
-    assert_eq!(code, Some(4), "{stderr}");
-    assert!(!stderr.to_lowercase().contains("refused"), "{stderr}");
+    );
+    bypass.code(4);
+    assert!(
+        !bypass.stderr.to_lowercase().contains("refused"),
+        "{}",
+        bypass.stderr
+    );
 }
 
 #[test]
 fn a_live_callback_where_the_file_says_absent_is_drift_with_delete_as_the_fix() {
-    let dir = workdir(
-        "unwanted",
-        "version: 1\napps:\n  - name: retired\n    sdkappid: 1400000009\n    region: seoul\n    identifier: admin\n    callback: absent\n",
+    let live = Snapshot::new().room(
+        1_400_000_009,
+        vendor::configured("https://old.example.com/cb?token=s3cr3t-hook-token", &[A]),
     );
-    let snapshot = json!({"1400000009": {"ErrorCode": 0, "ActionStatus": "OK", "RequestId": "Id-9",
-        "Response": {"Url": "https://old.example.com/cb?token=s3cr3t-hook-token", "CallbackCommandList": [A]}}});
-    std::fs::write(dir.join("live.json"), snapshot.to_string()).expect("snapshot");
-    let output = cbcheck()
-        .current_dir(&dir)
+    let out = workdir("unwanted")
+        .with(
+            "callbacks.yaml",
+            "version: 1\napps:\n  - name: retired\n    sdkappid: 1400000009\n    region: seoul\n    identifier: admin\n    callback: absent\n",
+        )
+        .with("live.json", live.to_string())
+        .cbcheck()
         .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(!stderr.contains("s3cr3t-hook-token"), "{stderr}");
-    assert_snapshot!("unwanted_callback", stderr);
+        .hides("s3cr3t-hook-token")
+        .run();
+    out.code(1);
+    assert_snapshot!("unwanted_callback", out.stderr);
 }
 
-/// A get_callback server that holds every reply until `expected` requests are in
-/// flight at once (or, as a fallback so a failing run ends, ten seconds pass), and
-/// records how many were in flight when each reply went out.
-async fn gathering_server(
-    expected: usize,
-) -> (String, std::sync::Arc<std::sync::Mutex<Vec<usize>>>) {
-    use std::sync::{Arc, Mutex};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let address = listener.local_addr().expect("an address");
-    let arrived = Arc::new(tokio::sync::watch::channel(0usize).0);
-    let replied_at = Arc::new(Mutex::new(Vec::new()));
-    let seen = replied_at.clone();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let arrived = arrived.clone();
-            let replied_at = seen.clone();
-            tokio::spawn(async move {
-                let mut request = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => request.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&request).into_owned();
-                let sdkappid = head
-                    .split(['?', '&', ' '])
-                    .find_map(|part| part.strip_prefix("sdkappid="))
-                    .unwrap_or("0")
-                    .to_owned();
-                arrived.send_modify(|n| *n += 1);
-                let mut watch = arrived.subscribe();
-                let _ = tokio::time::timeout(
-                    std::time::Duration::from_secs(10),
-                    watch.wait_for(|n| *n >= expected),
-                )
-                .await;
-                replied_at.lock().expect("lock").push(*arrived.borrow());
-                let body = json!({
-                    "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-ok",
-                    "Response": {"Url": format!("https://hooks.example.com/{sdkappid}"), "CallbackCommandList": [A]}
-                })
-                .to_string();
-                let reply = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(reply.as_bytes()).await;
-            });
-        }
-    });
-    (format!("http://{address}"), replied_at)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_apps_of_several_files_are_fetched_together() {
+#[test]
+fn the_apps_of_several_files_are_fetched_together() {
     let app = |sdkappid: u64| {
         format!(
             "version: 1\napps:\n  - sdkappid: {sdkappid}\n    region: singapore\n    identifier: administrator\n    callback:\n      url: https://hooks.example.com/{sdkappid}\n      commands: [{A}]\n"
         )
     };
-    let dir = workdir("two-files", &app(1_400_000_001));
-    std::fs::write(dir.join("second.yaml"), app(1_400_000_002)).expect("second file");
-    let (endpoint, replied_at) = gathering_server(2).await;
-    let mut cmd = cbcheck();
-    cmd.current_dir(&dir)
-        .args([
-            "verify",
-            "callbacks.yaml",
-            "second.yaml",
-            "--endpoint",
-            &endpoint,
-        ])
-        .env("CBCHECK_SECRET_KEY", KEY);
-    let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
-        .await
-        .expect("joins");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let vendor = Vendor::start();
+    vendor
+        .room(1_400_000_001, "https://hooks.example.com/1400000001", &[A])
+        .room(1_400_000_002, "https://hooks.example.com/1400000002", &[A])
+        .hold_replies_until(2);
+    workdir("two-files")
+        .with("callbacks.yaml", app(1_400_000_001))
+        .with("second.yaml", app(1_400_000_002))
+        .cbcheck()
+        .args(["verify", "callbacks.yaml", "second.yaml"])
+        .endpoint(&vendor)
+        .key(KEY)
+        .run()
+        .code(0);
     assert_eq!(
-        *replied_at.lock().expect("lock"),
+        vendor.released_at(),
         [2, 2],
         "each reply went out with both files' requests in flight"
     );

@@ -1,4 +1,25 @@
-//! Helpers shared by the integration tests.
+//! What the integration tests share: running the real binary in a scratch
+//! directory (`cmd`), the vendor's replies and one fake vendor (`vendor`),
+//! certificates (`tls`), fixture files, and loading a file in-process.
+//!
+//! A test that runs the binary reads:
+//!
+//! ```ignore
+//! let vendor = Vendor::start();
+//! vendor.room(1400000001, "https://hooks.example.com/cb", &[A]);
+//! let dir = workdir("in-sync").with("callbacks.yaml", fixture("two-apps.yaml"));
+//! dir.cbcheck().args(["verify", "callbacks.yaml"]).endpoint(&vendor).key(KEY).run().code(0);
+//! assert_eq!(vendor.requests()[0].interface(), "get_callback");
+//! ```
+
+// A harness offers more than any one suite uses.
+#![allow(dead_code)]
+
+pub mod cmd;
+pub mod tls;
+pub mod vendor;
+
+pub use cmd::{Cmd, Out, workdir};
 
 use cbcheck::config::{self, Loaded};
 use cbcheck::report::Style;
@@ -40,4 +61,9 @@ pub fn cbcheck() -> assert_cmd::Command {
 /// The repository root, for examples/ and schemas/.
 pub fn repo_path(relative: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// The text of `tests/fixtures/<name>`.
+pub fn fixture(name: &str) -> String {
+    cmd::read(&repo_path("tests/fixtures").join(name))
 }
