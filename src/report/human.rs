@@ -1,5 +1,6 @@
 //! Human-readable output: miette diagnostics and one-line summaries, on stderr.
 
+use std::collections::HashSet;
 use std::fmt::{self, Write as _};
 
 use miette::{
@@ -556,11 +557,15 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
             help.push(REDACTED_BODY.into());
         }
     }
+    // Each help once; a set, as an app may have a finding for every live word.
+    let mut helped: HashSet<&str> = help.iter().map(String::as_str).collect();
+    let mut texts: Vec<String> = Vec::new();
     for finding in &result.findings {
-        if let Some(text) = finding.help.as_ref().filter(|t| !help.contains(t)) {
-            help.push(text.clone());
+        if let Some(text) = finding.help.as_deref().filter(|t| helped.insert(t)) {
+            texts.push(text.to_owned());
         }
     }
+    help.extend(texts);
     let (code, severity) = if drifted {
         ("cbcheck::verify::drift", Severity::Error)
     } else {
@@ -636,16 +641,18 @@ fn diff(run: &Run, result: &AppResult, live: Option<&CallbackConfig>, color: boo
     };
     let live_text = match live {
         Some(live) => {
-            let is_live = |word: &&str| live.commands.iter().any(|c| c == word);
+            // Sets, not scans: linear in the two lists.
+            let live_words: HashSet<&str> = live.commands.iter().map(String::as_str).collect();
+            let declared_words: HashSet<&str> = declared.iter().copied().collect();
             let in_file_order: Vec<&str> = declared
                 .iter()
                 .copied()
-                .filter(is_live)
+                .filter(|word| live_words.contains(word))
                 .chain(
                     live.commands
                         .iter()
                         .map(String::as_str)
-                        .filter(|word| !declared.contains(word)),
+                        .filter(|word| !declared_words.contains(word)),
                 )
                 .collect();
             as_text(&live.url, &in_file_order)
