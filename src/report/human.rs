@@ -193,8 +193,8 @@ pub fn lint_file(renderer: &Renderer, loaded: &Loaded, ending: Ending) -> String
     if ending.quiet {
         out.push_str(&summary::lint_lines(loaded));
     } else {
-        for diagnostic in &loaded.diagnostics {
-            out.push_str(&renderer.render_config(diagnostic));
+        for diagnostic in loaded.listed() {
+            out.push_str(&renderer.render_config(&diagnostic));
             out.push('\n');
         }
     }
@@ -361,14 +361,14 @@ pub fn verify_summary(runs: &[Run], ending: Ending) -> String {
 /// `no app was checked: broken.yaml is invalid (2 errors)`.
 pub fn stopped_summary(problems: &[Problem]) -> String {
     let mut invalid: Vec<(&str, usize)> = Vec::new();
-    for file in problems
+    for (file, count) in problems
         .iter()
-        .filter(|p| p.is_error())
-        .filter_map(|p| p.file.as_deref())
+        .filter(|p| p.errors() > 0)
+        .filter_map(|p| Some((p.file.as_deref()?, p.errors())))
     {
         match invalid.iter_mut().find(|(f, _)| *f == file) {
-            Some((_, errors)) => *errors += 1,
-            None => invalid.push((file, 1)),
+            Some((_, errors)) => *errors += count,
+            None => invalid.push((file, count)),
         }
     }
     let causes: Vec<String> = invalid
