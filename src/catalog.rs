@@ -13,9 +13,14 @@ pub fn is_known(service: ServiceName, word: &str) -> bool {
     service.row().knows(word)
 }
 
-/// Whether two words are the two spellings of the same event.
-pub fn are_update_room_info_spellings(a: &str, b: &str) -> bool {
-    a != b && UPDATE_ROOM_INFO_SPELLINGS.contains(&a) && UPDATE_ROOM_INFO_SPELLINGS.contains(&b)
+/// The other spelling of the room-info-updated event, when `word` is one of them.
+pub fn other_update_room_info_spelling(word: &str) -> Option<&'static str> {
+    let [a, b] = UPDATE_ROOM_INFO_SPELLINGS;
+    match word {
+        _ if word == a => Some(b),
+        _ if word == b => Some(a),
+        _ => None,
+    }
 }
 
 /// The other service whose catalog has the word, when `service`'s does not.
@@ -34,15 +39,24 @@ pub fn sibling_service(service: ServiceName, word: &str) -> Option<ServiceName> 
 /// and a word that extends a candidate (`warning` for `warn`) counts as near.
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lowered = word.to_ascii_lowercase();
+    let chars = lowered.chars().count();
     candidates
         .into_iter()
-        .map(|candidate| {
+        .filter_map(|candidate| {
             let candidate_lower = candidate.to_ascii_lowercase();
+            let near = (candidate.len() / 3).max(1);
+            if candidate.len() >= 3 && lowered.starts_with(&candidate_lower) {
+                return Some((1, candidate));
+            }
+            // The distance is at least the difference in length: a word far longer
+            // (a key or a live word of a megabyte) is not compared letter by letter,
+            // which would cost its length times the candidate's in time and memory.
+            if chars.abs_diff(candidate_lower.chars().count()) > near {
+                return None;
+            }
             let distance = strsim::damerau_levenshtein(&lowered, &candidate_lower);
-            let extends = candidate.len() >= 3 && lowered.starts_with(&candidate_lower);
-            (if extends { 1 } else { distance }, candidate)
+            (distance <= near).then_some((distance, candidate))
         })
-        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
 }
@@ -56,14 +70,18 @@ mod tests {
         for word in UPDATE_ROOM_INFO_SPELLINGS {
             assert!(is_known(ServiceName::Room, word), "{word}");
         }
-        assert!(are_update_room_info_spellings(
-            "Room.CallbackUpdateRoomInfo",
-            "Room.CallbackAfterUpdateRoomInfo"
-        ));
-        assert!(!are_update_room_info_spellings(
-            "Room.CallbackUpdateRoomInfo",
-            "Room.CallbackUpdateRoomInfo"
-        ));
+        assert_eq!(
+            other_update_room_info_spelling("Room.CallbackUpdateRoomInfo"),
+            Some("Room.CallbackAfterUpdateRoomInfo")
+        );
+        assert_eq!(
+            other_update_room_info_spelling("Room.CallbackAfterUpdateRoomInfo"),
+            Some("Room.CallbackUpdateRoomInfo")
+        );
+        assert_eq!(
+            other_update_room_info_spelling("Room.CallbackAfterCreateRoom"),
+            None
+        );
     }
 
     #[test]
@@ -104,6 +122,11 @@ mod tests {
             ),
             Some("Room.CallbackAfterDestroyRoom")
         );
+        // A word far longer than any candidate is near none, without being compared
+        // letter by letter; one that extends a candidate still is.
+        let long = "x".repeat(1 << 20);
+        assert_eq!(suggest(&long, keys), None);
+        assert_eq!(suggest(&format!("commands{long}"), keys), Some("commands"));
     }
 
     #[test]

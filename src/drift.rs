@@ -1,5 +1,7 @@
 //! Desired × live → typed findings. Pure: no I/O.
 
+use std::collections::HashSet;
+
 use url::Url;
 
 use crate::catalog;
@@ -87,20 +89,24 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: &Redaction) 
         });
     }
 
-    let live_has = |word: &str| live.commands.iter().any(|c| c == word);
-    let declared = |word: &str| desired.commands.iter().any(|c| c.word == word);
-    let mut unexpected: Vec<&String> = Vec::new();
-    for word in live.commands.iter().filter(|c| !declared(c)) {
-        // A word listed twice live is one finding.
-        if !unexpected.contains(&word) {
-            unexpected.push(word);
-        }
-    }
+    // Sets, not scans: the cost stays linear in the two lists, whatever a reply holds.
+    let live_words: HashSet<&str> = live.commands.iter().map(String::as_str).collect();
+    let declared: HashSet<&str> = desired.commands.iter().map(|c| c.word.as_str()).collect();
+    // A word listed twice live is one finding.
+    let mut seen: HashSet<&str> = HashSet::new();
+    let unexpected: Vec<&String> = live
+        .commands
+        .iter()
+        .filter(|word| !declared.contains(word.as_str()) && seen.insert(word.as_str()))
+        .collect();
 
-    for command in desired.commands.iter().filter(|c| !live_has(&c.word)) {
-        let twin = unexpected
-            .iter()
-            .find(|u| catalog::are_update_room_info_spellings(&command.word, u));
+    for command in desired
+        .commands
+        .iter()
+        .filter(|c| !live_words.contains(c.word.as_str()))
+    {
+        let twin = catalog::other_update_room_info_spelling(&command.word)
+            .filter(|other| seen.contains(other));
         findings.push(Finding {
             kind: Kind::MissingCommand,
             severity: Severity::Error,
@@ -120,10 +126,8 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: &Redaction) 
     };
     for word in &unexpected {
         if let Some(severity) = extra_severity {
-            let twin = desired
-                .commands
-                .iter()
-                .find(|d| catalog::are_update_room_info_spellings(&d.word, word));
+            let twin = catalog::other_update_room_info_spelling(word)
+                .filter(|other| declared.contains(other));
             findings.push(Finding {
                 kind: Kind::UnexpectedCommand,
                 severity,
@@ -132,7 +136,7 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: &Redaction) 
                 live: Some((*word).clone()),
                 span: desired.commands_key,
                 label: format!("`{word}`"),
-                help: twin.map(|twin| spelling_help(&twin.word, word)),
+                help: twin.map(|twin| spelling_help(twin, word)),
             });
         }
         if !catalog::is_known(app.service, word) {
@@ -347,11 +351,14 @@ pub fn remediation(
         None => Interface::Set,
         Some(live) => {
             if app.extra_commands != ExtraCommands::Error {
-                for word in &live.commands {
-                    if !commands.contains(word) {
-                        commands.push(word.clone());
-                    }
-                }
+                let mut kept: HashSet<&str> = commands.iter().map(String::as_str).collect();
+                let extras: Vec<String> = live
+                    .commands
+                    .iter()
+                    .filter(|word| kept.insert(word.as_str()))
+                    .cloned()
+                    .collect();
+                commands.extend(extras);
             }
             app.service.row().replace()
         }
@@ -554,6 +561,23 @@ mod tests {
             [A, B, extra],
             "tolerated extras are kept"
         );
+    }
+
+    #[test]
+    fn a_live_word_listed_twice_is_one_finding_and_kept_once() {
+        let extra = "Room.CallbackAfterMemberEnter";
+        let app = app("    extra_commands: warn\n", &[A, B]);
+        let twice = live(URL, &[extra, A, extra]);
+        let findings = compare(&app, Some(&twice), &Redaction::default());
+        assert_eq!(
+            kinds(&findings),
+            [
+                (Kind::MissingCommand, Severity::Error),
+                (Kind::UnexpectedCommand, Severity::Warning)
+            ]
+        );
+        let fix = remediation(&app, Some(&twice), &findings).expect("a fix");
+        assert_eq!(fix.body.expect("update body").commands, [A, B, extra]);
     }
 
     #[test]

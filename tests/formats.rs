@@ -866,7 +866,14 @@ fn markdown_of_a_file_with_thousands_of_errors_fits_a_pull_request_comment() {
     let args = ["verify", "bad.yaml", "--format"];
     let json = run(&dir, &[&args[..], &["json"]].concat(), &[]);
     let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
-    let total = report["diagnostics"].as_array().map_or(0, Vec::len);
+    // The first 1,000 are listed, the last one counts the rest.
+    let listed = report["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(listed.len(), 1001);
+    let count = |severity: &str| listed[1000]["omitted"][severity].as_u64().unwrap_or(0);
+    let total = 1000 + usize::try_from(count("errors") + count("warnings")).expect("a count");
     assert!(total >= 5000, "{total} diagnostics");
     let markdown = run(&dir, &[&args[..], &["markdown"]].concat(), &[]);
     assert_eq!(markdown.code, Some(2), "{}", markdown.stderr);
@@ -973,4 +980,154 @@ fn with_show_secrets_the_body_is_the_real_one_and_no_note_is_added() {
     let redacted = verify(&dir, "json");
     let json: Value = serde_json::from_str(&redacted.stdout).expect("JSON");
     assert_eq!(json["apps"][1]["remediation"]["redacted"], true);
+}
+
+/// One flow mapping of 5,000 unknown keys (the shape of a file that amplifies to
+/// gigabytes at 4 MiB): every format lists the first 1,000 problems, then one that
+/// counts the rest, and the counts stay true.
+#[test]
+fn a_file_of_thousands_of_problems_lists_the_first_thousand_and_counts_the_rest() {
+    let dir = workdir("unknown-5000");
+    let keys: String = (0..5000).map(|i| format!(", k{i}: 1")).collect();
+    let yaml = format!(
+        "version: 1\napps:\n  - {{name: prod, sdkappid: 1400000001, region: singapore, identifier: admin, callback: {{url: 'https://hooks.example.com/cb', commands: [Room.CallbackAfterCreateRoom]}}{keys}}}\n"
+    );
+    std::fs::write(dir.join("keys.yaml"), &yaml).expect("file");
+    const NOTE: &str =
+        "… and 4,000 more problems not shown (4,000 errors): only a file's first 1,000 are listed";
+    const CODE: &str = "cbcheck::config::too-many-problems";
+    let listed = |problems: &Value| {
+        let problems = problems.as_array().cloned().unwrap_or_default();
+        assert_eq!(problems.len(), 1001);
+        let last = &problems[1000];
+        assert_eq!(
+            (&last["code"], &last["message"], &last["omitted"]),
+            (
+                &json!(CODE),
+                &json!(NOTE),
+                &json!({"errors": 4000, "warnings": 0})
+            ),
+        );
+        assert!(
+            problems[..1000]
+                .iter()
+                .all(|p| p["code"] == "cbcheck::config::unknown-key" && p.get("omitted").is_none())
+        );
+    };
+
+    let json = run(&dir, &["lint", "keys.yaml", "--format", "json"], &[]);
+    assert_eq!(json.code, Some(2), "{}", json.stderr);
+    let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(
+        (
+            &report["files"][0]["errors"],
+            &report["files"][0]["warnings"]
+        ),
+        (&json!(5000), &json!(0))
+    );
+    listed(&report["files"][0]["diagnostics"]);
+
+    let human = run(&dir, &["lint", "keys.yaml"], &[]);
+    let text = format!("{}{}", human.stdout, human.stderr);
+    assert_eq!(text.matches("unknown-key").count(), 1000);
+    assert_eq!(
+        text.matches(NOTE).count(),
+        1,
+        "{}",
+        &text[text.len() - 2000..]
+    );
+    assert!(text.contains("keys.yaml: invalid: 5000 errors"));
+    let quiet = run(&dir, &["lint", "keys.yaml", "--quiet"], &[]);
+    let text = format!("{}{}", quiet.stdout, quiet.stderr);
+    assert_eq!(text.lines().count(), 1002, "{}", &text[text.len() - 2000..]);
+    assert!(text.contains(&format!("error[too-many-problems]: {NOTE}")));
+
+    let github = run(&dir, &["lint", "keys.yaml", "--format", "github"], &[]);
+    assert_eq!(
+        github
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("::error "))
+            .count(),
+        1001
+    );
+    let sarif = run(&dir, &["lint", "keys.yaml", "--format", "sarif"], &[]);
+    let sarif: Value = serde_json::from_str(&sarif.stdout).expect("SARIF");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(1001)
+    );
+
+    // The pull-request recipe, with every other report beside it.
+    let verify = run(
+        &dir,
+        &[
+            "verify",
+            "keys.yaml",
+            "--format",
+            "github",
+            "--report",
+            "sarif=out.sarif",
+            "--report",
+            "json=out.json",
+            "--report",
+            "junit=out.xml",
+            "--report",
+            "markdown=out.md",
+        ],
+        &[],
+    );
+    assert_eq!(verify.code, Some(2), "{}", verify.stderr);
+    assert_eq!(
+        verify
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("::error "))
+            .count(),
+        1001
+    );
+    assert!(
+        verify
+            .stdout
+            .contains("no app was checked: keys.yaml is invalid (5000 errors)"),
+        "{}",
+        &verify.stdout[verify.stdout.len() - 500..]
+    );
+    assert_eq!(verify.stderr.matches("unknown-key").count(), 1000);
+    assert_eq!(verify.stderr.matches(NOTE).count(), 1);
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("report written");
+    let report: Value = serde_json::from_str(&read("out.json")).expect("JSON");
+    listed(&report["diagnostics"]);
+    let sarif: Value = serde_json::from_str(&read("out.sarif")).expect("SARIF");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(1001)
+    );
+    let junit = read("out.xml");
+    assert_eq!(junit.matches("<testcase ").count(), 1001);
+    assert!(junit.contains("4,000 more problems not shown"));
+    // Bounded by what 1,000 problems take, not by the file's count: under 1 KiB each.
+    for (what, size) in [
+        ("stdout", verify.stdout.len()),
+        ("stderr", verify.stderr.len()),
+        ("sarif", read("out.sarif").len()),
+        ("json", read("out.json").len()),
+        ("junit", junit.len()),
+    ] {
+        assert!(size < 1001 * 1024, "{what}: {size} bytes");
+    }
+    // The comment counts every problem it leaves out, not only the listed ones.
+    let markdown = read("out.md");
+    let rows = markdown
+        .lines()
+        .filter(|l| l.starts_with("| keys.yaml |"))
+        .count();
+    assert!(
+        markdown.ends_with(&format!(
+            "… {} more problems: see the JSON/SARIF report.\n",
+            5000 - rows
+        )),
+        "{}",
+        &markdown[markdown.len() - 300..]
+    );
 }

@@ -610,3 +610,96 @@ fn a_credentialed_plain_http_request_never_goes_through_a_proxy() {
         );
     }
 }
+
+/// `n` distinct short command words, as a hostile or broken server might list them.
+fn many_words(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("w{i:x}")).collect()
+}
+
+fn listing(words: Vec<String>) -> Value {
+    json!({
+        "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-many-O-Seq-1",
+        "Response": {"Url": "https://hooks.example.com/cb", "CallbackCommandList": words}
+    })
+}
+
+/// No service has more than a few dozen command words: a reply that lists thousands
+/// (under the body cap) fails its app as a protocol error naming the count and the
+/// cap, instead of becoming thousands of findings in every report. The other app is
+/// checked as usual, and the reports stay small.
+#[test]
+fn a_reply_listing_more_words_than_any_catalog_fails_its_app_alone() {
+    let vendor = in_sync(Vendor::start(), &[1_400_000_002]);
+    vendor.answer(1_400_000_001, Reply::json(&listing(many_words(20_000))));
+    let run = verify(
+        "many_words",
+        &fixture("two-apps.yaml"),
+        &vendor,
+        &["--format", "github", "--report", "sarif=out.sarif"],
+    );
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
+    let error = run.app_error(0);
+    assert_eq!(error["class"], "protocol", "{error}");
+    assert_eq!(error["request_id"], "Id-many-O-Seq-1", "{error}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(
+            "got a reply listing 20000 callback commands, more than the 256 cbcheck reads"
+        ),
+        "{message}"
+    );
+    assert_eq!(run.report["apps"][1]["status"], "in_sync", "{}", run.report);
+    assert!(
+        run.report["apps"][0]["findings"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+    assert!(
+        run.stdout.contains("more than the 256 cbcheck reads"),
+        "{}",
+        run.stdout
+    );
+    // Nothing of the list reaches a report.
+    let sarif = run.dir.read("out.sarif");
+    for (what, text) in [
+        ("stdout", &run.stdout),
+        ("stderr", &run.stderr),
+        ("sarif", &sarif),
+    ] {
+        assert!(text.len() < 32 * 1024, "{what}: {} bytes", text.len());
+        assert!(!text.contains("w4e1f"), "{what} quotes the list");
+    }
+}
+
+/// A recorded reply is held to the live ones' limits, app by app: past the command
+/// cap, or larger than a reply may be, its app fails as a protocol error.
+#[test]
+fn a_recorded_reply_past_a_live_limit_fails_its_app() {
+    let mut huge = listing(vec![A.to_owned()]);
+    huge["RequestId"] = json!("x".repeat(1 << 20));
+    let snapshot = json!({"1400000001": listing(many_words(257)), "1400000002": huge});
+    let out = workdir("snapshot_limits")
+        .with("callbacks.yaml", fixture("two-apps.yaml"))
+        .with("live.json", snapshot.to_string())
+        .cbcheck()
+        .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
+        .args(["--format", "json"])
+        .run();
+    out.code(4);
+    let report = out.stdout_json();
+    let error = |app: usize| report["apps"][app]["error"].clone();
+    assert_eq!(error(0)["class"], "protocol", "{report}");
+    assert!(
+        error(0)["message"].as_str().is_some_and(|m| m.contains(
+            "got a reply listing 257 callback commands, more than the 256 cbcheck reads"
+        )),
+        "{report}"
+    );
+    assert_eq!(error(1)["class"], "protocol", "{report}");
+    assert!(
+        error(1)["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("a reply larger than 1 MiB")),
+        "{report}"
+    );
+}

@@ -38,6 +38,9 @@ pub enum Rule {
     SecretInFile,
     Interpolation,
     KeyInUrl,
+    /// Not a rule of the file: the line that counts a file's problems past the first
+    /// [`MAX_DIAGNOSTICS`].
+    TooManyProblems,
 }
 
 impl Rule {
@@ -76,6 +79,7 @@ impl Rule {
             Rule::SecretInFile => "cbcheck::config::secret-in-file",
             Rule::Interpolation => "cbcheck::config::interpolation",
             Rule::KeyInUrl => "cbcheck::config::key-in-url",
+            Rule::TooManyProblems => "cbcheck::config::too-many-problems",
         }
     }
 }
@@ -208,5 +212,203 @@ impl<R: Code> Diagnostic for ConfigDiagnostic<R> {
         } else {
             Some(Box::new(self.labels.iter().cloned()))
         }
+    }
+}
+
+/// The most diagnostics kept of one file: the first ones in file order. Past them
+/// each problem is only counted, so a file of one mistake repeated a few hundred
+/// thousand times costs no more memory or output than a small multiple of itself.
+pub const MAX_DIAGNOSTICS: usize = 1000;
+
+/// A problem past [`MAX_DIAGNOSTICS`]: what it takes to count it, and to forget it
+/// as a kept one would be forgotten (an allowed endpoint, an unselected app).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Omitted {
+    pub rule: Rule,
+    pub error: bool,
+    pub offset: usize,
+}
+
+/// A file's diagnostics as they are found: the first [`MAX_DIAGNOSTICS`] in file order
+/// (an equal offset in the order found, as a stable sort of them all would put them)
+/// are kept, the rest counted.
+#[derive(Debug, Default)]
+pub struct Collected {
+    kept: Vec<ConfigDiagnostic>,
+    omitted: Vec<Omitted>,
+}
+
+impl Collected {
+    pub fn push(&mut self, diagnostic: ConfigDiagnostic) {
+        self.kept.push(diagnostic);
+        // Trimmed in batches: a sort every MAX_DIAGNOSTICS problems, not one each.
+        if self.kept.len() >= 2 * MAX_DIAGNOSTICS {
+            self.trim();
+        }
+    }
+
+    /// Both files' problems, as if they had been pushed here in order.
+    pub fn append(&mut self, other: Collected) {
+        self.omitted.extend(other.omitted);
+        for diagnostic in other.kept {
+            self.push(diagnostic);
+        }
+    }
+
+    fn trim(&mut self) {
+        self.kept.sort_by_key(ConfigDiagnostic::offset);
+        if self.kept.len() > MAX_DIAGNOSTICS {
+            self.omitted
+                .extend(self.kept.drain(MAX_DIAGNOSTICS..).map(|d| Omitted {
+                    rule: d.rule,
+                    error: d.is_error(),
+                    offset: d.offset(),
+                }));
+        }
+    }
+
+    /// The kept diagnostics in file order, and the problems past them.
+    pub fn finish(mut self) -> (Vec<ConfigDiagnostic>, Vec<Omitted>) {
+        self.trim();
+        (self.kept, self.omitted)
+    }
+}
+
+/// The diagnostic that stands for the problems past the kept ones, at the first of them.
+pub fn omitted_note(omitted: &[Omitted]) -> Option<ConfigDiagnostic> {
+    let first = omitted.iter().min_by_key(|o| o.offset)?;
+    let errors = omitted.iter().filter(|o| o.error).count();
+    let warnings = omitted.len() - errors;
+    let counts = match (errors, warnings) {
+        (_, 0) => plural(errors, "error"),
+        (0, _) => plural(warnings, "warning"),
+        _ => format!(
+            "{}, {}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        ),
+    };
+    let severity = if errors > 0 {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    Some(
+        ConfigDiagnostic::coded(
+            Rule::TooManyProblems,
+            severity,
+            format!(
+                "… and {} more {} not shown ({counts}): only a file's first {} are listed",
+                thousands(omitted.len()),
+                if omitted.len() == 1 { "problem" } else { "problems" },
+                thousands(MAX_DIAGNOSTICS)
+            ),
+        )
+        .primary(SourceSpan::new(first.offset.into(), 0), "the first problem not shown")
+        .help("fix the problems listed (often one mistake, repeated), then lint the file again to see the rest"),
+    )
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", thousands(n))
+    }
+}
+
+/// `359000` as `359,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(offset: usize, error: bool) -> ConfigDiagnostic {
+        let d = if error {
+            ConfigDiagnostic::error(Rule::UnknownKey, format!("at {offset}"))
+        } else {
+            ConfigDiagnostic::warning(Rule::InsecureUrl, format!("at {offset}"))
+        };
+        d.primary(SourceSpan::new(offset.into(), 1), "here")
+    }
+
+    #[test]
+    fn the_first_problems_in_file_order_are_kept_and_the_rest_counted() {
+        let mut collected = Collected::default();
+        // Found out of order, as the checks of one file and its secret scan are.
+        for offset in (0..3 * MAX_DIAGNOSTICS).rev() {
+            collected.push(at(offset, offset % 3 != 0));
+        }
+        let mut secrets = Collected::default();
+        secrets.push(
+            ConfigDiagnostic::error(Rule::SecretInFile, "a secret")
+                .primary(SourceSpan::new(5.into(), 1), "here"),
+        );
+        collected.append(secrets);
+        let (kept, omitted) = collected.finish();
+        assert_eq!(kept.len(), MAX_DIAGNOSTICS);
+        assert_eq!(omitted.len(), 2 * MAX_DIAGNOSTICS + 1);
+        let offsets: Vec<usize> = kept.iter().map(ConfigDiagnostic::offset).collect();
+        assert_eq!(offsets[..7], [0, 1, 2, 3, 4, 5, 5]);
+        // Of an equal offset, the one found first comes first.
+        assert_eq!(
+            (kept[5].rule, kept[6].rule),
+            (Rule::UnknownKey, Rule::SecretInFile)
+        );
+        assert_eq!(offsets.last(), Some(&(MAX_DIAGNOSTICS - 2)));
+
+        let note = omitted_note(&omitted).expect("a note");
+        assert_eq!(
+            note.message,
+            "… and 2,001 more problems not shown (1,334 errors, 667 warnings): only a file's first 1,000 are listed"
+        );
+        assert!(note.is_error());
+        assert_eq!(note.offset(), MAX_DIAGNOSTICS - 1);
+        assert!(omitted_note(&[]).is_none());
+    }
+
+    #[test]
+    fn a_few_problems_are_all_kept_in_file_order() {
+        let mut collected = Collected::default();
+        for offset in [9, 3, 7] {
+            collected.push(at(offset, false));
+        }
+        let (kept, omitted) = collected.finish();
+        assert_eq!(
+            kept.iter()
+                .map(ConfigDiagnostic::offset)
+                .collect::<Vec<_>>(),
+            [3, 7, 9]
+        );
+        assert!(omitted.is_empty());
+    }
+
+    #[test]
+    fn warnings_alone_make_a_warning() {
+        let omitted = [Omitted {
+            rule: Rule::InsecureUrl,
+            error: false,
+            offset: 4,
+        }];
+        let note = omitted_note(&omitted).expect("a note");
+        assert!(!note.is_error());
+        assert!(
+            note.message
+                .starts_with("… and 1 more problem not shown (1 warning)")
+        );
+        assert_eq!(thousands(359_000), "359,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000_000), "1,000,000");
     }
 }

@@ -18,7 +18,7 @@ use url::Url;
 
 pub use crate::model::source::SourceFile;
 pub use crate::model::{App, AppSpans, Config, DeclaredCommand, DesiredCallback, ExtraCommands};
-pub use diagnostic::{ConfigDiagnostic, Rule};
+pub use diagnostic::{ConfigDiagnostic, MAX_DIAGNOSTICS, Omitted, Rule};
 pub use spec::schema_json;
 
 use crate::model::key_names::KeyNames;
@@ -40,7 +40,10 @@ pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 #[derive(Debug)]
 pub struct Loaded {
     pub file: String,
+    /// The first [`MAX_DIAGNOSTICS`] problems, in file order.
     pub diagnostics: Vec<ConfigDiagnostic>,
+    /// The problems past them: counted, not described.
+    pub omitted: Vec<Omitted>,
     /// `Some` when the file has no errors (it may have warnings).
     pub config: Option<Config>,
     /// The SHA-256 of the bytes read (hex), so an archived report names the content
@@ -76,12 +79,40 @@ pub fn check_key_placeholders(files: &mut [Loaded]) -> KeyNames {
 }
 
 impl Loaded {
+    /// Every error, listed or not.
     pub fn errors(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
+            + self.omitted.iter().filter(|o| o.error).count()
     }
 
+    /// Every warning, listed or not.
     pub fn warnings(&self) -> usize {
-        self.diagnostics.len() - self.errors()
+        self.diagnostics.len() + self.omitted.len() - self.errors()
+    }
+
+    /// The diagnostics every report lists: the kept ones, then the one that counts
+    /// the rest, when there is a rest.
+    pub fn listed(&self) -> impl Iterator<Item = std::borrow::Cow<'_, ConfigDiagnostic>> {
+        let note = diagnostic::omitted_note(&self.omitted).map(|mut note| {
+            // Only a valid file's problems are forgotten: it has its source when none is left.
+            note.source = self
+                .diagnostics
+                .first()
+                .and_then(|d| d.source.clone())
+                .or_else(|| self.config.as_ref().map(|c| Arc::clone(&c.source)));
+            note
+        });
+        self.diagnostics
+            .iter()
+            .map(std::borrow::Cow::Borrowed)
+            .chain(note.map(std::borrow::Cow::Owned))
+    }
+
+    /// Forget the problems `forget` picks (by rule, severity and offset), listed or not.
+    pub fn forget(&mut self, forget: impl Fn(Rule, bool, usize) -> bool) {
+        self.diagnostics
+            .retain(|d| !forget(d.rule, d.is_error(), d.offset()));
+        self.omitted.retain(|o| !forget(o.rule, o.error, o.offset));
     }
 
     /// Forget the `unlisted-endpoint` warnings about endpoints the operator allowed
@@ -97,8 +128,7 @@ impl Loaded {
             .filter(|app| app.endpoint.as_ref().is_some_and(&allowed))
             .filter_map(|app| app.spans.endpoint.map(|span| span.offset()))
             .collect();
-        self.diagnostics
-            .retain(|d| !(d.rule == Rule::UnlistedEndpoint && spans.contains(&d.offset())));
+        self.forget(|rule, _, offset| rule == Rule::UnlistedEndpoint && spans.contains(&offset));
     }
 
     fn refuse_key_placeholders(&mut self, names: &KeyNames) {
@@ -115,6 +145,17 @@ impl Loaded {
         }
         if !refused.is_empty() {
             self.diagnostics.sort_by_key(ConfigDiagnostic::offset);
+            // Still the first MAX_DIAGNOSTICS in file order, the rest counted.
+            if self.diagnostics.len() > MAX_DIAGNOSTICS {
+                for d in self.diagnostics.drain(MAX_DIAGNOSTICS..) {
+                    self.omitted.push(Omitted {
+                        rule: d.rule,
+                        error: d.is_error(),
+                        offset: d.offset(),
+                    });
+                }
+                self.omitted.sort_by_key(|o| o.offset);
+            }
             self.config = None;
         }
     }
@@ -123,6 +164,7 @@ impl Loaded {
         Loaded {
             file,
             diagnostics: vec![diagnostic],
+            omitted: Vec::new(),
             config: None,
             sha256: None,
             keys: KeyUse::default(),
@@ -244,14 +286,15 @@ fn validate_bytes(file: String, bytes: Vec<u8>, redaction: &Redaction) -> Loaded
         hidden.extend(secrets.url_tokens);
     }
     let source = Arc::new(SourceFile::new(&file, mask(text, &hidden)));
-    let mut diagnostics = outcome.diagnostics;
-    diagnostics.extend(secrets.diagnostics);
+    let mut collected = outcome.diagnostics;
+    collected.append(secrets.diagnostics);
     // In file order, as a reader goes through the file.
-    diagnostics.sort_by_key(ConfigDiagnostic::offset);
+    let (mut diagnostics, omitted) = collected.finish();
     for d in &mut diagnostics {
         d.source = Some(Arc::clone(&source));
     }
-    let valid = !diagnostics.iter().any(ConfigDiagnostic::is_error);
+    let valid =
+        !diagnostics.iter().any(ConfigDiagnostic::is_error) && !omitted.iter().any(|o| o.error);
     let mut loaded = Loaded {
         config: valid.then(|| Config {
             file: file.clone(),
@@ -260,6 +303,7 @@ fn validate_bytes(file: String, bytes: Vec<u8>, redaction: &Redaction) -> Loaded
         }),
         file,
         diagnostics,
+        omitted,
         sha256: None,
         keys: KeyUse {
             secret_key_envs: outcome.secret_key_envs,
@@ -378,6 +422,39 @@ mod tests {
             .collect();
         keyed.sort_unstable();
         assert_eq!(keyed, ["AppSpec", "CallbackSpec", "Defaults"]);
+    }
+
+    #[test]
+    fn past_the_kept_diagnostics_problems_are_counted_and_forgotten_alike() {
+        let apps: String = (0..1500)
+            .map(|i| {
+                format!(
+                    "  - sdkappid: {}\n    endpoint: https://proxy.example.com\n    callback: absent\n",
+                    1_400_000_000 + i
+                )
+            })
+            .collect();
+        let yaml = format!(
+            "version: 1\ndefaults:\n  region: singapore\n  identifier: admin\napps:\n{apps}"
+        );
+        let mut loaded = load_bytes(
+            "fleet.yaml".into(),
+            yaml.into_bytes(),
+            &Redaction::default(),
+        );
+        assert!(loaded.config.is_some(), "warnings only");
+        assert_eq!((loaded.errors(), loaded.warnings()), (0, 1500));
+        assert_eq!(loaded.diagnostics.len(), MAX_DIAGNOSTICS);
+        let listed: Vec<_> = loaded.listed().collect();
+        assert_eq!(listed.len(), MAX_DIAGNOSTICS + 1);
+        let note = &listed[MAX_DIAGNOSTICS];
+        assert_eq!(note.rule, Rule::TooManyProblems);
+        assert!(!note.is_error());
+        assert_eq!(note.line_col(), Some((6 + 3 * MAX_DIAGNOSTICS + 1, 15)));
+        // Allowed, every one of them is forgotten: the kept and the counted alike.
+        loaded.forget_allowed_endpoints(|_| true);
+        assert_eq!(loaded.warnings(), 0);
+        assert_eq!(loaded.listed().count(), 0);
     }
 
     #[test]

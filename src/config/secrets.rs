@@ -13,7 +13,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use miette::SourceSpan;
 use unicode_normalization::UnicodeNormalization;
 
-use super::diagnostic::{ConfigDiagnostic, Rule};
+use super::diagnostic::{Collected, ConfigDiagnostic, Rule};
 use super::node::{Node, Value};
 
 pub const ENV_HELP: &str = "keep secrets out of this file (it is meant for git): put the key in an \
@@ -28,7 +28,7 @@ pub struct Secrets {
     /// Userinfo and query values of URLs: masked unless `--show-secrets`.
     pub url_tokens: Vec<SourceSpan>,
     /// One `secret-in-file` error per secret-named key and per key-material value.
-    pub diagnostics: Vec<ConfigDiagnostic>,
+    pub diagnostics: Collected,
     pub hidden: Hidden,
 }
 

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use miette::SourceSpan;
 use url::Url;
 
-use super::diagnostic::{ConfigDiagnostic, Rule};
+use super::diagnostic::{Collected, ConfigDiagnostic, Rule};
 use super::node::{Node, Value};
 use super::placeholders;
 use super::secrets::{ENV_HELP, Hidden, is_secret_name};
@@ -31,10 +31,11 @@ pub const APP_KEYS: &[&str] = &[
 ];
 pub const CALLBACK_KEYS: &[&str] = &["url", "commands"];
 
-/// What validation found: the apps (when the file is valid) and every problem.
+/// What validation found: the apps (when the file is valid) and every problem (the
+/// first ones kept, the rest counted).
 pub struct Outcome {
     pub apps: Vec<App>,
-    pub diagnostics: Vec<ConfigDiagnostic>,
+    pub diagnostics: Collected,
     /// Spans of secret values, masked before any snippet of the file is shown.
     pub secret_spans: Vec<SourceSpan>,
     /// Every valid `secret_key_env`, of valid apps or not.
@@ -69,7 +70,7 @@ struct Validator<'t> {
     text: &'t str,
     /// Where the `callback.url` values are defined: `${NAME}` is expanded there only.
     urls: HashSet<usize>,
-    diagnostics: Vec<ConfigDiagnostic>,
+    diagnostics: Collected,
     errors: usize,
     secret_spans: Vec<SourceSpan>,
     hidden: Hidden,

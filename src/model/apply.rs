@@ -1,5 +1,7 @@
 //! `apply` as data: each planned change, what it does, and what happened to it.
 
+use std::collections::HashSet;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -55,21 +57,21 @@ pub struct CommandChanges<'a> {
 impl<'a> CommandChanges<'a> {
     pub fn between(live: &'a [String], sent: &'a [String]) -> CommandChanges<'a> {
         let mut changes = CommandChanges::default();
-        let mut seen: Vec<&str> = Vec::new();
+        // Sets, not scans: linear in the two lists.
+        let live_words: HashSet<&str> = live.iter().map(String::as_str).collect();
+        let mut seen: HashSet<&str> = HashSet::new();
         for word in sent {
-            if seen.contains(&word.as_str()) {
+            if !seen.insert(word) {
                 continue;
             }
-            seen.push(word);
-            if live.contains(word) {
+            if live_words.contains(word.as_str()) {
                 changes.kept += 1;
             } else {
                 changes.added.push(word);
             }
         }
         for word in live {
-            if !seen.contains(&word.as_str()) {
-                seen.push(word);
+            if seen.insert(word) {
                 changes.removed.push(word);
             }
         }

@@ -1,5 +1,6 @@
 //! Human-readable output: miette diagnostics and one-line summaries, on stderr.
 
+use std::collections::HashSet;
 use std::fmt::{self, Write as _};
 
 use miette::{
@@ -192,8 +193,8 @@ pub fn lint_file(renderer: &Renderer, loaded: &Loaded, ending: Ending) -> String
     if ending.quiet {
         out.push_str(&summary::lint_lines(loaded));
     } else {
-        for diagnostic in &loaded.diagnostics {
-            out.push_str(&renderer.render_config(diagnostic));
+        for diagnostic in loaded.listed() {
+            out.push_str(&renderer.render_config(&diagnostic));
             out.push('\n');
         }
     }
@@ -360,14 +361,14 @@ pub fn verify_summary(runs: &[Run], ending: Ending) -> String {
 /// `no app was checked: broken.yaml is invalid (2 errors)`.
 pub fn stopped_summary(problems: &[Problem]) -> String {
     let mut invalid: Vec<(&str, usize)> = Vec::new();
-    for file in problems
+    for (file, count) in problems
         .iter()
-        .filter(|p| p.is_error())
-        .filter_map(|p| p.file.as_deref())
+        .filter(|p| p.errors() > 0)
+        .filter_map(|p| Some((p.file.as_deref()?, p.errors())))
     {
         match invalid.iter_mut().find(|(f, _)| *f == file) {
-            Some((_, errors)) => *errors += 1,
-            None => invalid.push((file, 1)),
+            Some((_, errors)) => *errors += count,
+            None => invalid.push((file, count)),
         }
     }
     let causes: Vec<String> = invalid
@@ -570,11 +571,15 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
             help.push(REDACTED_BODY.into());
         }
     }
+    // Each help once; a set, as an app may have a finding for every live word.
+    let mut helped: HashSet<&str> = help.iter().map(String::as_str).collect();
+    let mut texts: Vec<String> = Vec::new();
     for finding in &result.findings {
-        if let Some(text) = finding.help.as_ref().filter(|t| !help.contains(t)) {
-            help.push(text.clone());
+        if let Some(text) = finding.help.as_deref().filter(|t| helped.insert(t)) {
+            texts.push(text.to_owned());
         }
     }
+    help.extend(texts);
     let (code, severity) = if drifted {
         ("cbcheck::verify::drift", Severity::Error)
     } else {
@@ -650,16 +655,18 @@ fn diff(run: &Run, result: &AppResult, live: Option<&CallbackConfig>, color: boo
     };
     let live_text = match live {
         Some(live) => {
-            let is_live = |word: &&str| live.commands.iter().any(|c| c == word);
+            // Sets, not scans: linear in the two lists.
+            let live_words: HashSet<&str> = live.commands.iter().map(String::as_str).collect();
+            let declared_words: HashSet<&str> = declared.iter().copied().collect();
             let in_file_order: Vec<&str> = declared
                 .iter()
                 .copied()
-                .filter(is_live)
+                .filter(|word| live_words.contains(word))
                 .chain(
                     live.commands
                         .iter()
                         .map(String::as_str)
-                        .filter(|word| !declared.contains(word)),
+                        .filter(|word| !declared_words.contains(word)),
                 )
                 .collect();
             as_text(&live.url, &in_file_order)

@@ -38,7 +38,8 @@ pub struct Report {
     /// checking (`status` is then `invalid`, or `failed` if the client could not be set up).
     pub apps: Vec<AppReport>,
     /// The files' own diagnostics (as `cbcheck lint` reports them: the errors of an
-    /// invalid file, the warnings of a valid one), then what stopped the run, if anything.
+    /// invalid file, the warnings of a valid one; past a file's first 1,000, one that
+    /// counts the rest), then what stopped the run, if anything.
     pub diagnostics: Vec<Problem>,
     /// `verify --probe`: each callback endpoint's result (absent without --probe).
     /// Its findings are in `apps`, on every app whose URL names the endpoint.
@@ -322,9 +323,12 @@ pub struct LintFile {
     pub status: LintStatus,
     /// The apps the file declares; null when it is invalid.
     pub apps: Option<usize>,
+    /// Every error, listed or not.
     pub errors: usize,
+    /// Every warning, listed or not.
     pub warnings: usize,
-    /// Every diagnostic, in the order `cbcheck lint` prints them.
+    /// The diagnostics, in the order `cbcheck lint` prints them: the first 1,000, then,
+    /// when there are more, one (`cbcheck::config::too-many-problems`) that counts the rest.
     pub diagnostics: Vec<Problem>,
 }
 

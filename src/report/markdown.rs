@@ -99,9 +99,12 @@ pub fn stopped(problems: &[Problem], summary: &str) -> String {
     out.push_str("| file | line | column | severity | code | message | what to do |\n");
     out.push_str("|---|---|---|---|---|---|---|\n");
     let or_dash = |n: Option<usize>| n.map_or_else(|| "—".to_owned(), |n| n.to_string());
-    // Within the same limit as a full report: rows while they fit with the last line.
-    let mut used = chars(&out) + chars(&more_problems(problems.len()));
-    for (shown, p) in problems.iter().enumerate() {
+    // Within the same limit as a full report: rows while they fit with the last line,
+    // which counts every problem left out (and those a file's counting row stands for).
+    let total: usize = problems.iter().map(Problem::count).sum();
+    let mut used = chars(&out) + chars(&more_problems(total));
+    let mut shown = 0;
+    for p in problems {
         let row = format!(
             "| {} | {} | {} | {} | `{}` | {} | {} |\n",
             cell(p.file.as_deref().unwrap_or("—")),
@@ -114,10 +117,11 @@ pub fn stopped(problems: &[Problem], summary: &str) -> String {
         );
         used += chars(&row);
         if used > MAX_CHARS {
-            out.push_str(&more_problems(problems.len() - shown));
+            out.push_str(&more_problems(total - shown));
             break;
         }
         out.push_str(&row);
+        shown += p.count();
     }
     out
 }

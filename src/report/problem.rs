@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::config::{ConfigDiagnostic, Loaded};
+use crate::config::{ConfigDiagnostic, Loaded, Rule};
 use crate::model::Severity;
 
 /// A problem with a callbacks file, or with the run itself.
@@ -29,6 +29,18 @@ pub struct Problem {
     pub line: Option<usize>,
     /// 1-based column, in characters; null with `line`.
     pub column: Option<usize>,
+    /// Only on the problem that stands for a file's problems past the first 1,000
+    /// (code `cbcheck::config::too-many-problems`): how many it counts, by severity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omitted: Option<OmittedCount>,
+}
+
+/// The problems of a file that no report lists, one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OmittedCount {
+    pub errors: usize,
+    pub warnings: usize,
 }
 
 impl Problem {
@@ -46,11 +58,26 @@ impl Problem {
             help: error.help().map(|h| h.to_string()),
             line: None,
             column: None,
+            omitted: None,
         }
     }
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    /// How many problems it stands for: itself, or the problems it counts.
+    pub fn count(&self) -> usize {
+        self.omitted
+            .map_or(1, |count| count.errors + count.warnings)
+    }
+
+    /// How many errors it stands for: itself, or the errors it counts.
+    pub fn errors(&self) -> usize {
+        match self.omitted {
+            Some(count) => count.errors,
+            None => usize::from(self.is_error()),
+        }
     }
 }
 
@@ -58,11 +85,21 @@ impl Problem {
 pub fn from_loaded(loaded: &[Loaded]) -> Vec<Problem> {
     loaded
         .iter()
-        .flat_map(|file| file.diagnostics.iter().map(|d| of_file(&file.file, d)))
+        .flat_map(|file| {
+            let errors = file.omitted.iter().filter(|o| o.error).count();
+            let count = OmittedCount {
+                errors,
+                warnings: file.omitted.len() - errors,
+            };
+            file.listed().map(move |d| {
+                let omitted = (d.rule == Rule::TooManyProblems).then_some(count);
+                of_file(&file.file, &d, omitted)
+            })
+        })
         .collect()
 }
 
-fn of_file(file: &str, diagnostic: &ConfigDiagnostic) -> Problem {
+fn of_file(file: &str, diagnostic: &ConfigDiagnostic, omitted: Option<OmittedCount>) -> Problem {
     let place = diagnostic.line_col();
     Problem {
         file: Some(file.to_owned()),
@@ -76,5 +113,6 @@ fn of_file(file: &str, diagnostic: &ConfigDiagnostic) -> Problem {
         help: diagnostic.help.clone(),
         line: place.map(|(line, _)| line),
         column: place.map(|(_, column)| column),
+        omitted,
     }
 }

@@ -138,7 +138,7 @@ fn pad(text: &str, width: usize) -> String {
 pub fn lint_lines(loaded: &Loaded) -> String {
     let file = printable(&loaded.file, &[]);
     let mut out = String::new();
-    for diagnostic in &loaded.diagnostics {
+    for diagnostic in loaded.listed() {
         let severity = if diagnostic.is_error() {
             "error"
         } else {

@@ -82,15 +82,23 @@ fn forget_unselected_warnings(file: &mut config::Loaded, selectors: &[String]) {
     let Some(config) = &file.config else {
         return;
     };
-    let others: Vec<miette::SourceSpan> = config
+    // The entries do not overlap: sorted by start, the one that may hold an offset
+    // is found by bisection (a file may have thousands of apps and of warnings).
+    let mut others: Vec<(usize, usize)> = config
         .apps
         .iter()
         .filter(|app| !selectors.iter().any(|s| check::selected(app, s)))
-        .map(|app| app.spans.entry)
+        .map(|app| {
+            (
+                app.spans.entry.offset(),
+                app.spans.entry.offset() + app.spans.entry.len(),
+            )
+        })
         .collect();
-    let inside = |offset: usize, span: &miette::SourceSpan| {
-        (span.offset()..span.offset() + span.len()).contains(&offset)
+    others.sort_unstable();
+    let inside = |offset: usize| {
+        let after = others.partition_point(|(start, _)| *start <= offset);
+        after > 0 && offset < others[after - 1].1
     };
-    file.diagnostics
-        .retain(|d| d.is_error() || !others.iter().any(|span| inside(d.offset(), span)));
+    file.forget(|_, error, offset| !error && inside(offset));
 }

@@ -100,8 +100,8 @@ pub(super) fn verify_files(
     }
     // Quiet: the file's warnings are counted by the summary line instead.
     if format == Format::Human && !ending.quiet {
-        for diagnostic in loaded.iter().flat_map(|l| &l.diagnostics) {
-            human::eprint(&format!("{}\n", renderer.render_config(diagnostic)));
+        for diagnostic in loaded.iter().flat_map(config::Loaded::listed) {
+            human::eprint(&format!("{}\n", renderer.render_config(&diagnostic)));
         }
     }
     // The file's own warnings: reported beside the findings, and failing the run

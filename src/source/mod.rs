@@ -44,6 +44,7 @@ impl From<ApiError> for Failure {
             ApiError::Protocol { status, .. } if !(200..300).contains(status) => ErrorClass::Http,
             ApiError::Protocol { .. }
             | ApiError::Incomplete { .. }
+            | ApiError::TooManyCommands { .. }
             | ApiError::TooLarge { .. }
             | ApiError::Redirect { .. } => ErrorClass::Protocol,
             ApiError::Tls { .. } => ErrorClass::Tls,

@@ -3,7 +3,8 @@
 use miette::Diagnostic;
 
 use super::KeySource;
-use super::wire::{Oversized, RedirectTarget, RetryCause, status_text};
+use super::wire::{MAX_LIVE_COMMANDS, Oversized, RedirectTarget, RetryCause, status_text};
+use crate::model::Service;
 use crate::model::vendor::codes::auth_hint;
 
 /// A failed call, after any retries. Never carries the key or the UserSig: reqwest's
@@ -47,6 +48,19 @@ pub enum ApiError {
         sdkappid: u64,
         /// What is wrong with the payload, e.g. "succeeded without Response.Url".
         problem: &'static str,
+        request_id: Option<String>,
+    },
+
+    #[error("{interface} for sdkappid {sdkappid} got a reply listing {count} callback commands, more than the {} cbcheck reads{}", MAX_LIVE_COMMANDS, request_id_suffix(.request_id))]
+    #[diagnostic(
+        code(cbcheck::api::too_many_commands),
+        help("{}", too_many_commands_help())
+    )]
+    TooManyCommands {
+        interface: &'static str,
+        sdkappid: u64,
+        /// How many command words the reply listed.
+        count: usize,
         request_id: Option<String>,
     },
 
@@ -138,6 +152,17 @@ pub enum ApiError {
     },
 }
 
+fn too_many_commands_help() -> String {
+    let largest = [Service::ROOM, Service::LIVE, Service::CALL]
+        .iter()
+        .map(|s| s.commands.len())
+        .max()
+        .unwrap_or_default();
+    format!(
+        "no service has that many callback commands (the largest catalog has {largest}): is the endpoint (or a proxy in front of it) the vendor's REST API? Check `endpoint` / --endpoint; quote the RequestId if you contact support"
+    )
+}
+
 fn gave_up_help(cause: RetryCause) -> &'static str {
     match cause {
         RetryCause::Http(_) => {
@@ -185,6 +210,7 @@ impl ApiError {
             // between may still have passed the write on.
             ApiError::Protocol { .. }
             | ApiError::Incomplete { .. }
+            | ApiError::TooManyCommands { .. }
             | ApiError::TooLarge { .. }
             | ApiError::Redirect { .. } => true,
             // A certificate that fails verification stops the request before it is sent.
@@ -230,7 +256,8 @@ impl ApiError {
             ApiError::Auth { request_id, .. }
             | ApiError::Api { request_id, .. }
             | ApiError::GaveUp { request_id, .. }
-            | ApiError::Incomplete { request_id, .. } => request_id.as_deref(),
+            | ApiError::Incomplete { request_id, .. }
+            | ApiError::TooManyCommands { request_id, .. } => request_id.as_deref(),
             ApiError::Protocol { .. }
             | ApiError::TooLarge { .. }
             | ApiError::Tls { .. }

@@ -793,10 +793,16 @@ fn live_from(interface: &'static str, sdkappid: u64, reply: Reply) -> Result<Liv
             request_id,
         } => match wire::config_from(response) {
             Ok(config) => Ok(Live::Present { config, request_id }),
-            Err(problem) => Err(ApiError::Incomplete {
+            Err(wire::Unusable::Shape(problem)) => Err(ApiError::Incomplete {
                 interface,
                 sdkappid,
                 problem,
+                request_id,
+            }),
+            Err(wire::Unusable::TooManyCommands(count)) => Err(ApiError::TooManyCommands {
+                interface,
+                sdkappid,
+                count,
                 request_id,
             }),
         },
@@ -806,16 +812,29 @@ fn live_from(interface: &'static str, sdkappid: u64, reply: Reply) -> Result<Liv
 }
 
 /// Interpret a recorded get_callback response body (`verify --live-from`) exactly as
-/// a live one, as if it were the last of one attempt.
+/// a live one, as if it were the last of one attempt: one larger than a live reply
+/// may be is refused unread.
 pub fn live_from_recorded(
     service: &'static Service,
     sdkappid: u64,
     body: &[u8],
     placeholders: &Placeholders,
 ) -> Result<Live, ApiError> {
-    let reply = wire::classify(service, 200, body, placeholders);
-    let reply = settle(service.get, sdkappid, reply, 1)?;
+    let reply = settle(
+        service.get,
+        sdkappid,
+        recorded(service, body, placeholders),
+        1,
+    )?;
     live_from(service.get, sdkappid, reply)
+}
+
+/// A recorded reply as the client would have classified it, under the same cap.
+fn recorded(service: &Service, body: &[u8], placeholders: &Placeholders) -> Reply {
+    if body.len() > wire::MAX_BODY_BYTES {
+        return Reply::TooLarge(wire::Oversized::Body);
+    }
+    wire::classify(service, 200, body, placeholders)
 }
 
 /// What a settled get_callback_token reply says: whether callbacks are signed.
@@ -853,8 +872,7 @@ pub fn token_from_recorded(
     placeholders: &Placeholders,
 ) -> Result<bool, ApiError> {
     let path = service.token_get();
-    let reply = wire::classify(service, 200, body, placeholders);
-    let settled = settle(path, sdkappid, reply, 1);
+    let settled = settle(path, sdkappid, recorded(service, body, placeholders), 1);
     token_from(service, sdkappid, settled)
 }
 

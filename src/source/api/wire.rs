@@ -7,37 +7,63 @@ use crate::model::text::escape_each;
 use crate::model::vendor::codes;
 use crate::model::{CallbackConfig, Service};
 
+/// The most command words a get_callback reply may list. A service's catalog has a
+/// few dozen at most (Live's, the largest, has 19), and the live list is a subset of
+/// it; 256 leaves room for the catalog to grow many times over, and bounds what one
+/// reply can cost: each live word makes at most two findings, a line of every report
+/// and a word of the remedy.
+pub const MAX_LIVE_COMMANDS: usize = 256;
+
+/// Why a successful get_callback's `Response` is not a configuration cbcheck uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unusable {
+    /// Not the documented shape, e.g. "succeeded without Response.Url".
+    Shape(&'static str),
+    /// More command words than [`MAX_LIVE_COMMANDS`]: how many were listed.
+    TooManyCommands(usize),
+}
+
 /// The configuration in a successful get_callback's `Response`, or what is wrong
 /// with it. A list left out is an empty one (as an empty list may be sent); a null
 /// one is refused: it is not the documented shape, and reading it as "no commands"
 /// would have `apply` rewrite a list nobody has seen.
-pub fn config_from(response: Option<serde_json::Value>) -> Result<CallbackConfig, &'static str> {
+pub fn config_from(response: Option<serde_json::Value>) -> Result<CallbackConfig, Unusable> {
     use serde_json::Value;
+    let shape = Unusable::Shape;
     let mut fields = match response {
-        None | Some(Value::Null) => return Err("succeeded without a Response"),
+        None | Some(Value::Null) => return Err(shape("succeeded without a Response")),
         Some(Value::Object(fields)) => fields,
-        Some(_) => return Err("succeeded but Response is not an object"),
+        Some(_) => return Err(shape("succeeded but Response is not an object")),
     };
     let url = match fields.remove("Url") {
-        None | Some(Value::Null) => return Err("succeeded without Response.Url"),
+        None | Some(Value::Null) => return Err(shape("succeeded without Response.Url")),
         Some(Value::String(url)) => url,
-        Some(_) => return Err("succeeded but Response.Url is not a string"),
+        Some(_) => return Err(shape("succeeded but Response.Url is not a string")),
     };
     let commands = match fields.remove("CallbackCommandList") {
         None => Vec::new(),
         Some(Value::Null) => {
-            return Err("succeeded but Response.CallbackCommandList is null, not a list");
+            return Err(shape(
+                "succeeded but Response.CallbackCommandList is null, not a list",
+            ));
+        }
+        Some(Value::Array(items)) if items.len() > MAX_LIVE_COMMANDS => {
+            return Err(Unusable::TooManyCommands(items.len()));
         }
         Some(Value::Array(items)) => items
             .into_iter()
             .map(|item| match item {
                 Value::String(command) => Ok(command),
-                _ => Err(
+                _ => Err(shape(
                     "succeeded but Response.CallbackCommandList holds something that is not a string",
-                ),
+                )),
             })
             .collect::<Result<_, _>>()?,
-        Some(_) => return Err("succeeded but Response.CallbackCommandList is not a list"),
+        Some(_) => {
+            return Err(shape(
+                "succeeded but Response.CallbackCommandList is not a list",
+            ));
+        }
     };
     Ok(CallbackConfig { url, commands })
 }
@@ -293,6 +319,31 @@ mod tests {
         assert_eq!(request_id.as_deref(), Some("Id-1-O-Seq-61309"));
         let config = config_from(response).expect("typed");
         assert_eq!(config.url, "http://www.example.com/callback");
+    }
+
+    #[test]
+    fn a_command_list_longer_than_any_catalog_allows_is_refused() {
+        let largest = [Service::ROOM, Service::LIVE, Service::CALL]
+            .iter()
+            .map(|s| s.commands.len())
+            .max()
+            .unwrap_or_default();
+        assert!(
+            MAX_LIVE_COMMANDS >= 4 * largest,
+            "room for the catalogs to grow"
+        );
+        let response = |words: usize| {
+            let list: Vec<String> = (0..words).map(|i| format!("w{i}")).collect();
+            Some(
+                serde_json::json!({"Url": "https://h.example.com/cb", "CallbackCommandList": list}),
+            )
+        };
+        let at_cap = config_from(response(MAX_LIVE_COMMANDS)).expect("at the cap");
+        assert_eq!(at_cap.commands.len(), MAX_LIVE_COMMANDS);
+        assert_eq!(
+            config_from(response(MAX_LIVE_COMMANDS + 1)),
+            Err(Unusable::TooManyCommands(MAX_LIVE_COMMANDS + 1))
+        );
     }
 
     #[test]
