@@ -249,6 +249,7 @@ pub fn eprint_lines(text: &str) {
 /// Write human output to stderr (ignoring a closed pipe, as for stdout).
 pub fn eprint(text: &str) {
     use std::io::Write;
+    let text = crate::model::text::guard(text, super::Commands::None);
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
@@ -408,9 +409,10 @@ pub fn export_none_declarable(apps: usize) -> String {
 /// `export` writes an app as a comment: its live URL cannot be declared.
 pub fn export_url_commented(app: &crate::model::App, url: &str, problem: &str) -> String {
     format!(
-        "warning: {} is written as a comment: its live URL {} cannot be declared: {problem}\n",
-        app.label(),
-        crate::model::redact::redact_url(url)
+        "warning: {} is written as a comment: its live URL {} cannot be declared: {}\n",
+        printable(&app.label(), &[]),
+        printable(&crate::model::redact::redact_url(url), &[]),
+        printable(problem, &[])
     )
 }
 
@@ -418,8 +420,8 @@ pub fn export_url_commented(app: &crate::model::App, url: &str, problem: &str) -
 pub fn export_url_with_secrets(app: &crate::model::App, url: &str) -> String {
     format!(
         "warning: the live URL of {} carries query values or userinfo ({}); it is written as is: keep the file private, or move the token out of the URL\n",
-        app.label(),
-        crate::model::redact::redact_url(url)
+        printable(&app.label(), &[]),
+        printable(&crate::model::redact::redact_url(url), &[])
     )
 }
 
@@ -427,7 +429,7 @@ pub fn export_url_with_secrets(app: &crate::model::App, url: &str) -> String {
 pub fn export_placeholder(app: &crate::model::App, param: &str, variable: &str) -> String {
     format!(
         "note: {}: the live URL's query parameter `{}` looks like a secret: written as ${{{variable}}}; set {variable} to its value where verify and apply run (or export with --literal-urls)\n",
-        app.label(),
+        printable(&app.label(), &[]),
         printable(param, &[]),
     )
 }
@@ -435,9 +437,10 @@ pub fn export_placeholder(app: &crate::model::App, param: &str, variable: &str) 
 /// `export --from` leaves an app as it is: its live URL cannot be declared.
 pub fn export_url_kept(app: &crate::model::App, url: &str, problem: &str) -> String {
     format!(
-        "warning: {} is left as the file has it: its live URL {} cannot be declared: {problem}\n",
+        "warning: {} is left as the file has it: its live URL {} cannot be declared: {}\n",
         printable(&app.label(), &[]),
-        crate::model::redact::redact_url(url)
+        printable(&crate::model::redact::redact_url(url), &[]),
+        printable(problem, &[])
     )
 }
 
@@ -466,10 +469,10 @@ pub fn export_not_refreshed(
 ) -> String {
     format!(
         "error: {} cannot be refreshed in place: {} (line {}): {}\n  help: nothing was written; change that value by hand, then run export again\n",
-        from.display(),
+        printable(&from.display().to_string(), &[]),
         printable(&err.app, &[]),
         err.line,
-        err.reason
+        printable(&err.reason.to_string(), &[])
     )
 }
 
@@ -557,8 +560,13 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
         }
     }
     for finding in &result.findings {
-        if let Some(text) = finding.help.as_ref().filter(|t| !help.contains(t)) {
-            help.push(text.clone());
+        // One line each: a line break in a live word stays an escape.
+        let text = finding
+            .help
+            .as_deref()
+            .map(|t| printable(t, &[]).into_owned());
+        if let Some(text) = text.filter(|t| !help.contains(t)) {
+            help.push(text);
         }
     }
     let (code, severity) = if drifted {
