@@ -11,6 +11,7 @@ mod endpoints;
 mod export_in_place;
 mod formats;
 mod inputs;
+mod log_commands;
 mod machine;
 mod net;
 mod odd_text;
