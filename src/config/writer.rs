@@ -275,10 +275,20 @@ mod tests {
             "del\u{7f}c1\u{85}",
             "line\nbreak",
             " https://lead.example.com",
+            "sep\u{2028}para\u{2029}nel\u{85}cr\rff\u{c}",
+            "a ##[stop-commands]x ::add-mask::y",
         ] {
             let yaml = format!("k: {}\n", scalar(text));
             let value: serde_json::Value = serde_saphyr::from_str(&yaml).expect("valid YAML");
             assert_eq!(value["k"], text, "{yaml}");
+        }
+        for text in ["sep\u{2028}x", "p\u{2029}x", "n\u{85}x", "##[x"] {
+            let written = format!("{}{}", scalar(text), comment(text));
+            assert!(
+                !written.contains(['\u{2028}', '\u{2029}', '\u{85}']),
+                "{written}"
+            );
+            assert!(!written.contains("##["), "{written}");
         }
         assert_eq!(scalar("administrator"), "administrator");
         assert_eq!(scalar("true"), "\"true\"");
