@@ -171,7 +171,7 @@ fn github_annotations_are_escaped_and_summarised() {
         "appended:\n{written}"
     );
     assert!(
-        written.contains("| prod,eu.yaml | drifted | 1400000002 | singapore | ❌ drifted |"),
+        written.contains("| prod,eu\\.yaml | drifted | 1400000002 | singapore | ❌ drifted |"),
         "{written}"
     );
 }
@@ -475,10 +475,12 @@ fn markdown_has_a_table_and_a_section_per_problem_app() {
     );
     assert!(
         out.stdout
-            .contains("### failed again (1400000003) — ⚠️ failed")
+            .contains("### failed\\\\nagain (1400000003) — ⚠️ failed"),
+        "{}",
+        out.stdout
     );
     assert!(
-        out.stdout.find("### failed again") < out.stdout.find("### drifted"),
+        out.stdout.find("### failed\\\\nagain") < out.stdout.find("### drifted"),
         "failed apps first"
     );
     assert!(
@@ -503,7 +505,7 @@ fn markdown_has_a_table_and_a_section_per_problem_app() {
     assert!(
         folded
             .stdout
-            .contains("|\n\n1 app in sync is not listed.\n\n### failed again"),
+            .contains("|\n\n1 app in sync is not listed.\n\n### failed\\\\nagain"),
         "{}",
         folded.stdout
     );
@@ -899,7 +901,7 @@ fn markdown_of_a_file_with_thousands_of_errors_fits_a_pull_request_comment() {
     let lines: Vec<&str> = text.lines().collect();
     let rows = lines
         .iter()
-        .filter(|l| l.starts_with("| bad.yaml |"))
+        .filter(|l| l.starts_with("| bad\\.yaml |"))
         .count();
     assert!(rows > 0 && rows < total, "{rows} rows");
     assert!(
@@ -1120,7 +1122,7 @@ fn a_file_of_thousands_of_problems_lists_the_first_thousand_and_counts_the_rest(
     let markdown = read("out.md");
     let rows = markdown
         .lines()
-        .filter(|l| l.starts_with("| keys.yaml |"))
+        .filter(|l| l.starts_with(r"| keys\.yaml |"))
         .count();
     assert!(
         markdown.ends_with(&format!(

@@ -13,6 +13,7 @@ mod endpoints;
 mod export_in_place;
 mod formats;
 mod inputs;
+mod log_commands;
 mod machine;
 mod man;
 mod net;

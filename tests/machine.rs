@@ -190,9 +190,11 @@ fn assert_carries_the_diagnostics(format: &str, text: &str) {
             }
         }
         "markdown" => {
-            assert!(text.contains("broken.yaml is invalid"), "{text}");
+            assert!(text.contains("broken\\.yaml is invalid"), "{text}");
             assert!(
-                text.contains("| broken.yaml | 11 | 7 | error | `cbcheck::config::unknown-key` |"),
+                text.contains(
+                    "| broken\\.yaml | 11 | 7 | error | `cbcheck::config::unknown-key` |"
+                ),
                 "{text}"
             );
             assert!(text.contains("`cbcheck::config::secret-in-file`"), "{text}");

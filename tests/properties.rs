@@ -226,3 +226,205 @@ proptest! {
         prop_assert!(written.is_ok_and(|s| s.contains("\"results\"")), "no SARIF report");
     }
 }
+
+/// Pieces of hostile text: workflow commands, every kind of line break and Unicode
+/// space, terminal controls, Markdown syntax, URLs and mentions, plain words.
+fn hostile() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        proptest::sample::select(vec![
+            "##[",
+            "::",
+            "::error title=x::y",
+            "::stop-commands::t",
+            "::add-mask::",
+            "#",
+            ":",
+            "\n",
+            "\r",
+            "\r\n",
+            "\u{b}",
+            "\u{c}",
+            "\u{85}",
+            "\u{2028}",
+            "\u{2029}",
+            "\t",
+            " ",
+            "\u{a0}",
+            "\u{2003}",
+            "\u{3000}",
+            "\u{1680}",
+            "\u{1b}]52;c;aGk=\u{7}",
+            "\u{1b}[2J",
+            "\u{9b}",
+            "\u{202e}",
+            "\u{200b}",
+            "[x](https://a.example/l)",
+            "![i](https://a.example/i.png)",
+            "<img src=x>",
+            "<https://a.example>",
+            "@acme/team",
+            "a@b.example.com",
+            "www.a.example",
+            "https://a.example/x",
+            "//a.example",
+            "`",
+            "``",
+            "```",
+            "|",
+            "*",
+            "_",
+            "~~",
+            "&amp;",
+            "\\",
+            "\"",
+            "'",
+            "-",
+            "é",
+            "日本",
+        ])
+        .prop_map(str::to_owned),
+        "[a-zA-Z0-9.]{1,8}",
+    ];
+    proptest::collection::vec(piece, 1..10).prop_map(|pieces| pieces.concat())
+}
+
+/// A YAML double-quoted scalar for `text` (JSON syntax; YAML takes no raw C1 or
+/// U+2028 family there, so those as escapes).
+fn yaml_quoted(text: &str) -> String {
+    serde_json::to_string(text)
+        .expect("JSON")
+        .chars()
+        .map(|c| {
+            if ('\u{7f}'..='\u{9f}').contains(&c) || matches!(c, '\u{2028}' | '\u{2029}') {
+                format!("\\u{:04x}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Markdown from `text` that makes no link, image, HTML (but cbcheck's version
+/// comment), mention or bare URL, and whose table rows have one cell count.
+fn assert_inert_markdown(text: &str) -> Result<(), TestCaseError> {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let mut rows = Vec::new();
+    let mut cells = 0;
+    for event in Parser::new_ext(text, Options::ENABLE_TABLES) {
+        match &event {
+            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => {
+                return Err(TestCaseError::fail(format!("{event:?} in\n{text}")));
+            }
+            Event::Html(html) | Event::InlineHtml(html)
+                if !html.starts_with("<!-- cbcheck report version") =>
+            {
+                return Err(TestCaseError::fail(format!("HTML {html:?} in\n{text}")));
+            }
+            Event::Text(t) => {
+                let chars: Vec<char> = t.chars().collect();
+                prop_assert!(
+                    !chars
+                        .windows(2)
+                        .any(|w| w[0] == '@' && w[1].is_ascii_alphanumeric()),
+                    "a mention in {:?}",
+                    t
+                );
+            }
+            Event::Start(Tag::TableCell) => cells += 1,
+            Event::End(TagEnd::TableRow | TagEnd::TableHead) => {
+                rows.push(cells);
+                cells = 0;
+            }
+            _ => {}
+        }
+    }
+    prop_assert!(
+        rows.iter().all(|&n| n == rows[0]),
+        "cells {:?}:\n{}",
+        rows,
+        text
+    );
+    let mut in_code = false;
+    for line in text.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code {
+            prop_assert!(
+                !line.contains("://") && !line.contains("www."),
+                "a bare URL: {}",
+                line
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    // Each case runs the binary once per format.
+    #![proptest_config(config((cases() / 8).max(6)))]
+
+    /// Random file text (app name, comment, key) and random vendor text (URL, command
+    /// words) through every format of verify, and export: no workflow command cbcheck
+    /// did not write, no raw control or separator character but line feed and tab, and
+    /// no Markdown construct from data.
+    #[test]
+    fn hostile_text_reaches_no_output_as_a_command_or_markup(
+        name in hostile(),
+        comment in hostile(),
+        key in hostile(),
+        url in hostile(),
+        word in hostile(),
+        typo in any::<bool>(),
+    ) {
+        use crate::log_commands::{foreign_commands, raw_unsafe, run, workdir};
+        // A comment ends at a line break: the rest of the text lands on the next line,
+        // which usually breaks the file (and is drawn in the snippet).
+        let extra = if typo {
+            format!("    {}: 1   # {comment}\n", yaml_quoted(&key))
+        } else {
+            String::new()
+        };
+        let yaml = format!(
+            "version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n  - name: {}\n    sdkappid: 1400000001\n{extra}    callback:\n      url: https://hooks.example.com/x\n      commands: [Room.CallbackAfterCreateRoom]\n",
+            yaml_quoted(&name)
+        );
+        let live = serde_json::json!({"1400000001": {
+            "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "r-1",
+            "Response": {
+                "Url": format!("https://hooks.example.com/{url}"),
+                "CallbackCommandList": ["Room.CallbackAfterCreateRoom", word],
+            },
+        }})
+        .to_string();
+        let dir = workdir("properties", &[("a.yaml", &yaml), ("live.json", &live)]);
+        for format in ["human", "github", "json", "sarif", "junit", "markdown", "prometheus"] {
+            let (code, stdout, stderr) = run(
+                &dir,
+                &["verify", "a.yaml", "--format", format, "--live-from", "live.json"],
+            );
+            prop_assert!(matches!(code, Some(0..=2)), "{} {:?}\n{}", format, code, stderr);
+            let own = format == "github";
+            prop_assert_eq!(foreign_commands(&stdout, own), Vec::<String>::new(), "{} stdout", format);
+            prop_assert_eq!(foreign_commands(&stderr, false), Vec::<String>::new(), "{} stderr", format);
+            prop_assert_eq!(raw_unsafe(&stdout), None, "{} stdout:\n{}", format, stdout);
+            prop_assert_eq!(raw_unsafe(&stderr), None, "{} stderr:\n{}", format, stderr);
+            match format {
+                "markdown" => assert_inert_markdown(&stdout)?,
+                "json" | "sarif" => {
+                    prop_assert!(serde_json::from_str::<serde_json::Value>(&stdout).is_ok(), "{}", stdout);
+                }
+                "junit" => prop_assert!(roxmltree::Document::parse(&stdout).is_ok(), "{}", stdout),
+                _ => {}
+            }
+        }
+        let (_, stdout, stderr) = run(
+            &dir,
+            &["export", "--live-from", "live.json", "--sdkappid", "1400000001",
+              "--region", "singapore", "--identifier", "administrator", "--literal-urls"],
+        );
+        prop_assert_eq!(foreign_commands(&stdout, false), Vec::<String>::new(), "export stdout");
+        prop_assert_eq!(foreign_commands(&stderr, false), Vec::<String>::new(), "export stderr");
+        prop_assert_eq!(raw_unsafe(&stdout), None, "export stdout:\n{}", stdout);
+        prop_assert_eq!(raw_unsafe(&stderr), None, "export stderr:\n{}", stderr);
+    }
+}

@@ -7,7 +7,7 @@ use url::Url;
 use super::node::Value;
 use super::{App, ExtraCommands};
 use crate::catalog;
-use crate::model::text::escape_each;
+use crate::model::text::{json_string_safe, printable};
 use crate::model::vendor::region::Region;
 use crate::model::{CallbackConfig, ServiceName};
 
@@ -194,11 +194,11 @@ fn present(out: &mut String, app: &App, live: &CallbackConfig, defaults: Option<
     }
 }
 
-/// Text safe inside a `#` comment: one line.
+/// Text safe inside a `#` comment: one line (no line break YAML 1.1 or 1.2 reads, which
+/// would turn the rest of a comment into keys), with unsafe characters and workflow
+/// commands as visible escapes (`\u{2028}`): a comment has no escapes of its own.
 fn comment(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    printable(text, &[]).into_owned()
 }
 
 /// The URL export declares for a live configuration: the one place it is chosen,
@@ -214,7 +214,9 @@ pub(super) fn scalar(text: &str) -> String {
         matches!(&root.value, Value::Map(entries)
             if entries.len() == 1 && matches!(&entries[0].1.value, Value::Str(s) if s == text))
     });
-    if reads_back && !text.contains(['#', '\n', '\r', '\t']) {
+    // Plain only when nothing in it needs an escape (YAML 1.1 readers break lines at
+    // U+2028, U+2029 and U+0085; logs act on workflow commands).
+    if reads_back && !text.contains(['#', '\t']) && printable(text, &[]) == text {
         return text.to_owned();
     }
     double_quoted(text)
@@ -233,20 +235,18 @@ pub(super) fn flow_scalar(text: &str) -> String {
 /// A double-quoted scalar: JSON string syntax, with what YAML reads otherwise escaped.
 pub(super) fn double_quoted(text: &str) -> String {
     let quoted = serde_json::to_string(text).expect("a string serialises");
-    // JSON leaves DEL, the C1 controls and the byte-order mark raw; YAML escapes them
-    // as `\uXXXX`.
-    escape_each(&quoted, |c| {
-        (('\u{7f}'..='\u{9f}').contains(&c) || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}'))
-            .then(|| format!("\\u{:04X}", u32::from(c)))
-    })
+    // JSON leaves DEL, the C1 controls (U+0085 among them), U+2028, U+2029 and the
+    // byte-order mark raw; YAML reads the same text from their `\uXXXX` escapes.
+    json_string_safe(&quoted).into_owned()
 }
 
 /// Whether a single-quoted scalar can hold `text` (single quotes have no escapes, and
-/// fold line breaks).
+/// fold line breaks, U+2028 and U+2029 included for YAML 1.1 readers).
 pub(super) fn single_quotable(text: &str) -> bool {
-    !text
-        .chars()
-        .any(|c| c.is_control() || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}'))
+    printable(text, &[]) == text
+        && !text
+            .chars()
+            .any(|c| matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}'))
 }
 
 #[cfg(test)]
@@ -275,10 +275,20 @@ mod tests {
             "del\u{7f}c1\u{85}",
             "line\nbreak",
             " https://lead.example.com",
+            "sep\u{2028}para\u{2029}nel\u{85}cr\rff\u{c}",
+            "a ##[stop-commands]x ::add-mask::y",
         ] {
             let yaml = format!("k: {}\n", scalar(text));
             let value: serde_json::Value = serde_saphyr::from_str(&yaml).expect("valid YAML");
             assert_eq!(value["k"], text, "{yaml}");
+        }
+        for text in ["sep\u{2028}x", "p\u{2029}x", "n\u{85}x", "##[x"] {
+            let written = format!("{}{}", scalar(text), comment(text));
+            assert!(
+                !written.contains(['\u{2028}', '\u{2029}', '\u{85}']),
+                "{written}"
+            );
+            assert!(!written.contains("##["), "{written}");
         }
         assert_eq!(scalar("administrator"), "administrator");
         assert_eq!(scalar("true"), "\"true\"");

@@ -4,15 +4,16 @@
 //! it finds there, and panics on a label past column 65,535. So the human report
 //! gives it an excerpt instead: only the lines around the labels (found through the
 //! file's line index), long lines clipped around the labels with `…` where text is
-//! left out, unsafe characters escaped, every line break a `\n`. Labels are moved to
+//! left out, unsafe characters and workflow commands escaped, every line break a `\n`. Labels are moved to
 //! their place in the excerpt; line numbers and columns stay those of the file.
 
 use std::ops::Range;
 
 use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
-use super::is_unsafe;
+use super::{is_unsafe, printable};
 use crate::model::source::SourceFile;
+use crate::model::text::{starts_command, visible};
 
 /// Lines of context shown above and below a label (miette's default).
 const CONTEXT: usize = 1;
@@ -98,9 +99,7 @@ impl Excerpt {
             .map(|(label, span)| {
                 let start = excerpt.place(span.start, false);
                 let end = excerpt.place(span.end, true).max(start);
-                let text = label
-                    .label()
-                    .map(|t| super::printable(t, &['\n']).into_owned());
+                let text = label.label().map(|t| printable(t, &[]).into_owned());
                 if label.primary() {
                     LabeledSpan::new_primary_with_span(text, start..end)
                 } else {
@@ -278,19 +277,17 @@ impl Builder<'_> {
         });
     }
 
-    /// Copy a stretch of a line, escaping unsafe characters.
+    /// Copy a stretch of a line, escaping unsafe characters and workflow commands as
+    /// [`printable`] does (the line is the text a command would start in).
     fn copy(&mut self, stretch: Range<usize>, line_start: usize) {
         let text = self.file.text();
+        let line = &text[line_start..];
         let mut run = stretch.start;
         for (i, c) in text[stretch.clone()].char_indices() {
             let at = stretch.start + i;
-            if c != '\t' && is_unsafe(c) {
+            if (c != '\t' && is_unsafe(c)) || starts_command(line, at - line_start, c) {
                 self.copied(run..at, line_start);
-                self.replace(
-                    at..at + c.len_utf8(),
-                    &c.escape_debug().to_string(),
-                    line_start,
-                );
+                self.replace(at..at + c.len_utf8(), &visible(c), line_start);
                 run = at + c.len_utf8();
             }
         }

@@ -250,6 +250,7 @@ pub fn eprint_lines(text: &str) {
 /// Write human output to stderr (ignoring a closed pipe, as for stdout).
 pub fn eprint(text: &str) {
     use std::io::Write;
+    let text = crate::model::text::guard(text, super::Commands::None);
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
@@ -414,9 +415,10 @@ pub fn export_url_commented(
     redaction: &crate::model::redact::Redaction,
 ) -> String {
     format!(
-        "warning: {} is written as a comment: its live URL {} cannot be declared: {problem}\n",
-        app.label(),
-        redaction.url(url)
+        "warning: {} is written as a comment: its live URL {} cannot be declared: {}\n",
+        printable(&app.label(), &[]),
+        printable(&redaction.url(url), &[]),
+        printable(problem, &[])
     )
 }
 
@@ -428,8 +430,8 @@ pub fn export_url_with_secrets(
 ) -> String {
     format!(
         "warning: the live URL of {} carries query values or userinfo ({}); it is written as is: keep the file private, or move the token out of the URL\n",
-        app.label(),
-        redaction.url(url)
+        printable(&app.label(), &[]),
+        printable(&redaction.url(url), &[])
     )
 }
 
@@ -437,7 +439,7 @@ pub fn export_url_with_secrets(
 pub fn export_placeholder(app: &crate::model::App, param: &str, variable: &str) -> String {
     format!(
         "note: {}: the live URL's query parameter `{}` looks like a secret: written as ${{{variable}}}; set {variable} to its value where verify and apply run (or export with --literal-urls)\n",
-        app.label(),
+        printable(&app.label(), &[]),
         printable(param, &[]),
     )
 }
@@ -450,9 +452,10 @@ pub fn export_url_kept(
     redaction: &crate::model::redact::Redaction,
 ) -> String {
     format!(
-        "warning: {} is left as the file has it: its live URL {} cannot be declared: {problem}\n",
+        "warning: {} is left as the file has it: its live URL {} cannot be declared: {}\n",
         printable(&app.label(), &[]),
-        redaction.url(url)
+        printable(&redaction.url(url), &[]),
+        printable(problem, &[])
     )
 }
 
@@ -481,10 +484,10 @@ pub fn export_not_refreshed(
 ) -> String {
     format!(
         "error: {} cannot be refreshed in place: {} (line {}): {}\n  help: nothing was written; change that value by hand, then run export again\n",
-        from.display(),
+        printable(&from.display().to_string(), &[]),
         printable(&err.app, &[]),
         err.line,
-        err.reason
+        printable(&err.reason.to_string(), &[])
     )
 }
 
@@ -572,14 +575,17 @@ fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
         }
     }
     // Each help once; a set, as an app may have a finding for every live word.
-    let mut helped: HashSet<&str> = help.iter().map(String::as_str).collect();
-    let mut texts: Vec<String> = Vec::new();
+    let mut helped: HashSet<String> = help.iter().cloned().collect();
     for finding in &result.findings {
-        if let Some(text) = finding.help.as_deref().filter(|t| helped.insert(t)) {
-            texts.push(text.to_owned());
+        // One line each: a line break in a live word stays an escape.
+        let text = finding
+            .help
+            .as_deref()
+            .map(|t| printable(t, &[]).into_owned());
+        if let Some(text) = text.filter(|t| helped.insert(t.clone())) {
+            help.push(text);
         }
     }
-    help.extend(texts);
     let (code, severity) = if drifted {
         ("cbcheck::verify::drift", Severity::Error)
     } else {

@@ -363,7 +363,9 @@ pub fn render_lint(loaded: &[Loaded], deny_warnings: bool) -> String {
 }
 
 fn pretty(report: &impl Serialize) -> String {
-    let mut text = serde_json::to_string_pretty(report).expect("the report is plain data");
+    let text = serde_json::to_string_pretty(report).expect("the report is plain data");
+    // A JSON reader sees the same strings; a CI log sees no workflow command.
+    let mut text = crate::model::text::json_string_safe(&text).into_owned();
     text.push('\n');
     text
 }

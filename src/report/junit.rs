@@ -186,26 +186,17 @@ fn testcase(out: &mut String, run: &Run, result: &AppResult) {
     }
 }
 
-/// Escaped for an XML attribute: line breaks and tabs as character references, or
-/// parsers would fold them into spaces.
+/// Escaped for an XML attribute: as [`text`], whose line breaks are character
+/// references (parsers would fold raw ones into spaces) and tabs visible escapes.
 fn attr(value: &str) -> String {
     text(value)
-        .replace('\n', "&#10;")
-        .replace('\r', "&#13;")
-        .replace('\t', "&#9;")
 }
 
-/// Escaped for XML, without the control characters XML 1.0 cannot carry at all.
+/// Escaped for XML. Text from the file or the vendor has its unsafe characters as
+/// visible escapes, as in the human output (which also keeps XML 1.0's forbidden
+/// control characters out); every line break is a character reference, so no data
+/// starts a line of the document (a CI log reading it acts on `::command::` there).
 fn text(value: &str) -> String {
-    // XML 1.0's Char production: other characters cannot appear even escaped.
-    let clean: String = value
-        .chars()
-        .filter(|c| {
-            matches!(c, '\t' | '\n' | '\r')
-                || ('\u{20}'..='\u{D7FF}').contains(c)
-                || ('\u{E000}'..='\u{FFFD}').contains(c)
-                || *c >= '\u{10000}'
-        })
-        .collect();
-    escape(clean.as_str()).into_owned()
+    let shown = super::printable(value, &['\n']);
+    escape(shown.as_ref()).replace('\n', "&#10;")
 }

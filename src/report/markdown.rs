@@ -10,9 +10,10 @@
 
 use std::fmt::Write as _;
 
-use super::REPORT_VERSION;
 use super::fix::{self, ApplyCommand};
 use super::problem::Problem;
+use super::{REPORT_VERSION, printable};
+use crate::model::text::json_string_safe;
 use crate::model::{AppResult, Run, ServiceName, Status};
 
 /// The report's size limit in characters (UTF-16 units), under GitHub's 65,536 with
@@ -21,7 +22,8 @@ pub const MAX_CHARS: usize = 65_000;
 
 pub fn render(runs: &[Run], summary: &str) -> String {
     let mut head = format!(
-        "<!-- cbcheck report version {REPORT_VERSION} -->\n## cbcheck verify\n\n{summary}\n\n"
+        "<!-- cbcheck report version {REPORT_VERSION} -->\n## cbcheck verify\n\n{}\n\n",
+        lines(summary)
     );
     if let Some(fix) = fix::apply_command(runs) {
         head.push_str(&apply_block(&fix));
@@ -94,7 +96,7 @@ pub fn render(runs: &[Run], summary: &str) -> String {
 pub fn stopped(problems: &[Problem], summary: &str) -> String {
     let mut out = format!(
         "<!-- cbcheck report version {REPORT_VERSION} -->\n## cbcheck verify\n\n{}\n\n",
-        inline(summary)
+        lines(summary)
     );
     out.push_str("| file | line | column | severity | code | message | what to do |\n");
     out.push_str("|---|---|---|---|---|---|---|\n");
@@ -185,10 +187,11 @@ fn rank(result: &AppResult) -> u8 {
 
 /// The command that fixes the drift, and the second way: each app's body below.
 fn apply_block(fix: &ApplyCommand) -> String {
+    let line = printable(&fix.line, &[]);
+    let fence = fence(&line);
     let mut text = format!(
-        "To fix {}, run:\n\n```sh\n{}\n```\n\n`apply` shows its plan first, and changes only the apps that differ from the file. Or call each app's interface yourself, with the body in its section below.\n\n",
+        "To fix {}, run:\n\n{fence}sh\n{line}\n{fence}\n\n`apply` shows its plan first, and changes only the apps that differ from the file. Or call each app's interface yourself, with the body in its section below.\n\n",
         fix.apps_phrase(),
-        fix.line
     );
     if let Some(note) = fix.by_hand_note("each one's section below") {
         text.push_str(&note);
@@ -258,23 +261,25 @@ fn section(out: &mut String, run: &Run, result: &AppResult) {
         let (line, _) = run.config.source.line_col(finding.span.offset());
         let _ = writeln!(
             out,
-            "- `{}` ({}) at `{}:{line}`: {}",
+            "- `{}` ({}) at {}:{line}: {}",
             finding.kind.id(),
             if finding.severity == crate::model::Severity::Error {
                 "error"
             } else {
                 "warning"
             },
-            run.config.file,
+            inline(&run.config.file),
             inline(&finding.message)
         );
     }
     if let Some(fix) = &result.remediation {
+        let body = fix.body_text(|url| run.redaction.url(url));
+        let body = json_string_safe(&body);
+        let fence = fence(&body);
         let _ = writeln!(
             out,
-            "\nTo fix, call `{}` with:\n\n```json\n{}\n```",
+            "\nTo fix, call `{}` with:\n\n{fence}json\n{body}\n{fence}",
             fix.path(),
-            fix.body_text(|url| run.redaction.url(url))
         );
         if fix::is_redacted(&run.redaction, fix) {
             out.push_str(REDACTED_BODY);
@@ -286,14 +291,59 @@ fn section(out: &mut String, run: &Run, result: &AppResult) {
 /// printing secrets into it: `--show-secrets` is for a local run.
 const REDACTED_BODY: &str = "\nThe URL's secret parts are shown as `***`, so this is not the body to send: let `cbcheck apply` send it, or print the real one locally with `cbcheck verify --show-secrets`.\n";
 
-/// Text inside a table cell: `|` and line breaks would break the table.
+/// Text inside a table cell: as [`inline`], which also escapes `|`.
 fn cell(text: &str) -> String {
-    inline(text).replace('|', "\\|")
+    inline(text)
 }
 
-/// Text on one line, with Markdown's HTML and backtick surprises defused.
+/// Text from the file or the vendor on one line, as Markdown shows it and makes
+/// nothing of: unsafe characters (line breaks too) and workflow commands as the human
+/// output escapes them, then a backslash before every character that could start a
+/// link, image, autolink, HTML, entity, emphasis, strikethrough, code span, heading
+/// end or table cell. Renderers that link bare URLs, domains and e-mail addresses
+/// (GitHub, markdown-it's linkify) find no `://`, `//`, `www.` or `host.tld` in the
+/// escaped text (the escapes split it); an `@` is followed by a word joiner (U+2060,
+/// invisible), so it mentions no one. Characters that mean nothing inline stay as
+/// they are: `a.yaml`'s dot is escaped (`a\.yaml`), a sentence's full stop is not.
 fn inline(text: &str) -> String {
-    text.replace(['\r', '\n'], " ").replace('<', "&lt;")
+    let shown = printable(text, &[]);
+    let chars: Vec<char> = shown.chars().collect();
+    let mut out = String::with_capacity(shown.len() + shown.len() / 4);
+    for (i, &c) in chars.iter().enumerate() {
+        let before = i.checked_sub(1).map(|i| chars[i]);
+        let after = chars.get(i + 1).copied();
+        let escape = match c {
+            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '#' | '!' => true,
+            // Emphasis cannot start or end between two letters or digits.
+            '_' => {
+                !(before.is_some_and(char::is_alphanumeric)
+                    && after.is_some_and(char::is_alphanumeric))
+            }
+            // A domain's dot, a scheme's `://`, a protocol-relative `//`.
+            '.' => after.is_some_and(char::is_alphanumeric),
+            ':' | '/' => after == Some('/'),
+            _ => false,
+        };
+        if escape {
+            out.push('\\');
+        }
+        out.push(c);
+        if c == '@' {
+            out.push('\u{2060}');
+        }
+    }
+    out
+}
+
+/// Each line of a text of several (the summary) as [`inline`].
+fn lines(text: &str) -> String {
+    text.split('\n').map(inline).collect::<Vec<_>>().join("\n")
+}
+
+/// A code fence longer than any run of backticks in `text`, which cannot close it.
+fn fence(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
 }
 
 #[cfg(test)]

@@ -20,36 +20,9 @@ pub mod summary;
 /// The version of every machine-readable format; it changes when one changes incompatibly.
 pub const REPORT_VERSION: u32 = 2;
 
-use std::borrow::Cow;
 use std::io::IsTerminal;
 
-/// Whether a character must not reach a terminal or a CI log as it is: control
-/// characters (C0, DEL, C1), and the invisible ones that reorder text or break lines
-/// (bidirectional controls, the Unicode line and paragraph separators).
-pub fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{61c}'
-                | '\u{200e}'
-                | '\u{200f}'
-                | '\u{202a}'..='\u{202e}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{2066}'..='\u{2069}'
-        )
-}
-
-/// Text from the file or the vendor, safe to print: every unsafe character but those
-/// in `keep` written as a visible escape (`\u{1b}`, `\t`).
-pub fn printable<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
-    if !text.chars().any(|c| is_unsafe(c) && !keep.contains(&c)) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(crate::model::text::escape_each(text, |c| {
-        (is_unsafe(c) && !keep.contains(&c)).then(|| c.escape_debug().to_string())
-    }))
-}
+pub use crate::model::text::{Commands, is_unsafe, printable};
 
 /// How human-readable output looks: decided once, from flags, environment and terminal.
 #[derive(Debug, Clone, Copy)]
@@ -98,7 +71,14 @@ impl Style {
 /// A closed pipe (`cbcheck schema | head`) is the reader's choice, not an error; any
 /// other failure (a full disk behind `>`) is, so no truncated file passes for a result.
 pub fn print_stdout(text: &str) -> Result<(), WriteError> {
+    print_stdout_with(text, Commands::None)
+}
+
+/// [`print_stdout`], for a text that may carry `commands` (the GitHub format). Every
+/// text on stdout passes the last guard against workflow commands it should not carry.
+pub fn print_stdout_with(text: &str, commands: Commands) -> Result<(), WriteError> {
     use std::io::Write;
+    let text = crate::model::text::guard(text, commands);
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(WriteError {
@@ -279,6 +259,7 @@ mod tests {
         App, AppResult, CallbackConfig, Config, ErrorClass, Failure, Finding, Interface, Kind,
         Operation, Run, Service, Severity, Summary,
     };
+    use std::borrow::Cow;
 
     /// One drifted app and one that could not be checked, built by hand: no file
     /// is read and no server asked.

@@ -205,8 +205,9 @@ fn planned_app(run: &Run, result: &AppResult) -> PlannedApp {
 
 /// The plan as JSON.
 pub fn render_json(files: &[String], runs: &[Run], problems: &[Problem]) -> String {
-    let mut text =
+    let text =
         serde_json::to_string_pretty(&plan(files, runs, problems)).expect("the plan is plain data");
+    let mut text = crate::model::text::json_string_safe(&text).into_owned();
     text.push('\n');
     text
 }

@@ -209,9 +209,12 @@ impl Exposition {
     }
 }
 
-/// Label values: backslash, double quote and line feed are escaped (the format's rules).
+/// Label values: backslash, double quote and line feed are escaped (the format's rules);
+/// the characters the format has no escape for, and workflow commands, as the human
+/// output shows them.
 fn escape_label(value: &str) -> String {
-    crate::model::text::escape_each(value, |c| match c {
+    let value = super::printable(value, &['\n']);
+    crate::model::text::escape_each(&value, |c| match c {
         '\\' => Some("\\\\".to_owned()),
         '"' => Some("\\\"".to_owned()),
         '\n' => Some("\\n".to_owned()),
@@ -219,9 +222,10 @@ fn escape_label(value: &str) -> String {
     })
 }
 
-/// HELP text: backslash and line feed.
+/// HELP text: backslash and line feed, then as [`escape_label`].
 fn escape_help(value: &str) -> String {
-    crate::model::text::escape_each(value, |c| match c {
+    let value = super::printable(value, &['\n']);
+    crate::model::text::escape_each(&value, |c| match c {
         '\\' => Some("\\\\".to_owned()),
         '\n' => Some("\\n".to_owned()),
         _ => None,

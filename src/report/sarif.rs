@@ -221,7 +221,8 @@ fn render(
             "toolExecutionNotifications": notifications,
         }]);
     }
-    let mut text = serde_json::to_string_pretty(&document).expect("plain data serialises");
+    let text = serde_json::to_string_pretty(&document).expect("plain data serialises");
+    let mut text = crate::model::text::json_string_safe(&text).into_owned();
     text.push('\n');
     text
 }

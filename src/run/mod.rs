@@ -322,6 +322,10 @@ pub(super) fn emit(
             human::eprint(text);
             Ok(())
         }
+        // Only the GitHub format's own annotations are workflow commands.
+        Sink::Terminal if format == Format::Github => {
+            report::print_stdout_with(text, report::Commands::Own)
+        }
         Sink::Terminal => report::print_stdout(text),
         Sink::File(path) => report::write_file(path, text),
     };
