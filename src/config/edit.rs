@@ -16,8 +16,8 @@ use std::ops::Range;
 use super::App;
 use super::node::{self, Node, Value};
 use super::writer;
-use crate::catalog;
 use crate::model::ExtraCommands;
+use crate::model::catalog;
 use crate::model::source::LineIndex;
 
 /// What an app must declare after the refresh.

@@ -366,7 +366,7 @@ mod tests {
     #[test]
     fn the_starter_file_names_every_region_and_room_command() {
         use crate::model::Service;
-        use crate::model::vendor::region::Region;
+        use crate::model::tencent::region::Region;
         for region in Region::ALL {
             assert!(STARTER.contains(region.name()), "{}", region.name());
         }

@@ -10,8 +10,8 @@ use super::node::{Node, Value};
 use super::placeholders;
 use super::secrets::{ENV_HELP, Hidden, is_secret_name};
 use super::{App, AppSpans, DeclaredCommand, DesiredCallback};
-use crate::catalog;
-use crate::model::vendor::region::Region;
+use crate::model::catalog;
+use crate::model::tencent::region::Region;
 use crate::model::{ExtraCommands, ServiceName};
 
 pub const TOP_KEYS: &[&str] = &["version", "defaults", "apps"];
@@ -626,7 +626,7 @@ impl Validator<'_> {
     /// The file may send an app's UserSig only to the vendor's hosts: verify, apply
     /// and export refuse any other endpoint unless the operator allows it.
     fn unlisted_endpoint(&mut self, path: &str, node: &Node, url: &Url) {
-        if crate::model::vendor::region::is_documented_endpoint(url) {
+        if crate::model::tencent::region::is_documented_endpoint(url) {
             return;
         }
         let vendor_host = url

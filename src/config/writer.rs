@@ -6,9 +6,9 @@ use url::Url;
 
 use super::node::Value;
 use super::{App, ExtraCommands};
-use crate::catalog;
+use crate::model::catalog;
+use crate::model::tencent::region::Region;
 use crate::model::text::{json_string_safe, printable};
-use crate::model::vendor::region::Region;
 use crate::model::{CallbackConfig, ServiceName};
 
 /// One app to write, with what the live side said.

@@ -8,8 +8,8 @@ use serde::Serialize;
 use url::Url;
 
 use super::source::SourceFile;
-use super::vendor::ServiceName;
-use super::vendor::region::Region;
+use super::tencent::ServiceName;
+use super::tencent::region::Region;
 
 /// A valid config file: the apps it declares, in file order.
 #[derive(Debug)]

@@ -150,7 +150,7 @@ pub fn is_redacted(redaction: &Redaction, fix: &Operation) -> bool {
 mod tests {
     use super::*;
     use crate::model::source::SourceFile;
-    use crate::model::vendor::region::Region;
+    use crate::model::tencent::region::Region;
     use crate::model::{AppResult, CallbackConfig, Config, Interface, Service};
 
     fn app(name: Option<&str>, sdkappid: u64) -> App {

@@ -254,7 +254,7 @@ mod tests {
     use super::*;
     use crate::model::redact::Redaction;
     use crate::model::source::SourceFile;
-    use crate::model::vendor::region::Region;
+    use crate::model::tencent::region::Region;
     use crate::model::{
         App, AppResult, CallbackConfig, Config, ErrorClass, Failure, Finding, Interface, Kind,
         Operation, Run, Service, Severity, Summary,

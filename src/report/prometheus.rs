@@ -237,7 +237,7 @@ mod tests {
     use super::*;
     use crate::model::redact::Redaction;
     use crate::model::source::SourceFile;
-    use crate::model::vendor::region::Region;
+    use crate::model::tencent::region::Region;
     use crate::model::{App, Config};
 
     /// The names: `1400000003 (1400000003)`, `1400000003`, and an unnamed app

@@ -246,7 +246,7 @@ pub(super) fn add_probe_findings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::vendor::region::Region;
+    use crate::model::tencent::region::Region;
 
     #[test]
     fn a_number_selects_by_sdkappid_only() {

@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use super::Outcome;
 use super::error::fail;
-use crate::catalog;
 use crate::config::edit::{self, Want};
 use crate::config::{self, App, placeholders, writer};
+use crate::model::catalog;
 use crate::model::key_names::KeyNames;
 use crate::model::redact::{self, Redaction};
-use crate::model::vendor::region::Region;
+use crate::model::tencent::region::Region;
 use crate::model::{CallbackConfig, Failure, ServiceName};
 use crate::report::human::{self, Renderer};
 use crate::report::progress::Progress;

@@ -5,6 +5,8 @@
 pub mod api;
 pub mod keys;
 pub mod probe;
+pub mod secret;
+pub mod usersig;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

@@ -23,7 +23,7 @@ pub use limit::RateLimits;
 pub use wire::{Oversized, RedirectTarget, Reply, RetryCause};
 
 use crate::model::redact::Placeholders;
-use crate::secret::Secret;
+use crate::source::secret::Secret;
 
 /// The documented limit: 200 calls per second for each interface, per SDKAppID.
 pub const VENDOR_MAX_RPS: u32 = 200;
@@ -876,7 +876,7 @@ pub fn token_from_recorded(
     token_from(service, sdkappid, settled)
 }
 
-/// The codes are the same for every service (see `model::vendor`), so Room's row
+/// The codes are the same for every service (see `model::tencent`), so Room's row
 /// names them.
 fn unexpected(interface: &'static str, sdkappid: u64, reply: Reply) -> ApiError {
     let (code, request_id) = match &reply {
