@@ -33,7 +33,7 @@ pub const CALLBACK_KEYS: &[&str] = &["url", "commands"];
 
 /// What validation found: the apps (when the file is valid) and every problem (the
 /// first ones kept, the rest counted).
-pub struct Outcome {
+pub struct Validated {
     pub apps: Vec<App>,
     pub diagnostics: Collected,
     /// Spans of secret values, masked before any snippet of the file is shown.
@@ -45,7 +45,7 @@ pub struct Outcome {
 }
 
 /// `hidden`: the values the secret scan found (and reported), never quoted here.
-pub fn validate(text: &str, root: &Node, hidden: Hidden) -> Outcome {
+pub fn validate(text: &str, root: &Node, hidden: Hidden) -> Validated {
     let mut v = Validator {
         text,
         hidden,
@@ -55,7 +55,7 @@ pub fn validate(text: &str, root: &Node, hidden: Hidden) -> Outcome {
     for d in placeholders::elsewhere(text, root, &v.urls) {
         v.push(d);
     }
-    Outcome {
+    Validated {
         apps,
         diagnostics: v.diagnostics,
         secret_spans: v.secret_spans,

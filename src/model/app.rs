@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use url::Url;
 
-use super::source::SourceFile;
+use super::file_text::FileText;
 use super::tencent::ServiceName;
 use super::tencent::region::Region;
 
@@ -17,7 +17,7 @@ pub struct Config {
     /// The file's name as the user gave it.
     pub file: String,
     /// The file's text (secret values masked), for diagnostics that point into it.
-    pub source: Arc<SourceFile>,
+    pub source: Arc<FileText>,
     pub apps: Vec<App>,
 }
 

@@ -3,7 +3,7 @@
 
 use super::problem::Problem;
 use crate::config::Loaded;
-use crate::model::{App, AppResult, Run, ServiceName};
+use crate::model::{App, AppResult, FileResults, ServiceName};
 use crate::model::{Finding, Kind, Severity};
 
 /// One problem at one place in one file.
@@ -28,7 +28,7 @@ pub fn rule_id(kind: Kind) -> String {
 
 pub const FAILED_RULE: &str = "cbcheck/failed";
 
-pub fn from_runs(runs: &[Run]) -> Vec<Annotation> {
+pub fn from_runs(runs: &[FileResults]) -> Vec<Annotation> {
     runs.iter()
         .flat_map(|run| {
             run.results
@@ -38,7 +38,7 @@ pub fn from_runs(runs: &[Run]) -> Vec<Annotation> {
         .collect()
 }
 
-fn app_annotations<'a>(run: &'a Run, result: &'a AppResult) -> Vec<Annotation> {
+fn app_annotations<'a>(run: &'a FileResults, result: &'a AppResult) -> Vec<Annotation> {
     let at = |offset: usize| run.config.source.line_col(offset);
     let app = &result.app;
     let title_of = |what: &str| format!("{}: {what}", app.title());

@@ -23,7 +23,7 @@ use keys::{MissingCredentials, UnsetVariable};
 
 /// How to verify.
 #[derive(Debug, Clone, Default)]
-pub struct VerifyOptions {
+pub struct FetchOptions {
     /// `--app`: names or SDKAppIDs; empty means every app.
     pub selectors: Vec<String>,
     /// `--live-from`: recorded get_callback replies instead of the API.
@@ -275,7 +275,7 @@ fn with_tokens(
 /// Notices collect what the user should know (plain-http endpoints), once each.
 pub fn targets(
     apps: &[App],
-    options: &VerifyOptions,
+    options: &FetchOptions,
     notices: &mut Vec<String>,
 ) -> Vec<Result<Target, Failure>> {
     // The clock is read once: every token of the run has the same issue time.
@@ -397,7 +397,7 @@ pub struct Expanded {
 pub fn expanded_live_states(
     groups: Vec<Vec<App>>,
     key_names: &KeyNames,
-    options: &VerifyOptions,
+    options: &FetchOptions,
     remote: &mut Remote,
     all_tokens: bool,
 ) -> Result<Expanded, VerifyError> {
@@ -426,7 +426,7 @@ pub fn expanded_live_states(
             used.iter()
                 .map(|(name, value)| (name.as_str(), value.as_str())),
         ));
-    let options = &VerifyOptions {
+    let options = &FetchOptions {
         redaction: redaction.clone(),
         ..options.clone()
     };
@@ -484,7 +484,7 @@ pub fn expanded_live_states(
 /// read for the apps that declare `token_auth`, or for every Live app with `all_tokens`.
 pub fn live_states(
     groups: &[Vec<App>],
-    options: &VerifyOptions,
+    options: &FetchOptions,
     remote: &mut Remote,
     all_tokens: bool,
 ) -> Result<Vec<GroupState>, VerifyError> {

@@ -171,7 +171,7 @@ pub enum Live {
 
 /// The result of a write.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Written {
+pub enum WriteReply {
     Done {
         request_id: Option<String>,
     },
@@ -342,12 +342,12 @@ impl Client {
         target: &Target,
         interface: Interface,
         config: &CallbackConfig,
-    ) -> Result<Written, ApiError> {
+    ) -> Result<WriteReply, ApiError> {
         let body = json!({"Url": config.url, "CallbackCommandList": config.commands});
         self.written(target, interface, &body).await
     }
 
-    pub async fn delete_callback(&self, target: &Target) -> Result<Written, ApiError> {
+    pub async fn delete_callback(&self, target: &Target) -> Result<WriteReply, ApiError> {
         self.written(target, Interface::Delete, &json!({})).await
     }
 
@@ -359,15 +359,15 @@ impl Client {
         target: &Target,
         interface: Interface,
         body: &Value,
-    ) -> Result<Written, ApiError> {
+    ) -> Result<WriteReply, ApiError> {
         let path = target.service.path(interface);
         let reply = self
             .call_path(target, path, body, RetryCause::is_refusal)
             .await?;
         match reply {
-            Reply::Ok { request_id, .. } => Ok(Written::Done { request_id }),
-            Reply::AlreadyExists { request_id } => Ok(Written::AlreadyExists { request_id }),
-            Reply::Absent { request_id } => Ok(Written::Absent { request_id }),
+            Reply::Ok { request_id, .. } => Ok(WriteReply::Done { request_id }),
+            Reply::AlreadyExists { request_id } => Ok(WriteReply::AlreadyExists { request_id }),
+            Reply::Absent { request_id } => Ok(WriteReply::Absent { request_id }),
             other => Err(unexpected(path, target.sdkappid, other)),
         }
     }
