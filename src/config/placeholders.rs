@@ -160,9 +160,9 @@ pub struct Variable {
 /// the service other than Room (an SDKAppID has one configuration per service), so
 /// that no two apps of a file share one.
 pub fn variable_prefix(sdkappid: u64, service: crate::model::ServiceName) -> String {
-    match service {
-        crate::model::ServiceName::Room => format!("CBCHECK_{sdkappid}"),
-        service => format!("CBCHECK_{sdkappid}_{}", upper_snake(service.name())),
+    match service.qualifier() {
+        None => format!("CBCHECK_{sdkappid}"),
+        Some(name) => format!("CBCHECK_{sdkappid}_{}", upper_snake(name)),
     }
 }
 

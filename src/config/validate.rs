@@ -379,13 +379,11 @@ impl Validator<'_> {
             if let Some((sdkappid, span)) = identity.sdkappid
                 && let Some(first) = seen_before(&mut by_id, (sdkappid, identity.service), span)
             {
-                // Room's message stays as it was; another service is named.
-                let message = match identity.service {
-                    ServiceName::Room => format!("sdkappid {sdkappid} is declared twice"),
-                    service => format!(
-                        "sdkappid {sdkappid} is declared twice for service `{}`",
-                        service.name()
-                    ),
+                let message = match identity.service.qualifier() {
+                    None => format!("sdkappid {sdkappid} is declared twice"),
+                    Some(name) => {
+                        format!("sdkappid {sdkappid} is declared twice for service `{name}`")
+                    }
                 };
                 self.push(twice(
                     Rule::DuplicateSdkappid,

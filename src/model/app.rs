@@ -73,21 +73,21 @@ impl App {
     /// other than Room is named too, `name (sdkappid, call)`, so Room-only reports
     /// read as they always have. Raw: each output escapes it in its own way.
     pub fn title(&self) -> String {
-        match (&self.name, self.service) {
-            (Some(name), ServiceName::Room) => format!("{name} ({})", self.sdkappid),
-            (Some(name), service) => format!("{name} ({}, {})", self.sdkappid, service.name()),
-            (None, ServiceName::Room) => format!("sdkappid {}", self.sdkappid),
-            (None, service) => format!("sdkappid {} ({})", self.sdkappid, service.name()),
+        match (&self.name, self.service.qualifier()) {
+            (Some(name), None) => format!("{name} ({})", self.sdkappid),
+            (Some(name), Some(service)) => format!("{name} ({}, {service})", self.sdkappid),
+            (None, None) => format!("sdkappid {}", self.sdkappid),
+            (None, Some(service)) => format!("sdkappid {} ({service})", self.sdkappid),
         }
     }
 
     /// How reports name the app: its name, else its SDKAppID (with a service other
     /// than Room, which an SDKAppID alone does not tell apart).
     pub fn label(&self) -> String {
-        match (&self.name, self.service) {
+        match (&self.name, self.service.qualifier()) {
             (Some(name), _) => name.clone(),
-            (None, ServiceName::Room) => self.sdkappid.to_string(),
-            (None, service) => format!("{} ({})", self.sdkappid, service.name()),
+            (None, None) => self.sdkappid.to_string(),
+            (None, Some(service)) => format!("{} ({service})", self.sdkappid),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::problem::Problem;
 use crate::config::Loaded;
-use crate::model::{App, AppResult, FileResults, ServiceName};
+use crate::model::{App, AppResult, FileResults};
 use crate::model::{Finding, Kind, Severity};
 
 /// One problem at one place in one file.
@@ -90,10 +90,7 @@ fn app_annotations<'a>(run: &'a FileResults, result: &'a AppResult) -> Vec<Annot
 /// The app in a fingerprint: its SDKAppID, with the service when it is not Room
 /// (`1400000002/call`), so Room fingerprints stay as they were.
 fn fingerprint_id(app: &App) -> String {
-    match app.service {
-        ServiceName::Room => app.sdkappid.to_string(),
-        service => format!("{}/{}", app.sdkappid, service.name()),
-    }
+    app.service.qualified(app.sdkappid, "/")
 }
 
 /// What a finding is about, for its fingerprint: the command, else the kind alone.

@@ -14,7 +14,7 @@ use super::fix::{self, ApplyCommand};
 use super::problem::Problem;
 use super::{REPORT_VERSION, printable};
 use crate::model::text::json_string_safe;
-use crate::model::{AppResult, FileResults, ServiceName, Status};
+use crate::model::{AppResult, FileResults, Status};
 
 /// The report's size limit in characters (UTF-16 units), under GitHub's 65,536 with
 /// room to spare.
@@ -41,7 +41,7 @@ pub fn render(runs: &[FileResults], summary: &str) -> String {
     let services = runs
         .iter()
         .flat_map(|run| &run.results)
-        .any(|result| result.app.service != ServiceName::Room);
+        .any(|result| result.app.service.qualifier().is_some());
     let table_head = if services {
         "| file | app | sdkappid | service | region | status | findings |\n|---|---|---|---|---|---|---|\n"
     } else {

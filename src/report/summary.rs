@@ -8,7 +8,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::printable;
 use crate::config::Loaded;
-use crate::model::{AppResult, FileResults, ServiceName, Status};
+use crate::model::{AppResult, FileResults, Status};
 
 /// What the end of a human report depends on besides the results.
 #[derive(Debug, Clone, Copy, Default)]
@@ -119,10 +119,7 @@ fn row(result: &AppResult) -> Row {
             .as_deref()
             .map_or_else(|| "-".to_owned(), |name| printable(name, &[]).into_owned()),
         sdkappid: app.sdkappid.to_string(),
-        service: match app.service {
-            ServiceName::Room => "",
-            service => service.name(),
-        },
+        service: app.service.qualifier().unwrap_or_default(),
         detail,
     }
 }

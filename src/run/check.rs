@@ -65,10 +65,11 @@ fn check_unique(configs: &[Config]) -> Result<(), SelectionError> {
             if let Some(first) = seen.insert((app.sdkappid, app.service), &config.file) {
                 return Err(SelectionError::DeclaredTwice {
                     sdkappid: app.sdkappid,
-                    service: match app.service {
-                        ServiceName::Room => String::new(),
-                        service => format!(" ({})", service.name()),
-                    },
+                    service: app
+                        .service
+                        .qualifier()
+                        .map(|name| format!(" ({name})"))
+                        .unwrap_or_default(),
                     first: first.to_owned(),
                     second: config.file.clone(),
                 });

@@ -99,11 +99,11 @@ impl From<NotAllowed> for Failure {
 
 /// `--live-from` has no reply recorded for the app.
 fn not_recorded(app: &App, snapshot: &str) -> Failure {
-    let (subject, key) = match app.service {
-        ServiceName::Room => (format!("sdkappid {}", app.sdkappid), String::new()),
-        service => (
-            format!("sdkappid {} ({})", app.sdkappid, service.name()),
-            format!(" under \"{}\"", snapshot_key(app.sdkappid, service)),
+    let (subject, key) = match app.service.qualifier() {
+        None => (format!("sdkappid {}", app.sdkappid), String::new()),
+        Some(name) => (
+            format!("sdkappid {} ({name})", app.sdkappid),
+            format!(" under \"{}\"", snapshot_key(app.sdkappid, app.service)),
         ),
     };
     Failure::new(
@@ -124,10 +124,7 @@ fn token_key(sdkappid: u64, service: ServiceName) -> String {
 /// format from before the sibling services, which still loads), `SDKAPPID/live` and
 /// `SDKAPPID/call` for the others.
 fn snapshot_key(sdkappid: u64, service: ServiceName) -> String {
-    match service {
-        ServiceName::Room => sdkappid.to_string(),
-        service => format!("{sdkappid}/{}", service.name()),
-    }
+    service.qualified(sdkappid, "/")
 }
 
 /// Why live state cannot be had at all (exit 2 for the snapshot, 4 for the client).
