@@ -8,7 +8,7 @@ use url::Url;
 
 use crate::model::AllowedHost;
 use crate::model::ServiceName;
-use crate::model::vendor::region::Region;
+use crate::model::tencent::region::Region;
 
 const EXIT_CODES: &str = "\
 Exit codes:

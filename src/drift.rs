@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use url::Url;
 
-use crate::catalog;
+use crate::model::catalog;
 use crate::model::probe::{FailOn, ProbeOutcome, ProbeResult, SLOW, non_public};
 use crate::model::redact::{Redaction, hidden_difference};
 use crate::model::{App, ExtraCommands, same_url};

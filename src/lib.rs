@@ -4,7 +4,6 @@
 
 // Private layers; the few modules the integration tests reach into are public but
 // hidden from the documentation: they are not an API.
-mod catalog;
 pub mod cli;
 #[doc(hidden)]
 pub mod config;
@@ -14,14 +13,12 @@ mod model;
 pub mod report;
 mod run;
 #[doc(hidden)]
-pub mod secret;
-#[doc(hidden)]
 pub mod source;
 #[doc(hidden)]
-pub mod usersig;
+pub use source::{secret, usersig};
 
 pub use model::redact::{Placeholders, Redaction};
-pub use model::vendor::region::Region;
+pub use model::tencent::region::Region;
 
 pub use run::{Outcome, run, run_in};
 pub use source::keys::Env;

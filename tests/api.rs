@@ -8,7 +8,7 @@ use cbcheck::report::human::Renderer;
 use cbcheck::secret::Secret;
 use cbcheck::source::api::{
     ApiError, CallbackConfig, Client, ClientOptions, Deadline, Interface, KeySource, Live,
-    Observer, Oversized, RedirectTarget, RetryPolicy, Service, Target, Tick, Written,
+    Observer, Oversized, RedirectTarget, RetryPolicy, Service, Target, Tick, WriteReply,
 };
 use cbcheck::usersig::{self, SigParams};
 use serde_json::{Value, json};
@@ -172,15 +172,15 @@ async fn all_four_interfaces_use_their_paths_and_bodies() {
     let c = client();
     assert!(matches!(
         c.write_callback(&target, Interface::Set, &config).await,
-        Ok(Written::Done { .. })
+        Ok(WriteReply::Done { .. })
     ));
     assert!(matches!(
         c.write_callback(&target, Interface::Update, &config).await,
-        Ok(Written::Done { .. })
+        Ok(WriteReply::Done { .. })
     ));
     assert!(matches!(
         c.delete_callback(&target).await,
-        Ok(Written::Done { .. })
+        Ok(WriteReply::Done { .. })
     ));
     let requests = server.received_requests().await.expect("recorded");
     let seen: Vec<(String, Value)> = requests
@@ -234,13 +234,13 @@ async fn absent_and_already_exists_are_outcomes_not_errors() {
         client()
             .write_callback(&target, Interface::Set, &config)
             .await,
-        Ok(Written::AlreadyExists { .. })
+        Ok(WriteReply::AlreadyExists { .. })
     ));
     assert!(matches!(
         client()
             .write_callback(&target, Interface::Update, &config)
             .await,
-        Ok(Written::Absent { .. })
+        Ok(WriteReply::Absent { .. })
     ));
 }
 

@@ -20,17 +20,12 @@ fn layer_of(relative: &Path) -> String {
 fn allowed(layer: &str) -> Option<&'static [&'static str]> {
     Some(match layer {
         "model" => &[],
-        "secret" => &[],
-        "usersig" => &["secret"],
-        "catalog" => &["model"],
-        "config" => &["model", "catalog", "secret", "usersig"],
-        "drift" => &["model", "catalog"],
-        "source" => &["model", "catalog", "secret", "usersig"],
+        "config" => &["model"],
+        "drift" => &["model"],
+        "source" => &["model"],
         "report" => &["model", "config"],
         "cli" => &["model"],
-        "run" => &[
-            "model", "catalog", "secret", "usersig", "config", "drift", "source", "report", "cli",
-        ],
+        "run" => &["model", "config", "drift", "source", "report", "cli"],
         "lib" | "main" => return None,
         _ => &[],
     })

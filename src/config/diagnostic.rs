@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, Severity, SourceSpan};
 
-use super::SourceFile;
+use super::FileText;
 
 /// The rules the loader enforces. Each has a stable code: scripts and docs refer to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -113,7 +113,7 @@ pub struct ConfigDiagnostic<R = Rule> {
     pub help: Option<String>,
     /// Attached once the whole file has been checked (secret values are masked in it).
     /// The human report draws snippets from it (`report::human`), clipped and escaped.
-    pub source: Option<Arc<SourceFile>>,
+    pub source: Option<Arc<FileText>>,
 }
 
 impl ConfigDiagnostic {

@@ -16,9 +16,9 @@ use std::ops::Range;
 use super::App;
 use super::node::{self, Node, Value};
 use super::writer;
-use crate::catalog;
 use crate::model::ExtraCommands;
-use crate::model::source::LineIndex;
+use crate::model::catalog;
+use crate::model::file_text::LineIndex;
 
 /// What an app must declare after the refresh.
 pub enum Want<'a> {
@@ -164,7 +164,7 @@ impl<'a> Plan<'a> {
 }
 
 /// A value as written by an earlier edit, keyed by where it is defined.
-enum Written {
+enum EarlierEdit {
     Url(String),
     Commands(Vec<String>),
 }
@@ -175,7 +175,7 @@ struct Editor<'t> {
     eol: &'static str,
     /// (app, bytes replaced, replacement)
     edits: Vec<(usize, Range<usize>, String)>,
-    written: HashMap<usize, Written>,
+    written: HashMap<usize, EarlierEdit>,
     changed: Vec<bool>,
 }
 
@@ -369,7 +369,7 @@ impl Editor<'_> {
         }
         if replayed(node) {
             let current = match self.written.get(&node.defined.offset()) {
-                Some(Written::Url(written)) => written.as_str(),
+                Some(EarlierEdit::Url(written)) => written.as_str(),
                 _ => str_of(node).unwrap_or_default(),
             };
             if current != url {
@@ -396,7 +396,7 @@ impl Editor<'_> {
             self.edit(i, span(node), styled(url, original, in_flow));
         }
         self.written
-            .insert(node.span.offset(), Written::Url(url.to_owned()));
+            .insert(node.span.offset(), EarlierEdit::Url(url.to_owned()));
         Ok(())
     }
 
@@ -422,7 +422,7 @@ impl Editor<'_> {
         }
         if replayed(seq) {
             let current = match self.written.get(&seq.defined.offset()) {
-                Some(Written::Commands(written)) => written.clone(),
+                Some(EarlierEdit::Commands(written)) => written.clone(),
                 _ => items.iter().filter_map(str_of).map(str::to_owned).collect(),
             };
             let current: Vec<&str> = current.iter().map(String::as_str).collect();
@@ -439,7 +439,7 @@ impl Editor<'_> {
         let list = ordered(&file, live);
         self.written.insert(
             seq.span.offset(),
-            Written::Commands(list.iter().map(|w| (*w).to_owned()).collect()),
+            EarlierEdit::Commands(list.iter().map(|w| (*w).to_owned()).collect()),
         );
         let added: Vec<&str> = list.iter().filter(|w| !file.contains(w)).copied().collect();
         if is_flow(self.text, seq) || items.is_empty() {
@@ -510,14 +510,14 @@ impl Editor<'_> {
             Some((url, commands)) => {
                 let url_now = get(value, "url").and_then(|(_, n)| {
                     match self.written.get(&n.defined.offset()) {
-                        Some(Written::Url(written)) => Some(written.clone()),
+                        Some(EarlierEdit::Url(written)) => Some(written.clone()),
                         _ => str_of(n).map(str::to_owned),
                     }
                 });
                 let seq = get(value, "commands").map(|(_, n)| n);
                 let commands_now: Vec<String> = match seq {
                     Some(n) => match self.written.get(&n.defined.offset()) {
-                        Some(Written::Commands(written)) => written.clone(),
+                        Some(EarlierEdit::Commands(written)) => written.clone(),
                         _ => match &n.value {
                             Value::Seq(items) => {
                                 items.iter().filter_map(str_of).map(str::to_owned).collect()

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use miette::SourceSpan;
 use url::Url;
 
-pub use crate::model::source::SourceFile;
+pub use crate::model::file_text::FileText;
 pub use crate::model::{App, AppSpans, Config, DeclaredCommand, DesiredCallback, ExtraCommands};
 pub use diagnostic::{ConfigDiagnostic, MAX_DIAGNOSTICS, Omitted, Rule};
 pub use spec::schema_json;
@@ -60,7 +60,7 @@ struct KeyUse {
     secret_key_envs: Vec<String>,
     placeholders: Vec<placeholders::Placeholder>,
     /// The file as diagnostics show it.
-    source: Option<Arc<SourceFile>>,
+    source: Option<Arc<FileText>>,
 }
 
 /// The key sources of a run, from every file it loaded; every placeholder, in any of
@@ -256,7 +256,7 @@ fn validate_bytes(file: String, bytes: Vec<u8>, redaction: &Redaction) -> Loaded
             // Everything before the bad byte is intact in the lossy copy: the byte keeps
             // its line and column.
             let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
-            d.source = Some(Arc::new(SourceFile::new(
+            d.source = Some(Arc::new(FileText::new(
                 &file,
                 mask_unparsed(text, redaction),
             )));
@@ -271,7 +271,7 @@ fn validate_bytes(file: String, bytes: Vec<u8>, redaction: &Redaction) -> Loaded
             if let Some(offset) = err.offset {
                 d = d.primary(SourceSpan::new(offset.into(), 0), "here");
             }
-            d.source = Some(Arc::new(SourceFile::new(
+            d.source = Some(Arc::new(FileText::new(
                 &file,
                 mask_unparsed(text, redaction),
             )));
@@ -285,7 +285,7 @@ fn validate_bytes(file: String, bytes: Vec<u8>, redaction: &Redaction) -> Loaded
     if !redaction.show_secrets {
         hidden.extend(secrets.url_tokens);
     }
-    let source = Arc::new(SourceFile::new(&file, mask(text, &hidden)));
+    let source = Arc::new(FileText::new(&file, mask(text, &hidden)));
     let mut collected = outcome.diagnostics;
     collected.append(secrets.diagnostics);
     // In file order, as a reader goes through the file.
@@ -366,7 +366,7 @@ mod tests {
     #[test]
     fn the_starter_file_names_every_region_and_room_command() {
         use crate::model::Service;
-        use crate::model::vendor::region::Region;
+        use crate::model::tencent::region::Region;
         for region in Region::ALL {
             assert!(STARTER.contains(region.name()), "{}", region.name());
         }

@@ -10,7 +10,7 @@ use miette::SourceSpan;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Location, Spanned};
 
-use crate::model::source::LineIndex;
+use crate::model::file_text::LineIndex;
 
 /// A YAML node and the bytes of the file it came from.
 #[derive(Debug, Clone)]

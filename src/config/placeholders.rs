@@ -9,7 +9,7 @@ use super::diagnostic::{ConfigDiagnostic, Rule};
 use super::node::{Node, Value};
 use super::secrets::written_range;
 use crate::model::key_names::KeySource;
-use crate::model::template::{self, Problem};
+use crate::model::template::{self, TemplateError};
 
 pub const WHERE_HELP: &str = "`${NAME}` is expanded from the environment in `callback.url` only: write the value itself here";
 
@@ -23,18 +23,18 @@ pub fn url_shape(
 ) -> Result<String, ConfigDiagnostic> {
     let segments = template::parse(value).map_err(|err| {
         let (message, label, help) = match err.problem {
-            Problem::Unterminated => (
+            TemplateError::Unterminated => (
                 format!("`{path}` has a `${{` that is never closed"),
                 "unterminated placeholder",
                 "close it, `${NAME}`; or write `$${` for a literal `${`",
             ),
-            Problem::Empty => (
+            TemplateError::Empty => (
                 format!("`{path}` has an empty placeholder `${{}}`"),
                 "no variable name",
                 "name the environment variable that holds the value, e.g. `${HOOK_TOKEN}`",
             ),
             // The name is not quoted: it sits where a token would be.
-            Problem::BadName(_) => (
+            TemplateError::BadName(_) => (
                 format!("`{path}` has a placeholder whose name is not a variable name"),
                 "not a variable name",
                 "a name is letters, digits and `_`, not starting with a digit, e.g. `${HOOK_TOKEN}`; write `$${` for a literal `${`",
@@ -160,9 +160,9 @@ pub struct Variable {
 /// the service other than Room (an SDKAppID has one configuration per service), so
 /// that no two apps of a file share one.
 pub fn variable_prefix(sdkappid: u64, service: crate::model::ServiceName) -> String {
-    match service {
-        crate::model::ServiceName::Room => format!("CBCHECK_{sdkappid}"),
-        service => format!("CBCHECK_{sdkappid}_{}", upper_snake(service.name())),
+    match service.qualifier() {
+        None => format!("CBCHECK_{sdkappid}"),
+        Some(name) => format!("CBCHECK_{sdkappid}_{}", upper_snake(name)),
     }
 }
 

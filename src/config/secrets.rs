@@ -631,9 +631,9 @@ mod tests {
             key_material("-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n"),
             Some(Material::Pem)
         );
-        let token = crate::usersig::mint(
-            &crate::secret::Secret::new(key),
-            &crate::usersig::SigParams {
+        let token = crate::source::usersig::mint(
+            &crate::source::secret::Secret::new(key),
+            &crate::source::usersig::SigParams {
                 sdkappid: 1,
                 identifier: "a",
                 time: 0,

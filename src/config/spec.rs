@@ -10,7 +10,7 @@ use schemars::transform::{Transform, transform_subschemas};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Serialize;
 
-use crate::model::vendor::region::Region;
+use crate::model::tencent::region::Region;
 use crate::model::{ExtraCommands, ServiceName};
 
 /// A cbcheck callbacks file: the callback configuration each Tencent RTC Engine app

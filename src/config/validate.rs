@@ -10,8 +10,8 @@ use super::node::{Node, Value};
 use super::placeholders;
 use super::secrets::{ENV_HELP, Hidden, is_secret_name};
 use super::{App, AppSpans, DeclaredCommand, DesiredCallback};
-use crate::catalog;
-use crate::model::vendor::region::Region;
+use crate::model::catalog;
+use crate::model::tencent::region::Region;
 use crate::model::{ExtraCommands, ServiceName};
 
 pub const TOP_KEYS: &[&str] = &["version", "defaults", "apps"];
@@ -33,7 +33,7 @@ pub const CALLBACK_KEYS: &[&str] = &["url", "commands"];
 
 /// What validation found: the apps (when the file is valid) and every problem (the
 /// first ones kept, the rest counted).
-pub struct Outcome {
+pub struct Validated {
     pub apps: Vec<App>,
     pub diagnostics: Collected,
     /// Spans of secret values, masked before any snippet of the file is shown.
@@ -45,7 +45,7 @@ pub struct Outcome {
 }
 
 /// `hidden`: the values the secret scan found (and reported), never quoted here.
-pub fn validate(text: &str, root: &Node, hidden: Hidden) -> Outcome {
+pub fn validate(text: &str, root: &Node, hidden: Hidden) -> Validated {
     let mut v = Validator {
         text,
         hidden,
@@ -55,7 +55,7 @@ pub fn validate(text: &str, root: &Node, hidden: Hidden) -> Outcome {
     for d in placeholders::elsewhere(text, root, &v.urls) {
         v.push(d);
     }
-    Outcome {
+    Validated {
         apps,
         diagnostics: v.diagnostics,
         secret_spans: v.secret_spans,
@@ -379,13 +379,11 @@ impl Validator<'_> {
             if let Some((sdkappid, span)) = identity.sdkappid
                 && let Some(first) = seen_before(&mut by_id, (sdkappid, identity.service), span)
             {
-                // Room's message stays as it was; another service is named.
-                let message = match identity.service {
-                    ServiceName::Room => format!("sdkappid {sdkappid} is declared twice"),
-                    service => format!(
-                        "sdkappid {sdkappid} is declared twice for service `{}`",
-                        service.name()
-                    ),
+                let message = match identity.service.qualifier() {
+                    None => format!("sdkappid {sdkappid} is declared twice"),
+                    Some(name) => {
+                        format!("sdkappid {sdkappid} is declared twice for service `{name}`")
+                    }
                 };
                 self.push(twice(
                     Rule::DuplicateSdkappid,
@@ -626,7 +624,7 @@ impl Validator<'_> {
     /// The file may send an app's UserSig only to the vendor's hosts: verify, apply
     /// and export refuse any other endpoint unless the operator allows it.
     fn unlisted_endpoint(&mut self, path: &str, node: &Node, url: &Url) {
-        if crate::model::vendor::region::is_documented_endpoint(url) {
+        if crate::model::tencent::region::is_documented_endpoint(url) {
             return;
         }
         let vendor_host = url

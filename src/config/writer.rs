@@ -6,10 +6,10 @@ use url::Url;
 
 use super::node::Value;
 use super::{App, ExtraCommands};
-use crate::catalog;
+use crate::model::CallbackConfig;
+use crate::model::catalog;
+use crate::model::tencent::region::Region;
 use crate::model::text::{json_string_safe, printable};
-use crate::model::vendor::region::Region;
-use crate::model::{CallbackConfig, ServiceName};
 
 /// One app to write, with what the live side said.
 pub enum Entry<'a> {
@@ -117,8 +117,8 @@ fn fields(app: &App, defaults: Option<&Defaults<'_>>, insecure_live: bool) -> Ve
         lines.push(format!("name: {}", scalar(name)));
     }
     lines.push(format!("sdkappid: {}", app.sdkappid));
-    if app.service != ServiceName::Room {
-        lines.push(format!("service: {}", app.service.name()));
+    if let Some(service) = app.service.qualifier() {
+        lines.push(format!("service: {service}"));
     }
     if let Some(enabled) = app.token_auth {
         let word = if enabled { "enabled" } else { "disabled" };

@@ -7,9 +7,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use url::Url;
 
-use super::source::SourceFile;
-use super::vendor::ServiceName;
-use super::vendor::region::Region;
+use super::file_text::FileText;
+use super::tencent::ServiceName;
+use super::tencent::region::Region;
 
 /// A valid config file: the apps it declares, in file order.
 #[derive(Debug)]
@@ -17,7 +17,7 @@ pub struct Config {
     /// The file's name as the user gave it.
     pub file: String,
     /// The file's text (secret values masked), for diagnostics that point into it.
-    pub source: Arc<SourceFile>,
+    pub source: Arc<FileText>,
     pub apps: Vec<App>,
 }
 
@@ -73,21 +73,21 @@ impl App {
     /// other than Room is named too, `name (sdkappid, call)`, so Room-only reports
     /// read as they always have. Raw: each output escapes it in its own way.
     pub fn title(&self) -> String {
-        match (&self.name, self.service) {
-            (Some(name), ServiceName::Room) => format!("{name} ({})", self.sdkappid),
-            (Some(name), service) => format!("{name} ({}, {})", self.sdkappid, service.name()),
-            (None, ServiceName::Room) => format!("sdkappid {}", self.sdkappid),
-            (None, service) => format!("sdkappid {} ({})", self.sdkappid, service.name()),
+        match (&self.name, self.service.qualifier()) {
+            (Some(name), None) => format!("{name} ({})", self.sdkappid),
+            (Some(name), Some(service)) => format!("{name} ({}, {service})", self.sdkappid),
+            (None, None) => format!("sdkappid {}", self.sdkappid),
+            (None, Some(service)) => format!("sdkappid {} ({service})", self.sdkappid),
         }
     }
 
     /// How reports name the app: its name, else its SDKAppID (with a service other
     /// than Room, which an SDKAppID alone does not tell apart).
     pub fn label(&self) -> String {
-        match (&self.name, self.service) {
+        match (&self.name, self.service.qualifier()) {
             (Some(name), _) => name.clone(),
-            (None, ServiceName::Room) => self.sdkappid.to_string(),
-            (None, service) => format!("{} ({})", self.sdkappid, service.name()),
+            (None, None) => self.sdkappid.to_string(),
+            (None, Some(service)) => format!("{} ({service})", self.sdkappid),
         }
     }
 }

@@ -187,14 +187,14 @@ impl Summary {
     }
 
     /// Every app of every run.
-    pub fn of_runs(runs: &[Run]) -> Summary {
+    pub fn of_runs(runs: &[FileResults]) -> Summary {
         Summary::of(runs.iter().flat_map(|run| &run.results))
     }
 }
 
-/// A finished verification.
+/// One file's results: the apps of the file that were checked, in file order.
 #[derive(Debug)]
-pub struct Run {
+pub struct FileResults {
     pub config: Config,
     pub redaction: Redaction,
     pub results: Vec<AppResult>,

@@ -16,11 +16,11 @@ pub enum Segment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
     pub range: Range<usize>,
-    pub problem: Problem,
+    pub problem: TemplateError,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
+pub enum TemplateError {
     /// `${` with no `}` after it.
     Unterminated,
     /// `${}`.
@@ -69,15 +69,15 @@ fn scan(template: &str) -> Result<(Vec<Segment>, Vec<Range<usize>>), SyntaxError
             let Some(close) = rest.find('}') else {
                 return Err(SyntaxError {
                     range: i..template.len(),
-                    problem: Problem::Unterminated,
+                    problem: TemplateError::Unterminated,
                 });
             };
             let name = &rest[2..close];
             let range = i..i + close + 1;
             let problem = if name.is_empty() {
-                Problem::Empty
+                TemplateError::Empty
             } else if !is_name(name) {
-                Problem::BadName(name.to_owned())
+                TemplateError::BadName(name.to_owned())
             } else {
                 if !text.is_empty() {
                     segments.push(Segment::Text(std::mem::take(&mut text)));
@@ -151,24 +151,24 @@ mod tests {
             err("https://h/?t=${TOKEN"),
             SyntaxError {
                 range: 13..20,
-                problem: Problem::Unterminated
+                problem: TemplateError::Unterminated
             }
         );
         assert_eq!(
             err("https://h/?t=${}"),
             SyntaxError {
                 range: 13..16,
-                problem: Problem::Empty
+                problem: TemplateError::Empty
             }
         );
         assert_eq!(
             err("a${1X}"),
             SyntaxError {
                 range: 1..6,
-                problem: Problem::BadName("1X".into())
+                problem: TemplateError::BadName("1X".into())
             }
         );
-        assert_eq!(err("${A-B}").problem, Problem::BadName("A-B".into()));
+        assert_eq!(err("${A-B}").problem, TemplateError::BadName("A-B".into()));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::problem::Problem;
 use crate::config::Loaded;
-use crate::model::{App, AppResult, Run, ServiceName};
+use crate::model::{App, AppResult, FileResults};
 use crate::model::{Finding, Kind, Severity};
 
 /// One problem at one place in one file.
@@ -28,7 +28,7 @@ pub fn rule_id(kind: Kind) -> String {
 
 pub const FAILED_RULE: &str = "cbcheck/failed";
 
-pub fn from_runs(runs: &[Run]) -> Vec<Annotation> {
+pub fn from_runs(runs: &[FileResults]) -> Vec<Annotation> {
     runs.iter()
         .flat_map(|run| {
             run.results
@@ -38,7 +38,7 @@ pub fn from_runs(runs: &[Run]) -> Vec<Annotation> {
         .collect()
 }
 
-fn app_annotations<'a>(run: &'a Run, result: &'a AppResult) -> Vec<Annotation> {
+fn app_annotations<'a>(run: &'a FileResults, result: &'a AppResult) -> Vec<Annotation> {
     let at = |offset: usize| run.config.source.line_col(offset);
     let app = &result.app;
     let title_of = |what: &str| format!("{}: {what}", app.title());
@@ -90,10 +90,7 @@ fn app_annotations<'a>(run: &'a Run, result: &'a AppResult) -> Vec<Annotation> {
 /// The app in a fingerprint: its SDKAppID, with the service when it is not Room
 /// (`1400000002/call`), so Room fingerprints stay as they were.
 fn fingerprint_id(app: &App) -> String {
-    match app.service {
-        ServiceName::Room => app.sdkappid.to_string(),
-        service => format!("{}/{}", app.sdkappid, service.name()),
-    }
+    app.service.qualified(app.sdkappid, "/")
 }
 
 /// What a finding is about, for its fingerprint: the command, else the kind alone.

@@ -12,7 +12,7 @@ use std::ops::Range;
 use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 use super::{is_unsafe, printable};
-use crate::model::source::SourceFile;
+use crate::model::file_text::FileText;
 use crate::model::text::{starts_command, visible};
 
 /// Lines of context shown above and below a label (miette's default).
@@ -60,7 +60,7 @@ struct Piece {
 
 impl Excerpt {
     /// The excerpt for `labels`, and the labels moved onto it.
-    pub fn new(file: &SourceFile, labels: &[LabeledSpan]) -> (Excerpt, Vec<LabeledSpan>) {
+    pub fn new(file: &FileText, labels: &[LabeledSpan]) -> (Excerpt, Vec<LabeledSpan>) {
         let text = file.text();
         let spans: Vec<Range<usize>> = labels
             .iter()
@@ -194,7 +194,7 @@ impl SourceCode for Excerpt {
 
 /// The file's lines to show, as runs of consecutive lines: each label's lines with
 /// their context, joined when they are close.
-fn blocks(file: &SourceFile, spans: &[Range<usize>]) -> Vec<Range<usize>> {
+fn blocks(file: &FileText, spans: &[Range<usize>]) -> Vec<Range<usize>> {
     let last_line = file.line_count() - 1;
     let mut ranges: Vec<(usize, usize)> = spans
         .iter()
@@ -219,7 +219,7 @@ fn blocks(file: &SourceFile, spans: &[Range<usize>]) -> Vec<Range<usize>> {
 }
 
 struct Builder<'f> {
-    file: &'f SourceFile,
+    file: &'f FileText,
     excerpt: Excerpt,
 }
 
@@ -349,7 +349,7 @@ mod tests {
     use super::*;
 
     fn excerpt_of(text: &str, spans: &[(usize, usize)]) -> (Excerpt, Vec<LabeledSpan>) {
-        let file = SourceFile::new("f.yaml", text.to_owned());
+        let file = FileText::new("f.yaml", text.to_owned());
         let labels: Vec<LabeledSpan> = spans
             .iter()
             .map(|&(offset, len)| LabeledSpan::new(Some("here".into()), offset, len))

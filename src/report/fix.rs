@@ -2,7 +2,7 @@
 //! for the drifted apps, and each app's REST call with its body.
 
 use crate::model::redact::Redaction;
-use crate::model::{App, AppResult, Kind, Operation, Run, Severity};
+use crate::model::{App, AppResult, FileResults, Kind, Operation, Severity};
 
 /// More `--app` selectors than this, or a longer command, is no longer read at a
 /// glance: the command names the files alone (apply changes only what differs).
@@ -49,7 +49,7 @@ impl ApplyCommand {
 /// can carry. `--app` names each app (its name, else its SDKAppID), unless every
 /// app of the files drifted or the list would be too long to read: apply changes
 /// only the apps that differ, and shows its plan first.
-pub fn apply_command(runs: &[Run]) -> Option<ApplyCommand> {
+pub fn apply_command(runs: &[FileResults]) -> Option<ApplyCommand> {
     let mut files: Vec<String> = Vec::new();
     let mut selectors: Vec<String> = Vec::new();
     // An app in two services is named once; a set, not a scan, for 20,000-app fleets.
@@ -149,8 +149,8 @@ pub fn is_redacted(redaction: &Redaction, fix: &Operation) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::source::SourceFile;
-    use crate::model::vendor::region::Region;
+    use crate::model::file_text::FileText;
+    use crate::model::tencent::region::Region;
     use crate::model::{AppResult, CallbackConfig, Config, Interface, Service};
 
     fn app(name: Option<&str>, sdkappid: u64) -> App {
@@ -172,11 +172,11 @@ mod tests {
     }
 
     /// A run of `file` whose apps are `(app, drifted)`.
-    fn run(file: &str, apps: Vec<(App, bool)>) -> Run {
-        Run {
+    fn run(file: &str, apps: Vec<(App, bool)>) -> FileResults {
+        FileResults {
             config: Config {
                 file: file.into(),
-                source: std::sync::Arc::new(SourceFile::new(file, String::new())),
+                source: std::sync::Arc::new(FileText::new(file, String::new())),
                 apps: apps.iter().map(|(app, _)| app.clone()).collect(),
             },
             redaction: Redaction::default(),
@@ -194,7 +194,7 @@ mod tests {
         }
     }
 
-    fn line(runs: &[Run]) -> Option<String> {
+    fn line(runs: &[FileResults]) -> Option<String> {
         apply_command(runs).map(|c| c.line)
     }
 

@@ -14,8 +14,8 @@ use super::summary::{self, Ending};
 use super::{Style, printable};
 use crate::config::{ConfigDiagnostic, Loaded};
 use crate::model::CallbackConfig;
-use crate::model::source::SourceFile;
-use crate::model::{AppResult, Run, Status, Summary};
+use crate::model::file_text::FileText;
+use crate::model::{AppResult, FileResults, Status, Summary};
 use crate::model::{Finding, Kind};
 
 /// Renders diagnostics in one style.
@@ -51,7 +51,7 @@ impl Renderer {
     }
 
     /// A diagnostic whose labels point into `file`: they are drawn on an excerpt of it.
-    pub fn render_in(&self, diagnostic: &dyn Diagnostic, file: &SourceFile) -> String {
+    pub fn render_in(&self, diagnostic: &dyn Diagnostic, file: &FileText) -> String {
         self.draw(&Shown::new(diagnostic, Some(file)))
     }
 
@@ -87,7 +87,7 @@ struct Shown<'a> {
 }
 
 impl<'a> Shown<'a> {
-    fn new(inner: &'a dyn Diagnostic, file: Option<&SourceFile>) -> Shown<'a> {
+    fn new(inner: &'a dyn Diagnostic, file: Option<&FileText>) -> Shown<'a> {
         let labels: Vec<LabeledSpan> = inner.labels().map(Iterator::collect).unwrap_or_default();
         let (excerpt, labels) = match file {
             Some(file) if !labels.is_empty() => {
@@ -260,7 +260,12 @@ type AppDiagnostic = ConfigDiagnostic<&'static str>;
 /// Everything `verify` shows a person: notices, one report per drifted or failed app
 /// (with a desired-vs-live diff), the list of those apps, and the summary line. Quiet:
 /// the list and the summary line only.
-pub fn verify_report(renderer: &Renderer, style: Style, runs: &[Run], ending: Ending) -> String {
+pub fn verify_report(
+    renderer: &Renderer,
+    style: Style,
+    runs: &[FileResults],
+    ending: Ending,
+) -> String {
     let mut out = String::new();
     if !ending.quiet {
         for notice in runs.iter().flat_map(|run| &run.notices) {
@@ -284,7 +289,7 @@ pub fn verify_report(renderer: &Renderer, style: Style, runs: &[Run], ending: En
 }
 
 /// One app's diagnostic and diff; empty for an app in sync without warnings.
-fn app_report(renderer: &Renderer, style: Style, run: &Run, result: &AppResult) -> String {
+fn app_report(renderer: &Renderer, style: Style, run: &FileResults, result: &AppResult) -> String {
     let Some(diagnostic) = app_diagnostic(run, result) else {
         return String::new();
     };
@@ -326,7 +331,7 @@ pub fn notice_line(notice: &str) -> String {
 /// e.g. `3 apps checked: 1 in sync, 1 drifted, 1 failed`, or `2 apps: none could be
 /// checked (2 failed)`; then the warnings, of the apps and of the files, and whether
 /// --deny-warnings makes them fail the run.
-pub fn verify_summary(runs: &[Run], ending: Ending) -> String {
+pub fn verify_summary(runs: &[FileResults], ending: Ending) -> String {
     let summary = Summary::of_runs(runs);
     let mut line = match (summary.apps, summary.failed) {
         (1, 1) => "1 app: it could not be checked".to_owned(),
@@ -528,7 +533,7 @@ fn app_title(result: &AppResult) -> String {
         .collect()
 }
 
-fn app_diagnostic(run: &Run, result: &AppResult) -> Option<AppDiagnostic> {
+fn app_diagnostic(run: &FileResults, result: &AppResult) -> Option<AppDiagnostic> {
     if let Some(failure) = &result.failure {
         let message = format!(
             "{} could not be checked: {}",
@@ -637,7 +642,12 @@ fn merged_labels(findings: &[Finding]) -> Vec<LabeledSpan> {
 /// A compact diff of the two configurations in the file's order: the declared
 /// commands as written, then the live-only ones in the vendor's order. The live side
 /// follows the file's order, so a reordering alone shows no change (order never matters).
-fn diff(run: &Run, result: &AppResult, live: Option<&CallbackConfig>, color: bool) -> String {
+fn diff(
+    run: &FileResults,
+    result: &AppResult,
+    live: Option<&CallbackConfig>,
+    color: bool,
+) -> String {
     let as_text = |url: &str, commands: &[&str]| {
         // One value a line, whatever the vendor put in it.
         let mut text = format!(

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::model::probe::ProbeResult;
 use crate::model::run_info::RunInfo;
-use crate::model::{AppResult, ErrorClass, Failure, Run, ServiceName, Status, Summary};
+use crate::model::{AppResult, ErrorClass, Failure, FileResults, ServiceName, Status, Summary};
 use crate::model::{Kind, Severity};
 
 use super::REPORT_VERSION;
@@ -179,7 +179,7 @@ pub enum RemediationBody {
 /// stopped the run (when it stopped, `runs` is empty).
 pub fn report(
     files: &[String],
-    runs: &[Run],
+    runs: &[FileResults],
     problems: &[Problem],
     status: RunStatus,
     info: &RunInfo,
@@ -225,7 +225,7 @@ fn probe_report(probe: &ProbeResult) -> ProbeReport {
     }
 }
 
-fn app_report(run: &Run, result: &AppResult) -> AppReport {
+fn app_report(run: &FileResults, result: &AppResult) -> AppReport {
     let source = &run.config.source;
     let redaction = &run.redaction;
     AppReport {
@@ -285,7 +285,7 @@ fn rfc3339(time: std::time::SystemTime) -> String {
 
 pub fn render(
     files: &[String],
-    runs: &[Run],
+    runs: &[FileResults],
     problems: &[Problem],
     status: RunStatus,
     info: &RunInfo,

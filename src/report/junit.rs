@@ -7,9 +7,9 @@ use quick_xml::escape::escape;
 
 use super::REPORT_VERSION;
 use super::problem::Problem;
-use crate::model::{AppResult, Run, Status, Summary};
+use crate::model::{AppResult, FileResults, Status, Summary};
 
-pub fn render(runs: &[Run]) -> String {
+pub fn render(runs: &[FileResults]) -> String {
     let all = Summary::of_runs(runs);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
@@ -129,7 +129,7 @@ fn properties(out: &mut String) {
     );
 }
 
-fn testcase(out: &mut String, run: &Run, result: &AppResult) {
+fn testcase(out: &mut String, run: &FileResults, result: &AppResult) {
     let app = &result.app;
     let name = app.title();
     let _ = write!(

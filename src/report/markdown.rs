@@ -14,13 +14,13 @@ use super::fix::{self, ApplyCommand};
 use super::problem::Problem;
 use super::{REPORT_VERSION, printable};
 use crate::model::text::json_string_safe;
-use crate::model::{AppResult, Run, ServiceName, Status};
+use crate::model::{AppResult, FileResults, Status};
 
 /// The report's size limit in characters (UTF-16 units), under GitHub's 65,536 with
 /// room to spare.
 pub const MAX_CHARS: usize = 65_000;
 
-pub fn render(runs: &[Run], summary: &str) -> String {
+pub fn render(runs: &[FileResults], summary: &str) -> String {
     let mut head = format!(
         "<!-- cbcheck report version {REPORT_VERSION} -->\n## cbcheck verify\n\n{}\n\n",
         lines(summary)
@@ -28,7 +28,7 @@ pub fn render(runs: &[Run], summary: &str) -> String {
     if let Some(fix) = fix::apply_command(runs) {
         head.push_str(&apply_block(&fix));
     }
-    let mut listed: Vec<(&Run, &AppResult)> = runs
+    let mut listed: Vec<(&FileResults, &AppResult)> = runs
         .iter()
         .flat_map(|run| run.results.iter().map(move |result| (run, result)))
         .filter(|(_, result)| result.status() != Status::InSync || result.warnings() > 0)
@@ -41,7 +41,7 @@ pub fn render(runs: &[Run], summary: &str) -> String {
     let services = runs
         .iter()
         .flat_map(|run| &run.results)
-        .any(|result| result.app.service != ServiceName::Room);
+        .any(|result| result.app.service.qualifier().is_some());
     let table_head = if services {
         "| file | app | sdkappid | service | region | status | findings |\n|---|---|---|---|---|---|---|\n"
     } else {
@@ -200,7 +200,7 @@ fn apply_block(fix: &ApplyCommand) -> String {
     text
 }
 
-fn row(run: &Run, result: &AppResult, services: bool) -> String {
+fn row(run: &FileResults, result: &AppResult, services: bool) -> String {
     let app = &result.app;
     let service = if services {
         format!(" {} |", app.service.name())
@@ -243,7 +243,7 @@ fn counts(result: &AppResult) -> String {
     }
 }
 
-fn section(out: &mut String, run: &Run, result: &AppResult) {
+fn section(out: &mut String, run: &FileResults, result: &AppResult) {
     let app = &result.app;
     let title = app.title();
     let _ = writeln!(out, "\n### {} — {}\n", inline(&title), status(result));

@@ -252,18 +252,18 @@ fn replace_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::file_text::FileText;
     use crate::model::redact::Redaction;
-    use crate::model::source::SourceFile;
-    use crate::model::vendor::region::Region;
+    use crate::model::tencent::region::Region;
     use crate::model::{
-        App, AppResult, CallbackConfig, Config, ErrorClass, Failure, Finding, Interface, Kind,
-        Operation, Run, Service, Severity, Summary,
+        App, AppResult, CallbackConfig, Config, ErrorClass, Failure, FileResults, Finding,
+        Interface, Kind, Operation, Service, Severity, Summary,
     };
     use std::borrow::Cow;
 
     /// One drifted app and one that could not be checked, built by hand: no file
     /// is read and no server asked.
-    fn run() -> Run {
+    fn run() -> FileResults {
         let text = "apps:\n  - sdkappid: 1400000001\n  - sdkappid: 1400000002\n";
         let drifted = App::bare(1_400_000_001, Region::Singapore, "administrator".into());
         let failed = App::bare(1_400_000_002, Region::Seoul, "administrator".into());
@@ -285,10 +285,10 @@ mod tests {
                 commands: vec!["Room.CallbackAfterCreateRoom".into()],
             }),
         };
-        Run {
+        FileResults {
             config: Config {
                 file: "fleet.yaml".into(),
-                source: std::sync::Arc::new(SourceFile::new("fleet.yaml", text.into())),
+                source: std::sync::Arc::new(FileText::new("fleet.yaml", text.into())),
                 apps: vec![drifted.clone(), failed.clone()],
             },
             redaction: Redaction::default(),

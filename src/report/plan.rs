@@ -15,7 +15,8 @@ pub const PLAN_VERSION: u32 = 1;
 use super::problem::Problem;
 use crate::model::redact::{Redaction, hidden_difference};
 use crate::model::{
-    Action, AppResult, CallbackConfig, CommandChanges, Finding, Kind, Operation, Run, ServiceName,
+    Action, AppResult, CallbackConfig, CommandChanges, FileResults, Finding, Kind, Operation,
+    ServiceName,
 };
 
 /// The plan of `cbcheck apply --dry-run`.
@@ -109,7 +110,7 @@ pub struct ByHand {
 }
 
 /// Each result with its file and redaction, in file order.
-fn results(runs: &[Run]) -> impl Iterator<Item = (&Run, &AppResult)> {
+fn results(runs: &[FileResults]) -> impl Iterator<Item = (&FileResults, &AppResult)> {
     runs.iter()
         .flat_map(|run| run.results.iter().map(move |r| (run, r)))
 }
@@ -135,7 +136,7 @@ fn token_interface(result: &AppResult) -> &'static str {
     result.app.service.row().token.map_or("", |(_, set)| set)
 }
 
-pub fn summary(runs: &[Run]) -> PlanSummary {
+pub fn summary(runs: &[FileResults]) -> PlanSummary {
     results(runs).fold(PlanSummary::default(), |mut summary, (_, result)| {
         summary.apps += 1;
         match action(result) {
@@ -154,7 +155,7 @@ pub fn summary(runs: &[Run]) -> PlanSummary {
 
 /// The plan over `files`; `problems` are their diagnostics and what stopped the run
 /// (when it stopped, `runs` is empty).
-pub fn plan(files: &[String], runs: &[Run], problems: &[Problem]) -> Plan {
+pub fn plan(files: &[String], runs: &[FileResults], problems: &[Problem]) -> Plan {
     Plan {
         version: PLAN_VERSION,
         files: files.to_vec(),
@@ -166,7 +167,7 @@ pub fn plan(files: &[String], runs: &[Run], problems: &[Problem]) -> Plan {
     }
 }
 
-fn planned_app(run: &Run, result: &AppResult) -> PlannedApp {
+fn planned_app(run: &FileResults, result: &AppResult) -> PlannedApp {
     let redaction = &run.redaction;
     let fix = result.remediation.as_ref();
     PlannedApp {
@@ -204,7 +205,7 @@ fn planned_app(run: &Run, result: &AppResult) -> PlannedApp {
 }
 
 /// The plan as JSON.
-pub fn render_json(files: &[String], runs: &[Run], problems: &[Problem]) -> String {
+pub fn render_json(files: &[String], runs: &[FileResults], problems: &[Problem]) -> String {
     let text =
         serde_json::to_string_pretty(&plan(files, runs, problems)).expect("the plan is plain data");
     let mut text = crate::model::text::json_string_safe(&text).into_owned();
@@ -253,7 +254,7 @@ fn shown(text: &str) -> String {
 
 /// The human plan: a block per app that changes or needs a person, in file order,
 /// then the totals. In-sync apps are only counted; failed ones are reported apart.
-pub fn render_human(runs: &[Run], color: bool) -> String {
+pub fn render_human(runs: &[FileResults], color: bool) -> String {
     let mut lines = Lines {
         text: String::new(),
         color,

@@ -7,10 +7,10 @@ use std::fmt::Write as _;
 
 use crate::model::probe::ProbeResult;
 use crate::model::run_info::{RunInfo, unix_seconds};
-use crate::model::{AppResult, Kind, Run, Status};
+use crate::model::{AppResult, FileResults, Kind, Status};
 
 /// The metrics of a run: `exit_code` is the run's own.
-pub fn render(runs: &[Run], info: &RunInfo, exit_code: u8) -> String {
+pub fn render(runs: &[FileResults], info: &RunInfo, exit_code: u8) -> String {
     let mut out = Exposition::default();
     out.family(
         "cbcheck_run_timestamp_seconds",
@@ -169,7 +169,7 @@ fn app_labels(label: &str, result: &AppResult) -> Vec<(&'static str, String)> {
 
 /// Each app's `app` label: its name, else its SDKAppID. Names may repeat across files
 /// (or look like another app's SDKAppID): the label is not what tells series apart.
-fn labelled(runs: &[Run]) -> Vec<(String, &AppResult)> {
+fn labelled(runs: &[FileResults]) -> Vec<(String, &AppResult)> {
     runs.iter()
         .flat_map(|run| &run.results)
         .map(|result| {
@@ -235,9 +235,9 @@ fn escape_help(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::file_text::FileText;
     use crate::model::redact::Redaction;
-    use crate::model::source::SourceFile;
-    use crate::model::vendor::region::Region;
+    use crate::model::tencent::region::Region;
     use crate::model::{App, Config};
 
     /// The names: `1400000003 (1400000003)`, `1400000003`, and an unnamed app
@@ -255,10 +255,10 @@ mod tests {
                 failure: None,
             }
         };
-        let run = |file: &str, results: Vec<AppResult>| Run {
+        let run = |file: &str, results: Vec<AppResult>| FileResults {
             config: Config {
                 file: file.into(),
-                source: std::sync::Arc::new(SourceFile::new(file, String::new())),
+                source: std::sync::Arc::new(FileText::new(file, String::new())),
                 apps: results.iter().map(|r| r.app.clone()).collect(),
             },
             redaction: Redaction::default(),

@@ -8,7 +8,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::printable;
 use crate::config::Loaded;
-use crate::model::{AppResult, Run, ServiceName, Status};
+use crate::model::{AppResult, FileResults, Status};
 
 /// What the end of a human report depends on besides the results.
 #[derive(Debug, Clone, Copy, Default)]
@@ -29,12 +29,12 @@ const MAX_NAME_WIDTH: usize = 32;
 /// warnings fail the run), in file order: status, name, SDKAppID, the service when
 /// not Room, then the finding kinds or the error class. Apps in sync are only
 /// counted, by the summary line. Empty when no app needs attention.
-pub fn app_list(runs: &[Run], deny_warnings: bool) -> String {
+pub fn app_list(runs: &[FileResults], deny_warnings: bool) -> String {
     let listed = |result: &&AppResult| match result.status() {
         Status::InSync => deny_warnings && result.warnings() > 0,
         Status::Drifted | Status::Failed => true,
     };
-    let rows: Vec<(&Run, Row)> = runs
+    let rows: Vec<(&FileResults, Row)> = runs
         .iter()
         .flat_map(|run| {
             run.results
@@ -119,10 +119,7 @@ fn row(result: &AppResult) -> Row {
             .as_deref()
             .map_or_else(|| "-".to_owned(), |name| printable(name, &[]).into_owned()),
         sdkappid: app.sdkappid.to_string(),
-        service: match app.service {
-            ServiceName::Room => "",
-            service => service.name(),
-        },
+        service: app.service.qualifier().unwrap_or_default(),
         detail,
     }
 }

@@ -16,8 +16,8 @@ use crate::report::human::{self, Renderer};
 use crate::report::problem::{self, Problem};
 use crate::report::progress::Progress;
 use crate::report::{self, Style};
-use crate::source::api::{ApiError, CallbackConfig, Client, Live, Target, Written};
-use crate::source::{self, Connection, VerifyOptions};
+use crate::source::api::{ApiError, CallbackConfig, Client, Live, Target, WriteReply};
+use crate::source::{self, Connection, FetchOptions};
 
 /// May apply change anything?
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +44,7 @@ impl Consent {
 pub fn run(
     style: Style,
     files: &[PathBuf],
-    options: &VerifyOptions,
+    options: &FetchOptions,
     consent: Consent,
     quiet: bool,
     format: PlanFormat,
@@ -83,7 +83,7 @@ pub fn run(
         }
     };
     // From here on, outputs and writes know the placeholder values the reads expanded.
-    let options = &source::VerifyOptions {
+    let options = &source::FetchOptions {
         redaction: runs
             .first()
             .map_or_else(|| options.redaction.clone(), |run| run.redaction.clone()),
@@ -195,7 +195,7 @@ fn confirmed(changes: usize) -> bool {
 /// Make the changes one by one; `progress` counts them, and is cleared at the end.
 fn execute(
     changes: &[Change<'_>],
-    options: &VerifyOptions,
+    options: &FetchOptions,
     connection: &Connection,
     progress: &Progress,
 ) -> Vec<Applied> {
@@ -357,7 +357,7 @@ async fn write(client: &Client, target: &Target, fix: &Operation) -> Result<bool
     };
     Ok(matches!(
         client.write_callback(target, fix.interface, body).await?,
-        Written::Done { .. }
+        WriteReply::Done { .. }
     ))
 }
 

@@ -7,9 +7,9 @@ use crate::drift;
 use crate::model::key_names::KeyNames;
 use crate::model::probe::{FailOn, ProbeResult, ProbeTarget, UrlTarget, url_target};
 use crate::model::redact::Redaction;
-use crate::model::{App, AppResult, Config, Run, ServiceName};
+use crate::model::{App, AppResult, Config, FileResults, ServiceName};
 use crate::source::api::Live;
-use crate::source::{self, Remote, VerifyError, VerifyOptions};
+use crate::source::{self, FetchOptions, Remote, VerifyError};
 
 /// Selectors or files that do not make one set of apps: refused before any
 /// request (exit 2).
@@ -65,10 +65,11 @@ fn check_unique(configs: &[Config]) -> Result<(), SelectionError> {
             if let Some(first) = seen.insert((app.sdkappid, app.service), &config.file) {
                 return Err(SelectionError::DeclaredTwice {
                     sdkappid: app.sdkappid,
-                    service: match app.service {
-                        ServiceName::Room => String::new(),
-                        service => format!(" ({})", service.name()),
-                    },
+                    service: app
+                        .service
+                        .qualifier()
+                        .map(|name| format!(" ({name})"))
+                        .unwrap_or_default(),
                     first: first.to_owned(),
                     second: config.file.clone(),
                 });
@@ -126,9 +127,9 @@ pub(super) fn select(config: &Config, selectors: &[String]) -> Vec<App> {
 pub(super) fn verify(
     configs: Vec<Config>,
     keys: &KeyNames,
-    options: &VerifyOptions,
+    options: &FetchOptions,
     remote: &mut Remote,
-) -> Result<Vec<Run>, VerifyError> {
+) -> Result<Vec<FileResults>, VerifyError> {
     let groups: Vec<Vec<App>> = configs
         .iter()
         .map(|config| select(config, &options.selectors))
@@ -138,7 +139,7 @@ pub(super) fn verify(
     Ok(configs
         .into_iter()
         .zip(groups)
-        .map(|(config, (apps, state))| Run {
+        .map(|(config, (apps, state))| FileResults {
             config,
             redaction: redaction.clone(),
             results: apps
@@ -221,7 +222,7 @@ pub(super) fn probe_targets(
 /// probed. An app that could not be checked reports its failure alone (reports show
 /// no findings beside it); its endpoint's result is still in the run's probe list.
 pub(super) fn add_probe_findings(
-    runs: &mut [Run],
+    runs: &mut [FileResults],
     probes: &[ProbeResult],
     notices: Vec<Vec<String>>,
     fail_on: Option<FailOn>,
@@ -246,7 +247,7 @@ pub(super) fn add_probe_findings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::vendor::region::Region;
+    use crate::model::tencent::region::Region;
 
     #[test]
     fn a_number_selects_by_sdkappid_only() {

@@ -5,21 +5,21 @@ use std::sync::Arc;
 
 use super::Outcome;
 use super::error::fail;
-use crate::catalog;
 use crate::config::edit::{self, Want};
 use crate::config::{self, App, placeholders, writer};
+use crate::model::catalog;
 use crate::model::key_names::KeyNames;
 use crate::model::redact::{self, Redaction};
-use crate::model::vendor::region::Region;
+use crate::model::tencent::region::Region;
 use crate::model::{CallbackConfig, Failure, ServiceName};
 use crate::report::human::{self, Renderer};
 use crate::report::progress::Progress;
 use crate::report::{self, Style};
 use crate::source::api::Live;
-use crate::source::{self, VerifyOptions};
+use crate::source::{self, FetchOptions};
 
 /// Which apps to export.
-pub enum Source {
+pub enum Scope {
     /// `--sdkappid … --region … --identifier …`
     Ids {
         sdkappids: Vec<u64>,
@@ -34,19 +34,19 @@ pub enum Source {
 
 pub fn run(
     style: Style,
-    source: Source,
+    scope: Scope,
     output: Option<&Path>,
     literal_urls: bool,
-    options: &VerifyOptions,
+    options: &FetchOptions,
 ) -> Outcome {
     let renderer = Renderer::new(style);
-    let from_file = matches!(source, Source::File(_));
+    let from_file = matches!(scope, Scope::File(_));
     // With --from, the file's own text: it is edited in place.
     let mut original = None;
     // The run's key sources: cbcheck's own, and with --from the file's.
     let mut keys = KeyNames::default();
-    let (apps, defaults) = match &source {
-        Source::Ids {
+    let (apps, defaults) = match &scope {
+        Scope::Ids {
             sdkappids,
             services,
             region,
@@ -65,7 +65,7 @@ pub fn run(
                 .collect();
             (apps, Some((*region, identifier.as_str())))
         }
-        Source::File(file) => {
+        Scope::File(file) => {
             let (mut loaded, text) = config::load_with_text(file, &Redaction::default());
             keys = config::check_key_placeholders(std::slice::from_mut(&mut loaded));
             let (Some(config), Some(text)) = (loaded.config.as_ref(), text) else {

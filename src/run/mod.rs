@@ -136,9 +136,9 @@ pub fn run_in(cli: Cli, env: source::keys::Env) -> Outcome {
             live_from,
             network,
         } => {
-            let source = match (from, region) {
-                (Some(file), _) => export::Source::File(file),
-                (None, Some(region)) => export::Source::Ids {
+            let scope = match (from, region) {
+                (Some(file), _) => export::Scope::File(file),
+                (None, Some(region)) => export::Scope::Ids {
                     sdkappids,
                     services: service.services(),
                     region,
@@ -147,11 +147,11 @@ pub fn run_in(cli: Cli, env: source::keys::Env) -> Outcome {
                 // clap requires one of them.
                 (None, None) => return Outcome::Invalid,
             };
-            let options = source::VerifyOptions {
+            let options = source::FetchOptions {
                 live_from,
                 ..network_options(network, env)
             };
-            export::run(style, source, output.as_deref(), literal_urls, &options)
+            export::run(style, scope, output.as_deref(), literal_urls, &options)
         }
         Command::Init { file, force } => init::init(style, &file, force),
         Command::Schema { report, plan, lint } => schema::schema(style, report, plan, lint),
@@ -167,10 +167,10 @@ fn apps_options(
     network: cli::NetworkArgs,
     live_from: Option<std::path::PathBuf>,
     env: source::keys::Env,
-) -> Result<(Vec<std::path::PathBuf>, source::VerifyOptions), Outcome> {
+) -> Result<(Vec<std::path::PathBuf>, source::FetchOptions), Outcome> {
     let files =
         input::files(apps.files).map_err(|err| error::fail(&Renderer::new(style), err, ""))?;
-    let options = source::VerifyOptions {
+    let options = source::FetchOptions {
         selectors: apps.apps,
         redaction: Redaction::new(apps.show_secrets),
         live_from,
@@ -180,8 +180,8 @@ fn apps_options(
 }
 
 /// The client options the network flags describe.
-fn network_options(network: cli::NetworkArgs, env: source::keys::Env) -> source::VerifyOptions {
-    source::VerifyOptions {
+fn network_options(network: cli::NetworkArgs, env: source::keys::Env) -> source::FetchOptions {
+    source::FetchOptions {
         env,
         endpoint: network.endpoint,
         allowed_endpoints: network.allow.hosts(),
@@ -193,17 +193,17 @@ fn network_options(network: cli::NetworkArgs, env: source::keys::Env) -> source:
             max_rps: network.max_rps,
             ..api::ClientOptions::default()
         },
-        ..source::VerifyOptions::default()
+        ..source::FetchOptions::default()
     }
 }
 
 /// The options, with each app's read told to `progress`; `doing` is what the bar
 /// says is done to the apps ("checking").
 pub(super) fn observed(
-    options: &source::VerifyOptions,
+    options: &source::FetchOptions,
     progress: &std::sync::Arc<report::progress::Progress>,
     doing: &'static str,
-) -> source::VerifyOptions {
+) -> source::FetchOptions {
     let progress = std::sync::Arc::clone(progress);
     let mut options = options.clone();
     options.client.observer = api::Observer::new(move |tick| match tick {
@@ -291,9 +291,9 @@ pub(super) fn names(loaded: &[config::Loaded]) -> Vec<String> {
 fn verify_all(
     configs: Vec<config::Config>,
     keys: &KeyNames,
-    options: &source::VerifyOptions,
+    options: &source::FetchOptions,
     remote: &mut source::Remote,
-) -> Result<Vec<model::Run>, error::Error> {
+) -> Result<Vec<model::FileResults>, error::Error> {
     check::check_selectors(&configs, &options.selectors)?;
     Ok(check::verify(configs, keys, options, remote)?)
 }
@@ -344,7 +344,7 @@ pub(super) fn forget_allowed_endpoints(
 }
 
 /// The exit outcome of a verification: the worst app decides; an error outranks drift.
-pub fn verify_outcome(runs: &[model::Run], deny_warnings: bool) -> Outcome {
+pub fn verify_outcome(runs: &[model::FileResults], deny_warnings: bool) -> Outcome {
     runs.iter()
         .flat_map(|run| &run.results)
         .map(|result| match (&result.failure, result.status()) {

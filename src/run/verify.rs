@@ -8,7 +8,7 @@ use super::{
 };
 use crate::cli::{self, Format};
 use crate::config;
-use crate::model::Run;
+use crate::model::FileResults;
 use crate::model::key_names::KeyNames;
 use crate::model::probe::FailOn;
 use crate::model::run_info::{FileDigest, RunInfo};
@@ -18,7 +18,7 @@ use crate::report::problem::{self, Problem};
 use crate::report::progress::Progress;
 use crate::report::summary::Ending;
 use crate::report::{self, Style};
-use crate::source as check;
+use crate::source;
 use crate::source::probe;
 
 /// `--probe` and its options.
@@ -51,7 +51,7 @@ impl Probe {
 pub(super) fn verify_files(
     style: Style,
     files: &[std::path::PathBuf],
-    options: &check::VerifyOptions,
+    options: &source::FetchOptions,
     ending: Ending,
     probe: Option<Probe>,
     format: Format,
@@ -117,7 +117,7 @@ pub(super) fn verify_files(
         configs,
         &keys,
         options,
-        &mut check::Remote::new(options.client.clone()),
+        &mut source::Remote::new(options.client.clone()),
     ) {
         Ok(runs) => runs,
         Err(err) => {
@@ -172,7 +172,7 @@ pub(super) fn verify_files(
 struct Verified {
     /// The files given, in order.
     files: Vec<String>,
-    runs: Vec<Run>,
+    runs: Vec<FileResults>,
     /// The files' diagnostics, then what stopped the run.
     problems: Vec<Problem>,
     status: RunStatus,
@@ -283,7 +283,7 @@ fn digests(loaded: &[config::Loaded]) -> Vec<FileDigest> {
 /// pipe or a device).
 fn emit_metrics(
     sink: Sink<'_>,
-    runs: &[Run],
+    runs: &[FileResults],
     info: &RunInfo,
     outcome: Outcome,
     renderer: &Renderer,

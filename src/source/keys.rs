@@ -7,8 +7,8 @@ use super::api::KeySource;
 use crate::model::App;
 use crate::model::key_names::KeyNames;
 use crate::model::template;
-use crate::secret::Secret;
-use crate::usersig::{self, SigParams};
+use crate::source::secret::Secret;
+use crate::source::usersig::{self, SigParams};
 
 /// The variables a run reads credentials and placeholder values from: the process's
 /// environment, or a fixed set (a second run in the same process, a test).

@@ -5,6 +5,8 @@
 pub mod api;
 pub mod keys;
 pub mod probe;
+pub mod secret;
+pub mod usersig;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -21,7 +23,7 @@ use keys::{MissingCredentials, UnsetVariable};
 
 /// How to verify.
 #[derive(Debug, Clone, Default)]
-pub struct VerifyOptions {
+pub struct FetchOptions {
     /// `--app`: names or SDKAppIDs; empty means every app.
     pub selectors: Vec<String>,
     /// `--live-from`: recorded get_callback replies instead of the API.
@@ -97,11 +99,11 @@ impl From<NotAllowed> for Failure {
 
 /// `--live-from` has no reply recorded for the app.
 fn not_recorded(app: &App, snapshot: &str) -> Failure {
-    let (subject, key) = match app.service {
-        ServiceName::Room => (format!("sdkappid {}", app.sdkappid), String::new()),
-        service => (
-            format!("sdkappid {} ({})", app.sdkappid, service.name()),
-            format!(" under \"{}\"", snapshot_key(app.sdkappid, service)),
+    let (subject, key) = match app.service.qualifier() {
+        None => (format!("sdkappid {}", app.sdkappid), String::new()),
+        Some(name) => (
+            format!("sdkappid {} ({name})", app.sdkappid),
+            format!(" under \"{}\"", snapshot_key(app.sdkappid, app.service)),
         ),
     };
     Failure::new(
@@ -122,10 +124,7 @@ fn token_key(sdkappid: u64, service: ServiceName) -> String {
 /// format from before the sibling services, which still loads), `SDKAPPID/live` and
 /// `SDKAPPID/call` for the others.
 fn snapshot_key(sdkappid: u64, service: ServiceName) -> String {
-    match service {
-        ServiceName::Room => sdkappid.to_string(),
-        service => format!("{sdkappid}/{}", service.name()),
-    }
+    service.qualified(sdkappid, "/")
 }
 
 /// Why live state cannot be had at all (exit 2 for the snapshot, 4 for the client).
@@ -273,7 +272,7 @@ fn with_tokens(
 /// Notices collect what the user should know (plain-http endpoints), once each.
 pub fn targets(
     apps: &[App],
-    options: &VerifyOptions,
+    options: &FetchOptions,
     notices: &mut Vec<String>,
 ) -> Vec<Result<Target, Failure>> {
     // The clock is read once: every token of the run has the same issue time.
@@ -395,7 +394,7 @@ pub struct Expanded {
 pub fn expanded_live_states(
     groups: Vec<Vec<App>>,
     key_names: &KeyNames,
-    options: &VerifyOptions,
+    options: &FetchOptions,
     remote: &mut Remote,
     all_tokens: bool,
 ) -> Result<Expanded, VerifyError> {
@@ -424,7 +423,7 @@ pub fn expanded_live_states(
             used.iter()
                 .map(|(name, value)| (name.as_str(), value.as_str())),
         ));
-    let options = &VerifyOptions {
+    let options = &FetchOptions {
         redaction: redaction.clone(),
         ..options.clone()
     };
@@ -482,7 +481,7 @@ pub fn expanded_live_states(
 /// read for the apps that declare `token_auth`, or for every Live app with `all_tokens`.
 pub fn live_states(
     groups: &[Vec<App>],
-    options: &VerifyOptions,
+    options: &FetchOptions,
     remote: &mut Remote,
     all_tokens: bool,
 ) -> Result<Vec<GroupState>, VerifyError> {

@@ -11,7 +11,7 @@
 use url::{Host, Url};
 
 pub use crate::model::AllowedHost;
-use crate::model::vendor::region;
+use crate::model::tencent::region;
 
 /// The hosts the operator allowed (empty: the vendor's documented hosts only).
 pub type AllowList = [AllowedHost];

@@ -5,7 +5,7 @@ use miette::Diagnostic;
 use super::KeySource;
 use super::wire::{MAX_LIVE_COMMANDS, Oversized, RedirectTarget, RetryCause, status_text};
 use crate::model::Service;
-use crate::model::vendor::codes::auth_hint;
+use crate::model::tencent::codes::auth_hint;
 
 /// A failed call, after any retries. Never carries the key or the UserSig: reqwest's
 /// messages are stripped of their URL before they get here.

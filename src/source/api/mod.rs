@@ -23,7 +23,7 @@ pub use limit::RateLimits;
 pub use wire::{Oversized, RedirectTarget, Reply, RetryCause};
 
 use crate::model::redact::Placeholders;
-use crate::secret::Secret;
+use crate::source::secret::Secret;
 
 /// The documented limit: 200 calls per second for each interface, per SDKAppID.
 pub const VENDOR_MAX_RPS: u32 = 200;
@@ -171,7 +171,7 @@ pub enum Live {
 
 /// The result of a write.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Written {
+pub enum WriteReply {
     Done {
         request_id: Option<String>,
     },
@@ -342,12 +342,12 @@ impl Client {
         target: &Target,
         interface: Interface,
         config: &CallbackConfig,
-    ) -> Result<Written, ApiError> {
+    ) -> Result<WriteReply, ApiError> {
         let body = json!({"Url": config.url, "CallbackCommandList": config.commands});
         self.written(target, interface, &body).await
     }
 
-    pub async fn delete_callback(&self, target: &Target) -> Result<Written, ApiError> {
+    pub async fn delete_callback(&self, target: &Target) -> Result<WriteReply, ApiError> {
         self.written(target, Interface::Delete, &json!({})).await
     }
 
@@ -359,15 +359,15 @@ impl Client {
         target: &Target,
         interface: Interface,
         body: &Value,
-    ) -> Result<Written, ApiError> {
+    ) -> Result<WriteReply, ApiError> {
         let path = target.service.path(interface);
         let reply = self
             .call_path(target, path, body, RetryCause::is_refusal)
             .await?;
         match reply {
-            Reply::Ok { request_id, .. } => Ok(Written::Done { request_id }),
-            Reply::AlreadyExists { request_id } => Ok(Written::AlreadyExists { request_id }),
-            Reply::Absent { request_id } => Ok(Written::Absent { request_id }),
+            Reply::Ok { request_id, .. } => Ok(WriteReply::Done { request_id }),
+            Reply::AlreadyExists { request_id } => Ok(WriteReply::AlreadyExists { request_id }),
+            Reply::Absent { request_id } => Ok(WriteReply::Absent { request_id }),
             other => Err(unexpected(path, target.sdkappid, other)),
         }
     }
@@ -876,7 +876,7 @@ pub fn token_from_recorded(
     token_from(service, sdkappid, settled)
 }
 
-/// The codes are the same for every service (see `model::vendor`), so Room's row
+/// The codes are the same for every service (see `model::tencent`), so Room's row
 /// names them.
 fn unexpected(interface: &'static str, sdkappid: u64, reply: Reply) -> ApiError {
     let (code, request_id) = match &reply {

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::wire::{self, Reply};
 use crate::model::Service;
 use crate::model::redact::Placeholders;
-use crate::secret::Secret;
+use crate::source::secret::Secret;
 
 const REDACTED: &str = "(redacted)";
 

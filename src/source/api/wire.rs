@@ -3,8 +3,8 @@
 use serde::Deserialize;
 
 use crate::model::redact::{Placeholders, redact_urls_in};
+use crate::model::tencent::codes;
 use crate::model::text::escape_each;
-use crate::model::vendor::codes;
 use crate::model::{CallbackConfig, Service};
 
 /// The most command words a get_callback reply may list. A service's catalog has a

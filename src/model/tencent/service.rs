@@ -35,6 +35,26 @@ impl ServiceName {
         }
     }
 
+    /// How output names the service beside an SDKAppID, the one place that decides
+    /// it: `None` for Room, the service every file and report had before Live and
+    /// Call (its ids, keys, variables and messages stay as they were), the service's
+    /// name for the others.
+    pub fn qualifier(self) -> Option<&'static str> {
+        match self {
+            ServiceName::Room => None,
+            service => Some(service.name()),
+        }
+    }
+
+    /// `{id}` for Room, `{id}{sep}{name}` for the others: a snapshot key
+    /// (`1400000001/live`), a fingerprint, a variable prefix.
+    pub fn qualified(self, id: impl std::fmt::Display, sep: &str) -> String {
+        match self.qualifier() {
+            None => id.to_string(),
+            Some(name) => format!("{id}{sep}{name}"),
+        }
+    }
+
     /// The service's row in the vendor's table.
     pub fn row(self) -> &'static Service {
         match self {

@@ -7,16 +7,16 @@ use std::ops::Range;
 
 /// A config file as every report quotes and locates it (secret values masked).
 #[derive(Debug)]
-pub struct SourceFile {
+pub struct FileText {
     name: String,
     text: String,
     index: LineIndex,
 }
 
-impl SourceFile {
-    pub fn new(name: impl Into<String>, text: String) -> SourceFile {
+impl FileText {
+    pub fn new(name: impl Into<String>, text: String) -> FileText {
         let index = LineIndex::new(&text);
-        SourceFile {
+        FileText {
             name: name.into(),
             text,
             index,
@@ -216,7 +216,7 @@ mod tests {
             &format!("{}\n{}", "é".repeat(100), "日".repeat(70)),
         ];
         for text in samples {
-            let file = SourceFile::new("t", text.to_owned());
+            let file = FileText::new("t", text.to_owned());
             for offset in (0..=text.len()).filter(|&o| text.is_char_boundary(o)) {
                 assert_eq!(
                     file.line_col(offset),
@@ -230,7 +230,7 @@ mod tests {
     #[test]
     fn bare_cr_crlf_and_lf_each_end_one_line() {
         for text in ["a\nbb\nc", "a\r\nbb\r\nc", "a\rbb\rc"] {
-            let file = SourceFile::new("t", text.to_owned());
+            let file = FileText::new("t", text.to_owned());
             assert_eq!(file.line_count(), 3, "{text:?}");
             assert_eq!(&text[file.line(1)], "bb", "{text:?}");
             assert_eq!(file.line_col(text.len()), (3, 2), "{text:?}");
@@ -239,7 +239,7 @@ mod tests {
 
     #[test]
     fn offsets_inside_a_character_or_past_the_end_are_clamped() {
-        let file = SourceFile::new("t", "aé\nb".to_owned());
+        let file = FileText::new("t", "aé\nb".to_owned());
         assert_eq!(file.line_col(2), (1, 2));
         assert_eq!(file.line_col(99), (2, 2));
         assert_eq!(file.chars_in(0..3), 2);

@@ -1,7 +1,7 @@
 //! The callback command words each service knows; the catalogs are the rows in
-//! `model::vendor`. A word is checked against its service's catalog, never by prefix.
+//! `model::tencent`. A word is checked against its service's catalog, never by prefix.
 
-use crate::model::ServiceName;
+use super::ServiceName;
 
 /// The two spellings of the room-info-updated event; both are genuine.
 pub const UPDATE_ROOM_INFO_SPELLINGS: [&str; 2] = [

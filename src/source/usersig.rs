@@ -12,7 +12,7 @@ use flate2::{Compress, Compression, FlushCompress, Status};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::secret::Secret;
+use crate::source::secret::Secret;
 
 /// How long a token minted for one run stays valid. A run takes seconds to minutes.
 pub const TOKEN_LIFETIME_SECS: u64 = 3600;
