@@ -26,6 +26,7 @@ mod recipes;
 mod reconcile;
 mod report_paths;
 mod runtime;
+mod seams;
 mod schema;
 mod secrets;
 mod services;
