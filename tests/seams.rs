@@ -1,5 +1,6 @@
 //! Issue 20's promises where two of its changes meet: the escaper applied to what the
-//! other changes print. Through the real binary.
+//! other changes print, and report paths that reach a descriptor. Through the real
+//! binary.
 
 use crate::log_commands::{foreign_commands, raw_unsafe};
 use crate::support::vendor::{Snapshot, configured};
@@ -38,5 +39,47 @@ fn a_file_name_in_a_snippet_header_is_escaped() {
             "{args:?}:\n{}",
             out.stderr
         );
+    }
+}
+
+/// A report path in the checkout that links to the run's standard input (or any
+/// descriptor but stdout and stderr) is a link like any other: replaced by the report,
+/// never followed. Followed, it reopened the file the shell gave as stdin for writing
+/// (even one opened read-only) and appended the report to it.
+#[cfg(unix)]
+#[test]
+fn a_link_to_standard_input_is_replaced_not_written_through() {
+    let live = Snapshot::new()
+        .room(
+            1400000001,
+            configured("https://hooks.example.com/cb", &["Room.CallbackAfterCreateRoom"]),
+        )
+        .room(1400000002, configured("https://hooks.example.com/cb", &[]));
+    let fleet = fixture("two-apps.yaml");
+    let dir = workdir("stdin-link")
+        .with("callbacks.yaml", &fleet)
+        .with("live.json", live.to_string());
+    for (link, target) in [
+        ("report.json", "/proc/self/fd/0"),
+        ("report.sarif", "/dev/fd/0"),
+    ] {
+        std::os::unix::fs::symlink(target, dir.join(link)).expect("symlink");
+        let stdin = std::fs::File::open(dir.join("callbacks.yaml")).expect("open");
+        let format = link.rsplit('.').next().expect("extension");
+        // The builder writes stdin through a pipe: the file itself must be stdin here.
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_cbcheck"))
+            .current_dir(dir.path())
+            .args(["verify", "-", "--live-from", "live.json", "--report"])
+            .arg(format!("{format}={link}"))
+            .stdin(stdin)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("runs");
+        assert_eq!(status.code(), Some(1), "{link}");
+        assert_eq!(dir.read("callbacks.yaml"), fleet, "{link} wrote into stdin");
+        let meta = std::fs::symlink_metadata(dir.join(link)).expect("written");
+        assert!(meta.file_type().is_file(), "{link} is still a link");
+        assert!(dir.read(link).contains("1400000002"), "{link}");
     }
 }
