@@ -24,12 +24,23 @@ fn a_file_name_in_a_snippet_header_is_escaped() {
         vec!["lint", &typo],
         vec!["lint", &typo, "--format", "github"],
         vec!["verify", name, "--live-from", "live.json"],
-        vec!["verify", name, "--live-from", "live.json", "--format", "github"],
+        vec![
+            "verify",
+            name,
+            "--live-from",
+            "live.json",
+            "--format",
+            "github",
+        ],
     ] {
         let out = dir.cbcheck().args(&args).run();
         assert!(matches!(out.code, Some(1 | 2)), "{args:?}: {}", out.stderr);
         if !args.contains(&"github") {
-            assert!(out.stderr.contains("─["), "{args:?}: no snippet\n{}", out.stderr);
+            assert!(
+                out.stderr.contains("─["),
+                "{args:?}: no snippet\n{}",
+                out.stderr
+            );
         }
         assert_eq!(raw_unsafe(&out.stderr), None, "{args:?}:\n{}", out.stderr);
         assert_eq!(foreign_commands(&out.stderr, false), Vec::<String>::new());
@@ -52,7 +63,10 @@ fn a_link_to_standard_input_is_replaced_not_written_through() {
     let live = Snapshot::new()
         .room(
             1400000001,
-            configured("https://hooks.example.com/cb", &["Room.CallbackAfterCreateRoom"]),
+            configured(
+                "https://hooks.example.com/cb",
+                &["Room.CallbackAfterCreateRoom"],
+            ),
         )
         .room(1400000002, configured("https://hooks.example.com/cb", &[]));
     let fleet = fixture("two-apps.yaml");
@@ -82,4 +96,41 @@ fn a_link_to_standard_input_is_replaced_not_written_through() {
         assert!(meta.file_type().is_file(), "{link} is still a link");
         assert!(dir.read(link).contains("1400000002"), "{link}");
     }
+}
+
+/// `cbcheck_file_valid` is labelled by the file's name as shown: a file given twice, or
+/// two names that show alike (a raw ESC is shown as the text `\u{1b}`), are one series,
+/// valid only when every file behind it is. Written twice, the textfile collector
+/// refuses the whole file (or reads the valid one and hides the broken one).
+#[test]
+fn a_file_label_is_written_once_however_the_files_are_named() {
+    let live = Snapshot::new().room(
+        1400000001,
+        configured(
+            "https://hooks.example.com/cb",
+            &["Room.CallbackAfterCreateRoom"],
+        ),
+    );
+    let dir = workdir("file-label")
+        .with("a\u{1b}.yaml", fixture("one-app.yaml"))
+        .with("a\\u{1b}.yaml", "version: 1\napps: []\n")
+        .with("live.json", live.to_string());
+    let out = dir
+        .cbcheck()
+        .args([
+            "verify",
+            "a\u{1b}.yaml",
+            "a\\u{1b}.yaml",
+            "a\\u{1b}.yaml",
+            "--live-from",
+            "live.json",
+            "--format",
+            "prometheus",
+        ])
+        .run();
+    out.code(2);
+    let families = crate::audit::parse(&out.stdout);
+    let valid = &families["cbcheck_file_valid"];
+    assert_eq!(valid.len(), 1, "{}", out.stdout);
+    assert_eq!(valid[0].1, 0.0, "{}", out.stdout);
 }
