@@ -27,6 +27,7 @@ mod reconcile;
 mod report_paths;
 mod runtime;
 mod schema;
+mod seams;
 mod secrets;
 mod services;
 mod summary;

@@ -37,14 +37,32 @@ pub(super) struct Refusal {
 /// one of the run's descriptors is written through either way: replacing `/dev/stdout`
 /// would break the machine, and writing there sends the text nowhere but to the run's
 /// own output.
+///
+/// Only stdout and stderr are reached through a link of one's own (one outside `/dev`
+/// and `/proc`, say committed in a pull request); a report path linked to any other
+/// descriptor is a link like any other. Opening `/proc/self/fd/0` opens the file the
+/// shell gave as stdin anew, for writing even when the shell opened it read-only.
 #[cfg(unix)]
 pub(super) fn of(path: &Path, follow: bool) -> Result<Destination, Refusal> {
     use std::os::unix::fs::FileTypeExt;
     match descriptor(path) {
-        Some((Owner::Run, 1, _)) => return Ok(Destination::Stdout),
-        Some((Owner::Run, 2, _)) => return Ok(Destination::Stderr),
-        Some((Owner::Run, _, link)) => return Ok(Destination::Descriptor(link)),
-        Some((Owner::Other, ..)) => {
+        Some(found) if found.own_link && !follow && !matches!(found.number, 1 | 2) => {}
+        Some(Found {
+            owner: Owner::Run,
+            number,
+            path: link,
+            ..
+        }) => {
+            return Ok(match number {
+                1 => Destination::Stdout,
+                2 => Destination::Stderr,
+                _ => Destination::Descriptor(link),
+            });
+        }
+        Some(Found {
+            owner: Owner::Other,
+            ..
+        }) => {
             return Err(Refusal {
                 reason: "it is another process's descriptor".into(),
                 help: "write to a file, or to this run's own output (/dev/stdout, /dev/fd/N)",
@@ -137,24 +155,55 @@ enum Owner {
 #[cfg(unix)]
 const MAX_LINKS: usize = 40;
 
+/// A descriptor a path names.
+#[cfg(unix)]
+#[derive(Debug)]
+struct Found {
+    owner: Owner,
+    number: u32,
+    /// The path on the way that names it.
+    path: PathBuf,
+    /// Whether a link on the way is one of one's own: outside `/dev` and `/proc`.
+    own_link: bool,
+}
+
 /// Whether `path`, or a link on the way from it, names a descriptor: `/dev/fd/N`,
 /// `/proc/<pid>/fd/N` (`/proc/self/fd/N`, where `/dev/stdout` points on Linux) or
-/// `/proc/<pid>/task/<tid>/fd/N`. Its owner, number and the path that names it.
+/// `/proc/<pid>/task/<tid>/fd/N`.
 #[cfg(unix)]
-fn descriptor(path: &Path) -> Option<(Owner, u32, PathBuf)> {
+fn descriptor(path: &Path) -> Option<Found> {
     let mut current = path.to_path_buf();
+    let mut own_link = false;
     for _ in 0..MAX_LINKS {
         if let Some((owner, number)) = names_descriptor(&current) {
-            return Some((owner, number, current));
+            return Some(Found {
+                owner,
+                number,
+                path: current,
+                own_link,
+            });
         }
         // Not a link (or unreadable): the end of the chain.
         let next = std::fs::read_link(&current).ok()?;
+        own_link |= !in_system_directory(&current);
         current = match current.parent() {
             Some(parent) => parent.join(next),
             None => next,
         };
     }
     None
+}
+
+/// Whether a path is in `/dev` or `/proc` (its directory's links resolved): the
+/// system's links, such as `/dev/stdout`.
+#[cfg(unix)]
+fn in_system_directory(path: &Path) -> bool {
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    std::fs::canonicalize(parent)
+        .is_ok_and(|directory| directory.starts_with("/dev") || directory.starts_with("/proc"))
 }
 
 #[cfg(unix)]
@@ -192,7 +241,7 @@ mod tests {
 
     #[test]
     fn descriptors_are_named_however_they_are_reached() {
-        let own = |path: &str| descriptor(Path::new(path)).map(|(owner, n, _)| (owner, n));
+        let own = |path: &str| descriptor(Path::new(path)).map(|f| (f.owner, f.number));
         assert_eq!(own("/dev/stdout"), Some((Owner::Run, 1)));
         assert_eq!(own("/dev/stderr"), Some((Owner::Run, 2)));
         assert_eq!(own("/dev/fd/1"), Some((Owner::Run, 1)));

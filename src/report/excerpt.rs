@@ -76,7 +76,8 @@ impl Excerpt {
         let mut builder = Builder {
             file,
             excerpt: Excerpt {
-                name: file.name().to_owned(),
+                // The header of the snippet: a file name is text like any other.
+                name: printable(file.name(), &[]).into_owned(),
                 text: String::new(),
                 lines: Vec::new(),
                 pieces: Vec::new(),

@@ -202,6 +202,8 @@ fn replace_file(
         Destination::Replace => {}
         Destination::Stdout => return print_stdout(text).map(|()| Written::Streamed),
         Destination::Stderr => {
+            // The same last guard as stdout: the runner reads both streams.
+            let text = crate::model::text::guard(text, Commands::None);
             let mut err = std::io::stderr().lock();
             return streamed(err.write_all(text.as_bytes()).and_then(|()| err.flush()))
                 .map_err(error);

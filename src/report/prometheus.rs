@@ -35,9 +35,9 @@ pub fn render(runs: &[FileResults], info: &RunInfo, exit_code: u8) -> String {
     out.family(
         "cbcheck_file_valid",
         "1 when the callbacks file was valid, 0 when it had errors (then its apps were not checked).",
-        info.files
-            .iter()
-            .map(|f| (vec![("file", f.file.clone())], flag(f.valid))),
+        file_validity(info)
+            .into_iter()
+            .map(|(file, valid)| (vec![("file", file)], flag(valid))),
     );
     let summary = crate::model::Summary::of_runs(runs);
     out.family(
@@ -150,6 +150,24 @@ pub fn success_path(path: &std::path::Path) -> std::path::PathBuf {
         None => format!("{stem}_success"),
     };
     path.with_file_name(name)
+}
+
+/// Each file label once, in the order given, valid when every file shown by it is: a
+/// file given twice, or two names shown alike (a raw ESC is shown as the text
+/// `\u{1b}`), must not write one series twice.
+fn file_validity(info: &RunInfo) -> Vec<(String, bool)> {
+    let mut files: Vec<(String, bool)> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for f in &info.files {
+        match index.entry(escape_label(&f.file)) {
+            std::collections::hash_map::Entry::Occupied(at) => files[*at.get()].1 &= f.valid,
+            std::collections::hash_map::Entry::Vacant(at) => {
+                at.insert(files.len());
+                files.push((f.file.clone(), f.valid));
+            }
+        }
+    }
+    files
 }
 
 fn flag(on: bool) -> f64 {
