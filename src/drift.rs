@@ -10,6 +10,13 @@ use crate::model::redact::{Redaction, hidden_difference};
 use crate::model::{App, ExtraCommands, same_url};
 use crate::model::{CallbackConfig, Finding, Interface, Kind, Operation, Severity};
 
+/// At most this many live words that the file does not declare are listed, each as
+/// its findings; the rest are counted in one more finding. A real configuration has a
+/// few dozen words at most (the largest catalog has 19): a longer list is a broken or
+/// hostile reply, and every report's size, and the memory it takes, grows with the
+/// findings listed, app after app.
+pub const LISTED_LIVE_WORDS: usize = 32;
+
 /// Compare an app's declared callback with its live one (`None`: absent).
 pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: &Redaction) -> Vec<Finding> {
     let Some(desired) = &app.callback else {
@@ -124,7 +131,7 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: &Redaction) 
         ExtraCommands::Warn => Some(Severity::Warning),
         ExtraCommands::Ignore => None,
     };
-    for word in &unexpected {
+    for word in unexpected.iter().take(LISTED_LIVE_WORDS) {
         if let Some(severity) = extra_severity {
             let twin = catalog::other_update_room_info_spelling(word)
                 .filter(|other| declared.contains(other));
@@ -160,6 +167,37 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: &Redaction) 
                             "the live `{word}` is not in the catalog and delivers no {title} events"
                         ),
                     },
+                ),
+            });
+        }
+    }
+    if let Some(rest) = unexpected
+        .get(LISTED_LIVE_WORDS..)
+        .filter(|r| !r.is_empty())
+    {
+        let unknown = rest
+            .iter()
+            .filter(|word| !catalog::is_known(app.service, word))
+            .count();
+        let kind = match extra_severity {
+            Some(severity) => Some((Kind::UnexpectedCommand, severity)),
+            None => (unknown > 0).then_some((Kind::UnknownCommand, Severity::Warning)),
+        };
+        if let Some((kind, severity)) = kind {
+            findings.push(Finding {
+                kind,
+                severity,
+                message: format!(
+                    "{} more live commands are not declared ({unknown} of them not known {} commands): only the first {LISTED_LIVE_WORDS} are listed",
+                    rest.len(),
+                    app.service.title()
+                ),
+                desired: None,
+                live: None,
+                span: desired.commands_key,
+                label: format!("and {} more", rest.len()),
+                help: Some(
+                    "a live list this long is no real configuration: replace it with the declared one".into(),
                 ),
             });
         }
@@ -561,6 +599,40 @@ mod tests {
             [A, B, extra],
             "tolerated extras are kept"
         );
+    }
+
+    #[test]
+    fn a_long_live_list_lists_its_first_words_and_counts_the_rest() {
+        let words: Vec<String> = (0..200).map(|i| format!("w{i}")).collect();
+        let listed: Vec<&str> = words.iter().map(String::as_str).chain([A]).collect();
+        for (extra, per_word, kind) in [
+            ("", 2, Kind::UnexpectedCommand),
+            ("    extra_commands: ignore\n", 1, Kind::UnknownCommand),
+        ] {
+            let app = app(extra, &[A]);
+            let findings = compare(&app, Some(&live(URL, &listed)), &Redaction::default());
+            assert_eq!(findings.len(), LISTED_LIVE_WORDS * per_word + 1, "{extra}");
+            let last = findings.last().expect("the count");
+            assert_eq!(last.kind, kind);
+            assert!(
+                last.message
+                    .starts_with("168 more live commands are not declared (168 of them"),
+                "{}",
+                last.message
+            );
+            assert_eq!(last.label, "and 168 more");
+            // The fix is made from the lists, not the findings: nothing is lost.
+            let fix = remediation(&app, Some(&live(URL, &listed)), &findings);
+            if extra.is_empty() {
+                assert_eq!(fix.expect("a fix").body.expect("body").commands, [A]);
+            }
+        }
+        // Known words past the listed ones, with extras ignored: nothing to count.
+        let known: Vec<&str> = std::iter::repeat_n(A, 1)
+            .chain(crate::model::Service::ROOM.commands.iter().copied())
+            .collect();
+        let app = app("    extra_commands: ignore\n", &[A]);
+        assert!(compare(&app, Some(&live(URL, &known)), &Redaction::default()).is_empty());
     }
 
     #[test]
