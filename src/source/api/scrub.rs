@@ -370,7 +370,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::source::api::{live_from, settle};
+    use crate::source::api::settle::{live_from, settle};
 
     /// `CBCHECK_PROPTEST_CASES` raises the case count (CI keeps the default small).
     fn config() -> ProptestConfig {
