@@ -134,3 +134,57 @@ fn a_file_label_is_written_once_however_the_files_are_named() {
     assert_eq!(valid.len(), 1, "{}", out.stdout);
     assert_eq!(valid[0].1, 0.0, "{}", out.stdout);
 }
+
+/// Names are unique within a file, not across files: `--app prod` where two files each
+/// have a `prod` would check (and apply would change) both. Refused before anything
+/// is read; the SDKAppID selects one.
+#[test]
+fn a_name_two_files_share_selects_nothing() {
+    let app = |id: u64| {
+        format!(
+            "version: 1\ndefaults: {{region: singapore, identifier: administrator}}\napps:\n  - name: prod\n    sdkappid: {id}\n    callback:\n      url: https://hooks.example.com/cb\n      commands: [Room.CallbackAfterCreateRoom]\n"
+        )
+    };
+    let live = Snapshot::new()
+        .room(
+            1400000001,
+            configured(
+                "https://hooks.example.com/cb",
+                &["Room.CallbackAfterCreateRoom"],
+            ),
+        )
+        .room(1400000009, configured("https://hooks.example.com/old", &[]));
+    let dir = workdir("shared-name")
+        .with("p1.yaml", app(1400000001))
+        .with("p2.yaml", app(1400000009))
+        .with("live.json", live.to_string());
+    for command in [&["verify"][..], &["apply", "--dry-run"]] {
+        dir.cbcheck()
+            .args(command)
+            .args([
+                "p1.yaml",
+                "p2.yaml",
+                "--app",
+                "prod",
+                "--live-from",
+                "live.json",
+            ])
+            .run()
+            .code(2)
+            .stderr_has("--app prod names more than one app: sdkappid 1400000001 in p1.yaml")
+            .stderr_has("sdkappid 1400000009 in")
+            .stderr_has("select the app by its");
+    }
+    dir.cbcheck()
+        .args([
+            "verify",
+            "p1.yaml",
+            "p2.yaml",
+            "--app",
+            "1400000001",
+            "--live-from",
+            "live.json",
+        ])
+        .run()
+        .code(0);
+}

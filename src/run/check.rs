@@ -27,6 +27,19 @@ pub(super) enum SelectionError {
         unmatched: Vec<String>,
     },
 
+    #[error("--app {name} names more than one app: {}", .apps.join(", "))]
+    #[diagnostic(
+        code(cbcheck::usage::ambiguous_app),
+        help(
+            "names are unique within a file, not across files: select the app by its `sdkappid` (`--app 1400000001`)"
+        )
+    )]
+    AmbiguousName {
+        name: String,
+        /// `sdkappid N in FILE`, each app the name picks.
+        apps: Vec<String>,
+    },
+
     #[error("sdkappid {sdkappid}{service} is declared in both {first} and {second}")]
     #[diagnostic(
         code(cbcheck::usage::declared_twice),
@@ -86,7 +99,32 @@ pub(super) fn check_selectors(
     selectors: &[String],
 ) -> Result<(), SelectionError> {
     check_unique(configs)?;
+    check_unambiguous(configs, selectors)?;
     check_matched(configs.iter(), selectors)
+}
+
+/// A name that apps of two files share would pick both: `apply --app prod` must
+/// change the one app meant, so such a selector is refused (an SDKAppID is unique).
+fn check_unambiguous(configs: &[Config], selectors: &[String]) -> Result<(), SelectionError> {
+    for selector in selectors.iter().filter(|s| !is_number(s)) {
+        let apps: Vec<String> = configs
+            .iter()
+            .flat_map(|config| {
+                config
+                    .apps
+                    .iter()
+                    .filter(|app| selected(app, selector))
+                    .map(|app| format!("sdkappid {} in {}", app.sdkappid, config.file))
+            })
+            .collect();
+        if apps.len() > 1 {
+            return Err(SelectionError::AmbiguousName {
+                name: selector.clone(),
+                apps,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Every selector picks an app in one of the files.
