@@ -10,7 +10,9 @@ use cbcheck::report::{self, Style};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
-use crate::support::{cbcheck, repo_path};
+use crate::support::text::{foreign_commands, raw_unsafe};
+use crate::support::vendor::{Snapshot, configured};
+use crate::support::{Out, one_app, repo_path, workdir};
 
 fn cases() -> u32 {
     std::env::var("CBCHECK_PROPTEST_CASES")
@@ -206,23 +208,16 @@ proptest! {
         example in 0..2usize,
         mutations in proptest::collection::vec(mutation(), 1..8),
     ) {
-        let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("properties");
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        let file = tempfile::NamedTempFile::with_suffix_in(".yaml", &dir).expect("scratch file");
-        std::fs::write(file.path(), apply(examples()[example].clone(), &mutations)).expect("written");
-        let sarif = file.path().with_extension("sarif");
-        let output = cbcheck()
-            .arg("lint")
-            .arg(file.path())
-            .arg("--report")
-            .arg(format!("sarif={}", sarif.display()))
-            .output()
-            .expect("runs");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        prop_assert!(matches!(output.status.code(), Some(0 | 2)), "{:?}\n{}", output.status, stderr);
-        assert_printable("lint's stderr", &stderr)?;
-        let written = std::fs::read_to_string(&sarif);
-        let _ = std::fs::remove_file(&sarif);
+        // A fresh directory per case: no report of an earlier case may pass.
+        let dir = workdir("mutated")
+            .with("callbacks.yaml", apply(examples()[example].clone(), &mutations));
+        let out = dir
+            .cbcheck()
+            .args(["lint", "callbacks.yaml", "--report", "sarif=callbacks.sarif"])
+            .run();
+        prop_assert!(matches!(out.code, Some(0 | 2)), "{:?}\n{}", out.code, out.stderr);
+        assert_printable("lint's stderr", &out.stderr)?;
+        let written = std::fs::read_to_string(dir.join("callbacks.sarif"));
         prop_assert!(written.is_ok_and(|s| s.contains("\"results\"")), "no SARIF report");
     }
 }
@@ -376,7 +371,6 @@ proptest! {
         word in hostile(),
         typo in any::<bool>(),
     ) {
-        use crate::log_commands::{foreign_commands, raw_unsafe, run, workdir};
         // A comment ends at a line break: the rest of the text lands on the next line,
         // which usually breaks the file (and is drawn in the snippet).
         let extra = if typo {
@@ -384,22 +378,19 @@ proptest! {
         } else {
             String::new()
         };
-        let yaml = format!(
-            "version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n  - name: {}\n    sdkappid: 1400000001\n{extra}    callback:\n      url: https://hooks.example.com/x\n      commands: [Room.CallbackAfterCreateRoom]\n",
-            yaml_quoted(&name)
+        let live = Snapshot::new().room(
+            1_400_000_001,
+            configured(
+                &format!("https://hooks.example.com/{url}"),
+                &["Room.CallbackAfterCreateRoom", &word],
+            ),
         );
-        let live = serde_json::json!({"1400000001": {
-            "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "r-1",
-            "Response": {
-                "Url": format!("https://hooks.example.com/{url}"),
-                "CallbackCommandList": ["Room.CallbackAfterCreateRoom", word],
-            },
-        }})
-        .to_string();
-        let dir = workdir("properties", &[("a.yaml", &yaml), ("live.json", &live)]);
+        let dir = workdir("hostile")
+            .with("a.yaml", one_app(&yaml_quoted(&name), &extra))
+            .with("live.json", live.to_string());
+        let run = |args: &[&str]| dir.cbcheck().args(args).run();
         for format in ["human", "github", "json", "sarif", "junit", "markdown", "prometheus"] {
-            let (code, stdout, stderr) = run(
-                &dir,
+            let Out { code, stdout, stderr, .. } = run(
                 &["verify", "a.yaml", "--format", format, "--live-from", "live.json"],
             );
             prop_assert!(matches!(code, Some(0..=2)), "{} {:?}\n{}", format, code, stderr);
@@ -417,8 +408,7 @@ proptest! {
                 _ => {}
             }
         }
-        let (_, stdout, stderr) = run(
-            &dir,
+        let Out { stdout, stderr, .. } = run(
             &["export", "--live-from", "live.json", "--sdkappid", "1400000001",
               "--region", "singapore", "--identifier", "administrator", "--literal-urls"],
         );

@@ -16,10 +16,11 @@
 #![allow(dead_code)]
 
 pub mod cmd;
+pub mod text;
 pub mod tls;
 pub mod vendor;
 
-pub use cmd::{Cmd, Out, workdir};
+pub use cmd::{Cmd, Out, Workdir, workdir};
 
 use cbcheck::config::{self, Loaded};
 use cbcheck::report::Style;
@@ -54,8 +55,18 @@ pub fn cbcheck() -> assert_cmd::Command {
     // A stable environment: no colour or narration inherited from the developer's shell.
     cmd.env_remove("NO_COLOR")
         .env_remove("NO_GRAPHICS")
-        .env_remove("CLICOLOR_FORCE");
+        .env_remove("CLICOLOR_FORCE")
+        // A run inside a GitHub step would append to that step's summary.
+        .env_remove("GITHUB_STEP_SUMMARY");
     cmd
+}
+
+/// `one-app.yaml` with its app named `name` (as YAML text) and `extra` lines (each
+/// indented four spaces) before its callback.
+pub fn one_app(name: &str, extra: &str) -> String {
+    fixture("one-app.yaml")
+        .replace("  - name: prod\n", &format!("  - name: {name}\n"))
+        .replace("    callback:\n", &format!("{extra}    callback:\n"))
 }
 
 /// The repository root, for examples/ and schemas/.
