@@ -16,6 +16,7 @@
 #![allow(dead_code)]
 
 pub mod cmd;
+pub mod prometheus;
 pub mod text;
 pub mod tls;
 pub mod vendor;
