@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::support::prometheus::{Sample, parse};
 use crate::support::vendor::{LIVE, Snapshot, configured, token};
-use crate::support::{Out, Workdir, repo_path, workdir};
+use crate::support::{Out, Workdir, names, repo_path, workdir};
 
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
@@ -36,12 +36,7 @@ fn the_metrics_file_describes_every_app_and_the_run_for_the_textfile_collector()
     let text = std::fs::read_to_string(&prom).expect("written");
     // Readable by node_exporter running as another user; nothing left behind.
     assert_eq!(mode(&prom), 0o644);
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert_eq!(names, ["cbcheck.prom", "cbcheck_success.prom"]);
+    assert_eq!(names(&dir), ["cbcheck.prom", "cbcheck_success.prom"]);
     // No URL (tokens, cardinality) in any label.
     assert!(!text.contains("://") && !text.contains("hooks."), "{text}");
 

@@ -21,7 +21,7 @@ pub mod text;
 pub mod tls;
 pub mod vendor;
 
-pub use cmd::{Cmd, Out, Workdir, workdir};
+pub use cmd::{Cmd, Out, Workdir, names, workdir};
 
 use cbcheck::config::{self, Loaded};
 use cbcheck::report::Style;
