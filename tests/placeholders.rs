@@ -6,27 +6,13 @@ use insta::assert_snapshot;
 use serde_json::Value;
 
 use crate::support::vendor::{ROOM, Snapshot, Vendor, config, configured, with_request_id};
-use crate::support::{Cmd, Out, Workdir, codes_and_lines, load, rendered, workdir};
+use crate::support::{Cmd, Out, Workdir, codes_and_lines, fixture, load, rendered, workdir};
 
 const INTERPOLATION: &str = "cbcheck::config::interpolation";
 
 /// A valid one-app file whose URL (line 9, value from column 12) is `url`.
 fn with_url(url: &str) -> String {
-    format!(
-        "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: conference-prod
-    sdkappid: 1400000001
-    callback:
-      url: {url}
-      commands:
-        - Room.CallbackAfterCreateRoom
-"
-    )
+    fixture("conference-prod.yaml").replace("https://hooks.example.com/tencent/room", url)
 }
 
 #[test]
