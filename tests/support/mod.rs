@@ -1,6 +1,7 @@
 //! What the integration tests share: running the real binary in a scratch
 //! directory (`cmd`), the vendor's replies and one fake vendor (`vendor`),
-//! certificates (`tls`), fixture files, and loading a file in-process.
+//! certificates (`tls`), what no output may carry (`text`), reading metrics
+//! (`prometheus`), fixture files, and loading a file in-process.
 //!
 //! A test that runs the binary reads:
 //!
@@ -11,9 +12,6 @@
 //! dir.cbcheck().args(["verify", "callbacks.yaml"]).endpoint(&vendor).key(KEY).run().code(0);
 //! assert_eq!(vendor.requests()[0].interface(), "get_callback");
 //! ```
-
-// A harness offers more than any one suite uses.
-#![allow(dead_code)]
 
 pub mod cmd;
 pub mod prometheus;
@@ -48,18 +46,6 @@ pub fn codes_and_lines(loaded: &Loaded) -> Vec<(&'static str, usize)> {
 /// What `cbcheck lint` prints for the file: no colour, fixed width.
 pub fn rendered(loaded: &Loaded) -> String {
     human::lint_report(&Renderer::new(Style::plain()), loaded)
-}
-
-/// The built `cbcheck` binary, with an empty environment.
-pub fn cbcheck() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_cbcheck"));
-    // A stable environment: no colour or narration inherited from the developer's shell.
-    cmd.env_remove("NO_COLOR")
-        .env_remove("NO_GRAPHICS")
-        .env_remove("CLICOLOR_FORCE")
-        // A run inside a GitHub step would append to that step's summary.
-        .env_remove("GITHUB_STEP_SUMMARY");
-    cmd
 }
 
 /// `one-app.yaml` with its app named `name` (as YAML text) and `extra` lines (each
