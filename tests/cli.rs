@@ -2,16 +2,7 @@
 
 use crate::support::{Cmd, repo_path, workdir};
 
-const VALID: &str = "\
-version: 1
-apps:
-  - sdkappid: 1400000001
-    region: singapore
-    identifier: admin
-    callback:
-      url: https://hooks.example.com/cb
-      commands: [Room.CallbackAfterCreateRoom]
-";
+const VALID: &str = include_str!("fixtures/cli-valid.yaml");
 
 #[test]
 fn lint_passes_the_bundled_examples() {

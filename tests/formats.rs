@@ -11,31 +11,7 @@ use crate::support::{Cmd, Out, Workdir, workdir};
 /// The file name has a comma, the ErrorInfo a `%` and a newline: GitHub must escape them.
 const FILE: &str = "prod,eu.yaml";
 
-const FLEET: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: in-sync
-    sdkappid: 1400000001
-    extra_commands: warn
-    callback:
-      url: https://hooks.example.com/a
-      commands: [Room.CallbackAfterCreateRoom]
-  - name: drifted
-    sdkappid: 1400000002
-    callback:
-      url: https://hooks.example.com/b?token=hook-secret
-      commands:
-        - Room.CallbackAfterCreateRoom
-        - Mic.CallbackAfterSeatInfoChanged
-  - name: \"failed\\nagain\"
-    sdkappid: 1400000003
-    callback:
-      url: https://hooks.example.com/c
-      commands: [Room.CallbackAfterCreateRoom]
-";
+const FLEET: &str = include_str!("fixtures/formats-fleet.yaml");
 
 fn snapshot() -> Snapshot {
     Snapshot::new()

@@ -11,32 +11,9 @@ use crate::support::{Out, Workdir, repo_path, workdir};
 
 /// An inline secret key (refused, and masked everywhere) and a misspelt key on line 10.
 const SECRET: &str = "Zq8RtV3mNw6YpK2sXc5Lb9HjGf4Dd7Aa";
-const BROKEN: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: rooms
-    sdkappid: 1400000001
-    secret_key: Zq8RtV3mNw6YpK2sXc5Lb9HjGf4Dd7Aa
-    callback:
-      url: https://hooks.example.com/a
-      comands: [Room.CallbackAfterCreateRoom]
-";
+const BROKEN: &str = include_str!("fixtures/machine-broken.yaml");
 
-const VALID: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: rooms
-    sdkappid: 1400000001
-    callback:
-      url: https://hooks.example.com/a
-      commands: [Room.CallbackAfterCreateRoom, Room.CallbackAfterCreateRoom]
-";
+const VALID: &str = include_str!("fixtures/machine-valid.yaml");
 
 const FORMATS: [(&str, &str); 5] = [
     ("json", "json"),

@@ -97,23 +97,7 @@ const VALUE: &str = "hK7wQ2rZ9xLm4Vb8";
 const STALE: &str = "oLd0ldT0kEn5t4le";
 
 /// Two apps: `prod` takes its token from `${HOOK_TOKEN}`, `plain` has none.
-const TWO_APPS: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: prod
-    sdkappid: 1400000001
-    callback:
-      url: https://hooks.example.com/cb?token=${HOOK_TOKEN}&v=2
-      commands: [Room.CallbackAfterCreateRoom]
-  - name: plain
-    sdkappid: 1400000002
-    callback:
-      url: https://hooks.example.com/plain
-      commands: [Room.CallbackAfterCreateRoom]
-";
+const TWO_APPS: &str = include_str!("fixtures/placeholders-two-apps.yaml");
 
 fn snapshot(prod_token: &str) -> String {
     Snapshot::new()
