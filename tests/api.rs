@@ -65,6 +65,17 @@ fn client() -> Client {
     fast_client(4, Duration::from_secs(5))
 }
 
+/// The attempts and the last reason of an error that gave up; panics on any other.
+fn gave_up(err: &ApiError) -> (u32, &str) {
+    let ApiError::GaveUp {
+        attempts, reason, ..
+    } = err
+    else {
+        panic!("{err:?}")
+    };
+    (*attempts, reason)
+}
+
 /// Neither the key nor the token (nor a long piece of either) appears in any rendering.
 fn assert_no_secret(err: &ApiError, usersig: &Secret) {
     let rendered = Renderer::new(Style::plain()).render(err);
@@ -241,15 +252,8 @@ async fn retryable_failures_give_up_after_the_bounded_attempts() {
             .get_callback(&target)
             .await
             .expect_err("fails");
-        let ApiError::GaveUp {
-            attempts,
-            reason: last,
-            ..
-        } = &err
-        else {
-            panic!("{err:?}")
-        };
-        assert_eq!(*attempts, 3);
+        let (attempts, last) = gave_up(&err);
+        assert_eq!(attempts, 3);
         assert_eq!(vendor.requests().len(), 3);
         assert!(last.contains(reason), "{last}");
         assert!(!err.is_auth());
@@ -395,14 +399,8 @@ async fn slower_than_the_timeout_is_retried_then_reported() {
         .get_callback(&target)
         .await
         .expect_err("timeout");
-    let ApiError::GaveUp {
-        attempts: 2,
-        reason,
-        ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
+    let (attempts, reason) = gave_up(&err);
+    assert_eq!(attempts, 2);
     assert!(reason.contains("timed out after 0.3s"), "{reason}");
     assert_eq!(vendor.requests().len(), 2);
     assert_no_secret(&err, &target.usersig);
@@ -420,14 +418,8 @@ async fn connection_refused_is_retried_then_reported_without_the_url() {
         .get_callback(&target)
         .await
         .expect_err("refused");
-    let ApiError::GaveUp {
-        attempts: 2,
-        reason,
-        ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
+    let (attempts, reason) = gave_up(&err);
+    assert_eq!(attempts, 2);
     assert!(reason.contains("connect"), "{reason}");
     assert!(!err.to_string().contains("usersig="), "{err}");
     assert_no_secret(&err, &usersig);

@@ -4,7 +4,7 @@
 
 use crate::support::text::{foreign_commands, raw_unsafe};
 use crate::support::vendor::{Snapshot, configured};
-use crate::support::{Out, Workdir, one_app, workdir};
+use crate::support::{Cmd, Out, Workdir, one_app, workdir};
 
 const FORMATS: [&str; 7] = [
     "human",
@@ -16,36 +16,59 @@ const FORMATS: [&str; 7] = [
     "prometheus",
 ];
 
+/// Export of the one app from `live.json`.
+const EXPORT: [&str; 9] = [
+    "export",
+    "--live-from",
+    "live.json",
+    "--sdkappid",
+    "1400000001",
+    "--region",
+    "singapore",
+    "--identifier",
+    "administrator",
+];
+
 fn snapshot(url: &str, words: &[&str]) -> String {
     Snapshot::new()
         .room(1_400_000_001, configured(url, words))
         .to_string()
 }
 
+/// A scratch directory holding `yaml` as `a.yaml`, and the app live with `url` and
+/// `words` in `live.json`.
+fn files(name: &str, yaml: &str, url: &str, words: &[&str]) -> Workdir {
+    workdir(name)
+        .with("a.yaml", yaml)
+        .with("live.json", snapshot(url, words))
+}
+
 fn run(dir: &Workdir, args: &[&str]) -> Out {
     dir.cbcheck().args(args).run()
 }
 
-/// Every format of `verify FILE --live-from live.json`, on both streams: no foreign
+/// `verify a.yaml --live-from live.json --format <format>` in `dir`.
+fn verify(dir: &Workdir, format: &str) -> Cmd {
+    dir.cbcheck().args([
+        "verify",
+        "a.yaml",
+        "--format",
+        format,
+        "--live-from",
+        "live.json",
+    ])
+}
+
+/// Every format of `verify a.yaml --live-from live.json`, on both streams: no foreign
 /// command, no raw unsafe character.
-fn assert_clean_in_every_format(dir: &Workdir, file: &str) {
+fn assert_clean_in_every_format(dir: &Workdir) {
     for format in FORMATS {
         let Out {
             code,
             stdout,
             stderr,
             ..
-        } = run(
-            dir,
-            &[
-                "verify",
-                file,
-                "--format",
-                format,
-                "--live-from",
-                "live.json",
-            ],
-        );
+        } = verify(dir, format).run();
         assert!(matches!(code, Some(1 | 2)), "{format}: {code:?}\n{stderr}");
         let own = format == "github";
         assert_eq!(
@@ -67,40 +90,28 @@ fn assert_clean_in_every_format(dir: &Workdir, file: &str) {
 #[test]
 fn a_command_in_a_comment_beside_a_typo_is_escaped_in_the_snippet() {
     let yaml = one_app("a", "    calback: x   # ##[stop-commands]zzz\n");
-    let live = snapshot(
+    let dir = files(
+        "comment",
+        &yaml,
         "https://hooks.example.com/cb",
         &["Room.CallbackAfterCreateRoom"],
     );
-    let dir = workdir("comment")
-        .with("a.yaml", yaml)
-        .with("live.json", live);
     let Out { code, stderr, .. } = run(&dir, &["lint", "a.yaml", "--format", "github"]);
     assert_eq!(code, Some(2));
     assert_eq!(foreign_commands(&stderr, false), Vec::<String>::new());
     let Out { stderr, .. } = run(&dir, &["lint", "a.yaml"]);
     // Still shown, as a visible escape.
     assert!(stderr.contains("# #\\u{23}[stop-commands]zzz"), "{stderr}");
-    assert_clean_in_every_format(&dir, "a.yaml");
+    assert_clean_in_every_format(&dir);
 }
 
 /// (b) An app name is in annotation titles, headings, rows and labels.
 #[test]
 fn a_command_in_an_app_name_is_escaped_in_every_format() {
     let yaml = one_app("\"app ##[stop-commands]x \\u00a0::add-mask::y\"", "");
-    let live = snapshot("https://hooks.example.com/other", &[]);
-    let dir = workdir("name").with("a.yaml", yaml).with("live.json", live);
-    assert_clean_in_every_format(&dir, "a.yaml");
-    let Out { stdout, .. } = run(
-        &dir,
-        &[
-            "verify",
-            "a.yaml",
-            "--format",
-            "github",
-            "--live-from",
-            "live.json",
-        ],
-    );
+    let dir = files("name", &yaml, "https://hooks.example.com/other", &[]);
+    assert_clean_in_every_format(&dir);
+    let Out { stdout, .. } = verify(&dir, "github").run();
     // cbcheck's own annotations are still there.
     assert!(
         stdout
@@ -142,37 +153,22 @@ fn a_long_key_wrapped_onto_its_own_line_starts_no_command() {
 /// (d) A live command word or URL holding a line feed then `::error`.
 #[test]
 fn vendor_line_feeds_stay_escaped_in_human_output_and_export_warnings() {
-    let live = snapshot(
+    let dir = files(
+        "vendor",
+        &one_app("a", ""),
         "https://hooks.example.com/x?token=t\n::error title=pwned::url ##[stop-commands]q",
         &[
             "Room.CallbackAfterCreateRoom",
             "Room.Evil\n::error title=pwned::word\u{2028}::warning::sep",
         ],
     );
-    let dir = workdir("vendor")
-        .with("a.yaml", one_app("a", ""))
-        .with("live.json", live);
-    assert_clean_in_every_format(&dir, "a.yaml");
+    assert_clean_in_every_format(&dir);
     let Out {
         code,
         stdout,
         stderr,
         ..
-    } = run(
-        &dir,
-        &[
-            "export",
-            "--live-from",
-            "live.json",
-            "--sdkappid",
-            "1400000001",
-            "--region",
-            "singapore",
-            "--identifier",
-            "administrator",
-            "--literal-urls",
-        ],
-    );
+    } = run(&dir, &[&EXPORT[..], &["--literal-urls"]].concat());
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("warning:"), "{stderr}");
     assert_eq!(foreign_commands(&stderr, false), Vec::<String>::new());
@@ -190,39 +186,17 @@ fn markdown_from_an_app_name_makes_no_link_image_mention_or_html() {
     let quoted = serde_json::to_string(name)
         .expect("JSON")
         .replace('\u{9b}', "\\u009b");
-    let yaml = one_app(&quoted, "");
-    let live = snapshot(
+    let dir = files(
+        "markdown",
+        &one_app(&quoted, ""),
         "https://hooks.example.com/other?to=ken\n<b>x</b>",
         &["Room.Bad](https://attacker.example)@team"],
     );
-    let dir = workdir("markdown")
-        .with("a.yaml", yaml)
-        .with("live.json", live);
-    dir.cbcheck()
-        .args([
-            "verify",
-            "a.yaml",
-            "--format",
-            "github",
-            "--live-from",
-            "live.json",
-        ])
+    verify(&dir, "github")
         .env("GITHUB_STEP_SUMMARY", "summary.md")
         .run()
         .code(1);
-    let Out {
-        stdout: markdown, ..
-    } = run(
-        &dir,
-        &[
-            "verify",
-            "a.yaml",
-            "--format",
-            "markdown",
-            "--live-from",
-            "live.json",
-        ],
-    );
+    let markdown = verify(&dir, "markdown").run().stdout;
     let step = dir.read("summary.md");
     for text in [&markdown, &step] {
         assert_eq!(raw_unsafe(text), None, "{text}");
@@ -284,22 +258,7 @@ fn export_writes_no_raw_line_separator() {
         ],
     );
     let dir = workdir("export").with("live.json", live);
-    let Out { code, stderr, .. } = run(
-        &dir,
-        &[
-            "export",
-            "--live-from",
-            "live.json",
-            "--sdkappid",
-            "1400000001",
-            "--region",
-            "singapore",
-            "--identifier",
-            "administrator",
-            "-o",
-            "out.yaml",
-        ],
-    );
+    let Out { code, stderr, .. } = run(&dir, &[&EXPORT[..], &["-o", "out.yaml"]].concat());
     assert_eq!(code, Some(0), "{stderr}");
     let written = dir.read("out.yaml");
     for c in ['\u{2028}', '\u{2029}', '\u{85}', '\r'] {

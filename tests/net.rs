@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::support::cmd::Workdir;
+use crate::support::text::percent_decoded;
 use crate::support::vendor::{FLOOD_LIMIT, Flood, Flooded, Reply, Request, Snapshot, Vendor, ok};
 use crate::support::{Cmd, fixture, workdir};
 
@@ -192,8 +193,8 @@ fn decodings(text: &str) -> Vec<String> {
     let unescaped = unescape_json(text);
     vec![
         text.to_owned(),
-        percent_decode(text),
-        percent_decode(&unescaped),
+        percent_decoded(text),
+        percent_decoded(&unescaped),
         unescaped,
     ]
 }
@@ -213,29 +214,6 @@ fn unescape_json(text: &str) -> String {
         out.push(c);
     }
     out
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match text
-            .get(i + 1..i + 3)
-            .filter(|_| bytes[i] == b'%')
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[test]
