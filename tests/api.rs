@@ -3,14 +3,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cbcheck::report::Style;
-use cbcheck::report::human::Renderer;
-use cbcheck::secret::Secret;
-use cbcheck::source::api::{
+use cbcheck::testing::{
     ApiError, CallbackConfig, Client, ClientOptions, Deadline, Interface, KeySource, Live,
-    Observer, Oversized, RedirectTarget, RetryPolicy, Service, Target, Tick, Written,
+    Observer, Oversized, RedirectTarget, Renderer, RetryPolicy, Secret, Service, SigParams, Style,
+    Target, Tick, Written, mint,
 };
-use cbcheck::usersig::{self, SigParams};
 use serde_json::{Value, json};
 
 use crate::support::vendor::{
@@ -21,7 +18,7 @@ const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93
 const GET: &str = "/v4/room_config/get_callback";
 
 fn token(sdkappid: u64) -> Secret {
-    usersig::mint(
+    mint(
         &Secret::new(KEY),
         &SigParams {
             sdkappid,

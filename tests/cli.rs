@@ -166,7 +166,7 @@ fn files_are_replaced_whole_keeping_permissions_and_symlinks() {
         .with("real/target.yaml", "old");
     let private = dir.join("private.yaml");
     std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-    cbcheck::report::write_file_atomically(&private, "new").expect("replaced");
+    cbcheck::testing::write_file_atomically(&private, "new").expect("replaced");
     assert_eq!(dir.read("private.yaml"), "new");
     let mode = std::fs::metadata(&private)
         .expect("meta")
@@ -177,7 +177,7 @@ fn files_are_replaced_whole_keeping_permissions_and_symlinks() {
 
     let link = dir.join("link.yaml");
     std::os::unix::fs::symlink(dir.join("real/target.yaml"), &link).expect("symlink");
-    cbcheck::report::write_file_atomically(&link, "through the link").expect("replaced");
+    cbcheck::testing::write_file_atomically(&link, "through the link").expect("replaced");
     assert!(
         std::fs::symlink_metadata(&link)
             .expect("meta")

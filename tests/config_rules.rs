@@ -590,7 +590,7 @@ fn hostile_input_gets_a_diagnostic_not_a_panic() {
         "cbcheck::config::syntax"
     );
 
-    let binary = cbcheck::config::load_bytes(
+    let binary = cbcheck::testing::load_bytes(
         "junk.bin".into(),
         vec![0xff, 0xfe, 0x00, 0x81, 0x13],
         &cbcheck::Redaction::default(),

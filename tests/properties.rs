@@ -4,9 +4,10 @@
 //! CBCHECK_PROPTEST_CASES raises the number of cases (default 64).
 
 use cbcheck::Redaction;
-use cbcheck::config::{self, Loaded, Rule};
-use cbcheck::report::human::{self, Renderer};
-use cbcheck::report::{self, Style};
+use cbcheck::testing::{
+    Loaded, Renderer, Rule, Style, annotations_from_lint, is_unsafe, lint_report, lint_summary,
+    load_bytes, render_github, render_sarif_lint,
+};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
@@ -130,7 +131,7 @@ fn whole_file(rule: Rule) -> bool {
 fn assert_printable(what: &str, text: &str) -> Result<(), TestCaseError> {
     if let Some(c) = text
         .chars()
-        .find(|&c| c != '\n' && c != '\t' && report::is_unsafe(c))
+        .find(|&c| c != '\n' && c != '\t' && is_unsafe(c))
     {
         return Err(TestCaseError::fail(format!(
             "{what} holds a raw {c:?}:\n{text}"
@@ -142,7 +143,7 @@ fn assert_printable(what: &str, text: &str) -> Result<(), TestCaseError> {
 /// Load the bytes and render them in every format `lint` offers: nothing panics, the
 /// file is valid exactly when it has no errors, and every problem has a place.
 fn lint_everything(bytes: Vec<u8>) -> Result<(), TestCaseError> {
-    let loaded: Loaded = config::load_bytes("callbacks.yaml".into(), bytes, &Redaction::default());
+    let loaded: Loaded = load_bytes("callbacks.yaml".into(), bytes, &Redaction::default());
     prop_assert_eq!(loaded.config.is_some(), loaded.errors() == 0);
     for diagnostic in &loaded.diagnostics {
         if !whole_file(diagnostic.rule) {
@@ -158,18 +159,17 @@ fn lint_everything(bytes: Vec<u8>) -> Result<(), TestCaseError> {
             narrated,
             ..Style::plain()
         });
-        let text = human::lint_report(&renderer, &loaded);
+        let text = lint_report(&renderer, &loaded);
         assert_printable("the human report", &text)?;
-        let summary = format!("{}\n", human::lint_summary(&loaded));
+        let summary = format!("{}\n", lint_summary(&loaded));
         prop_assert!(text.ends_with(&summary), "no summary line:\n{}", text);
     }
-    let annotations = report::annotation::from_lint(std::slice::from_ref(&loaded));
+    let annotations = annotations_from_lint(std::slice::from_ref(&loaded));
     prop_assert_eq!(annotations.len(), loaded.diagnostics.len());
-    let github = report::github::render(&annotations, &[], &human::lint_summary(&loaded));
+    let github = render_github(&annotations, &[], &lint_summary(&loaded));
     assert_printable("the GitHub annotations", &github)?;
-    let sarif: serde_json::Value =
-        serde_json::from_str(&report::sarif::render_lint(&annotations, None))
-            .map_err(|e| TestCaseError::fail(format!("SARIF is not JSON: {e}")))?;
+    let sarif: serde_json::Value = serde_json::from_str(&render_sarif_lint(&annotations, None))
+        .map_err(|e| TestCaseError::fail(format!("SARIF is not JSON: {e}")))?;
     prop_assert_eq!(
         sarif["runs"][0]["results"].as_array().map(Vec::len),
         Some(loaded.diagnostics.len())

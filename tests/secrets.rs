@@ -1,8 +1,7 @@
 //! Secrets written in a callbacks file, under any name or in any form, never reach an
 //! output: each case runs the real binary in every format that could show it.
 
-use cbcheck::secret::Secret;
-use cbcheck::usersig::{self, SigParams};
+use cbcheck::testing::{Secret, SigParams, mint};
 
 use crate::support::cmd::Workdir;
 use crate::support::vendor::{Snapshot, configured};
@@ -202,7 +201,7 @@ fn a_key_in_secret_key_env_is_refused_in_either_case() {
 
 #[test]
 fn a_usersig_under_an_innocuous_key_is_masked_and_refused() {
-    let token = usersig::mint(
+    let token = mint(
         &Secret::new(KEY),
         &SigParams {
             sdkappid: 1_400_000_001,

@@ -21,13 +21,11 @@ pub mod vendor;
 
 pub use cmd::{Cmd, Out, Workdir, names, workdir};
 
-use cbcheck::config::{self, Loaded};
-use cbcheck::report::Style;
-use cbcheck::report::human::{self, Renderer};
+use cbcheck::testing::{Loaded, Renderer, Style, lint_report, load_bytes};
 
 /// Lint YAML text as if it were the file `callbacks.yaml`.
 pub fn load(yaml: &str) -> Loaded {
-    config::load_bytes(
+    load_bytes(
         "callbacks.yaml".to_owned(),
         yaml.as_bytes().to_vec(),
         &cbcheck::Redaction::default(),
@@ -45,7 +43,7 @@ pub fn codes_and_lines(loaded: &Loaded) -> Vec<(&'static str, usize)> {
 
 /// What `cbcheck lint` prints for the file: no colour, fixed width.
 pub fn rendered(loaded: &Loaded) -> String {
-    human::lint_report(&Renderer::new(Style::plain()), loaded)
+    lint_report(&Renderer::new(Style::plain()), loaded)
 }
 
 /// `one-app.yaml` with its app named `name` (as YAML text) and `extra` lines (each

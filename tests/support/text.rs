@@ -24,7 +24,7 @@ pub fn foreign_commands(text: &str, own: bool) -> Vec<String> {
 /// Unicode line and paragraph separators, bidirectional controls.
 pub fn raw_unsafe(text: &str) -> Option<char> {
     text.chars()
-        .find(|&c| c != '\n' && c != '\t' && cbcheck::report::is_unsafe(c))
+        .find(|&c| c != '\n' && c != '\t' && cbcheck::testing::is_unsafe(c))
 }
 
 /// Every `%XX` escape decoded (either case), so that a value hidden behind another
