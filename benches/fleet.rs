@@ -296,7 +296,7 @@ async fn main() {
     // `cargo bench` passes `--bench`; a filter argument is not supported here.
     let latency = Duration::from_millis(env_number("CBCHECK_BENCH_LATENCY_MS", 50));
     let concurrency = std::env::var("CBCHECK_BENCH_CONCURRENCY").ok();
-    let default_concurrency = cbcheck::source::api::ClientOptions::default().concurrency;
+    let default_concurrency = cbcheck::testing::ClientOptions::default().concurrency;
     let c = concurrency
         .as_deref()
         .and_then(|v| v.parse().ok())

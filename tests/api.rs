@@ -1,25 +1,24 @@
-//! The REST client against an in-process fake server (wiremock).
+//! The REST client in-process, against the shared fake vendor.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cbcheck::report::Style;
-use cbcheck::report::human::Renderer;
-use cbcheck::secret::Secret;
-use cbcheck::source::api::{
+use cbcheck::testing::{
     ApiError, CallbackConfig, Client, ClientOptions, Deadline, Interface, KeySource, Live,
-    Observer, Oversized, RedirectTarget, RetryPolicy, Service, Target, Tick, WriteReply,
+    Observer, Oversized, RedirectTarget, Renderer, RetryPolicy, Secret, Service, SigParams, Style,
+    Target, Tick, WriteReply, mint,
 };
-use cbcheck::usersig::{self, SigParams};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::support::vendor::{
+    ROOM, Reply, Vendor, configured, fail, not_configured, ok, with_request_id,
+};
 
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 const GET: &str = "/v4/room_config/get_callback";
 
 fn token(sdkappid: u64) -> Secret {
-    usersig::mint(
+    mint(
         &Secret::new(KEY),
         &SigParams {
             sdkappid,
@@ -30,14 +29,18 @@ fn token(sdkappid: u64) -> Secret {
     )
 }
 
-fn target(server: &MockServer, sdkappid: u64) -> Target {
+fn target(vendor: &Vendor, sdkappid: u64) -> Target {
+    target_at(&vendor.uri(), sdkappid)
+}
+
+fn target_at(base: &str, sdkappid: u64) -> Target {
     Target {
         sdkappid,
         service: &Service::ROOM,
         identifier: "administrator".into(),
         usersig: token(sdkappid),
         key_source: KeySource::SecretKey("CBCHECK_SECRET_KEY".into()),
-        base: server.uri().parse().expect("server URI"),
+        base: base.parse().expect("base URL"),
         placeholders: cbcheck::Placeholders::default(),
     }
 }
@@ -59,17 +62,15 @@ fn client() -> Client {
     fast_client(4, Duration::from_secs(5))
 }
 
-fn ok_reply(url: &str, commands: &[&str]) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-ok-O-Seq-1",
-        "Response": {"Url": url, "CallbackCommandList": commands}
-    }))
-}
-
-fn fail_reply(code: i64, info: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "ErrorCode": code, "ErrorInfo": info, "ActionStatus": "FAIL", "RequestId": format!("Id-{code}-O-Seq-7")
-    }))
+/// The attempts and the last reason of an error that gave up; panics on any other.
+fn gave_up(err: &ApiError) -> (u32, &str) {
+    let ApiError::GaveUp {
+        attempts, reason, ..
+    } = err
+    else {
+        panic!("{err:?}")
+    };
+    (*attempts, reason)
 }
 
 /// Neither the key nor the token (nor a long piece of either) appears in any rendering.
@@ -89,17 +90,13 @@ fn assert_no_secret(err: &ApiError, usersig: &Secret) {
 
 #[tokio::test]
 async fn get_callback_sends_the_documented_request() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(GET))
-        .respond_with(ok_reply(
-            "https://hooks.example.com/cb",
-            &["Room.CallbackAfterCreateRoom"],
-        ))
-        .expect(2)
-        .mount(&server)
-        .await;
-    let target = target(&server, 1_400_000_001);
+    let vendor = Vendor::start();
+    vendor.room(
+        1_400_000_001,
+        "https://hooks.example.com/cb",
+        &["Room.CallbackAfterCreateRoom"],
+    );
+    let target = target(&vendor, 1_400_000_001);
     let live = client().get_callback(&target).await.expect("ok");
     assert_eq!(
         live,
@@ -108,29 +105,23 @@ async fn get_callback_sends_the_documented_request() {
                 url: "https://hooks.example.com/cb".into(),
                 commands: vec!["Room.CallbackAfterCreateRoom".into()],
             },
-            request_id: Some("Id-ok-O-Seq-1".into()),
+            request_id: Some("Id-0-O-Seq-9".into()),
         }
     );
     client().get_callback(&target).await.expect("ok");
 
-    let requests = server.received_requests().await.expect("recorded");
+    let requests = vendor.requests();
+    assert_eq!(requests.len(), 2);
     let mut randoms = Vec::new();
     for request in &requests {
-        assert_eq!(request.method.as_str(), "POST");
-        assert_eq!(request.url.path(), GET);
-        let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
-        let names: Vec<&str> = query.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.path, GET);
+        let names: Vec<&str> = request.query.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             names,
             ["sdkappid", "identifier", "usersig", "random", "contenttype"]
         );
-        let get = |name: &str| {
-            query
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-                .expect(name)
-        };
+        let get = |name: &str| request.query(name).expect(name);
         assert_eq!(get("sdkappid"), "1400000001");
         assert_eq!(get("identifier"), "administrator");
         assert_eq!(get("usersig"), target.usersig.expose());
@@ -138,30 +129,19 @@ async fn get_callback_sends_the_documented_request() {
         randoms.push(get("random").parse::<u32>().expect("random is a u32"));
         let body: Value = serde_json::from_slice(&request.body).expect("JSON body");
         assert_eq!(body, json!({}));
-        let agent = request
-            .headers
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok());
-        assert_eq!(agent, Some(concat!("cbcheck/", env!("CARGO_PKG_VERSION"))));
         assert_eq!(
-            request
-                .headers
-                .get("content-type")
-                .and_then(|v| v.to_str().ok()),
-            Some("application/json")
+            request.header("user-agent"),
+            Some(concat!("cbcheck/", env!("CARGO_PKG_VERSION")))
         );
+        assert_eq!(request.header("content-type"), Some("application/json"));
     }
     assert_ne!(randoms[0], randoms[1], "a fresh random per request");
 }
 
 #[tokio::test]
 async fn all_four_interfaces_use_their_paths_and_bodies() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(fail_reply(0, ""))
-        .mount(&server)
-        .await;
-    let target = target(&server, 1_400_000_002);
+    let vendor = Vendor::start();
+    let target = target(&vendor, 1_400_000_002);
     let config = CallbackConfig {
         url: "https://hooks.example.com/cb".into(),
         commands: vec![
@@ -182,12 +162,12 @@ async fn all_four_interfaces_use_their_paths_and_bodies() {
         c.delete_callback(&target).await,
         Ok(WriteReply::Done { .. })
     ));
-    let requests = server.received_requests().await.expect("recorded");
-    let seen: Vec<(String, Value)> = requests
+    let seen: Vec<(String, Value)> = vendor
+        .requests()
         .iter()
         .map(|r| {
             (
-                r.url.path().to_owned(),
+                r.path.clone(),
                 serde_json::from_slice(&r.body).expect("JSON"),
             )
         })
@@ -206,20 +186,10 @@ async fn all_four_interfaces_use_their_paths_and_bodies() {
 
 #[tokio::test]
 async fn absent_and_already_exists_are_outcomes_not_errors() {
-    let server = MockServer::start().await;
-    Mock::given(path(GET))
-        .respond_with(fail_reply(100_301, "no callback config"))
-        .mount(&server)
-        .await;
-    Mock::given(path("/v4/room_config/set_callback"))
-        .respond_with(fail_reply(100_300, "already exists"))
-        .mount(&server)
-        .await;
-    Mock::given(path("/v4/room_config/update_callback"))
-        .respond_with(fail_reply(100_301, "none"))
-        .mount(&server)
-        .await;
-    let target = target(&server, 1_400_000_003);
+    // Nothing configured: absent; configured: a set already exists; removed: an
+    // update finds nothing.
+    let vendor = Vendor::start();
+    let target = target(&vendor, 1_400_000_003);
     let config = CallbackConfig {
         url: "https://h.example.com".into(),
         commands: vec![],
@@ -227,15 +197,17 @@ async fn absent_and_already_exists_are_outcomes_not_errors() {
     assert_eq!(
         client().get_callback(&target).await,
         Ok(Live::Absent {
-            request_id: Some("Id-100301-O-Seq-7".into())
+            request_id: Some("Id-100301-O-Seq-9".into())
         })
     );
+    vendor.room(1_400_000_003, "https://h.example.com", &[]);
     assert!(matches!(
         client()
             .write_callback(&target, Interface::Set, &config)
             .await,
         Ok(WriteReply::AlreadyExists { .. })
     ));
+    vendor.set(ROOM, 1_400_000_003, None);
     assert!(matches!(
         client()
             .write_callback(&target, Interface::Update, &config)
@@ -246,57 +218,40 @@ async fn absent_and_already_exists_are_outcomes_not_errors() {
 
 #[tokio::test]
 async fn fails_twice_with_100001_then_succeeds() {
-    let server = MockServer::start().await;
-    Mock::given(path(GET))
-        .respond_with(fail_reply(100_001, "internal error"))
-        .up_to_n_times(2)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(path(GET))
-        .respond_with(ok_reply("https://h.example.com/cb", &[]))
-        .with_priority(2)
-        .mount(&server)
-        .await;
-    let live = client().get_callback(&target(&server, 1_400_000_004)).await;
+    let vendor = Vendor::start();
+    vendor
+        .then(1_400_000_004, fail(100_001, "internal error"))
+        .then(1_400_000_004, fail(100_001, "internal error"))
+        .room(1_400_000_004, "https://h.example.com/cb", &[]);
+    let live = client().get_callback(&target(&vendor, 1_400_000_004)).await;
     assert!(matches!(live, Ok(Live::Present { .. })), "{live:?}");
-    assert_eq!(server.received_requests().await.expect("recorded").len(), 3);
+    assert_eq!(vendor.requests().len(), 3);
 }
 
 #[tokio::test]
 async fn retryable_failures_give_up_after_the_bounded_attempts() {
     for (reply, reason) in [
-        (fail_reply(100_001, "internal error"), "ErrorCode 100001"),
-        (fail_reply(60_011, "frequency limit"), "ErrorCode 60011"),
+        (fail(100_001, "internal error").into(), "ErrorCode 100001"),
+        (fail(60_011, "frequency limit").into(), "ErrorCode 60011"),
         (
-            fail_reply(70_500, "server internal error"),
+            fail(70_500, "server internal error").into(),
             "ErrorCode 70500",
         ),
         (
-            ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"),
+            Reply::body(502, "text/html", "<html>Bad Gateway</html>"),
             "HTTP 502",
         ),
     ] {
-        let server = MockServer::start().await;
-        Mock::given(path(GET))
-            .respond_with(reply)
-            .expect(3)
-            .mount(&server)
-            .await;
-        let target = target(&server, 1_400_000_005);
+        let vendor = Vendor::start();
+        vendor.answer(1_400_000_005, reply);
+        let target = target(&vendor, 1_400_000_005);
         let err = fast_client(3, Duration::from_secs(5))
             .get_callback(&target)
             .await
             .expect_err("fails");
-        let ApiError::GaveUp {
-            attempts,
-            reason: last,
-            ..
-        } = &err
-        else {
-            panic!("{err:?}")
-        };
-        assert_eq!(*attempts, 3);
+        let (attempts, last) = gave_up(&err);
+        assert_eq!(attempts, 3);
+        assert_eq!(vendor.requests().len(), 3);
         assert!(last.contains(reason), "{last}");
         assert!(!err.is_auth());
         assert!(
@@ -312,50 +267,41 @@ async fn auth_and_api_errors_are_never_retried_and_keep_the_request_id() {
     for code in [
         70_001, 70_003, 70_009, 70_013, 70_014, 70_016, 70_020, 60_006, 60_010, 70_403, 70_050,
     ] {
-        let server = MockServer::start().await;
-        Mock::given(path(GET))
-            .respond_with(fail_reply(code, "refused"))
-            .expect(1)
-            .mount(&server)
-            .await;
-        let target = target(&server, 1_400_000_006);
+        let vendor = Vendor::start();
+        vendor.answer(1_400_000_006, fail(code, "refused"));
+        let target = target(&vendor, 1_400_000_006);
         let err = client().get_callback(&target).await.expect_err("refused");
+        assert_eq!(vendor.requests().len(), 1, "{code}: never retried");
         assert!(err.is_auth(), "{code}: {err:?}");
         assert_eq!(
             err.request_id(),
-            Some(format!("Id-{code}-O-Seq-7").as_str())
+            Some(format!("Id-{code}-O-Seq-9").as_str())
         );
         let rendered = Renderer::new(Style::plain()).render(&err);
         assert!(
-            rendered.contains(&format!("RequestId Id-{code}-O-Seq-7")),
+            rendered.contains(&format!("RequestId Id-{code}-O-Seq-9")),
             "{rendered}"
         );
         assert_no_secret(&err, &target.usersig);
     }
-    let server = MockServer::start().await;
-    Mock::given(path(GET))
-        .respond_with(fail_reply(100_002, "invalid parameter"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let target = target(&server, 1_400_000_007);
+    let vendor = Vendor::start();
+    vendor.answer(1_400_000_007, fail(100_002, "invalid parameter"));
+    let target = target(&vendor, 1_400_000_007);
     let err = client().get_callback(&target).await.expect_err("api error");
+    assert_eq!(vendor.requests().len(), 1, "never retried");
     assert!(
         matches!(&err, ApiError::Api { code: 100_002, info, .. } if info == "invalid parameter"),
         "{err:?}"
     );
-    assert_eq!(err.request_id(), Some("Id-100002-O-Seq-7"));
+    assert_eq!(err.request_id(), Some("Id-100002-O-Seq-9"));
 }
 
 #[tokio::test]
 async fn each_auth_code_says_what_to_check() {
-    let server = MockServer::start().await;
-    Mock::given(path(GET))
-        .respond_with(fail_reply(70_016, "not found"))
-        .mount(&server)
-        .await;
+    let vendor = Vendor::start();
+    vendor.answer(1, fail(70_016, "not found"));
     let err = client()
-        .get_callback(&target(&server, 1))
+        .get_callback(&target(&vendor, 1))
         .await
         .expect_err("refused");
     let rendered = Renderer::new(Style::plain()).render(&err);
@@ -366,28 +312,23 @@ async fn each_auth_code_says_what_to_check() {
 async fn html_truncated_json_and_missing_fields_are_protocol_errors() {
     for (reply, expected) in [
         (
-            ResponseTemplate::new(200).set_body_string("<html><body>Sign in</body></html>"),
+            Reply::body(200, "text/plain", "<html><body>Sign in</body></html>"),
             "<html>",
         ),
         (
-            ResponseTemplate::new(200).set_body_string(r#"{"ErrorCode":0,"Respo"#),
+            Reply::body(200, "text/plain", r#"{"ErrorCode":0,"Respo"#),
             "{\\\"ErrorCode",
         ),
         (
-            ResponseTemplate::new(200).set_body_json(
-                json!({"ErrorCode":0,"ActionStatus":"OK","Response":{"CallbackCommandList":[]}}),
-            ),
+            ok(json!({"CallbackCommandList": []})).into(),
             "succeeded without Response.Url",
         ),
     ] {
-        let server = MockServer::start().await;
-        Mock::given(path(GET))
-            .respond_with(reply)
-            .expect(1)
-            .mount(&server)
-            .await;
-        let target = target(&server, 1_400_000_008);
+        let vendor = Vendor::start();
+        vendor.answer(1_400_000_008, reply);
+        let target = target(&vendor, 1_400_000_008);
         let err = client().get_callback(&target).await.expect_err("protocol");
+        assert_eq!(vendor.requests().len(), 1, "never retried");
         assert!(
             matches!(
                 err,
@@ -402,19 +343,13 @@ async fn html_truncated_json_and_missing_fields_are_protocol_errors() {
 
 #[tokio::test]
 async fn replies_are_read_leniently_and_shown_safely() {
-    let server = MockServer::start().await;
-    let target = target(&server, 1_400_000_011);
+    let vendor = Vendor::start();
+    let target = target(&vendor, 1_400_000_011);
     let usersig = target.usersig.expose().to_owned();
     // ErrorInfo null on an absent reply; a command list left out of a success.
-    Mock::given(path(GET))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"ErrorCode":100301,"ErrorInfo":null,"ActionStatus":"FAIL"})),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    let mut absent = not_configured();
+    absent["ErrorInfo"] = Value::Null;
+    vendor.then(1_400_000_011, absent);
     assert!(matches!(
         client().get_callback(&target).await,
         Ok(Live::Absent { .. })
@@ -424,11 +359,7 @@ async fn replies_are_read_leniently_and_shown_safely() {
         "bad request usersig={usersig} for https://h/cb?token=SUPERSECRET {}[31m",
         '\u{1b}'
     );
-    Mock::given(path(GET))
-        .respond_with(fail_reply(70_003, &echo))
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    vendor.answer(1_400_000_011, fail(70_003, &echo));
     let err = client().get_callback(&target).await.expect_err("refused");
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains(&usersig[..20]), "{shown}");
@@ -439,44 +370,36 @@ async fn replies_are_read_leniently_and_shown_safely() {
         "{shown}"
     );
 
-    let proxy = MockServer::start().await;
+    let proxy = Vendor::start();
     let proxied = Target {
         base: proxy.uri().parse().expect("uri"),
         ..target.clone()
     };
     let encoded: String = url::form_urlencoded::byte_serialize(usersig.as_bytes()).collect();
-    Mock::given(path(GET))
-        .respond_with(
-            ResponseTemplate::new(403).set_body_string(format!("<h1>denied {encoded}</h1>")),
-        )
-        .mount(&proxy)
-        .await;
+    proxy.answer(
+        1_400_000_011,
+        Reply::body(403, "text/html", format!("<h1>denied {encoded}</h1>")),
+    );
     let err = client().get_callback(&proxied).await.expect_err("protocol");
     assert!(!format!("{err}").contains(&encoded[..20]), "{err}");
 }
 
 #[tokio::test]
 async fn slower_than_the_timeout_is_retried_then_reported() {
-    let server = MockServer::start().await;
-    Mock::given(path(GET))
-        .respond_with(ok_reply("https://h.example.com", &[]).set_delay(Duration::from_secs(3)))
-        .expect(2)
-        .mount(&server)
-        .await;
-    let target = target(&server, 1_400_000_009);
+    let vendor = Vendor::start();
+    vendor.answer(
+        1_400_000_009,
+        Reply::from(configured("https://h.example.com", &[])).after(Duration::from_secs(3)),
+    );
+    let target = target(&vendor, 1_400_000_009);
     let err = fast_client(2, Duration::from_millis(300))
         .get_callback(&target)
         .await
         .expect_err("timeout");
-    let ApiError::GaveUp {
-        attempts: 2,
-        reason,
-        ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
+    let (attempts, reason) = gave_up(&err);
+    assert_eq!(attempts, 2);
     assert!(reason.contains("timed out after 0.3s"), "{reason}");
+    assert_eq!(vendor.requests().len(), 2);
     assert_no_secret(&err, &target.usersig);
 }
 
@@ -486,62 +409,34 @@ async fn connection_refused_is_retried_then_reported_without_the_url() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.local_addr().expect("addr").port()
     };
-    let usersig = token(1_400_000_010);
-    let target = Target {
-        sdkappid: 1_400_000_010,
-        service: &Service::ROOM,
-        identifier: "administrator".into(),
-        usersig: usersig.clone(),
-        key_source: KeySource::SecretKey("CBCHECK_SECRET_KEY".into()),
-        base: format!("http://127.0.0.1:{port}").parse().expect("url"),
-        placeholders: cbcheck::Placeholders::default(),
-    };
+    let target = target_at(&format!("http://127.0.0.1:{port}"), 1_400_000_010);
+    let usersig = target.usersig.clone();
     let err = fast_client(2, Duration::from_secs(2))
         .get_callback(&target)
         .await
         .expect_err("refused");
-    let ApiError::GaveUp {
-        attempts: 2,
-        reason,
-        ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
+    let (attempts, reason) = gave_up(&err);
+    assert_eq!(attempts, 2);
     assert!(reason.contains("connect"), "{reason}");
     assert!(!err.to_string().contains("usersig="), "{err}");
     assert_no_secret(&err, &usersig);
 }
 
-/// Records when each request arrived, then answers after a fixed delay.
-struct Recorder {
-    arrivals: Arc<Mutex<Vec<Instant>>>,
-    delay: Duration,
-}
-
-impl Respond for Recorder {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        self.arrivals.lock().expect("lock").push(Instant::now());
-        ok_reply(
-            "https://h.example.com/cb",
-            &["Room.CallbackAfterCreateRoom"],
-        )
-        .set_delay(self.delay)
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrency_is_bounded_and_results_keep_file_order() {
-    let server = MockServer::start().await;
+    let vendor = Vendor::start();
     let arrivals = Arc::new(Mutex::new(Vec::new()));
     let delay = Duration::from_millis(60);
-    Mock::given(path(GET))
-        .respond_with(Recorder {
-            arrivals: Arc::clone(&arrivals),
-            delay,
-        })
-        .mount(&server)
-        .await;
+    let arrived = Arc::clone(&arrivals);
+    // Records when each request arrived, then answers after a fixed delay.
+    vendor.answer_with(None, move |_| {
+        arrived.lock().expect("lock").push(Instant::now());
+        Reply::from(configured(
+            "https://h.example.com/cb",
+            &["Room.CallbackAfterCreateRoom"],
+        ))
+        .after(delay)
+    });
     let concurrency = 4;
     let client = Client::new(ClientOptions {
         concurrency,
@@ -549,19 +444,14 @@ async fn concurrency_is_bounded_and_results_keep_file_order() {
     })
     .expect("client");
     let targets: Vec<Target> = (0..24)
-        .map(|i| target(&server, 1_400_000_100 + i))
+        .map(|i| target(&vendor, 1_400_000_100 + i))
         .collect();
     let results = client.get_all(targets).await;
     assert_eq!(results.len(), 24);
-    let requests = server.received_requests().await.expect("recorded");
-    let mut asked: Vec<String> = requests
+    let mut asked: Vec<String> = vendor
+        .requests()
         .iter()
-        .filter_map(|r| {
-            r.url
-                .query_pairs()
-                .find(|(k, _)| k == "sdkappid")
-                .map(|(_, v)| v.into_owned())
-        })
+        .filter_map(|r| r.query("sdkappid").map(str::to_owned))
         .collect();
     asked.sort();
     let expected: Vec<String> = (0..24)
@@ -588,18 +478,15 @@ async fn concurrency_is_bounded_and_results_keep_file_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_rps_caps_all_calls_together() {
-    let server = MockServer::start().await;
-    Mock::given(path(GET))
-        .respond_with(ok_reply("https://h.example.com/cb", &[]))
-        .mount(&server)
-        .await;
+    let vendor = Vendor::start();
+    vendor.answer_with(None, |_| configured("https://h.example.com/cb", &[]).into());
     let client = Client::new(ClientOptions {
         max_rps: Some(20),
         ..ClientOptions::default()
     })
     .expect("client");
     let targets: Vec<Target> = (0..21)
-        .map(|i| target(&server, 1_400_000_200 + i))
+        .map(|i| target(&vendor, 1_400_000_200 + i))
         .collect();
     let started = Instant::now();
     let results = client.get_all(targets).await;
@@ -627,18 +514,16 @@ async fn a_redirect_names_where_it_points_but_never_its_path_or_query() {
         (Some("http://[::1"), RedirectTarget::Unparsable),
         (None, RedirectTarget::Missing),
     ] {
-        let server = MockServer::start().await;
-        let mut reply = ResponseTemplate::new(302);
-        if let Some(location) = location {
-            reply = reply.insert_header("Location", location);
-        }
-        Mock::given(path(GET))
-            .respond_with(reply)
-            .expect(1)
-            .mount(&server)
-            .await;
-        let target = target(&server, 1_400_000_012);
+        let vendor = Vendor::start();
+        vendor.answer(
+            1_400_000_012,
+            location.map_or(Reply::status(302), |location| {
+                Reply::redirect(302, location)
+            }),
+        );
+        let target = target(&vendor, 1_400_000_012);
         let err = client().get_callback(&target).await.expect_err("refused");
+        assert_eq!(vendor.requests().len(), 1, "never followed nor retried");
         assert_eq!(
             err,
             ApiError::Redirect {
@@ -661,32 +546,25 @@ async fn a_redirect_names_where_it_points_but_never_its_path_or_query() {
 async fn a_body_past_1_mib_is_not_read_and_not_retried() {
     let max = 1 << 20;
     // Exactly the cap: still read (JSON may end in whitespace).
-    let mut at_cap = serde_json::to_vec(&json!({
-        "ErrorCode": 0, "ActionStatus": "OK", "Response": {"Url": "https://h.example.com/cb"}
-    }))
-    .expect("json");
+    let mut at_cap =
+        serde_json::to_vec(&ok(json!({"Url": "https://h.example.com/cb"}))).expect("json");
     at_cap.resize(max, b' ');
-    let server = MockServer::start().await;
-    Mock::given(path(GET))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(at_cap, "application/json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let live = client().get_callback(&target(&server, 1_400_000_013)).await;
+    let vendor = Vendor::start();
+    vendor.answer(1_400_000_013, Reply::body(200, "application/json", at_cap));
+    let live = client().get_callback(&target(&vendor, 1_400_000_013)).await;
     assert!(matches!(live, Ok(Live::Present { .. })), "{live:?}");
+    assert_eq!(vendor.requests().len(), 1);
 
-    let server = MockServer::start().await;
-    Mock::given(path(GET))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_raw(vec![b' '; max + 1], "application/json"),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    let vendor = Vendor::start();
+    vendor.answer(
+        1_400_000_013,
+        Reply::body(200, "application/json", vec![b' '; max + 1]),
+    );
     let err = client()
-        .get_callback(&target(&server, 1_400_000_013))
+        .get_callback(&target(&vendor, 1_400_000_013))
         .await
         .expect_err("too large");
+    assert_eq!(vendor.requests().len(), 1, "not retried");
     assert_eq!(
         err,
         ApiError::TooLarge {
@@ -730,18 +608,13 @@ async fn a_malformed_configuration_says_what_is_wrong_with_it() {
             "succeeded but Response is not an object",
         ),
     ] {
-        let server = MockServer::start().await;
-        Mock::given(path(GET))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "ErrorCode": 0, "ActionStatus": "OK", "RequestId": "Id-5", "Response": response
-            })))
-            .expect(1)
-            .mount(&server)
-            .await;
+        let vendor = Vendor::start();
+        vendor.answer(1_400_000_014, with_request_id(ok(response), "Id-5"));
         let err = client()
-            .get_callback(&target(&server, 1_400_000_014))
+            .get_callback(&target(&vendor, 1_400_000_014))
             .await
             .expect_err("malformed");
+        assert_eq!(vendor.requests().len(), 1, "not retried");
         assert!(matches!(err, ApiError::Incomplete { .. }), "{err:?}");
         assert_eq!(
             err.to_string(),
@@ -751,14 +624,12 @@ async fn a_malformed_configuration_says_what_is_wrong_with_it() {
         );
     }
     // A list left out is an empty one.
-    let server = MockServer::start().await;
-    Mock::given(path(GET))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "ErrorCode": 0, "ActionStatus": "OK", "Response": {"Url": "https://h.example.com/cb"}
-        })))
-        .mount(&server)
-        .await;
-    let live = client().get_callback(&target(&server, 1_400_000_014)).await;
+    let vendor = Vendor::start();
+    vendor.answer(
+        1_400_000_014,
+        ok(json!({"Url": "https://h.example.com/cb"})),
+    );
+    let live = client().get_callback(&target(&vendor, 1_400_000_014)).await;
     assert!(
         matches!(&live, Ok(Live::Present { config, .. }) if config.commands.is_empty()),
         "{live:?}"
@@ -767,17 +638,11 @@ async fn a_malformed_configuration_says_what_is_wrong_with_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_observer_is_told_of_every_app_as_it_finishes_and_which_failed() {
-    let server = MockServer::start().await;
-    Mock::given(path(GET))
-        .and(wiremock::matchers::query_param("sdkappid", "1400000202"))
-        .respond_with(fail_reply(70_009, "refused"))
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(path(GET))
-        .respond_with(ok_reply("https://h.example.com/cb", &[]))
-        .mount(&server)
-        .await;
+    let vendor = Vendor::start();
+    for i in 0..5 {
+        vendor.room(1_400_000_200 + i, "https://h.example.com/cb", &[]);
+    }
+    vendor.answer(1_400_000_202, fail(70_009, "refused"));
     let ticks = Arc::new(Mutex::new(Vec::new()));
     let told = Arc::clone(&ticks);
     let client = Client::new(ClientOptions {
@@ -785,7 +650,7 @@ async fn the_observer_is_told_of_every_app_as_it_finishes_and_which_failed() {
         ..ClientOptions::default()
     })
     .expect("client");
-    let targets: Vec<Target> = (0..5).map(|i| target(&server, 1_400_000_200 + i)).collect();
+    let targets: Vec<Target> = (0..5).map(|i| target(&vendor, 1_400_000_200 + i)).collect();
     let results = client.get_all(targets.clone()).await;
     assert_eq!(results.iter().filter(|r| r.is_err()).count(), 1);
     let mut told = ticks.lock().expect("lock").clone();
@@ -820,12 +685,12 @@ fn told_count(ticks: &Mutex<Vec<Tick>>) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_deadline_cuts_a_call_off_and_says_whether_it_went_out() {
-    let server = MockServer::start().await;
-    Mock::given(path(GET))
-        .respond_with(ok_reply("https://h.example.com/cb", &[]).set_delay(Duration::from_secs(60)))
-        .mount(&server)
-        .await;
-    let target = target(&server, 1_400_000_300);
+    let vendor = Vendor::start();
+    vendor.answer(
+        1_400_000_300,
+        Reply::from(configured("https://h.example.com/cb", &[])).after(Duration::from_secs(60)),
+    );
+    let target = target(&vendor, 1_400_000_300);
     let with_deadline = |after| {
         Client::new(ClientOptions {
             deadline: Deadline::from_now(after),
@@ -852,7 +717,7 @@ async fn the_deadline_cuts_a_call_off_and_says_whether_it_went_out() {
     );
     assert_no_secret(&err, &target.usersig);
 
-    let asked = server.received_requests().await.map_or(0, |r| r.len());
+    let asked = vendor.requests().len();
     let err = with_deadline(Duration::ZERO)
         .delete_callback(&target)
         .await
@@ -863,7 +728,7 @@ async fn the_deadline_cuts_a_call_off_and_says_whether_it_went_out() {
     );
     assert!(!err.may_have_taken_effect(), "nothing was sent");
     assert_eq!(
-        server.received_requests().await.map_or(0, |r| r.len()),
+        vendor.requests().len(),
         asked,
         "no request is begun after the deadline"
     );

@@ -199,3 +199,30 @@ fn architecture_check_catches_what_it_forbids() {
         ["model/x.rs: `model` names `crate::run`; it may name only []"]
     );
 }
+
+/// The public modules of `lib.rs`: `cli`, and `testing`, which re-exports what the
+/// integration tests use (hidden from the documentation, not an API).
+fn public_modules(lib: &str) -> Vec<String> {
+    production_code(lib)
+        .lines()
+        .filter_map(|line| line.trim_start().strip_prefix("pub mod "))
+        .map(|rest| rest.trim_end_matches([';', '{', ' ']).trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn architecture_lib_exposes_cli_and_the_testing_surface_only() {
+    let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
+        .expect("read lib.rs");
+    assert_eq!(public_modules(&lib), ["cli", "testing"]);
+    assert!(
+        lib.contains("#[doc(hidden)]\npub mod testing"),
+        "the testing surface is hidden from the documentation"
+    );
+    assert_eq!(
+        public_modules(
+            "pub mod cli;\nmod run;\n#[doc(hidden)]\npub mod testing {\n}\npub mod source;\n"
+        ),
+        ["cli", "testing", "source"]
+    );
+}

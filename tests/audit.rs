@@ -1,90 +1,11 @@
 //! The nightly audit: the Prometheus textfile report and its last-success companion.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::support::{cbcheck, repo_path};
-
-fn empty_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("audit")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-/// One sample: its labels and value.
-pub(crate) type Sample = (BTreeMap<String, String>, f64);
-
-/// A strict reading of the text exposition format as cbcheck writes it: every family
-/// announced once by HELP then TYPE gauge, samples only under their own family,
-/// `name{labels} value` with no timestamp. Returns family → samples (labels, value).
-pub(crate) fn parse(text: &str) -> BTreeMap<String, Vec<Sample>> {
-    let mut families: BTreeMap<String, Vec<Sample>> = BTreeMap::new();
-    let mut current: Option<String> = None;
-    let mut lines = text.lines().peekable();
-    while let Some(line) = lines.next() {
-        if let Some(rest) = line.strip_prefix("# HELP ") {
-            let name = rest.split(' ').next().expect("a name").to_owned();
-            assert!(
-                !families.contains_key(&name),
-                "HELP for {name} written twice"
-            );
-            assert_eq!(
-                lines.next(),
-                Some(format!("# TYPE {name} gauge").as_str()),
-                "TYPE after HELP"
-            );
-            assert!(
-                name.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
-                    && !name.starts_with(|c: char| c.is_ascii_digit()),
-                "metric name {name}"
-            );
-            families.insert(name.clone(), Vec::new());
-            current = Some(name);
-            continue;
-        }
-        assert!(!line.starts_with('#'), "stray comment {line}");
-        let family = current.as_ref().expect("a sample after its HELP");
-        let (series, value) = line.rsplit_once(' ').expect("name and value");
-        assert!(!value.contains(' '), "a timestamp in {line}");
-        let value: f64 = value.parse().expect("a number");
-        let (name, labels) = match series.split_once('{') {
-            Some((name, labels)) => (name, labels.strip_suffix('}').expect("closing brace")),
-            None => (series, ""),
-        };
-        assert_eq!(name, family, "{line} outside its family");
-        let mut parsed = BTreeMap::new();
-        let mut rest = labels;
-        while !rest.is_empty() {
-            let (label, after) = rest.split_once("=\"").expect("label=\"value\"");
-            let mut value = String::new();
-            let mut chars = after.char_indices();
-            let end = loop {
-                match chars.next().expect("a closing quote") {
-                    (_, '\\') => match chars.next().expect("an escape").1 {
-                        'n' => value.push('\n'),
-                        c @ ('\\' | '"') => value.push(c),
-                        c => panic!("unknown escape \\{c}"),
-                    },
-                    (i, '"') => break i,
-                    (_, c) => value.push(c),
-                }
-            };
-            parsed.insert(label.to_owned(), value);
-            rest = after[end + 1..]
-                .strip_prefix(',')
-                .unwrap_or(&after[end + 1..]);
-        }
-        families
-            .get_mut(family)
-            .expect("family")
-            .push((parsed, value));
-    }
-    families
-}
+use crate::support::prometheus::{Sample, parse};
+use crate::support::vendor::{LIVE, Snapshot, configured, token};
+use crate::support::{Out, Workdir, names, repo_path, workdir};
 
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
@@ -95,33 +16,27 @@ fn mode(path: &Path) -> u32 {
         & 0o777
 }
 
-fn audit(dir: &Path, snapshot: &Path) -> std::process::Output {
-    cbcheck()
+fn audit(dir: &Workdir, snapshot: &Path) -> Out {
+    dir.cbcheck()
         .arg("verify")
         .arg(repo_path("examples/fleet.yaml"))
         .arg("--live-from")
         .arg(snapshot)
         .arg("--report")
         .arg(format!("prometheus={}", dir.join("cbcheck.prom").display()))
-        .output()
-        .expect("runs")
+        .run()
 }
 
 #[test]
 fn the_metrics_file_describes_every_app_and_the_run_for_the_textfile_collector() {
-    let dir = empty_dir("bundled");
+    let dir = workdir("bundled");
     let output = audit(&dir, &repo_path("examples/live-snapshot.json"));
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.code, Some(1));
     let prom = dir.join("cbcheck.prom");
     let text = std::fs::read_to_string(&prom).expect("written");
     // Readable by node_exporter running as another user; nothing left behind.
     assert_eq!(mode(&prom), 0o644);
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert_eq!(names, ["cbcheck.prom", "cbcheck_success.prom"]);
+    assert_eq!(names(&dir), ["cbcheck.prom", "cbcheck_success.prom"]);
     // No URL (tokens, cardinality) in any label.
     assert!(!text.contains("://") && !text.contains("hooks."), "{text}");
 
@@ -188,16 +103,16 @@ fn the_metrics_file_describes_every_app_and_the_run_for_the_textfile_collector()
 /// but leaves the last success as it was: "audit stale" fires on it.
 #[test]
 fn a_failed_run_keeps_the_last_success() {
-    let dir = empty_dir("failed");
+    let dir = workdir("failed");
     let output = audit(&dir, &repo_path("examples/live-snapshot.json"));
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.code, Some(1));
     let success = dir.join("cbcheck_success.prom");
     let before = std::fs::read_to_string(&success).expect("written");
 
     let empty = dir.join("empty.json");
     std::fs::write(&empty, "{}").expect("write");
     let output = audit(&dir, &empty);
-    assert_eq!(output.status.code(), Some(4));
+    assert_eq!(output.code, Some(4));
     let families = parse(&std::fs::read_to_string(dir.join("cbcheck.prom")).expect("written"));
     assert_eq!(families["cbcheck_run_exit_code"][0].1, 4.0);
     assert!(families["cbcheck_app_up"].iter().all(|(_, v)| *v == 0.0));
@@ -212,17 +127,17 @@ fn a_failed_run_keeps_the_last_success() {
 /// the file not valid, no app), and the last success stays as it was.
 #[test]
 fn an_invalid_file_still_writes_the_metrics_and_no_success() {
-    let dir = empty_dir("invalid");
+    let dir = workdir("invalid");
     let broken = dir.join("broken.yaml");
     std::fs::write(&broken, "version: 1\napps:\n  - sdkappid: x\n").expect("write");
-    let output = cbcheck()
+    let output = dir
+        .cbcheck()
         .arg("verify")
         .arg(&broken)
         .arg("--report")
         .arg(format!("prometheus={}", dir.join("cbcheck.prom").display()))
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
+        .run();
+    assert_eq!(output.code, Some(2));
     let families = parse(&std::fs::read_to_string(dir.join("cbcheck.prom")).expect("written"));
     assert_eq!(families["cbcheck_run_exit_code"][0].1, 2.0);
     let valid = &families["cbcheck_file_valid"];
@@ -250,7 +165,7 @@ fn duplicated_series(families: &BTreeMap<String, Vec<Sample>>) -> Vec<String> {
 /// series names its SDKAppID and service.
 #[test]
 fn no_series_is_written_twice_whatever_the_names() {
-    let dir = empty_dir("adversarial");
+    let dir = workdir("adversarial");
     let app = |name: &str, sdkappid: u64, service: &str, url: &str| {
         let name = if name.is_empty() {
             String::new()
@@ -300,23 +215,21 @@ fn no_series_is_written_twice_whatever_the_names() {
         ),
     ];
     let snapshot = dir.join("live.json");
-    let reply = |command: &str| {
-        serde_json::json!({
-            "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-1",
-            "Response": {"Url": https, "CallbackCommandList": [command]}
-        })
-    };
-    let room = reply("Room.CallbackAfterCreateRoom");
-    let snapshot_text = serde_json::json!({
-        "1400000001": room, "1400000002": room, "1400000003": room, "1400000004": room,
-        "1400000003/live": reply("Live.CallbackAfterCreateRoom"),
-        "1400000003/live/token": {
-            "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-2",
-            "Response": {"IsTokenEnable": 0}
-        }
-    });
-    std::fs::write(&snapshot, snapshot_text.to_string()).expect("write");
-    let output = cbcheck()
+    let room = configured(https, &["Room.CallbackAfterCreateRoom"]);
+    let live = Snapshot::new()
+        .room(1_400_000_001, room.clone())
+        .room(1_400_000_002, room.clone())
+        .room(1_400_000_003, room.clone())
+        .room(1_400_000_004, room)
+        .service(
+            1_400_000_003,
+            LIVE,
+            configured(https, &["Live.CallbackAfterCreateRoom"]),
+        )
+        .token(1_400_000_003, token(false));
+    std::fs::write(&snapshot, live.to_string()).expect("write");
+    let output = dir
+        .cbcheck()
         .arg("verify")
         .args(&files)
         .arg("--live-from")
@@ -324,9 +237,8 @@ fn no_series_is_written_twice_whatever_the_names() {
         .args(["--probe", "--probe-allow-private", "--probe-timeout", "1"])
         .arg("--report")
         .arg(format!("prometheus={}", dir.join("cbcheck.prom").display()))
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
+        .run();
+    let stderr = &output.stderr;
     let text = std::fs::read_to_string(dir.join("cbcheck.prom")).expect("written");
     let families = parse(&text);
     assert_eq!(families["cbcheck_app_info"].len(), 5, "{stderr}\n{text}");

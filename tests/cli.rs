@@ -2,16 +2,7 @@
 
 use crate::support::{Cmd, repo_path, workdir};
 
-const VALID: &str = "\
-version: 1
-apps:
-  - sdkappid: 1400000001
-    region: singapore
-    identifier: admin
-    callback:
-      url: https://hooks.example.com/cb
-      commands: [Room.CallbackAfterCreateRoom]
-";
+const VALID: &str = include_str!("fixtures/cli-valid.yaml");
 
 #[test]
 fn lint_passes_the_bundled_examples() {
@@ -175,7 +166,7 @@ fn files_are_replaced_whole_keeping_permissions_and_symlinks() {
         .with("real/target.yaml", "old");
     let private = dir.join("private.yaml");
     std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-    cbcheck::report::write_file_atomically(&private, "new").expect("replaced");
+    cbcheck::testing::write_file_atomically(&private, "new").expect("replaced");
     assert_eq!(dir.read("private.yaml"), "new");
     let mode = std::fs::metadata(&private)
         .expect("meta")
@@ -186,7 +177,7 @@ fn files_are_replaced_whole_keeping_permissions_and_symlinks() {
 
     let link = dir.join("link.yaml");
     std::os::unix::fs::symlink(dir.join("real/target.yaml"), &link).expect("symlink");
-    cbcheck::report::write_file_atomically(&link, "through the link").expect("replaced");
+    cbcheck::testing::write_file_atomically(&link, "through the link").expect("replaced");
     assert!(
         std::fs::symlink_metadata(&link)
             .expect("meta")

@@ -2,23 +2,15 @@
 
 use insta::assert_snapshot;
 
-use crate::support::{codes_and_lines, load, rendered};
+use crate::support::{codes_and_lines, fixture, load, rendered};
 
-/// A valid one-app file to break in small ways.
-const BASE: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: conference-prod
-    sdkappid: 1400000001
-    callback:
-      url: https://hooks.example.com/tencent/room
-      commands:
-        - Room.CallbackAfterCreateRoom
-        - Mic.CallbackAfterSeatInfoChanged
-";
+/// A valid one-app file to break in small ways: `conference-prod.yaml` with a second
+/// command.
+fn base() -> String {
+    fixture("conference-prod.yaml")
+        + "        - Mic.CallbackAfterSeatInfoChanged
+"
+}
 
 fn check(yaml: &str, expected: &[(&str, usize)]) -> String {
     let loaded = load(yaml);
@@ -33,7 +25,7 @@ fn check(yaml: &str, expected: &[(&str, usize)]) -> String {
 
 #[test]
 fn the_base_file_is_valid() {
-    let loaded = load(BASE);
+    let loaded = load(&base());
     assert!(loaded.diagnostics.is_empty(), "{}", rendered(&loaded));
     let config = loaded.config.expect("valid");
     assert_eq!(config.apps.len(), 1);
@@ -43,7 +35,7 @@ fn the_base_file_is_valid() {
     assert_eq!(app.region, Some(cbcheck::Region::Singapore));
     assert_eq!(app.callback.as_ref().map(|c| c.commands.len()), Some(2));
     assert_eq!(
-        rendered(&load(BASE)),
+        rendered(&load(&base())),
         "callbacks.yaml: valid: 1 app, no warnings\n"
     );
 }
@@ -94,7 +86,7 @@ fn yaml_syntax_error_stops_the_load_with_its_position() {
 
 #[test]
 fn duplicate_yaml_keys_are_a_syntax_error() {
-    let yaml = BASE.replace(
+    let yaml = base().replace(
         "    sdkappid: 1400000001\n",
         "    sdkappid: 1400000001\n    sdkappid: 1400000002\n",
     );
@@ -173,7 +165,7 @@ apps:
 
 #[test]
 fn region_may_come_from_defaults_or_be_replaced_by_an_endpoint() {
-    let yaml = BASE.replace("  region: singapore\n", "");
+    let yaml = base().replace("  region: singapore\n", "");
     check(&yaml, &[("cbcheck::config::missing-key", 5)]);
     let with_endpoint = yaml.replace(
         "    sdkappid: 1400000001\n",
@@ -192,7 +184,7 @@ fn region_may_come_from_defaults_or_be_replaced_by_an_endpoint() {
 #[test]
 fn an_endpoint_off_the_vendor_hosts_is_a_warning() {
     let with = |endpoint: &str| {
-        BASE.replace(
+        base().replace(
             "    sdkappid: 1400000001\n",
             &format!("    sdkappid: 1400000001\n    endpoint: {endpoint}\n"),
         )
@@ -275,12 +267,12 @@ apps:
 #[test]
 fn only_version_1_is_supported() {
     let out = check(
-        &BASE.replace("version: 1", "version: 2"),
+        &base().replace("version: 1", "version: 2"),
         &[("cbcheck::config::unsupported-version", 1)],
     );
     assert_snapshot!("version_2", out);
     check(
-        &BASE.replace("version: 1", "version: -1"),
+        &base().replace("version: 1", "version: -1"),
         &[("cbcheck::config::unsupported-version", 1)],
     );
 }
@@ -294,11 +286,11 @@ fn sdkappid_must_be_a_positive_integer() {
         ("abc", "cbcheck::config::wrong-type"),
         ("", "cbcheck::config::wrong-type"),
     ] {
-        let yaml = BASE.replace("sdkappid: 1400000001", &format!("sdkappid: {value}"));
+        let yaml = base().replace("sdkappid: 1400000001", &format!("sdkappid: {value}"));
         check(&yaml, &[(code, 7)]);
     }
     let out = check(
-        &BASE.replace("sdkappid: 1400000001", "sdkappid: -5"),
+        &base().replace("sdkappid: 1400000001", "sdkappid: -5"),
         &[("cbcheck::config::invalid-sdkappid", 7)],
     );
     assert_snapshot!("negative_sdkappid", out);
@@ -314,7 +306,7 @@ fn duplicates_are_found_even_in_apps_with_other_problems() {
       commands: [Room.CallbackAfterCreateRoom]
 ";
     let out = check(
-        &format!("{BASE}{second}"),
+        &format!("{}{second}", base()),
         &[
             ("cbcheck::config::duplicate-name", 13),
             ("cbcheck::config::duplicate-sdkappid", 14),
@@ -338,7 +330,7 @@ fn apps_must_not_be_empty() {
 #[test]
 fn unknown_region_lists_the_valid_ones() {
     let out = check(
-        &BASE.replace("region: singapore", "region: tokyo"),
+        &base().replace("region: singapore", "region: tokyo"),
         &[("cbcheck::config::unknown-region", 3)],
     );
     assert!(out.contains("china, singapore, seoul, frankfurt, mumbai, silicon-valley, jakarta"));
@@ -353,13 +345,13 @@ fn endpoint_must_be_an_absolute_http_url() {
         "https://proxy.example.com/?a=1",
         "mailto:x@example.com",
     ] {
-        let yaml = BASE.replace(
+        let yaml = base().replace(
             "    sdkappid: 1400000001\n",
             &format!("    sdkappid: 1400000001\n    endpoint: \"{endpoint}\"\n"),
         );
         check(&yaml, &[("cbcheck::config::invalid-endpoint", 8)]);
     }
-    let yaml = BASE.replace(
+    let yaml = base().replace(
         "    sdkappid: 1400000001\n",
         "    sdkappid: 1400000001\n    endpoint: ftp://proxy.example.com\n",
     );
@@ -371,7 +363,7 @@ fn endpoint_must_be_an_absolute_http_url() {
 
 #[test]
 fn callback_url_must_be_https_unless_allowed() {
-    let http = BASE.replace("https://hooks", "http://hooks");
+    let http = base().replace("https://hooks", "http://hooks");
     assert_snapshot!(
         "http_url",
         check(&http, &[("cbcheck::config::insecure-url", 9)])
@@ -399,13 +391,13 @@ fn callback_url_must_be_https_unless_allowed() {
         "https://",
         "/relative/path",
     ] {
-        let yaml = BASE.replace("https://hooks.example.com/tencent/room", url);
+        let yaml = base().replace("https://hooks.example.com/tencent/room", url);
         check(&yaml, &[("cbcheck::config::invalid-url", 9)]);
     }
     assert_snapshot!(
         "invalid_url",
         check(
-            &BASE.replace(
+            &base().replace(
                 "https://hooks.example.com/tencent/room",
                 "ftp://hooks.example.com/x"
             ),
@@ -416,7 +408,7 @@ fn callback_url_must_be_https_unless_allowed() {
 
 #[test]
 fn command_words_are_checked_against_the_catalog() {
-    let yaml = BASE.replace(
+    let yaml = base().replace(
         "        - Mic.CallbackAfterSeatInfoChanged\n",
         "        - Mic.CallbackAfterSeatInfoChanged\n        - room.callbackafterdestroyroom\n        - Live.CallbackAfterCreateRoom\n        - Room.CallbackOnEverything\n        - Room.CallbackAfterCreateRoom\n",
     );
@@ -443,7 +435,7 @@ fn command_words_are_checked_against_the_catalog() {
 
 #[test]
 fn both_update_room_info_spellings_are_accepted() {
-    let yaml = BASE.replace(
+    let yaml = base().replace(
         "        - Mic.CallbackAfterSeatInfoChanged\n",
         "        - Room.CallbackAfterUpdateRoomInfo\n        - Room.CallbackUpdateRoomInfo\n",
     );
@@ -453,7 +445,7 @@ fn both_update_room_info_spellings_are_accepted() {
 
 #[test]
 fn empty_command_list_is_a_warning() {
-    let yaml = BASE.replace(
+    let yaml = base().replace(
         "      commands:\n        - Room.CallbackAfterCreateRoom\n        - Mic.CallbackAfterSeatInfoChanged\n",
         "      commands: []\n",
     );
@@ -468,7 +460,7 @@ fn empty_command_list_is_a_warning() {
 
 #[test]
 fn other_values_are_checked() {
-    let yaml = BASE
+    let yaml = base()
         .replace(
             "  identifier: administrator\n",
             "  identifier: administrator\n  extra_commands: warning\n",
@@ -493,7 +485,7 @@ fn other_values_are_checked() {
 fn secrets_in_the_file_are_refused_and_never_echoed() {
     let key = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
     let sig = "eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkElNyM";
-    let yaml = BASE
+    let yaml = base()
         .replace(
             "    sdkappid: 1400000001\n",
             &format!("    sdkappid: 1400000001\n    secret_key: {key}\n    usersig: \"{sig}\"\n"),
@@ -526,7 +518,7 @@ fn secrets_in_the_file_are_refused_and_never_echoed() {
     );
     assert_snapshot!("secrets", out);
 
-    let as_env_name = BASE.replace(
+    let as_env_name = base().replace(
         "    sdkappid: 1400000001\n",
         &format!("    sdkappid: 1400000001\n    secret_key_env: {key}\n"),
     );
@@ -598,7 +590,7 @@ fn hostile_input_gets_a_diagnostic_not_a_panic() {
         "cbcheck::config::syntax"
     );
 
-    let binary = cbcheck::config::load_bytes(
+    let binary = cbcheck::testing::load_bytes(
         "junk.bin".into(),
         vec![0xff, 0xfe, 0x00, 0x81, 0x13],
         &cbcheck::Redaction::default(),
@@ -608,7 +600,7 @@ fn hostile_input_gets_a_diagnostic_not_a_panic() {
     let nul = load("version: 1\n\u{0}\u{1}apps: []\n");
     assert_eq!(nul.diagnostics[0].rule.code(), "cbcheck::config::syntax");
 
-    let documents = load(&format!("{BASE}---\n{BASE}"));
+    let documents = load(&format!("{0}---\n{0}", base()));
     assert_eq!(
         documents.diagnostics[0].rule.code(),
         "cbcheck::config::syntax"
@@ -617,7 +609,7 @@ fn hostile_input_gets_a_diagnostic_not_a_panic() {
 
 #[test]
 fn callback_may_be_declared_absent_and_a_typo_of_it_is_caught() {
-    let absent = BASE.replace(
+    let absent = base().replace(
         "    callback:\n      url: https://hooks.example.com/tencent/room\n      commands:\n        - Room.CallbackAfterCreateRoom\n        - Mic.CallbackAfterSeatInfoChanged\n",
         "    callback: absent\n",
     );
@@ -633,7 +625,7 @@ fn callback_may_be_declared_absent_and_a_typo_of_it_is_caught() {
 
 #[test]
 fn masking_keeps_line_numbers_and_covers_nested_secrets() {
-    let yaml = BASE
+    let yaml = base()
         .replace(
             "      url: https://hooks.example.com/tencent/room\n",
             "      url: >-\n        https://hooks.example.com/tencent/room?token=line-one\n",
@@ -656,29 +648,13 @@ fn masking_keeps_line_numbers_and_covers_nested_secrets() {
     assert_eq!(lines, [8, 9, 16], "{out}");
 }
 
-const THREE_SERVICES: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: classroom
-    sdkappid: 1400000001
-    callback: {url: https://hooks.example.com/room, commands: [Room.CallbackAfterCreateRoom]}
-  - name: classroom-live
-    sdkappid: 1400000001
-    service: live
-    token_auth: enabled
-    callback: {url: https://hooks.example.com/live, commands: [Live.CallbackAfterCreateRoom, Mic.CallbackAfterSeatInfoChanged]}
-  - name: support-calls
-    sdkappid: 1400000002
-    service: call
-    callback: {url: https://hooks.example.com/call, commands: [Call.CallbackAfterStartCall, Call.CallbackAfterEndCall]}
-";
+fn three_services() -> String {
+    fixture("three-services.yaml")
+}
 
 #[test]
 fn one_sdkappid_may_appear_once_per_service() {
-    let loaded = load(THREE_SERVICES);
+    let loaded = load(&three_services());
     assert!(loaded.diagnostics.is_empty(), "{}", rendered(&loaded));
     let config = loaded.config.expect("valid");
     let services: Vec<&str> = config.apps.iter().map(|a| a.service.name()).collect();
@@ -687,7 +663,7 @@ fn one_sdkappid_may_appear_once_per_service() {
     assert_eq!(config.apps[2].title(), "support-calls (1400000002, call)");
     assert_eq!(config.apps[0].title(), "classroom (1400000001)");
 
-    let twice = THREE_SERVICES
+    let twice = three_services()
         .replace("    sdkappid: 1400000002\n", "    sdkappid: 1400000001\n")
         .replace("service: call\n", "service: live\n")
         .replace(
@@ -703,7 +679,7 @@ fn one_sdkappid_may_appear_once_per_service() {
 
 #[test]
 fn defaults_service_applies_to_every_app_without_its_own() {
-    let yaml = THREE_SERVICES.replace("  identifier: administrator\n", "  identifier: administrator\n  service: call\n")
+    let yaml = three_services().replace("  identifier: administrator\n", "  identifier: administrator\n  service: call\n")
         .replace("    callback: {url: https://hooks.example.com/room, commands: [Room.CallbackAfterCreateRoom]}\n",
                  "    service: room\n    callback: {url: https://hooks.example.com/room, commands: [Room.CallbackAfterCreateRoom]}\n")
         .replace("    service: call\n    callback", "    callback");
@@ -715,7 +691,7 @@ fn defaults_service_applies_to_every_app_without_its_own() {
 
 #[test]
 fn words_are_checked_against_their_service_catalog_not_by_prefix() {
-    let yaml = THREE_SERVICES
+    let yaml = three_services()
         .replace("[Live.CallbackAfterCreateRoom, Mic.CallbackAfterSeatInfoChanged]", "[Live.CallbackAfterCreateRoom, Room.CallbackAfterMemberEnter]")
         .replace("[Call.CallbackAfterStartCall, Call.CallbackAfterEndCall]", "[Call.CallbackAfterStartCall, Mic.CallbackAfterSeatInfoChanged, Call.CallbackAfterStart]");
     let out = check(
@@ -748,13 +724,13 @@ fn words_are_checked_against_their_service_catalog_not_by_prefix() {
 
 #[test]
 fn token_auth_is_for_live_entries_only() {
-    let yaml = THREE_SERVICES.replace(
+    let yaml = three_services().replace(
         "    service: call\n",
         "    service: call\n    token_auth: disabled\n",
     );
     let out = check(&yaml, &[("cbcheck::config::invalid-value", 17)]);
     assert!(out.contains("applies to `service: live` only"), "{out}");
-    let yaml = THREE_SERVICES.replace("token_auth: enabled", "token_auth: on");
+    let yaml = three_services().replace("token_auth: enabled", "token_auth: on");
     let out = check(&yaml, &[("cbcheck::config::invalid-value", 12)]);
     assert!(out.contains("use one of: enabled, disabled"), "{out}");
 }
@@ -764,15 +740,15 @@ fn token_auth_is_for_live_entries_only() {
 #[test]
 fn a_name_of_digits_only_is_refused() {
     for name in ["\"1400000003\"", "'7'", "\"0042\""] {
-        let yaml = BASE.replace("name: conference-prod", &format!("name: {name}"));
+        let yaml = base().replace("name: conference-prod", &format!("name: {name}"));
         let out = check(&yaml, &[("cbcheck::config::numeric-name", 6)]);
         assert!(out.contains("callbacks.yaml:6:11"), "{out}");
         assert!(out.contains("SDKAppID"), "{out}");
     }
-    let digits = BASE.replace("name: conference-prod", "name: \"1400000003\"");
+    let digits = base().replace("name: conference-prod", "name: \"1400000003\"");
     assert_snapshot!("numeric_name", rendered(&load(&digits)));
     for name in ["prod-1400000003", "1400000003a", "\"1400000003 \"", "'+1'"] {
-        let yaml = BASE.replace("name: conference-prod", &format!("name: {name}"));
+        let yaml = base().replace("name: conference-prod", &format!("name: {name}"));
         check(&yaml, &[]);
     }
 }

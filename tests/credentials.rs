@@ -2,13 +2,13 @@
 
 use std::collections::HashMap;
 
-use cbcheck::secret::Secret;
-use cbcheck::source::api::endpoint;
-use cbcheck::source::keys::{self, Credential};
+use cbcheck::testing::{
+    AllowedHost, App, Credential, Declared, Secret, resolve_credential, resolve_endpoint,
+};
 
 use crate::support::load;
 
-fn app(extra: &str) -> cbcheck::config::App {
+fn app(extra: &str) -> App {
     let yaml = format!(
         "version: 1\napps:\n  - sdkappid: 1400000001\n    region: seoul\n    identifier: admin\n{extra}    callback:\n      url: https://h.example.com/cb\n      commands: [Room.CallbackAfterCreateRoom]\n"
     );
@@ -41,13 +41,13 @@ fn variables_are_tried_in_the_documented_order() {
         ("CBCHECK_USERSIG", "s2"),
     ];
     for skip in 0..all.len() {
-        let credential = keys::resolve(&with_env, env(&all[skip..])).expect("found");
+        let credential = resolve_credential(&with_env, env(&all[skip..])).expect("found");
         assert_eq!(chosen(&credential), all[skip].0);
         let is_key = matches!(credential, Credential::SecretKey { .. });
         assert_eq!(is_key, skip < 3, "{}", all[skip].0);
     }
     // An empty variable counts as unset.
-    let credential = keys::resolve(
+    let credential = resolve_credential(
         &with_env,
         env(&[("PROD_KEY", " "), ("CBCHECK_SECRET_KEY", "k")]),
     )
@@ -57,7 +57,7 @@ fn variables_are_tried_in_the_documented_order() {
 
 #[test]
 fn missing_credentials_name_every_variable_tried() {
-    let err = keys::resolve(&app(""), env(&[])).expect_err("none set");
+    let err = resolve_credential(&app(""), env(&[])).expect_err("none set");
     assert_eq!(
         err.tried,
         [
@@ -75,11 +75,12 @@ fn missing_credentials_name_every_variable_tried() {
 #[test]
 fn a_key_mints_a_fresh_token_and_a_usersig_is_used_as_given() {
     let app = app("");
-    let key = keys::resolve(&app, env(&[("CBCHECK_SECRET_KEY", "secret-key-value")])).expect("key");
+    let key =
+        resolve_credential(&app, env(&[("CBCHECK_SECRET_KEY", "secret-key-value")])).expect("key");
     let token = key.usersig(app.sdkappid, &app.identifier, 1_764_201_600);
     assert!(!token.expose().is_empty());
     assert_ne!(token.expose(), "secret-key-value");
-    let given = keys::resolve(&app, env(&[("CBCHECK_USERSIG", "ready-token")])).expect("sig");
+    let given = resolve_credential(&app, env(&[("CBCHECK_USERSIG", "ready-token")])).expect("sig");
     assert_eq!(
         given.usersig(app.sdkappid, &app.identifier, 0),
         Secret::new("ready-token")
@@ -94,27 +95,27 @@ fn a_key_mints_a_fresh_token_and_a_usersig_is_used_as_given() {
 
 #[test]
 fn hosts_come_from_region_endpoint_or_the_global_override() {
-    let by_region = endpoint::resolve(&declared(&app("")), None, &[]).expect("a vendor host");
+    let by_region = resolve_endpoint(&declared(&app("")), None, &[]).expect("a vendor host");
     assert_eq!(by_region.base.as_str(), "https://adminapikr.im.qcloud.com/");
     assert_eq!(by_region.insecure_warning, None);
 
     let proxied = app("    endpoint: https://proxy.example.com/tencent\n");
-    let allowed: Vec<endpoint::AllowedHost> = vec!["proxy.example.com".parse().expect("entry")];
+    let allowed: Vec<AllowedHost> = vec!["proxy.example.com".parse().expect("entry")];
     assert_eq!(
-        endpoint::resolve(&declared(&proxied), None, &allowed)
+        resolve_endpoint(&declared(&proxied), None, &allowed)
             .expect("allowed")
             .base
             .as_str(),
         "https://proxy.example.com/tencent"
     );
     assert!(
-        endpoint::resolve(&declared(&proxied), None, &[]).is_err(),
+        resolve_endpoint(&declared(&proxied), None, &[]).is_err(),
         "a host the operator did not allow"
     );
 
     let local: url::Url = "http://127.0.0.1:8080".parse().expect("url");
     let overridden =
-        endpoint::resolve(&declared(&proxied), Some(&local), &[]).expect("the operator's");
+        resolve_endpoint(&declared(&proxied), Some(&local), &[]).expect("the operator's");
     assert_eq!(overridden.base, local);
     assert_eq!(
         overridden.insecure_warning, None,
@@ -122,8 +123,7 @@ fn hosts_come_from_region_endpoint_or_the_global_override() {
     );
 
     let remote: url::Url = "http://proxy.example.com".parse().expect("url");
-    let warned =
-        endpoint::resolve(&declared(&proxied), Some(&remote), &[]).expect("the operator's");
+    let warned = resolve_endpoint(&declared(&proxied), Some(&remote), &[]).expect("the operator's");
     assert!(
         warned
             .insecure_warning
@@ -133,8 +133,8 @@ fn hosts_come_from_region_endpoint_or_the_global_override() {
 }
 
 /// What `resolve` needs of an app.
-fn declared(app: &cbcheck::config::App) -> endpoint::Declared {
-    endpoint::Declared {
+fn declared(app: &App) -> Declared {
+    Declared {
         sdkappid: app.sdkappid,
         region: app.region,
         endpoint: app.endpoint.clone(),

@@ -1,84 +1,67 @@
 //! The CI formats on one mixed run (in sync, drifted, failed), offline via --live-from.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use insta::assert_snapshot;
 use serde_json::{Value, json};
 
-use crate::support::cbcheck;
+use crate::support::vendor::{Snapshot, configured, fail, with_request_id};
+use crate::support::{Cmd, Out, Workdir, workdir};
 
 /// The file name has a comma, the ErrorInfo a `%` and a newline: GitHub must escape them.
 const FILE: &str = "prod,eu.yaml";
 
-const FLEET: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: in-sync
-    sdkappid: 1400000001
-    extra_commands: warn
-    callback:
-      url: https://hooks.example.com/a
-      commands: [Room.CallbackAfterCreateRoom]
-  - name: drifted
-    sdkappid: 1400000002
-    callback:
-      url: https://hooks.example.com/b?token=hook-secret
-      commands:
-        - Room.CallbackAfterCreateRoom
-        - Mic.CallbackAfterSeatInfoChanged
-  - name: \"failed\\nagain\"
-    sdkappid: 1400000003
-    callback:
-      url: https://hooks.example.com/c
-      commands: [Room.CallbackAfterCreateRoom]
-";
+const FLEET: &str = include_str!("fixtures/formats-fleet.yaml");
 
-fn snapshot() -> Value {
-    json!({
-        "1400000001": {"ErrorCode": 0, "ActionStatus": "OK", "RequestId": "Id-1",
-            "Response": {"Url": "https://hooks.example.com/a",
-                         "CallbackCommandList": ["Room.CallbackAfterCreateRoom", "Room.CallbackAfterMemberLeave"]}},
-        "1400000002": {"ErrorCode": 0, "ActionStatus": "OK", "RequestId": "Id-2",
-            "Response": {"Url": "https://hooks.example.com/b?token=hook-secret",
-                         "CallbackCommandList": ["Room.CallbackAfterCreateRoom", "Room.CallbackAfterMemberEnter"]}},
-        "1400000003": {"ErrorCode": 70009, "ActionStatus": "FAIL", "RequestId": "Id-3",
-            "ErrorInfo": "50% of\nchecks failed"}
-    })
+fn snapshot() -> Snapshot {
+    Snapshot::new()
+        .room(
+            1_400_000_001,
+            with_request_id(
+                configured(
+                    "https://hooks.example.com/a",
+                    &[
+                        "Room.CallbackAfterCreateRoom",
+                        "Room.CallbackAfterMemberLeave",
+                    ],
+                ),
+                "Id-1",
+            ),
+        )
+        .room(
+            1_400_000_002,
+            with_request_id(
+                configured(
+                    "https://hooks.example.com/b?token=hook-secret",
+                    &[
+                        "Room.CallbackAfterCreateRoom",
+                        "Room.CallbackAfterMemberEnter",
+                    ],
+                ),
+                "Id-2",
+            ),
+        )
+        .room(
+            1_400_000_003,
+            with_request_id(fail(70009, "50% of\nchecks failed"), "Id-3"),
+        )
 }
 
-fn workdir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("formats")
-        .join(name);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    std::fs::write(dir.join(FILE), FLEET).expect("fleet");
-    std::fs::write(dir.join("live.json"), snapshot().to_string()).expect("snapshot");
-    dir
+/// A scratch directory holding the fleet as `FILE` and its live state as `live.json`.
+fn fleet(name: &str) -> Workdir {
+    workdir(name)
+        .with(FILE, FLEET)
+        .with("live.json", snapshot().to_string())
 }
 
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
+/// cbcheck run in `dir`; the hook's token is never shown.
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
-    let mut cmd = cbcheck();
-    cmd.current_dir(dir).args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let output = cmd.output().expect("runs");
-    let out = Out {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert!(!out.stdout.contains("hook-secret") && !out.stderr.contains("hook-secret"));
-    out
+    Cmd::new()
+        .current_dir(dir)
+        .args(args)
+        .envs(env)
+        .hides("hook-secret")
+        .run()
 }
 
 fn verify(dir: &Path, format: &str) -> Out {
@@ -98,7 +81,7 @@ fn verify(dir: &Path, format: &str) -> Out {
 
 #[test]
 fn github_annotations_are_escaped_and_summarised() {
-    let dir = workdir("github");
+    let dir = fleet("github");
     let summary = dir.join("step-summary.md");
     std::fs::write(&summary, "earlier step\n").expect("summary");
     let out = run(
@@ -178,7 +161,7 @@ fn github_annotations_are_escaped_and_summarised() {
 
 #[test]
 fn an_unwritable_step_summary_exits_2_and_the_annotations_are_still_printed() {
-    let dir = workdir("summary-unwritable");
+    let dir = fleet("summary-unwritable");
     // Relative to the run's directory, so the message fits on one line.
     let summary = "no-such-dir/step-summary.md";
     // Only the app in sync: the run itself would exit 0.
@@ -211,7 +194,7 @@ fn an_unwritable_step_summary_exits_2_and_the_annotations_are_still_printed() {
 
 #[test]
 fn sarif_has_the_required_2_1_0_structure() {
-    let dir = workdir("sarif");
+    let dir = fleet("sarif");
     let out = verify(&dir, "sarif");
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     let sarif: Value = serde_json::from_str(&out.stdout).expect("SARIF is JSON");
@@ -268,7 +251,7 @@ fn sarif_has_the_required_2_1_0_structure() {
     );
     // Fingerprints do not depend on line numbers: moving the app keeps them.
     let moved = FLEET.replace("apps:\n", "apps:\n  # a comment that shifts every line\n");
-    std::fs::write(dir.join(FILE), moved).expect("moved");
+    dir.write(FILE, moved);
     let again: Value = serde_json::from_str(&verify(&dir, "sarif").stdout).expect("JSON");
     let prints = |v: &Value| -> Vec<Value> {
         v["runs"][0]["results"]
@@ -302,7 +285,7 @@ fn sarif_locations(sarif: &Value) -> Vec<&Value> {
 #[test]
 fn sarif_locates_a_file_outside_the_working_directory_by_an_absolute_file_uri() {
     // The run's directory is `cwd`; the file sits beside it, under a name to encode.
-    let dir = workdir("sarif_outside");
+    let dir = fleet("sarif_outside");
     let cwd = dir.join("cwd");
     std::fs::create_dir_all(&cwd).expect("cwd");
     let outside = dir.join("out side #1 ü.yaml");
@@ -335,7 +318,7 @@ fn sarif_locates_a_file_outside_the_working_directory_by_an_absolute_file_uri() 
 
 #[test]
 fn sarif_locates_a_file_inside_the_working_directory_by_a_relative_uri() {
-    let dir = workdir("sarif_inside");
+    let dir = fleet("sarif_inside");
     std::fs::create_dir_all(dir.join("envs")).expect("envs");
     std::fs::copy(dir.join(FILE), dir.join("envs").join(FILE)).expect("nested file");
     // However the file is named, its URI is relative to the working directory.
@@ -367,9 +350,9 @@ fn sarif_locates_a_file_inside_the_working_directory_by_a_relative_uri() {
 
 #[test]
 fn sarif_lint_of_two_files_locates_each_in_its_own_place() {
-    let dir = workdir("sarif_lint_two");
+    let dir = fleet("sarif_lint_two");
     let bad = FLEET.replace("commands: [Room", "comands: [Room");
-    std::fs::write(dir.join("bad.yaml"), &bad).expect("inside");
+    dir.write("bad.yaml", &bad);
     let outside = tempfile::Builder::new()
         .suffix(".yaml")
         .tempfile()
@@ -399,7 +382,7 @@ fn sarif_lint_of_two_files_locates_each_in_its_own_place() {
 
 #[test]
 fn sarif_driver_says_where_to_learn_about_the_tool() {
-    let dir = workdir("sarif_information_uri");
+    let dir = fleet("sarif_information_uri");
     let home = env!("CARGO_PKG_HOMEPAGE");
     assert!(
         home.starts_with("https://"),
@@ -415,7 +398,7 @@ fn sarif_driver_says_where_to_learn_about_the_tool() {
 
 #[test]
 fn junit_is_well_formed_xml_with_a_testcase_per_app() {
-    let dir = workdir("junit");
+    let dir = fleet("junit");
     let out = verify(&dir, "junit");
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     let doc = roxmltree::Document::parse(&out.stdout).expect("well-formed XML");
@@ -461,7 +444,7 @@ fn junit_is_well_formed_xml_with_a_testcase_per_app() {
 
 #[test]
 fn markdown_has_a_table_and_a_section_per_problem_app() {
-    let dir = workdir("markdown");
+    let dir = fleet("markdown");
     let out = verify(&dir, "markdown");
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     assert!(
@@ -513,7 +496,7 @@ fn markdown_has_a_table_and_a_section_per_problem_app() {
 
 #[test]
 fn reports_go_to_files_while_the_terminal_keeps_its_format() {
-    let dir = workdir("reports");
+    let dir = fleet("reports");
     let out = run(
         &dir,
         &[
@@ -576,7 +559,7 @@ fn reports_go_to_files_while_the_terminal_keeps_its_format() {
 
 #[test]
 fn lint_speaks_github_and_sarif_and_takes_several_files() {
-    let dir = workdir("lint");
+    let dir = fleet("lint");
     std::fs::write(
         dir.join("bad.yaml"),
         FLEET.replace(
@@ -628,9 +611,7 @@ fn lint_speaks_github_and_sarif_and_takes_several_files() {
 
 #[test]
 fn lint_refuses_a_verify_format_before_writing_any_report() {
-    let dir = workdir("lint-refused");
-    // The scratch directory outlives a run: start without the report.
-    let _ = std::fs::remove_file(dir.join("first.sarif"));
+    let dir = fleet("lint-refused");
     let out = run(
         &dir,
         &[
@@ -676,12 +657,12 @@ fn completions_are_generated_for_each_shell() {
 
 #[test]
 fn verify_reports_the_files_own_warnings_and_denies_them_on_request() {
-    let dir = workdir("config_warnings");
+    let dir = fleet("config_warnings");
     let doubled = FLEET.replace(
         "        - Mic.CallbackAfterSeatInfoChanged\n",
         "        - Mic.CallbackAfterSeatInfoChanged\n        - Mic.CallbackAfterSeatInfoChanged\n",
     );
-    std::fs::write(dir.join(FILE), doubled).expect("fleet");
+    dir.write(FILE, doubled);
     let out = verify(&dir, "github");
     assert!(
         out.stdout
@@ -725,38 +706,39 @@ fn verify_reports_the_files_own_warnings_and_denies_them_on_request() {
 /// Apps drifted, failed and in sync, as a fleet of `apps` with its live snapshot:
 /// every third app drifted (a missing and an extra command), eight others among
 /// the first failed (refused), the rest in sync.
-fn big_fleet(apps: usize) -> (String, Value) {
+fn big_fleet(apps: usize) -> (String, Snapshot) {
     let mut yaml = String::from(
         "version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n",
     );
-    let mut live = serde_json::Map::new();
+    let mut live = Snapshot::new();
     for i in 0..apps {
-        let id = 1_400_100_000 + i;
+        let id = 1_400_100_000 + i as u64;
         let url = format!("https://hooks.example.com/{i}?token=hook-secret-{i}");
         yaml.push_str(&format!(
             "  - name: app-{i:04}\n    sdkappid: {id}\n    callback:\n      url: {url}\n      commands: [Room.CallbackAfterCreateRoom, Room.CallbackAfterDestroyRoom]\n"
         ));
         let reply = if i % 3 == 1 && i < 24 {
-            json!({"ErrorCode": 70009, "ActionStatus": "FAIL", "RequestId": format!("Id-{i}"),
-                   "ErrorInfo": "signature verification failed"})
+            fail(70009, "signature verification failed")
+        } else if i % 3 == 0 {
+            configured(
+                &url,
+                &[
+                    "Room.CallbackAfterCreateRoom",
+                    "Mic.CallbackAfterSeatInfoChanged",
+                ],
+            )
         } else {
-            let commands = if i % 3 == 0 {
-                json!([
+            configured(
+                &url,
+                &[
                     "Room.CallbackAfterCreateRoom",
-                    "Mic.CallbackAfterSeatInfoChanged"
-                ])
-            } else {
-                json!([
-                    "Room.CallbackAfterCreateRoom",
-                    "Room.CallbackAfterDestroyRoom"
-                ])
-            };
-            json!({"ErrorCode": 0, "ActionStatus": "OK", "RequestId": format!("Id-{i}"),
-                   "Response": {"Url": url, "CallbackCommandList": commands}})
+                    "Room.CallbackAfterDestroyRoom",
+                ],
+            )
         };
-        live.insert(id.to_string(), reply);
+        live = live.room(id, with_request_id(reply, &format!("Id-{i}")));
     }
-    (yaml, Value::Object(live))
+    (yaml, live)
 }
 
 /// GitHub's limit on a comment or a step summary, in characters.
@@ -824,10 +806,10 @@ fn assert_capped_fleet_markdown(text: &str) {
 
 #[test]
 fn markdown_of_a_1000_app_fleet_fits_a_pull_request_comment() {
-    let dir = workdir("fleet-1000");
+    let dir = fleet("fleet-1000");
     let (yaml, live) = big_fleet(1000);
-    std::fs::write(dir.join("fleet.yaml"), yaml).expect("fleet");
-    std::fs::write(dir.join("live.json"), live.to_string()).expect("snapshot");
+    dir.write("fleet.yaml", yaml);
+    dir.write("live.json", live.to_string());
     let args = [
         "verify",
         "fleet.yaml",
@@ -860,11 +842,11 @@ fn markdown_of_a_1000_app_fleet_fits_a_pull_request_comment() {
 /// however many diagnostics, fits a comment and the step summary too.
 #[test]
 fn markdown_of_a_file_with_thousands_of_errors_fits_a_pull_request_comment() {
-    let dir = workdir("invalid-5000");
+    let dir = fleet("invalid-5000");
     let apps: String = (0..5000)
         .map(|i| format!("  - name: bad{i}\n    sdkappid: {i}\n    region: nowhere\n"))
         .collect();
-    std::fs::write(dir.join("bad.yaml"), format!("version: 1\napps:\n{apps}")).expect("file");
+    dir.write("bad.yaml", format!("version: 1\napps:\n{apps}"));
     let args = ["verify", "bad.yaml", "--format"];
     let json = run(&dir, &[&args[..], &["json"]].concat(), &[]);
     let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
@@ -926,7 +908,7 @@ fn markdown_of_a_file_with_thousands_of_errors_fits_a_pull_request_comment() {
 
 #[test]
 fn the_human_summary_names_the_apply_command_and_the_body_says_it_is_redacted() {
-    let dir = workdir("human-fix");
+    let dir = fleet("human-fix");
     let out = run(&dir, &["verify", FILE, "--live-from", "live.json"], &[]);
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     assert_eq!(out.stdout, "");
@@ -950,9 +932,9 @@ fn the_human_summary_names_the_apply_command_and_the_body_says_it_is_redacted() 
 
 #[test]
 fn with_show_secrets_the_body_is_the_real_one_and_no_note_is_added() {
-    let dir = workdir("shown-fix");
-    let output = cbcheck()
-        .current_dir(&dir)
+    let dir = fleet("shown-fix");
+    let out = dir
+        .cbcheck()
         .args([
             "verify",
             FILE,
@@ -964,18 +946,15 @@ fn with_show_secrets_the_body_is_the_real_one_and_no_note_is_added() {
             "--format",
             "json",
         ])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(3));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr, "");
-    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        .run();
+    out.code(3).stderr_is("");
+    let json = out.stdout_json();
     assert_eq!(json["apps"][1]["remediation"]["redacted"], false);
     assert_eq!(
         json["apps"][1]["remediation"]["body"]["Url"],
         "https://hooks.example.com/b?token=hook-secret"
     );
-    let markdown = std::fs::read_to_string(dir.join("out.md")).expect("markdown");
+    let markdown = dir.read("out.md");
     assert!(markdown.contains("token=hook-secret"), "{markdown}");
     assert!(!markdown.contains("***"), "{markdown}");
 
@@ -989,12 +968,12 @@ fn with_show_secrets_the_body_is_the_real_one_and_no_note_is_added() {
 /// counts the rest, and the counts stay true.
 #[test]
 fn a_file_of_thousands_of_problems_lists_the_first_thousand_and_counts_the_rest() {
-    let dir = workdir("unknown-5000");
+    let dir = fleet("unknown-5000");
     let keys: String = (0..5000).map(|i| format!(", k{i}: 1")).collect();
     let yaml = format!(
         "version: 1\napps:\n  - {{name: prod, sdkappid: 1400000001, region: singapore, identifier: admin, callback: {{url: 'https://hooks.example.com/cb', commands: [Room.CallbackAfterCreateRoom]}}{keys}}}\n"
     );
-    std::fs::write(dir.join("keys.yaml"), &yaml).expect("file");
+    dir.write("keys.yaml", &yaml);
     const NOTE: &str =
         "… and 4,000 more problems not shown (4,000 errors): only a file's first 1,000 are listed";
     const CODE: &str = "cbcheck::config::too-many-problems";
@@ -1097,7 +1076,7 @@ fn a_file_of_thousands_of_problems_lists_the_first_thousand_and_counts_the_rest(
     );
     assert_eq!(verify.stderr.matches("unknown-key").count(), 1000);
     assert_eq!(verify.stderr.matches(NOTE).count(), 1);
-    let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("report written");
+    let read = |name: &str| dir.read(name);
     let report: Value = serde_json::from_str(&read("out.json")).expect("JSON");
     listed(&report["diagnostics"]);
     let sarif: Value = serde_json::from_str(&read("out.sarif")).expect("SARIF");

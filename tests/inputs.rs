@@ -5,21 +5,7 @@ use crate::support::cmd::read;
 use crate::support::{Cmd, repo_path, workdir};
 
 /// Two apps; `quiet` has no commands (a warning), `loud` is fine.
-const TWO_APPS: &str = "\
-version: 1
-defaults: {region: singapore, identifier: admin}
-apps:
-  - name: quiet
-    sdkappid: 1400000001
-    callback:
-      url: https://hooks.example.com/a
-      commands: []
-  - name: loud
-    sdkappid: 1400000002
-    callback:
-      url: https://hooks.example.com/b
-      commands: [Room.CallbackAfterCreateRoom]
-";
+const TWO_APPS: &str = include_str!("fixtures/inputs-two-apps.yaml");
 
 #[test]
 fn lint_and_verify_read_the_file_from_stdin() {

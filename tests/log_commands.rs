@@ -2,64 +2,9 @@
 //! Markdown report as a link, image, mention or HTML, nor an exported file as a raw
 //! line separator (issue 20, points 2, 5 and 10). Through the real binary.
 
-use std::path::{Path, PathBuf};
-
-use serde_json::json;
-
-use crate::support::cbcheck;
-
-/// A scratch directory holding `files`.
-pub fn workdir(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("log_commands")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    for (file, content) in files {
-        std::fs::write(dir.join(file), content).expect("scratch file");
-    }
-    dir
-}
-
-/// Exit code, stdout and stderr of cbcheck run in `dir`.
-pub fn run(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let output = cbcheck()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-/// The lines of `text` the GitHub runner would act on as workflow commands that cbcheck
-/// did not write: `##[` anywhere; `::` at the start once Unicode whitespace is trimmed
-/// (cbcheck's own `::debug::`/`::error `/`::warning `/`::notice ` at column 0 aside,
-/// when `own` allows them). Lines end at every character a runner or a YAML 1.1
-/// reader takes for a line break.
-pub fn foreign_commands(text: &str, own: bool) -> Vec<String> {
-    const OWN: [&str; 4] = ["::debug::", "::error ", "::warning ", "::notice "];
-    text.split([
-        '\n', '\r', '\u{b}', '\u{c}', '\u{85}', '\u{2028}', '\u{2029}',
-    ])
-    .filter(|line| {
-        line.contains("##[")
-            || (line.trim_start().starts_with("::")
-                && !(own && OWN.iter().any(|o| line.starts_with(o))))
-    })
-    .map(str::to_owned)
-    .collect()
-}
-
-/// Raw characters no output should carry: controls but line feed and tab, the
-/// Unicode line and paragraph separators, bidirectional controls.
-pub fn raw_unsafe(text: &str) -> Option<char> {
-    text.chars()
-        .find(|&c| c != '\n' && c != '\t' && cbcheck::report::is_unsafe(c))
-}
+use crate::support::text::{foreign_commands, raw_unsafe};
+use crate::support::vendor::{Snapshot, configured};
+use crate::support::{Cmd, Out, Workdir, one_app, workdir};
 
 const FORMATS: [&str; 7] = [
     "human",
@@ -71,35 +16,59 @@ const FORMATS: [&str; 7] = [
     "prometheus",
 ];
 
-fn fleet(name: &str, extra: &str) -> String {
-    format!(
-        "version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n  - name: {name}\n    sdkappid: 1400000001\n{extra}    callback:\n      url: https://hooks.example.com/x\n      commands: [Room.CallbackAfterCreateRoom]\n"
-    )
-}
+/// Export of the one app from `live.json`.
+const EXPORT: [&str; 9] = [
+    "export",
+    "--live-from",
+    "live.json",
+    "--sdkappid",
+    "1400000001",
+    "--region",
+    "singapore",
+    "--identifier",
+    "administrator",
+];
 
 fn snapshot(url: &str, words: &[&str]) -> String {
-    json!({"1400000001": {
-        "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "r-1",
-        "Response": {"Url": url, "CallbackCommandList": words},
-    }})
-    .to_string()
+    Snapshot::new()
+        .room(1_400_000_001, configured(url, words))
+        .to_string()
 }
 
-/// Every format of `verify FILE --live-from live.json`, on both streams: no foreign
+/// A scratch directory holding `yaml` as `a.yaml`, and the app live with `url` and
+/// `words` in `live.json`.
+fn files(name: &str, yaml: &str, url: &str, words: &[&str]) -> Workdir {
+    workdir(name)
+        .with("a.yaml", yaml)
+        .with("live.json", snapshot(url, words))
+}
+
+fn run(dir: &Workdir, args: &[&str]) -> Out {
+    dir.cbcheck().args(args).run()
+}
+
+/// `verify a.yaml --live-from live.json --format <format>` in `dir`.
+fn verify(dir: &Workdir, format: &str) -> Cmd {
+    dir.cbcheck().args([
+        "verify",
+        "a.yaml",
+        "--format",
+        format,
+        "--live-from",
+        "live.json",
+    ])
+}
+
+/// Every format of `verify a.yaml --live-from live.json`, on both streams: no foreign
 /// command, no raw unsafe character.
-fn assert_clean_in_every_format(dir: &Path, file: &str) {
+fn assert_clean_in_every_format(dir: &Workdir) {
     for format in FORMATS {
-        let (code, stdout, stderr) = run(
-            dir,
-            &[
-                "verify",
-                file,
-                "--format",
-                format,
-                "--live-from",
-                "live.json",
-            ],
-        );
+        let Out {
+            code,
+            stdout,
+            stderr,
+            ..
+        } = verify(dir, format).run();
         assert!(matches!(code, Some(1 | 2)), "{format}: {code:?}\n{stderr}");
         let own = format == "github";
         assert_eq!(
@@ -120,39 +89,29 @@ fn assert_clean_in_every_format(dir: &Path, file: &str) {
 /// (a) A comment beside a typo is drawn in the snippet on stderr.
 #[test]
 fn a_command_in_a_comment_beside_a_typo_is_escaped_in_the_snippet() {
-    let yaml = fleet("a", "    calback: x   # ##[stop-commands]zzz\n");
-    let live = snapshot(
-        "https://hooks.example.com/x",
+    let yaml = one_app("a", "    calback: x   # ##[stop-commands]zzz\n");
+    let dir = files(
+        "comment",
+        &yaml,
+        "https://hooks.example.com/cb",
         &["Room.CallbackAfterCreateRoom"],
     );
-    let dir = workdir("comment", &[("a.yaml", &yaml), ("live.json", &live)]);
-    let (code, _, stderr) = run(&dir, &["lint", "a.yaml", "--format", "github"]);
+    let Out { code, stderr, .. } = run(&dir, &["lint", "a.yaml", "--format", "github"]);
     assert_eq!(code, Some(2));
     assert_eq!(foreign_commands(&stderr, false), Vec::<String>::new());
-    let (_, _, stderr) = run(&dir, &["lint", "a.yaml"]);
+    let Out { stderr, .. } = run(&dir, &["lint", "a.yaml"]);
     // Still shown, as a visible escape.
     assert!(stderr.contains("# #\\u{23}[stop-commands]zzz"), "{stderr}");
-    assert_clean_in_every_format(&dir, "a.yaml");
+    assert_clean_in_every_format(&dir);
 }
 
 /// (b) An app name is in annotation titles, headings, rows and labels.
 #[test]
 fn a_command_in_an_app_name_is_escaped_in_every_format() {
-    let yaml = fleet("\"app ##[stop-commands]x \\u00a0::add-mask::y\"", "");
-    let live = snapshot("https://hooks.example.com/other", &[]);
-    let dir = workdir("name", &[("a.yaml", &yaml), ("live.json", &live)]);
-    assert_clean_in_every_format(&dir, "a.yaml");
-    let (_, stdout, _) = run(
-        &dir,
-        &[
-            "verify",
-            "a.yaml",
-            "--format",
-            "github",
-            "--live-from",
-            "live.json",
-        ],
-    );
+    let yaml = one_app("\"app ##[stop-commands]x \\u00a0::add-mask::y\"", "");
+    let dir = files("name", &yaml, "https://hooks.example.com/other", &[]);
+    assert_clean_in_every_format(&dir);
+    let Out { stdout, .. } = verify(&dir, "github").run();
     // cbcheck's own annotations are still there.
     assert!(
         stdout
@@ -168,10 +127,15 @@ fn a_command_in_an_app_name_is_escaped_in_every_format() {
 fn a_long_key_wrapped_onto_its_own_line_starts_no_command() {
     for n in 28..40 {
         let key = format!("callback{} \u{a0}::stop-commands::zzz", " y".repeat(n));
-        let yaml = fleet("a", &format!("    \"{key}\": 1\n"));
-        let dir = workdir("wrapped", &[("a.yaml", &yaml)]);
+        let yaml = one_app("a", &format!("    \"{key}\": 1\n"));
+        let dir = workdir("wrapped").with("a.yaml", yaml);
         for format in ["human", "github"] {
-            let (code, stdout, stderr) = run(&dir, &["lint", "a.yaml", "--format", format]);
+            let Out {
+                code,
+                stdout,
+                stderr,
+                ..
+            } = run(&dir, &["lint", "a.yaml", "--format", format]);
             assert_eq!(code, Some(2), "{stderr}");
             assert_eq!(
                 foreign_commands(&stderr, false),
@@ -189,33 +153,22 @@ fn a_long_key_wrapped_onto_its_own_line_starts_no_command() {
 /// (d) A live command word or URL holding a line feed then `::error`.
 #[test]
 fn vendor_line_feeds_stay_escaped_in_human_output_and_export_warnings() {
-    let live = snapshot(
+    let dir = files(
+        "vendor",
+        &one_app("a", ""),
         "https://hooks.example.com/x?token=t\n::error title=pwned::url ##[stop-commands]q",
         &[
             "Room.CallbackAfterCreateRoom",
             "Room.Evil\n::error title=pwned::word\u{2028}::warning::sep",
         ],
     );
-    let dir = workdir(
-        "vendor",
-        &[("a.yaml", &fleet("a", "")), ("live.json", &live)],
-    );
-    assert_clean_in_every_format(&dir, "a.yaml");
-    let (code, stdout, stderr) = run(
-        &dir,
-        &[
-            "export",
-            "--live-from",
-            "live.json",
-            "--sdkappid",
-            "1400000001",
-            "--region",
-            "singapore",
-            "--identifier",
-            "administrator",
-            "--literal-urls",
-        ],
-    );
+    assert_clean_in_every_format(&dir);
+    let Out {
+        code,
+        stdout,
+        stderr,
+        ..
+    } = run(&dir, &[&EXPORT[..], &["--literal-urls"]].concat());
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("warning:"), "{stderr}");
     assert_eq!(foreign_commands(&stderr, false), Vec::<String>::new());
@@ -233,39 +186,18 @@ fn markdown_from_an_app_name_makes_no_link_image_mention_or_html() {
     let quoted = serde_json::to_string(name)
         .expect("JSON")
         .replace('\u{9b}', "\\u009b");
-    let yaml = fleet(&quoted, "");
-    let live = snapshot(
+    let dir = files(
+        "markdown",
+        &one_app(&quoted, ""),
         "https://hooks.example.com/other?to=ken\n<b>x</b>",
         &["Room.Bad](https://attacker.example)@team"],
     );
-    let dir = workdir("markdown", &[("a.yaml", &yaml), ("live.json", &live)]);
-    let summary = dir.join("summary.md");
-    let output = cbcheck()
-        .current_dir(&dir)
-        .args([
-            "verify",
-            "a.yaml",
-            "--format",
-            "github",
-            "--live-from",
-            "live.json",
-        ])
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(1));
-    let (_, markdown, _) = run(
-        &dir,
-        &[
-            "verify",
-            "a.yaml",
-            "--format",
-            "markdown",
-            "--live-from",
-            "live.json",
-        ],
-    );
-    let step = std::fs::read_to_string(&summary).expect("the step summary");
+    verify(&dir, "github")
+        .env("GITHUB_STEP_SUMMARY", "summary.md")
+        .run()
+        .code(1);
+    let markdown = verify(&dir, "markdown").run().stdout;
+    let step = dir.read("summary.md");
     for text in [&markdown, &step] {
         assert_eq!(raw_unsafe(text), None, "{text}");
         // Outside code blocks (where nothing is linked), no bare URL a renderer links.
@@ -319,39 +251,24 @@ fn markdown_from_an_app_name_makes_no_link_image_mention_or_html() {
 #[test]
 fn export_writes_no_raw_line_separator() {
     let live = snapshot(
-        "https://hooks.example.com/x",
+        "https://hooks.example.com/cb",
         &[
             "Room.CallbackAfterCreateRoom",
             "Room.Evil\u{2028}evil: 1\u{2029}more: 2\u{85}x\ry",
         ],
     );
-    let dir = workdir("export", &[("live.json", &live)]);
-    let (code, _, stderr) = run(
-        &dir,
-        &[
-            "export",
-            "--live-from",
-            "live.json",
-            "--sdkappid",
-            "1400000001",
-            "--region",
-            "singapore",
-            "--identifier",
-            "administrator",
-            "-o",
-            "out.yaml",
-        ],
-    );
+    let dir = workdir("export").with("live.json", live);
+    let Out { code, stderr, .. } = run(&dir, &[&EXPORT[..], &["-o", "out.yaml"]].concat());
     assert_eq!(code, Some(0), "{stderr}");
-    let written = std::fs::read_to_string(dir.join("out.yaml")).expect("written");
+    let written = dir.read("out.yaml");
     for c in ['\u{2028}', '\u{2029}', '\u{85}', '\r'] {
         assert!(!written.contains(c), "raw {c:?} in\n{written}");
     }
     assert_eq!(raw_unsafe(&written), None, "{written}");
     assert!(written.contains("Room.Evil"), "{written}");
-    let (code, _, stderr) = run(&dir, &["lint", "out.yaml"]);
+    let Out { code, stderr, .. } = run(&dir, &["lint", "out.yaml"]);
     assert_eq!(code, Some(0), "{stderr}");
     // Verified against the same replies, it is in sync but for the word left out.
-    let (code, _, stderr) = run(&dir, &["verify", "out.yaml", "--live-from", "live.json"]);
+    let Out { code, stderr, .. } = run(&dir, &["verify", "out.yaml", "--live-from", "live.json"]);
     assert_eq!(code, Some(0), "{stderr}");
 }

@@ -2,40 +2,18 @@
 //! any app is checked, still gives every machine format and every `--report` file its
 //! result; `lint` has machine formats of its own.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{cbcheck, repo_path};
+use crate::support::vendor::{Snapshot, configured, with_request_id};
+use crate::support::{Out, Workdir, repo_path, workdir};
 
 /// An inline secret key (refused, and masked everywhere) and a misspelt key on line 10.
 const SECRET: &str = "Zq8RtV3mNw6YpK2sXc5Lb9HjGf4Dd7Aa";
-const BROKEN: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: rooms
-    sdkappid: 1400000001
-    secret_key: Zq8RtV3mNw6YpK2sXc5Lb9HjGf4Dd7Aa
-    callback:
-      url: https://hooks.example.com/a
-      comands: [Room.CallbackAfterCreateRoom]
-";
+const BROKEN: &str = include_str!("fixtures/machine-broken.yaml");
 
-const VALID: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: rooms
-    sdkappid: 1400000001
-    callback:
-      url: https://hooks.example.com/a
-      commands: [Room.CallbackAfterCreateRoom, Room.CallbackAfterCreateRoom]
-";
+const VALID: &str = include_str!("fixtures/machine-valid.yaml");
 
 const FORMATS: [(&str, &str); 5] = [
     ("json", "json"),
@@ -45,43 +23,16 @@ const FORMATS: [(&str, &str); 5] = [
     ("github", "txt"),
 ];
 
-fn workdir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("machine")
-        .join(name);
-    // The scratch directory outlives a run: no report of an earlier run may pass.
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    std::fs::write(dir.join("broken.yaml"), BROKEN).expect("broken");
-    std::fs::write(dir.join("valid.yaml"), VALID).expect("valid");
-    dir
+/// A scratch directory holding `broken.yaml` and `valid.yaml`.
+fn files(name: &str) -> Workdir {
+    workdir(name)
+        .with("broken.yaml", BROKEN)
+        .with("valid.yaml", VALID)
 }
 
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
-    let mut cmd = cbcheck();
-    cmd.current_dir(dir)
-        .args(args)
-        .env_remove("GITHUB_STEP_SUMMARY");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let output = cmd.output().expect("runs");
-    let out = Out {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert!(
-        !out.stdout.contains(SECRET) && !out.stderr.contains(SECRET),
-        "the secret leaked"
-    );
-    out
+/// cbcheck run in `dir`; the inline secret is never shown.
+fn run(dir: &Workdir, args: &[&str], env: &[(&str, &str)]) -> Out {
+    dir.cbcheck().args(args).envs(env).hides(SECRET).run()
 }
 
 fn read(path: &Path) -> String {
@@ -219,7 +170,7 @@ fn assert_carries_the_diagnostics(format: &str, text: &str) {
 #[test]
 fn an_invalid_file_is_reported_in_every_machine_format_and_every_report_file() {
     for (format, _) in FORMATS {
-        let dir = workdir(&format!("invalid-{format}"));
+        let dir = files(&format!("invalid-{format}"));
         let mut args = vec!["verify", "broken.yaml", "--format", format];
         let reports: Vec<String> = FORMATS
             .iter()
@@ -245,7 +196,7 @@ fn an_invalid_file_is_reported_in_every_machine_format_and_every_report_file() {
 
 #[test]
 fn an_invalid_file_beside_a_valid_one_reports_both_files() {
-    let dir = workdir("invalid-beside-valid");
+    let dir = files("invalid-beside-valid");
     let out = run(
         &dir,
         &["verify", "valid.yaml", "broken.yaml", "--format", "json"],
@@ -288,7 +239,7 @@ fn an_invalid_file_beside_a_valid_one_reports_both_files() {
 
 #[test]
 fn an_invalid_file_still_writes_the_step_summary() {
-    let dir = workdir("invalid-step-summary");
+    let dir = files("invalid-step-summary");
     let summary = dir.join("step-summary.md");
     let out = run(
         &dir,
@@ -302,7 +253,7 @@ fn an_invalid_file_still_writes_the_step_summary() {
 
 #[test]
 fn an_unreadable_file_is_a_located_diagnostic_without_a_line() {
-    let dir = workdir("unreadable");
+    let dir = files("unreadable");
     let out = run(
         &dir,
         &[
@@ -342,8 +293,8 @@ fn an_unreadable_file_is_a_located_diagnostic_without_a_line() {
 
 #[test]
 fn a_run_that_stops_before_checking_says_why_in_every_format() {
-    let dir = workdir("stopped");
-    std::fs::write(dir.join("again.yaml"), VALID).expect("again");
+    let dir = files("stopped");
+    dir.write("again.yaml", VALID);
     for (args, code, file) in [
         (
             vec!["verify", "valid.yaml", "--app", "nosuch"],
@@ -413,24 +364,21 @@ fn a_run_that_stops_before_checking_says_why_in_every_format() {
 
 #[test]
 fn the_report_status_follows_the_exit_code() {
-    let dir = workdir("status");
-    std::fs::write(
-        dir.join("live.json"),
-        serde_json::json!({
-            "1400000001": {"ErrorCode": 0, "ActionStatus": "OK", "RequestId": "Id-1",
-                "Response": {"Url": "https://hooks.example.com/a",
-                             "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]}}
-        })
-        .to_string(),
-    )
-    .expect("snapshot");
+    let dir = files("status");
+    let live = Snapshot::new().room(
+        1_400_000_001,
+        with_request_id(
+            configured(
+                "https://hooks.example.com/a",
+                &["Room.CallbackAfterCreateRoom"],
+            ),
+            "Id-1",
+        ),
+    );
+    dir.write("live.json", live.to_string());
     let drifted = VALID.replace("/a\n", "/b\n");
-    std::fs::write(dir.join("drifted.yaml"), drifted).expect("drifted");
-    std::fs::write(
-        dir.join("failed.yaml"),
-        VALID.replace("1400000001", "1400000009"),
-    )
-    .expect("failed");
+    dir.write("drifted.yaml", drifted);
+    dir.write("failed.yaml", VALID.replace("1400000001", "1400000009"));
     for (file, extra, code, status) in [
         ("valid.yaml", None, 0, "in_sync"),
         ("drifted.yaml", None, 1, "drifted"),
@@ -458,7 +406,7 @@ fn the_report_status_follows_the_exit_code() {
 
 #[test]
 fn lint_json_lists_each_files_diagnostics() {
-    let dir = workdir("lint-json");
+    let dir = files("lint-json");
     let out = run(
         &dir,
         &[
@@ -519,7 +467,7 @@ fn lint_json_lists_each_files_diagnostics() {
 
 #[test]
 fn lint_refuses_verify_only_formats_when_parsing() {
-    let dir = workdir("lint-refused");
+    let dir = files("lint-refused");
     for args in [
         vec!["lint", "valid.yaml", "--format", "junit"],
         vec!["lint", "valid.yaml", "--format", "markdown"],

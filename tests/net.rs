@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::support::cmd::Workdir;
-use crate::support::vendor::{FLOOD_LIMIT, Flood, Flooded, Reply, Request, Snapshot, Vendor, ok};
+use crate::support::text::percent_decoded;
+use crate::support::vendor::{
+    FLOOD_LIMIT, Flood, Flooded, Reply, Request, Snapshot, Vendor, configured, ok, with_request_id,
+};
 use crate::support::{Cmd, fixture, workdir};
 
 const KEY: &str = "0c4f1e2d3b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
@@ -192,8 +195,8 @@ fn decodings(text: &str) -> Vec<String> {
     let unescaped = unescape_json(text);
     vec![
         text.to_owned(),
-        percent_decode(text),
-        percent_decode(&unescaped),
+        percent_decoded(text),
+        percent_decoded(&unescaped),
         unescaped,
     ]
 }
@@ -213,29 +216,6 @@ fn unescape_json(text: &str) -> String {
         out.push(c);
     }
     out
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match text
-            .get(i + 1..i + 3)
-            .filter(|_| bytes[i] == b'%')
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[test]
@@ -617,10 +597,11 @@ fn many_words(n: usize) -> Vec<String> {
 }
 
 fn listing(words: Vec<String>) -> Value {
-    json!({
-        "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-many-O-Seq-1",
-        "Response": {"Url": "https://hooks.example.com/cb", "CallbackCommandList": words}
-    })
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    with_request_id(
+        configured("https://hooks.example.com/cb", &words),
+        "Id-many-O-Seq-1",
+    )
 }
 
 /// No service has more than a few dozen command words: a reply that lists thousands
@@ -675,9 +656,10 @@ fn a_reply_listing_more_words_than_any_catalog_fails_its_app_alone() {
 /// cap, or larger than a reply may be, its app fails as a protocol error.
 #[test]
 fn a_recorded_reply_past_a_live_limit_fails_its_app() {
-    let mut huge = listing(vec![A.to_owned()]);
-    huge["RequestId"] = json!("x".repeat(1 << 20));
-    let snapshot = json!({"1400000001": listing(many_words(257)), "1400000002": huge});
+    let huge = with_request_id(listing(vec![A.to_owned()]), &"x".repeat(1 << 20));
+    let snapshot = Snapshot::new()
+        .room(1_400_000_001, listing(many_words(257)))
+        .room(1_400_000_002, huge);
     let out = workdir("snapshot_limits")
         .with("callbacks.yaml", fixture("two-apps.yaml"))
         .with("live.json", snapshot.to_string())

@@ -1,39 +1,16 @@
 //! Unusual but possible files and replies, through the real binary: one-line fleets
 //! far wider than a terminal, old Mac line endings, tabs, and control characters.
 
-use std::path::PathBuf;
-use std::process::Output;
+use serde_json::Value;
 
-use serde_json::{Value, json};
-
-use crate::support::cbcheck;
+use crate::support::vendor::{Snapshot, configured, fail, with_request_id};
+use crate::support::{Out, Workdir, fixture, workdir};
 
 const A: &str = "Room.CallbackAfterCreateRoom";
 const B: &str = "Mic.CallbackAfterSeatInfoChanged";
 
-/// A scratch directory holding `files`, so paths in the output are stable.
-fn workdir(name: &str, files: &[(&str, &[u8])]) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("odd_text")
-        .join(name);
-    // A report left by an earlier run must not pass for this run's.
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    for (file, content) in files {
-        std::fs::write(dir.join(file), content).expect("scratch file");
-    }
-    dir
-}
-
-fn run(dir: &PathBuf, args: &[&str]) -> (Output, String, String) {
-    let output = cbcheck()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output, stdout, stderr)
+fn run(dir: &Workdir, args: &[&str]) -> Out {
+    dir.cbcheck().args(args).run()
 }
 
 fn sdkappid(i: usize) -> u64 {
@@ -74,16 +51,12 @@ fn a_20000_app_fleet_within_the_file_cap_is_valid() {
 
 /// Every app live with command A only: each one has drifted (B is missing).
 fn all_drifted_snapshot(n: usize) -> String {
-    let map: serde_json::Map<String, Value> = (0..n)
-        .map(|i| {
-            (
-                sdkappid(i).to_string(),
-                json!({"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": format!("Id-{i}"),
-                       "Response": {"Url": format!("https://hooks.example.com/room/{i}"), "CallbackCommandList": [A]}}),
-            )
+    (0..n)
+        .fold(Snapshot::new(), |live, i| {
+            let reply = configured(&format!("https://hooks.example.com/room/{i}"), &[A]);
+            live.room(sdkappid(i), with_request_id(reply, &format!("Id-{i}")))
         })
-        .collect();
-    Value::Object(map).to_string()
+        .to_string()
 }
 
 /// No line a person is shown may be wider than this (the file's line is ~170,000 characters).
@@ -114,8 +87,13 @@ fn a_one_line_fleet_lints_with_its_mistake_located_past_column_65535() {
     let yaml = one_line_fleet(1000, ", bogus: 1");
     let column = yaml.find("bogus").expect("present") + 1;
     assert!(column > 65_535);
-    let dir = workdir("lint-one-line", &[("callbacks.yaml", yaml.as_bytes())]);
-    let (output, stdout, stderr) = run(
+    let dir = workdir("lint-one-line").with("callbacks.yaml", yaml);
+    let Out {
+        code,
+        stdout,
+        stderr,
+        ..
+    } = run(
         &dir,
         &[
             "lint",
@@ -126,7 +104,7 @@ fn a_one_line_fleet_lints_with_its_mistake_located_past_column_65535() {
             "github=lint.github",
         ],
     );
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(stdout.is_empty());
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(
@@ -161,12 +139,9 @@ fn a_one_line_fleet_lints_with_its_mistake_located_past_column_65535() {
 #[test]
 fn a_valid_one_line_fleet_is_valid() {
     let yaml = one_line_fleet(1000, "");
-    let dir = workdir(
-        "lint-one-line-valid",
-        &[("callbacks.yaml", yaml.as_bytes())],
-    );
-    let (output, _, stderr) = run(&dir, &["lint", "callbacks.yaml"]);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let dir = workdir("lint-one-line-valid").with("callbacks.yaml", yaml);
+    let Out { code, stderr, .. } = run(&dir, &["lint", "callbacks.yaml"]);
+    assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(stderr, "callbacks.yaml: valid: 1000 apps, no warnings\n");
 }
 
@@ -174,14 +149,15 @@ fn a_valid_one_line_fleet_is_valid() {
 fn verify_of_a_one_line_fleet_reports_every_drifted_app_and_writes_its_reports() {
     let yaml = one_line_fleet(1000, "");
     let snapshot = all_drifted_snapshot(1000);
-    let dir = workdir(
-        "verify-one-line",
-        &[
-            ("callbacks.yaml", yaml.as_bytes()),
-            ("live.json", snapshot.as_bytes()),
-        ],
-    );
-    let (output, stdout, stderr) = run(
+    let dir = workdir("verify-one-line")
+        .with("callbacks.yaml", &yaml)
+        .with("live.json", snapshot);
+    let Out {
+        code,
+        stdout,
+        stderr,
+        ..
+    } = run(
         &dir,
         &[
             "verify",
@@ -192,7 +168,7 @@ fn verify_of_a_one_line_fleet_reports_every_drifted_app_and_writes_its_reports()
             "json=report.json",
         ],
     );
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(stdout.is_empty());
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(
@@ -224,9 +200,13 @@ fn verify_of_a_one_line_fleet_reports_every_drifted_app_and_writes_its_reports()
 
 /// The place each output format gives a lint run's first diagnostic: human (from the
 /// snippet header), GitHub and SARIF.
-fn places(dir: &PathBuf, file: &str) -> [(usize, usize); 3] {
-    let (output, _, human) = run(dir, &["lint", file]);
-    assert_eq!(output.status.code(), Some(2), "{human}");
+fn places(dir: &Workdir, file: &str) -> [(usize, usize); 3] {
+    let Out {
+        code,
+        stderr: human,
+        ..
+    } = run(dir, &["lint", file]);
+    assert_eq!(code, Some(2), "{human}");
     let header = human
         .split_once(&format!("[{file}:"))
         .and_then(|(_, rest)| rest.split_once(']'))
@@ -235,7 +215,7 @@ fn places(dir: &PathBuf, file: &str) -> [(usize, usize); 3] {
     let (line, column) = header.split_once(':').expect("line:column");
     let human_place = (line.parse().expect("line"), column.parse().expect("column"));
 
-    let (_, github, _) = run(dir, &["lint", file, "--format", "github"]);
+    let Out { stdout: github, .. } = run(dir, &["lint", file, "--format", "github"]);
     let annotation = github
         .lines()
         .find(|l| l.starts_with("::error"))
@@ -249,7 +229,7 @@ fn places(dir: &PathBuf, file: &str) -> [(usize, usize); 3] {
     };
     let github_place = (property("line"), property("col"));
 
-    let (_, sarif, _) = run(dir, &["lint", file, "--format", "sarif"]);
+    let Out { stdout: sarif, .. } = run(dir, &["lint", file, "--format", "sarif"]);
     let sarif: Value = serde_json::from_str(&sarif).expect("SARIF is JSON");
     let region = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
     let sarif_place = (
@@ -266,19 +246,15 @@ const COMPLETE: &str = "version: 1\napps:\n  - sdkappid: 1400000001\n    bogus: 
 fn bare_cr_line_endings_give_one_place_in_every_format() {
     let unknown_key = COMPLETE.replace('\n', "\r");
     let syntax = "version: 1\r  apps: [\rfoo: 1\r";
-    let dir = workdir(
-        "bare-cr",
-        &[
-            ("key.yaml", unknown_key.as_bytes()),
-            ("syntax.yaml", syntax.as_bytes()),
-        ],
-    );
+    let dir = workdir("bare-cr")
+        .with("key.yaml", unknown_key)
+        .with("syntax.yaml", syntax);
     assert_eq!(places(&dir, "key.yaml"), [(4, 5); 3]);
     // The parser counts a bare CR as a line break, as YAML says: line 2, at the `:`.
     assert_eq!(places(&dir, "syntax.yaml"), [(2, 7); 3]);
 
     // The snippet numbers its lines the same way, and prints no bare CR.
-    let (_, _, human) = run(&dir, &["lint", "key.yaml"]);
+    let Out { stderr: human, .. } = run(&dir, &["lint", "key.yaml"]);
     assert!(human.contains(" 4 │     bogus: 1\n"), "{human}");
     assert!(!human.contains('\r'), "{human:?}");
 }
@@ -287,10 +263,7 @@ fn bare_cr_line_endings_give_one_place_in_every_format() {
 fn crlf_and_lf_files_agree_too() {
     let lf = COMPLETE;
     let crlf = lf.replace('\n', "\r\n");
-    let dir = workdir(
-        "crlf",
-        &[("lf.yaml", lf.as_bytes()), ("crlf.yaml", crlf.as_bytes())],
-    );
+    let dir = workdir("crlf").with("lf.yaml", lf).with("crlf.yaml", crlf);
     assert_eq!(places(&dir, "lf.yaml"), [(4, 5); 3]);
     assert_eq!(places(&dir, "crlf.yaml"), [(4, 5); 3]);
 }
@@ -299,7 +272,7 @@ fn crlf_and_lf_files_agree_too() {
 fn columns_count_characters_in_every_format() {
     // Three 3-byte characters before the key: byte column 45, character column 39.
     let yaml = "version: 1\napps:\n  - {name: 日本語, sdkappid: 1400000001, bogus: 1, region: seoul, identifier: admin, callback: absent}\n";
-    let dir = workdir("columns", &[("callbacks.yaml", yaml.as_bytes())]);
+    let dir = workdir("columns").with("callbacks.yaml", yaml);
     assert_eq!(places(&dir, "callbacks.yaml"), [(3, 39); 3]);
 }
 
@@ -307,13 +280,9 @@ fn columns_count_characters_in_every_format() {
 fn a_tab_in_indentation_is_reported_at_the_tab() {
     let yaml = "version: 1\napps:\n  - sdkappid: 1400000001\n\tregion: singapore\n";
     let block = "version: 1\napps:\n\t- sdkappid: 1400000001\n";
-    let dir = workdir(
-        "tab",
-        &[
-            ("scalar.yaml", yaml.as_bytes()),
-            ("block.yaml", block.as_bytes()),
-        ],
-    );
+    let dir = workdir("tab")
+        .with("scalar.yaml", yaml)
+        .with("block.yaml", block);
     assert_eq!(places(&dir, "scalar.yaml"), [(4, 1); 3]);
     assert_eq!(places(&dir, "block.yaml"), [(3, 1); 3]);
 }
@@ -337,58 +306,84 @@ fn control_characters_in_the_file_are_escaped_in_human_and_github_output() {
     // Escaped ones parse, and reach messages: an unknown key, and a raw bidi override
     // and NEL (printable in YAML) in a value quoted by its snippet and message.
     let escaped = "version: 1\napps:\n  - sdkappid: 1400000001\n    region: \"sing\u{202e}a\u{85}pore\u{2066}\u{200f}\u{2028}\"\n    identifier: admin\n    callback: {url: 'https://h.example.com/cb', commands: [Room.CallbackAfterCreateRoom]}\n    \"\\e[2Jbo\\agus\\x9b\\0\\b\\x7f\": 1\n";
-    let dir = workdir(
-        "controls-file",
-        &[
-            ("raw.yaml", raw.as_bytes()),
-            ("escaped.yaml", escaped.as_bytes()),
-        ],
-    );
+    let dir = workdir("controls-file")
+        .with("raw.yaml", raw)
+        .with("escaped.yaml", escaped);
     for file in ["raw.yaml", "escaped.yaml"] {
-        let (output, stdout, human) = run(&dir, &["lint", file]);
-        assert_eq!(output.status.code(), Some(2), "{human}");
+        let Out {
+            code,
+            stdout,
+            stderr: human,
+            ..
+        } = run(&dir, &["lint", file]);
+        assert_eq!(code, Some(2), "{human}");
         assert!(stdout.is_empty());
         assert_no_controls("lint's human output", &human);
         // Escaped, not dropped: the reader can still see what is there.
         assert!(human.contains("\\u{1b}[2Jbo\\u{7}gus\\u{9b}"), "{human}");
 
-        let (output, github, stderr) = run(&dir, &["lint", file, "--format", "github"]);
-        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        let Out {
+            code,
+            stdout: github,
+            stderr,
+            ..
+        } = run(&dir, &["lint", file, "--format", "github"]);
+        assert_eq!(code, Some(2), "{stderr}");
         assert_no_controls("lint's GitHub annotations", &github);
         assert!(github.contains("::error file="), "{github}");
     }
-    let (_, github, _) = run(&dir, &["lint", "escaped.yaml", "--format", "github"]);
+    let Out { stdout: github, .. } = run(&dir, &["lint", "escaped.yaml", "--format", "github"]);
     assert!(github.contains("\\u{1b}[2Jbo\\u{7}gus\\u{9b}"), "{github}");
-    let (_, _, human) = run(&dir, &["lint", "escaped.yaml"]);
+    let Out { stderr: human, .. } = run(&dir, &["lint", "escaped.yaml"]);
     assert!(human.contains("unknown region"), "{human}");
     assert!(human.contains("sing\\u{202e}a\\u{85}pore"), "{human}");
 }
 
 #[test]
 fn control_characters_from_the_vendor_are_escaped_in_human_and_github_output() {
-    let yaml = "version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n  - name: a\n    sdkappid: 1400000001\n    callback:\n      url: https://hooks.example.com/a\n      commands: [Room.CallbackAfterCreateRoom]\n  - name: b\n    sdkappid: 1400000002\n    callback:\n      url: https://hooks.example.com/b\n      commands: [Room.CallbackAfterCreateRoom]\n";
-    let snapshot = json!({
-        "1400000001": {"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "Id-\u{1b}[2J-1",
-            "Response": {"Url": "https://hooks.example.com/\u{1b}]8;;evil\u{7}a\u{9b}", "CallbackCommandList": ["Room.CallbackAfterCreateRoom", "Room.\u{1b}[31mEvil\u{202e}\u{0}"]}},
-        "1400000002": {"ErrorCode": 70001, "ErrorInfo": "bad \u{1b}[31mthing\u{7}\u{85}\u{2066}", "ActionStatus": "FAIL", "RequestId": "Id-\u{1b}-2"},
-    });
-    let dir = workdir(
-        "controls-vendor",
-        &[
-            ("callbacks.yaml", yaml.as_bytes()),
-            ("live.json", snapshot.to_string().as_bytes()),
-        ],
-    );
-    let (output, stdout, human) = run(
+    let live = Snapshot::new()
+        .room(
+            1_400_000_001,
+            with_request_id(
+                configured(
+                    "https://hooks.example.com/\u{1b}]8;;evil\u{7}a\u{9b}",
+                    &[
+                        "Room.CallbackAfterCreateRoom",
+                        "Room.\u{1b}[31mEvil\u{202e}\u{0}",
+                    ],
+                ),
+                "Id-\u{1b}[2J-1",
+            ),
+        )
+        .room(
+            1_400_000_002,
+            with_request_id(
+                fail(70001, "bad \u{1b}[31mthing\u{7}\u{85}\u{2066}"),
+                "Id-\u{1b}-2",
+            ),
+        );
+    let dir = workdir("controls-vendor")
+        .with("callbacks.yaml", fixture("two-apps.yaml"))
+        .with("live.json", live.to_string());
+    let Out {
+        code,
+        stdout,
+        stderr: human,
+        ..
+    } = run(
         &dir,
         &["verify", "callbacks.yaml", "--live-from", "live.json"],
     );
-    assert!(matches!(output.status.code(), Some(1..=4)), "{human}");
+    assert!(matches!(code, Some(1..=4)), "{human}");
     assert!(stdout.is_empty());
     assert_no_controls("verify's human output", &human);
     assert!(human.contains("2 apps checked"), "{human}");
 
-    let (_, github, stderr) = run(
+    let Out {
+        stdout: github,
+        stderr,
+        ..
+    } = run(
         &dir,
         &[
             "verify",
@@ -418,21 +413,24 @@ fn distant_labels_get_a_snippet_each_drawn_or_narrated() {
             "  - sdkappid: {id}\n    callback:\n      url: https://h.example.com/{i}\n      commands: [{A}]\n"
         ));
     }
-    let dir = workdir("distant", &[("callbacks.yaml", yaml.as_bytes())]);
-    let (output, _, drawn) = run(&dir, &["lint", "callbacks.yaml"]);
-    assert_eq!(output.status.code(), Some(2), "{drawn}");
+    let dir = workdir("distant").with("callbacks.yaml", yaml);
+    let Out {
+        code,
+        stderr: drawn,
+        ..
+    } = run(&dir, &["lint", "callbacks.yaml"]);
+    assert_eq!(code, Some(2), "{drawn}");
     assert!(drawn.contains("[callbacks.yaml:6:15]"), "{drawn}");
     assert!(drawn.contains("[callbacks.yaml:122:15]"), "{drawn}");
     // Only the lines around each label are quoted, not the 115 between them.
     assert_eq!(snippet_lines(&drawn).len(), 6, "{drawn}");
 
-    let narrated = cbcheck()
-        .current_dir(&dir)
+    let narrated = dir
+        .cbcheck()
         .env("NO_GRAPHICS", "1")
         .args(["lint", "callbacks.yaml"])
-        .output()
-        .expect("runs");
-    let narrated = String::from_utf8_lossy(&narrated.stderr);
+        .run()
+        .stderr;
     let labels: Vec<&str> = narrated
         .lines()
         .filter(|l| l.contains("label at"))
@@ -452,9 +450,9 @@ fn a_byte_that_is_not_utf8_is_located() {
     // Latin-1 `é` (0xE9) where UTF-8 was expected.
     let mut latin1 = b"version: 1\napps:\n  - name: caf".to_vec();
     latin1.extend([0xE9, b'\n']);
-    let dir = workdir("latin1", &[("latin1.yaml", &latin1)]);
+    let dir = workdir("latin1").with("latin1.yaml", &latin1);
     assert_eq!(places(&dir, "latin1.yaml"), [(3, 14); 3]);
-    let (_, _, human) = run(&dir, &["lint", "latin1.yaml"]);
+    let Out { stderr: human, .. } = run(&dir, &["lint", "latin1.yaml"]);
     assert!(human.contains("latin1.yaml is not UTF-8 text"), "{human}");
     assert!(human.contains(" 3 │   - name: caf\u{fffd}\n"), "{human}");
 }

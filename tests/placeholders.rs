@@ -3,27 +3,17 @@
 
 use insta::assert_snapshot;
 
-use crate::support::{cbcheck, codes_and_lines, load, rendered};
+use serde_json::Value;
+
+use crate::support::text::percent_decoded;
+use crate::support::vendor::{ROOM, Snapshot, Vendor, config, configured, with_request_id};
+use crate::support::{Cmd, Out, Workdir, codes_and_lines, fixture, load, rendered, workdir};
 
 const INTERPOLATION: &str = "cbcheck::config::interpolation";
 
 /// A valid one-app file whose URL (line 9, value from column 12) is `url`.
 fn with_url(url: &str) -> String {
-    format!(
-        "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: conference-prod
-    sdkappid: 1400000001
-    callback:
-      url: {url}
-      commands:
-        - Room.CallbackAfterCreateRoom
-"
-    )
+    fixture("conference-prod.yaml").replace("https://hooks.example.com/tencent/room", url)
 }
 
 #[test]
@@ -40,23 +30,18 @@ fn placeholders_and_escapes_in_the_url_are_valid_without_the_variable() {
             rendered(&loaded)
         );
     }
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("placeholders_lint");
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    std::fs::write(
-        dir.join("callbacks.yaml"),
-        with_url("https://hooks.example.com/cb?token=${HOOK_TOKEN}"),
-    )
-    .expect("write");
-    let output = cbcheck()
-        .current_dir(&dir)
+    workdir("lint")
+        .with(
+            "callbacks.yaml",
+            with_url("https://hooks.example.com/cb?token=${HOOK_TOKEN}"),
+        )
+        .cbcheck()
         .env_remove("HOOK_TOKEN")
         .args(["lint", "callbacks.yaml"])
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("callbacks.yaml: valid: 1 app"), "{stderr}");
-    assert!(output.stdout.is_empty());
+        .run()
+        .code(0)
+        .stderr_has("callbacks.yaml: valid: 1 app")
+        .stdout_is("");
 }
 
 #[test]
@@ -112,73 +97,59 @@ fn placeholders_outside_the_callback_url_are_errors_saying_where_they_belong() {
 const VALUE: &str = "hK7wQ2rZ9xLm4Vb8";
 const STALE: &str = "oLd0ldT0kEn5t4le";
 
-fn workdir(name: &str) -> std::path::PathBuf {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("placeholders")
-        .join(name);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
 /// Two apps: `prod` takes its token from `${HOOK_TOKEN}`, `plain` has none.
-const TWO_APPS: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: prod
-    sdkappid: 1400000001
-    callback:
-      url: https://hooks.example.com/cb?token=${HOOK_TOKEN}&v=2
-      commands: [Room.CallbackAfterCreateRoom]
-  - name: plain
-    sdkappid: 1400000002
-    callback:
-      url: https://hooks.example.com/plain
-      commands: [Room.CallbackAfterCreateRoom]
-";
+const TWO_APPS: &str = include_str!("fixtures/placeholders-two-apps.yaml");
 
 fn snapshot(prod_token: &str) -> String {
-    serde_json::json!({
-        "1400000001": {"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "r1",
-            "Response": {"Url": format!("https://hooks.example.com/cb?token={prod_token}&v=2"),
-                "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]}},
-        "1400000002": {"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "r2",
-            "Response": {"Url": "https://hooks.example.com/plain",
-                "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]}},
-    })
-    .to_string()
+    Snapshot::new()
+        .room(
+            1_400_000_001,
+            with_request_id(
+                configured(
+                    &format!("https://hooks.example.com/cb?token={prod_token}&v=2"),
+                    &["Room.CallbackAfterCreateRoom"],
+                ),
+                "r1",
+            ),
+        )
+        .room(
+            1_400_000_002,
+            with_request_id(
+                configured(
+                    "https://hooks.example.com/plain",
+                    &["Room.CallbackAfterCreateRoom"],
+                ),
+                "r2",
+            ),
+        )
+        .to_string()
 }
 
-struct Output {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn verify_live_from(dir: &std::path::Path, token: Option<&str>, args: &[&str]) -> Output {
-    let mut cmd = cbcheck();
-    cmd.current_dir(dir)
-        .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
-        .args(args);
-    match token {
-        Some(token) => cmd.env("HOOK_TOKEN", token),
-        None => cmd.env_remove("HOOK_TOKEN"),
-    };
-    let output = cmd.output().expect("runs");
-    Output {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+/// `cbcheck <args>` in `dir` with `name` set to `value`, or unset.
+fn with_var(dir: &Workdir, name: &str, value: Option<&str>, args: &[&str]) -> Cmd {
+    let cmd = dir.cbcheck().args(args);
+    match value {
+        Some(value) => cmd.env(name, value),
+        None => cmd.env_remove(name),
     }
+}
+
+fn verify_live_from(dir: &Workdir, token: Option<&str>, args: &[&str]) -> Out {
+    with_var(
+        dir,
+        "HOOK_TOKEN",
+        token,
+        &["verify", "callbacks.yaml", "--live-from", "live.json"],
+    )
+    .args(args)
+    .run()
 }
 
 #[test]
 fn an_unset_variable_fails_its_app_only_naming_the_variable() {
-    let dir = workdir("unset");
-    std::fs::write(dir.join("callbacks.yaml"), TWO_APPS).expect("write");
-    std::fs::write(dir.join("live.json"), snapshot(VALUE)).expect("write");
+    let dir = workdir("unset")
+        .with("callbacks.yaml", TWO_APPS)
+        .with("live.json", snapshot(VALUE));
     for token in [None, Some(""), Some("  ")] {
         let out = verify_live_from(&dir, token, &[]);
         assert_eq!(out.code, Some(3), "{token:?}: {}", out.stderr);
@@ -208,9 +179,9 @@ fn an_unset_variable_fails_its_app_only_naming_the_variable() {
 
 #[test]
 fn a_set_variable_is_compared_expanded_and_never_shown() {
-    let dir = workdir("set");
-    std::fs::write(dir.join("callbacks.yaml"), TWO_APPS).expect("write");
-    std::fs::write(dir.join("live.json"), snapshot(VALUE)).expect("write");
+    let dir = workdir("set")
+        .with("callbacks.yaml", TWO_APPS)
+        .with("live.json", snapshot(VALUE));
     let out = verify_live_from(&dir, Some(VALUE), &[]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(
@@ -221,7 +192,7 @@ fn a_set_variable_is_compared_expanded_and_never_shown() {
     );
 
     // Live still has the stale token: drift, with the desired URL shown as written.
-    std::fs::write(dir.join("live.json"), snapshot(STALE)).expect("write");
+    dir.write("live.json", snapshot(STALE));
     for show in [&[][..], &["--show-secrets"][..]] {
         for format in ["human", "json", "github", "sarif", "junit", "markdown"] {
             let mut args = vec!["--format", format];
@@ -254,79 +225,32 @@ fn a_set_variable_is_compared_expanded_and_never_shown() {
     }
 }
 
-/// The vendor's side for the round trip: one configuration per SDKAppID, and every
-/// write body received.
-#[derive(Clone, Default)]
-struct Vendor {
-    live: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<u64, serde_json::Value>>>,
-    written: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+fn live_config(url: &str) -> Value {
+    config(url, &["Room.CallbackAfterCreateRoom"])
 }
 
-impl wiremock::Respond for Vendor {
-    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
-        let id: u64 = request
-            .url
-            .query_pairs()
-            .find(|(k, _)| k == "sdkappid")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
-        let ok = |response: Option<serde_json::Value>| {
-            let mut body = serde_json::json!({"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "r"});
-            if let Some(response) = response {
-                body["Response"] = response;
-            }
-            wiremock::ResponseTemplate::new(200).set_body_json(body)
-        };
-        let mut live = self.live.lock().expect("lock");
-        if request.url.path().ends_with("/get_callback") {
-            return match live.get(&id) {
-                Some(config) => ok(Some(config.clone())),
-                None => wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!(
-                    {"ErrorCode": 100_301, "ErrorInfo": "none", "ActionStatus": "FAIL", "RequestId": "r"})),
-            };
-        }
-        let body: serde_json::Value =
-            serde_json::from_slice(&request.body).unwrap_or(serde_json::Value::Null);
-        self.written.lock().expect("lock").push(body.clone());
-        live.insert(id, body);
-        ok(None)
-    }
-}
-
-fn live_config(url: &str) -> serde_json::Value {
-    serde_json::json!({"Url": url, "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]})
+/// The body of every write the vendor received.
+fn written(vendor: &Vendor) -> Vec<Value> {
+    vendor
+        .requests()
+        .iter()
+        .filter(|r| r.interface() != "get_callback")
+        .map(|r| r.json())
+        .collect()
 }
 
 const ADMIN_KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const VARIABLE: &str = "CBCHECK_1400000001_TOKEN";
 
 /// Run the binary against the fake vendor; `token`: the value of VARIABLE.
-async fn against(
-    dir: &std::path::Path,
-    server: &wiremock::MockServer,
-    token: Option<&str>,
-    args: &[&str],
-) -> Output {
-    let mut cmd = cbcheck();
-    cmd.current_dir(dir)
-        .args(args)
-        .args(["--endpoint", &server.uri()])
-        .env("CBCHECK_SECRET_KEY", ADMIN_KEY);
-    match token {
-        Some(token) => cmd.env(VARIABLE, token),
-        None => cmd.env_remove(VARIABLE),
-    };
-    let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
-        .await
-        .expect("joins");
-    Output {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+fn against(dir: &Workdir, vendor: &Vendor, token: Option<&str>, args: &[&str]) -> Out {
+    with_var(dir, VARIABLE, token, args)
+        .endpoint(vendor)
+        .key(ADMIN_KEY)
+        .run()
 }
 
-fn assert_never_shown(what: &str, out: &Output) {
+fn assert_never_shown(what: &str, out: &Out) {
     for (stream, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
         assert!(
             !text.contains(VALUE),
@@ -335,27 +259,22 @@ fn assert_never_shown(what: &str, out: &Output) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_secret_round_trips_through_export_verify_and_apply_unseen() {
-    let vendor = Vendor::default();
-    {
-        let mut live = vendor.live.lock().expect("lock");
-        live.insert(
-            1_400_000_001,
-            live_config(&format!("https://hooks.example.com/cb?token={VALUE}&v=2")),
-        );
-        live.insert(
-            1_400_000_002,
-            live_config("https://hooks.example.com/plain"),
-        );
-    }
-    let server = wiremock::MockServer::start().await;
-    wiremock::Mock::given(wiremock::matchers::method("POST"))
-        .respond_with(vendor.clone())
-        .mount(&server)
-        .await;
+#[test]
+fn a_secret_round_trips_through_export_verify_and_apply_unseen() {
+    let vendor = Vendor::start();
+    vendor.set(
+        ROOM,
+        1_400_000_001,
+        Some(live_config(&format!(
+            "https://hooks.example.com/cb?token={VALUE}&v=2"
+        ))),
+    );
+    vendor.set(
+        ROOM,
+        1_400_000_002,
+        Some(live_config("https://hooks.example.com/plain")),
+    );
     let dir = workdir("round_trip");
-    let _ = std::fs::remove_file(dir.join("callbacks.yaml"));
 
     // export: the token becomes a placeholder, and stderr says which variable to set.
     let ids = [
@@ -369,14 +288,13 @@ async fn a_secret_round_trips_through_export_verify_and_apply_unseen() {
     ];
     let out = against(
         &dir,
-        &server,
+        &vendor,
         None,
         &[&ids[..], &["-o", "callbacks.yaml"]].concat(),
-    )
-    .await;
+    );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_never_shown("export", &out);
-    let file = std::fs::read_to_string(dir.join("callbacks.yaml")).expect("written");
+    let file = dir.read("callbacks.yaml");
     assert!(!file.contains(VALUE), "{file}");
     assert!(
         file.contains("url: https://hooks.example.com/cb?token=${CBCHECK_1400000001_TOKEN}&v=2"),
@@ -395,11 +313,10 @@ async fn a_secret_round_trips_through_export_verify_and_apply_unseen() {
     // --literal-urls keeps the value, for those who want it in the file.
     let literal = against(
         &dir,
-        &server,
+        &vendor,
         None,
         &[&ids[..], &["--literal-urls"]].concat(),
-    )
-    .await;
+    );
     assert_eq!(literal.code, Some(0), "{}", literal.stderr);
     assert!(
         literal.stdout.contains(&format!("token={VALUE}")),
@@ -408,19 +325,12 @@ async fn a_secret_round_trips_through_export_verify_and_apply_unseen() {
     );
 
     // lint needs no variable; verify with it set is in sync, without it fails the app.
-    let lint = cbcheck()
-        .current_dir(&dir)
+    dir.cbcheck()
         .env_remove(VARIABLE)
         .args(["lint", "callbacks.yaml"])
-        .output()
-        .expect("runs");
-    assert_eq!(
-        lint.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&lint.stderr)
-    );
-    let out = against(&dir, &server, Some(VALUE), &["verify", "callbacks.yaml"]).await;
+        .run()
+        .code(0);
+    let out = against(&dir, &vendor, Some(VALUE), &["verify", "callbacks.yaml"]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(
         out.stderr.contains("2 apps checked: 2 in sync"),
@@ -428,23 +338,22 @@ async fn a_secret_round_trips_through_export_verify_and_apply_unseen() {
         out.stderr
     );
     assert_never_shown("verify", &out);
-    let out = against(&dir, &server, None, &["verify", "callbacks.yaml"]).await;
+    let out = against(&dir, &vendor, None, &["verify", "callbacks.yaml"]);
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     assert!(out.stderr.contains(VARIABLE), "{}", out.stderr);
 
     // export --from needs the value to compare, and writes nothing without it.
-    let out = against(&dir, &server, None, &["export", "--from", "callbacks.yaml"]).await;
+    let out = against(&dir, &vendor, None, &["export", "--from", "callbacks.yaml"]);
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     assert!(out.stdout.is_empty(), "{}", out.stdout);
     assert!(out.stderr.contains(VARIABLE), "{}", out.stderr);
     // export --from a file with the placeholder keeps it.
     let out = against(
         &dir,
-        &server,
+        &vendor,
         Some(VALUE),
         &["export", "--from", "callbacks.yaml"],
-    )
-    .await;
+    );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_never_shown("export --from", &out);
     assert!(
@@ -455,9 +364,12 @@ async fn a_secret_round_trips_through_export_verify_and_apply_unseen() {
 
     // Someone rotates the live token: every output of every format, report files
     // included, shows the drift without the value, --show-secrets or not.
-    vendor.live.lock().expect("lock").insert(
+    vendor.set(
+        ROOM,
         1_400_000_001,
-        live_config("https://hooks.example.com/cb?token=rotated0ut0fband&v=2"),
+        Some(live_config(
+            "https://hooks.example.com/cb?token=rotated0ut0fband&v=2",
+        )),
     );
     let reports = ["json", "sarif", "junit", "markdown", "github"];
     for show in [&[][..], &["--show-secrets"][..]] {
@@ -468,18 +380,17 @@ async fn a_secret_round_trips_through_export_verify_and_apply_unseen() {
                 args.extend(["--report", path.as_str()]);
             }
             args.extend(show);
-            let out = against(&dir, &server, Some(VALUE), &args).await;
+            let out = against(&dir, &vendor, Some(VALUE), &args);
             assert_eq!(out.code, Some(1), "{format} {show:?}: {}", out.stderr);
             assert_never_shown(&format!("verify --format {format} {show:?}"), &out);
             for report in reports {
-                let text = std::fs::read_to_string(dir.join(format!("{report}.out")))
-                    .expect("report written");
+                let text = dir.read(&format!("{report}.out"));
                 assert!(!text.contains(VALUE), "{report} report {show:?}:\n{text}");
             }
         }
         let mut args = vec!["apply", "callbacks.yaml", "--dry-run"];
         args.extend(show);
-        let plan = against(&dir, &server, Some(VALUE), &args).await;
+        let plan = against(&dir, &vendor, Some(VALUE), &args);
         assert_eq!(plan.code, Some(1), "{}", plan.stderr);
         assert_never_shown("apply --dry-run", &plan);
         assert!(
@@ -489,29 +400,27 @@ async fn a_secret_round_trips_through_export_verify_and_apply_unseen() {
         );
     }
     // Without the variable, apply leaves the app alone, naming the variable.
-    let out = against(&dir, &server, None, &["apply", "callbacks.yaml", "--yes"]).await;
+    let out = against(&dir, &vendor, None, &["apply", "callbacks.yaml", "--yes"]);
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     assert!(out.stderr.contains(VARIABLE), "{}", out.stderr);
-    assert!(vendor.written.lock().expect("lock").is_empty());
+    assert!(written(&vendor).is_empty());
 
     // apply sends the real value, and shows it nowhere.
     let out = against(
         &dir,
-        &server,
+        &vendor,
         Some(VALUE),
         &["apply", "callbacks.yaml", "--yes", "--show-secrets"],
-    )
-    .await;
+    );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_never_shown("apply --yes", &out);
-    let written = vendor.written.lock().expect("lock").clone();
     assert_eq!(
-        written,
+        written(&vendor),
         [live_config(&format!(
             "https://hooks.example.com/cb?token={VALUE}&v=2"
         ))]
     );
-    let out = against(&dir, &server, Some(VALUE), &["verify", "callbacks.yaml"]).await;
+    let out = against(&dir, &vendor, Some(VALUE), &["verify", "callbacks.yaml"]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
 }
 
@@ -534,59 +443,28 @@ proptest::proptest! {
     }
 }
 
-/// Every `%XX` escape decoded (either case), so that a value hidden behind another
-/// spelling of the same bytes is still found.
-fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| text.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[test]
 fn a_value_spelt_with_other_percent_escapes_live_is_still_hidden() {
     // A token with characters URLs escape, in the path (never masked), and the vendor
     // echoing it with escapes of its own: lowercase, or only some characters escaped.
     const TOKEN: &str = "hK7w+Q2r/Z9x=Lm4";
-    let dir = workdir("escaped");
-    std::fs::write(
-        dir.join("callbacks.yaml"),
+    let dir = workdir("escaped").with(
+        "callbacks.yaml",
         TWO_APPS.replace(
             "https://hooks.example.com/cb?token=${HOOK_TOKEN}&v=2",
             "https://hooks.example.com/${HOOK_TOKEN}/cb?token=${HOOK_TOKEN}&v=2",
         ),
-    )
-    .expect("write");
+    );
     for live in [
         "hK7w%2bQ2r%2fZ9x%3dLm4",
         "hK7w%2BQ2r/Z9x=Lm4",
         "hK7w+Q2r%2FZ9x%3DLm4",
     ] {
-        let snapshot = serde_json::json!({
-            "1400000001": {"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "r1",
-                "Response": {"Url": format!("https://hooks.example.com/{live}/x?token={live}&v=2"),
-                    "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]}},
-            "1400000002": {"ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "r2",
-                "Response": {"Url": "https://hooks.example.com/plain",
-                    "CallbackCommandList": ["Room.CallbackAfterCreateRoom"]}},
-        });
-        std::fs::write(dir.join("live.json"), snapshot.to_string()).expect("write");
+        let snapshot = snapshot(VALUE).replace(
+            &format!("https://hooks.example.com/cb?token={VALUE}&v=2"),
+            &format!("https://hooks.example.com/{live}/x?token={live}&v=2"),
+        );
+        dir.write("live.json", snapshot);
         for show in [&[][..], &["--show-secrets"][..]] {
             for format in ["human", "json", "markdown"] {
                 let mut args = vec!["--format", format];
@@ -612,63 +490,44 @@ fn a_value_spelt_with_other_percent_escapes_live_is_still_hidden() {
 /// A stranger's file can name any variable in its URL: one that holds a credential
 /// makes the file invalid, refused before any request, so `apply` never makes the
 /// admin key part of a callback URL (stored by the vendor, sent with every event).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_credential_variable_is_never_expanded_into_a_url() {
-    let vendor = Vendor::default();
-    vendor
-        .live
-        .lock()
-        .expect("lock")
-        .insert(1_400_000_001, live_config("https://hooks.example.com/cb"));
-    let server = wiremock::MockServer::start().await;
-    wiremock::Mock::given(wiremock::matchers::method("POST"))
-        .respond_with(vendor.clone())
-        .mount(&server)
-        .await;
+#[test]
+fn a_credential_variable_is_never_expanded_into_a_url() {
+    let vendor = Vendor::start();
+    vendor.set(
+        ROOM,
+        1_400_000_001,
+        Some(live_config("https://hooks.example.com/cb")),
+    );
     let dir = workdir("credential");
     for variable in [
         "CBCHECK_SECRET_KEY",
         "CBCHECK_SECRET_KEY_1400000001",
         "CBCHECK_USERSIG_1400000009",
     ] {
-        std::fs::write(
-            dir.join("callbacks.yaml"),
+        dir.write(
+            "callbacks.yaml",
             TWO_APPS
                 .replace("${HOOK_TOKEN}", &format!("${{{variable}}}"))
                 .replace(
                     "      url: https://hooks.example.com/plain\n",
                     "      url: https://hooks.example.com/cb\n",
                 ),
-        )
-        .expect("write");
-        let mut cmd = cbcheck();
-        cmd.current_dir(&dir)
-            .args([
-                "apply",
-                "callbacks.yaml",
-                "--yes",
-                "--endpoint",
-                &server.uri(),
-            ])
-            .env("CBCHECK_SECRET_KEY", ADMIN_KEY)
+        );
+        dir.cbcheck()
+            .args(["apply", "callbacks.yaml", "--yes"])
+            .endpoint(&vendor)
+            .key(ADMIN_KEY)
             .env("CBCHECK_SECRET_KEY_1400000001", ADMIN_KEY)
-            .env("CBCHECK_USERSIG_1400000009", ADMIN_KEY);
-        let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
-            .await
-            .expect("joins");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{variable}: {stderr}");
-        assert!(stderr.contains(&format!("${{{variable}}}")), "{stderr}");
-        assert!(stderr.contains("credential"), "{stderr}");
+            .env("CBCHECK_USERSIG_1400000009", ADMIN_KEY)
+            .run()
+            .code(2)
+            .stderr_has(&format!("${{{variable}}}"))
+            .stderr_has("credential");
         assert!(
-            server
-                .received_requests()
-                .await
-                .unwrap_or_default()
-                .is_empty(),
+            vendor.requests().is_empty(),
             "{variable}: a request was made"
         );
-        let written = vendor.written.lock().expect("lock").clone();
+        let written = written(&vendor);
         assert!(
             written
                 .iter()
@@ -756,40 +615,40 @@ fn a_placeholder_naming_any_key_source_is_an_error_at_its_column() {
     );
 }
 
+/// A scratch directory holding `sandbox_naming("trtc_prod_key")` as `both.yaml`, and
+/// split in two: `prod.yaml` and `sandbox.yaml`.
+fn key_files(name: &str) -> Workdir {
+    let text = sandbox_naming("trtc_prod_key");
+    let (prod, sandbox) = text.split_at(text.find("  - name: sandbox").expect("two apps"));
+    let header = &prod[..prod.find("  - name: prod").expect("an app")];
+    workdir(name)
+        .with("both.yaml", &text)
+        .with("prod.yaml", prod)
+        .with("sandbox.yaml", format!("{header}{sandbox}"))
+}
+
 /// `prod.yaml` declares the key variable, `sandbox.yaml` names it: lint sees both
 /// files, in either order, and reports the placeholder in the one that names it.
 #[test]
 fn lint_refuses_a_key_variable_declared_in_another_file() {
-    let dir = workdir("key_across_files");
-    let text = sandbox_naming("trtc_prod_key");
-    let (prod, sandbox) = text.split_at(text.find("  - name: sandbox").expect("two apps"));
-    std::fs::write(dir.join("prod.yaml"), prod).expect("write");
-    std::fs::write(
-        dir.join("sandbox.yaml"),
-        format!("version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n{sandbox}"),
-    )
-    .expect("write");
+    let dir = key_files("key_across_files");
     for files in [["prod.yaml", "sandbox.yaml"], ["sandbox.yaml", "prod.yaml"]] {
-        let output = cbcheck()
-            .current_dir(&dir)
+        dir.cbcheck()
             .arg("lint")
             .args(files)
-            .output()
-            .expect("runs");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{files:?}: {stderr}");
-        assert!(stderr.contains("sandbox.yaml:9:42"), "{files:?}: {stderr}");
-        assert!(stderr.contains("key-in-url"), "{stderr}");
-        assert!(stderr.contains("prod.yaml: valid"), "{stderr}");
+            .run()
+            .code(2)
+            .stderr_has("sandbox.yaml:9:42")
+            .stderr_has("key-in-url")
+            .stderr_has("prod.yaml: valid");
 
-        let output = cbcheck()
-            .current_dir(&dir)
+        let report = dir
+            .cbcheck()
             .args(["lint", "--format", "json"])
             .args(files)
-            .output()
-            .expect("runs");
-        assert_eq!(output.status.code(), Some(2));
-        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+            .run()
+            .code(2)
+            .stdout_json();
         let found: Vec<_> = report["files"]
             .as_array()
             .expect("files")
@@ -811,26 +670,11 @@ fn lint_refuses_a_key_variable_declared_in_another_file() {
 
 /// verify, apply (with its plans) and export refuse the file before any request:
 /// the fake vendor receives nothing, and the key appears in no output.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_key_variable_in_a_url_stops_every_command_before_any_request() {
+#[test]
+fn a_key_variable_in_a_url_stops_every_command_before_any_request() {
     const PROD_KEY: &str = "9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f30211203f4e5d6c7b8a9";
-    let server = wiremock::MockServer::start().await;
-    wiremock::Mock::given(wiremock::matchers::method("POST"))
-        .respond_with(Vendor::default())
-        .mount(&server)
-        .await;
-    let dir = workdir("key_in_url");
-    let text = sandbox_naming("trtc_prod_key");
-    std::fs::write(dir.join("both.yaml"), &text).expect("write");
-    let (prod, sandbox) = text.split_at(text.find("  - name: sandbox").expect("two apps"));
-    std::fs::write(dir.join("prod.yaml"), prod).expect("write");
-    std::fs::write(
-        dir.join("sandbox.yaml"),
-        format!("version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n{sandbox}"),
-    )
-    .expect("write");
-    let plan = dir.join("plan.json");
-    let _ = std::fs::remove_file(&plan);
+    let vendor = Vendor::start();
+    let dir = key_files("key_in_url");
     for args in [
         &["verify", "both.yaml"][..],
         &["verify", "prod.yaml", "sandbox.yaml", "--format", "json"],
@@ -855,27 +699,17 @@ async fn a_key_variable_in_a_url_stops_every_command_before_any_request() {
         &["export", "--from", "both.yaml"],
         &["export", "--from", "both.yaml", "--literal-urls"],
     ] {
-        let mut cmd = cbcheck();
-        cmd.current_dir(&dir)
+        dir.cbcheck()
             .args(args)
-            .args(["--endpoint", &server.uri()])
+            .endpoint(&vendor)
+            .key(ADMIN_KEY)
+            .hides(PROD_KEY)
             .env("TRTC_PROD_KEY", PROD_KEY)
             .env("trtc_prod_key", PROD_KEY)
-            .env("CBCHECK_SECRET_KEY", ADMIN_KEY);
-        let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
-            .await
-            .expect("joins");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains("key-in-url"), "{args:?}: {stderr}");
-        for text in [&stdout, &stderr] {
-            assert!(
-                !text.contains(PROD_KEY) && !text.contains(ADMIN_KEY),
-                "{args:?}:\n{text}"
-            );
-        }
-        let received = server.received_requests().await.unwrap_or_default();
+            .run()
+            .code(2)
+            .stderr_has("key-in-url");
+        let received = vendor.requests();
         assert!(received.is_empty(), "{args:?}: {} requests", received.len());
     }
 }

@@ -19,62 +19,7 @@ const SECRET: &str = "s3cr3t-query-value";
 /// added and removed, a create, a delete, an app in sync, an update that keeps a
 /// tolerated extra, a URL differing only in a redacted value, a Call app (replaced
 /// with set_callback), and Live apps whose token signing is not as declared.
-const FLEET: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: drifted
-    sdkappid: 1400000001
-    callback:
-      url: https://hooks.example.com/new
-      commands: [Room.CallbackAfterMemberEnter, Room.CallbackAfterCreateRoom, Room.CallbackAfterDestroyRoom]
-  - name: missing
-    sdkappid: 1400000002
-    callback:
-      url: https://hooks.example.com/b?token=s3cr3t-query-value
-      commands: [Room.CallbackAfterDestroyRoom, Room.CallbackAfterCreateRoom]
-  - name: retired
-    sdkappid: 1400000003
-    callback: absent
-  - name: fine
-    sdkappid: 1400000004
-    callback:
-      url: https://hooks.example.com/d
-      commands: [Mic.CallbackAfterSeatInfoChanged]
-  - name: tolerant
-    sdkappid: 1400000005
-    extra_commands: warn
-    callback:
-      url: https://hooks.example.com/e
-      commands: [Room.CallbackAfterCreateRoom, Room.CallbackAfterDestroyRoom]
-  - name: rotated
-    sdkappid: 1400000006
-    callback:
-      url: https://hooks.example.com/f?token=s3cr3t-query-value
-      commands: [Room.CallbackAfterCreateRoom]
-  - name: calls
-    sdkappid: 1400000007
-    service: call
-    callback:
-      url: https://hooks.example.com/call
-      commands: [Call.CallbackAfterStartCall, Call.CallbackAfterEndCall]
-  - name: streams
-    sdkappid: 1400000008
-    service: live
-    token_auth: enabled
-    callback:
-      url: https://hooks.example.com/live
-      commands: [Live.CallbackAfterCreateRoom]
-  - name: shows
-    sdkappid: 1400000009
-    service: live
-    token_auth: disabled
-    callback:
-      url: https://hooks.example.com/shows
-      commands: [Live.CallbackAfterCreateRoom, Live.CallbackAfterDestroyRoom]
-";
+const FLEET: &str = include_str!("fixtures/plan-fleet.yaml");
 
 /// The live side of FLEET.
 fn fleet_live() -> Value {

@@ -279,7 +279,7 @@ async fn a_valid_endpoint_gives_no_finding_and_its_metrics() {
     assert_valid_report(&run.report);
 
     let metrics = run.dir.read("probe.prom");
-    let families = crate::audit::parse(&metrics);
+    let families = crate::support::prometheus::parse(&metrics);
     let sample = |family: &str| {
         let samples = &families[family];
         assert_eq!(samples.len(), 1, "{family}: {samples:?}");

@@ -4,13 +4,16 @@
 //! CBCHECK_PROPTEST_CASES raises the number of cases (default 64).
 
 use cbcheck::Redaction;
-use cbcheck::config::{self, Loaded, Rule};
-use cbcheck::report::human::{self, Renderer};
-use cbcheck::report::{self, Style};
+use cbcheck::testing::{
+    Loaded, Renderer, Rule, Style, annotations_from_lint, is_unsafe, lint_report, lint_summary,
+    load_bytes, render_github, render_sarif_lint,
+};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
-use crate::support::{cbcheck, repo_path};
+use crate::support::text::{foreign_commands, raw_unsafe};
+use crate::support::vendor::{Snapshot, configured};
+use crate::support::{Out, one_app, repo_path, workdir};
 
 fn cases() -> u32 {
     std::env::var("CBCHECK_PROPTEST_CASES")
@@ -128,7 +131,7 @@ fn whole_file(rule: Rule) -> bool {
 fn assert_printable(what: &str, text: &str) -> Result<(), TestCaseError> {
     if let Some(c) = text
         .chars()
-        .find(|&c| c != '\n' && c != '\t' && report::is_unsafe(c))
+        .find(|&c| c != '\n' && c != '\t' && is_unsafe(c))
     {
         return Err(TestCaseError::fail(format!(
             "{what} holds a raw {c:?}:\n{text}"
@@ -140,7 +143,7 @@ fn assert_printable(what: &str, text: &str) -> Result<(), TestCaseError> {
 /// Load the bytes and render them in every format `lint` offers: nothing panics, the
 /// file is valid exactly when it has no errors, and every problem has a place.
 fn lint_everything(bytes: Vec<u8>) -> Result<(), TestCaseError> {
-    let loaded: Loaded = config::load_bytes("callbacks.yaml".into(), bytes, &Redaction::default());
+    let loaded: Loaded = load_bytes("callbacks.yaml".into(), bytes, &Redaction::default());
     prop_assert_eq!(loaded.config.is_some(), loaded.errors() == 0);
     for diagnostic in &loaded.diagnostics {
         if !whole_file(diagnostic.rule) {
@@ -156,18 +159,17 @@ fn lint_everything(bytes: Vec<u8>) -> Result<(), TestCaseError> {
             narrated,
             ..Style::plain()
         });
-        let text = human::lint_report(&renderer, &loaded);
+        let text = lint_report(&renderer, &loaded);
         assert_printable("the human report", &text)?;
-        let summary = format!("{}\n", human::lint_summary(&loaded));
+        let summary = format!("{}\n", lint_summary(&loaded));
         prop_assert!(text.ends_with(&summary), "no summary line:\n{}", text);
     }
-    let annotations = report::annotation::from_lint(std::slice::from_ref(&loaded));
+    let annotations = annotations_from_lint(std::slice::from_ref(&loaded));
     prop_assert_eq!(annotations.len(), loaded.diagnostics.len());
-    let github = report::github::render(&annotations, &[], &human::lint_summary(&loaded));
+    let github = render_github(&annotations, &[], &lint_summary(&loaded));
     assert_printable("the GitHub annotations", &github)?;
-    let sarif: serde_json::Value =
-        serde_json::from_str(&report::sarif::render_lint(&annotations, None))
-            .map_err(|e| TestCaseError::fail(format!("SARIF is not JSON: {e}")))?;
+    let sarif: serde_json::Value = serde_json::from_str(&render_sarif_lint(&annotations, None))
+        .map_err(|e| TestCaseError::fail(format!("SARIF is not JSON: {e}")))?;
     prop_assert_eq!(
         sarif["runs"][0]["results"].as_array().map(Vec::len),
         Some(loaded.diagnostics.len())
@@ -206,23 +208,16 @@ proptest! {
         example in 0..2usize,
         mutations in proptest::collection::vec(mutation(), 1..8),
     ) {
-        let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("properties");
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        let file = tempfile::NamedTempFile::with_suffix_in(".yaml", &dir).expect("scratch file");
-        std::fs::write(file.path(), apply(examples()[example].clone(), &mutations)).expect("written");
-        let sarif = file.path().with_extension("sarif");
-        let output = cbcheck()
-            .arg("lint")
-            .arg(file.path())
-            .arg("--report")
-            .arg(format!("sarif={}", sarif.display()))
-            .output()
-            .expect("runs");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        prop_assert!(matches!(output.status.code(), Some(0 | 2)), "{:?}\n{}", output.status, stderr);
-        assert_printable("lint's stderr", &stderr)?;
-        let written = std::fs::read_to_string(&sarif);
-        let _ = std::fs::remove_file(&sarif);
+        // A fresh directory per case: no report of an earlier case may pass.
+        let dir = workdir("mutated")
+            .with("callbacks.yaml", apply(examples()[example].clone(), &mutations));
+        let out = dir
+            .cbcheck()
+            .args(["lint", "callbacks.yaml", "--report", "sarif=callbacks.sarif"])
+            .run();
+        prop_assert!(matches!(out.code, Some(0 | 2)), "{:?}\n{}", out.code, out.stderr);
+        assert_printable("lint's stderr", &out.stderr)?;
+        let written = std::fs::read_to_string(dir.join("callbacks.sarif"));
         prop_assert!(written.is_ok_and(|s| s.contains("\"results\"")), "no SARIF report");
     }
 }
@@ -376,7 +371,6 @@ proptest! {
         word in hostile(),
         typo in any::<bool>(),
     ) {
-        use crate::log_commands::{foreign_commands, raw_unsafe, run, workdir};
         // A comment ends at a line break: the rest of the text lands on the next line,
         // which usually breaks the file (and is drawn in the snippet).
         let extra = if typo {
@@ -384,22 +378,19 @@ proptest! {
         } else {
             String::new()
         };
-        let yaml = format!(
-            "version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n  - name: {}\n    sdkappid: 1400000001\n{extra}    callback:\n      url: https://hooks.example.com/x\n      commands: [Room.CallbackAfterCreateRoom]\n",
-            yaml_quoted(&name)
+        let live = Snapshot::new().room(
+            1_400_000_001,
+            configured(
+                &format!("https://hooks.example.com/{url}"),
+                &["Room.CallbackAfterCreateRoom", &word],
+            ),
         );
-        let live = serde_json::json!({"1400000001": {
-            "ErrorCode": 0, "ErrorInfo": "", "ActionStatus": "OK", "RequestId": "r-1",
-            "Response": {
-                "Url": format!("https://hooks.example.com/{url}"),
-                "CallbackCommandList": ["Room.CallbackAfterCreateRoom", word],
-            },
-        }})
-        .to_string();
-        let dir = workdir("properties", &[("a.yaml", &yaml), ("live.json", &live)]);
+        let dir = workdir("hostile")
+            .with("a.yaml", one_app(&yaml_quoted(&name), &extra))
+            .with("live.json", live.to_string());
+        let run = |args: &[&str]| dir.cbcheck().args(args).run();
         for format in ["human", "github", "json", "sarif", "junit", "markdown", "prometheus"] {
-            let (code, stdout, stderr) = run(
-                &dir,
+            let Out { code, stdout, stderr, .. } = run(
                 &["verify", "a.yaml", "--format", format, "--live-from", "live.json"],
             );
             prop_assert!(matches!(code, Some(0..=2)), "{} {:?}\n{}", format, code, stderr);
@@ -417,8 +408,7 @@ proptest! {
                 _ => {}
             }
         }
-        let (_, stdout, stderr) = run(
-            &dir,
+        let Out { stdout, stderr, .. } = run(
             &["export", "--live-from", "live.json", "--sdkappid", "1400000001",
               "--region", "singapore", "--identifier", "administrator", "--literal-urls"],
         );

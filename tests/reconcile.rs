@@ -152,37 +152,7 @@ fn export_writes_nothing_when_an_app_cannot_be_read() {
     assert!(!dir.join("out.yaml").exists());
 }
 
-const FLEET: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: drifted
-    sdkappid: 1400000001
-    callback:
-      url: https://hooks.example.com/a
-      commands: [Room.CallbackAfterCreateRoom, Room.CallbackAfterDestroyRoom]
-  - name: missing
-    sdkappid: 1400000002
-    callback:
-      url: https://hooks.example.com/b
-      commands: [Room.CallbackAfterCreateRoom]
-  - name: retired
-    sdkappid: 1400000003
-    callback: absent
-  - name: fine
-    sdkappid: 1400000004
-    callback:
-      url: https://hooks.example.com/d
-      commands: [Mic.CallbackAfterSeatInfoChanged]
-  - name: tolerant
-    sdkappid: 1400000005
-    extra_commands: warn
-    callback:
-      url: https://hooks.example.com/e
-      commands: [Room.CallbackAfterCreateRoom, Room.CallbackAfterDestroyRoom]
-";
+const FLEET: &str = include_str!("fixtures/reconcile-fleet.yaml");
 
 fn fleet_live() -> Vec<(u64, Value)> {
     vec![

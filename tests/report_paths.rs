@@ -10,20 +10,10 @@ use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::support::{cbcheck, repo_path};
-
-fn empty_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("report-paths")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
+use crate::support::{Out, Workdir, names, repo_path, workdir};
 
 fn root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
@@ -35,44 +25,26 @@ fn c_path(path: &Path) -> std::ffi::CString {
 }
 
 /// `verify` of the bundled fleet against its snapshot (exit 1: it drifted), with `args`.
-fn verify(dir: &Path, args: &[&str]) -> Output {
-    cbcheck()
-        .current_dir(dir)
+fn verify(dir: &Workdir, args: &[&str]) -> Out {
+    dir.cbcheck()
         .arg("verify")
         .arg(repo_path("examples/fleet.yaml"))
         .arg("--live-from")
         .arg(repo_path("examples/live-snapshot.json"))
         .args(args)
-        .output()
-        .expect("runs")
+        .run()
 }
 
 /// `export` of the bundled fleet refreshed from its snapshot, to `output`.
-fn export(dir: &Path, output: &str) -> Output {
-    cbcheck()
-        .current_dir(dir)
+fn export(dir: &Workdir, output: &str) -> Out {
+    dir.cbcheck()
         .arg("export")
         .arg("--from")
         .arg(repo_path("examples/fleet.yaml"))
         .arg("--live-from")
         .arg(repo_path("examples/live-snapshot.json"))
         .args(["-o", output])
-        .output()
-        .expect("runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// The names in `dir`, sorted: no temporary file may be left behind.
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+        .run()
 }
 
 /// A FIFO with its read end open (without blocking, so that a run which never opens
@@ -127,13 +99,13 @@ impl Fifo {
             "{} was replaced",
             self.path.display()
         );
-        text(&read)
+        String::from_utf8_lossy(&read).into_owned()
     }
 }
 
 #[test]
 fn reports_and_exports_into_a_fifo_are_written_through() {
-    let dir = empty_dir("fifo");
+    let dir = workdir("fifo");
     let json = Fifo::new(dir.join("report.json"));
     let sarif = Fifo::new(dir.join("report.sarif"));
     let prom = Fifo::new(dir.join("cbcheck.prom"));
@@ -148,7 +120,7 @@ fn reports_and_exports_into_a_fifo_are_written_through() {
             "prometheus=cbcheck.prom",
         ],
     );
-    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert_eq!(output.code, Some(1), "{}", output.stderr);
     let json = json.read();
     assert!(json.contains("\"status\": \"drifted\""), "{json}");
     let sarif = sarif.read();
@@ -161,7 +133,7 @@ fn reports_and_exports_into_a_fifo_are_written_through() {
 
     let exported = Fifo::new(dir.join("exported.yaml"));
     let output = export(&dir, "exported.yaml");
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
     let exported = exported.read();
     assert!(exported.contains("conference-prod"), "{exported}");
     assert_eq!(
@@ -179,7 +151,7 @@ fn reports_and_exports_into_a_fifo_are_written_through() {
 /// made for the test (as root, a broken build would replace the real one).
 #[test]
 fn a_character_device_is_written_into_and_stays_a_device() {
-    let dir = empty_dir("device");
+    let dir = workdir("device");
     let device = if root() {
         let node = dir.join("null");
         // SAFETY: a valid NUL-terminated path; 1:3 is the null device.
@@ -205,7 +177,7 @@ fn a_character_device_is_written_into_and_stays_a_device() {
             &format!("prometheus={shown}"),
         ],
     );
-    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert_eq!(output.code, Some(1), "{}", output.stderr);
     assert!(output.stdout.is_empty());
     let meta = std::fs::symlink_metadata(&device).expect("still there");
     assert!(meta.file_type().is_char_device(), "{shown} was replaced");
@@ -216,7 +188,7 @@ fn a_character_device_is_written_into_and_stays_a_device() {
     assert_eq!(leftovers, Vec::<String>::new());
 
     let output = export(&dir, &shown);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
     let meta = std::fs::symlink_metadata(&device).expect("still there");
     assert!(meta.file_type().is_char_device(), "{shown} was replaced");
 }
@@ -225,7 +197,7 @@ fn a_character_device_is_written_into_and_stays_a_device() {
 /// the report goes there, as if printed. A link to one (as `/dev/stdout` is) too.
 #[test]
 fn a_descriptor_path_writes_to_the_descriptor() {
-    let dir = empty_dir("descriptors");
+    let dir = workdir("descriptors");
     std::os::unix::fs::symlink("/proc/self/fd/1", dir.join("stdout")).expect("symlink");
     let mut stdout_paths = vec!["/dev/fd/1", "/proc/self/fd/1", "stdout"];
     // As root a broken build would replace the machine's /dev/stdout; the link above
@@ -235,25 +207,15 @@ fn a_descriptor_path_writes_to_the_descriptor() {
     }
     for path in stdout_paths {
         let output = verify(&dir, &["--report", &format!("json={path}")]);
-        assert_eq!(
-            output.status.code(),
-            Some(1),
-            "{path}: {}",
-            text(&output.stderr)
-        );
-        let stdout = text(&output.stdout);
+        assert_eq!(output.code, Some(1), "{path}: {}", output.stderr);
+        let stdout = &output.stdout;
         assert!(
             stdout.contains("\"status\": \"drifted\""),
             "{path}: {stdout}"
         );
         let output = export(&dir, path);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{path}: {}",
-            text(&output.stderr)
-        );
-        let stdout = text(&output.stdout);
+        assert_eq!(output.code, Some(0), "{path}: {}", output.stderr);
+        let stdout = &output.stdout;
         assert!(stdout.contains("conference-prod"), "{path}: {stdout}");
     }
     assert!(
@@ -265,14 +227,14 @@ fn a_descriptor_path_writes_to_the_descriptor() {
     assert_eq!(names(&dir), ["stdout"]);
 
     let output = verify(&dir, &["--report", "sarif=/dev/fd/2"]);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(text(&output.stderr).contains("\"runs\""));
+    assert_eq!(output.code, Some(1));
+    assert!(output.stderr.contains("\"runs\""));
 
     // Another process's descriptor is not the run's to write to.
     let foreign = format!("/proc/{}/fd/1", std::process::id());
     let output = verify(&dir, &["--report", &format!("json={foreign}")]);
-    let stderr = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let stderr = output.stderr;
+    assert_eq!(output.code, Some(2), "{stderr}");
     assert!(stderr.contains("another process"), "{stderr}");
 }
 
@@ -280,13 +242,13 @@ fn a_descriptor_path_writes_to_the_descriptor() {
 /// followed, whatever it points at (a device included).
 #[test]
 fn a_symlink_to_a_device_is_replaced_not_followed() {
-    let dir = empty_dir("device-link");
+    let dir = workdir("device-link");
     std::os::unix::fs::symlink("/dev/null", dir.join("report.json")).expect("symlink");
     let output = verify(&dir, &["--report", "json=report.json"]);
-    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert_eq!(output.code, Some(1), "{}", output.stderr);
     let meta = std::fs::symlink_metadata(dir.join("report.json")).expect("written");
     assert!(meta.file_type().is_file());
-    let report = std::fs::read_to_string(dir.join("report.json")).expect("read");
+    let report = dir.read("report.json");
     assert!(report.contains("\"status\": \"drifted\""), "{report}");
     assert!(
         std::fs::metadata("/dev/null")
@@ -300,13 +262,13 @@ fn a_symlink_to_a_device_is_replaced_not_followed() {
 /// What cannot be written into is refused, exit 2, and left as it was.
 #[test]
 fn a_directory_or_socket_path_is_refused() {
-    let dir = empty_dir("refused");
+    let dir = workdir("refused");
     std::fs::create_dir(dir.join("reports")).expect("dir");
     let socket = std::os::unix::net::UnixListener::bind(dir.join("socket")).expect("socket");
     for path in ["reports", "socket"] {
         let output = verify(&dir, &["--report", &format!("json={path}")]);
-        let stderr = text(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{path}: {stderr}");
+        let stderr = output.stderr;
+        assert_eq!(output.code, Some(2), "{path}: {stderr}");
         assert!(
             stderr.contains(&format!("cannot write the report {path}")),
             "{stderr}"

@@ -13,23 +13,7 @@ const KEY: &str = "5e4d3c2b1a09f8e7d6c5b4a392817065f4e3d2c1b0a998877665544332211
 const URL: &str = "https://hooks.example.com/cb";
 const A: &str = "Room.CallbackAfterCreateRoom";
 
-const TWO_APPS: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: prod
-    sdkappid: 1400000001
-    callback:
-      url: https://hooks.example.com/cb
-      commands: [Room.CallbackAfterCreateRoom]
-  - name: hung
-    sdkappid: 1400000002
-    callback:
-      url: https://hooks.example.com/cb
-      commands: [Room.CallbackAfterCreateRoom]
-";
+const TWO_APPS: &str = include_str!("fixtures/runtime-two-apps.yaml");
 
 /// The hung app: its requests are accepted and never answered.
 const HUNG: u64 = 1_400_000_002;

@@ -27,17 +27,21 @@ fn yaml_as_json(text: &str) -> serde_json::Value {
 
 #[test]
 fn committed_schema_is_not_stale() {
-    assert_fresh("callbacks", &cbcheck::config::schema_json(), "");
+    assert_fresh("callbacks", &cbcheck::testing::config_schema_json(), "");
 }
 
 #[test]
 fn committed_report_schema_is_not_stale() {
-    assert_fresh("report", &cbcheck::report::json::schema_json(), " --report");
+    assert_fresh(
+        "report",
+        &cbcheck::testing::report_schema_json(),
+        " --report",
+    );
 }
 
 #[test]
 fn committed_plan_schema_is_not_stale() {
-    assert_fresh("plan", &cbcheck::report::plan::schema_json(), " --plan");
+    assert_fresh("plan", &cbcheck::testing::plan_schema_json(), " --plan");
 }
 
 #[test]
@@ -187,11 +191,7 @@ fn schema_takes_each_service_words_from_its_catalog() {
 
 #[test]
 fn committed_lint_schema_is_not_stale() {
-    assert_fresh(
-        "lint",
-        &cbcheck::report::json::lint_schema_json(),
-        " --lint",
-    );
+    assert_fresh("lint", &cbcheck::testing::lint_schema_json(), " --lint");
 }
 
 #[test]

@@ -2,9 +2,20 @@
 //! other changes print, and report paths that reach a descriptor. Through the real
 //! binary.
 
-use crate::log_commands::{foreign_commands, raw_unsafe};
+use crate::support::text::{foreign_commands, raw_unsafe};
 use crate::support::vendor::{Snapshot, configured};
 use crate::support::{fixture, workdir};
+
+/// The snapshot in which `one-app.yaml` is in sync.
+fn in_sync() -> Snapshot {
+    Snapshot::new().room(
+        1400000001,
+        configured(
+            "https://hooks.example.com/cb",
+            &["Room.CallbackAfterCreateRoom"],
+        ),
+    )
+}
 
 /// A callbacks file's name is the header of every snippet: a terminal escape (OSC 52
 /// writes the clipboard), a line break or `##[` in it is escaped like any file text.
@@ -60,15 +71,7 @@ fn a_file_name_in_a_snippet_header_is_escaped() {
 #[cfg(unix)]
 #[test]
 fn a_link_to_standard_input_is_replaced_not_written_through() {
-    let live = Snapshot::new()
-        .room(
-            1400000001,
-            configured(
-                "https://hooks.example.com/cb",
-                &["Room.CallbackAfterCreateRoom"],
-            ),
-        )
-        .room(1400000002, configured("https://hooks.example.com/cb", &[]));
+    let live = in_sync().room(1400000002, configured("https://hooks.example.com/cb", &[]));
     let fleet = fixture("two-apps.yaml");
     let dir = workdir("stdin-link")
         .with("callbacks.yaml", &fleet)
@@ -82,7 +85,7 @@ fn a_link_to_standard_input_is_replaced_not_written_through() {
         let format = link.rsplit('.').next().expect("extension");
         // The builder writes stdin through a pipe: the file itself must be stdin here.
         let status = std::process::Command::new(env!("CARGO_BIN_EXE_cbcheck"))
-            .current_dir(dir.path())
+            .current_dir(&*dir)
             .args(["verify", "-", "--live-from", "live.json", "--report"])
             .arg(format!("{format}={link}"))
             .stdin(stdin)
@@ -129,7 +132,7 @@ fn a_file_label_is_written_once_however_the_files_are_named() {
         ])
         .run();
     out.code(2);
-    let families = crate::audit::parse(&out.stdout);
+    let families = crate::support::prometheus::parse(&out.stdout);
     let valid = &families["cbcheck_file_valid"];
     assert_eq!(valid.len(), 1, "{}", out.stdout);
     assert_eq!(valid[0].1, 0.0, "{}", out.stdout);
@@ -140,23 +143,12 @@ fn a_file_label_is_written_once_however_the_files_are_named() {
 /// is read; the SDKAppID selects one.
 #[test]
 fn a_name_two_files_share_selects_nothing() {
-    let app = |id: u64| {
-        format!(
-            "version: 1\ndefaults: {{region: singapore, identifier: administrator}}\napps:\n  - name: prod\n    sdkappid: {id}\n    callback:\n      url: https://hooks.example.com/cb\n      commands: [Room.CallbackAfterCreateRoom]\n"
-        )
-    };
-    let live = Snapshot::new()
-        .room(
-            1400000001,
-            configured(
-                "https://hooks.example.com/cb",
-                &["Room.CallbackAfterCreateRoom"],
-            ),
-        )
-        .room(1400000009, configured("https://hooks.example.com/old", &[]));
+    // one-app.yaml is `prod`, 1400000001, in sync with `in_sync()`; its twin is 1400000009.
+    let twin = fixture("one-app.yaml").replace("1400000001", "1400000009");
+    let live = in_sync().room(1400000009, configured("https://hooks.example.com/old", &[]));
     let dir = workdir("shared-name")
-        .with("p1.yaml", app(1400000001))
-        .with("p2.yaml", app(1400000009))
+        .with("p1.yaml", fixture("one-app.yaml"))
+        .with("p2.yaml", twin)
         .with("live.json", live.to_string());
     for command in [&["verify"][..], &["apply", "--dry-run"]] {
         dir.cbcheck()

@@ -1,12 +1,11 @@
 //! Secrets written in a callbacks file, under any name or in any form, never reach an
 //! output: each case runs the real binary in every format that could show it.
 
-use cbcheck::secret::Secret;
-use cbcheck::usersig::{self, SigParams};
+use cbcheck::testing::{Secret, SigParams, mint};
 
 use crate::support::cmd::Workdir;
 use crate::support::vendor::{Snapshot, configured};
-use crate::support::{Cmd, Out, codes_and_lines, load, rendered, workdir};
+use crate::support::{Cmd, Out, codes_and_lines, fixture, load, rendered, workdir};
 
 /// A SecretKey as the console shows it: 64 hex digits.
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
@@ -16,31 +15,21 @@ const UNKNOWN_KEY: &str = "cbcheck::config::unknown-key";
 const INSECURE_URL: &str = "cbcheck::config::insecure-url";
 
 /// A valid one-app file; line 8 is `callback:`.
-const BASE: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: conference-prod
-    sdkappid: 1400000001
-    callback:
-      url: https://hooks.example.com/tencent/room
-      commands:
-        - Room.CallbackAfterCreateRoom
-";
+fn base() -> String {
+    fixture("conference-prod.yaml")
+}
 
-/// BASE with `lines` inserted after the `sdkappid` line (they start at line 8).
+/// `base()` with `lines` inserted after the `sdkappid` line (they start at line 8).
 fn with_app_lines(lines: &str) -> String {
-    BASE.replace(
+    base().replace(
         "    sdkappid: 1400000001\n",
         &format!("    sdkappid: 1400000001\n{lines}"),
     )
 }
 
-/// BASE with the callback URL line replaced by `url` (which may span lines, from line 9).
+/// `base()` with the callback URL line replaced by `url` (which may span lines, from line 9).
 fn with_url(url: &str) -> String {
-    BASE.replace(
+    base().replace(
         "      url: https://hooks.example.com/tencent/room\n",
         &format!("      url: {url}\n"),
     )
@@ -212,7 +201,7 @@ fn a_key_in_secret_key_env_is_refused_in_either_case() {
 
 #[test]
 fn a_usersig_under_an_innocuous_key_is_masked_and_refused() {
-    let token = usersig::mint(
+    let token = mint(
         &Secret::new(KEY),
         &SigParams {
             sdkappid: 1_400_000_001,
@@ -230,7 +219,7 @@ fn a_usersig_under_an_innocuous_key_is_masked_and_refused() {
         &[(UNKNOWN_KEY, 8), (SECRET_IN_FILE, 8)],
     );
     // As an app's name it would title the app in every report: refused at load.
-    let yaml = BASE.replace("conference-prod", token);
+    let yaml = base().replace("conference-prod", token);
     lint_hides("usersig_name", &yaml, &[token], &[(SECRET_IN_FILE, 6)]);
 }
 

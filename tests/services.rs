@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::support::cmd::Workdir;
 use crate::support::vendor::{self, LIVE_TOKEN as TOKEN, Snapshot, Vendor, config};
-use crate::support::{Out, workdir};
+use crate::support::{Out, fixture, workdir};
 
 const KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
@@ -37,25 +37,9 @@ const LIVE_URL: &str = "https://hooks.example.com/live";
 const CALL_URL: &str = "https://hooks.example.com/call";
 
 /// The issue's example: the same SDKAppID under Room and Live, a Call app beside.
-const FILE: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: classroom
-    sdkappid: 1400000001
-    callback: {url: https://hooks.example.com/room, commands: [Room.CallbackAfterCreateRoom]}
-  - name: classroom-live
-    sdkappid: 1400000001
-    service: live
-    token_auth: enabled
-    callback: {url: https://hooks.example.com/live, commands: [Live.CallbackAfterCreateRoom, Mic.CallbackAfterSeatInfoChanged]}
-  - name: support-calls
-    sdkappid: 1400000002
-    service: call
-    callback: {url: https://hooks.example.com/call, commands: [Call.CallbackAfterStartCall, Call.CallbackAfterEndCall]}
-";
+fn file() -> String {
+    fixture("three-services.yaml")
+}
 
 fn in_sync() -> Vec<(&'static str, u64, Value)> {
     vec![
@@ -89,7 +73,7 @@ fn in_sync() -> Vec<(&'static str, u64, Value)> {
 #[test]
 fn three_services_in_one_file_are_each_read_from_their_own_interface() {
     let dir = workdir("three-in-sync");
-    dir.write("callbacks.yaml", FILE);
+    dir.write("callbacks.yaml", file());
     let vendor = vendor(&in_sync(), &[(1_400_000_001, true)]);
     let out = run(
         &dir,
@@ -111,7 +95,7 @@ fn three_services_in_one_file_are_each_read_from_their_own_interface() {
 #[test]
 fn drift_in_one_service_names_the_service_and_its_own_remedy() {
     let dir = workdir("call-drift");
-    dir.write("callbacks.yaml", FILE);
+    dir.write("callbacks.yaml", file());
     let mut live = in_sync();
     // The same SDKAppID's Room configuration is in sync; only Call drifted.
     live[2].2 = config(CALL_URL, &["Call.CallbackAfterStartCall"]);
@@ -164,7 +148,7 @@ fn drift_in_one_service_names_the_service_and_its_own_remedy() {
 #[test]
 fn apply_fixes_a_call_app_with_set_callback_only() {
     let dir = workdir("call-apply");
-    dir.write("callbacks.yaml", FILE);
+    dir.write("callbacks.yaml", file());
     let mut live = in_sync();
     live[2].2 = config(
         "https://old.example.com/call",
@@ -196,7 +180,7 @@ fn apply_fixes_a_call_app_with_set_callback_only() {
 #[test]
 fn apply_deletes_an_absent_call_app_and_creates_a_missing_one() {
     let dir = workdir("call-absent");
-    let file = FILE.replace(
+    let file = file().replace(
         "    callback: {url: https://hooks.example.com/call, commands: [Call.CallbackAfterStartCall, Call.CallbackAfterEndCall]}\n",
         "    callback: absent\n  - name: new-calls\n    sdkappid: 1400000003\n    service: call\n    callback: {url: https://hooks.example.com/call, commands: [Call.CallbackAfterEndCall]}\n",
     );
@@ -221,7 +205,7 @@ fn apply_deletes_an_absent_call_app_and_creates_a_missing_one() {
 #[test]
 fn a_live_token_that_is_not_as_declared_is_an_error_fixed_by_hand() {
     let dir = workdir("live-token");
-    dir.write("callbacks.yaml", FILE);
+    dir.write("callbacks.yaml", file());
     // A token that exists but is not enabled, and (below) none at all: 100302.
     for tokens in [vec![(1_400_000_001, false)], vec![]] {
         let vendor = vendor(&in_sync(), &tokens);
@@ -266,11 +250,12 @@ fn a_live_token_that_is_not_as_declared_is_an_error_fixed_by_hand() {
 #[test]
 fn a_room_only_file_reads_no_token_and_no_sibling_interface() {
     let dir = workdir("room-only");
-    let file = FILE
+    let file = file();
+    let room = file
         .split("  - name: classroom-live")
         .next()
-        .unwrap_or(FILE);
-    dir.write("callbacks.yaml", file);
+        .unwrap_or(&file);
+    dir.write("callbacks.yaml", room);
     let vendor = vendor(&in_sync(), &[]);
     let out = run(&dir, &vendor, &["verify", "callbacks.yaml"]);
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
@@ -316,7 +301,7 @@ fn export_all_services_of_an_sdkappid_then_verify_is_in_sync() {
 #[test]
 fn export_one_service_and_from_a_file_keeps_each_entry_service() {
     let dir = workdir("export-from");
-    dir.write("callbacks.yaml", FILE);
+    dir.write("callbacks.yaml", file());
     let mut live = in_sync();
     live[2].2 = config(CALL_URL, &["Call.CallbackAfterMemberChanged"]);
     let vendor = vendor(&live, &[(1_400_000_001, true)]);
@@ -371,7 +356,7 @@ fn in_sync_snapshot() -> Snapshot {
 #[test]
 fn a_snapshot_holds_replies_for_several_services() {
     let dir = workdir("snapshot");
-    dir.write("callbacks.yaml", FILE);
+    dir.write("callbacks.yaml", file());
     let snapshot = in_sync_snapshot().token(1_400_000_001, vendor::fail(100_302, "no token"));
     dir.write("live.json", snapshot.to_string());
     let out = dir
@@ -402,8 +387,9 @@ fn a_snapshot_holds_replies_for_several_services() {
 #[test]
 fn an_sdkappid_in_two_files_is_refused_only_for_the_same_service() {
     let dir = workdir("two-files");
-    let (room, rest) = FILE.split_at(FILE.find("  - name: classroom-live").unwrap_or(0));
-    let header = FILE.split("apps:\n").next().unwrap_or("");
+    let file = file();
+    let (room, rest) = file.split_at(file.find("  - name: classroom-live").unwrap_or(0));
+    let header = file.split("apps:\n").next().unwrap_or("");
     dir.write("room.yaml", room);
     dir.write("live.yaml", format!("{header}apps:\n{rest}"));
     dir.write("live2.yaml", format!("{header}apps:\n{rest}"));
@@ -427,7 +413,7 @@ fn an_sdkappid_in_two_files_is_refused_only_for_the_same_service() {
 #[test]
 fn the_apply_command_says_token_signing_is_left_to_the_hand() {
     let dir = workdir("apply-command-token");
-    dir.write("callbacks.yaml", FILE);
+    dir.write("callbacks.yaml", file());
     let mut live = in_sync();
     // The Room app drifted; the Live app's token is not configured (declared enabled).
     live[0].2 = config(ROOM_URL, &["Room.CallbackAfterDestroyRoom"]);

@@ -64,24 +64,7 @@ fn quiet_prints_only_the_list_and_the_summary_line() {
     assert_eq!(quiet_json.stderr, json.stderr);
 }
 
-const WARNED: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: tolerant
-    sdkappid: 1400000001
-    extra_commands: warn
-    callback:
-      url: https://hooks.example.com/cb
-      commands: [Room.CallbackAfterCreateRoom]
-  - name: strict
-    sdkappid: 1400000002
-    callback:
-      url: https://hooks.example.com/cb
-      commands: [Room.CallbackAfterCreateRoom]
-";
+const WARNED: &str = include_str!("fixtures/summary-warned.yaml");
 
 fn warned_live() -> Value {
     json!({
@@ -294,17 +277,7 @@ fn a_thousand_apps_end_with_an_aligned_list_of_the_drifted_and_failed_in_file_or
     }
 }
 
-const INVALID: &str = "\
-version: 1
-apps:
-  - name: one
-    sdkappid: 1400000001
-    identifier: administrator
-    regoin: singapore
-    callback:
-      url: https://hooks.example.com/cb
-      commands: [Room.CallbackAfterCreateRom]
-";
+const INVALID: &str = include_str!("fixtures/summary-invalid.yaml");
 
 #[test]
 fn lint_quiet_prints_one_line_per_diagnostic_and_the_file_summary() {

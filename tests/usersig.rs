@@ -5,8 +5,7 @@ use std::io::Read;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use cbcheck::secret::Secret;
-use cbcheck::usersig::{self, SigParams};
+use cbcheck::testing::{Secret, SigParams, mint, signature};
 use serde_json::Value;
 
 use crate::support::fixture;
@@ -56,10 +55,10 @@ fn every_official_vector_is_reproduced() {
         // The fixture's own token decodes to its documented JSON (the decoder is right)…
         assert_eq!(&decode(v["usersig"].as_str().expect("token")), expected);
         // …and ours decodes to the same fields, with the same TLS.sig.
-        let ours = usersig::mint(&key, &params);
+        let ours = mint(&key, &params);
         let decoded = decode(ours.expose());
         assert_eq!(&decoded, expected, "vector for {}", params.identifier);
-        assert_eq!(usersig::signature(&key, &params), expected["TLS.sig"]);
+        assert_eq!(signature(&key, &params), expected["TLS.sig"]);
         assert_eq!(decoded["TLS.ver"], "2.0");
         assert!(decoded["TLS.sdkappid"].is_u64() && decoded["TLS.time"].is_u64());
     }
@@ -69,7 +68,7 @@ fn every_official_vector_is_reproduced() {
 fn tokens_use_the_url_safe_alphabet() {
     let key = Secret::new("k");
     for identifier in ["a", "administrator", "ops_bot/with+odd=chars"] {
-        let token = usersig::mint(
+        let token = mint(
             &key,
             &SigParams {
                 sdkappid: 1_400_000_000,
@@ -98,7 +97,7 @@ fn the_key_is_used_as_utf8_bytes_not_hex() {
         time: 0,
         expire: 1,
     };
-    let hex = usersig::signature(&Secret::new("00ff"), &params);
-    let other = usersig::signature(&Secret::new("00FF"), &params);
+    let hex = signature(&Secret::new("00ff"), &params);
+    let other = signature(&Secret::new("00FF"), &params);
     assert_ne!(hex, other, "hex-decoding would make these equal");
 }

@@ -12,32 +12,7 @@ const A: &str = "Room.CallbackAfterCreateRoom";
 const B: &str = "Mic.CallbackAfterSeatInfoChanged";
 
 /// A fleet of three apps; every test breaks the live side in its own way.
-const FLEET: &str = "\
-version: 1
-defaults:
-  region: singapore
-  identifier: administrator
-apps:
-  - name: prod
-    sdkappid: 1400000001
-    callback:
-      url: https://hooks.example.com/cb?token=s3cr3t-hook-token
-      commands:
-        - Room.CallbackAfterCreateRoom
-        - Mic.CallbackAfterSeatInfoChanged
-  - name: staging
-    sdkappid: 1400000002
-    extra_commands: warn
-    callback:
-      url: https://staging.example.com/cb
-      commands: [Room.CallbackAfterCreateRoom]
-  - name: classroom
-    sdkappid: 1400000003
-    callback:
-      url: https://class.example.com/cb
-      commands:
-        - Room.CallbackAfterUpdateRoomInfo
-";
+const FLEET: &str = include_str!("fixtures/verify-fleet.yaml");
 
 const PROD_URL: &str = "https://hooks.example.com/cb?token=s3cr3t-hook-token";
 

@@ -96,6 +96,7 @@ pub struct AppSpec {
 }
 
 /// Whether a Live app's callbacks are signed with its callback token.
+#[allow(dead_code, reason = "described in the schema, never built")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub enum TokenAuth {
     /// The vendor signs every callback (`IsTokenEnable` is true).
@@ -107,6 +108,7 @@ pub enum TokenAuth {
 }
 
 /// A callback configuration, or the word `absent`.
+#[allow(dead_code, reason = "described in the schema, never built")]
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum CallbackDecl {
@@ -115,6 +117,7 @@ pub enum CallbackDecl {
 }
 
 /// `absent`: the app must have no callback configuration (apply deletes one).
+#[allow(dead_code, reason = "described in the schema, never built")]
 #[derive(Debug, Serialize, JsonSchema)]
 pub enum AbsentWord {
     #[serde(rename = "absent")]

@@ -17,6 +17,7 @@ macro_rules! named {
 
         impl $enum {
             /// Every variant, in declaration order.
+            #[allow(dead_code, reason = "not every enum is listed whole")]
             pub const ALL: [$enum; [$($text),*].len()] = [$($enum::$variant),*];
 
             /// The name every output and the callbacks file use.

@@ -1,6 +1,7 @@
 //! What the integration tests share: running the real binary in a scratch
 //! directory (`cmd`), the vendor's replies and one fake vendor (`vendor`),
-//! certificates (`tls`), fixture files, and loading a file in-process.
+//! certificates (`tls`), what no output may carry (`text`), reading metrics
+//! (`prometheus`), fixture files, and loading a file in-process.
 //!
 //! A test that runs the binary reads:
 //!
@@ -12,22 +13,19 @@
 //! assert_eq!(vendor.requests()[0].interface(), "get_callback");
 //! ```
 
-// A harness offers more than any one suite uses.
-#![allow(dead_code)]
-
 pub mod cmd;
+pub mod prometheus;
+pub mod text;
 pub mod tls;
 pub mod vendor;
 
-pub use cmd::{Cmd, Out, workdir};
+pub use cmd::{Cmd, Out, Workdir, names, workdir};
 
-use cbcheck::config::{self, Loaded};
-use cbcheck::report::Style;
-use cbcheck::report::human::{self, Renderer};
+use cbcheck::testing::{Loaded, Renderer, Style, lint_report, load_bytes};
 
 /// Lint YAML text as if it were the file `callbacks.yaml`.
 pub fn load(yaml: &str) -> Loaded {
-    config::load_bytes(
+    load_bytes(
         "callbacks.yaml".to_owned(),
         yaml.as_bytes().to_vec(),
         &cbcheck::Redaction::default(),
@@ -45,17 +43,15 @@ pub fn codes_and_lines(loaded: &Loaded) -> Vec<(&'static str, usize)> {
 
 /// What `cbcheck lint` prints for the file: no colour, fixed width.
 pub fn rendered(loaded: &Loaded) -> String {
-    human::lint_report(&Renderer::new(Style::plain()), loaded)
+    lint_report(&Renderer::new(Style::plain()), loaded)
 }
 
-/// The built `cbcheck` binary, with an empty environment.
-pub fn cbcheck() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_cbcheck"));
-    // A stable environment: no colour or narration inherited from the developer's shell.
-    cmd.env_remove("NO_COLOR")
-        .env_remove("NO_GRAPHICS")
-        .env_remove("CLICOLOR_FORCE");
-    cmd
+/// `one-app.yaml` with its app named `name` (as YAML text) and `extra` lines (each
+/// indented four spaces) before its callback.
+pub fn one_app(name: &str, extra: &str) -> String {
+    fixture("one-app.yaml")
+        .replace("  - name: prod\n", &format!("  - name: {name}\n"))
+        .replace("    callback:\n", &format!("{extra}    callback:\n"))
 }
 
 /// The repository root, for examples/ and schemas/.

@@ -185,11 +185,6 @@ impl Request {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
-
-    /// The body as text.
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
 }
 
 /// What a flood sends.
@@ -227,8 +222,6 @@ pub enum Reply {
     Late(Duration, Box<Reply>),
     /// An endless reply (see [`Flood`]).
     Flood(Flood),
-    /// These bytes as they are, then close.
-    Raw(Vec<u8>),
 }
 
 impl Reply {
@@ -733,11 +726,6 @@ async fn send(
                 ));
                 let mut bytes = head.into_bytes();
                 bytes.extend(body);
-                let _ = stream.write_all(&bytes).await;
-                let _ = stream.shutdown().await;
-                return;
-            }
-            Reply::Raw(bytes) => {
                 let _ = stream.write_all(&bytes).await;
                 let _ = stream.shutdown().await;
                 return;

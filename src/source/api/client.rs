@@ -17,7 +17,7 @@ use super::{
 };
 
 /// The documented limit: 200 calls per second for each interface, per SDKAppID.
-pub const VENDOR_MAX_RPS: u32 = 200;
+pub(super) const VENDOR_MAX_RPS: u32 = 200;
 
 /// Header lines in an HTTP/1 reply; the vendor sends about ten.
 const MAX_HEADERS: usize = 100;

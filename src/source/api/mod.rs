@@ -22,7 +22,7 @@ mod transport;
 pub mod wire;
 
 pub use crate::model::{CallbackConfig, Interface, Service};
-pub use client::{Client, ClientSetupError, VENDOR_MAX_RPS};
+pub use client::{Client, ClientSetupError};
 pub use error::ApiError;
 pub use limit::RateLimits;
 pub use options::{ClientOptions, Deadline, Observer, Tick};
