@@ -5,6 +5,7 @@ pub mod apply;
 mod destination;
 mod excerpt;
 pub mod fix;
+pub mod format;
 pub mod github;
 pub mod human;
 pub mod json;
