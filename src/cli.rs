@@ -67,39 +67,7 @@ Examples:
 Diagnostics and a summary line per file go to stderr (-q: one line per diagnostic,
 without snippets; the other formats go to stdout). Exits 0 when every file is valid
 (warnings allowed), 2 when one is invalid or, with --deny-warnings, has warnings.")]
-    Lint {
-        /// The callbacks files to check; `-` reads one from stdin. Default:
-        /// callbacks.yaml in the current directory.
-        #[arg(value_name = "FILE")]
-        files: Vec<PathBuf>,
-
-        /// Only this app's warnings (its name, or its SDKAppID: a number is always an
-        /// SDKAppID); repeatable. Errors anywhere
-        /// in the file are still reported: verify refuses the whole file for them.
-        #[arg(long = "app", value_name = "NAME|SDKAPPID")]
-        apps: Vec<String>,
-
-        /// Treat warnings as errors (exit 2).
-        #[arg(long)]
-        deny_warnings: bool,
-
-        /// Print one line per diagnostic (file:line:col: severity[rule]: message) and
-        /// each file's summary line, without snippets. Other formats are unchanged.
-        #[arg(short, long)]
-        quiet: bool,
-
-        /// Output format (human on stderr; the others on stdout).
-        #[arg(long, value_enum, default_value_t = LintFormat(Format::Human))]
-        format: LintFormat,
-
-        /// Also write a report to a file: FORMAT=PATH (e.g. sarif=lint.sarif,
-        /// json=lint.json); repeatable.
-        #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_lint_report)]
-        reports: Vec<ReportFile>,
-
-        #[command(flatten)]
-        allow: AllowEndpoints,
-    },
+    Lint(LintArgs),
 
     /// Compare the live callback configuration of every app with the file.
     #[command(after_help = "\
@@ -128,34 +96,7 @@ otherwise the app is not checked and nothing is sent to it.
 Exits 0 when every app is in sync, 1 on drift, 2 for an invalid file or usage or an
 endpoint not allowed, 3 when credentials are missing or refused, 4 when the API kept
 failing. An error outranks drift, and every app is still reported.")]
-    Verify {
-        #[command(flatten)]
-        apps: AppsArgs,
-
-        /// Output format: human diagnostics on stderr; the others on stdout.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
-
-        /// Also write a report to a file: FORMAT=PATH (e.g. sarif=cbcheck.sarif,
-        /// junit=cbcheck.xml); repeatable.
-        #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
-        reports: Vec<ReportFile>,
-
-        /// Compare with recorded get_callback replies (a JSON object: sdkappid → reply)
-        /// instead of calling the API.
-        #[arg(long, value_name = "SNAPSHOT.json")]
-        live_from: Option<PathBuf>,
-
-        /// Fail (exit 1) on warning-level findings too.
-        #[arg(long)]
-        deny_warnings: bool,
-
-        #[command(flatten)]
-        probe: ProbeArgs,
-
-        #[command(flatten)]
-        network: NetworkArgs,
-    },
+    Verify(VerifyArgs),
 
     /// Write a callbacks file declaring what is live: adopt an existing fleet.
     #[command(after_help = "\
@@ -328,6 +269,73 @@ Examples:
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+// The arguments of `cbcheck lint` (its help is the variant's, above).
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The callbacks files to check; `-` reads one from stdin. Default:
+    /// callbacks.yaml in the current directory.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Only this app's warnings (its name, or its SDKAppID: a number is always an
+    /// SDKAppID); repeatable. Errors anywhere
+    /// in the file are still reported: verify refuses the whole file for them.
+    #[arg(long = "app", value_name = "NAME|SDKAPPID")]
+    pub apps: Vec<String>,
+
+    /// Treat warnings as errors (exit 2).
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    /// Print one line per diagnostic (file:line:col: severity[rule]: message) and
+    /// each file's summary line, without snippets. Other formats are unchanged.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Output format (human on stderr; the others on stdout).
+    #[arg(long, value_enum, default_value_t = LintFormat(Format::Human))]
+    pub format: LintFormat,
+
+    /// Also write a report to a file: FORMAT=PATH (e.g. sarif=lint.sarif,
+    /// json=lint.json); repeatable.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_lint_report)]
+    pub reports: Vec<ReportFile>,
+
+    #[command(flatten)]
+    pub allow: AllowEndpoints,
+}
+
+// The arguments of `cbcheck verify` (its help is the variant's, above).
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub apps: AppsArgs,
+
+    /// Output format: human diagnostics on stderr; the others on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Also write a report to a file: FORMAT=PATH (e.g. sarif=cbcheck.sarif,
+    /// junit=cbcheck.xml); repeatable.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub reports: Vec<ReportFile>,
+
+    /// Compare with recorded get_callback replies (a JSON object: sdkappid → reply)
+    /// instead of calling the API.
+    #[arg(long, value_name = "SNAPSHOT.json")]
+    pub live_from: Option<PathBuf>,
+
+    /// Fail (exit 1) on warning-level findings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
 }
 
 /// `--format`: the formats of `report::format`, with what each says in `--help`.

@@ -2,7 +2,10 @@
 //! goes on the terminal, and which renderer writes it. The one list of formats: the
 //! command line offers it (`cli`), `run` only decides where each output goes.
 
-use super::Commands;
+use super::document::Document;
+use super::human::{self, Renderer};
+use super::{Commands, Style};
+use super::{annotation, github, json, junit, markdown, prometheus, sarif};
 
 /// An output format of `verify` (`--format`, `--report FORMAT=PATH`); `lint` speaks
 /// those of [`Format::LINT`].
@@ -68,7 +71,9 @@ impl Format {
                 "GitHub Actions workflow commands (annotations); appends the Markdown report to $GITHUB_STEP_SUMMARY when set"
             }
             Format::Sarif => "SARIF 2.1.0, for code scanning",
-            Format::Junit => "JUnit XML: one testsuite per file, one testcase per app (verify only)",
+            Format::Junit => {
+                "JUnit XML: one testsuite per file, one testcase per app (verify only)"
+            }
             Format::Markdown => "A Markdown summary for a pull-request comment (verify only)",
             Format::Prometheus => {
                 "Prometheus text format for node_exporter's textfile collector (verify only); as a --report file it is replaced atomically, readable by all (0644), and a `<name>_success.prom` beside it records the last completed run"
@@ -122,4 +127,97 @@ impl Format {
     pub(super) fn published(self) -> bool {
         self == Format::Prometheus
     }
+}
+
+/// The document in `format`: the one place a format is matched to its renderer.
+/// `style`: how the human format looks.
+pub fn render(format: Format, document: &Document, style: Style) -> String {
+    let cwd = || std::env::current_dir().ok();
+    match document {
+        Document::Verify(verified) => match format {
+            Format::Human => match &verified.stopped {
+                Some(printed) => format!("{printed}{}\n", verified.summary()),
+                None => human::verify_report(&Renderer::new(style), style, verified),
+            },
+            Format::Json => json::render(
+                &verified.files,
+                &verified.runs,
+                &verified.problems,
+                verified.status,
+                &verified.info,
+            ),
+            Format::Github => github::render(
+                &verified.annotations(),
+                &verified.stopped_by(),
+                &verified.summary(),
+            ),
+            Format::Sarif => sarif::render_verify(
+                &verified.annotations(),
+                &verified.stopped_by(),
+                cwd().as_deref(),
+            ),
+            Format::Junit => match verified.stopped {
+                Some(_) => junit::stopped(&verified.files, &verified.problems),
+                None => junit::render(&verified.runs),
+            },
+            Format::Markdown => match verified.stopped {
+                Some(_) => markdown::stopped(&verified.problems, &verified.summary()),
+                None => markdown::render(&verified.runs, &verified.summary()),
+            },
+            Format::Prometheus => {
+                prometheus::render(&verified.runs, &verified.info, verified.exit_code)
+            }
+        },
+        Document::Lint(linted) => match format {
+            Format::Human => {
+                let renderer = Renderer::new(style);
+                linted
+                    .loaded
+                    .iter()
+                    .map(|l| human::lint_file(&renderer, l, linted.quiet, linted.warnings))
+                    .collect()
+            }
+            Format::Json => json::render_lint(&linted.loaded, linted.warnings),
+            Format::Github => github::render(
+                &annotation::from_lint(&linted.loaded),
+                &[],
+                &linted
+                    .loaded
+                    .iter()
+                    .map(human::lint_summary)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            Format::Sarif => {
+                sarif::render_lint(&annotation::from_lint(&linted.loaded), cwd().as_deref())
+            }
+            // Not offered for lint (Format::LINT): nothing to say.
+            Format::Junit | Format::Markdown | Format::Prometheus => String::new(),
+        },
+    }
+}
+
+/// Write the document in `format` to a `--report` file: replaced whole. A published
+/// format (metrics) is readable by every user (0644), and beside it, when the run
+/// completed (exit 0 or 1), the time of this last success (not beside a pipe or a
+/// device: `/dev/null_success` is no place for a file).
+pub fn write_report(
+    format: Format,
+    path: &std::path::Path,
+    document: &Document,
+    style: Style,
+) -> Result<(), super::WriteError> {
+    let text = render(format, document, style);
+    if !format.published() {
+        return super::write_file(path, &text);
+    }
+    let written = super::publish_file(path, &text)?;
+    if let Document::Verify(verified) = document
+        && verified.exit_code <= 1
+        && written == super::Written::Replaced
+    {
+        let success = prometheus::success_path(path);
+        super::publish_file(&success, &prometheus::render_success(&verified.info))?;
+    }
+    Ok(())
 }

@@ -8,9 +8,10 @@ use miette::{
     ReportHandler, Severity,
 };
 
+use super::document::Verified;
 use super::excerpt::Excerpt;
 use super::problem::Problem;
-use super::summary::{self, Ending};
+use super::summary::{self, Warnings};
 use super::{Style, printable};
 use crate::config::{ConfigDiagnostic, Loaded};
 use crate::model::CallbackConfig;
@@ -183,14 +184,14 @@ impl std::error::Error for Cause {
 
 /// Every diagnostic of a linted file, then its summary line.
 pub fn lint_report(renderer: &Renderer, loaded: &Loaded) -> String {
-    lint_file(renderer, loaded, Ending::default())
+    lint_file(renderer, loaded, false, Warnings::Pass)
 }
 
 /// A linted file as `lint` shows it: every diagnostic (drawn, or one line each when
 /// quiet), then the summary line.
-pub fn lint_file(renderer: &Renderer, loaded: &Loaded, ending: Ending) -> String {
+pub fn lint_file(renderer: &Renderer, loaded: &Loaded, quiet: bool, warnings: Warnings) -> String {
     let mut out = String::new();
-    if ending.quiet {
+    if quiet {
         out.push_str(&summary::lint_lines(loaded));
     } else {
         for diagnostic in loaded.listed() {
@@ -201,10 +202,7 @@ pub fn lint_file(renderer: &Renderer, loaded: &Loaded, ending: Ending) -> String
     out.push_str(&lint_summary(loaded));
     // Only a valid file is failed by its warnings alone.
     if loaded.config.is_some() {
-        out.push_str(summary::denied_note(
-            loaded.warnings(),
-            ending.deny_warnings,
-        ));
+        out.push_str(summary::denied_note(loaded.warnings(), warnings));
     }
     out.push('\n');
     out
@@ -260,14 +258,10 @@ type AppDiagnostic = ConfigDiagnostic<&'static str>;
 /// Everything `verify` shows a person: notices, one report per drifted or failed app
 /// (with a desired-vs-live diff), the list of those apps, and the summary line. Quiet:
 /// the list and the summary line only.
-pub fn verify_report(
-    renderer: &Renderer,
-    style: Style,
-    runs: &[FileResults],
-    ending: Ending,
-) -> String {
+pub fn verify_report(renderer: &Renderer, style: Style, verified: &Verified) -> String {
+    let runs = &verified.runs;
     let mut out = String::new();
-    if !ending.quiet {
+    if !verified.quiet {
         for notice in runs.iter().flat_map(|run| &run.notices) {
             out.push_str(&notice_line(notice));
         }
@@ -277,10 +271,14 @@ pub fn verify_report(
             }
         }
     }
-    out.push_str(&summary::app_list(runs, ending.deny_warnings));
-    out.push_str(&verify_summary(runs, ending));
+    out.push_str(&summary::app_list(runs, verified.warnings));
+    out.push_str(&verify_summary(
+        runs,
+        verified.file_warnings,
+        verified.warnings,
+    ));
     out.push('\n');
-    if !ending.quiet
+    if !verified.quiet
         && let Some(fix) = super::fix::apply_command(runs)
     {
         out.push_str(&apply_hint(&fix));
@@ -331,7 +329,7 @@ pub fn notice_line(notice: &str) -> String {
 /// e.g. `3 apps checked: 1 in sync, 1 drifted, 1 failed`, or `2 apps: none could be
 /// checked (2 failed)`; then the warnings, of the apps and of the files, and whether
 /// --deny-warnings makes them fail the run.
-pub fn verify_summary(runs: &[FileResults], ending: Ending) -> String {
+pub fn verify_summary(runs: &[FileResults], file_warnings: usize, warnings: Warnings) -> String {
     let summary = Summary::of_runs(runs);
     let mut line = match (summary.apps, summary.failed) {
         (1, 1) => "1 app: it could not be checked".to_owned(),
@@ -346,19 +344,19 @@ pub fn verify_summary(runs: &[FileResults], ending: Ending) -> String {
             summary.failed
         ),
     };
-    let warnings = summary.warnings + ending.file_warnings;
-    if warnings > 0 {
-        let _ = write!(line, ", {}", plural(warnings, "warning"));
+    let count = summary.warnings + file_warnings;
+    if count > 0 {
+        let _ = write!(line, ", {}", plural(count, "warning"));
     }
-    if ending.file_warnings > 0 {
+    if file_warnings > 0 {
         let files = if runs.len() == 1 { "file" } else { "files" };
         if summary.warnings == 0 {
             let _ = write!(line, " (in the {files})");
         } else {
-            let _ = write!(line, " ({} in the {files})", ending.file_warnings);
+            let _ = write!(line, " ({} in the {files})", file_warnings);
         }
     }
-    line.push_str(summary::denied_note(warnings, ending.deny_warnings));
+    line.push_str(summary::denied_note(count, warnings));
     line
 }
 

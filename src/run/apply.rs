@@ -129,7 +129,10 @@ pub fn run(
     }
     match format {
         PlanFormat::Human if quiet => {
-            human::eprint(&report::summary::app_list(&runs, false));
+            human::eprint(&report::summary::app_list(
+                &runs,
+                report::summary::Warnings::Pass,
+            ));
             human::eprint(&format!(
                 "{}\n",
                 report::plan::totals(&report::plan::summary(&runs))

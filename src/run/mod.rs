@@ -8,16 +8,17 @@ mod export;
 mod init;
 mod input;
 mod lint;
+mod output;
 mod schema;
 mod verify;
 
-use crate::cli::{self, Cli, Command, Format};
+use crate::cli::{self, Cli, Command};
 use crate::config;
 use crate::model;
 use crate::model::key_names::KeyNames;
 use crate::model::redact::Redaction;
 use crate::report::human::{self, Renderer};
-use crate::report::summary::Ending;
+use crate::report::summary::Warnings;
 use crate::report::{self, Style};
 use crate::source::{self, api};
 
@@ -58,51 +59,14 @@ pub fn run(cli: Cli) -> Outcome {
 pub fn run_in(cli: Cli, env: source::keys::Env) -> Outcome {
     let style = Style::for_stderr(cli.color.forced());
     match cli.command {
-        Command::Lint {
-            files,
-            apps,
-            deny_warnings,
-            quiet,
-            format,
-            reports,
-            allow,
-        } => match input::files(files) {
-            Ok(files) => lint::lint(
-                style,
-                &files,
-                &apps,
-                Ending {
-                    quiet,
-                    deny_warnings,
-                    ..Ending::default()
-                },
-                format.into(),
-                &reports,
-                &allow.hosts(),
-            ),
+        Command::Lint(args) => match lint::Settings::new(args) {
+            Ok(settings) => lint::lint(style, settings),
             Err(err) => error::fail(&Renderer::new(style), err, ""),
         },
-        Command::Verify {
-            apps,
-            format,
-            reports,
-            live_from,
-            deny_warnings,
-            probe,
-            network,
-        } => {
-            let ending = Ending {
-                quiet: apps.quiet,
-                deny_warnings,
-                ..Ending::default()
-            };
-            let (files, options) = match apps_options(style, apps, network, live_from, env) {
-                Ok(parts) => parts,
-                Err(outcome) => return outcome,
-            };
-            let probe = verify::Probe::from_args(&probe, options.client.deadline);
-            verify::verify_files(style, &files, &options, ending, probe, format, &reports)
-        }
+        Command::Verify(args) => match verify::Settings::new(args, env) {
+            Ok(settings) => verify::verify_files(style, settings),
+            Err(err) => error::fail(&Renderer::new(style), err, ""),
+        },
         Command::Apply {
             apps,
             dry_run,
@@ -112,9 +76,9 @@ pub fn run_in(cli: Cli, env: source::keys::Env) -> Outcome {
             network,
         } => {
             let quiet = apps.quiet;
-            let (files, options) = match apps_options(style, apps, network, live_from, env) {
+            let (files, options) = match apps_options(apps, network, live_from, env) {
                 Ok(parts) => parts,
-                Err(outcome) => return outcome,
+                Err(err) => return error::fail(&Renderer::new(style), err, ""),
             };
             apply::run(
                 style,
@@ -162,14 +126,12 @@ pub fn run_in(cli: Cli, env: source::keys::Env) -> Outcome {
 /// The files, and the options the app selection, network flags and `--live-from`
 /// describe; no file to read is reported here (exit 2).
 fn apps_options(
-    style: Style,
     apps: cli::AppsArgs,
     network: cli::NetworkArgs,
     live_from: Option<std::path::PathBuf>,
     env: source::keys::Env,
-) -> Result<(Vec<std::path::PathBuf>, source::FetchOptions), Outcome> {
-    let files =
-        input::files(apps.files).map_err(|err| error::fail(&Renderer::new(style), err, ""))?;
+) -> Result<(Vec<std::path::PathBuf>, source::FetchOptions), error::Error> {
+    let files = input::files(apps.files)?;
     let options = source::FetchOptions {
         selectors: apps.apps,
         redaction: Redaction::new(apps.show_secrets),
@@ -177,6 +139,15 @@ fn apps_options(
         ..network_options(network, env)
     };
     Ok((files, options))
+}
+
+/// `--deny-warnings`: warnings fail the run.
+pub(super) fn warnings(deny_warnings: bool) -> Warnings {
+    if deny_warnings {
+        Warnings::Fail
+    } else {
+        Warnings::Pass
+    }
 }
 
 /// The client options the network flags describe.
@@ -222,21 +193,6 @@ pub(super) fn stdout_outcome(style: Style, text: &str) -> Outcome {
     }
 }
 
-/// Where a rendered report goes: the terminal (stdout, or stderr for human) or a file.
-pub(super) enum Sink<'a> {
-    Terminal,
-    File(&'a std::path::Path),
-}
-
-/// The chosen format on the terminal, then every `--report FORMAT=PATH`.
-pub(super) fn sinks<'a>(
-    format: Format,
-    reports: &'a [cli::ReportFile],
-) -> impl Iterator<Item = (Format, Sink<'a>)> {
-    std::iter::once((format, Sink::Terminal))
-        .chain(reports.iter().map(|r| (r.format, Sink::File(&r.path))))
-}
-
 /// Files that stop the run before any request: every file read (for the machine
 /// formats to say so), and what stderr was shown of the invalid ones.
 pub(super) struct Invalid {
@@ -268,14 +224,10 @@ pub(super) fn load_all(
     if loaded.iter().all(|l| l.config.is_some()) {
         return Ok(Files { loaded, keys });
     }
-    let ending = Ending {
-        quiet,
-        ..Ending::default()
-    };
     let printed: String = loaded
         .iter()
         .filter(|l| l.config.is_none())
-        .map(|l| human::lint_file(renderer, l, ending))
+        .map(|l| human::lint_file(renderer, l, quiet, Warnings::Pass))
         .collect();
     human::eprint(&printed);
     Err(Invalid { loaded, printed })
@@ -310,28 +262,6 @@ pub fn failure_outcome(failure: &model::Failure) -> Outcome {
     }
 }
 
-/// Write one rendered report; a file that cannot be written is a usage error.
-pub(super) fn emit(
-    format: Format,
-    sink: Sink<'_>,
-    text: &str,
-    renderer: &Renderer,
-) -> Result<(), Outcome> {
-    let written = match sink {
-        Sink::Terminal if format == Format::Human => {
-            human::eprint(text);
-            Ok(())
-        }
-        // Only the GitHub format's own annotations are workflow commands.
-        Sink::Terminal if format == Format::Github => {
-            report::print_stdout_with(text, report::Commands::Own)
-        }
-        Sink::Terminal => report::print_stdout(text),
-        Sink::File(path) => report::write_file(path, text),
-    };
-    written.map_err(|err| error::fail(renderer, err, ""))
-}
-
 /// An endpoint the operator allowed is not worth a warning (nor, under
 /// --deny-warnings, a failure).
 pub(super) fn forget_allowed_endpoints(
@@ -344,13 +274,13 @@ pub(super) fn forget_allowed_endpoints(
 }
 
 /// The exit outcome of a verification: the worst app decides; an error outranks drift.
-pub fn verify_outcome(runs: &[model::FileResults], deny_warnings: bool) -> Outcome {
+pub fn verify_outcome(runs: &[model::FileResults], warnings: Warnings) -> Outcome {
     runs.iter()
         .flat_map(|run| &run.results)
         .map(|result| match (&result.failure, result.status()) {
             (Some(failure), _) => failure_outcome(failure),
             (None, model::Status::Drifted) => Outcome::Drift,
-            (None, _) if deny_warnings && result.warnings() > 0 => Outcome::Drift,
+            (None, _) if warnings.fail(result.warnings()) => Outcome::Drift,
             (None, _) => Outcome::Clean,
         })
         .max()
