@@ -5,6 +5,7 @@ pub mod apply;
 mod destination;
 mod document;
 mod excerpt;
+pub mod export;
 pub mod fix;
 pub mod format;
 pub mod github;

@@ -118,7 +118,7 @@ pub fn run(
         }
     }
     if outcome != Outcome::Clean {
-        human::eprint(human::EXPORT_INCOMPLETE);
+        human::eprint(report::export::INCOMPLETE);
         return outcome;
     }
 
@@ -131,7 +131,7 @@ pub fn run(
                 let prefix = placeholders::variable_prefix(app.sdkappid, app.service);
                 let templated = placeholders::templated(&config.url, &prefix, known);
                 for variable in &templated.variables {
-                    human::eprint(&human::export_placeholder(
+                    human::eprint(&report::export::placeholder(
                         app,
                         &variable.param,
                         &variable.name,
@@ -173,7 +173,7 @@ pub fn run(
         .collect();
     let declared = entries.iter().filter(|e| e.declares()).count();
     if declared == 0 {
-        human::eprint(&human::export_none_declarable(apps.len()));
+        human::eprint(&report::export::none_declarable(apps.len()));
         return Outcome::Invalid;
     }
     for entry in &entries {
@@ -181,11 +181,13 @@ pub fn run(
             continue;
         };
         if let Some(problem) = writer::live_url_problem(&live.url) {
-            human::eprint_lines(&human::export_url_commented(
+            human::eprint_lines(&report::export::url_commented(
                 app, &live.url, &problem, &redaction,
             ));
         } else if carries_secrets(&live.url, literal_urls) {
-            human::eprint_lines(&human::export_url_with_secrets(app, &live.url, &redaction));
+            human::eprint_lines(&report::export::url_with_secrets(
+                app, &live.url, &redaction,
+            ));
         }
     }
     let text = writer::render(
@@ -200,7 +202,7 @@ pub fn run(
             if let Err(err) = report::write_file_atomically(path, &text) {
                 return fail(&renderer, err, "");
             }
-            human::eprint_lines(&human::export_written(path, declared, commented));
+            human::eprint_lines(&report::export::written(path, declared, commented));
         }
         None => {
             if let Err(err) = report::print_stdout(&text) {
@@ -239,7 +241,7 @@ fn refresh(
         .map(|(app, live)| match live {
             Ok(Live::Present { config, .. }) => {
                 if let Some(problem) = writer::live_url_problem(&config.url) {
-                    human::eprint_lines(&human::export_url_kept(
+                    human::eprint_lines(&report::export::url_kept(
                         app,
                         &config.url,
                         &problem,
@@ -248,7 +250,7 @@ fn refresh(
                     return Want::Keep;
                 }
                 if carries_secrets(&config.url, literal_urls) {
-                    human::eprint_lines(&human::export_url_with_secrets(
+                    human::eprint_lines(&report::export::url_with_secrets(
                         app,
                         &config.url,
                         redaction,
@@ -257,7 +259,7 @@ fn refresh(
                 let mut unknown: Vec<&str> = Vec::new();
                 for word in &config.commands {
                     if !catalog::is_known(app.service, word) && !unknown.contains(&word.as_str()) {
-                        human::eprint_lines(&human::export_word_left_out(app, word));
+                        human::eprint_lines(&report::export::word_left_out(app, word));
                         unknown.push(word);
                     }
                 }
@@ -268,7 +270,7 @@ fn refresh(
             }
             Ok(Live::Absent { .. }) => {
                 if app.callback.is_some() {
-                    human::eprint_lines(&human::export_now_absent(app));
+                    human::eprint_lines(&report::export::now_absent(app));
                 }
                 Want::Absent
             }
@@ -279,7 +281,7 @@ fn refresh(
     let refreshed = match edit::refresh(text, apps, &wants) {
         Ok(refreshed) => refreshed,
         Err(err) => {
-            human::eprint(&human::export_not_refreshed(from, &err));
+            human::eprint(&report::export::not_refreshed(from, &err));
             return Outcome::Invalid;
         }
     };
@@ -288,7 +290,7 @@ fn refresh(
             if let Err(err) = report::write_file_atomically(path, &refreshed.text) {
                 return fail(renderer, err, "");
             }
-            human::eprint_lines(&human::export_refreshed(
+            human::eprint_lines(&report::export::refreshed(
                 path,
                 refreshed.changed,
                 apps.len(),
