@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::Outcome;
 use super::error::fail;
+use super::outcome::{Outcome, failure_outcome};
 use crate::config::edit::{self, Want};
 use crate::config::{self, App, placeholders, writer};
 use crate::model::catalog;
@@ -78,7 +78,7 @@ pub fn run(
     };
 
     let progress = Arc::new(Progress::on_stderr(true));
-    let options = &super::observed(options, &progress, "reading");
+    let options = &super::options::observed(options, &progress, "reading");
     let remote = &mut source::Remote::new(options.client.clone());
     // A file's `${NAME}`s are expanded first: their values are known, and written
     // back as the placeholders they came from.
@@ -114,7 +114,7 @@ pub fn run(
     for (app, live) in apps.iter().zip(&lives) {
         if let Err(failure) = live {
             human::eprint(&human::failure_report(app, failure));
-            outcome = outcome.max(super::failure_outcome(failure));
+            outcome = outcome.max(failure_outcome(failure));
         }
     }
     if outcome != Outcome::Clean {

@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use super::{Outcome, stdout_outcome};
+use super::Outcome;
+use super::output::stdout_outcome;
 use crate::config::{STARTER, STDIN};
 use crate::report::human::{self, Renderer};
 use crate::report::{self, Style};

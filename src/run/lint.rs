@@ -1,7 +1,8 @@
 //! `cbcheck lint`: validate files, no network.
 
+use super::load::forget_allowed_endpoints;
 use super::output::{self, Outputs};
-use super::{Outcome, check, error, forget_allowed_endpoints, input};
+use super::{Outcome, check, error, input};
 use crate::cli;
 use crate::config;
 use crate::model::AllowedHost;
@@ -28,7 +29,7 @@ impl Settings {
             files: input::files(args.files)?,
             selectors: args.apps,
             quiet: args.quiet,
-            warnings: super::warnings(args.deny_warnings),
+            warnings: super::options::warnings(args.deny_warnings),
             outputs: Outputs {
                 format: args.format.into(),
                 reports: args.reports,

@@ -90,3 +90,11 @@ fn emit(
     };
     result.and(written.map_err(fail))
 }
+
+/// Print to stdout; a failed write (not a closed pipe) is reported and exits 2.
+pub(super) fn stdout_outcome(style: Style, text: &str) -> Outcome {
+    match report::print_stdout(text) {
+        Ok(()) => Outcome::Clean,
+        Err(err) => error::fail(&Renderer::new(style), err, ""),
+    }
+}

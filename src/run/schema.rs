@@ -1,6 +1,7 @@
 //! `cbcheck schema` and `cbcheck completions`: generated text on stdout.
 
-use super::{Outcome, stdout_outcome};
+use super::Outcome;
+use super::output::stdout_outcome;
 use crate::cli::Cli;
 use crate::report::Style;
 use crate::{config, report};

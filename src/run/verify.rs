@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
+use super::error;
+use super::load::{Files, Invalid, forget_allowed_endpoints, load_all, names, verify_all};
+use super::options::{apps_options, observed};
+use super::outcome::{Outcome, verify_outcome};
 use super::output::{self, Outputs};
-use super::{
-    Files, Invalid, Outcome, apps_options, error, forget_allowed_endpoints, load_all, names,
-    observed, verify_all, verify_outcome,
-};
 use crate::cli;
 use crate::config;
 use crate::model::key_names::KeyNames;
@@ -72,7 +72,7 @@ impl Settings {
             files,
             options,
             quiet,
-            warnings: super::warnings(args.deny_warnings),
+            warnings: super::options::warnings(args.deny_warnings),
             probe,
             outputs: Outputs {
                 format: args.format,
