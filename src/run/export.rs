@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::error::fail;
+use super::error::Error;
 use super::outcome::{Outcome, failure_outcome};
 use crate::config::edit::{self, Want};
 use crate::config::{self, App, placeholders, writer};
@@ -38,7 +38,7 @@ pub fn run(
     output: Option<&Path>,
     literal_urls: bool,
     options: &FetchOptions,
-) -> Outcome {
+) -> Result<Outcome, Error> {
     let renderer = Renderer::new(style);
     let from_file = matches!(scope, Scope::File(_));
     // With --from, the file's own text: it is edited in place.
@@ -70,7 +70,7 @@ pub fn run(
             keys = config::check_key_placeholders(std::slice::from_mut(&mut loaded));
             let (Some(config), Some(text)) = (loaded.config.as_ref(), text) else {
                 human::eprint(&human::lint_report(&renderer, &loaded));
-                return Outcome::Invalid;
+                return Ok(Outcome::Invalid);
             };
             original = Some((file.as_path(), text));
             (config.apps.clone(), None)
@@ -88,7 +88,7 @@ pub fn run(
                 let (apps, state) = expanded.groups.pop().unwrap_or_default();
                 (apps, state, expanded.redaction)
             }
-            Err(err) => return fail(&renderer, err, ""),
+            Err(err) => return Err(err.into()),
         };
     let source::GroupState {
         lives,
@@ -119,7 +119,7 @@ pub fn run(
     }
     if outcome != Outcome::Clean {
         human::eprint(report::export::INCOMPLETE);
-        return outcome;
+        return Ok(outcome);
     }
 
     let known = redaction.placeholders().values();
@@ -148,7 +148,6 @@ pub fn run(
         .collect();
     if let Some((from, text)) = &original {
         return refresh(
-            &renderer,
             (from, text),
             &apps,
             &lives,
@@ -174,7 +173,7 @@ pub fn run(
     let declared = entries.iter().filter(|e| e.declares()).count();
     if declared == 0 {
         human::eprint(&report::export::none_declarable(apps.len()));
-        return Outcome::Invalid;
+        return Ok(Outcome::Invalid);
     }
     for entry in &entries {
         let writer::Entry::Present(app, live) = entry else {
@@ -199,18 +198,14 @@ pub fn run(
     let commented = entries.len() - declared;
     match output {
         Some(path) => {
-            if let Err(err) = report::write_file_atomically(path, &text) {
-                return fail(&renderer, err, "");
-            }
+            report::write_file_atomically(path, &text)?;
             human::eprint_lines(&report::export::written(path, declared, commented));
         }
         None => {
-            if let Err(err) = report::print_stdout(&text) {
-                return fail(&renderer, err, "");
-            }
+            report::print_stdout(&text)?;
         }
     }
-    Outcome::Clean
+    Ok(Outcome::Clean)
 }
 
 /// Whether a URL written to the file may still carry a secret: with `--literal-urls`
@@ -227,14 +222,13 @@ fn carries_secrets(url: &str, literal_urls: bool) -> bool {
 /// `export --from`: the file, with only the callback values that differ from live
 /// changed in place.
 fn refresh(
-    renderer: &Renderer,
     (from, text): (&Path, &str),
     apps: &[App],
     lives: &[Result<Live, Failure>],
     output: Option<&Path>,
     literal_urls: bool,
     redaction: &Redaction,
-) -> Outcome {
+) -> Result<Outcome, Error> {
     let wants: Vec<Want<'_>> = apps
         .iter()
         .zip(lives)
@@ -282,14 +276,12 @@ fn refresh(
         Ok(refreshed) => refreshed,
         Err(err) => {
             human::eprint(&report::export::not_refreshed(from, &err));
-            return Outcome::Invalid;
+            return Ok(Outcome::Invalid);
         }
     };
     match output {
         Some(path) => {
-            if let Err(err) = report::write_file_atomically(path, &refreshed.text) {
-                return fail(renderer, err, "");
-            }
+            report::write_file_atomically(path, &refreshed.text)?;
             human::eprint_lines(&report::export::refreshed(
                 path,
                 refreshed.changed,
@@ -297,10 +289,8 @@ fn refresh(
             ));
         }
         None => {
-            if let Err(err) = report::print_stdout(&refreshed.text) {
-                return fail(renderer, err, "");
-            }
+            report::print_stdout(&refreshed.text)?;
         }
     }
-    Outcome::Clean
+    Ok(Outcome::Clean)
 }

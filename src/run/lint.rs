@@ -7,7 +7,6 @@ use crate::cli;
 use crate::config;
 use crate::model::AllowedHost;
 use crate::model::redact::Redaction;
-use crate::report::human::Renderer;
 use crate::report::summary::Warnings;
 use crate::report::{Document, Linted, Style};
 
@@ -39,7 +38,8 @@ impl Settings {
     }
 }
 
-pub(super) fn lint(style: Style, settings: Settings) -> Outcome {
+/// The files checked; an `--app` that matches no app stops the run (exit 2).
+pub(super) fn lint(style: Style, settings: Settings) -> Result<Outcome, error::Error> {
     let Settings {
         files,
         selectors,
@@ -49,7 +49,6 @@ pub(super) fn lint(style: Style, settings: Settings) -> Outcome {
         allowed_endpoints,
     } = settings;
     let selectors = &selectors[..];
-    let renderer = Renderer::new(style);
     let mut loaded: Vec<config::Loaded> = files
         .iter()
         .map(|file| config::load(file, &Redaction::default()))
@@ -61,9 +60,7 @@ pub(super) fn lint(style: Style, settings: Settings) -> Outcome {
         // errors decide the run anyway.
         if loaded.iter().all(|l| l.config.is_some()) {
             let configs = loaded.iter().filter_map(|l| l.config.as_ref());
-            if let Err(err) = check::check_matched(configs, selectors) {
-                return super::error::fail(&renderer, err, "");
-            }
+            check::check_matched(configs, selectors)?;
         }
         for file in &mut loaded {
             forget_unselected_warnings(file, selectors);
@@ -82,7 +79,7 @@ pub(super) fn lint(style: Style, settings: Settings) -> Outcome {
         quiet,
         warnings,
     });
-    output::write(&mut document, style, &outputs, outcome)
+    Ok(output::write(&mut document, style, &outputs, outcome))
 }
 
 /// With `--app`, the warnings inside other apps' entries are not this run's concern;

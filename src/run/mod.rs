@@ -31,15 +31,22 @@ pub fn run(cli: Cli) -> Outcome {
 /// process share nothing.
 pub fn run_in(cli: Cli, env: source::keys::Env) -> Outcome {
     let style = Style::for_stderr(cli.color.forced());
-    match cli.command {
-        Command::Lint(args) => match lint::Settings::new(args) {
-            Ok(settings) => lint::lint(style, settings),
-            Err(err) => error::fail(&Renderer::new(style), err, ""),
-        },
-        Command::Verify(args) => match verify::Settings::new(args, env) {
-            Ok(settings) => verify::verify_files(style, settings),
-            Err(err) => error::fail(&Renderer::new(style), err, ""),
-        },
+    match command(cli.command, style, env) {
+        Ok(outcome) => outcome,
+        // The one place where an error that stops a command is printed.
+        Err(err) => error::fail(&Renderer::new(style), err, ""),
+    }
+}
+
+/// Run one command: its outcome, or the error that stopped it.
+fn command(
+    command: Command,
+    style: Style,
+    env: source::keys::Env,
+) -> Result<Outcome, error::Error> {
+    Ok(match command {
+        Command::Lint(args) => lint::lint(style, lint::Settings::new(args)?)?,
+        Command::Verify(args) => verify::verify_files(style, verify::Settings::new(args, env)?),
         Command::Apply {
             apps,
             dry_run,
@@ -49,10 +56,7 @@ pub fn run_in(cli: Cli, env: source::keys::Env) -> Outcome {
             network,
         } => {
             let quiet = apps.quiet;
-            let (files, options) = match options::apps_options(apps, network, live_from, env) {
-                Ok(parts) => parts,
-                Err(err) => return error::fail(&Renderer::new(style), err, ""),
-            };
+            let (files, options) = options::apps_options(apps, network, live_from, env)?;
             apply::run(
                 style,
                 &files,
@@ -82,18 +86,18 @@ pub fn run_in(cli: Cli, env: source::keys::Env) -> Outcome {
                     identifier,
                 },
                 // clap requires one of them.
-                (None, None) => return Outcome::Invalid,
+                (None, None) => return Ok(Outcome::Invalid),
             };
             let options = source::FetchOptions {
                 live_from,
                 ..options::network_options(network, env)
             };
-            export::run(style, scope, output.as_deref(), literal_urls, &options)
+            export::run(style, scope, output.as_deref(), literal_urls, &options)?
         }
-        Command::Init { file, force } => init::init(style, &file, force),
-        Command::Schema { report, plan, lint } => schema::schema(style, report, plan, lint),
-        Command::Completions { shell } => schema::completions(style, shell),
-    }
+        Command::Init { file, force } => init::init(&file, force)?,
+        Command::Schema { report, plan, lint } => schema::schema(report, plan, lint)?,
+        Command::Completions { shell } => schema::completions(shell)?,
+    })
 }
 
 #[cfg(test)]
