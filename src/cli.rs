@@ -9,6 +9,7 @@ use url::Url;
 use crate::model::AllowedHost;
 use crate::model::ServiceName;
 use crate::model::tencent::region::Region;
+pub use crate::report::format::Format;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -66,39 +67,7 @@ Examples:
 Diagnostics and a summary line per file go to stderr (-q: one line per diagnostic,
 without snippets; the other formats go to stdout). Exits 0 when every file is valid
 (warnings allowed), 2 when one is invalid or, with --deny-warnings, has warnings.")]
-    Lint {
-        /// The callbacks files to check; `-` reads one from stdin. Default:
-        /// callbacks.yaml in the current directory.
-        #[arg(value_name = "FILE")]
-        files: Vec<PathBuf>,
-
-        /// Only this app's warnings (its name, or its SDKAppID: a number is always an
-        /// SDKAppID); repeatable. Errors anywhere
-        /// in the file are still reported: verify refuses the whole file for them.
-        #[arg(long = "app", value_name = "NAME|SDKAPPID")]
-        apps: Vec<String>,
-
-        /// Treat warnings as errors (exit 2).
-        #[arg(long)]
-        deny_warnings: bool,
-
-        /// Print one line per diagnostic (file:line:col: severity[rule]: message) and
-        /// each file's summary line, without snippets. Other formats are unchanged.
-        #[arg(short, long)]
-        quiet: bool,
-
-        /// Output format (human on stderr; the others on stdout).
-        #[arg(long, value_enum, default_value_t = LintFormat::Human)]
-        format: LintFormat,
-
-        /// Also write a report to a file: FORMAT=PATH (e.g. sarif=lint.sarif,
-        /// json=lint.json); repeatable.
-        #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_lint_report)]
-        reports: Vec<ReportFile>,
-
-        #[command(flatten)]
-        allow: AllowEndpoints,
-    },
+    Lint(LintArgs),
 
     /// Compare the live callback configuration of every app with the file.
     #[command(after_help = "\
@@ -127,34 +96,7 @@ otherwise the app is not checked and nothing is sent to it.
 Exits 0 when every app is in sync, 1 on drift, 2 for an invalid file or usage or an
 endpoint not allowed, 3 when credentials are missing or refused, 4 when the API kept
 failing. An error outranks drift, and every app is still reported.")]
-    Verify {
-        #[command(flatten)]
-        apps: AppsArgs,
-
-        /// Output format: human diagnostics on stderr; the others on stdout.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
-
-        /// Also write a report to a file: FORMAT=PATH (e.g. sarif=cbcheck.sarif,
-        /// junit=cbcheck.xml); repeatable.
-        #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
-        reports: Vec<ReportFile>,
-
-        /// Compare with recorded get_callback replies (a JSON object: sdkappid → reply)
-        /// instead of calling the API.
-        #[arg(long, value_name = "SNAPSHOT.json")]
-        live_from: Option<PathBuf>,
-
-        /// Fail (exit 1) on warning-level findings too.
-        #[arg(long)]
-        deny_warnings: bool,
-
-        #[command(flatten)]
-        probe: ProbeArgs,
-
-        #[command(flatten)]
-        network: NetworkArgs,
-    },
+    Verify(VerifyArgs),
 
     /// Write a callbacks file declaring what is live: adopt an existing fleet.
     #[command(after_help = "\
@@ -329,63 +271,114 @@ Examples:
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// miette diagnostics and a summary on stderr.
-    Human,
-    /// One JSON document (verify: schemas/report.schema.json).
-    Json,
-    /// GitHub Actions workflow commands (annotations); appends the Markdown report
-    /// to $GITHUB_STEP_SUMMARY when set.
-    Github,
-    /// SARIF 2.1.0, for code scanning.
-    Sarif,
-    /// JUnit XML: one testsuite per file, one testcase per app (verify only).
-    Junit,
-    /// A Markdown summary for a pull-request comment (verify only).
-    Markdown,
-    /// Prometheus text format for node_exporter's textfile collector (verify only); as
-    /// a --report file it is replaced atomically, readable by all (0644), and a
-    /// `<name>_success.prom` beside it records the last completed run.
-    Prometheus,
+// The arguments of `cbcheck lint` (its help is the variant's, above).
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The callbacks files to check; `-` reads one from stdin. Default:
+    /// callbacks.yaml in the current directory.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Only this app's warnings (its name, or its SDKAppID: a number is always an
+    /// SDKAppID); repeatable. Errors anywhere
+    /// in the file are still reported: verify refuses the whole file for them.
+    #[arg(long = "app", value_name = "NAME|SDKAPPID")]
+    pub apps: Vec<String>,
+
+    /// Treat warnings as errors (exit 2).
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    /// Print one line per diagnostic (file:line:col: severity[rule]: message) and
+    /// each file's summary line, without snippets. Other formats are unchanged.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Output format (human on stderr; the others on stdout).
+    #[arg(long, value_enum, default_value_t = LintFormat(Format::Human))]
+    pub format: LintFormat,
+
+    /// Also write a report to a file: FORMAT=PATH (e.g. sarif=lint.sarif,
+    /// json=lint.json); repeatable.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_lint_report)]
+    pub reports: Vec<ReportFile>,
+
+    #[command(flatten)]
+    pub allow: AllowEndpoints,
 }
 
-impl Format {
-    /// The spelling on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Human => "human",
-            Format::Json => "json",
-            Format::Github => "github",
-            Format::Sarif => "sarif",
-            Format::Junit => "junit",
-            Format::Markdown => "markdown",
-            Format::Prometheus => "prometheus",
-        }
+// The arguments of `cbcheck verify` (its help is the variant's, above).
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub apps: AppsArgs,
+
+    /// Output format: human diagnostics on stderr; the others on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Also write a report to a file: FORMAT=PATH (e.g. sarif=cbcheck.sarif,
+    /// junit=cbcheck.xml); repeatable.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub reports: Vec<ReportFile>,
+
+    /// Compare with recorded get_callback replies (a JSON object: sdkappid → reply)
+    /// instead of calling the API.
+    #[arg(long, value_name = "SNAPSHOT.json")]
+    pub live_from: Option<PathBuf>,
+
+    /// Fail (exit 1) on warning-level findings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+/// `--format`: the formats of `report::format`, with what each says in `--help`.
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Format::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()).help(self.help()))
     }
 }
 
-/// `lint --format`: junit and markdown describe verify runs, so lint does not offer them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LintFormat {
-    /// miette diagnostics and a summary line per file on stderr.
-    Human,
-    /// One JSON document: each file's diagnostics (schemas/lint.schema.json).
-    Json,
-    /// GitHub Actions workflow commands (annotations).
-    Github,
-    /// SARIF 2.1.0, for code scanning.
-    Sarif,
+/// `lint --format`: the formats of [`Format::LINT`] (junit and markdown describe
+/// verify runs, so lint does not offer them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LintFormat(pub Format);
+
+impl LintFormat {
+    const ALL: [LintFormat; Format::LINT.len()] = {
+        let mut all = [LintFormat(Format::Human); Format::LINT.len()];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = LintFormat(Format::LINT[i]);
+            i += 1;
+        }
+        all
+    };
+}
+
+impl ValueEnum for LintFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &LintFormat::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.name()).help(self.0.lint_help()))
+    }
 }
 
 impl From<LintFormat> for Format {
     fn from(format: LintFormat) -> Format {
-        match format {
-            LintFormat::Human => Format::Human,
-            LintFormat::Json => Format::Json,
-            LintFormat::Github => Format::Github,
-            LintFormat::Sarif => Format::Sarif,
-        }
+        format.0
     }
 }
 
@@ -466,22 +459,32 @@ pub struct ReportFile {
 
 fn parse_report(text: &str) -> Result<ReportFile, String> {
     let (format, path) = split_report(text)?;
-    let format = Format::from_str(format, true).map_err(|_| {
-        format!("unknown format `{format}`: use json, github, sarif, junit, markdown, prometheus or human")
-    })?;
+    let format = Format::named(format)
+        .ok_or_else(|| format!("unknown format `{format}`: use {}", spelled(&Format::ALL)))?;
     Ok(ReportFile { format, path })
 }
 
 /// `lint --report FORMAT=PATH`: refused here, before any report is written.
 fn parse_lint_report(text: &str) -> Result<ReportFile, String> {
-    let (format, path) = split_report(text)?;
-    let format = LintFormat::from_str(format, true).map_err(|_| {
-        format!("lint does not write `{format}` (junit and markdown describe verify runs): use json, github, sarif or human")
-    })?;
-    Ok(ReportFile {
-        format: format.into(),
-        path,
-    })
+    let (name, path) = split_report(text)?;
+    let format = Format::named(name)
+        .filter(|format| Format::LINT.contains(format))
+        .ok_or_else(|| {
+            format!(
+                "lint does not write `{name}` (junit and markdown describe verify runs): use {}",
+                spelled(&Format::LINT)
+            )
+        })?;
+    Ok(ReportFile { format, path })
+}
+
+/// e.g. `json, github, sarif or human`: the default (first) last.
+fn spelled(formats: &[Format]) -> String {
+    let Some((default, others)) = formats.split_first() else {
+        return String::new();
+    };
+    let others: Vec<&str> = others.iter().map(|format| format.name()).collect();
+    format!("{} or {}", others.join(", "), default.name())
 }
 
 fn split_report(text: &str) -> Result<(&str, PathBuf), String> {

@@ -24,7 +24,7 @@ fn allowed(layer: &str) -> Option<&'static [&'static str]> {
         "drift" => &["model"],
         "source" => &["model"],
         "report" => &["model", "config"],
-        "cli" => &["model"],
+        "cli" => &["model", "report"],
         "run" => &["model", "config", "drift", "source", "report", "cli"],
         "lib" | "main" => return None,
         _ => &[],

@@ -11,6 +11,7 @@ use crate::model::{Kind, Severity};
 
 use super::REPORT_VERSION;
 use super::problem::Problem;
+use super::summary::Warnings;
 use crate::config::Loaded;
 
 /// The result of `cbcheck verify`.
@@ -332,7 +333,7 @@ pub struct LintFile {
     pub diagnostics: Vec<Problem>,
 }
 
-pub fn lint_report(loaded: &[Loaded], deny_warnings: bool) -> LintReport {
+pub fn lint_report(loaded: &[Loaded], warnings: Warnings) -> LintReport {
     let status = |invalid: bool| {
         if invalid {
             LintStatus::Invalid
@@ -344,7 +345,7 @@ pub fn lint_report(loaded: &[Loaded], deny_warnings: bool) -> LintReport {
         .iter()
         .map(|file| LintFile {
             file: file.file.clone(),
-            status: status(file.errors() > 0 || (deny_warnings && file.warnings() > 0)),
+            status: status(file.errors() > 0 || warnings.fail(file.warnings())),
             apps: file.config.as_ref().map(|c| c.apps.len()),
             errors: file.errors(),
             warnings: file.warnings(),
@@ -358,8 +359,8 @@ pub fn lint_report(loaded: &[Loaded], deny_warnings: bool) -> LintReport {
     }
 }
 
-pub fn render_lint(loaded: &[Loaded], deny_warnings: bool) -> String {
-    pretty(&lint_report(loaded, deny_warnings))
+pub fn render_lint(loaded: &[Loaded], warnings: Warnings) -> String {
+    pretty(&lint_report(loaded, warnings))
 }
 
 fn pretty(report: &impl Serialize) -> String {

@@ -3,8 +3,11 @@
 pub mod annotation;
 pub mod apply;
 mod destination;
+mod document;
 mod excerpt;
+pub mod export;
 pub mod fix;
+pub mod format;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -23,6 +26,8 @@ pub const REPORT_VERSION: u32 = 2;
 use std::io::IsTerminal;
 
 pub use crate::model::text::{Commands, is_unsafe, printable};
+pub use document::{Document, Linted, Verified};
+pub use format::{Format, Stream, render, write_report};
 
 /// How human-readable output looks: decided once, from flags, environment and terminal.
 #[derive(Debug, Clone, Copy)]
@@ -334,7 +339,7 @@ mod tests {
                 warnings: 0
             }
         );
-        let summary = human::verify_summary(&runs, summary::Ending::default());
+        let summary = human::verify_summary(&runs, 0, summary::Warnings::Pass);
         assert_eq!(summary, "2 apps checked: 0 in sync, 1 drifted, 1 failed");
         let annotations = annotation::from_runs(&runs);
         let info = crate::model::run_info::RunInfo {
@@ -349,11 +354,21 @@ mod tests {
         let outputs = [
             (
                 "human",
-                human::verify_report(
-                    &human::Renderer::new(Style::plain()),
+                render(
+                    Format::Human,
+                    &Document::Verify(Verified {
+                        files: files.to_vec(),
+                        runs: vec![run()],
+                        problems: Vec::new(),
+                        status,
+                        stopped: None,
+                        quiet: false,
+                        warnings: summary::Warnings::Pass,
+                        file_warnings: 0,
+                        info: info.clone(),
+                        exit_code: 1,
+                    }),
                     Style::plain(),
-                    &runs,
-                    summary::Ending::default(),
                 ),
             ),
             ("json", json::render(&files, &runs, &[], status, &info)),
@@ -385,7 +400,7 @@ mod tests {
         second.config.file = "call.yaml".into();
         second.results[0].app.service = crate::model::ServiceName::Call;
         second.results[0].app.name = Some("会议\u{1b}".into());
-        let list = summary::app_list(&[run(), second], false);
+        let list = summary::app_list(&[run(), second], summary::Warnings::Pass);
         assert_eq!(
             list,
             "fleet.yaml:\n\
@@ -395,12 +410,12 @@ mod tests {
              \x20 drifted  会议\\u{1b}  1400000001  call  1 missing_command\n\
              \x20 failed   -           1400000002        network error\n"
         );
-        assert_eq!(summary::app_list(&[], true), "");
+        assert_eq!(summary::app_list(&[], summary::Warnings::Fail), "");
 
         // One long name overflows its own line only.
         let mut long = run();
         long.results[0].app.name = Some("n".repeat(40));
-        let list = summary::app_list(&[long], false);
+        let list = summary::app_list(&[long], summary::Warnings::Pass);
         assert!(
             list.ends_with(&format!(
                 "\nfailed   -{}  1400000002  network error\n",

@@ -10,15 +10,22 @@ use super::printable;
 use crate::config::Loaded;
 use crate::model::{AppResult, FileResults, Status};
 
-/// What the end of a human report depends on besides the results.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Ending {
-    /// `--quiet`: only the list and the summary line.
-    pub quiet: bool,
-    /// `--deny-warnings`: warnings fail the run, and the summary says so.
-    pub deny_warnings: bool,
-    /// Warnings about the files themselves (verify lints them first).
-    pub file_warnings: usize,
+/// Whether warnings fail the run: the run decides (`--deny-warnings`), and the
+/// reports list the apps and files that fail by them and say why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Warnings {
+    /// Warnings are shown; they fail nothing.
+    #[default]
+    Pass,
+    /// An app or a file with warnings fails the run.
+    Fail,
+}
+
+impl Warnings {
+    /// Whether `count` warnings fail the run.
+    pub fn fail(self, count: usize) -> bool {
+        self == Warnings::Fail && count > 0
+    }
 }
 
 /// A name column wider than this is not padded to: one long name must not push
@@ -29,9 +36,9 @@ const MAX_NAME_WIDTH: usize = 32;
 /// warnings fail the run), in file order: status, name, SDKAppID, the service when
 /// not Room, then the finding kinds or the error class. Apps in sync are only
 /// counted, by the summary line. Empty when no app needs attention.
-pub fn app_list(runs: &[FileResults], deny_warnings: bool) -> String {
+pub fn app_list(runs: &[FileResults], warnings: Warnings) -> String {
     let listed = |result: &&AppResult| match result.status() {
-        Status::InSync => deny_warnings && result.warnings() > 0,
+        Status::InSync => warnings.fail(result.warnings()),
         Status::Drifted | Status::Failed => true,
     };
     let rows: Vec<(&FileResults, Row)> = runs
@@ -156,11 +163,11 @@ pub fn lint_lines(loaded: &Loaded) -> String {
 }
 
 /// `; --deny-warnings makes it a failure`, when warnings fail the run.
-pub fn denied_note(warnings: usize, deny_warnings: bool) -> &'static str {
-    match (deny_warnings, warnings) {
-        (false, _) | (true, 0) => "",
-        (true, 1) => "; --deny-warnings makes it a failure",
-        (true, _) => "; --deny-warnings makes them a failure",
+pub fn denied_note(count: usize, warnings: Warnings) -> &'static str {
+    match count {
+        _ if !warnings.fail(count) => "",
+        1 => "; --deny-warnings makes it a failure",
+        _ => "; --deny-warnings makes them a failure",
     }
 }
 

@@ -6,7 +6,8 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{Files, Invalid, Outcome, failure_outcome, load_all, names, verify_all};
+use super::load::{Files, Invalid, load_all, names, verify_all};
+use super::outcome::{Outcome, failure_outcome};
 use crate::cli::PlanFormat;
 use crate::config::{self, App};
 use crate::drift;
@@ -52,12 +53,12 @@ pub fn run(
     let renderer = Renderer::new(style);
     // Never beside the JSON plan.
     let progress = Arc::new(Progress::on_stderr(format == PlanFormat::Human));
-    let options = &super::observed(options, &progress, "checking");
+    let options = &super::options::observed(options, &progress, "checking");
     // A JSON plan is written however the run ends: a pipeline reading it never gets
     // an empty document, only one whose `diagnostics` say why nothing was planned.
     let stopped = |files: Vec<String>, problems: &[Problem]| {
         let json = report::plan::render_json(&files, &[], problems);
-        Outcome::Invalid.max(super::stdout_outcome(style, &json))
+        Outcome::Invalid.max(super::output::stdout_outcome(style, &json))
     };
     let Files { loaded, keys } = match load_all(&renderer, files, &options.redaction, quiet) {
         Ok(files) => files,
@@ -129,7 +130,10 @@ pub fn run(
     }
     match format {
         PlanFormat::Human if quiet => {
-            human::eprint(&report::summary::app_list(&runs, false));
+            human::eprint(&report::summary::app_list(
+                &runs,
+                report::summary::Warnings::Pass,
+            ));
             human::eprint(&format!(
                 "{}\n",
                 report::plan::totals(&report::plan::summary(&runs))
@@ -139,7 +143,7 @@ pub fn run(
         PlanFormat::Json => {
             // Only with --dry-run (clap): nothing follows the plan.
             let json = report::plan::render_json(&files, &runs, &problems);
-            let planned = super::stdout_outcome(style, &json);
+            let planned = super::output::stdout_outcome(style, &json);
             let drift = if changes.is_empty() {
                 Outcome::Clean
             } else {

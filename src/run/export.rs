@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::Outcome;
-use super::error::fail;
+use super::error::Error;
+use super::outcome::{Outcome, failure_outcome};
 use crate::config::edit::{self, Want};
 use crate::config::{self, App, placeholders, writer};
 use crate::model::catalog;
@@ -38,7 +38,7 @@ pub fn run(
     output: Option<&Path>,
     literal_urls: bool,
     options: &FetchOptions,
-) -> Outcome {
+) -> Result<Outcome, Error> {
     let renderer = Renderer::new(style);
     let from_file = matches!(scope, Scope::File(_));
     // With --from, the file's own text: it is edited in place.
@@ -70,7 +70,7 @@ pub fn run(
             keys = config::check_key_placeholders(std::slice::from_mut(&mut loaded));
             let (Some(config), Some(text)) = (loaded.config.as_ref(), text) else {
                 human::eprint(&human::lint_report(&renderer, &loaded));
-                return Outcome::Invalid;
+                return Ok(Outcome::Invalid);
             };
             original = Some((file.as_path(), text));
             (config.apps.clone(), None)
@@ -78,7 +78,7 @@ pub fn run(
     };
 
     let progress = Arc::new(Progress::on_stderr(true));
-    let options = &super::observed(options, &progress, "reading");
+    let options = &super::options::observed(options, &progress, "reading");
     let remote = &mut source::Remote::new(options.client.clone());
     // A file's `${NAME}`s are expanded first: their values are known, and written
     // back as the placeholders they came from.
@@ -88,7 +88,7 @@ pub fn run(
                 let (apps, state) = expanded.groups.pop().unwrap_or_default();
                 (apps, state, expanded.redaction)
             }
-            Err(err) => return fail(&renderer, err, ""),
+            Err(err) => return Err(err.into()),
         };
     let source::GroupState {
         lives,
@@ -114,12 +114,12 @@ pub fn run(
     for (app, live) in apps.iter().zip(&lives) {
         if let Err(failure) = live {
             human::eprint(&human::failure_report(app, failure));
-            outcome = outcome.max(super::failure_outcome(failure));
+            outcome = outcome.max(failure_outcome(failure));
         }
     }
     if outcome != Outcome::Clean {
-        human::eprint(human::EXPORT_INCOMPLETE);
-        return outcome;
+        human::eprint(report::export::INCOMPLETE);
+        return Ok(outcome);
     }
 
     let known = redaction.placeholders().values();
@@ -131,7 +131,7 @@ pub fn run(
                 let prefix = placeholders::variable_prefix(app.sdkappid, app.service);
                 let templated = placeholders::templated(&config.url, &prefix, known);
                 for variable in &templated.variables {
-                    human::eprint(&human::export_placeholder(
+                    human::eprint(&report::export::placeholder(
                         app,
                         &variable.param,
                         &variable.name,
@@ -148,7 +148,6 @@ pub fn run(
         .collect();
     if let Some((from, text)) = &original {
         return refresh(
-            &renderer,
             (from, text),
             &apps,
             &lives,
@@ -173,19 +172,21 @@ pub fn run(
         .collect();
     let declared = entries.iter().filter(|e| e.declares()).count();
     if declared == 0 {
-        human::eprint(&human::export_none_declarable(apps.len()));
-        return Outcome::Invalid;
+        human::eprint(&report::export::none_declarable(apps.len()));
+        return Ok(Outcome::Invalid);
     }
     for entry in &entries {
         let writer::Entry::Present(app, live) = entry else {
             continue;
         };
         if let Some(problem) = writer::live_url_problem(&live.url) {
-            human::eprint_lines(&human::export_url_commented(
+            human::eprint_lines(&report::export::url_commented(
                 app, &live.url, &problem, &redaction,
             ));
         } else if carries_secrets(&live.url, literal_urls) {
-            human::eprint_lines(&human::export_url_with_secrets(app, &live.url, &redaction));
+            human::eprint_lines(&report::export::url_with_secrets(
+                app, &live.url, &redaction,
+            ));
         }
     }
     let text = writer::render(
@@ -197,18 +198,14 @@ pub fn run(
     let commented = entries.len() - declared;
     match output {
         Some(path) => {
-            if let Err(err) = report::write_file_atomically(path, &text) {
-                return fail(&renderer, err, "");
-            }
-            human::eprint_lines(&human::export_written(path, declared, commented));
+            report::write_file_atomically(path, &text)?;
+            human::eprint_lines(&report::export::written(path, declared, commented));
         }
         None => {
-            if let Err(err) = report::print_stdout(&text) {
-                return fail(&renderer, err, "");
-            }
+            report::print_stdout(&text)?;
         }
     }
-    Outcome::Clean
+    Ok(Outcome::Clean)
 }
 
 /// Whether a URL written to the file may still carry a secret: with `--literal-urls`
@@ -225,21 +222,20 @@ fn carries_secrets(url: &str, literal_urls: bool) -> bool {
 /// `export --from`: the file, with only the callback values that differ from live
 /// changed in place.
 fn refresh(
-    renderer: &Renderer,
     (from, text): (&Path, &str),
     apps: &[App],
     lives: &[Result<Live, Failure>],
     output: Option<&Path>,
     literal_urls: bool,
     redaction: &Redaction,
-) -> Outcome {
+) -> Result<Outcome, Error> {
     let wants: Vec<Want<'_>> = apps
         .iter()
         .zip(lives)
         .map(|(app, live)| match live {
             Ok(Live::Present { config, .. }) => {
                 if let Some(problem) = writer::live_url_problem(&config.url) {
-                    human::eprint_lines(&human::export_url_kept(
+                    human::eprint_lines(&report::export::url_kept(
                         app,
                         &config.url,
                         &problem,
@@ -248,7 +244,7 @@ fn refresh(
                     return Want::Keep;
                 }
                 if carries_secrets(&config.url, literal_urls) {
-                    human::eprint_lines(&human::export_url_with_secrets(
+                    human::eprint_lines(&report::export::url_with_secrets(
                         app,
                         &config.url,
                         redaction,
@@ -257,7 +253,7 @@ fn refresh(
                 let mut unknown: Vec<&str> = Vec::new();
                 for word in &config.commands {
                     if !catalog::is_known(app.service, word) && !unknown.contains(&word.as_str()) {
-                        human::eprint_lines(&human::export_word_left_out(app, word));
+                        human::eprint_lines(&report::export::word_left_out(app, word));
                         unknown.push(word);
                     }
                 }
@@ -268,7 +264,7 @@ fn refresh(
             }
             Ok(Live::Absent { .. }) => {
                 if app.callback.is_some() {
-                    human::eprint_lines(&human::export_now_absent(app));
+                    human::eprint_lines(&report::export::now_absent(app));
                 }
                 Want::Absent
             }
@@ -279,26 +275,22 @@ fn refresh(
     let refreshed = match edit::refresh(text, apps, &wants) {
         Ok(refreshed) => refreshed,
         Err(err) => {
-            human::eprint(&human::export_not_refreshed(from, &err));
-            return Outcome::Invalid;
+            human::eprint(&report::export::not_refreshed(from, &err));
+            return Ok(Outcome::Invalid);
         }
     };
     match output {
         Some(path) => {
-            if let Err(err) = report::write_file_atomically(path, &refreshed.text) {
-                return fail(renderer, err, "");
-            }
-            human::eprint_lines(&human::export_refreshed(
+            report::write_file_atomically(path, &refreshed.text)?;
+            human::eprint_lines(&report::export::refreshed(
                 path,
                 refreshed.changed,
                 apps.len(),
             ));
         }
         None => {
-            if let Err(err) = report::print_stdout(&refreshed.text) {
-                return fail(renderer, err, "");
-            }
+            report::print_stdout(&refreshed.text)?;
         }
     }
-    Outcome::Clean
+    Ok(Outcome::Clean)
 }

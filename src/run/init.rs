@@ -2,31 +2,28 @@
 
 use std::path::Path;
 
-use super::{Outcome, stdout_outcome};
+use super::Outcome;
+use super::error::Error;
 use crate::config::{STARTER, STDIN};
-use crate::report::human::{self, Renderer};
-use crate::report::{self, Style};
+use crate::report;
+use crate::report::human;
 
-pub(super) fn init(style: Style, file: &Path, force: bool) -> Outcome {
+pub(super) fn init(file: &Path, force: bool) -> Result<Outcome, Error> {
     if file.as_os_str() == STDIN {
-        return stdout_outcome(style, STARTER);
+        report::print_stdout(STARTER)?;
+        return Ok(Outcome::Clean);
     }
     if !force && std::fs::symlink_metadata(file).is_ok() {
-        let err = super::input::InputError::Exists {
+        return Err(super::input::InputError::Exists {
             path: file.display().to_string(),
-        };
-        return super::error::fail(&Renderer::new(style), err, "");
-    }
-    let written = if force {
-        report::write_file_atomically(file, STARTER)
-    } else {
-        report::write_new_file(file, STARTER)
-    };
-    match written {
-        Ok(()) => {
-            human::eprint(&human::init_written(&file.display().to_string()));
-            Outcome::Clean
         }
-        Err(err) => super::error::fail(&Renderer::new(style), err, ""),
+        .into());
     }
+    if force {
+        report::write_file_atomically(file, STARTER)?;
+    } else {
+        report::write_new_file(file, STARTER)?;
+    }
+    human::eprint(&human::init_written(&file.display().to_string()));
+    Ok(Outcome::Clean)
 }

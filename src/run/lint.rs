@@ -1,38 +1,66 @@
 //! `cbcheck lint`: validate files, no network.
 
-use super::{Outcome, check, emit, forget_allowed_endpoints, sinks};
-use crate::cli::{self, Format};
+use super::load::forget_allowed_endpoints;
+use super::output::{self, Outputs};
+use super::{Outcome, check, error, input};
+use crate::cli;
 use crate::config;
+use crate::model::AllowedHost;
 use crate::model::redact::Redaction;
-use crate::report::human::{self, Renderer};
-use crate::report::summary::Ending;
-use crate::report::{self, Style};
-use crate::source::api;
+use crate::report::summary::Warnings;
+use crate::report::{Document, Linted, Style};
 
-pub(super) fn lint(
-    style: Style,
-    files: &[std::path::PathBuf],
-    selectors: &[String],
-    ending: Ending,
-    format: Format,
-    reports: &[cli::ReportFile],
-    allowed_endpoints: &api::endpoint::AllowList,
-) -> Outcome {
-    let renderer = Renderer::new(style);
+/// What `cbcheck lint` was asked to do, checked.
+pub(super) struct Settings {
+    files: Vec<std::path::PathBuf>,
+    /// `--app`: only these apps' warnings.
+    selectors: Vec<String>,
+    quiet: bool,
+    warnings: Warnings,
+    outputs: Outputs,
+    allowed_endpoints: Vec<AllowedHost>,
+}
+
+impl Settings {
+    /// The arguments as one value; no file to read is a usage error.
+    pub(super) fn new(args: cli::LintArgs) -> Result<Settings, error::Error> {
+        Ok(Settings {
+            files: input::files(args.files)?,
+            selectors: args.apps,
+            quiet: args.quiet,
+            warnings: super::options::warnings(args.deny_warnings),
+            outputs: Outputs {
+                format: args.format.into(),
+                reports: args.reports,
+            },
+            allowed_endpoints: args.allow.hosts(),
+        })
+    }
+}
+
+/// The files checked; an `--app` that matches no app stops the run (exit 2).
+pub(super) fn lint(style: Style, settings: Settings) -> Result<Outcome, error::Error> {
+    let Settings {
+        files,
+        selectors,
+        quiet,
+        warnings,
+        outputs,
+        allowed_endpoints,
+    } = settings;
+    let selectors = &selectors[..];
     let mut loaded: Vec<config::Loaded> = files
         .iter()
         .map(|file| config::load(file, &Redaction::default()))
         .collect();
     config::check_key_placeholders(&mut loaded);
-    forget_allowed_endpoints(&mut loaded, allowed_endpoints);
+    forget_allowed_endpoints(&mut loaded, &allowed_endpoints);
     if !selectors.is_empty() {
         // Which apps exist is known only when every file is valid; otherwise the
         // errors decide the run anyway.
         if loaded.iter().all(|l| l.config.is_some()) {
             let configs = loaded.iter().filter_map(|l| l.config.as_ref());
-            if let Err(err) = check::check_matched(configs, selectors) {
-                return super::error::fail(&renderer, err, "");
-            }
+            check::check_matched(configs, selectors)?;
         }
         for file in &mut loaded {
             forget_unselected_warnings(file, selectors);
@@ -40,40 +68,18 @@ pub(super) fn lint(
     }
     let failed = loaded
         .iter()
-        .any(|l| l.errors() > 0 || (ending.deny_warnings && l.warnings() > 0));
-    let mut outcome = if failed {
+        .any(|l| l.errors() > 0 || warnings.fail(l.warnings()));
+    let outcome = if failed {
         Outcome::Invalid
     } else {
         Outcome::Clean
     };
-    let annotations = report::annotation::from_lint(&loaded);
-    for (format, sink) in sinks(format, reports) {
-        let text = match format {
-            Format::Human => loaded
-                .iter()
-                .map(|l| human::lint_file(&renderer, l, ending))
-                .collect(),
-            Format::Json => report::json::render_lint(&loaded, ending.deny_warnings),
-            Format::Github => report::github::render(
-                &annotations,
-                &[],
-                &loaded
-                    .iter()
-                    .map(human::lint_summary)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            ),
-            Format::Sarif => {
-                report::sarif::render_lint(&annotations, std::env::current_dir().ok().as_deref())
-            }
-            // Refused by the command line (cli::LintFormat).
-            Format::Junit | Format::Markdown | Format::Prometheus => continue,
-        };
-        if let Err(code) = emit(format, sink, &text, &renderer) {
-            outcome = outcome.max(code);
-        }
-    }
-    outcome
+    let mut document = Document::Lint(Linted {
+        loaded,
+        quiet,
+        warnings,
+    });
+    Ok(output::write(&mut document, style, &outputs, outcome))
 }
 
 /// With `--app`, the warnings inside other apps' entries are not this run's concern;

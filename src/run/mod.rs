@@ -8,45 +8,19 @@ mod export;
 mod init;
 mod input;
 mod lint;
+mod load;
+mod options;
+mod outcome;
+mod output;
 mod schema;
 mod verify;
 
-use crate::cli::{self, Cli, Command, Format};
-use crate::config;
-use crate::model;
-use crate::model::key_names::KeyNames;
-use crate::model::redact::Redaction;
-use crate::report::human::{self, Renderer};
-use crate::report::summary::Ending;
-use crate::report::{self, Style};
-use crate::source::{self, api};
+pub use outcome::Outcome;
 
-/// How a run ended. Each outcome has its own exit code (docs/exit-codes.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Outcome {
-    /// Every app in sync, or the file is valid.
-    Clean,
-    /// Drift found.
-    Drift,
-    /// Invalid config or usage.
-    Invalid,
-    /// Credentials missing or rejected.
-    Credentials,
-    /// The API could not be reached or kept failing.
-    Api,
-}
-
-impl Outcome {
-    pub fn code(self) -> u8 {
-        match self {
-            Outcome::Clean => 0,
-            Outcome::Drift => 1,
-            Outcome::Invalid => 2,
-            Outcome::Credentials => 3,
-            Outcome::Api => 4,
-        }
-    }
-}
+use crate::cli::{Cli, Command};
+use crate::report::Style;
+use crate::report::human::Renderer;
+use crate::source;
 
 /// Run the command, reading keys and placeholder values from the process's environment.
 pub fn run(cli: Cli) -> Outcome {
@@ -57,52 +31,22 @@ pub fn run(cli: Cli) -> Outcome {
 /// process share nothing.
 pub fn run_in(cli: Cli, env: source::keys::Env) -> Outcome {
     let style = Style::for_stderr(cli.color.forced());
-    match cli.command {
-        Command::Lint {
-            files,
-            apps,
-            deny_warnings,
-            quiet,
-            format,
-            reports,
-            allow,
-        } => match input::files(files) {
-            Ok(files) => lint::lint(
-                style,
-                &files,
-                &apps,
-                Ending {
-                    quiet,
-                    deny_warnings,
-                    ..Ending::default()
-                },
-                format.into(),
-                &reports,
-                &allow.hosts(),
-            ),
-            Err(err) => error::fail(&Renderer::new(style), err, ""),
-        },
-        Command::Verify {
-            apps,
-            format,
-            reports,
-            live_from,
-            deny_warnings,
-            probe,
-            network,
-        } => {
-            let ending = Ending {
-                quiet: apps.quiet,
-                deny_warnings,
-                ..Ending::default()
-            };
-            let (files, options) = match apps_options(style, apps, network, live_from, env) {
-                Ok(parts) => parts,
-                Err(outcome) => return outcome,
-            };
-            let probe = verify::Probe::from_args(&probe, options.client.deadline);
-            verify::verify_files(style, &files, &options, ending, probe, format, &reports)
-        }
+    match command(cli.command, style, env) {
+        Ok(outcome) => outcome,
+        // The one place where an error that stops a command is printed.
+        Err(err) => error::fail(&Renderer::new(style), err, ""),
+    }
+}
+
+/// Run one command: its outcome, or the error that stopped it.
+fn command(
+    command: Command,
+    style: Style,
+    env: source::keys::Env,
+) -> Result<Outcome, error::Error> {
+    Ok(match command {
+        Command::Lint(args) => lint::lint(style, lint::Settings::new(args)?)?,
+        Command::Verify(args) => verify::verify_files(style, verify::Settings::new(args, env)?),
         Command::Apply {
             apps,
             dry_run,
@@ -112,10 +56,7 @@ pub fn run_in(cli: Cli, env: source::keys::Env) -> Outcome {
             network,
         } => {
             let quiet = apps.quiet;
-            let (files, options) = match apps_options(style, apps, network, live_from, env) {
-                Ok(parts) => parts,
-                Err(outcome) => return outcome,
-            };
+            let (files, options) = options::apps_options(apps, network, live_from, env)?;
             apply::run(
                 style,
                 &files,
@@ -145,240 +86,23 @@ pub fn run_in(cli: Cli, env: source::keys::Env) -> Outcome {
                     identifier,
                 },
                 // clap requires one of them.
-                (None, None) => return Outcome::Invalid,
+                (None, None) => return Ok(Outcome::Invalid),
             };
             let options = source::FetchOptions {
                 live_from,
-                ..network_options(network, env)
+                ..options::network_options(network, env)
             };
-            export::run(style, scope, output.as_deref(), literal_urls, &options)
+            export::run(style, scope, output.as_deref(), literal_urls, &options)?
         }
-        Command::Init { file, force } => init::init(style, &file, force),
-        Command::Schema { report, plan, lint } => schema::schema(style, report, plan, lint),
-        Command::Completions { shell } => schema::completions(style, shell),
-    }
-}
-
-/// The files, and the options the app selection, network flags and `--live-from`
-/// describe; no file to read is reported here (exit 2).
-fn apps_options(
-    style: Style,
-    apps: cli::AppsArgs,
-    network: cli::NetworkArgs,
-    live_from: Option<std::path::PathBuf>,
-    env: source::keys::Env,
-) -> Result<(Vec<std::path::PathBuf>, source::FetchOptions), Outcome> {
-    let files =
-        input::files(apps.files).map_err(|err| error::fail(&Renderer::new(style), err, ""))?;
-    let options = source::FetchOptions {
-        selectors: apps.apps,
-        redaction: Redaction::new(apps.show_secrets),
-        live_from,
-        ..network_options(network, env)
-    };
-    Ok((files, options))
-}
-
-/// The client options the network flags describe.
-fn network_options(network: cli::NetworkArgs, env: source::keys::Env) -> source::FetchOptions {
-    source::FetchOptions {
-        env,
-        endpoint: network.endpoint,
-        allowed_endpoints: network.allow.hosts(),
-        client: api::ClientOptions {
-            timeout: network.timeout,
-            // The run's clock starts here, as the command starts.
-            deadline: network.deadline.and_then(api::Deadline::from_now),
-            concurrency: usize::from(network.concurrency),
-            max_rps: network.max_rps,
-            ..api::ClientOptions::default()
-        },
-        ..source::FetchOptions::default()
-    }
-}
-
-/// The options, with each app's read told to `progress`; `doing` is what the bar
-/// says is done to the apps ("checking").
-pub(super) fn observed(
-    options: &source::FetchOptions,
-    progress: &std::sync::Arc<report::progress::Progress>,
-    doing: &'static str,
-) -> source::FetchOptions {
-    let progress = std::sync::Arc::clone(progress);
-    let mut options = options.clone();
-    options.client.observer = api::Observer::new(move |tick| match tick {
-        api::Tick::Started { apps } => progress.start(doing, apps),
-        api::Tick::Done { failed } => progress.done(failed),
-        api::Tick::Finished => progress.clear(),
-    });
-    options
-}
-
-/// Print to stdout; a failed write (not a closed pipe) is reported and exits 2.
-pub(super) fn stdout_outcome(style: Style, text: &str) -> Outcome {
-    match report::print_stdout(text) {
-        Ok(()) => Outcome::Clean,
-        Err(err) => error::fail(&Renderer::new(style), err, ""),
-    }
-}
-
-/// Where a rendered report goes: the terminal (stdout, or stderr for human) or a file.
-pub(super) enum Sink<'a> {
-    Terminal,
-    File(&'a std::path::Path),
-}
-
-/// The chosen format on the terminal, then every `--report FORMAT=PATH`.
-pub(super) fn sinks<'a>(
-    format: Format,
-    reports: &'a [cli::ReportFile],
-) -> impl Iterator<Item = (Format, Sink<'a>)> {
-    std::iter::once((format, Sink::Terminal))
-        .chain(reports.iter().map(|r| (r.format, Sink::File(&r.path))))
-}
-
-/// Files that stop the run before any request: every file read (for the machine
-/// formats to say so), and what stderr was shown of the invalid ones.
-pub(super) struct Invalid {
-    pub loaded: Vec<config::Loaded>,
-    pub printed: String,
-}
-
-/// The files a run checks, and the key sources they name.
-pub(super) struct Files {
-    pub loaded: Vec<config::Loaded>,
-    pub keys: KeyNames,
-}
-
-/// Load every file, and find the run's key sources in them; if one is invalid
-/// (a placeholder naming a key source in any file makes it so), each invalid file is
-/// reported on stderr as `lint` would (quiet or not) and the run stops (exit 2)
-/// before any request is made.
-pub(super) fn load_all(
-    renderer: &Renderer,
-    files: &[std::path::PathBuf],
-    redaction: &Redaction,
-    quiet: bool,
-) -> Result<Files, Invalid> {
-    let mut loaded: Vec<config::Loaded> = files
-        .iter()
-        .map(|file| config::load(file, redaction))
-        .collect();
-    let keys = config::check_key_placeholders(&mut loaded);
-    if loaded.iter().all(|l| l.config.is_some()) {
-        return Ok(Files { loaded, keys });
-    }
-    let ending = Ending {
-        quiet,
-        ..Ending::default()
-    };
-    let printed: String = loaded
-        .iter()
-        .filter(|l| l.config.is_none())
-        .map(|l| human::lint_file(renderer, l, ending))
-        .collect();
-    human::eprint(&printed);
-    Err(Invalid { loaded, printed })
-}
-
-/// The files' names, as every report gives them.
-pub(super) fn names(loaded: &[config::Loaded]) -> Vec<String> {
-    loaded.iter().map(|l| l.file.clone()).collect()
-}
-
-/// Check the selectors and verify every file; the error is a problem that stops the
-/// run (usage: exit 2; the client could not be set up: 4).
-fn verify_all(
-    configs: Vec<config::Config>,
-    keys: &KeyNames,
-    options: &source::FetchOptions,
-    remote: &mut source::Remote,
-) -> Result<Vec<model::FileResults>, error::Error> {
-    check::check_selectors(&configs, &options.selectors)?;
-    Ok(check::verify(configs, keys, options, remote)?)
-}
-
-/// An app that could not be checked: a file endpoint the operator did not allow
-/// exits 2 (the file is at fault), refused or missing credentials 3, everything else 4.
-pub fn failure_outcome(failure: &model::Failure) -> Outcome {
-    if failure.class() == model::ErrorClass::EndpointNotAllowed {
-        Outcome::Invalid
-    } else if failure.is_credentials() {
-        Outcome::Credentials
-    } else {
-        Outcome::Api
-    }
-}
-
-/// Write one rendered report; a file that cannot be written is a usage error.
-pub(super) fn emit(
-    format: Format,
-    sink: Sink<'_>,
-    text: &str,
-    renderer: &Renderer,
-) -> Result<(), Outcome> {
-    let written = match sink {
-        Sink::Terminal if format == Format::Human => {
-            human::eprint(text);
-            Ok(())
-        }
-        // Only the GitHub format's own annotations are workflow commands.
-        Sink::Terminal if format == Format::Github => {
-            report::print_stdout_with(text, report::Commands::Own)
-        }
-        Sink::Terminal => report::print_stdout(text),
-        Sink::File(path) => report::write_file(path, text),
-    };
-    written.map_err(|err| error::fail(renderer, err, ""))
-}
-
-/// An endpoint the operator allowed is not worth a warning (nor, under
-/// --deny-warnings, a failure).
-pub(super) fn forget_allowed_endpoints(
-    loaded: &mut [config::Loaded],
-    allowed: &api::endpoint::AllowList,
-) {
-    for file in loaded {
-        file.forget_allowed_endpoints(|url| api::endpoint::file_may_use(url, allowed));
-    }
-}
-
-/// The exit outcome of a verification: the worst app decides; an error outranks drift.
-pub fn verify_outcome(runs: &[model::FileResults], deny_warnings: bool) -> Outcome {
-    runs.iter()
-        .flat_map(|run| &run.results)
-        .map(|result| match (&result.failure, result.status()) {
-            (Some(failure), _) => failure_outcome(failure),
-            (None, model::Status::Drifted) => Outcome::Drift,
-            (None, _) if deny_warnings && result.warnings() > 0 => Outcome::Drift,
-            (None, _) => Outcome::Clean,
-        })
-        .max()
-        .unwrap_or(Outcome::Clean)
+        Command::Init { file, force } => init::init(&file, force)?,
+        Command::Schema { report, plan, lint } => schema::schema(report, plan, lint)?,
+        Command::Completions { shell } => schema::completions(shell)?,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exit_codes_are_the_documented_ones_and_errors_outrank_drift() {
-        let codes: Vec<u8> = [
-            Outcome::Clean,
-            Outcome::Drift,
-            Outcome::Invalid,
-            Outcome::Credentials,
-            Outcome::Api,
-        ]
-        .map(Outcome::code)
-        .to_vec();
-        assert_eq!(codes, [0, 1, 2, 3, 4]);
-        assert_eq!(
-            Outcome::Drift.max(Outcome::Credentials),
-            Outcome::Credentials
-        );
-        assert_eq!(Outcome::Drift.max(Outcome::Clean), Outcome::Drift);
-    }
 
     /// A file whose callback URL carries `${RUN_TWICE_TOKEN}` in its path, live as
     /// `live_path`, verified with `env`: the outcome and the JSON report.

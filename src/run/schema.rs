@@ -1,11 +1,11 @@
 //! `cbcheck schema` and `cbcheck completions`: generated text on stdout.
 
-use super::{Outcome, stdout_outcome};
+use super::Outcome;
+use super::error::Error;
 use crate::cli::Cli;
-use crate::report::Style;
 use crate::{config, report};
 
-pub(super) fn schema(style: Style, report: bool, plan: bool, lint: bool) -> Outcome {
+pub(super) fn schema(report: bool, plan: bool, lint: bool) -> Result<Outcome, Error> {
     let schema = if report {
         report::json::schema_json()
     } else if plan {
@@ -15,12 +15,14 @@ pub(super) fn schema(style: Style, report: bool, plan: bool, lint: bool) -> Outc
     } else {
         config::schema_json()
     };
-    stdout_outcome(style, &schema)
+    report::print_stdout(&schema)?;
+    Ok(Outcome::Clean)
 }
 
-pub(super) fn completions(style: Style, shell: clap_complete::Shell) -> Outcome {
+pub(super) fn completions(shell: clap_complete::Shell) -> Result<Outcome, Error> {
     let mut command = <Cli as clap::CommandFactory>::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "cbcheck", &mut script);
-    stdout_outcome(style, &String::from_utf8_lossy(&script))
+    report::print_stdout(&String::from_utf8_lossy(&script))?;
+    Ok(Outcome::Clean)
 }

@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use super::{
-    Files, Invalid, Outcome, Sink, emit, forget_allowed_endpoints, load_all, names, observed,
-    sinks, verify_all, verify_outcome,
-};
-use crate::cli::{self, Format};
+use super::error;
+use super::load::{Files, Invalid, forget_allowed_endpoints, load_all, names, verify_all};
+use super::options::{apps_options, observed};
+use super::outcome::{Outcome, verify_outcome};
+use super::output::{self, Outputs};
+use crate::cli;
 use crate::config;
-use crate::model::FileResults;
 use crate::model::key_names::KeyNames;
 use crate::model::probe::FailOn;
 use crate::model::run_info::{FileDigest, RunInfo};
@@ -16,8 +16,8 @@ use crate::report::human::{self, Renderer};
 use crate::report::json::RunStatus;
 use crate::report::problem::{self, Problem};
 use crate::report::progress::Progress;
-use crate::report::summary::Ending;
-use crate::report::{self, Style};
+use crate::report::summary::Warnings;
+use crate::report::{Document, Format, Style, Verified};
 use crate::source;
 use crate::source::probe;
 
@@ -29,7 +29,7 @@ pub(super) struct Probe {
 
 impl Probe {
     /// `deadline`: the run's (`--deadline`), which ends the probe too.
-    pub(super) fn from_args(
+    fn from_args(
         args: &cli::ProbeArgs,
         deadline: Option<crate::source::api::Deadline>,
     ) -> Option<Probe> {
@@ -48,26 +48,62 @@ impl Probe {
     }
 }
 
-pub(super) fn verify_files(
-    style: Style,
-    files: &[std::path::PathBuf],
-    options: &source::FetchOptions,
-    ending: Ending,
+/// What `cbcheck verify` was asked to do, checked.
+pub(super) struct Settings {
+    files: Vec<std::path::PathBuf>,
+    options: source::FetchOptions,
+    quiet: bool,
+    warnings: Warnings,
     probe: Option<Probe>,
-    format: Format,
-    reports: &[cli::ReportFile],
-) -> Outcome {
+    outputs: Outputs,
+}
+
+impl Settings {
+    /// The arguments as one value, with keys and placeholder values read from `env`;
+    /// no file to read is a usage error.
+    pub(super) fn new(
+        args: cli::VerifyArgs,
+        env: source::keys::Env,
+    ) -> Result<Settings, error::Error> {
+        let quiet = args.apps.quiet;
+        let (files, options) = apps_options(args.apps, args.network, args.live_from, env)?;
+        let probe = Probe::from_args(&args.probe, options.client.deadline);
+        Ok(Settings {
+            files,
+            options,
+            quiet,
+            warnings: super::options::warnings(args.deny_warnings),
+            probe,
+            outputs: Outputs {
+                format: args.format,
+                reports: args.reports,
+            },
+        })
+    }
+}
+
+pub(super) fn verify_files(style: Style, settings: Settings) -> Outcome {
+    let Settings {
+        files,
+        options,
+        quiet,
+        warnings,
+        probe,
+        outputs,
+    } = settings;
+    let files = &files[..];
+    let options = &options;
+    let format = outputs.format;
     let started = std::time::SystemTime::now();
     let clock = std::time::Instant::now();
     let renderer = Renderer::new(style);
     // Progress while the apps are read, never beside a machine format.
     let progress = Arc::new(Progress::on_stderr(format == Format::Human));
     let options = &observed(options, &progress, "checking");
-    let (mut loaded, keys, stopped) =
-        match load_all(&renderer, files, &options.redaction, ending.quiet) {
-            Ok(Files { loaded, keys }) => (loaded, keys, None),
-            Err(Invalid { loaded, printed }) => (loaded, KeyNames::default(), Some(printed)),
-        };
+    let (mut loaded, keys, stopped) = match load_all(&renderer, files, &options.redaction, quiet) {
+        Ok(Files { loaded, keys }) => (loaded, keys, None),
+        Err(Invalid { loaded, printed }) => (loaded, KeyNames::default(), Some(printed)),
+    };
     forget_allowed_endpoints(&mut loaded, &options.allowed_endpoints);
     let mut verified = Verified {
         files: names(&loaded),
@@ -75,7 +111,9 @@ pub(super) fn verify_files(
         problems: problem::from_loaded(&loaded),
         status: RunStatus::Invalid,
         stopped: None,
-        ending,
+        quiet,
+        warnings,
+        file_warnings: 0,
         info: RunInfo {
             started,
             finished: started,
@@ -83,23 +121,18 @@ pub(super) fn verify_files(
             files: digests(&loaded),
             probes: Vec::new(),
         },
+        exit_code: 0,
     };
     // An invalid file stops the run before any request (load_all has shown it as lint
     // would), and every report says so.
     if let Some(printed) = stopped {
         verified.stopped = Some(printed);
         verified.info.finish(clock);
-        return write(
-            &renderer,
-            style,
-            format,
-            reports,
-            &verified,
-            Outcome::Invalid,
-        );
+        let document = &mut Document::Verify(verified);
+        return output::write(document, style, &outputs, Outcome::Invalid);
     }
     // Quiet: the file's warnings are counted by the summary line instead.
-    if format == Format::Human && !ending.quiet {
+    if format == Format::Human && !quiet {
         for diagnostic in loaded.iter().flat_map(config::Loaded::listed) {
             human::eprint(&format!("{}\n", renderer.render_config(&diagnostic)));
         }
@@ -132,7 +165,8 @@ pub(super) fn verify_files(
             };
             verified.stopped = Some(printed);
             verified.info.finish(clock);
-            return write(&renderer, style, format, reports, &verified, outcome);
+            let document = &mut Document::Verify(verified);
+            return output::write(document, style, &outputs, outcome);
         }
     };
     if let Some((probing, notices, fail_on)) = probing {
@@ -145,12 +179,9 @@ pub(super) fn verify_files(
             human::eprint(&human::notice_line(notice));
         }
     }
-    verified.ending = Ending {
-        file_warnings: config_warnings,
-        ..ending
-    };
-    let mut outcome = verify_outcome(&verified.runs, ending.deny_warnings);
-    if ending.deny_warnings && config_warnings > 0 {
+    verified.file_warnings = config_warnings;
+    let mut outcome = verify_outcome(&verified.runs, warnings);
+    if warnings.fail(config_warnings) {
         outcome = outcome.max(Outcome::Invalid);
     }
     let failed = verified
@@ -165,105 +196,7 @@ pub(super) fn verify_files(
         Outcome::Invalid | Outcome::Credentials | Outcome::Api => RunStatus::Invalid,
     };
     verified.info.finish(clock);
-    write(&renderer, style, format, reports, &verified, outcome)
-}
-
-/// What every format reports of a run.
-struct Verified {
-    /// The files given, in order.
-    files: Vec<String>,
-    runs: Vec<FileResults>,
-    /// The files' diagnostics, then what stopped the run.
-    problems: Vec<Problem>,
-    status: RunStatus,
-    /// Set when the run stopped before any app was checked: what stderr showed.
-    stopped: Option<String>,
-    /// How the human report ends (quiet, --deny-warnings, the file's warnings).
-    ending: Ending,
-    /// When, how long, and which file contents.
-    info: RunInfo,
-}
-
-/// Render the run in the terminal's format and every `--report`; an output that
-/// cannot be written raises the outcome to 2.
-fn write(
-    renderer: &Renderer,
-    style: Style,
-    format: Format,
-    reports: &[cli::ReportFile],
-    verified: &Verified,
-    mut outcome: Outcome,
-) -> Outcome {
-    let runs = &verified.runs;
-    let summary = match verified.stopped {
-        Some(_) => human::stopped_summary(&verified.problems),
-        None => human::verify_summary(runs, verified.ending),
-    };
-    let stopped_by: Vec<Problem> = verified
-        .problems
-        .iter()
-        .filter(|p| p.file.is_none())
-        .cloned()
-        .collect();
-    let annotations = || {
-        let mut all = report::annotation::from_problems(&verified.problems);
-        all.extend(report::annotation::from_runs(runs));
-        all
-    };
-    let markdown = || match verified.stopped {
-        Some(_) => report::markdown::stopped(&verified.problems, &summary),
-        None => report::markdown::render(runs, &summary),
-    };
-    for (format, sink) in sinks(format, reports) {
-        let text = match format {
-            Format::Human => match (&verified.stopped, &sink) {
-                // Already shown on stderr.
-                (Some(_), Sink::Terminal) => continue,
-                (Some(printed), Sink::File(_)) => format!("{printed}{summary}\n"),
-                (None, _) => human::verify_report(renderer, style, runs, verified.ending),
-            },
-            Format::Json => report::json::render(
-                &verified.files,
-                runs,
-                &verified.problems,
-                verified.status,
-                &verified.info,
-            ),
-            Format::Github => {
-                // An output like any other: one that cannot be written fails the run
-                // (exit 2), and the annotations are still printed.
-                if matches!(sink, Sink::Terminal)
-                    && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY")
-                    && let Err(err) = report::append_file(std::path::Path::new(&path), &markdown())
-                {
-                    outcome = outcome.max(super::error::fail(renderer, err, ""));
-                }
-                report::github::render(&annotations(), &stopped_by, &summary)
-            }
-            Format::Sarif => report::sarif::render_verify(
-                &annotations(),
-                &stopped_by,
-                std::env::current_dir().ok().as_deref(),
-            ),
-            Format::Junit => match verified.stopped {
-                Some(_) => report::junit::stopped(&verified.files, &verified.problems),
-                None => report::junit::render(runs),
-            },
-            Format::Markdown => markdown(),
-            // Last, below: it records the run's exit code.
-            Format::Prometheus => continue,
-        };
-        if let Err(code) = emit(format, sink, &text, renderer) {
-            outcome = outcome.max(code);
-        }
-    }
-    let metrics = sinks(format, reports).filter(|(format, _)| *format == Format::Prometheus);
-    for (_, sink) in metrics {
-        if let Err(code) = emit_metrics(sink, runs, &verified.info, outcome, renderer) {
-            outcome = outcome.max(code);
-        }
-    }
-    outcome
+    output::write(&mut Document::Verify(verified), style, &outputs, outcome)
 }
 
 /// Each file read, its digest, and whether it was valid.
@@ -276,29 +209,4 @@ fn digests(loaded: &[config::Loaded]) -> Vec<FileDigest> {
             valid: l.config.is_some(),
         })
         .collect()
-}
-
-/// The metrics file, replaced atomically and readable by the collector; beside it,
-/// when the run completed (exit 0 or 1), the time of this last success (not beside a
-/// pipe or a device).
-fn emit_metrics(
-    sink: Sink<'_>,
-    runs: &[FileResults],
-    info: &RunInfo,
-    outcome: Outcome,
-    renderer: &Renderer,
-) -> Result<(), Outcome> {
-    let text = report::prometheus::render(runs, info, outcome.code());
-    let Sink::File(path) = sink else {
-        return emit(Format::Prometheus, sink, &text, renderer);
-    };
-    let fail = |err| super::error::fail(renderer, err, "");
-    let written = report::publish_file(path, &text).map_err(fail)?;
-    // The last success is kept between runs beside a metrics file; a pipe or a device
-    // keeps nothing, and `/dev/null_success` is no place for a file.
-    if outcome <= Outcome::Drift && written == report::Written::Replaced {
-        let success = report::prometheus::success_path(path);
-        report::publish_file(&success, &report::prometheus::render_success(info)).map_err(fail)?;
-    }
-    Ok(())
 }

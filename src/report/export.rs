@@ -1,0 +1,112 @@
+//! What `export` tells a person on stderr: the apps it wrote as comments or with
+//! placeholders, the words it left out, and what it wrote.
+
+use super::printable;
+
+/// `export` stops when an app could not be read.
+pub const INCOMPLETE: &str =
+    "nothing was written: every app must be readable to export a complete file\n";
+
+/// `export` found nothing a callbacks file could declare.
+pub fn none_declarable(apps: usize) -> String {
+    format!(
+        "error: none of the {apps} apps can be declared (no configuration live, or none a callbacks file accepts): a callbacks file needs at least one app\n  help: declare them by hand, with `callback: absent` for apps that must stay without one\n"
+    )
+}
+
+/// `export` writes an app as a comment: its live URL cannot be declared.
+pub fn url_commented(
+    app: &crate::model::App,
+    url: &str,
+    problem: &str,
+    redaction: &crate::model::redact::Redaction,
+) -> String {
+    format!(
+        "warning: {} is written as a comment: its live URL {} cannot be declared: {}\n",
+        printable(&app.label(), &[]),
+        printable(&redaction.url(url), &[]),
+        printable(problem, &[])
+    )
+}
+
+/// `export` writes a live URL that carries a token as it is.
+pub fn url_with_secrets(
+    app: &crate::model::App,
+    url: &str,
+    redaction: &crate::model::redact::Redaction,
+) -> String {
+    format!(
+        "warning: the live URL of {} carries query values or userinfo ({}); it is written as is: keep the file private, or move the token out of the URL\n",
+        printable(&app.label(), &[]),
+        printable(&redaction.url(url), &[])
+    )
+}
+
+/// `export` wrote a query value of a live URL as a placeholder: which variable to set.
+pub fn placeholder(app: &crate::model::App, param: &str, variable: &str) -> String {
+    format!(
+        "note: {}: the live URL's query parameter `{}` looks like a secret: written as ${{{variable}}}; set {variable} to its value where verify and apply run (or export with --literal-urls)\n",
+        printable(&app.label(), &[]),
+        printable(param, &[]),
+    )
+}
+
+/// `export --from` leaves an app as it is: its live URL cannot be declared.
+pub fn url_kept(
+    app: &crate::model::App,
+    url: &str,
+    problem: &str,
+    redaction: &crate::model::redact::Redaction,
+) -> String {
+    format!(
+        "warning: {} is left as the file has it: its live URL {} cannot be declared: {}\n",
+        printable(&app.label(), &[]),
+        printable(&redaction.url(url), &[]),
+        printable(problem, &[])
+    )
+}
+
+/// `export --from` leaves out a live word the file cannot declare.
+pub fn word_left_out(app: &crate::model::App, word: &str) -> String {
+    format!(
+        "note: {}: live also has `{}`, not a {} command word: left out of the file (`extra_commands: warn` reports it)\n",
+        printable(&app.label(), &[]),
+        printable(word, &[]),
+        app.service.title()
+    )
+}
+
+/// `export --from` declares `callback: absent` for an app that has none live.
+pub fn now_absent(app: &crate::model::App) -> String {
+    format!(
+        "note: {} has no callback configuration live (get_callback answered 100301): it is now declared `callback: absent`\n",
+        printable(&app.label(), &[])
+    )
+}
+
+/// `export --from` could not edit the file in place.
+pub fn not_refreshed(from: &std::path::Path, err: &crate::config::edit::EditError) -> String {
+    format!(
+        "error: {} cannot be refreshed in place: {} (line {}): {}\n  help: nothing was written; change that value by hand, then run export again\n",
+        printable(&from.display().to_string(), &[]),
+        printable(&err.app, &[]),
+        err.line,
+        printable(&err.reason.to_string(), &[])
+    )
+}
+
+/// What `export --from -o` wrote.
+pub fn refreshed(path: &std::path::Path, changed: usize, apps: usize) -> String {
+    format!(
+        "wrote {}: {changed} of {apps} apps changed to match live; every other line kept as it was\n",
+        path.display()
+    )
+}
+
+/// What `export -o` wrote.
+pub fn written(path: &std::path::Path, declared: usize, commented: usize) -> String {
+    format!(
+        "wrote {}: {declared} app(s) declared, {commented} as comments\n",
+        path.display()
+    )
+}

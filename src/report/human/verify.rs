@@ -1,0 +1,354 @@
+//! What `verify` shows a person: one diagnostic and diff per app that drifted or
+//! failed, the list of those apps, and the summary line.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+
+use miette::{LabeledSpan, Severity};
+
+use super::{Renderer, notice_line, plural};
+use crate::config::ConfigDiagnostic;
+use crate::model::CallbackConfig;
+use crate::model::{AppResult, FileResults, Status, Summary};
+use crate::model::{Finding, Kind};
+use crate::report::document::Verified;
+use crate::report::problem::Problem;
+use crate::report::summary::{self, Warnings};
+use crate::report::{Style, printable};
+
+/// One app's verdict as a diagnostic: labels on the YAML, what to do as help.
+type AppDiagnostic = ConfigDiagnostic<&'static str>;
+
+/// Everything `verify` shows a person: notices, one report per drifted or failed app
+/// (with a desired-vs-live diff), the list of those apps, and the summary line. Quiet:
+/// the list and the summary line only.
+pub fn verify_report(renderer: &Renderer, style: Style, verified: &Verified) -> String {
+    let runs = &verified.runs;
+    let mut out = String::new();
+    if !verified.quiet {
+        for notice in runs.iter().flat_map(|run| &run.notices) {
+            out.push_str(&notice_line(notice));
+        }
+        for run in runs {
+            for result in &run.results {
+                out.push_str(&app_report(renderer, style, run, result));
+            }
+        }
+    }
+    out.push_str(&summary::app_list(runs, verified.warnings));
+    out.push_str(&verify_summary(
+        runs,
+        verified.file_warnings,
+        verified.warnings,
+    ));
+    out.push('\n');
+    if !verified.quiet
+        && let Some(fix) = crate::report::fix::apply_command(runs)
+    {
+        out.push_str(&apply_hint(&fix));
+    }
+    out
+}
+
+/// One app's diagnostic and diff; empty for an app in sync without warnings.
+fn app_report(renderer: &Renderer, style: Style, run: &FileResults, result: &AppResult) -> String {
+    let Some(diagnostic) = app_diagnostic(run, result) else {
+        return String::new();
+    };
+    let mut out = renderer.render_in(&diagnostic, &run.config.source);
+    // A token finding alone leaves the callback as declared: no diff to show.
+    let callback_drift = result
+        .findings
+        .iter()
+        .any(|f| f.kind != Kind::TokenAuthMismatch);
+    if let Some(live) = result.live.as_ref().filter(|_| callback_drift) {
+        out.push_str(&diff(run, result, live.as_ref(), style.color));
+    }
+    out.push('\n');
+    out
+}
+
+/// After the summary: the command that fixes the drifted apps, and the second way.
+fn apply_hint(fix: &crate::report::fix::ApplyCommand) -> String {
+    let mut text = format!(
+        "To fix {}, run:\n  {}\nIt shows its plan first, and changes only the apps that differ from the file.\nOr call each app's interface yourself, with the body shown above for it.\n",
+        fix.apps_phrase(),
+        fix.line
+    );
+    if let Some(note) = fix.by_hand_note("each one's help above") {
+        text.push_str(&note);
+        text.push('\n');
+    }
+    text
+}
+
+/// After a redacted body: it is not the one to send, and how to get the real one.
+pub const REDACTED_BODY: &str = "the URL's secret parts are shown as ***: add --show-secrets to print the real body, or let `cbcheck apply` send it";
+
+/// e.g. `3 apps checked: 1 in sync, 1 drifted, 1 failed`, or `2 apps: none could be
+/// checked (2 failed)`; then the warnings, of the apps and of the files, and whether
+/// --deny-warnings makes them fail the run.
+pub fn verify_summary(runs: &[FileResults], file_warnings: usize, warnings: Warnings) -> String {
+    let summary = Summary::of_runs(runs);
+    let mut line = match (summary.apps, summary.failed) {
+        (1, 1) => "1 app: it could not be checked".to_owned(),
+        (apps, failed) if apps == failed && apps > 0 => {
+            format!("{apps} apps: none could be checked ({failed} failed)")
+        }
+        _ => format!(
+            "{} checked: {} in sync, {} drifted, {} failed",
+            plural(summary.apps, "app"),
+            summary.in_sync,
+            summary.drifted,
+            summary.failed
+        ),
+    };
+    let count = summary.warnings + file_warnings;
+    if count > 0 {
+        let _ = write!(line, ", {}", plural(count, "warning"));
+    }
+    if file_warnings > 0 {
+        let files = if runs.len() == 1 { "file" } else { "files" };
+        if summary.warnings == 0 {
+            let _ = write!(line, " (in the {files})");
+        } else {
+            let _ = write!(line, " ({} in the {files})", file_warnings);
+        }
+    }
+    line.push_str(summary::denied_note(count, warnings));
+    line
+}
+
+/// The summary of a verify run that stopped before any app was checked: each invalid
+/// file with its errors, then what else stopped it, e.g.
+/// `no app was checked: broken.yaml is invalid (2 errors)`.
+pub fn stopped_summary(problems: &[Problem]) -> String {
+    let mut invalid: Vec<(&str, usize)> = Vec::new();
+    for (file, count) in problems
+        .iter()
+        .filter(|p| p.errors() > 0)
+        .filter_map(|p| Some((p.file.as_deref()?, p.errors())))
+    {
+        match invalid.iter_mut().find(|(f, _)| *f == file) {
+            Some((_, errors)) => *errors += count,
+            None => invalid.push((file, count)),
+        }
+    }
+    let causes: Vec<String> = invalid
+        .into_iter()
+        .map(|(file, errors)| {
+            format!(
+                "{} is invalid ({})",
+                printable(file, &[]),
+                plural(errors, "error")
+            )
+        })
+        .chain(
+            problems
+                .iter()
+                .filter(|p| p.file.is_none())
+                .map(|p| printable(&p.message, &[]).into_owned()),
+        )
+        .collect();
+    format!("no app was checked: {}", causes.join("; "))
+}
+
+/// How the human report names an app: one line, whatever its name holds.
+fn app_title(result: &AppResult) -> String {
+    result
+        .app
+        .title()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn app_diagnostic(run: &FileResults, result: &AppResult) -> Option<AppDiagnostic> {
+    if let Some(failure) = &result.failure {
+        let message = format!(
+            "{} could not be checked: {}",
+            app_title(result),
+            failure.message()
+        );
+        return Some(
+            AppDiagnostic::coded("cbcheck::verify::failed", Severity::Error, message)
+                .primary(
+                    result.app.spans.sdkappid,
+                    format!("{} error", failure.class().id()),
+                )
+                .help(failure.help()),
+        );
+    }
+    if result.findings.is_empty() {
+        return None;
+    }
+    let drifted = result.status() == Status::Drifted;
+    let kinds: Vec<String> = result
+        .kind_counts()
+        .into_iter()
+        .map(|(kind, n)| format!("{n} {}", kind.id()))
+        .collect();
+    let message = if drifted {
+        format!("{} has drifted: {}", app_title(result), kinds.join(", "))
+    } else {
+        format!(
+            "{} is in sync, with warnings: {}",
+            app_title(result),
+            kinds.join(", ")
+        )
+    };
+    let labels = merged_labels(&result.findings);
+    let mut help: Vec<String> = Vec::new();
+    if let Some(fix) = &result.remediation {
+        help.push(format!(
+            "to fix, call {} with this body:\n{}",
+            fix.path(),
+            fix.body_text(|url| run.redaction.url(url))
+        ));
+        if crate::report::fix::is_redacted(&run.redaction, fix) {
+            help.push(REDACTED_BODY.into());
+        }
+    }
+    // Each help once; a set, as an app may have a finding for every live word.
+    let mut helped: HashSet<String> = help.iter().cloned().collect();
+    for finding in &result.findings {
+        // One line each: a line break in a live word stays an escape.
+        let text = finding
+            .help
+            .as_deref()
+            .map(|t| printable(t, &[]).into_owned());
+        if let Some(text) = text.filter(|t| helped.insert(t.clone())) {
+            help.push(text);
+        }
+    }
+    let (code, severity) = if drifted {
+        ("cbcheck::verify::drift", Severity::Error)
+    } else {
+        ("cbcheck::verify::warning", Severity::Warning)
+    };
+    Some(ConfigDiagnostic {
+        labels,
+        help: (!help.is_empty()).then(|| help.join("\n")),
+        ..AppDiagnostic::coded(code, severity, message)
+    })
+}
+
+/// One label per span: findings of one kind on the same span are listed together
+/// (e.g. "live also has `A`, `B`" on the `commands:` key).
+fn merged_labels(findings: &[Finding]) -> Vec<LabeledSpan> {
+    /// The label texts on one span, by finding kind.
+    type SpanGroup<'a> = (miette::SourceSpan, Vec<(Kind, Vec<&'a str>)>);
+    let mut groups: Vec<SpanGroup<'_>> = Vec::new();
+    for finding in findings {
+        let index = match groups.iter().position(|(span, _)| *span == finding.span) {
+            Some(index) => index,
+            None => {
+                groups.push((finding.span, Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let kinds = &mut groups[index].1;
+        match kinds.iter_mut().find(|(kind, _)| *kind == finding.kind) {
+            Some((_, texts)) => texts.push(&finding.label),
+            None => kinds.push((finding.kind, vec![&finding.label])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(span, kinds)| {
+            let parts: Vec<String> = kinds
+                .into_iter()
+                .map(|(kind, texts)| match kind {
+                    Kind::UnexpectedCommand => format!("live also has {}", texts.join(", ")),
+                    Kind::UnknownCommand => format!("not known: {}", texts.join(", ")),
+                    _ => texts.join("; "),
+                })
+                .collect();
+            LabeledSpan::new_with_span(Some(parts.join("; ")), span)
+        })
+        .collect()
+}
+
+/// A compact diff of the two configurations in the file's order: the declared
+/// commands as written, then the live-only ones in the vendor's order. The live side
+/// follows the file's order, so a reordering alone shows no change (order never matters).
+fn diff(
+    run: &FileResults,
+    result: &AppResult,
+    live: Option<&CallbackConfig>,
+    color: bool,
+) -> String {
+    let as_text = |url: &str, commands: &[&str]| {
+        // One value a line, whatever the vendor put in it.
+        let mut text = format!(
+            "url: {}\ncommands:\n",
+            printable(&run.redaction.url(url), &[])
+        );
+        for command in commands {
+            let _ = writeln!(text, "  - {}", printable(command, &[]));
+        }
+        text
+    };
+    let declared: Vec<&str> = result
+        .app
+        .callback
+        .iter()
+        .flat_map(|desired| desired.commands.iter().map(|c| c.word.as_str()))
+        .collect();
+    let desired = match &result.app.callback {
+        Some(desired) => as_text(&desired.url, &declared),
+        None => "(no callback: declared absent)\n".to_owned(),
+    };
+    let live_text = match live {
+        Some(live) => {
+            // Sets, not scans: linear in the two lists.
+            let live_words: HashSet<&str> = live.commands.iter().map(String::as_str).collect();
+            let declared_words: HashSet<&str> = declared.iter().copied().collect();
+            let in_file_order: Vec<&str> = declared
+                .iter()
+                .copied()
+                .filter(|word| live_words.contains(word))
+                .chain(
+                    live.commands
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|word| !declared_words.contains(word)),
+                )
+                .collect();
+            as_text(&live.url, &in_file_order)
+        }
+        None => "(no callback configured)\n".to_owned(),
+    };
+    let mut out = format!(
+        "  --- desired ({})\n  +++ live (get_callback)\n",
+        printable(&run.config.file, &[])
+    );
+    // Myers' algorithm only: `TextDiff` dispatches at run time to every algorithm
+    // similar has, which put half a megabyte of code into the binary for a diff of a
+    // dozen lines.
+    let old: Vec<&str> = desired.lines().collect();
+    let new: Vec<&str> = live_text.lines().collect();
+    // Replace turns a delete next to an insert into one change, deletions first.
+    let mut capture = similar::algorithms::Replace::new(similar::algorithms::Capture::new());
+    // Capture never fails.
+    let _ = similar::algorithms::myers::diff(&mut capture, &old, 0..old.len(), &new, 0..new.len());
+    let changes = capture
+        .into_inner()
+        .into_ops()
+        .into_iter()
+        .flat_map(|op| op.iter_changes(&old, &new).collect::<Vec<_>>());
+    for change in changes {
+        let (sign, paint) = match change.tag() {
+            similar::ChangeTag::Delete => ('-', "\u{1b}[31m"),
+            similar::ChangeTag::Insert => ('+', "\u{1b}[32m"),
+            similar::ChangeTag::Equal => (' ', ""),
+        };
+        let line = format!("  {sign} {}", change.value());
+        if color && !paint.is_empty() {
+            let _ = writeln!(out, "{paint}{line}\u{1b}[0m");
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    out
+}
