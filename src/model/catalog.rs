@@ -9,6 +9,15 @@ pub const UPDATE_ROOM_INFO_SPELLINGS: [&str; 2] = [
     "Room.CallbackUpdateRoomInfo",
 ];
 
+/// The length of the largest service's catalog: what a real live list stays near.
+pub fn largest() -> usize {
+    ServiceName::ALL
+        .iter()
+        .map(|service| service.row().commands.len())
+        .max()
+        .unwrap_or_default()
+}
+
 pub fn is_known(service: ServiceName, word: &str) -> bool {
     service.row().knows(word)
 }

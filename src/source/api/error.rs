@@ -4,7 +4,6 @@ use miette::Diagnostic;
 
 use super::KeySource;
 use super::wire::{MAX_LIVE_COMMANDS, Oversized, RedirectTarget, RetryCause, status_text};
-use crate::model::Service;
 use crate::model::tencent::codes::auth_hint;
 
 /// A failed call, after any retries. Never carries the key or the UserSig: reqwest's
@@ -153,11 +152,7 @@ pub enum ApiError {
 }
 
 fn too_many_commands_help() -> String {
-    let largest = [Service::ROOM, Service::LIVE, Service::CALL]
-        .iter()
-        .map(|s| s.commands.len())
-        .max()
-        .unwrap_or_default();
+    let largest = crate::model::catalog::largest();
     format!(
         "no service has that many callback commands (the largest catalog has {largest}): is the endpoint (or a proxy in front of it) the vendor's REST API? Check `endpoint` / --endpoint; quote the RequestId if you contact support"
     )
