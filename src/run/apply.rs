@@ -6,9 +6,10 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::error::Error;
 use super::load::{Files, Invalid, load_all, names, verify_all};
 use super::outcome::{Outcome, failure_outcome};
-use crate::cli::PlanFormat;
+use crate::cli::{self, PlanFormat};
 use crate::config::{self, App};
 use crate::drift;
 use crate::model::redact::Redaction;
@@ -41,15 +42,49 @@ impl Consent {
     }
 }
 
-/// `quiet`: the plan is only the list of apps that drifted or failed and its totals.
-pub fn run(
-    style: Style,
-    files: &[PathBuf],
-    options: &FetchOptions,
+/// What `cbcheck apply` was asked to do, checked.
+pub(super) struct Settings {
+    files: Vec<PathBuf>,
+    options: FetchOptions,
     consent: Consent,
+    /// `-q`: the plan is only the list of apps that drifted or failed and its totals.
     quiet: bool,
     format: PlanFormat,
-) -> Outcome {
+}
+
+impl Settings {
+    /// The arguments as one value, with keys and placeholder values read from `env`;
+    /// no file to read, or a JSON plan that would be followed by changes, is a usage
+    /// error.
+    pub(super) fn new(args: cli::ApplyArgs, env: source::keys::Env) -> Result<Settings, Error> {
+        let consent = Consent::from_flags(args.dry_run, args.yes);
+        if args.format == PlanFormat::Json && consent != Consent::DryRun {
+            return Err(Error::Usage(
+                "`apply --format json` prints the plan only: use it with --dry-run, not --yes",
+            ));
+        }
+        let quiet = args.apps.quiet;
+        let (files, options) =
+            super::options::apps_options(args.apps, args.network, args.live_from, env)?;
+        Ok(Settings {
+            files,
+            options,
+            consent,
+            quiet,
+            format: args.format,
+        })
+    }
+}
+
+pub(super) fn run(style: Style, settings: Settings) -> Outcome {
+    let Settings {
+        files,
+        options,
+        consent,
+        quiet,
+        format,
+    } = settings;
+    let (files, options) = (&files[..], &options);
     let renderer = Renderer::new(style);
     // Never beside the JSON plan.
     let progress = Arc::new(Progress::on_stderr(format == PlanFormat::Human));

@@ -26,6 +26,10 @@ pub(super) enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Write(#[from] WriteError),
+    /// Flags that clap lets through together but that make no command.
+    #[error("{0}")]
+    #[diagnostic(code(usage))]
+    Usage(&'static str),
 }
 
 impl Error {
@@ -33,9 +37,11 @@ impl Error {
     pub(super) fn outcome(&self) -> Outcome {
         match self {
             Error::Verify(VerifyError::Client(_) | VerifyError::Runtime(_)) => Outcome::Api,
-            Error::Selection(_) | Error::Input(_) | Error::Verify(_) | Error::Write(_) => {
-                Outcome::Invalid
-            }
+            Error::Selection(_)
+            | Error::Input(_)
+            | Error::Verify(_)
+            | Error::Write(_)
+            | Error::Usage(_) => Outcome::Invalid,
         }
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::error::Error;
 use super::outcome::{Outcome, failure_outcome};
+use crate::cli;
 use crate::config::edit::{self, Want};
 use crate::config::{self, App, placeholders, writer};
 use crate::model::catalog;
@@ -19,7 +20,7 @@ use crate::source::api::Live;
 use crate::source::{self, FetchOptions};
 
 /// Which apps to export.
-pub enum Scope {
+enum Scope {
     /// `--sdkappid … --region … --identifier …`
     Ids {
         sdkappids: Vec<u64>,
@@ -32,13 +33,54 @@ pub enum Scope {
     File(PathBuf),
 }
 
-pub fn run(
-    style: Style,
+/// What `cbcheck export` was asked to do, checked.
+pub(super) struct Settings {
     scope: Scope,
-    output: Option<&Path>,
+    /// `-o`: the file to write; stdout without it.
+    output: Option<PathBuf>,
     literal_urls: bool,
-    options: &FetchOptions,
-) -> Result<Outcome, Error> {
+    options: FetchOptions,
+}
+
+impl Settings {
+    /// The arguments as one value, with keys and placeholder values read from `env`:
+    /// apps by id need a region, or a file names them.
+    pub(super) fn new(args: cli::ExportArgs, env: source::keys::Env) -> Result<Settings, Error> {
+        let scope = match (args.from, args.region) {
+            (Some(file), _) => Scope::File(file),
+            (None, Some(region)) => Scope::Ids {
+                sdkappids: args.sdkappids,
+                services: args.service.services(),
+                region,
+                identifier: args.identifier,
+            },
+            // clap requires one of them.
+            (None, None) => {
+                return Err(Error::Usage(
+                    "export needs --sdkappid with --region, or --from FILE",
+                ));
+            }
+        };
+        Ok(Settings {
+            scope,
+            output: args.output,
+            literal_urls: args.literal_urls,
+            options: FetchOptions {
+                live_from: args.live_from,
+                ..super::options::network_options(args.network, env)
+            },
+        })
+    }
+}
+
+pub(super) fn run(style: Style, settings: Settings) -> Result<Outcome, Error> {
+    let Settings {
+        scope,
+        output,
+        literal_urls,
+        options,
+    } = settings;
+    let (output, options) = (output.as_deref(), &options);
     let renderer = Renderer::new(style);
     let from_file = matches!(scope, Scope::File(_));
     // With --from, the file's own text: it is edited in place.

@@ -47,53 +47,8 @@ fn command(
     Ok(match command {
         Command::Lint(args) => lint::lint(style, lint::Settings::new(args)?)?,
         Command::Verify(args) => verify::verify_files(style, verify::Settings::new(args, env)?),
-        Command::Apply {
-            apps,
-            dry_run,
-            yes,
-            format,
-            live_from,
-            network,
-        } => {
-            let quiet = apps.quiet;
-            let (files, options) = options::apps_options(apps, network, live_from, env)?;
-            apply::run(
-                style,
-                &files,
-                &options,
-                apply::Consent::from_flags(dry_run, yes),
-                quiet,
-                format,
-            )
-        }
-        Command::Export {
-            sdkappids,
-            region,
-            identifier,
-            service,
-            from,
-            output,
-            literal_urls,
-            live_from,
-            network,
-        } => {
-            let scope = match (from, region) {
-                (Some(file), _) => export::Scope::File(file),
-                (None, Some(region)) => export::Scope::Ids {
-                    sdkappids,
-                    services: service.services(),
-                    region,
-                    identifier,
-                },
-                // clap requires one of them.
-                (None, None) => return Ok(Outcome::Invalid),
-            };
-            let options = source::FetchOptions {
-                live_from,
-                ..options::network_options(network, env)
-            };
-            export::run(style, scope, output.as_deref(), literal_urls, &options)?
-        }
+        Command::Apply(args) => apply::run(style, apply::Settings::new(args, env)?),
+        Command::Export(args) => export::run(style, export::Settings::new(args, env)?)?,
         Command::Init { file, force } => init::init(&file, force)?,
         Command::Schema { report, plan, lint } => schema::schema(report, plan, lint)?,
         Command::Completions { shell } => schema::completions(shell)?,
