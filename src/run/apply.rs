@@ -76,7 +76,7 @@ impl Settings {
     }
 }
 
-pub(super) fn run(style: Style, settings: Settings) -> Outcome {
+pub(super) fn run(style: Style, settings: Settings) -> Result<Outcome, Error> {
     let Settings {
         files,
         options,
@@ -93,14 +93,15 @@ pub(super) fn run(style: Style, settings: Settings) -> Outcome {
     // an empty document, only one whose `diagnostics` say why nothing was planned.
     let stopped = |files: Vec<String>, problems: &[Problem]| {
         let json = report::plan::render_json(&files, &[], problems);
-        Outcome::Invalid.max(super::output::stdout_outcome(style, &json))
+        report::print_stdout(&json)
     };
     let Files { loaded, keys } = match load_all(&renderer, files, &options.redaction, quiet) {
         Ok(files) => files,
         Err(Invalid { loaded, .. }) if format == PlanFormat::Json => {
-            return stopped(names(&loaded), &problem::from_loaded(&loaded));
+            stopped(names(&loaded), &problem::from_loaded(&loaded))?;
+            return Ok(Outcome::Invalid);
         }
-        Err(_) => return Outcome::Invalid,
+        Err(_) => return Ok(Outcome::Invalid),
     };
     let files = names(&loaded);
     let mut problems = problem::from_loaded(&loaded);
@@ -111,11 +112,12 @@ pub(super) fn run(style: Style, settings: Settings) -> Outcome {
         Ok(runs) => runs,
         Err(err) => {
             problems.push(Problem::of_run(&err));
-            let outcome = super::error::fail(&renderer, err, "");
-            if format == PlanFormat::Json {
-                return outcome.max(stopped(files, &problems));
+            if format == PlanFormat::Json
+                && let Err(write) = stopped(files, &problems)
+            {
+                return Err(Error::Then(Box::new(err), Box::new(write.into())));
             }
-            return outcome;
+            return Err(err);
         }
     };
     // From here on, outputs and writes know the placeholder values the reads expanded.
@@ -184,41 +186,33 @@ pub(super) fn run(style: Style, settings: Settings) -> Outcome {
             } else {
                 Outcome::Drift
             };
-            return outcome.max(planned).max(drift);
+            return Ok(outcome.max(planned).max(drift));
         }
     }
     if changes.is_empty() {
-        return outcome;
+        return Ok(outcome);
     }
     match consent {
         Consent::DryRun => {
             human::eprint(report::apply::DRY_RUN);
-            return outcome.max(Outcome::Drift);
+            return Ok(outcome.max(Outcome::Drift));
         }
         Consent::Ask if !std::io::stdin().is_terminal() => {
             human::eprint(report::apply::NOT_A_TERMINAL);
-            return outcome.max(Outcome::Drift);
+            return Ok(outcome.max(Outcome::Drift));
         }
         Consent::Ask if !confirmed(changes.len()) => {
             human::eprint(report::apply::DECLINED);
-            return outcome.max(Outcome::Drift);
+            return Ok(outcome.max(Outcome::Drift));
         }
         Consent::Ask | Consent::Given => {}
     }
 
-    let connection = match remote.connect() {
-        Ok(connection) => connection,
-        Err(err) => {
-            return outcome.max(super::error::fail(
-                &renderer,
-                err,
-                report::apply::NOTHING_CHANGED,
-            ));
-        }
-    };
+    // The error is the run's worst (the API, exit 4) whatever the plan found.
+    let connection = remote.connect().map_err(Error::NothingChanged)?;
     let applied = execute(&changes, options, connection, &progress);
     human::eprint_lines(&report::apply::outcomes(&changes, &applied, redaction));
-    applied.iter().map(exit).fold(outcome, Outcome::max)
+    Ok(applied.iter().map(exit).fold(outcome, Outcome::max))
 }
 
 /// Ask on the terminal; anything but y/yes declines.

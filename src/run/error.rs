@@ -4,8 +4,8 @@
 use super::Outcome;
 use super::check::SelectionError;
 use super::input::InputError;
-use crate::report::WriteError;
 use crate::report::human::{self, Renderer};
+use crate::report::{self, WriteError};
 use crate::source::VerifyError;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -30,25 +30,49 @@ pub(super) enum Error {
     #[error("{0}")]
     #[diagnostic(code(usage))]
     Usage(&'static str),
+    /// apply's client could not be set up once the plan was made: nothing was changed.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    NothingChanged(VerifyError),
+    /// Two errors, printed in this order (the run's, then an output's).
+    #[error("{0}")]
+    Then(Box<Error>, Box<Error>),
 }
 
 impl Error {
     /// Usage and outputs exit 2; a client or runtime that cannot be set up, 4.
     pub(super) fn outcome(&self) -> Outcome {
         match self {
-            Error::Verify(VerifyError::Client(_) | VerifyError::Runtime(_)) => Outcome::Api,
+            Error::Verify(VerifyError::Client(_) | VerifyError::Runtime(_))
+            | Error::NothingChanged(VerifyError::Client(_) | VerifyError::Runtime(_)) => {
+                Outcome::Api
+            }
+            Error::Then(first, second) => first.outcome().max(second.outcome()),
             Error::Selection(_)
             | Error::Input(_)
             | Error::Verify(_)
             | Error::Write(_)
-            | Error::Usage(_) => Outcome::Invalid,
+            | Error::Usage(_)
+            | Error::NothingChanged(_) => Outcome::Invalid,
+        }
+    }
+
+    /// What the error meant for the run, printed after it.
+    fn after(&self) -> &'static str {
+        match self {
+            Error::NothingChanged(_) => report::apply::NOTHING_CHANGED,
+            _ => "",
         }
     }
 }
 
-/// Print the error (then `after`, what it meant for the run) and give its outcome.
-pub(super) fn fail(renderer: &Renderer, err: impl Into<Error>, after: &str) -> Outcome {
-    let err = err.into();
-    human::eprint(&format!("{}\n{after}", renderer.render(&err)));
-    err.outcome()
+/// Print the error (then what it meant for the run) and give its outcome.
+pub(super) fn fail(renderer: &Renderer, err: impl Into<Error>) -> Outcome {
+    match err.into() {
+        Error::Then(first, second) => fail(renderer, *first).max(fail(renderer, *second)),
+        err => {
+            human::eprint(&format!("{}\n{}", renderer.render(&err), err.after()));
+            err.outcome()
+        }
+    }
 }

@@ -34,7 +34,7 @@ pub fn run_in(cli: Cli, env: source::keys::Env) -> Outcome {
     match command(cli.command, style, env) {
         Ok(outcome) => outcome,
         // The one place where an error that stops a command is printed.
-        Err(err) => error::fail(&Renderer::new(style), err, ""),
+        Err(err) => error::fail(&Renderer::new(style), err),
     }
 }
 
@@ -47,7 +47,7 @@ fn command(
     Ok(match command {
         Command::Lint(args) => lint::lint(style, lint::Settings::new(args)?)?,
         Command::Verify(args) => verify::verify_files(style, verify::Settings::new(args, env)?),
-        Command::Apply(args) => apply::run(style, apply::Settings::new(args, env)?),
+        Command::Apply(args) => apply::run(style, apply::Settings::new(args, env)?)?,
         Command::Export(args) => export::run(style, export::Settings::new(args, env)?)?,
         Command::Init { file, force } => init::init(&file, force)?,
         Command::Schema { report, plan, lint } => schema::schema(report, plan, lint)?,

@@ -61,7 +61,7 @@ fn emit(
     style: Style,
     renderer: &Renderer,
 ) -> Result<(), Outcome> {
-    let fail = |err| error::fail(renderer, err, "");
+    let fail = |err| error::fail(renderer, err);
     if let Sink::File(path) = sink {
         return report::write_report(format, path, document, style).map_err(fail);
     }
@@ -95,6 +95,6 @@ fn emit(
 pub(super) fn stdout_outcome(style: Style, text: &str) -> Outcome {
     match report::print_stdout(text) {
         Ok(()) => Outcome::Clean,
-        Err(err) => error::fail(&Renderer::new(style), err, ""),
+        Err(err) => error::fail(&Renderer::new(style), err),
     }
 }
