@@ -14,10 +14,10 @@ use crate::config::{self, App};
 use crate::drift;
 use crate::model::redact::Redaction;
 use crate::model::{Applied, Change, Failure, Kind, Operation, Unknowable};
-use crate::report::human::{self, Renderer};
+use crate::report;
+use crate::report::human::{self, Stderr};
 use crate::report::problem::{self, Problem};
 use crate::report::progress::Progress;
-use crate::report::{self, Style};
 use crate::source::api::{ApiError, CallbackConfig, Client, Live, Target, WriteReply};
 use crate::source::{self, Connection, FetchOptions};
 
@@ -76,7 +76,7 @@ impl Settings {
     }
 }
 
-pub(super) fn run(style: Style, settings: Settings) -> Result<Outcome, Error> {
+pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error> {
     let Settings {
         files,
         options,
@@ -85,9 +85,9 @@ pub(super) fn run(style: Style, settings: Settings) -> Result<Outcome, Error> {
         format,
     } = settings;
     let (files, options) = (&files[..], &options);
-    let renderer = Renderer::new(style);
+    let style = stderr.style();
     // Never beside the JSON plan.
-    let progress = Arc::new(Progress::on_stderr(format == PlanFormat::Human));
+    let progress = Arc::new(stderr.progress(format == PlanFormat::Human));
     let options = &super::options::observed(options, &progress, "checking");
     // A JSON plan is written however the run ends: a pipeline reading it never gets
     // an empty document, only one whose `diagnostics` say why nothing was planned.
@@ -95,7 +95,7 @@ pub(super) fn run(style: Style, settings: Settings) -> Result<Outcome, Error> {
         let json = report::plan::render_json(&files, &[], problems);
         report::print_stdout(&json)
     };
-    let Files { loaded, keys } = match load_all(&renderer, files, &options.redaction, quiet) {
+    let Files { loaded, keys } = match load_all(stderr, files, &options.redaction, quiet) {
         Ok(files) => files,
         Err(Invalid { loaded, .. }) if format == PlanFormat::Json => {
             stopped(names(&loaded), &problem::from_loaded(&loaded))?;
@@ -129,7 +129,7 @@ pub(super) fn run(style: Style, settings: Settings) -> Result<Outcome, Error> {
     };
     if !quiet {
         for notice in runs.iter().flat_map(|run| &run.notices) {
-            human::eprint(&human::notice_line(notice));
+            stderr.say(&human::notice_line(notice));
         }
     }
 
@@ -138,7 +138,7 @@ pub(super) fn run(style: Style, settings: Settings) -> Result<Outcome, Error> {
     for result in runs.iter().flat_map(|run| &run.results) {
         if let Some(failure) = &result.failure {
             if format == PlanFormat::Human && !quiet {
-                human::eprint(&human::failure_report(&result.app, failure));
+                stderr.say(&human::failure_report(&result.app, failure));
             }
             outcome = outcome.max(failure_outcome(failure));
         }
@@ -167,20 +167,20 @@ pub(super) fn run(style: Style, settings: Settings) -> Result<Outcome, Error> {
     }
     match format {
         PlanFormat::Human if quiet => {
-            human::eprint(&report::summary::app_list(
+            stderr.say(&report::summary::app_list(
                 &runs,
                 report::summary::Warnings::Pass,
             ));
-            human::eprint(&format!(
+            stderr.say(&format!(
                 "{}\n",
                 report::plan::totals(&report::plan::summary(&runs))
             ));
         }
-        PlanFormat::Human => human::eprint(&report::plan::render_human(&runs, style.color)),
+        PlanFormat::Human => stderr.say(&report::plan::render_human(&runs, style.color)),
         PlanFormat::Json => {
             // Only with --dry-run (clap): nothing follows the plan.
             let json = report::plan::render_json(&files, &runs, &problems);
-            let planned = super::output::stdout_outcome(style, &json);
+            let planned = super::output::stdout_outcome(stderr, &json);
             let drift = if changes.is_empty() {
                 Outcome::Clean
             } else {
@@ -194,15 +194,15 @@ pub(super) fn run(style: Style, settings: Settings) -> Result<Outcome, Error> {
     }
     match consent {
         Consent::DryRun => {
-            human::eprint(report::apply::DRY_RUN);
+            stderr.say(report::apply::DRY_RUN);
             return Ok(outcome.max(Outcome::Drift));
         }
         Consent::Ask if !std::io::stdin().is_terminal() => {
-            human::eprint(report::apply::NOT_A_TERMINAL);
+            stderr.say(report::apply::NOT_A_TERMINAL);
             return Ok(outcome.max(Outcome::Drift));
         }
-        Consent::Ask if !confirmed(changes.len()) => {
-            human::eprint(report::apply::DECLINED);
+        Consent::Ask if !confirmed(stderr, changes.len()) => {
+            stderr.say(report::apply::DECLINED);
             return Ok(outcome.max(Outcome::Drift));
         }
         Consent::Ask | Consent::Given => {}
@@ -211,13 +211,13 @@ pub(super) fn run(style: Style, settings: Settings) -> Result<Outcome, Error> {
     // The error is the run's worst (the API, exit 4) whatever the plan found.
     let connection = remote.connect().map_err(Error::NothingChanged)?;
     let applied = execute(&changes, options, connection, &progress);
-    human::eprint_lines(&report::apply::outcomes(&changes, &applied, redaction));
+    stderr.say_lines(&report::apply::outcomes(&changes, &applied, redaction));
     Ok(applied.iter().map(exit).fold(outcome, Outcome::max))
 }
 
 /// Ask on the terminal; anything but y/yes declines.
-fn confirmed(changes: usize) -> bool {
-    human::eprint(&report::apply::prompt(changes));
+fn confirmed(stderr: &Stderr, changes: usize) -> bool {
+    stderr.say(&report::apply::prompt(changes));
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
         return false;

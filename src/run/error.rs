@@ -4,7 +4,7 @@
 use super::Outcome;
 use super::check::SelectionError;
 use super::input::InputError;
-use crate::report::human::{self, Renderer};
+use crate::report::human::Stderr;
 use crate::report::{self, WriteError};
 use crate::source::VerifyError;
 
@@ -67,11 +67,11 @@ impl Error {
 }
 
 /// Print the error (then what it meant for the run) and give its outcome.
-pub(super) fn fail(renderer: &Renderer, err: impl Into<Error>) -> Outcome {
+pub(super) fn fail(stderr: &Stderr, err: impl Into<Error>) -> Outcome {
     match err.into() {
-        Error::Then(first, second) => fail(renderer, *first).max(fail(renderer, *second)),
+        Error::Then(first, second) => fail(stderr, *first).max(fail(stderr, *second)),
         err => {
-            human::eprint(&format!("{}\n{}", renderer.render(&err), err.after()));
+            stderr.error(&err, err.after());
             err.outcome()
         }
     }
