@@ -38,11 +38,11 @@ impl Cli {
     /// clap does not ask `--format json` for its `--dry-run`.
     pub fn parse_checked() -> Cli {
         let cli = Cli::parse();
-        if let Command::Apply {
+        if let Command::Apply(ApplyArgs {
             format: PlanFormat::Json,
             yes: true,
             ..
-        } = cli.command
+        }) = cli.command
         {
             <Cli as clap::CommandFactory>::command()
                 .error(
@@ -108,60 +108,7 @@ With --sdkappid, apps with no configuration are written as comments. With --from
 file is edited in place: only the callback values that differ from live change, and
 comments, order, defaults and anchors stay as they are. Nothing is written when an app
 cannot be read (exit 2 for an endpoint not allowed, else 3 or 4). Running `verify` on the result reports every app in sync.")]
-    Export {
-        /// An app to export; repeatable.
-        #[arg(long = "sdkappid", value_name = "N", required_unless_present = "from",
-              conflicts_with = "from", value_parser = clap::value_parser!(u64).range(1..))]
-        sdkappids: Vec<u64>,
-
-        /// The apps' region (with --sdkappid).
-        #[arg(
-            long,
-            value_enum,
-            required_unless_present = "from",
-            conflicts_with = "from"
-        )]
-        region: Option<Region>,
-
-        /// The App administrator account that signs the requests (with --sdkappid).
-        #[arg(
-            long,
-            value_name = "ID",
-            default_value = "administrator",
-            conflicts_with = "from"
-        )]
-        identifier: String,
-
-        /// Which service's configuration to export (with --sdkappid); `all` writes one
-        /// entry per service, a service with none as a comment.
-        #[arg(long, value_enum, default_value_t = ServiceChoice::Room, conflicts_with = "from")]
-        service: ServiceChoice,
-
-        /// Refresh an existing callbacks file: only the callback values that differ from
-        /// live are rewritten, every other line is kept as it is (`-o` the same file to
-        /// update it in place).
-        #[arg(long, value_name = "FILE")]
-        from: Option<PathBuf>,
-
-        /// Write to this file instead of stdout (replaced whole, never half-written).
-        #[arg(short = 'o', long = "output", value_name = "FILE")]
-        output: Option<PathBuf>,
-
-        /// Write live URLs with their secrets. By default a query value that looks like
-        /// a secret (a parameter named like token, sign, key, auth, or a long random
-        /// value) is written as `${CBCHECK_<SDKAPPID>_<PARAM>}`, expanded from the
-        /// environment when the file is used, so the file can go into git.
-        #[arg(long)]
-        literal_urls: bool,
-
-        /// Read recorded get_callback replies (as verify --live-from) instead of
-        /// calling the API.
-        #[arg(long, value_name = "SNAPSHOT.json")]
-        live_from: Option<PathBuf>,
-
-        #[command(flatten)]
-        network: NetworkArgs,
-    },
+    Export(ExportArgs),
 
     /// Make the live configuration match the file: plan, confirm, change, read back.
     #[command(after_help = "\
@@ -189,31 +136,7 @@ Exits 0 when every changed app converged, 1 when the plan was not applied (dry r
 declined, no --yes), an app changed since the plan or did not converge, 2 when an
 app's endpoint in the file is not allowed, 3/4 when a call failed, 4 when whether a
 change took effect is unknown.")]
-    Apply {
-        #[command(flatten)]
-        apps: AppsArgs,
-
-        /// Print the plan and change nothing.
-        #[arg(long)]
-        dry_run: bool,
-
-        /// Change without asking (required when not on a terminal).
-        #[arg(long, conflicts_with = "dry_run")]
-        yes: bool,
-
-        /// How the plan is shown: human on stderr, or json on stdout (with --dry-run only).
-        #[arg(long, value_enum, default_value_t = PlanFormat::Human,
-              requires_if("json", "dry_run"))]
-        format: PlanFormat,
-
-        /// Plan from recorded get_callback replies (as for verify) instead of calling
-        /// the API; with --dry-run only.
-        #[arg(long, value_name = "SNAPSHOT.json", requires = "dry_run")]
-        live_from: Option<PathBuf>,
-
-        #[command(flatten)]
-        network: NetworkArgs,
-    },
+    Apply(ApplyArgs),
 
     /// Write a commented starter callbacks.yaml to begin from.
     #[command(after_help = "\
@@ -333,6 +256,91 @@ pub struct VerifyArgs {
 
     #[command(flatten)]
     pub probe: ProbeArgs,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+// The arguments of `cbcheck export` (its help is the variant's, above).
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// An app to export; repeatable.
+    #[arg(long = "sdkappid", value_name = "N", required_unless_present = "from",
+          conflicts_with = "from", value_parser = clap::value_parser!(u64).range(1..))]
+    pub sdkappids: Vec<u64>,
+
+    /// The apps' region (with --sdkappid).
+    #[arg(
+        long,
+        value_enum,
+        required_unless_present = "from",
+        conflicts_with = "from"
+    )]
+    pub region: Option<Region>,
+
+    /// The App administrator account that signs the requests (with --sdkappid).
+    #[arg(
+        long,
+        value_name = "ID",
+        default_value = "administrator",
+        conflicts_with = "from"
+    )]
+    pub identifier: String,
+
+    /// Which service's configuration to export (with --sdkappid); `all` writes one
+    /// entry per service, a service with none as a comment.
+    #[arg(long, value_enum, default_value_t = ServiceChoice::Room, conflicts_with = "from")]
+    pub service: ServiceChoice,
+
+    /// Refresh an existing callbacks file: only the callback values that differ from
+    /// live are rewritten, every other line is kept as it is (`-o` the same file to
+    /// update it in place).
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+
+    /// Write to this file instead of stdout (replaced whole, never half-written).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Write live URLs with their secrets. By default a query value that looks like
+    /// a secret (a parameter named like token, sign, key, auth, or a long random
+    /// value) is written as `${CBCHECK_<SDKAPPID>_<PARAM>}`, expanded from the
+    /// environment when the file is used, so the file can go into git.
+    #[arg(long)]
+    pub literal_urls: bool,
+
+    /// Read recorded get_callback replies (as verify --live-from) instead of
+    /// calling the API.
+    #[arg(long, value_name = "SNAPSHOT.json")]
+    pub live_from: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+// The arguments of `cbcheck apply` (its help is the variant's, above).
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub apps: AppsArgs,
+
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Change without asking (required when not on a terminal).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub yes: bool,
+
+    /// How the plan is shown: human on stderr, or json on stdout (with --dry-run only).
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human,
+          requires_if("json", "dry_run"))]
+    pub format: PlanFormat,
+
+    /// Plan from recorded get_callback replies (as for verify) instead of calling
+    /// the API; with --dry-run only.
+    #[arg(long, value_name = "SNAPSHOT.json", requires = "dry_run")]
+    pub live_from: Option<PathBuf>,
 
     #[command(flatten)]
     pub network: NetworkArgs,

@@ -47,7 +47,7 @@ impl Progress {
     /// Progress on stderr when `wanted` (the run's text goes to a person on stderr,
     /// not a machine format) and stderr is a terminal that can redraw a line. Not
     /// under NO_GRAPHICS: a line redrawn ten times a second is noise to a screen reader.
-    pub fn on_stderr(wanted: bool) -> Progress {
+    pub(super) fn on_stderr(wanted: bool) -> Progress {
         let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
         let terminal = std::io::stderr().is_terminal()
             && std::env::var_os("TERM").is_none_or(|term| term != "dumb")

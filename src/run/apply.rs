@@ -6,17 +6,18 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::error::Error;
 use super::load::{Files, Invalid, load_all, names, verify_all};
 use super::outcome::{Outcome, failure_outcome};
-use crate::cli::PlanFormat;
+use crate::cli::{self, PlanFormat};
 use crate::config::{self, App};
 use crate::drift;
 use crate::model::redact::Redaction;
 use crate::model::{Applied, Change, Failure, Kind, Operation, Unknowable};
-use crate::report::human::{self, Renderer};
+use crate::report;
+use crate::report::human::{self, Stderr};
 use crate::report::problem::{self, Problem};
 use crate::report::progress::Progress;
-use crate::report::{self, Style};
 use crate::source::api::{ApiError, CallbackConfig, Client, Live, Target, WriteReply};
 use crate::source::{self, Connection, FetchOptions};
 
@@ -41,31 +42,66 @@ impl Consent {
     }
 }
 
-/// `quiet`: the plan is only the list of apps that drifted or failed and its totals.
-pub fn run(
-    style: Style,
-    files: &[PathBuf],
-    options: &FetchOptions,
+/// What `cbcheck apply` was asked to do, checked.
+pub(super) struct Settings {
+    files: Vec<PathBuf>,
+    options: FetchOptions,
     consent: Consent,
+    /// `-q`: the plan is only the list of apps that drifted or failed and its totals.
     quiet: bool,
     format: PlanFormat,
-) -> Outcome {
-    let renderer = Renderer::new(style);
+}
+
+impl Settings {
+    /// The arguments as one value, with keys and placeholder values read from `env`;
+    /// no file to read, or a JSON plan that would be followed by changes, is a usage
+    /// error.
+    pub(super) fn new(args: cli::ApplyArgs, env: source::keys::Env) -> Result<Settings, Error> {
+        let consent = Consent::from_flags(args.dry_run, args.yes);
+        if args.format == PlanFormat::Json && consent != Consent::DryRun {
+            return Err(Error::Usage(
+                "`apply --format json` prints the plan only: use it with --dry-run, not --yes",
+            ));
+        }
+        let quiet = args.apps.quiet;
+        let (files, options) =
+            super::options::apps_options(args.apps, args.network, args.live_from, env)?;
+        Ok(Settings {
+            files,
+            options,
+            consent,
+            quiet,
+            format: args.format,
+        })
+    }
+}
+
+pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error> {
+    let Settings {
+        files,
+        options,
+        consent,
+        quiet,
+        format,
+    } = settings;
+    let (files, options) = (&files[..], &options);
+    let style = stderr.style();
     // Never beside the JSON plan.
-    let progress = Arc::new(Progress::on_stderr(format == PlanFormat::Human));
+    let progress = Arc::new(stderr.progress(format == PlanFormat::Human));
     let options = &super::options::observed(options, &progress, "checking");
     // A JSON plan is written however the run ends: a pipeline reading it never gets
     // an empty document, only one whose `diagnostics` say why nothing was planned.
     let stopped = |files: Vec<String>, problems: &[Problem]| {
         let json = report::plan::render_json(&files, &[], problems);
-        Outcome::Invalid.max(super::output::stdout_outcome(style, &json))
+        report::print_stdout(&json)
     };
-    let Files { loaded, keys } = match load_all(&renderer, files, &options.redaction, quiet) {
+    let Files { loaded, keys } = match load_all(stderr, files, &options.redaction, quiet) {
         Ok(files) => files,
         Err(Invalid { loaded, .. }) if format == PlanFormat::Json => {
-            return stopped(names(&loaded), &problem::from_loaded(&loaded));
+            stopped(names(&loaded), &problem::from_loaded(&loaded))?;
+            return Ok(Outcome::Invalid);
         }
-        Err(_) => return Outcome::Invalid,
+        Err(_) => return Ok(Outcome::Invalid),
     };
     let files = names(&loaded);
     let mut problems = problem::from_loaded(&loaded);
@@ -76,11 +112,12 @@ pub fn run(
         Ok(runs) => runs,
         Err(err) => {
             problems.push(Problem::of_run(&err));
-            let outcome = super::error::fail(&renderer, err, "");
-            if format == PlanFormat::Json {
-                return outcome.max(stopped(files, &problems));
+            if format == PlanFormat::Json
+                && let Err(write) = stopped(files, &problems)
+            {
+                return Err(Error::Then(Box::new(err), Box::new(write.into())));
             }
-            return outcome;
+            return Err(err);
         }
     };
     // From here on, outputs and writes know the placeholder values the reads expanded.
@@ -92,7 +129,7 @@ pub fn run(
     };
     if !quiet {
         for notice in runs.iter().flat_map(|run| &run.notices) {
-            human::eprint(&human::notice_line(notice));
+            stderr.say(&human::notice_line(notice));
         }
     }
 
@@ -101,7 +138,7 @@ pub fn run(
     for result in runs.iter().flat_map(|run| &run.results) {
         if let Some(failure) = &result.failure {
             if format == PlanFormat::Human && !quiet {
-                human::eprint(&human::failure_report(&result.app, failure));
+                stderr.say(&human::failure_report(&result.app, failure));
             }
             outcome = outcome.max(failure_outcome(failure));
         }
@@ -130,65 +167,57 @@ pub fn run(
     }
     match format {
         PlanFormat::Human if quiet => {
-            human::eprint(&report::summary::app_list(
+            stderr.say(&report::summary::app_list(
                 &runs,
                 report::summary::Warnings::Pass,
             ));
-            human::eprint(&format!(
+            stderr.say(&format!(
                 "{}\n",
                 report::plan::totals(&report::plan::summary(&runs))
             ));
         }
-        PlanFormat::Human => human::eprint(&report::plan::render_human(&runs, style.color)),
+        PlanFormat::Human => stderr.say(&report::plan::render_human(&runs, style.color)),
         PlanFormat::Json => {
             // Only with --dry-run (clap): nothing follows the plan.
             let json = report::plan::render_json(&files, &runs, &problems);
-            let planned = super::output::stdout_outcome(style, &json);
+            let planned = super::output::stdout_outcome(stderr, &json);
             let drift = if changes.is_empty() {
                 Outcome::Clean
             } else {
                 Outcome::Drift
             };
-            return outcome.max(planned).max(drift);
+            return Ok(outcome.max(planned).max(drift));
         }
     }
     if changes.is_empty() {
-        return outcome;
+        return Ok(outcome);
     }
     match consent {
         Consent::DryRun => {
-            human::eprint(report::apply::DRY_RUN);
-            return outcome.max(Outcome::Drift);
+            stderr.say(report::apply::DRY_RUN);
+            return Ok(outcome.max(Outcome::Drift));
         }
         Consent::Ask if !std::io::stdin().is_terminal() => {
-            human::eprint(report::apply::NOT_A_TERMINAL);
-            return outcome.max(Outcome::Drift);
+            stderr.say(report::apply::NOT_A_TERMINAL);
+            return Ok(outcome.max(Outcome::Drift));
         }
-        Consent::Ask if !confirmed(changes.len()) => {
-            human::eprint(report::apply::DECLINED);
-            return outcome.max(Outcome::Drift);
+        Consent::Ask if !confirmed(stderr, changes.len()) => {
+            stderr.say(report::apply::DECLINED);
+            return Ok(outcome.max(Outcome::Drift));
         }
         Consent::Ask | Consent::Given => {}
     }
 
-    let connection = match remote.connect() {
-        Ok(connection) => connection,
-        Err(err) => {
-            return outcome.max(super::error::fail(
-                &renderer,
-                err,
-                report::apply::NOTHING_CHANGED,
-            ));
-        }
-    };
+    // The error is the run's worst (the API, exit 4) whatever the plan found.
+    let connection = remote.connect().map_err(Error::NothingChanged)?;
     let applied = execute(&changes, options, connection, &progress);
-    human::eprint_lines(&report::apply::outcomes(&changes, &applied, redaction));
-    applied.iter().map(exit).fold(outcome, Outcome::max)
+    stderr.say_lines(&report::apply::outcomes(&changes, &applied, redaction));
+    Ok(applied.iter().map(exit).fold(outcome, Outcome::max))
 }
 
 /// Ask on the terminal; anything but y/yes declines.
-fn confirmed(changes: usize) -> bool {
-    human::eprint(&report::apply::prompt(changes));
+fn confirmed(stderr: &Stderr, changes: usize) -> bool {
+    stderr.say(&report::apply::prompt(changes));
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
         return false;

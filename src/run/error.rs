@@ -4,8 +4,8 @@
 use super::Outcome;
 use super::check::SelectionError;
 use super::input::InputError;
-use crate::report::WriteError;
-use crate::report::human::{self, Renderer};
+use crate::report::human::Stderr;
+use crate::report::{self, WriteError};
 use crate::source::VerifyError;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -26,23 +26,53 @@ pub(super) enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Write(#[from] WriteError),
+    /// Flags that clap lets through together but that make no command.
+    #[error("{0}")]
+    #[diagnostic(code(usage))]
+    Usage(&'static str),
+    /// apply's client could not be set up once the plan was made: nothing was changed.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    NothingChanged(VerifyError),
+    /// Two errors, printed in this order (the run's, then an output's).
+    #[error("{0}")]
+    Then(Box<Error>, Box<Error>),
 }
 
 impl Error {
     /// Usage and outputs exit 2; a client or runtime that cannot be set up, 4.
     pub(super) fn outcome(&self) -> Outcome {
         match self {
-            Error::Verify(VerifyError::Client(_) | VerifyError::Runtime(_)) => Outcome::Api,
-            Error::Selection(_) | Error::Input(_) | Error::Verify(_) | Error::Write(_) => {
-                Outcome::Invalid
+            Error::Verify(VerifyError::Client(_) | VerifyError::Runtime(_))
+            | Error::NothingChanged(VerifyError::Client(_) | VerifyError::Runtime(_)) => {
+                Outcome::Api
             }
+            Error::Then(first, second) => first.outcome().max(second.outcome()),
+            Error::Selection(_)
+            | Error::Input(_)
+            | Error::Verify(_)
+            | Error::Write(_)
+            | Error::Usage(_)
+            | Error::NothingChanged(_) => Outcome::Invalid,
+        }
+    }
+
+    /// What the error meant for the run, printed after it.
+    fn after(&self) -> &'static str {
+        match self {
+            Error::NothingChanged(_) => report::apply::NOTHING_CHANGED,
+            _ => "",
         }
     }
 }
 
-/// Print the error (then `after`, what it meant for the run) and give its outcome.
-pub(super) fn fail(renderer: &Renderer, err: impl Into<Error>, after: &str) -> Outcome {
-    let err = err.into();
-    human::eprint(&format!("{}\n{after}", renderer.render(&err)));
-    err.outcome()
+/// Print the error (then what it meant for the run) and give its outcome.
+pub(super) fn fail(stderr: &Stderr, err: impl Into<Error>) -> Outcome {
+    match err.into() {
+        Error::Then(first, second) => fail(stderr, *first).max(fail(stderr, *second)),
+        err => {
+            stderr.error(&err, err.after());
+            err.outcome()
+        }
+    }
 }

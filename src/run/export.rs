@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::error::Error;
 use super::outcome::{Outcome, failure_outcome};
+use crate::cli;
 use crate::config::edit::{self, Want};
 use crate::config::{self, App, placeholders, writer};
 use crate::model::catalog;
@@ -12,14 +13,13 @@ use crate::model::key_names::KeyNames;
 use crate::model::redact::{self, Redaction};
 use crate::model::tencent::region::Region;
 use crate::model::{CallbackConfig, Failure, ServiceName};
-use crate::report::human::{self, Renderer};
-use crate::report::progress::Progress;
-use crate::report::{self, Style};
+use crate::report;
+use crate::report::human::{self, Stderr};
 use crate::source::api::Live;
 use crate::source::{self, FetchOptions};
 
 /// Which apps to export.
-pub enum Scope {
+enum Scope {
     /// `--sdkappid … --region … --identifier …`
     Ids {
         sdkappids: Vec<u64>,
@@ -32,14 +32,54 @@ pub enum Scope {
     File(PathBuf),
 }
 
-pub fn run(
-    style: Style,
+/// What `cbcheck export` was asked to do, checked.
+pub(super) struct Settings {
     scope: Scope,
-    output: Option<&Path>,
+    /// `-o`: the file to write; stdout without it.
+    output: Option<PathBuf>,
     literal_urls: bool,
-    options: &FetchOptions,
-) -> Result<Outcome, Error> {
-    let renderer = Renderer::new(style);
+    options: FetchOptions,
+}
+
+impl Settings {
+    /// The arguments as one value, with keys and placeholder values read from `env`:
+    /// apps by id need a region, or a file names them.
+    pub(super) fn new(args: cli::ExportArgs, env: source::keys::Env) -> Result<Settings, Error> {
+        let scope = match (args.from, args.region) {
+            (Some(file), _) => Scope::File(file),
+            (None, Some(region)) => Scope::Ids {
+                sdkappids: args.sdkappids,
+                services: args.service.services(),
+                region,
+                identifier: args.identifier,
+            },
+            // clap requires one of them.
+            (None, None) => {
+                return Err(Error::Usage(
+                    "export needs --sdkappid with --region, or --from FILE",
+                ));
+            }
+        };
+        Ok(Settings {
+            scope,
+            output: args.output,
+            literal_urls: args.literal_urls,
+            options: FetchOptions {
+                live_from: args.live_from,
+                ..super::options::network_options(args.network, env)
+            },
+        })
+    }
+}
+
+pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error> {
+    let Settings {
+        scope,
+        output,
+        literal_urls,
+        options,
+    } = settings;
+    let (output, options) = (output.as_deref(), &options);
     let from_file = matches!(scope, Scope::File(_));
     // With --from, the file's own text: it is edited in place.
     let mut original = None;
@@ -69,7 +109,7 @@ pub fn run(
             let (mut loaded, text) = config::load_with_text(file, &Redaction::default());
             keys = config::check_key_placeholders(std::slice::from_mut(&mut loaded));
             let (Some(config), Some(text)) = (loaded.config.as_ref(), text) else {
-                human::eprint(&human::lint_report(&renderer, &loaded));
+                stderr.say(&human::lint_report(stderr.renderer(), &loaded));
                 return Ok(Outcome::Invalid);
             };
             original = Some((file.as_path(), text));
@@ -77,7 +117,7 @@ pub fn run(
         }
     };
 
-    let progress = Arc::new(Progress::on_stderr(true));
+    let progress = Arc::new(stderr.progress(true));
     let options = &super::options::observed(options, &progress, "reading");
     let remote = &mut source::Remote::new(options.client.clone());
     // A file's `${NAME}`s are expanded first: their values are known, and written
@@ -96,7 +136,7 @@ pub fn run(
         notices,
     } = state;
     for notice in &notices {
-        human::eprint(&human::notice_line(notice));
+        stderr.say(&human::notice_line(notice));
     }
     // Live's signing is written as found (`token_auth`).
     let apps: Vec<App> = apps
@@ -113,12 +153,12 @@ pub fn run(
     let mut outcome = Outcome::Clean;
     for (app, live) in apps.iter().zip(&lives) {
         if let Err(failure) = live {
-            human::eprint(&human::failure_report(app, failure));
+            stderr.say(&human::failure_report(app, failure));
             outcome = outcome.max(failure_outcome(failure));
         }
     }
     if outcome != Outcome::Clean {
-        human::eprint(report::export::INCOMPLETE);
+        stderr.say(report::export::INCOMPLETE);
         return Ok(outcome);
     }
 
@@ -131,7 +171,7 @@ pub fn run(
                 let prefix = placeholders::variable_prefix(app.sdkappid, app.service);
                 let templated = placeholders::templated(&config.url, &prefix, known);
                 for variable in &templated.variables {
-                    human::eprint(&report::export::placeholder(
+                    stderr.say(&report::export::placeholder(
                         app,
                         &variable.param,
                         &variable.name,
@@ -148,6 +188,7 @@ pub fn run(
         .collect();
     if let Some((from, text)) = &original {
         return refresh(
+            stderr,
             (from, text),
             &apps,
             &lives,
@@ -172,7 +213,7 @@ pub fn run(
         .collect();
     let declared = entries.iter().filter(|e| e.declares()).count();
     if declared == 0 {
-        human::eprint(&report::export::none_declarable(apps.len()));
+        stderr.say(&report::export::none_declarable(apps.len()));
         return Ok(Outcome::Invalid);
     }
     for entry in &entries {
@@ -180,11 +221,11 @@ pub fn run(
             continue;
         };
         if let Some(problem) = writer::live_url_problem(&live.url) {
-            human::eprint_lines(&report::export::url_commented(
+            stderr.say_lines(&report::export::url_commented(
                 app, &live.url, &problem, &redaction,
             ));
         } else if carries_secrets(&live.url, literal_urls) {
-            human::eprint_lines(&report::export::url_with_secrets(
+            stderr.say_lines(&report::export::url_with_secrets(
                 app, &live.url, &redaction,
             ));
         }
@@ -199,7 +240,7 @@ pub fn run(
     match output {
         Some(path) => {
             report::write_file_atomically(path, &text)?;
-            human::eprint_lines(&report::export::written(path, declared, commented));
+            stderr.say_lines(&report::export::written(path, declared, commented));
         }
         None => {
             report::print_stdout(&text)?;
@@ -222,6 +263,7 @@ fn carries_secrets(url: &str, literal_urls: bool) -> bool {
 /// `export --from`: the file, with only the callback values that differ from live
 /// changed in place.
 fn refresh(
+    stderr: &Stderr,
     (from, text): (&Path, &str),
     apps: &[App],
     lives: &[Result<Live, Failure>],
@@ -235,7 +277,7 @@ fn refresh(
         .map(|(app, live)| match live {
             Ok(Live::Present { config, .. }) => {
                 if let Some(problem) = writer::live_url_problem(&config.url) {
-                    human::eprint_lines(&report::export::url_kept(
+                    stderr.say_lines(&report::export::url_kept(
                         app,
                         &config.url,
                         &problem,
@@ -244,7 +286,7 @@ fn refresh(
                     return Want::Keep;
                 }
                 if carries_secrets(&config.url, literal_urls) {
-                    human::eprint_lines(&report::export::url_with_secrets(
+                    stderr.say_lines(&report::export::url_with_secrets(
                         app,
                         &config.url,
                         redaction,
@@ -253,7 +295,7 @@ fn refresh(
                 let mut unknown: Vec<&str> = Vec::new();
                 for word in &config.commands {
                     if !catalog::is_known(app.service, word) && !unknown.contains(&word.as_str()) {
-                        human::eprint_lines(&report::export::word_left_out(app, word));
+                        stderr.say_lines(&report::export::word_left_out(app, word));
                         unknown.push(word);
                     }
                 }
@@ -264,7 +306,7 @@ fn refresh(
             }
             Ok(Live::Absent { .. }) => {
                 if app.callback.is_some() {
-                    human::eprint_lines(&report::export::now_absent(app));
+                    stderr.say_lines(&report::export::now_absent(app));
                 }
                 Want::Absent
             }
@@ -275,14 +317,14 @@ fn refresh(
     let refreshed = match edit::refresh(text, apps, &wants) {
         Ok(refreshed) => refreshed,
         Err(err) => {
-            human::eprint(&report::export::not_refreshed(from, &err));
+            stderr.say(&report::export::not_refreshed(from, &err));
             return Ok(Outcome::Invalid);
         }
     };
     match output {
         Some(path) => {
             report::write_file_atomically(path, &refreshed.text)?;
-            human::eprint_lines(&report::export::refreshed(
+            stderr.say_lines(&report::export::refreshed(
                 path,
                 refreshed.changed,
                 apps.len(),

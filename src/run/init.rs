@@ -6,9 +6,9 @@ use super::Outcome;
 use super::error::Error;
 use crate::config::{STARTER, STDIN};
 use crate::report;
-use crate::report::human;
+use crate::report::human::{self, Stderr};
 
-pub(super) fn init(file: &Path, force: bool) -> Result<Outcome, Error> {
+pub(super) fn init(stderr: &Stderr, file: &Path, force: bool) -> Result<Outcome, Error> {
     if file.as_os_str() == STDIN {
         report::print_stdout(STARTER)?;
         return Ok(Outcome::Clean);
@@ -24,6 +24,6 @@ pub(super) fn init(file: &Path, force: bool) -> Result<Outcome, Error> {
     } else {
         report::write_new_file(file, STARTER)?;
     }
-    human::eprint(&human::init_written(&file.display().to_string()));
+    stderr.say(&human::init_written(&file.display().to_string()));
     Ok(Outcome::Clean)
 }

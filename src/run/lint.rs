@@ -7,8 +7,9 @@ use crate::cli;
 use crate::config;
 use crate::model::AllowedHost;
 use crate::model::redact::Redaction;
+use crate::report::human::Stderr;
 use crate::report::summary::Warnings;
-use crate::report::{Document, Linted, Style};
+use crate::report::{Document, Linted};
 
 /// What `cbcheck lint` was asked to do, checked.
 pub(super) struct Settings {
@@ -39,7 +40,7 @@ impl Settings {
 }
 
 /// The files checked; an `--app` that matches no app stops the run (exit 2).
-pub(super) fn lint(style: Style, settings: Settings) -> Result<Outcome, error::Error> {
+pub(super) fn lint(stderr: &Stderr, settings: Settings) -> Result<Outcome, error::Error> {
     let Settings {
         files,
         selectors,
@@ -79,7 +80,7 @@ pub(super) fn lint(style: Style, settings: Settings) -> Result<Outcome, error::E
         quiet,
         warnings,
     });
-    Ok(output::write(&mut document, style, &outputs, outcome))
+    Ok(output::write(&mut document, stderr, &outputs, outcome))
 }
 
 /// With `--app`, the warnings inside other apps' entries are not this run's concern;

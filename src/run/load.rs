@@ -6,7 +6,7 @@ use crate::config;
 use crate::model;
 use crate::model::key_names::KeyNames;
 use crate::model::redact::Redaction;
-use crate::report::human::{self, Renderer};
+use crate::report::human::{self, Stderr};
 use crate::report::summary::Warnings;
 use crate::source::{self, api};
 
@@ -28,7 +28,7 @@ pub(super) struct Files {
 /// reported on stderr as `lint` would (quiet or not) and the run stops (exit 2)
 /// before any request is made.
 pub(super) fn load_all(
-    renderer: &Renderer,
+    stderr: &Stderr,
     files: &[std::path::PathBuf],
     redaction: &Redaction,
     quiet: bool,
@@ -44,9 +44,9 @@ pub(super) fn load_all(
     let printed: String = loaded
         .iter()
         .filter(|l| l.config.is_none())
-        .map(|l| human::lint_file(renderer, l, quiet, Warnings::Pass))
+        .map(|l| human::lint_file(stderr.renderer(), l, quiet, Warnings::Pass))
         .collect();
-    human::eprint(&printed);
+    stderr.say(&printed);
     Err(Invalid { loaded, printed })
 }
 

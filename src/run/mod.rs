@@ -19,7 +19,7 @@ pub use outcome::Outcome;
 
 use crate::cli::{Cli, Command};
 use crate::report::Style;
-use crate::report::human::Renderer;
+use crate::report::human::Stderr;
 use crate::source;
 
 /// Run the command, reading keys and placeholder values from the process's environment.
@@ -30,71 +30,26 @@ pub fn run(cli: Cli) -> Outcome {
 /// Run the command with keys and placeholder values read from `env`: two runs in one
 /// process share nothing.
 pub fn run_in(cli: Cli, env: source::keys::Env) -> Outcome {
-    let style = Style::for_stderr(cli.color.forced());
-    match command(cli.command, style, env) {
+    let stderr = Stderr::new(Style::for_stderr(cli.color.forced()));
+    match command(cli.command, &stderr, env) {
         Ok(outcome) => outcome,
         // The one place where an error that stops a command is printed.
-        Err(err) => error::fail(&Renderer::new(style), err, ""),
+        Err(err) => error::fail(&stderr, err),
     }
 }
 
 /// Run one command: its outcome, or the error that stopped it.
 fn command(
     command: Command,
-    style: Style,
+    stderr: &Stderr,
     env: source::keys::Env,
 ) -> Result<Outcome, error::Error> {
     Ok(match command {
-        Command::Lint(args) => lint::lint(style, lint::Settings::new(args)?)?,
-        Command::Verify(args) => verify::verify_files(style, verify::Settings::new(args, env)?),
-        Command::Apply {
-            apps,
-            dry_run,
-            yes,
-            format,
-            live_from,
-            network,
-        } => {
-            let quiet = apps.quiet;
-            let (files, options) = options::apps_options(apps, network, live_from, env)?;
-            apply::run(
-                style,
-                &files,
-                &options,
-                apply::Consent::from_flags(dry_run, yes),
-                quiet,
-                format,
-            )
-        }
-        Command::Export {
-            sdkappids,
-            region,
-            identifier,
-            service,
-            from,
-            output,
-            literal_urls,
-            live_from,
-            network,
-        } => {
-            let scope = match (from, region) {
-                (Some(file), _) => export::Scope::File(file),
-                (None, Some(region)) => export::Scope::Ids {
-                    sdkappids,
-                    services: service.services(),
-                    region,
-                    identifier,
-                },
-                // clap requires one of them.
-                (None, None) => return Ok(Outcome::Invalid),
-            };
-            let options = source::FetchOptions {
-                live_from,
-                ..options::network_options(network, env)
-            };
-            export::run(style, scope, output.as_deref(), literal_urls, &options)?
-        }
-        Command::Init { file, force } => init::init(&file, force)?,
+        Command::Lint(args) => lint::lint(stderr, lint::Settings::new(args)?)?,
+        Command::Verify(args) => verify::verify_files(stderr, verify::Settings::new(args, env)?),
+        Command::Apply(args) => apply::run(stderr, apply::Settings::new(args, env)?)?,
+        Command::Export(args) => export::run(stderr, export::Settings::new(args, env)?)?,
+        Command::Init { file, force } => init::init(stderr, &file, force)?,
         Command::Schema { report, plan, lint } => schema::schema(report, plan, lint)?,
         Command::Completions { shell } => schema::completions(shell)?,
     })

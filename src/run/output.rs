@@ -4,8 +4,8 @@
 
 use super::{Outcome, error};
 use crate::cli;
-use crate::report::human::{self, Renderer};
-use crate::report::{self, Document, Format, Stream, Style};
+use crate::report::human::Stderr;
+use crate::report::{self, Document, Format, Stream};
 
 /// Where a rendered report goes: the terminal or a file.
 enum Sink<'a> {
@@ -34,18 +34,17 @@ pub(super) struct Outputs {
 /// record the exit code come last, each given the outcome so far.
 pub(super) fn write(
     document: &mut Document,
-    style: Style,
+    stderr: &Stderr,
     outputs: &Outputs,
     mut outcome: Outcome,
 ) -> Outcome {
-    let renderer = Renderer::new(style);
     for last in [false, true] {
         let chosen = sinks(outputs.format, &outputs.reports);
         for (format, sink) in chosen.filter(|(f, _)| f.records_exit_code() == last) {
             if last {
                 document.set_exit_code(outcome.code());
             }
-            if let Err(code) = emit(document, format, sink, style, &renderer) {
+            if let Err(code) = emit(document, format, sink, stderr) {
                 outcome = outcome.max(code);
             }
         }
@@ -58,10 +57,10 @@ fn emit(
     document: &Document,
     format: Format,
     sink: Sink<'_>,
-    style: Style,
-    renderer: &Renderer,
+    stderr: &Stderr,
 ) -> Result<(), Outcome> {
-    let fail = |err| error::fail(renderer, err, "");
+    let style = stderr.style();
+    let fail = |err| error::fail(stderr, err);
     if let Sink::File(path) = sink {
         return report::write_report(format, path, document, style).map_err(fail);
     }
@@ -81,7 +80,7 @@ fn emit(
         // A run that stopped has shown why on stderr already.
         Stream::Stderr if document.stopped() => Ok(()),
         Stream::Stderr => {
-            human::eprint(&report::render(format, document, style));
+            stderr.say(&report::render(format, document, style));
             Ok(())
         }
         Stream::Stdout => {
@@ -92,9 +91,9 @@ fn emit(
 }
 
 /// Print to stdout; a failed write (not a closed pipe) is reported and exits 2.
-pub(super) fn stdout_outcome(style: Style, text: &str) -> Outcome {
+pub(super) fn stdout_outcome(stderr: &Stderr, text: &str) -> Outcome {
     match report::print_stdout(text) {
         Ok(()) => Outcome::Clean,
-        Err(err) => error::fail(&Renderer::new(style), err, ""),
+        Err(err) => error::fail(stderr, err),
     }
 }

@@ -12,12 +12,11 @@ use crate::config;
 use crate::model::key_names::KeyNames;
 use crate::model::probe::FailOn;
 use crate::model::run_info::{FileDigest, RunInfo};
-use crate::report::human::{self, Renderer};
+use crate::report::human::{self, Stderr};
 use crate::report::json::RunStatus;
 use crate::report::problem::{self, Problem};
-use crate::report::progress::Progress;
 use crate::report::summary::Warnings;
-use crate::report::{Document, Format, Style, Verified};
+use crate::report::{Document, Format, Verified};
 use crate::source;
 use crate::source::probe;
 
@@ -82,7 +81,7 @@ impl Settings {
     }
 }
 
-pub(super) fn verify_files(style: Style, settings: Settings) -> Outcome {
+pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
     let Settings {
         files,
         options,
@@ -96,11 +95,11 @@ pub(super) fn verify_files(style: Style, settings: Settings) -> Outcome {
     let format = outputs.format;
     let started = std::time::SystemTime::now();
     let clock = std::time::Instant::now();
-    let renderer = Renderer::new(style);
+    let renderer = stderr.renderer();
     // Progress while the apps are read, never beside a machine format.
-    let progress = Arc::new(Progress::on_stderr(format == Format::Human));
+    let progress = Arc::new(stderr.progress(format == Format::Human));
     let options = &observed(options, &progress, "checking");
-    let (mut loaded, keys, stopped) = match load_all(&renderer, files, &options.redaction, quiet) {
+    let (mut loaded, keys, stopped) = match load_all(stderr, files, &options.redaction, quiet) {
         Ok(Files { loaded, keys }) => (loaded, keys, None),
         Err(Invalid { loaded, printed }) => (loaded, KeyNames::default(), Some(printed)),
     };
@@ -129,12 +128,12 @@ pub(super) fn verify_files(style: Style, settings: Settings) -> Outcome {
         verified.stopped = Some(printed);
         verified.info.finish(clock);
         let document = &mut Document::Verify(verified);
-        return output::write(document, style, &outputs, Outcome::Invalid);
+        return output::write(document, stderr, &outputs, Outcome::Invalid);
     }
     // Quiet: the file's warnings are counted by the summary line instead.
     if format == Format::Human && !quiet {
         for diagnostic in loaded.iter().flat_map(config::Loaded::listed) {
-            human::eprint(&format!("{}\n", renderer.render_config(&diagnostic)));
+            stderr.say(&format!("{}\n", renderer.render_config(&diagnostic)));
         }
     }
     // The file's own warnings: reported beside the findings, and failing the run
@@ -155,7 +154,7 @@ pub(super) fn verify_files(style: Style, settings: Settings) -> Outcome {
         Ok(runs) => runs,
         Err(err) => {
             let printed = format!("{}\n", renderer.render(&err));
-            human::eprint(&printed);
+            stderr.say(&printed);
             verified.problems.push(Problem::of_run(&err));
             let outcome = err.outcome();
             verified.status = if outcome == Outcome::Invalid {
@@ -166,7 +165,7 @@ pub(super) fn verify_files(style: Style, settings: Settings) -> Outcome {
             verified.stopped = Some(printed);
             verified.info.finish(clock);
             let document = &mut Document::Verify(verified);
-            return output::write(document, style, &outputs, outcome);
+            return output::write(document, stderr, &outputs, outcome);
         }
     };
     if let Some((probing, notices, fail_on)) = probing {
@@ -176,7 +175,7 @@ pub(super) fn verify_files(style: Style, settings: Settings) -> Outcome {
     }
     if format != Format::Human {
         for notice in verified.runs.iter().flat_map(|run| &run.notices) {
-            human::eprint(&human::notice_line(notice));
+            stderr.say(&human::notice_line(notice));
         }
     }
     verified.file_warnings = config_warnings;
@@ -196,7 +195,7 @@ pub(super) fn verify_files(style: Style, settings: Settings) -> Outcome {
         Outcome::Invalid | Outcome::Credentials | Outcome::Api => RunStatus::Invalid,
     };
     verified.info.finish(clock);
-    output::write(&mut Document::Verify(verified), style, &outputs, outcome)
+    output::write(&mut Document::Verify(verified), stderr, &outputs, outcome)
 }
 
 /// Each file read, its digest, and whether it was valid.

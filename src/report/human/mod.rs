@@ -191,14 +191,60 @@ fn plural(n: usize, noun: &str) -> String {
     }
 }
 
+/// Where a command's words to a person go: stderr, in the order they are said, in
+/// the run's one style. `run/` decides what is said and when; this writes it.
+pub struct Stderr {
+    style: Style,
+    renderer: Renderer,
+}
+
+impl Stderr {
+    pub fn new(style: Style) -> Stderr {
+        Stderr {
+            style,
+            renderer: Renderer::new(style),
+        }
+    }
+
+    pub fn style(&self) -> Style {
+        self.style
+    }
+
+    /// The run's diagnostic renderer, for text that is then said here.
+    pub fn renderer(&self) -> &Renderer {
+        &self.renderer
+    }
+
+    /// Text made for stderr (what it quotes is already escaped by its maker).
+    pub fn say(&self, text: &str) {
+        eprint(text);
+    }
+
+    /// Lines that quote names, URLs or messages from the file or the vendor: every
+    /// unsafe character escaped but the line breaks.
+    pub fn say_lines(&self, text: &str) {
+        eprint_lines(text);
+    }
+
+    /// A diagnostic that stopped the command, then `after` (what it meant for the run).
+    pub fn error(&self, diagnostic: &dyn Diagnostic, after: &str) {
+        eprint(&format!("{}\n{after}", self.renderer.render(diagnostic)));
+    }
+
+    /// The progress drawn while the run waits (when `wanted` and stderr can show it).
+    pub fn progress(&self, wanted: bool) -> super::progress::Progress {
+        super::progress::Progress::on_stderr(wanted)
+    }
+}
+
 /// Plain lines that quote names, URLs or messages from the file or the vendor, on
 /// stderr with every unsafe character escaped but the line breaks.
-pub fn eprint_lines(text: &str) {
+fn eprint_lines(text: &str) {
     eprint(&super::printable(text, &['\n']));
 }
 
 /// Write human output to stderr (ignoring a closed pipe, as for stdout).
-pub fn eprint(text: &str) {
+fn eprint(text: &str) {
     use std::io::Write;
     let text = crate::model::text::guard(text, super::Commands::None);
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
