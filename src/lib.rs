@@ -12,9 +12,6 @@ mod report;
 mod run;
 mod source;
 
-pub use model::redact::{Placeholders, Redaction};
-pub use model::tencent::region::Region;
-
 pub use run::{Outcome, run, run_in};
 pub use source::keys::Env;
 
@@ -23,6 +20,8 @@ pub use source::keys::Env;
 #[doc(hidden)]
 pub mod testing {
     pub use crate::config::{App, Loaded, Rule, load_bytes, schema_json as config_schema_json};
+    pub use crate::model::redact::{Placeholders, Redaction};
+    pub use crate::model::tencent::region::Region;
     pub use crate::report::annotation::from_lint as annotations_from_lint;
     pub use crate::report::github::render as render_github;
     pub use crate::report::human::{Renderer, lint_report, lint_summary};

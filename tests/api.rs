@@ -41,7 +41,7 @@ fn target_at(base: &str, sdkappid: u64) -> Target {
         usersig: token(sdkappid),
         key_source: KeySource::SecretKey("CBCHECK_SECRET_KEY".into()),
         base: base.parse().expect("base URL"),
-        placeholders: cbcheck::Placeholders::default(),
+        placeholders: cbcheck::testing::Placeholders::default(),
     }
 }
 

@@ -32,7 +32,7 @@ fn the_base_file_is_valid() {
     let app = &config.apps[0];
     assert_eq!(app.sdkappid, 1_400_000_001);
     assert_eq!(app.identifier, "administrator");
-    assert_eq!(app.region, Some(cbcheck::Region::Singapore));
+    assert_eq!(app.region, Some(cbcheck::testing::Region::Singapore));
     assert_eq!(app.callback.as_ref().map(|c| c.commands.len()), Some(2));
     assert_eq!(
         rendered(&load(&base())),
@@ -593,7 +593,7 @@ fn hostile_input_gets_a_diagnostic_not_a_panic() {
     let binary = cbcheck::testing::load_bytes(
         "junk.bin".into(),
         vec![0xff, 0xfe, 0x00, 0x81, 0x13],
-        &cbcheck::Redaction::default(),
+        &cbcheck::testing::Redaction::default(),
     );
     assert_eq!(codes_and_lines(&binary), [("cbcheck::config::not-utf8", 1)]);
 

@@ -3,10 +3,9 @@
 //!
 //! CBCHECK_PROPTEST_CASES raises the number of cases (default 64).
 
-use cbcheck::Redaction;
 use cbcheck::testing::{
-    Loaded, Renderer, Rule, Style, annotations_from_lint, is_unsafe, lint_report, lint_summary,
-    load_bytes, render_github, render_sarif_lint,
+    Loaded, Redaction, Renderer, Rule, Style, annotations_from_lint, is_unsafe, lint_report,
+    lint_summary, load_bytes, render_github, render_sarif_lint,
 };
 use proptest::prelude::*;
 use proptest::test_runner::Config;

@@ -28,7 +28,7 @@ pub fn load(yaml: &str) -> Loaded {
     load_bytes(
         "callbacks.yaml".to_owned(),
         yaml.as_bytes().to_vec(),
-        &cbcheck::Redaction::default(),
+        &cbcheck::testing::Redaction::default(),
     )
 }
 
