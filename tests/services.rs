@@ -223,7 +223,7 @@ fn a_live_token_that_is_not_as_declared_is_an_error_fixed_by_hand() {
         assert_eq!(live["findings"].as_array().map(Vec::len), Some(1));
 
         let human = run(&dir, &vendor, &["verify", "callbacks.yaml"]);
-        // The callback is as declared: no desired-vs-live diff.
+        // The callback is as declared: no live → desired diff.
         assert!(!human.stderr.contains("+++ live"), "{}", human.stderr);
         assert!(
             human.stderr.contains("v4/live_config/set_callback_token"),
