@@ -124,7 +124,7 @@ fn action(result: &AppResult) -> Action {
 }
 
 /// What apply does not fix: Live's token signing.
-fn by_hand(result: &AppResult) -> impl Iterator<Item = &Finding> {
+pub(super) fn by_hand(result: &AppResult) -> impl Iterator<Item = &Finding> {
     result
         .findings
         .iter()
@@ -132,7 +132,7 @@ fn by_hand(result: &AppResult) -> impl Iterator<Item = &Finding> {
 }
 
 /// The interface a person calls to set the token flag.
-fn token_interface(result: &AppResult) -> &'static str {
+pub(super) fn token_interface(result: &AppResult) -> &'static str {
     result.app.service.row().token.map_or("", |(_, set)| set)
 }
 
