@@ -105,12 +105,53 @@ fn plan(dir: &Workdir, args: &[&str]) -> Out {
 }
 
 #[test]
-fn the_plan_shows_each_change_as_a_diff_of_live_to_file() {
+fn the_plan_shows_each_change_as_a_diff_of_live_to_desired() {
     let dir = recorded("fleet", FLEET, &fleet_live());
     let out = plan(&dir, &[]);
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert_eq!(out.stdout, "");
     assert_snapshot!("fleet", out.stderr);
+}
+
+#[test]
+fn verify_and_the_plan_read_the_same_way_a_command_the_file_adds_is_plus_in_both() {
+    let file = format!(
+        "version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n  \
+         - name: prod\n    sdkappid: 1400000001\n    callback:\n      \
+         url: https://hooks.example.com/cb\n      commands: [{A}, {D}]\n"
+    );
+    // Live lacks D, which the file declares.
+    let live = Snapshot::new()
+        .room(
+            1_400_000_001,
+            configured("https://hooks.example.com/cb", &[A]),
+        )
+        .json();
+    let dir = recorded("direction", &file, &live);
+    let verified = dir
+        .cbcheck()
+        .args(["verify", "callbacks.yaml", "--live-from", "live.json"])
+        .run();
+    assert_eq!(verified.code, Some(1), "{}", verified.stderr);
+    assert!(
+        verified.stderr.contains(&format!(
+            "  --- live (get_callback)\n  +++ desired (callbacks.yaml)\n    \
+             url: https://hooks.example.com/cb\n    commands:\n      - {A}\n  +   - {D}\n"
+        )),
+        "{}",
+        verified.stderr
+    );
+    let planned = plan(&dir, &[]);
+    assert_eq!(planned.code, Some(1), "{}", planned.stderr);
+    assert!(
+        planned.stderr.starts_with(&format!(
+            "  --- live (get_callback)\n  +++ desired (callbacks.yaml)\n\n  \
+             ~ update prod (1400000001): v4/room_config/update_callback\n        \
+             url: https://hooks.example.com/cb\n        commands:\n          + {D}\n"
+        )),
+        "{}",
+        planned.stderr
+    );
 }
 
 #[test]

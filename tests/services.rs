@@ -223,8 +223,8 @@ fn a_live_token_that_is_not_as_declared_is_an_error_fixed_by_hand() {
         assert_eq!(live["findings"].as_array().map(Vec::len), Some(1));
 
         let human = run(&dir, &vendor, &["verify", "callbacks.yaml"]);
-        // The callback is as declared: no desired-vs-live diff.
-        assert!(!human.stderr.contains("+++ live"), "{}", human.stderr);
+        // The callback is as declared: no live → desired diff.
+        assert!(!human.stderr.contains("--- live"), "{}", human.stderr);
         assert!(
             human.stderr.contains("v4/live_config/set_callback_token"),
             "{}",
@@ -245,6 +245,50 @@ fn a_live_token_that_is_not_as_declared_is_an_error_fixed_by_hand() {
             "apply must not write for a token: {calls:?}"
         );
     }
+}
+
+#[test]
+fn when_only_a_token_is_left_apply_s_last_line_says_why_it_exits_1_and_what_to_do() {
+    let dir = workdir("live-token-last-line");
+    dir.write("callbacks.yaml", file());
+    // The Room app lacks its command: apply fixes it. The Live token is disabled.
+    let mut live = in_sync();
+    live[0].2 = config(ROOM_URL, &[]);
+    let vendor = vendor(&live, &[(1_400_000_001, false)]);
+    let why = "exit 1: 1 app needs a change apply cannot make: classroom-live \
+               (token_auth: set it to enabled with v4/live_config/set_callback_token)\n";
+
+    let first = run(&dir, &vendor, &["apply", "callbacks.yaml", "--yes"]);
+    assert_eq!(first.code, Some(1), "{}", first.stderr);
+    assert!(
+        first.stderr.ends_with(&format!(
+            "apply: 1 changed and in sync, 0 changed but still drifted, 0 not changed, 0 unknown\n{why}"
+        )),
+        "{}",
+        first.stderr
+    );
+    // Everything apply can change converged: a rerun changes nothing and says the same.
+    for args in [&["--yes"][..], &["--dry-run"], &["--yes", "-q"]] {
+        let rerun = run(
+            &dir,
+            &vendor,
+            &[&["apply", "callbacks.yaml"][..], args].concat(),
+        );
+        assert_eq!(rerun.code, Some(1), "{args:?}: {}", rerun.stderr);
+        assert!(
+            rerun.stderr.ends_with(&format!(
+                "Plan: 0 to create, 0 to update, 0 to delete, 3 unchanged. 1 app to fix by hand.\n{why}"
+            )),
+            "{args:?}: {}",
+            rerun.stderr
+        );
+    }
+    let writes: Vec<String> = vendor
+        .calls()
+        .into_iter()
+        .filter(|c| !c.contains("get_"))
+        .collect();
+    assert_eq!(writes, ["room_config/update_callback"]);
 }
 
 #[test]

@@ -191,10 +191,10 @@ fn the_diff_lists_commands_in_file_order_then_live_only_ones_in_live_order() {
     url: https://hooks.example.com/cb
     commands:
       - Room.CallbackAfterMemberLeave
-  -   - Room.CallbackAfterCreateRoom
+  +   - Room.CallbackAfterCreateRoom
       - Mic.CallbackAfterSeatInfoChanged
-  +   - Room.CallbackAfterDestroyRoom
-  +   - Room.CallbackAfterMemberEnter
+  -   - Room.CallbackAfterDestroyRoom
+  -   - Room.CallbackAfterMemberEnter
 ";
     assert!(out.stderr.contains(diff), "{}", out.stderr);
 }

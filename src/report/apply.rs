@@ -1,8 +1,10 @@
 //! What `apply` prints after its plan (report::plan): the consent messages, one line
 //! per change, and the closing summary.
 
+use super::plan::{by_hand, token_interface};
+use super::printable;
 use crate::model::redact::Redaction;
-use crate::model::{Applied, CallbackConfig, Change, Failure};
+use crate::model::{Applied, CallbackConfig, Change, Failure, FileResults};
 
 pub const DRY_RUN: &str = "dry run: nothing was changed\n";
 pub const NOT_A_TERMINAL: &str =
@@ -64,6 +66,42 @@ fn summary(applied: &[Applied]) -> String {
         "apply: {in_sync} changed and in sync, {drifted} changed but still drifted{unread}, \
          {not_changed} not changed, {unknown} unknown"
     )
+}
+
+/// More apps than this in the by-hand line are counted, not named.
+const MAX_NAMED: usize = 10;
+
+/// The run's last line when it exits 1 only for what apply never changes (Live's
+/// token signing): which apps, and the call that sets it; `None` when there is none.
+pub fn by_hand_line(runs: &[FileResults]) -> Option<String> {
+    let apps: Vec<String> = runs
+        .iter()
+        .flat_map(|run| &run.results)
+        .filter_map(|result| {
+            let finding = by_hand(result).next()?;
+            let to = finding
+                .desired
+                .as_deref()
+                .map_or(String::new(), |desired| format!(" to {desired}"));
+            Some(format!(
+                "{} (token_auth: set it{to} with {})",
+                printable(&result.app.label(), &[]),
+                token_interface(result)
+            ))
+        })
+        .collect();
+    let (count, verb) = match apps.len() {
+        0 => return None,
+        1 => ("1 app".to_owned(), "needs"),
+        n => (format!("{n} apps"), "need"),
+    };
+    let mut named = apps[..apps.len().min(MAX_NAMED)].join(", ");
+    if apps.len() > MAX_NAMED {
+        named.push_str(&format!(" and {} more", apps.len() - MAX_NAMED));
+    }
+    Some(format!(
+        "exit 1: {count} {verb} a change apply cannot make: {named}\n"
+    ))
 }
 
 fn plural(n: usize) -> String {

@@ -1,5 +1,5 @@
 //! `apply`'s plan: for a person, each app's change as a `terraform plan`-style diff of
-//! live → file; for machines (`apply --dry-run --format json`), the same plan as JSON,
+//! live → desired (the file), as verify's diff reads; for machines (`apply --dry-run --format json`), the same plan as JSON,
 //! described by schemas/plan.schema.json.
 
 use std::fmt::Write as _;
@@ -124,7 +124,7 @@ fn action(result: &AppResult) -> Action {
 }
 
 /// What apply does not fix: Live's token signing.
-fn by_hand(result: &AppResult) -> impl Iterator<Item = &Finding> {
+pub(super) fn by_hand(result: &AppResult) -> impl Iterator<Item = &Finding> {
     result
         .findings
         .iter()
@@ -132,7 +132,7 @@ fn by_hand(result: &AppResult) -> impl Iterator<Item = &Finding> {
 }
 
 /// The interface a person calls to set the token flag.
-fn token_interface(result: &AppResult) -> &'static str {
+pub(super) fn token_interface(result: &AppResult) -> &'static str {
     result.app.service.row().token.map_or("", |(_, set)| set)
 }
 
@@ -259,6 +259,8 @@ pub fn render_human(runs: &[FileResults], color: bool) -> String {
         text: String::new(),
         color,
     };
+    // The files with a block, for the header.
+    let mut files: Vec<&str> = Vec::new();
     for (run, result) in results(runs) {
         let tokens: Vec<&Finding> = by_hand(result).collect();
         match (&result.live, &result.remediation) {
@@ -285,10 +287,26 @@ pub fn render_human(runs: &[FileResults], color: bool) -> String {
             );
         }
         lines.text.push('\n');
+        if !files.contains(&run.config.file.as_str()) {
+            files.push(&run.config.file);
+        }
+    }
+    if !lines.text.is_empty() {
+        lines.text.insert_str(0, &header(&files));
     }
     lines.text.push_str(&totals(&summary(runs)));
     lines.text.push('\n');
     lines.text
+}
+
+/// Which way the blocks read, as verify's diff says it: live → desired, so `+` is
+/// what apply adds.
+fn header(files: &[&str]) -> String {
+    let files: Vec<String> = files.iter().map(|file| shown(file)).collect();
+    format!(
+        "  --- live (get_callback)\n  +++ desired ({})\n\n",
+        files.join(", ")
+    )
 }
 
 /// One app's call: its header, then the URL and command changes from live to sent.

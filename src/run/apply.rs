@@ -13,7 +13,7 @@ use crate::cli::{self, PlanFormat};
 use crate::config::{self, App};
 use crate::drift;
 use crate::model::redact::Redaction;
-use crate::model::{Applied, Change, Failure, Kind, Operation, Unknowable};
+use crate::model::{Applied, Change, Failure, Operation, Unknowable};
 use crate::report;
 use crate::report::human::{self, Stderr};
 use crate::report::problem::{self, Problem};
@@ -157,14 +157,22 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
         .collect();
     let redaction = &options.redaction;
     // What apply cannot set (Live's token) is left for a person, and is no sync.
-    if runs
-        .iter()
-        .flat_map(|run| &run.results)
-        .flat_map(|r| &r.findings)
-        .any(|f| f.kind == Kind::TokenAuthMismatch)
-    {
-        outcome = outcome.max(Outcome::Drift);
-    }
+    let by_hand = report::apply::by_hand_line(&runs);
+    let token = if by_hand.is_some() {
+        Outcome::Drift
+    } else {
+        Outcome::Clean
+    };
+    // When nothing else fails the run, its last line says why it exits 1.
+    let finish = |outcome: Outcome| {
+        if outcome == Outcome::Clean
+            && format == PlanFormat::Human
+            && let Some(line) = &by_hand
+        {
+            stderr.say(line);
+        }
+        outcome.max(token)
+    };
     match format {
         PlanFormat::Human if quiet => {
             stderr.say(&report::summary::app_list(
@@ -186,11 +194,11 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
             } else {
                 Outcome::Drift
             };
-            return Ok(outcome.max(planned).max(drift));
+            return Ok(outcome.max(planned).max(drift).max(token));
         }
     }
     if changes.is_empty() {
-        return Ok(outcome);
+        return Ok(finish(outcome));
     }
     match consent {
         Consent::DryRun => {
@@ -212,7 +220,7 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
     let connection = remote.connect().map_err(Error::NothingChanged)?;
     let applied = execute(&changes, options, connection, &progress);
     stderr.say_lines(&report::apply::outcomes(&changes, &applied, redaction));
-    Ok(applied.iter().map(exit).fold(outcome, Outcome::max))
+    Ok(finish(applied.iter().map(exit).fold(outcome, Outcome::max)))
 }
 
 /// Ask on the terminal; anything but y/yes declines.

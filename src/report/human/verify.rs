@@ -20,7 +20,7 @@ use crate::report::{Style, printable};
 type AppDiagnostic = ConfigDiagnostic<&'static str>;
 
 /// Everything `verify` shows a person: notices, one report per drifted or failed app
-/// (with a desired-vs-live diff), the list of those apps, and the summary line. Quiet:
+/// (with a live → desired diff), the list of those apps, and the summary line. Quiet:
 /// the list and the summary line only.
 pub fn verify_report(renderer: &Renderer, style: Style, verified: &Verified) -> String {
     let runs = &verified.runs;
@@ -269,8 +269,8 @@ fn merged_labels(findings: &[Finding]) -> Vec<LabeledSpan> {
         .collect()
 }
 
-/// A compact diff of the two configurations in the file's order: the declared
-/// commands as written, then the live-only ones in the vendor's order. The live side
+/// A compact diff of the two configurations, live → desired, in the file's order: the
+/// declared commands as written, then the live-only ones in the vendor's order. The live side
 /// follows the file's order, so a reordering alone shows no change (order never matters).
 fn diff(
     run: &FileResults,
@@ -319,15 +319,16 @@ fn diff(
         }
         None => "(no callback configured)\n".to_owned(),
     };
+    // Live → desired, as apply's plan reads: `+` is what applying the file adds.
     let mut out = format!(
-        "  --- desired ({})\n  +++ live (get_callback)\n",
+        "  --- live (get_callback)\n  +++ desired ({})\n",
         printable(&run.config.file, &[])
     );
     // Myers' algorithm only: `TextDiff` dispatches at run time to every algorithm
     // similar has, which put half a megabyte of code into the binary for a diff of a
     // dozen lines.
-    let old: Vec<&str> = desired.lines().collect();
-    let new: Vec<&str> = live_text.lines().collect();
+    let old: Vec<&str> = live_text.lines().collect();
+    let new: Vec<&str> = desired.lines().collect();
     // Replace turns a delete next to an insert into one change, deletions first.
     let mut capture = similar::algorithms::Replace::new(similar::algorithms::Capture::new());
     // Capture never fails.
