@@ -8,7 +8,9 @@ validator of each format's ecosystem, one PASS or FAIL line per check.
                  in a file and an erroring one per error of the run, as in the JSON
     JSON         check-jsonschema against schemas/report.schema.json (verify) and
                  schemas/lint.schema.json (lint, *.lint.json); each verify report's
-                 status agrees with its apps and diagnostics
+                 status agrees with its apps and diagnostics; apply's outcome documents
+                 (applied/*.json) against schemas/apply.schema.json, their summaries
+                 counting their apps, no secret shown
     JSON plans   check-jsonschema against schemas/plan.schema.json; each plan's calls
                  are the remediations of verify's JSON report of the same files
     schemas      check-jsonschema --check-metaschema; every callbacks file validates
@@ -537,6 +539,25 @@ def check_plan(checks, plan_path, report):
     )
 
 
+def check_applied(checks, path):
+    """apply's outcome document: its summary counts its apps, and no secret is in it."""
+    text = path.read_text(encoding="utf-8")
+    applied = json.loads(text)
+    problems = []
+    outcomes = ("changed", "in_sync", "not_changed", "unknown", "by_hand", "failed")
+    expected = {key: 0 for key in outcomes}
+    for app in applied["apps"]:
+        expected[app["outcome"]] += 1
+    expected.update(apps=len(applied["apps"]),
+                    needs_by_hand=sum(1 for a in applied["apps"] if a["by_hand"]))
+    if applied["summary"] != expected:
+        problems.append(f"summary {applied['summary']} != {expected}")
+    for secret in ("placeholder-value", "token=t0", "fake-token"):
+        if secret in text:
+            problems.append(f"{secret!r} is shown")
+    checks.record(not problems, f"applied/{path.name} counts its apps and hides secrets", problems)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--outputs", type=Path, required=True)
@@ -582,6 +603,23 @@ def main():
             check_plan(checks, plan_path, json.loads(report_path.read_text(encoding="utf-8")))
         except (KeyError, TypeError, ValueError) as error:
             checks.record(False, f"{plan_path.name} compared with {report_path.name}", [repr(error)])
+    applied = sorted((outputs / "applied").glob("*.json"))
+    code, said = tool(
+        args.check_jsonschema,
+        "--schemafile",
+        str(args.schemas / "apply.schema.json"),
+        *map(str, applied),
+    )
+    checks.record(
+        code == 0 and bool(applied),
+        f"check-jsonschema apply.schema.json: {names(applied)}",
+        said,
+    )
+    for applied_path in applied:
+        try:
+            check_applied(checks, applied_path)
+        except (KeyError, TypeError, ValueError) as error:
+            checks.record(False, f"{applied_path.name}: summary", [repr(error)])
     sarif_files = sorted(outputs.glob("*.sarif"))
     if sarif_files:
         check_sarif(checks, args.sarif_multitool, args.sarif_multitool_config, sarif_files)

@@ -32,22 +32,27 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Why `apply --format json` alone is refused.
+pub const JSON_NEEDS_CONSENT: &str =
+    "`apply --format json` needs --dry-run (it prints the plan) or --yes (it prints the outcome)";
+
 impl Cli {
     /// Parse the arguments; a usage error exits 2, as clap does, also for the one
-    /// combination clap lets through: with `--yes` (which conflicts with `--dry-run`),
-    /// clap does not ask `--format json` for its `--dry-run`.
+    /// combination clap cannot say: `apply --format json` needs `--dry-run` (the plan)
+    /// or `--yes` (the outcome), never a question on the terminal.
     pub fn parse_checked() -> Cli {
         let cli = Cli::parse();
         if let Command::Apply(ApplyArgs {
             format: PlanFormat::Json,
-            yes: true,
+            yes: false,
+            dry_run: false,
             ..
         }) = cli.command
         {
             <Cli as clap::CommandFactory>::command()
                 .error(
-                    clap::error::ErrorKind::ArgumentConflict,
-                    "`apply --format json` prints the plan only: use it with --dry-run, not --yes",
+                    clap::error::ErrorKind::MissingRequiredArgument,
+                    JSON_NEEDS_CONSENT,
                 )
                 .exit();
         }
@@ -117,6 +122,7 @@ Examples:
   cbcheck apply callbacks.yaml --dry-run --format json > plan.json
   cbcheck apply callbacks.yaml                  # asks before changing anything (terminal only)
   cbcheck apply callbacks.yaml --app conference-prod --yes
+  cbcheck apply callbacks.yaml --yes --format json > outcome.json
 
 Each app that drifted gets one call: set_callback when it has no configuration,
 update_callback when it differs (with the full desired body), delete_callback when
@@ -126,7 +132,9 @@ nothing is changed unless --yes is given.
 The plan shows each app as a diff of live -> file: `+ create`, `~ update`,
 `- delete`, with the URL and the commands added (+) and removed (-), and ends with
 `Plan: N to create, N to update, N to delete, N unchanged.` With --dry-run,
---format json prints it as JSON on stdout instead (`cbcheck schema --plan`).
+--format json prints it as JSON on stdout instead (`cbcheck schema --plan`); with
+--yes, --format json prints what happened to each app instead of the plan and the
+outcome lines (`cbcheck schema --apply`).
 
 Each app is read again just before its change; if it is no longer what the plan was
 made from, it is not changed. A change is sent once: when its reply fails, the app is
@@ -164,6 +172,7 @@ Examples:
   cbcheck schema > schemas/callbacks.schema.json
   cbcheck schema --report > schemas/report.schema.json
   cbcheck schema --plan > schemas/plan.schema.json
+  cbcheck schema --apply > schemas/apply.schema.json
   cbcheck schema --lint > schemas/lint.schema.json
 
 Point editors at it with a modeline on the first line of callbacks.yaml:
@@ -176,6 +185,10 @@ Point editors at it with a modeline on the first line of callbacks.yaml:
         /// Print the schema of `apply --dry-run --format json` plans instead.
         #[arg(long, conflicts_with_all = ["report", "lint"])]
         plan: bool,
+
+        /// Print the schema of `apply --yes --format json` outcomes instead.
+        #[arg(long, conflicts_with_all = ["report", "plan", "lint"])]
+        apply: bool,
 
         /// Print the schema of `lint --format json` reports instead.
         #[arg(long)]
@@ -332,9 +345,9 @@ pub struct ApplyArgs {
     #[arg(long, conflicts_with = "dry_run")]
     pub yes: bool,
 
-    /// How the plan is shown: human on stderr, or json on stdout (with --dry-run only).
-    #[arg(long, value_enum, default_value_t = PlanFormat::Human,
-          requires_if("json", "dry_run"))]
+    /// How the plan and the outcome are shown: human on stderr, or json on stdout (with
+    /// --dry-run: the plan; with --yes: the outcome).
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
     pub format: PlanFormat,
 
     /// Plan from recorded get_callback replies (as for verify) instead of calling
@@ -395,7 +408,7 @@ impl From<LintFormat> for Format {
 pub enum PlanFormat {
     /// A diff per app and the totals, on stderr.
     Human,
-    /// One JSON document on stdout (its schema: `cbcheck schema --plan`; with --dry-run only).
+    /// One JSON document on stdout: with --dry-run the plan (`cbcheck schema --plan`), with --yes the outcome (`cbcheck schema --apply`).
     Json,
 }
 

@@ -23,6 +23,7 @@ pub mod testing {
     pub use crate::model::redact::{Placeholders, Redaction};
     pub use crate::model::tencent::region::Region;
     pub use crate::report::annotation::from_lint as annotations_from_lint;
+    pub use crate::report::apply::schema_json as apply_schema_json;
     pub use crate::report::github::render as render_github;
     pub use crate::report::human::{Renderer, lint_report, lint_summary};
     pub use crate::report::json::{lint_schema_json, schema_json as report_schema_json};

@@ -3,6 +3,7 @@
 mod support;
 
 mod api;
+mod apply_json;
 mod architecture;
 mod audit;
 mod cli;

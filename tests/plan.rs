@@ -357,7 +357,7 @@ fn a_json_plan_and_a_recorded_live_state_need_dry_run() {
     for args in [
         &["--format", "json"][..],
         &["--live-from", "live.json"][..],
-        &["--format", "json", "--yes"][..],
+        &["--format", "json", "--yes", "--live-from", "live.json"][..],
     ] {
         let out = dir
             .cbcheck()

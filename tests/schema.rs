@@ -45,6 +45,11 @@ fn committed_plan_schema_is_not_stale() {
 }
 
 #[test]
+fn committed_apply_schema_is_not_stale() {
+    assert_fresh("apply", &cbcheck::testing::apply_schema_json(), " --apply");
+}
+
+#[test]
 fn every_example_validates_against_the_schema() {
     let validator = jsonschema::validator_for(&committed_schema()).expect("a valid JSON Schema");
     let mut seen = 0;
@@ -199,6 +204,8 @@ fn the_schema_command_prints_each_committed_schema() {
     for (flag, path) in [
         (None, "schemas/callbacks.schema.json"),
         (Some("--report"), "schemas/report.schema.json"),
+        (Some("--plan"), "schemas/plan.schema.json"),
+        (Some("--apply"), "schemas/apply.schema.json"),
         (Some("--lint"), "schemas/lint.schema.json"),
     ] {
         Cmd::new()

@@ -44,6 +44,43 @@ impl Action {
     }
 }
 
+named! {
+/// How `apply` left an app, as its JSON document names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub enum AppOutcome fn id {
+    /// The call took effect (`read_back` says whether the app is now in sync).
+    Changed = "changed",
+    /// Nothing was needed: the app was in sync when planned, or when cbcheck got to it.
+    InSync = "in_sync",
+    /// The planned call was not made, or was refused, or failed and the app reads back
+    /// as it was: `reasons` and `error` say why.
+    NotChanged = "not_changed",
+    /// The call failed, and whether it took effect cannot be told.
+    Unknown = "unknown",
+    /// Nothing apply can send: only a change by hand is left (Live's `token_auth`).
+    ByHand = "by_hand",
+    /// The app could not be read: nothing was planned for it.
+    Failed = "failed",
+}
+}
+
+named! {
+/// What reading an app back after its call found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub enum ReadBack fn id {
+    /// As the file says.
+    InSync = "in_sync",
+    /// Changed, but still not as the file says.
+    Drifted = "drifted",
+    /// As it was before the failed call: it did not take effect.
+    AsBefore = "as_before",
+    /// Neither as it was nor as sent.
+    Neither = "neither",
+    /// Reading it back failed.
+    Unreadable = "unreadable",
+}
+}
+
 /// How a call changes the command list, each word once, in file order: what is added
 /// (the body's order: the file's, then the live extras it keeps), what is removed (the
 /// live order), and how many stay.

@@ -21,6 +21,7 @@ macro_rules! named {
             pub const ALL: [$enum; [$($text),*].len()] = [$($enum::$variant),*];
 
             /// The name every output and the callbacks file use.
+            #[allow(dead_code, reason = "some enums are named by serde alone")]
             pub fn $name(self) -> &'static str {
                 match self {
                     $($enum::$variant => $text,)*
@@ -48,7 +49,7 @@ pub mod text;
 
 pub use allowed::AllowedHost;
 pub use app::{App, AppSpans, Config, DeclaredCommand, DesiredCallback, ExtraCommands};
-pub use apply::{Action, Applied, Change, CommandChanges, Unknowable};
+pub use apply::{Action, AppOutcome, Applied, Change, CommandChanges, ReadBack, Unknowable};
 pub use callback::{CallbackConfig, Interface, Operation, same_url};
 pub use finding::{Finding, Kind, Severity};
 pub use result::{AppResult, ErrorClass, Failure, FileResults, Status, Summary};

@@ -191,17 +191,22 @@ fn planned_app(run: &FileResults, result: &AppResult) -> PlannedApp {
             }),
             token_auth: result.live_token_auth(),
         }),
-        by_hand: by_hand(result)
-            .map(|finding| ByHand {
-                kind: finding.kind,
-                interface: token_interface(result).to_owned(),
-                message: finding.message.clone(),
-                desired: finding.desired.clone(),
-                live: finding.live.clone(),
-            })
-            .collect(),
+        by_hand: by_hand_entries(result),
         error: result.failure.as_ref().map(ErrorReport::from),
     }
+}
+
+/// What apply leaves to a person for the app, as both JSON documents list it.
+pub(super) fn by_hand_entries(result: &AppResult) -> Vec<ByHand> {
+    by_hand(result)
+        .map(|finding| ByHand {
+            kind: finding.kind,
+            interface: token_interface(result).to_owned(),
+            message: finding.message.clone(),
+            desired: finding.desired.clone(),
+            live: finding.live.clone(),
+        })
+        .collect()
 }
 
 /// The plan as JSON.

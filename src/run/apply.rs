@@ -54,13 +54,18 @@ pub(super) struct Settings {
 
 impl Settings {
     /// The arguments as one value, with keys and placeholder values read from `env`;
-    /// no file to read, or a JSON plan that would be followed by changes, is a usage
-    /// error.
+    /// no file to read, or JSON that would follow a question on the terminal, is a
+    /// usage error.
     pub(super) fn new(args: cli::ApplyArgs, env: source::keys::Env) -> Result<Settings, Error> {
         let consent = Consent::from_flags(args.dry_run, args.yes);
-        if args.format == PlanFormat::Json && consent != Consent::DryRun {
+        if args.format == PlanFormat::Json && consent == Consent::Ask {
+            return Err(Error::Usage(cli::JSON_NEEDS_CONSENT));
+        }
+        // clap's `requires` lets `--yes --live-from` through (`--yes` conflicts with
+        // `--dry-run`): a recorded state is never the base of a change.
+        if args.live_from.is_some() && consent != Consent::DryRun {
             return Err(Error::Usage(
-                "`apply --format json` prints the plan only: use it with --dry-run, not --yes",
+                "`apply --live-from` plans from recorded replies: use it with --dry-run",
             ));
         }
         let quiet = args.apps.quiet;
@@ -86,18 +91,25 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
     } = settings;
     let (files, options) = (&files[..], &options);
     let style = stderr.style();
-    // Never beside the JSON plan.
-    let progress = Arc::new(stderr.progress(format == PlanFormat::Human));
+    // With --format json: the plan (--dry-run), or what was done (--yes).
+    let json = format == PlanFormat::Json;
+    let outcome_json = json && consent == Consent::Given;
+    // Never beside a JSON document.
+    let progress = Arc::new(stderr.progress(!json));
     let options = &super::options::observed(options, &progress, "checking");
-    // A JSON plan is written however the run ends: a pipeline reading it never gets
-    // an empty document, only one whose `diagnostics` say why nothing was planned.
+    // A JSON document is written however the run ends: a pipeline reading it never
+    // gets an empty document, only one whose `diagnostics` say why nothing was done.
     let stopped = |files: Vec<String>, problems: &[Problem]| {
-        let json = report::plan::render_json(&files, &[], problems);
+        let json = if outcome_json {
+            report::apply::render_json(&files, &[], &[], &[], problems)
+        } else {
+            report::plan::render_json(&files, &[], problems)
+        };
         report::print_stdout(&json)
     };
     let Files { loaded, keys } = match load_all(stderr, files, &options.redaction, quiet) {
         Ok(files) => files,
-        Err(Invalid { loaded, .. }) if format == PlanFormat::Json => {
+        Err(Invalid { loaded, .. }) if json => {
             stopped(names(&loaded), &problem::from_loaded(&loaded))?;
             return Ok(Outcome::Invalid);
         }
@@ -112,9 +124,7 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
         Ok(runs) => runs,
         Err(err) => {
             problems.push(Problem::of_run(&err));
-            if format == PlanFormat::Json
-                && let Err(write) = stopped(files, &problems)
-            {
+            if json && let Err(write) = stopped(files, &problems) {
                 return Err(Error::Then(Box::new(err), Box::new(write.into())));
             }
             return Err(err);
@@ -185,8 +195,10 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
             ));
         }
         PlanFormat::Human => stderr.say(&report::plan::render_human(&runs, style.color)),
+        // With --yes: the outcome follows, as the one document.
+        PlanFormat::Json if outcome_json => {}
         PlanFormat::Json => {
-            // Only with --dry-run (clap): nothing follows the plan.
+            // With --dry-run: nothing follows the plan.
             let json = report::plan::render_json(&files, &runs, &problems);
             let planned = super::output::stdout_outcome(stderr, &json);
             let drift = if changes.is_empty() {
@@ -197,7 +209,15 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
             return Ok(outcome.max(planned).max(drift).max(token));
         }
     }
+    // What was done, as one document on stdout.
+    let document = |applied: &[Applied]| {
+        let json = report::apply::render_json(&files, &runs, &changes, applied, &problems);
+        super::output::stdout_outcome(stderr, &json)
+    };
     if changes.is_empty() {
+        if outcome_json {
+            return Ok(finish(outcome.max(document(&[]))));
+        }
         return Ok(finish(outcome));
     }
     match consent {
@@ -217,10 +237,34 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
     }
 
     // The error is the run's worst (the API, exit 4) whatever the plan found.
-    let connection = remote.connect().map_err(Error::NothingChanged)?;
+    let connection = match remote.connect() {
+        Ok(connection) => connection,
+        Err(err) => {
+            let err = Error::NothingChanged(err);
+            if outcome_json {
+                problems.push(Problem::of_run(&err));
+                let json = report::apply::render_json(&files, &runs, &[], &[], &problems);
+                if let Err(write) = report::print_stdout(&json) {
+                    return Err(Error::Then(Box::new(err), Box::new(write.into())));
+                }
+            }
+            return Err(err);
+        }
+    };
     let applied = execute(&changes, options, connection, &progress);
-    stderr.say_lines(&report::apply::outcomes(&changes, &applied, redaction));
-    Ok(finish(applied.iter().map(exit).fold(outcome, Outcome::max)))
+    let written = if outcome_json {
+        document(&applied)
+    } else {
+        stderr.say_lines(&report::apply::outcomes(&changes, &applied, redaction));
+        Outcome::Clean
+    };
+    Ok(finish(
+        applied
+            .iter()
+            .map(exit)
+            .fold(outcome, Outcome::max)
+            .max(written),
+    ))
 }
 
 /// Ask on the terminal; anything but y/yes declines.

@@ -50,7 +50,12 @@ fn command(
         Command::Apply(args) => apply::run(stderr, apply::Settings::new(args, env)?)?,
         Command::Export(args) => export::run(stderr, export::Settings::new(args, env)?)?,
         Command::Init { file, force } => init::init(stderr, &file, force)?,
-        Command::Schema { report, plan, lint } => schema::schema(report, plan, lint)?,
+        Command::Schema {
+            report,
+            plan,
+            apply,
+            lint,
+        } => schema::schema(report, plan, apply, lint)?,
         Command::Completions { shell } => schema::completions(shell)?,
     })
 }

@@ -5,11 +5,13 @@ use super::error::Error;
 use crate::cli::Cli;
 use crate::{config, report};
 
-pub(super) fn schema(report: bool, plan: bool, lint: bool) -> Result<Outcome, Error> {
+pub(super) fn schema(report: bool, plan: bool, apply: bool, lint: bool) -> Result<Outcome, Error> {
     let schema = if report {
         report::json::schema_json()
     } else if plan {
         report::plan::schema_json()
+    } else if apply {
+        report::apply::schema_json()
     } else if lint {
         report::json::lint_schema_json()
     } else {
