@@ -518,26 +518,9 @@ mod tests {
 
     /// `%XX` decoded (either case); anything else kept.
     fn percent_decode(text: &str) -> String {
-        let bytes = text.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < bytes.len() {
-            let byte = (bytes[i] == b'%')
-                .then(|| text.get(i + 1..i + 3))
-                .flatten()
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-            match byte {
-                Some(byte) => {
-                    out.push(byte);
-                    i += 3;
-                }
-                None => {
-                    out.push(bytes[i]);
-                    i += 1;
-                }
-            }
-        }
-        String::from_utf8_lossy(&out).into_owned()
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .into_owned()
     }
 
     /// The text, and each way of decoding it, hold no trace of the token.
