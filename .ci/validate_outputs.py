@@ -64,6 +64,16 @@ def names(paths):
     return ", ".join(p.name for p in paths)
 
 
+def validate_against(checks, check_jsonschema, schema, files, required=True):
+    """Every file valid against the schema (and, when `required`, at least one file)."""
+    code, said = tool(check_jsonschema, "--schemafile", str(schema), *map(str, files))
+    checks.record(
+        code == 0 and (bool(files) or not required),
+        f"check-jsonschema {schema.name}: {names(files)}",
+        said,
+    )
+
+
 def check_schemas(checks, check_jsonschema, schemas, callbacks_files, reports, lint_reports):
     schema_files = sorted(schemas.glob("*.json"))
     code, said = tool(check_jsonschema, "--check-metaschema", *map(str, schema_files))
@@ -72,39 +82,11 @@ def check_schemas(checks, check_jsonschema, schemas, callbacks_files, reports, l
         f"check-jsonschema --check-metaschema: {names(schema_files)}",
         said,
     )
-    code, said = tool(
-        check_jsonschema,
-        "--schemafile",
-        str(schemas / "callbacks.schema.json"),
-        *map(str, callbacks_files),
+    validate_against(
+        checks, check_jsonschema, schemas / "callbacks.schema.json", callbacks_files, required=False
     )
-    checks.record(
-        code == 0,
-        f"check-jsonschema callbacks.schema.json: {names(callbacks_files)}",
-        said,
-    )
-    code, said = tool(
-        check_jsonschema,
-        "--schemafile",
-        str(schemas / "report.schema.json"),
-        *map(str, reports),
-    )
-    checks.record(
-        code == 0 and bool(reports),
-        f"check-jsonschema report.schema.json: {names(reports)}",
-        said,
-    )
-    code, said = tool(
-        check_jsonschema,
-        "--schemafile",
-        str(schemas / "lint.schema.json"),
-        *map(str, lint_reports),
-    )
-    checks.record(
-        code == 0 and bool(lint_reports),
-        f"check-jsonschema lint.schema.json: {names(lint_reports)}",
-        said,
-    )
+    validate_against(checks, check_jsonschema, schemas / "report.schema.json", reports)
+    validate_against(checks, check_jsonschema, schemas / "lint.schema.json", lint_reports)
 
 
 def stopped(report):
@@ -583,17 +565,7 @@ def main():
         lint_reports,
     )
     plans = sorted((outputs / "plans").glob("*.json"))
-    code, said = tool(
-        args.check_jsonschema,
-        "--schemafile",
-        str(args.schemas / "plan.schema.json"),
-        *map(str, plans),
-    )
-    checks.record(
-        code == 0 and bool(plans),
-        f"check-jsonschema plan.schema.json: {names(plans)}",
-        said,
-    )
+    validate_against(checks, args.check_jsonschema, args.schemas / "plan.schema.json", plans)
     for plan_path in plans:
         report_path = outputs / f"verify-{plan_path.name}"
         if not report_path.exists():
@@ -604,17 +576,7 @@ def main():
         except (KeyError, TypeError, ValueError) as error:
             checks.record(False, f"{plan_path.name} compared with {report_path.name}", [repr(error)])
     applied = sorted((outputs / "applied").glob("*.json"))
-    code, said = tool(
-        args.check_jsonschema,
-        "--schemafile",
-        str(args.schemas / "apply.schema.json"),
-        *map(str, applied),
-    )
-    checks.record(
-        code == 0 and bool(applied),
-        f"check-jsonschema apply.schema.json: {names(applied)}",
-        said,
-    )
+    validate_against(checks, args.check_jsonschema, args.schemas / "apply.schema.json", applied)
     for applied_path in applied:
         try:
             check_applied(checks, applied_path)
