@@ -239,6 +239,11 @@ pub struct Collected {
 }
 
 impl Collected {
+    /// Problems already collected (what [`Collected::finish`] gave), to push more.
+    pub fn resume(kept: Vec<ConfigDiagnostic>, omitted: Vec<Omitted>) -> Collected {
+        Collected { kept, omitted }
+    }
+
     pub fn push(&mut self, diagnostic: ConfigDiagnostic) {
         self.kept.push(diagnostic);
         // Trimmed in batches: a sort every MAX_DIAGNOSTICS problems, not one each.

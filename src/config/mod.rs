@@ -18,7 +18,7 @@ use url::Url;
 
 pub use crate::model::file_text::FileText;
 pub use crate::model::{App, AppSpans, Config, DeclaredCommand, DesiredCallback, ExtraCommands};
-pub use diagnostic::{ConfigDiagnostic, MAX_DIAGNOSTICS, Omitted, Rule};
+pub use diagnostic::{ConfigDiagnostic, Omitted, Rule};
 pub use spec::schema_json;
 
 use crate::model::key_names::KeyNames;
@@ -40,7 +40,7 @@ pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 #[derive(Debug)]
 pub struct Loaded {
     pub file: String,
-    /// The first [`MAX_DIAGNOSTICS`] problems, in file order.
+    /// The first [`diagnostic::MAX_DIAGNOSTICS`] problems, in file order.
     pub diagnostics: Vec<ConfigDiagnostic>,
     /// The problems past them: counted, not described.
     pub omitted: Vec<Omitted>,
@@ -136,28 +136,23 @@ impl Loaded {
             .into_iter()
             .partition(|p| names.is_key_source(&p.name));
         self.keys.placeholders = kept;
+        if refused.is_empty() {
+            return;
+        }
+        // Still the first MAX_DIAGNOSTICS in file order, the rest counted.
+        let mut collected = diagnostic::Collected::resume(
+            std::mem::take(&mut self.diagnostics),
+            std::mem::take(&mut self.omitted),
+        );
         for placeholder in &refused {
             if let Some(source) = names.source(&placeholder.name) {
                 let mut d = placeholders::key_in_url(placeholder, source);
                 d.source.clone_from(&self.keys.source);
-                self.diagnostics.push(d);
+                collected.push(d);
             }
         }
-        if !refused.is_empty() {
-            self.diagnostics.sort_by_key(ConfigDiagnostic::offset);
-            // Still the first MAX_DIAGNOSTICS in file order, the rest counted.
-            if self.diagnostics.len() > MAX_DIAGNOSTICS {
-                for d in self.diagnostics.drain(MAX_DIAGNOSTICS..) {
-                    self.omitted.push(Omitted {
-                        rule: d.rule,
-                        error: d.is_error(),
-                        offset: d.offset(),
-                    });
-                }
-                self.omitted.sort_by_key(|o| o.offset);
-            }
-            self.config = None;
-        }
+        (self.diagnostics, self.omitted) = collected.finish();
+        self.config = None;
     }
 
     fn failed(file: String, diagnostic: ConfigDiagnostic) -> Loaded {
@@ -359,6 +354,7 @@ fn mask(text: String, spans: &[SourceSpan]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::diagnostic::MAX_DIAGNOSTICS;
     use super::*;
 
     /// The starter file's comments list the regions and Room commands; they must not
