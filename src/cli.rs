@@ -82,6 +82,8 @@ Examples:
   cbcheck verify callbacks.yaml --format json > report.json
   cbcheck verify callbacks.yaml --live-from snapshot.json   # offline, recorded replies
   cbcheck verify callbacks.yaml --probe   # also check each callback endpoint (no request sent)
+  git show origin/main:callbacks.yaml > base.yaml
+  cbcheck verify callbacks.yaml --base base.yaml   # a pull request: its changes are pending, not drift
   cat callbacks.yaml | cbcheck verify -
   cbcheck verify callbacks.yaml -q              # only the apps that drifted or failed
 
@@ -98,9 +100,13 @@ An app's `endpoint` in the file is used only on the vendor's documented hosts
 (https, port 443) or on a host allowed with --allow-endpoint / CBCHECK_ALLOW_ENDPOINTS;
 otherwise the app is not checked and nothing is sent to it.
 
-Exits 0 when every app is in sync, 1 on drift, 2 for an invalid file or usage or an
-endpoint not allowed, 3 when credentials are missing or refused, 4 when the API kept
-failing. An error outranks drift, and every app is still reported.")]
+With --base (the desired state already merged, e.g. the target branch's file), an app
+whose live configuration is as the base declares has a pending change, not drift:
+it is shown as the plan that applying the file makes, and does not fail the run.
+
+Exits 0 when every app is in sync (or pending), 1 on drift, 2 for an invalid file or
+usage or an endpoint not allowed, 3 when credentials are missing or refused, 4 when
+the API kept failing. An error outranks drift, and every app is still reported.")]
     Verify(VerifyArgs),
 
     /// Write a callbacks file declaring what is live: adopt an existing fleet.
@@ -266,6 +272,12 @@ pub struct VerifyArgs {
     /// Fail (exit 1) on warning-level findings too.
     #[arg(long)]
     pub deny_warnings: bool,
+
+    /// The desired state already merged (the target branch's callbacks file);
+    /// repeatable. Apps are matched by SDKAppID and service: where live is as the
+    /// base declares, the file's difference is a pending change, not drift.
+    #[arg(long = "base", value_name = "FILE")]
+    pub base: Vec<PathBuf>,
 
     #[command(flatten)]
     pub probe: ProbeArgs,

@@ -6,7 +6,7 @@ use insta::assert_snapshot;
 use serde_json::{Value, json};
 
 use crate::support::vendor::{Snapshot, configured, fail, with_request_id};
-use crate::support::{Cmd, Out, Workdir, workdir};
+use crate::support::{Cmd, Out, REPORT_VERSION, Workdir, workdir};
 
 /// The file name has a comma, the ErrorInfo a `%` and a newline: GitHub must escape them.
 const FILE: &str = "prod,eu.yaml";
@@ -98,7 +98,10 @@ fn github_annotations_are_escaped_and_summarised() {
     );
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(lines[0], "::debug::cbcheck report version 2");
+    assert_eq!(
+        lines[0],
+        format!("::debug::cbcheck report version {REPORT_VERSION}")
+    );
     let errors: Vec<&&str> = lines.iter().filter(|l| l.starts_with("::error ")).collect();
     assert_eq!(
         errors.len(),
@@ -150,7 +153,9 @@ fn github_annotations_are_escaped_and_summarised() {
 
     let written = std::fs::read_to_string(&summary).expect("summary written");
     assert!(
-        written.starts_with("earlier step\n<!-- cbcheck report version 2 -->"),
+        written.starts_with(&format!(
+            "earlier step\n<!-- cbcheck report version {REPORT_VERSION} -->"
+        )),
         "appended:\n{written}"
     );
     assert!(
@@ -524,7 +529,7 @@ fn reports_go_to_files_while_the_terminal_keeps_its_format() {
     for (file, probe) in [
         ("out.sarif", "\"2.1.0\""),
         ("out.xml", "<testsuites"),
-        ("out.json", "\"version\": 2"),
+        ("out.json", &*format!("\"version\": {REPORT_VERSION}")),
         ("out.md", "## cbcheck verify"),
     ] {
         let text = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
@@ -754,9 +759,9 @@ fn assert_capped_fleet_markdown(text: &str) {
         text.chars().count()
     );
     assert!(
-        text.starts_with(
-            "<!-- cbcheck report version 2 -->\n## cbcheck verify\n\n1000 apps checked: 658 in sync, 334 drifted, 8 failed\n\n"
-        ),
+        text.starts_with(&format!(
+            "<!-- cbcheck report version {REPORT_VERSION} -->\n## cbcheck verify\n\n1000 apps checked: 658 in sync, 334 drifted, 8 failed\n\n"
+        )),
         "{}",
         &text[..300]
     );

@@ -34,3 +34,4 @@ mod services;
 mod summary;
 mod usersig;
 mod verify;
+mod verify_base;

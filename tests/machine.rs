@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::support::vendor::{Snapshot, configured, with_request_id};
-use crate::support::{Out, Workdir, repo_path, workdir};
+use crate::support::{Out, REPORT_VERSION, Workdir, repo_path, workdir};
 
 /// An inline secret key (refused, and masked everywhere) and a misspelt key on line 10.
 const SECRET: &str = "Zq8RtV3mNw6YpK2sXc5Lb9HjGf4Dd7Aa";
@@ -61,7 +61,7 @@ fn assert_carries_the_diagnostics(format: &str, text: &str) {
     match format {
         "json" => {
             let json: Value = serde_json::from_str(text).expect("JSON");
-            assert_eq!(json["version"], 2);
+            assert_eq!(json["version"], REPORT_VERSION);
             assert_eq!(json["status"], "invalid");
             assert_eq!(json["files"], serde_json::json!(["broken.yaml"]));
             assert_eq!(json["apps"], serde_json::json!([]));
@@ -423,7 +423,7 @@ fn lint_json_lists_each_files_diagnostics() {
     assert_eq!(out.code, Some(2), "{}", out.stderr);
     assert_eq!(out.stdout, read(&dir.join("lint.json")));
     let json: Value = serde_json::from_str(&out.stdout).expect("JSON");
-    assert_eq!(json["version"], 2);
+    assert_eq!(json["version"], REPORT_VERSION);
     assert_eq!(json["status"], "invalid");
     let files = json["files"].as_array().expect("files");
     assert_eq!(files.len(), 2);

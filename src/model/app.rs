@@ -73,12 +73,7 @@ impl App {
     /// other than Room is named too, `name (sdkappid, call)`, so Room-only reports
     /// read as they always have. Raw: each output escapes it in its own way.
     pub fn title(&self) -> String {
-        match (&self.name, self.service.qualifier()) {
-            (Some(name), None) => format!("{name} ({})", self.sdkappid),
-            (Some(name), Some(service)) => format!("{name} ({}, {service})", self.sdkappid),
-            (None, None) => format!("sdkappid {}", self.sdkappid),
-            (None, Some(service)) => format!("sdkappid {} ({service})", self.sdkappid),
-        }
+        title(self.name.as_deref(), self.sdkappid, self.service)
     }
 
     /// How reports name the app: its name, else its SDKAppID (with a service other
@@ -151,5 +146,16 @@ pub enum ExtraCommands fn name {
 impl ExtraCommands {
     pub fn from_name(name: &str) -> Option<ExtraCommands> {
         ExtraCommands::ALL.into_iter().find(|e| e.name() == name)
+    }
+}
+
+/// How an app is named in a message: `name (sdkappid)`, `name (sdkappid, live)`,
+/// `sdkappid N`, `sdkappid N (live)`.
+pub fn title(name: Option<&str>, sdkappid: u64, service: ServiceName) -> String {
+    match (name, service.qualifier()) {
+        (Some(name), None) => format!("{name} ({sdkappid})"),
+        (Some(name), Some(service)) => format!("{name} ({sdkappid}, {service})"),
+        (None, None) => format!("sdkappid {sdkappid}"),
+        (None, Some(service)) => format!("sdkappid {sdkappid} ({service})"),
     }
 }

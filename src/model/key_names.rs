@@ -44,6 +44,17 @@ impl KeyNames {
         }
     }
 
+    /// The key sources of both (e.g. of two sets of files the run reads).
+    pub fn union(&self, other: &KeyNames) -> KeyNames {
+        KeyNames {
+            secret_key_envs: self
+                .secret_key_envs
+                .union(&other.secret_key_envs)
+                .cloned()
+                .collect(),
+        }
+    }
+
     /// Why `name` is a key source, or `None` when it is not one.
     pub fn source(&self, name: &str) -> Option<KeySource> {
         let name = name.to_ascii_uppercase();

@@ -52,5 +52,7 @@ pub use app::{App, AppSpans, Config, DeclaredCommand, DesiredCallback, ExtraComm
 pub use apply::{Action, AppOutcome, Applied, Change, CommandChanges, ReadBack, Unknowable};
 pub use callback::{CallbackConfig, Interface, Operation, same_url};
 pub use finding::{Finding, Kind, Severity};
-pub use result::{AppResult, ErrorClass, Failure, FileResults, Status, Summary};
+pub use result::{
+    AppResult, BaseMatch, BaseRun, ErrorClass, Failure, FileResults, Status, Summary, Undeclared,
+};
 pub use tencent::{Service, ServiceName};

@@ -288,6 +288,27 @@ impl Redaction {
         }
     }
 
+    /// The same choice, knowing these `(NAME, value)` placeholder values too.
+    pub fn with_more_placeholders<'a>(
+        self,
+        more: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Redaction {
+        // `values()` holds each value as written and percent-encoded, with its name.
+        let mut pairs: Vec<(String, String)> = self
+            .placeholders
+            .values()
+            .iter()
+            .map(|(value, name)| (name.clone(), value.clone()))
+            .collect();
+        pairs.extend(more.into_iter().map(|(n, v)| (n.to_owned(), v.to_owned())));
+        let placeholders = Placeholders::new(
+            pairs
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+        );
+        self.with_placeholders(placeholders)
+    }
+
     pub fn placeholders(&self) -> &Placeholders {
         &self.placeholders
     }

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::redact::Redaction;
-use super::{App, CallbackConfig, Config, Finding, Kind, Operation, Severity};
+use super::{App, CallbackConfig, Config, Finding, Kind, Operation, ServiceName, Severity};
 
 named! {
 /// The class of a failure, as reports name it.
@@ -96,6 +96,10 @@ pub enum Status {
     InSync,
     /// At least one error-level finding.
     Drifted,
+    /// `verify --base`: every error-level finding is a change the checked file makes
+    /// to the merged desired state, which live still matches: not drift, a change
+    /// not yet applied.
+    Pending,
     /// The app could not be checked.
     Failed,
 }
@@ -109,16 +113,68 @@ pub struct AppResult {
     pub findings: Vec<Finding>,
     pub remediation: Option<Operation>,
     pub failure: Option<Failure>,
+    /// `verify --base`: how live compares with the merged desired state; `None`
+    /// without --base, or when the app could not be checked.
+    pub base: Option<BaseMatch>,
+}
+
+/// How an app's live state compares with the desired state already merged (the
+/// `--base` files), matched by SDKAppID and service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BaseMatch {
+    /// Live is as the base declares.
+    Matches,
+    /// Live differs from what the base declares too.
+    Differs,
+    /// The base does not declare the app: it is new in the checked file.
+    NotDeclared,
+}
+
+/// An app the base declares that no checked file does any more: nothing deletes
+/// its configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undeclared {
+    /// The base file that declares it.
+    pub file: String,
+    pub name: Option<String>,
+    pub sdkappid: u64,
+    pub service: ServiceName,
+}
+
+impl Undeclared {
+    pub fn title(&self) -> String {
+        super::app::title(self.name.as_deref(), self.sdkappid, self.service)
+    }
 }
 
 impl AppResult {
     pub fn status(&self) -> Status {
         if self.failure.is_some() {
-            Status::Failed
-        } else if self.findings.iter().any(|f| f.severity == Severity::Error) {
-            Status::Drifted
-        } else {
+            return Status::Failed;
+        }
+        let mut errors = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .peekable();
+        if errors.peek().is_none() {
             Status::InSync
+        } else if self.live_as_merged() && errors.all(|f| !f.kind.is_probe()) {
+            // An endpoint failing its probe is no change the file makes.
+            Status::Pending
+        } else {
+            Status::Drifted
+        }
+    }
+
+    /// Whether live is what the merged files want: as the base declares, or, for an
+    /// app new in the checked file, absent (the change creates it).
+    fn live_as_merged(&self) -> bool {
+        match self.base {
+            Some(BaseMatch::Matches) => true,
+            Some(BaseMatch::NotDeclared) => matches!(self.live, Some(None)),
+            Some(BaseMatch::Differs) | None => false,
         }
     }
 
@@ -165,6 +221,9 @@ pub struct Summary {
     pub apps: usize,
     pub in_sync: usize,
     pub drifted: usize,
+    /// `verify --base`: apps whose only difference is a change the checked files
+    /// make to the merged ones (not drift).
+    pub pending: usize,
     pub failed: usize,
     /// Warning-level findings over all apps.
     pub warnings: usize,
@@ -179,6 +238,7 @@ impl Summary {
                 match result.status() {
                     Status::InSync => summary.in_sync += 1,
                     Status::Drifted => summary.drifted += 1,
+                    Status::Pending => summary.pending += 1,
                     Status::Failed => summary.failed += 1,
                 }
                 summary.warnings += result.warnings();
@@ -190,6 +250,14 @@ impl Summary {
     pub fn of_runs(runs: &[FileResults]) -> Summary {
         Summary::of(runs.iter().flat_map(|run| &run.results))
     }
+}
+
+/// `verify --base`: the base files read, and the apps they declare that no checked
+/// file does any more.
+#[derive(Debug, Clone, Default)]
+pub struct BaseRun {
+    pub files: Vec<super::run_info::FileDigest>,
+    pub undeclared: Vec<Undeclared>,
 }
 
 /// One file's results: the apps of the file that were checked, in file order.

@@ -3,7 +3,7 @@
 
 use super::problem::Problem;
 use crate::config::Loaded;
-use crate::model::{App, AppResult, FileResults};
+use crate::model::{App, AppResult, FileResults, Status};
 use crate::model::{Finding, Kind, Severity};
 
 /// One problem at one place in one file.
@@ -12,13 +12,51 @@ pub struct Annotation {
     pub file: String,
     pub line: usize,
     pub column: usize,
-    pub level: Severity,
+    pub level: Level,
     /// Stable rule id, e.g. `cbcheck/missing_command`.
     pub rule: String,
     pub title: String,
     pub message: String,
     /// Stable across runs: the same problem keeps its fingerprint when lines move.
     pub fingerprint: String,
+}
+
+/// How loud an annotation is: a finding's or problem's severity, or a note for a
+/// change a pull request makes (`verify --base`), which fails nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Level {
+    /// As a GitHub workflow command names it.
+    pub fn github(self) -> &'static str {
+        match self {
+            Level::Note => "notice",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+
+    /// As SARIF names it.
+    pub fn sarif(self) -> &'static str {
+        match self {
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+impl From<Severity> for Level {
+    fn from(severity: Severity) -> Level {
+        match severity {
+            Severity::Warning => Level::Warning,
+            Severity::Error => Level::Error,
+        }
+    }
 }
 
 /// The rule id of a finding kind, and of an app that could not be checked.
@@ -48,7 +86,7 @@ fn app_annotations<'a>(run: &'a FileResults, result: &'a AppResult) -> Vec<Annot
             file: run.config.file.clone(),
             line,
             column,
-            level: Severity::Error,
+            level: Level::Error,
             rule: FAILED_RULE.into(),
             title: title_of(&format!("could not be checked ({})", failure.class().id())),
             message: format!("{} — {}", failure.message(), failure.help()),
@@ -65,16 +103,37 @@ fn app_annotations<'a>(run: &'a FileResults, result: &'a AppResult) -> Vec<Annot
                 message.push_str(". ");
                 message.push_str(help);
             }
+            let pending = result.status() == Status::Pending;
             if let Some(fix) = &result.remediation {
-                message.push_str(&format!(". Fix: call {}", fix.path()));
+                if pending {
+                    let why = match result.base {
+                        Some(crate::model::BaseMatch::NotDeclared) => "the app is new in the file",
+                        _ => "live is as the base declares",
+                    };
+                    message.push_str(&format!(
+                        ". Pending: {why}; applying the file calls {}",
+                        fix.path()
+                    ));
+                } else {
+                    message.push_str(&format!(". Fix: call {}", fix.path()));
+                }
             }
             Annotation {
                 file: run.config.file.clone(),
                 line,
                 column,
-                level: finding.severity,
+                // A pending change's findings are what the change does, not drift.
+                level: if pending && finding.severity == Severity::Error {
+                    Level::Note
+                } else {
+                    finding.severity.into()
+                },
                 rule: rule_id(finding.kind),
-                title: title_of(finding.kind.id()),
+                title: if pending {
+                    title_of(&format!("pending {}", finding.kind.id()))
+                } else {
+                    title_of(finding.kind.id())
+                },
                 message,
                 fingerprint: format!(
                     "{}:{}:{}",
@@ -132,7 +191,7 @@ pub fn from_problems(problems: &[Problem]) -> Vec<Annotation> {
                 file: file.clone(),
                 line: problem.line.unwrap_or(1),
                 column: problem.column.unwrap_or(1),
-                level: problem.severity,
+                level: problem.severity.into(),
                 title: format!("{} ({})", problem.message, problem.code),
                 fingerprint: format!("{rule}:{}", problem.message),
                 rule,

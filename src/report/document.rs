@@ -7,8 +7,8 @@ use super::json::RunStatus;
 use super::problem::Problem;
 use super::summary::Warnings;
 use crate::config::Loaded;
-use crate::model::FileResults;
 use crate::model::run_info::RunInfo;
+use crate::model::{BaseRun, FileResults};
 
 /// A run's findings, for every output of it.
 #[derive(Debug)]
@@ -63,6 +63,8 @@ pub struct Verified {
     pub info: RunInfo,
     /// The run's exit code, once every other output is written.
     pub exit_code: u8,
+    /// `--base`: what the base files were, and the apps only they declare.
+    pub base: Option<Box<BaseRun>>,
 }
 
 impl Verified {

@@ -60,7 +60,8 @@ pub fn apply_command(runs: &[FileResults]) -> Option<ApplyCommand> {
         let fixable: Vec<&App> = run
             .results
             .iter()
-            .filter(|r| r.remediation.is_some())
+            // A pending change is made once the file is merged, not by hand now.
+            .filter(|r| r.remediation.is_some() && r.status() != crate::model::Status::Pending)
             .map(|r| &r.app)
             .collect();
         if fixable.is_empty() {
@@ -188,6 +189,7 @@ mod tests {
                     findings: Vec::new(),
                     remediation: drifted.then(|| fix("https://h.example.com/cb")),
                     failure: None,
+                    base: None,
                 })
                 .collect(),
             notices: Vec::new(),

@@ -145,6 +145,7 @@ pub fn render(format: Format, document: &Document, style: Style) -> String {
                 &verified.problems,
                 verified.status,
                 &verified.info,
+                verified.base.as_deref(),
             ),
             Format::Github => github::render(
                 &verified.annotations(),
@@ -162,7 +163,11 @@ pub fn render(format: Format, document: &Document, style: Style) -> String {
             },
             Format::Markdown => match verified.stopped {
                 Some(_) => markdown::stopped(&verified.problems, &verified.summary()),
-                None => markdown::render(&verified.runs, &verified.summary()),
+                None => markdown::render(
+                    &verified.runs,
+                    &verified.summary(),
+                    verified.base.as_deref(),
+                ),
             },
             Format::Prometheus => {
                 prometheus::render(&verified.runs, &verified.info, verified.exit_code)

@@ -29,7 +29,7 @@ pub fn render(annotations: &[Annotation], stopped_by: &[Problem], summary: &str)
         let _ = writeln!(
             out,
             "::{} file={},line={},col={},title={}::{}",
-            a.level.id(),
+            a.level.github(),
             escape_property(&a.file),
             a.line,
             a.column,

@@ -6,7 +6,9 @@ use serde::Serialize;
 
 use crate::model::probe::ProbeResult;
 use crate::model::run_info::RunInfo;
-use crate::model::{AppResult, ErrorClass, Failure, FileResults, ServiceName, Status, Summary};
+use crate::model::{
+    AppResult, BaseMatch, BaseRun, ErrorClass, Failure, FileResults, ServiceName, Status, Summary,
+};
 use crate::model::{Kind, Severity};
 
 use super::REPORT_VERSION;
@@ -46,6 +48,31 @@ pub struct Report {
     /// Its findings are in `apps`, on every app whose URL names the endpoint.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub probes: Vec<ProbeReport>,
+    /// `verify --base`: the base files, and the apps only they declare (absent
+    /// without --base).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseReport>,
+}
+
+/// What `verify --base` compared with.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BaseReport {
+    /// Every base file read, with the SHA-256 of its content.
+    pub file_digests: Vec<FileDigestReport>,
+    /// Apps a base file declares and no checked file does: nothing deletes their
+    /// live configuration.
+    pub no_longer_declared: Vec<UndeclaredReport>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UndeclaredReport {
+    /// The base file that declares the app.
+    pub file: String,
+    pub name: Option<String>,
+    pub sdkappid: u64,
+    pub service: ServiceName,
 }
 
 /// What `verify --probe` found at one callback endpoint.
@@ -81,6 +108,9 @@ pub struct FileDigestReport {
 pub enum RunStatus {
     /// Every app in sync (exit 0).
     InSync,
+    /// `verify --base`: no drift, and changes the checked files make that are not
+    /// applied yet (exit 0).
+    Pending,
     /// Drift found, or warnings denied by --deny-warnings (exit 1).
     Drifted,
     /// An app could not be checked, or the client could not be set up (exit 2 for an
@@ -107,7 +137,12 @@ pub struct AppReport {
     /// Why the app could not be checked; null unless `status` is `failed`.
     pub error: Option<ErrorReport>,
     /// The call that makes the live configuration match the file; null when in sync.
+    /// For a `pending` app: the call that applying the file makes.
     pub remediation: Option<RemediationReport>,
+    /// `verify --base`: how live compares with the base's desired state (`matches`:
+    /// the file's difference is pending; `differs`: drift from the base as well;
+    /// `not_declared`: new in the file). Null without --base or when not checked.
+    pub base: Option<BaseMatch>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -184,6 +219,7 @@ pub fn report(
     problems: &[Problem],
     status: RunStatus,
     info: &RunInfo,
+    base: Option<&BaseRun>,
 ) -> Report {
     let apps: Vec<AppReport> = runs
         .iter()
@@ -196,19 +232,32 @@ pub fn report(
         started_at: rfc3339(info.started),
         finished_at: rfc3339(info.finished),
         duration_ms: u64::try_from(info.duration.as_millis()).unwrap_or(u64::MAX),
-        file_digests: info
-            .files
-            .iter()
-            .map(|f| FileDigestReport {
-                file: f.file.clone(),
-                sha256: f.sha256.clone(),
-            })
-            .collect(),
+        file_digests: info.files.iter().map(digest_report).collect(),
         files: files.to_vec(),
         summary: Summary::of_runs(runs),
         apps,
         diagnostics: problems.to_vec(),
         probes: info.probes.iter().map(probe_report).collect(),
+        base: base.map(|base| BaseReport {
+            file_digests: base.files.iter().map(digest_report).collect(),
+            no_longer_declared: base
+                .undeclared
+                .iter()
+                .map(|app| UndeclaredReport {
+                    file: app.file.clone(),
+                    name: app.name.clone(),
+                    sdkappid: app.sdkappid,
+                    service: app.service,
+                })
+                .collect(),
+        }),
+    }
+}
+
+fn digest_report(digest: &crate::model::run_info::FileDigest) -> FileDigestReport {
+    FileDigestReport {
+        file: digest.file.clone(),
+        sha256: digest.sha256.clone(),
     }
 }
 
@@ -264,6 +313,7 @@ fn app_report(run: &FileResults, result: &AppResult) -> AppReport {
             },
             redacted: super::fix::is_redacted(redaction, fix),
         }),
+        base: result.base,
     }
 }
 
@@ -290,8 +340,9 @@ pub fn render(
     problems: &[Problem],
     status: RunStatus,
     info: &RunInfo,
+    base: Option<&BaseRun>,
 ) -> String {
-    pretty(&report(files, runs, problems, status, info))
+    pretty(&report(files, runs, problems, status, info, base))
 }
 
 /// The result of `cbcheck lint`.

@@ -175,6 +175,18 @@ fn testcase(out: &mut String, run: &FileResults, result: &AppResult) {
                 text(&body)
             );
         }
+        // A change the checked file makes (`verify --base`) passes, its plan beside it.
+        Status::Pending => {
+            let plan = super::plan::blocks(std::iter::once((run, result)), false);
+            let _ = writeln!(
+                out,
+                ">\n      <system-out>{}</system-out>\n    </testcase>",
+                text(&format!(
+                    "pending: live is as the base declares; applying the file makes this change\n{plan}{}",
+                    lines.join("\n")
+                ))
+            );
+        }
         _ if !lines.is_empty() => {
             let _ = writeln!(
                 out,

@@ -14,17 +14,19 @@ use super::fix::{self, ApplyCommand};
 use super::problem::Problem;
 use super::{REPORT_VERSION, printable};
 use crate::model::text::json_string_safe;
-use crate::model::{AppResult, FileResults, Status};
+use crate::model::{AppResult, BaseRun, FileResults, Status};
 
 /// The report's size limit in characters (UTF-16 units), under GitHub's 65,536 with
 /// room to spare.
 pub const MAX_CHARS: usize = 65_000;
 
-pub fn render(runs: &[FileResults], summary: &str) -> String {
+pub fn render(runs: &[FileResults], summary: &str, base: Option<&BaseRun>) -> String {
     let mut head = format!(
         "<!-- cbcheck report version {REPORT_VERSION} -->\n## cbcheck verify\n\n{}\n\n",
         lines(summary)
     );
+    // What the pull request changes comes before any drift: the comment's first news.
+    head.push_str(&pending_section(runs, base));
     if let Some(fix) = fix::apply_command(runs) {
         head.push_str(&apply_block(&fix));
     }
@@ -55,7 +57,8 @@ pub fn render(runs: &[FileResults], summary: &str) -> String {
         .iter()
         .map(|(run, result)| {
             let mut text = String::new();
-            if result.status() != Status::InSync {
+            // A pending app's change is in the section above.
+            if !matches!(result.status(), Status::InSync | Status::Pending) {
                 section(&mut text, run, result);
             }
             text
@@ -86,6 +89,61 @@ pub fn render(runs: &[FileResults], summary: &str) -> String {
         .for_each(|section| out.push_str(section));
     if shown < listed.len() {
         out.push_str(&more(listed.len() - shown));
+    }
+    out
+}
+
+/// The most of the report the pending changes take: drift must still fit after them.
+const MAX_PENDING_CHARS: usize = MAX_CHARS / 2;
+
+/// `verify --base`: the changes the pull request makes (the plan `apply` will carry
+/// out once it is merged), and the apps it no longer declares; empty without --base.
+fn pending_section(runs: &[FileResults], base: Option<&BaseRun>) -> String {
+    let Some(base) = base else {
+        return String::new();
+    };
+    let pending: Vec<(&FileResults, &AppResult)> = super::plan::results(runs)
+        .filter(|(_, result)| result.status() == Status::Pending)
+        .collect();
+    let mut out = String::new();
+    if !pending.is_empty() {
+        out.push_str("### Changes this pull request makes\n\nLive is as the base declares: applying the file once merged makes these changes. They are not drift.\n\n");
+        // As many apps' blocks as fit the budget, the rest counted.
+        let text = |n: usize| super::plan::blocks(pending[..n].iter().copied(), false);
+        let (mut low, mut high) = (0, pending.len());
+        while low < high {
+            let mid = (low + high).div_ceil(2);
+            if chars(&text(mid)) <= MAX_PENDING_CHARS {
+                low = mid;
+            } else {
+                high = mid - 1;
+            }
+        }
+        let blocks = text(low);
+        if !blocks.is_empty() {
+            let fence = fence(&blocks);
+            let _ = writeln!(out, "{fence}\n{}\n{fence}", blocks.trim_end_matches('\n'));
+        }
+        if low < pending.len() {
+            let _ = writeln!(
+                out,
+                "\n… {} more pending changes: see `cbcheck apply --dry-run`.",
+                pending.len() - low
+            );
+        }
+        out.push('\n');
+    }
+    if !base.undeclared.is_empty() {
+        out.push_str("### No longer declared\n\nNothing deletes these apps' live configuration: to remove one, declare `callback: absent` and apply, then delete the entry.\n\n");
+        for (i, app) in base.undeclared.iter().enumerate() {
+            let line = format!("- {} (in {})\n", inline(&app.title()), inline(&app.file));
+            if chars(&out) + chars(&line) > MAX_PENDING_CHARS {
+                let _ = writeln!(out, "- … {} more", base.undeclared.len() - i);
+                break;
+            }
+            out.push_str(&line);
+        }
+        out.push('\n');
     }
     out
 }
@@ -181,7 +239,8 @@ fn rank(result: &AppResult) -> u8 {
     match result.status() {
         Status::Failed => 0,
         Status::Drifted => 1,
-        Status::InSync => 2,
+        Status::Pending => 2,
+        Status::InSync => 3,
     }
 }
 
@@ -223,6 +282,7 @@ fn status(result: &AppResult) -> &'static str {
         Status::InSync if result.warnings() > 0 => "✅ in sync (warnings)",
         Status::InSync => "✅ in sync",
         Status::Drifted => "❌ drifted",
+        Status::Pending => "📝 pending",
         Status::Failed => "⚠️ failed",
     }
 }

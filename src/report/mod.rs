@@ -21,7 +21,7 @@ pub mod sarif;
 pub mod summary;
 
 /// The version of every machine-readable format; it changes when one changes incompatibly.
-pub const REPORT_VERSION: u32 = 2;
+pub const REPORT_VERSION: u32 = 3;
 
 use std::io::IsTerminal;
 
@@ -309,6 +309,7 @@ mod tests {
                     findings: vec![finding],
                     remediation: Some(fix),
                     failure: None,
+                    base: None,
                 },
                 AppResult {
                     app: failed,
@@ -320,6 +321,7 @@ mod tests {
                         "the connection was refused".into(),
                         "check the network".into(),
                     )),
+                    base: None,
                 },
             ],
             notices: Vec::new(),
@@ -335,6 +337,7 @@ mod tests {
                 apps: 2,
                 in_sync: 0,
                 drifted: 1,
+                pending: 0,
                 failed: 1,
                 warnings: 0
             }
@@ -367,15 +370,19 @@ mod tests {
                         file_warnings: 0,
                         info: info.clone(),
                         exit_code: 1,
+                        base: None,
                     }),
                     Style::plain(),
                 ),
             ),
-            ("json", json::render(&files, &runs, &[], status, &info)),
+            (
+                "json",
+                json::render(&files, &runs, &[], status, &info, None),
+            ),
             ("github", github::render(&annotations, &[], &summary)),
             ("sarif", sarif::render_verify(&annotations, &[], None)),
             ("junit", junit::render(&runs)),
-            ("markdown", markdown::render(&runs, &summary)),
+            ("markdown", markdown::render(&runs, &summary, None)),
         ];
         for (format, text) in outputs {
             assert!(text.contains("missing_command"), "{format}:\n{text}");
@@ -385,7 +392,8 @@ mod tests {
             );
         }
         let json: serde_json::Value =
-            serde_json::from_str(&json::render(&files, &runs, &[], status, &info)).expect("JSON");
+            serde_json::from_str(&json::render(&files, &runs, &[], status, &info, None))
+                .expect("JSON");
         assert_eq!(json["summary"]["drifted"], 1);
         assert_eq!(json["apps"][1]["error"]["class"], "network");
         assert_eq!(json["apps"][0]["findings"][0]["line"], 2);

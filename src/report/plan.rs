@@ -110,7 +110,7 @@ pub struct ByHand {
 }
 
 /// Each result with its file and redaction, in file order.
-fn results(runs: &[FileResults]) -> impl Iterator<Item = (&FileResults, &AppResult)> {
+pub fn results(runs: &[FileResults]) -> impl Iterator<Item = (&FileResults, &AppResult)> {
     runs.iter()
         .flat_map(|run| run.results.iter().map(move |r| (run, r)))
 }
@@ -260,13 +260,25 @@ fn shown(text: &str) -> String {
 /// The human plan: a block per app that changes or needs a person, in file order,
 /// then the totals. In-sync apps are only counted; failed ones are reported apart.
 pub fn render_human(runs: &[FileResults], color: bool) -> String {
+    let mut text = blocks(results(runs), color);
+    text.push_str(&totals(&summary(runs)));
+    text.push('\n');
+    text
+}
+
+/// The header and a block per app of `results` that changes or needs a person, in
+/// the order given; empty when none does. `verify --base` shows its pending changes so.
+pub fn blocks<'a>(
+    results: impl Iterator<Item = (&'a FileResults, &'a AppResult)>,
+    color: bool,
+) -> String {
     let mut lines = Lines {
         text: String::new(),
         color,
     };
     // The files with a block, for the header.
     let mut files: Vec<&str> = Vec::new();
-    for (run, result) in results(runs) {
+    for (run, result) in results {
         let tokens: Vec<&Finding> = by_hand(result).collect();
         match (&result.live, &result.remediation) {
             (Some(live), Some(fix)) => {
@@ -299,8 +311,6 @@ pub fn render_human(runs: &[FileResults], color: bool) -> String {
     if !lines.text.is_empty() {
         lines.text.insert_str(0, &header(&files));
     }
-    lines.text.push_str(&totals(&summary(runs)));
-    lines.text.push('\n');
     lines.text
 }
 

@@ -45,7 +45,8 @@ pub fn render(runs: &[FileResults], info: &RunInfo, exit_code: u8) -> String {
         "Apps checked, by verdict.",
         [
             ("in_sync", summary.in_sync),
-            ("drifted", summary.drifted),
+            // Pending is a pull request's notion (`--base`): live differs from the file.
+            ("drifted", summary.drifted + summary.pending),
             ("failed", summary.failed),
         ]
         .map(|(status, n)| (vec![("status", status.to_owned())], n as f64)),
@@ -271,6 +272,7 @@ mod tests {
                 findings: Vec::new(),
                 remediation: None,
                 failure: None,
+                base: None,
             }
         };
         let run = |file: &str, results: Vec<AppResult>| FileResults {

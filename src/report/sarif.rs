@@ -60,7 +60,7 @@ fn lint_rules(annotations: &[Annotation]) -> Vec<RuleDoc> {
                 help:
                     "Fix the file as the result's message says; `cbcheck lint` shows the snippet."
                         .into(),
-                level: a.level.id(),
+                level: a.level.sarif(),
             });
         }
     }
@@ -175,7 +175,7 @@ fn render(
             json!({
                 "ruleId": a.rule,
                 "ruleIndex": rules.iter().position(|r| r.id == a.rule).unwrap_or(0),
-                "level": a.level.id(),
+                "level": a.level.sarif(),
                 "message": {"text": format!("{}: {}", a.title, a.message)},
                 "locations": [{"physicalLocation": {
                     "artifactLocation": {"uri": artifact_uri(&a.file, cwd)},

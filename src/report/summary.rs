@@ -32,14 +32,14 @@ impl Warnings {
 /// every other line of a large fleet to the right.
 const MAX_NAME_WIDTH: usize = 32;
 
-/// One line per drifted or failed app (and, under `--deny-warnings`, per app whose
+/// One line per drifted, pending or failed app (and, under `--deny-warnings`, per app whose
 /// warnings fail the run), in file order: status, name, SDKAppID, the service when
 /// not Room, then the finding kinds or the error class. Apps in sync are only
 /// counted, by the summary line. Empty when no app needs attention.
 pub fn app_list(runs: &[FileResults], warnings: Warnings) -> String {
     let listed = |result: &&AppResult| match result.status() {
         Status::InSync => warnings.fail(result.warnings()),
-        Status::Drifted | Status::Failed => true,
+        Status::Drifted | Status::Pending | Status::Failed => true,
     };
     let rows: Vec<(&FileResults, Row)> = runs
         .iter()
@@ -111,10 +111,10 @@ fn row(result: &AppResult) -> Row {
                 .into_iter()
                 .map(|(kind, n)| format!("{n} {}", kind.id()))
                 .collect();
-            let status = if result.status() == Status::Drifted {
-                "drifted"
-            } else {
-                "warnings"
+            let status = match result.status() {
+                Status::Drifted => "drifted",
+                Status::Pending => "pending",
+                Status::InSync | Status::Failed => "warnings",
             };
             (status, kinds.join(", "))
         }

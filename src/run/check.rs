@@ -212,6 +212,7 @@ fn result(
                 findings,
                 remediation,
                 failure: None,
+                base: None,
             }
         }
         Err(failure) => AppResult {
@@ -220,6 +221,7 @@ fn result(
             findings: Vec::new(),
             remediation: None,
             failure: Some(failure),
+            base: None,
         },
     }
 }

@@ -26,6 +26,10 @@ pub(super) enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Write(#[from] WriteError),
+    /// A `--base` file that cannot be read.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Base(#[from] super::base::Unreadable),
     /// Flags that clap lets through together but that make no command.
     #[error("{0}")]
     #[diagnostic(code(usage))]
@@ -50,6 +54,7 @@ impl Error {
             Error::Then(first, second) => first.outcome().max(second.outcome()),
             Error::Selection(_)
             | Error::Input(_)
+            | Error::Base(_)
             | Error::Verify(_)
             | Error::Write(_)
             | Error::Usage(_)

@@ -12,6 +12,7 @@ use crate::config;
 use crate::model::key_names::KeyNames;
 use crate::model::probe::FailOn;
 use crate::model::run_info::{FileDigest, RunInfo};
+use crate::model::{BaseRun, Summary};
 use crate::report::human::{self, Stderr};
 use crate::report::json::RunStatus;
 use crate::report::problem::{self, Problem};
@@ -55,6 +56,8 @@ pub(super) struct Settings {
     warnings: Warnings,
     probe: Option<Probe>,
     outputs: Outputs,
+    /// `--base`: the files of the desired state already merged.
+    base: Vec<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -65,6 +68,7 @@ impl Settings {
         env: source::keys::Env,
     ) -> Result<Settings, error::Error> {
         let quiet = args.apps.quiet;
+        let base = args.base;
         let (files, options) = apps_options(args.apps, args.network, args.live_from, env)?;
         let probe = Probe::from_args(&args.probe, options.client.deadline);
         Ok(Settings {
@@ -77,6 +81,7 @@ impl Settings {
                 format: args.format,
                 reports: args.reports,
             },
+            base,
         })
     }
 }
@@ -89,6 +94,7 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
         warnings,
         probe,
         outputs,
+        base,
     } = settings;
     let files = &files[..];
     let options = &options;
@@ -99,6 +105,11 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
     // Progress while the apps are read, never beside a machine format.
     let progress = Arc::new(stderr.progress(format == Format::Human));
     let options = &observed(options, &progress, "checking");
+    // A base that cannot be read stops the run before anything else.
+    let mut base = match super::base::Base::load(&base, &options.redaction) {
+        Ok(base) => base,
+        Err(err) => return error::fail(stderr, err),
+    };
     let (mut loaded, keys, stopped) = match load_all(stderr, files, &options.redaction, quiet) {
         Ok(Files { loaded, keys }) => (loaded, keys, None),
         Err(Invalid { loaded, printed }) => (loaded, KeyNames::default(), Some(printed)),
@@ -121,6 +132,12 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
             probes: Vec::new(),
         },
         exit_code: 0,
+        base: base.as_ref().map(|base| {
+            Box::new(BaseRun {
+                files: base.files.clone(),
+                undeclared: Vec::new(),
+            })
+        }),
     };
     // An invalid file stops the run before any request (load_all has shown it as lint
     // would), and every report says so.
@@ -140,6 +157,22 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
     // under --deny-warnings as they do for lint.
     let config_warnings = loaded.iter().map(config::Loaded::warnings).sum::<usize>();
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
+    // The base's placeholder values are named in every output, as the files' are.
+    let with_base;
+    let options = match &mut base {
+        Some(base) => {
+            let used = base.expand(&keys, &options.env);
+            with_base = source::FetchOptions {
+                redaction: options.redaction.clone().with_more_placeholders(
+                    used.iter()
+                        .map(|(name, value)| (name.as_str(), value.as_str())),
+                ),
+                ..options.clone()
+            };
+            &with_base
+        }
+        None => options,
+    };
     // Started before the configuration checks and run beside them, on its own thread.
     let probing = probe.map(|probe| {
         let (targets, notices) = super::check::probe_targets(&configs, &options.selectors);
@@ -173,6 +206,18 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
         super::check::add_probe_findings(&mut verified.runs, &probes, notices, fail_on);
         verified.info.probes = probes;
     }
+    if let Some(base) = &base {
+        let undeclared = base.compare(&mut verified.runs, &options.selectors);
+        if let Some(first) = verified.runs.first_mut() {
+            first.notices.extend(base.notices.iter().cloned());
+            first
+                .notices
+                .extend(undeclared.iter().map(human::undeclared_notice));
+        }
+        if let Some(run) = &mut verified.base {
+            run.undeclared = undeclared;
+        }
+    }
     if format != Format::Human {
         for notice in verified.runs.iter().flat_map(|run| &run.notices) {
             stderr.say(&human::notice_line(notice));
@@ -190,6 +235,7 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
         .any(|result| result.failure.is_some());
     verified.status = match outcome {
         _ if failed => RunStatus::Failed,
+        Outcome::Clean if Summary::of_runs(&verified.runs).pending > 0 => RunStatus::Pending,
         Outcome::Clean => RunStatus::InSync,
         Outcome::Drift => RunStatus::Drifted,
         Outcome::Invalid | Outcome::Credentials | Outcome::Api => RunStatus::Invalid,

@@ -416,13 +416,11 @@ pub fn expanded_live_states(
                 .collect()
         })
         .collect();
-    let redaction = options
-        .redaction
-        .clone()
-        .with_placeholders(Placeholders::new(
-            used.iter()
-                .map(|(name, value)| (name.as_str(), value.as_str())),
-        ));
+    // Added to those the caller knew already (e.g. the values of `verify --base`).
+    let redaction = options.redaction.clone().with_more_placeholders(
+        used.iter()
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+    );
     let options = &FetchOptions {
         redaction: redaction.clone(),
         ..options.clone()

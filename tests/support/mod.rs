@@ -21,6 +21,9 @@ pub mod vendor;
 
 pub use cmd::{Cmd, Out, Workdir, names, workdir};
 
+/// The report format version every machine format carries (docs/versioning.md).
+pub const REPORT_VERSION: u32 = 3;
+
 use cbcheck::testing::{Loaded, Renderer, Style, lint_report, load_bytes};
 
 /// Lint YAML text as if it were the file `callbacks.yaml`.

@@ -9,7 +9,7 @@ use miette::{LabeledSpan, Severity};
 use super::{Renderer, notice_line, plural};
 use crate::config::ConfigDiagnostic;
 use crate::model::CallbackConfig;
-use crate::model::{AppResult, FileResults, Status, Summary};
+use crate::model::{AppResult, BaseMatch, FileResults, Status, Summary, Undeclared};
 use crate::model::{Finding, Kind};
 use crate::report::document::Verified;
 use crate::report::problem::Problem;
@@ -29,6 +29,7 @@ pub fn verify_report(renderer: &Renderer, style: Style, verified: &Verified) -> 
         for notice in runs.iter().flat_map(|run| &run.notices) {
             out.push_str(&notice_line(notice));
         }
+        out.push_str(&pending_changes(runs, style.color));
         for run in runs {
             for result in &run.results {
                 out.push_str(&app_report(renderer, style, run, result));
@@ -50,8 +51,30 @@ pub fn verify_report(renderer: &Renderer, style: Style, verified: &Verified) -> 
     out
 }
 
-/// One app's diagnostic and diff; empty for an app in sync without warnings.
+/// `verify --base`: the changes the checked files make to the merged ones, as
+/// `apply --dry-run` shows them; empty when none is pending.
+fn pending_changes(runs: &[FileResults], color: bool) -> String {
+    let pending = runs.iter().flat_map(|run| {
+        run.results
+            .iter()
+            .filter(|result| result.status() == Status::Pending)
+            .map(move |result| (run, result))
+    });
+    let blocks = crate::report::plan::blocks(pending, color);
+    if blocks.is_empty() {
+        return blocks;
+    }
+    format!(
+        "Pending changes (live is as the base declares, or the app is new): applying the file makes them; they are not drift.\n\n{blocks}"
+    )
+}
+
+/// One app's diagnostic and diff; empty for an app in sync without warnings, and
+/// for a pending one (shown as a change, above).
 fn app_report(renderer: &Renderer, style: Style, run: &FileResults, result: &AppResult) -> String {
+    if result.status() == Status::Pending {
+        return String::new();
+    }
     let Some(diagnostic) = app_diagnostic(run, result) else {
         return String::new();
     };
@@ -66,6 +89,15 @@ fn app_report(renderer: &Renderer, style: Style, run: &FileResults, result: &App
     }
     out.push('\n');
     out
+}
+
+/// An app only the base declares: what happens to it (nothing), and how to remove it.
+pub fn undeclared_notice(app: &Undeclared) -> String {
+    format!(
+        "{} is declared in the base {} and in no checked file: nothing deletes its live configuration (to remove it, declare `callback: absent` and apply, then delete the entry)",
+        app.title(),
+        app.file
+    )
 }
 
 /// After the summary: the command that fixes the drifted apps, and the second way.
@@ -95,6 +127,15 @@ pub fn verify_summary(runs: &[FileResults], file_warnings: usize, warnings: Warn
         (apps, failed) if apps == failed && apps > 0 => {
             format!("{apps} apps: none could be checked ({failed} failed)")
         }
+        // Pending only with --base, and then only when there is one.
+        _ if summary.pending > 0 => format!(
+            "{} checked: {} in sync, {} pending, {} drifted, {} failed",
+            plural(summary.apps, "app"),
+            summary.in_sync,
+            summary.pending,
+            summary.drifted,
+            summary.failed
+        ),
         _ => format!(
             "{} checked: {} in sync, {} drifted, {} failed",
             plural(summary.apps, "app"),
@@ -189,7 +230,12 @@ fn app_diagnostic(run: &FileResults, result: &AppResult) -> Option<AppDiagnostic
         .map(|(kind, n)| format!("{n} {}", kind.id()))
         .collect();
     let message = if drifted {
-        format!("{} has drifted: {}", app_title(result), kinds.join(", "))
+        format!(
+            "{} has drifted: {}{}",
+            app_title(result),
+            kinds.join(", "),
+            base_note(result)
+        )
     } else {
         format!(
             "{} is in sync, with warnings: {}",
@@ -231,6 +277,15 @@ fn app_diagnostic(run: &FileResults, result: &AppResult) -> Option<AppDiagnostic
         help: (!help.is_empty()).then(|| help.join("\n")),
         ..AppDiagnostic::coded(code, severity, message)
     })
+}
+
+/// After a drifted app's findings under `--base`: why it is not a pending change.
+fn base_note(result: &AppResult) -> &'static str {
+    match result.base {
+        Some(BaseMatch::Differs) => "; live differs from the base as well",
+        Some(BaseMatch::NotDeclared) => "; the app is new in the file, yet configured live",
+        Some(BaseMatch::Matches) | None => "",
+    }
 }
 
 /// One label per span: findings of one kind on the same span are listed together
