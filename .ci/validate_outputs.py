@@ -105,6 +105,8 @@ def check_status(checks, report_path, report):
         expected = "invalid" if errors else "in_sync"
     elif "drifted" in statuses:
         expected = "drifted"
+    elif "pending" in statuses:
+        expected = "pending"
     else:
         expected = "in_sync"
     located = all(
@@ -166,7 +168,7 @@ def check_prometheus(checks, prom_path, report):
         if in_sync != report["summary"]["in_sync"]:
             problems.append(f"cbcheck_app_in_sync sums to {in_sync}, not summary.in_sync")
         code = families["cbcheck_run_exit_code"].samples[0].value
-        completed = report["status"] in ("in_sync", "drifted")
+        completed = report["status"] in ("in_sync", "pending", "drifted")
         if completed != (code in (0, 1)):
             problems.append(f"exit code {code} does not go with status {report['status']}")
         success = prom_path.with_name(prom_path.stem + "_success.prom")
@@ -352,10 +354,12 @@ def check_junit(checks, xml_path, report):
         for case, app in zip(cases, apps, strict=True):
             kinds = {type(r) for r in case.result}
             outcome = "failed" if Error in kinds else "drifted" if Failure in kinds else "in_sync"
+            # A pending change (`verify --base`) is a passing testcase.
+            status = "in_sync" if app["status"] == "pending" else app["status"]
             if (
                 case.classname != app["file"]
                 or not case.name.endswith(f"({app['sdkappid']})")
-                or outcome != app["status"]
+                or outcome != status
             ):
                 problems.append(
                     f"testcase {case.name!r} ({case.classname}, {outcome}) "
@@ -438,8 +442,9 @@ def check_markdown(checks, md_path, report):
                 problems.append(f"row {cells} is not {wanted}")
     else:
         # Listed: every app but those in sync without warnings, failed first, then drifted,
-        # then in sync with warnings (a stable sort keeps the report's order within each).
-        rank = {"failed": 0, "drifted": 1, "in_sync": 2}
+        # then pending (`--base`), then in sync with warnings (a stable sort keeps the
+        # report's order within each).
+        rank = {"failed": 0, "drifted": 1, "pending": 2, "in_sync": 3}
         listed = sorted(
             (
                 app
