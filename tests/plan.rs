@@ -312,7 +312,10 @@ fn the_json_plan_carries_each_call_its_body_and_the_live_state_and_matches_its_s
     );
     // A secret written in the file is no request: the plan cannot be applied for it.
     assert_eq!(apps[1]["request"], Value::Null);
-    assert_eq!(apps[1]["live_sha256"], cbcheck::testing::sha256_hex(b"null"));
+    assert_eq!(
+        apps[1]["live_sha256"],
+        cbcheck::testing::sha256_hex(b"null")
+    );
     assert_eq!(apps[2]["body"], json!({}));
     assert_eq!(
         apps[2]["request"],

@@ -240,23 +240,22 @@ fn planned_app(run: &FileResults, result: &AppResult) -> PlannedApp {
             }),
             token_auth: result.live_token_auth(),
         }),
-        live_sha256: result
-            .live
-            .as_ref()
-            .map(|live| state_sha256(live.as_ref())),
-        request: fix.filter(|_| appliable(result, redaction)).map(|fix| PlannedRequest {
-            region: result.app.region,
-            endpoint: result.app.endpoint.as_ref().map(ToString::to_string),
-            identifier: result.app.identifier.clone(),
-            secret_key_env: result.app.secret_key_env.clone(),
-            body: match (&fix.body, &result.app.callback) {
-                (Some(body), Some(desired)) => RemediationBody::Callback {
-                    url: desired.written.clone(),
-                    commands: body.commands.clone(),
+        live_sha256: result.live.as_ref().map(|live| state_sha256(live.as_ref())),
+        request: fix
+            .filter(|_| appliable(result, redaction))
+            .map(|fix| PlannedRequest {
+                region: result.app.region,
+                endpoint: result.app.endpoint.as_ref().map(ToString::to_string),
+                identifier: result.app.identifier.clone(),
+                secret_key_env: result.app.secret_key_env.clone(),
+                body: match (&fix.body, &result.app.callback) {
+                    (Some(body), Some(desired)) => RemediationBody::Callback {
+                        url: desired.written.clone(),
+                        commands: body.commands.clone(),
+                    },
+                    _ => RemediationBody::Empty {},
                 },
-                _ => RemediationBody::Empty {},
-            },
-        }),
+            }),
         by_hand: by_hand_entries(result),
         error: result.failure.as_ref().map(ErrorReport::from),
     }

@@ -45,6 +45,8 @@ impl Consent {
 
 /// What `cbcheck apply` was asked to do, checked.
 pub(super) struct Settings {
+    /// `--plan`: a saved plan to apply instead of one made from the files.
+    saved: Option<super::apply_plan::Saved>,
     files: Vec<PathBuf>,
     options: FetchOptions,
     consent: Consent,
@@ -70,9 +72,35 @@ impl Settings {
             ));
         }
         let quiet = args.apps.quiet;
+        if let Some(path) = args.plan {
+            if !args.apps.apps.is_empty() {
+                return Err(Error::Usage(
+                    "`apply --plan` applies the whole plan: make the plan with --app instead",
+                ));
+            }
+            // No FILE is no file (the plan alone), not callbacks.yaml.
+            let files = if args.apps.files.is_empty() {
+                Vec::new()
+            } else {
+                super::input::files(args.apps.files)?
+            };
+            let options = source::FetchOptions {
+                redaction: Redaction::new(args.apps.show_secrets),
+                ..super::options::network_options(args.network, env)
+            };
+            return Ok(Settings {
+                saved: Some(super::apply_plan::Saved::new(path, args.plan_max_age)),
+                files,
+                options,
+                consent,
+                quiet,
+                format: args.format,
+            });
+        }
         let (files, options) =
             super::options::apps_options(args.apps, args.network, args.live_from, env)?;
         Ok(Settings {
+            saved: None,
             files,
             options,
             consent,
@@ -84,12 +112,16 @@ impl Settings {
 
 pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error> {
     let Settings {
+        saved,
         files,
         options,
         consent,
         quiet,
         format,
     } = settings;
+    if let Some(saved) = saved {
+        return super::apply_plan::run(stderr, &saved, &files, &options, format);
+    }
     let (files, options) = (&files[..], &options);
     let style = stderr.style();
     // With --format json: the plan (--dry-run), or what was done (--yes).
@@ -291,7 +323,7 @@ fn confirmed(stderr: &Stderr, changes: usize) -> bool {
 }
 
 /// Make the changes one by one; `progress` counts them, and is cleared at the end.
-fn execute(
+pub(super) fn execute(
     changes: &[Change<'_>],
     options: &FetchOptions,
     connection: &Connection,
@@ -456,7 +488,7 @@ async fn write(client: &Client, target: &Target, fix: &Operation) -> Result<bool
 }
 
 /// The exit code one change's outcome asks for.
-fn exit(applied: &Applied) -> Outcome {
+pub(super) fn exit(applied: &Applied) -> Outcome {
     match applied {
         Applied::AlreadyInSync
         | Applied::Changed {

@@ -3,9 +3,7 @@
 use std::sync::Arc;
 
 use super::error;
-use super::load::{
-    Files, Invalid, digests, forget_allowed_endpoints, load_all, names, verify_all,
-};
+use super::load::{Files, Invalid, digests, forget_allowed_endpoints, load_all, names, verify_all};
 use super::options::{apps_options, observed};
 use super::outcome::{Outcome, verify_outcome};
 use super::output::{self, Outputs};
