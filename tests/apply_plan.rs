@@ -62,6 +62,13 @@ fn cbcheck(dir: &Workdir, vendor: &Vendor, args: &[&str]) -> Out {
         .run()
 }
 
+/// `cbcheck apply --plan plan.json --yes ARGS` in `dir` against `vendor`.
+fn apply_saved(dir: &Workdir, vendor: &Vendor, args: &[&str]) -> Out {
+    let mut all = vec!["apply", "--plan", "plan.json", "--yes"];
+    all.extend_from_slice(args);
+    cbcheck(dir, vendor, &all)
+}
+
 /// The plan of FLEET saved as plan.json (exit 1: there is drift), and the plan.
 fn saved_plan(name: &str, vendor: &Vendor) -> (Workdir, Value) {
     let dir = workdir(name).with("callbacks.yaml", FLEET);
@@ -122,7 +129,7 @@ fn the_saved_plan_is_applied_as_planned_without_the_file_and_a_raced_app_is_left
         ),
     );
     let before = vendor.requests().len();
-    let out = cbcheck(&dir, &vendor, &["apply", "--plan", "plan.json", "--yes"]);
+    let out = apply_saved(&dir, &vendor, &[]);
     out.code(1)
         .stderr_has("raced: NOT changed: it changed since the plan was shown")
         .stderr_has("hooked: changed with v4/room_config/update_callback; read back: in sync")
@@ -154,7 +161,7 @@ fn the_saved_plan_is_applied_as_planned_without_the_file_and_a_raced_app_is_left
         "the raced app is as someone left it"
     );
     // Applied again, the plan finds the changed apps as planned and the raced one still not.
-    let again = cbcheck(&dir, &vendor, &["apply", "--plan", "plan.json", "--yes"]);
+    let again = apply_saved(&dir, &vendor, &[]);
     again
         .code(1)
         .stderr_has("hooked: not changed: already in sync when cbcheck got to it");
@@ -166,32 +173,16 @@ fn with_the_files_given_the_plan_is_applied_only_if_they_are_unchanged() {
     let (dir, _) = saved_plan("files", &vendor);
     let before = vendor.requests().len();
     dir.write("callbacks.yaml", FLEET.replace("/b\n", "/b2\n"));
-    cbcheck(
-        &dir,
-        &vendor,
-        &["apply", "--plan", "plan.json", "callbacks.yaml", "--yes"],
-    )
-    .code(2)
-    .stderr_has("callbacks.yaml changed since the plan plan.json was made")
-    .stderr_has("plans from the file as it is now")
-    .stderr_has("nothing was changed");
+    apply_saved(&dir, &vendor, &["callbacks.yaml"])
+        .code(2)
+        .stderr_has("callbacks.yaml changed since the plan plan.json was made")
+        .stderr_has("plans from the file as it is now")
+        .stderr_has("nothing was changed");
     assert_eq!(vendor.requests().len(), before, "nothing was sent");
 
     // The file as planned: applied, and the outcome is apply's JSON document.
     dir.write("callbacks.yaml", FLEET);
-    let out = cbcheck(
-        &dir,
-        &vendor,
-        &[
-            "apply",
-            "--plan",
-            "plan.json",
-            "callbacks.yaml",
-            "--yes",
-            "--format",
-            "json",
-        ],
-    );
+    let out = apply_saved(&dir, &vendor, &["callbacks.yaml", "--format", "json"]);
     out.code(0);
     let document = out.stdout_json();
     let schema: Value = serde_json::from_str(
@@ -248,18 +239,10 @@ fn a_plan_altered_against_its_file_is_refused_when_the_file_is_given() {
     for (what, alter) in alterations {
         let pristine = dir.read("plan.json");
         edit_plan(&dir, alter);
-        let out = cbcheck(
+        let out = apply_saved(
             &dir,
             &vendor,
-            &[
-                "apply",
-                "--plan",
-                "plan.json",
-                "callbacks.yaml",
-                "--yes",
-                "--allow-endpoint",
-                "evil.example.com",
-            ],
+            &["callbacks.yaml", "--allow-endpoint", "evil.example.com"],
         );
         out.code(2);
         let message = unwrapped(&out.stderr);
@@ -303,7 +286,7 @@ fn old_future_other_version_and_malformed_plans_are_refused_and_nothing_is_sent(
     for (case, edit, message) in cases {
         dir.write("plan.json", &pristine);
         edit_plan(&dir, edit);
-        let out = cbcheck(&dir, &vendor, &["apply", "--plan", "plan.json", "--yes"]);
+        let out = apply_saved(&dir, &vendor, &[]);
         out.code(2)
             .stderr_has(message)
             .stderr_has("nothing was changed")
@@ -318,7 +301,7 @@ fn old_future_other_version_and_malformed_plans_are_refused_and_nothing_is_sent(
         ("", "the JSON ends early at line 1, column 0"),
     ] {
         dir.write("plan.json", garbage);
-        cbcheck(&dir, &vendor, &["apply", "--plan", "plan.json", "--yes"])
+        apply_saved(&dir, &vendor, &[])
             .code(2)
             .stderr_has(message)
             .stderr_lacks("ECHOED");
