@@ -367,6 +367,19 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "SNAPSHOT.json", requires = "dry_run")]
     pub live_from: Option<PathBuf>,
 
+    /// Apply a saved JSON plan (`apply --dry-run --format json`): exactly its calls and
+    /// bodies, each app changed only while its live configuration is still the one the
+    /// plan was made from. Needs --yes. FILEs given must be the plan's files, unchanged;
+    /// without FILE the plan alone is applied.
+    #[arg(long, value_name = "PLAN.json", requires = "yes",
+          conflicts_with_all = ["dry_run", "live_from"])]
+    pub plan: Option<PathBuf>,
+
+    /// Hours after which a saved plan is refused (with --plan).
+    #[arg(long, value_name = "HOURS", default_value_t = 168, requires = "plan",
+          value_parser = clap::value_parser!(u32).range(1..=8760))]
+    pub plan_max_age: u32,
+
     #[command(flatten)]
     pub network: NetworkArgs,
 }

@@ -21,6 +21,7 @@ pub use source::keys::Env;
 pub mod testing {
     pub use crate::config::{App, Loaded, Rule, load_bytes, schema_json as config_schema_json};
     pub use crate::model::redact::{Placeholders, Redaction};
+    pub use crate::model::run_info::sha256_hex;
     pub use crate::model::tencent::region::Region;
     pub use crate::report::annotation::from_lint as annotations_from_lint;
     pub use crate::report::apply::schema_json as apply_schema_json;

@@ -4,6 +4,7 @@ mod support;
 
 mod api;
 mod apply_json;
+mod apply_plan;
 mod architecture;
 mod audit;
 mod cli;

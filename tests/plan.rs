@@ -243,8 +243,17 @@ fn the_json_plan_carries_each_call_its_body_and_the_live_state_and_matches_its_s
         .collect();
     assert!(errors.is_empty(), "{errors:?}\n{plan:#}");
 
-    assert_eq!(plan["version"], 1);
+    assert_eq!(plan["version"], 2);
     assert_eq!(plan["files"], json!(["callbacks.yaml"]));
+    assert_eq!(
+        plan["file_digests"][0]["sha256"],
+        cbcheck::testing::sha256_hex(FLEET.as_bytes())
+    );
+    assert!(
+        plan["created"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{}",
+        plan["created"]
+    );
     assert_eq!(
         plan["summary"],
         json!({"apps": 9, "create": 1, "update": 5, "delete": 1, "unchanged": 1, "failed": 1, "by_hand": 2})
@@ -301,7 +310,18 @@ fn the_json_plan_carries_each_call_its_body_and_the_live_state_and_matches_its_s
         apps[1]["live"],
         json!({"callback": null, "token_auth": null})
     );
+    // A secret written in the file is no request: the plan cannot be applied for it.
+    assert_eq!(apps[1]["request"], Value::Null);
+    assert_eq!(
+        apps[1]["live_sha256"],
+        cbcheck::testing::sha256_hex(b"null")
+    );
     assert_eq!(apps[2]["body"], json!({}));
+    assert_eq!(
+        apps[2]["request"],
+        json!({"region": "singapore", "endpoint": null, "identifier": "administrator",
+               "secret_key_env": null, "body": {}})
+    );
     assert_eq!(
         apps[2]["live"]["callback"]["Url"],
         "https://hooks.example.com/old?sign=***"
@@ -309,6 +329,14 @@ fn the_json_plan_carries_each_call_its_body_and_the_live_state_and_matches_its_s
     assert_eq!(apps[3]["live"], Value::Null);
     assert_eq!(apps[3]["error"]["class"], "protocol");
     assert_eq!(apps[3]["body"], Value::Null);
+    assert_eq!(
+        (&apps[3]["request"], &apps[3]["live_sha256"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert_eq!(
+        apps[0]["request"]["body"],
+        json!({"Url": "https://hooks.example.com/new", "CallbackCommandList": [D, A, B]})
+    );
     // The kept extra is in the body.
     assert_eq!(apps[4]["body"]["CallbackCommandList"], json!([A, B, C]));
     for (index, live_flag, desired) in [(7, false, "enabled"), (8, true, "disabled")] {

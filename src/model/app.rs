@@ -90,7 +90,11 @@ impl App {
 /// The callback an app must have.
 #[derive(Clone)]
 pub struct DesiredCallback {
+    /// Its `${NAME}`s expanded once a run has read their values.
     pub url: String,
+    /// The URL as the file writes it, `${NAME}`s and `$${` unexpanded: what a saved
+    /// plan carries (never a value from the environment).
+    pub written: String,
     pub commands: Vec<DeclaredCommand>,
     /// Where the `url` value and the `commands` key are, for findings about them.
     pub url_span: SourceSpan,
@@ -102,6 +106,7 @@ impl std::fmt::Debug for DesiredCallback {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DesiredCallback")
             .field("url", &super::redact::origin_only(&self.url))
+            .field("written", &super::redact::origin_only(&self.written))
             .field("commands", &self.commands)
             .field("url_span", &self.url_span)
             .field("commands_key", &self.commands_key)

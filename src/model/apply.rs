@@ -1,6 +1,6 @@
 //! `apply` as data: each planned change, what it does, and what happened to it.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -11,8 +11,52 @@ use super::{App, CallbackConfig, Failure, Operation};
 pub struct Change<'a> {
     pub app: &'a App,
     pub fix: &'a Operation,
-    /// What get_callback answered when the plan was made (`None`: absent).
-    pub planned_from: Option<&'a CallbackConfig>,
+    pub planned_from: PlannedFrom<'a>,
+}
+
+/// The live state a change was planned from, as apply compares the app read again
+/// just before its write.
+#[derive(Debug, Clone, Copy)]
+pub enum PlannedFrom<'a> {
+    /// What get_callback answered when this run made the plan (`None`: absent).
+    Read(Option<&'a CallbackConfig>),
+    /// A saved plan's [`state_sha256`] of that answer (`apply --plan`).
+    Digest(&'a str),
+}
+
+impl PlannedFrom<'_> {
+    /// Whether `now` is still the state the plan was made from.
+    pub fn is(&self, now: Option<&CallbackConfig>) -> bool {
+        match self {
+            PlannedFrom::Read(then) => same_state(now, *then),
+            PlannedFrom::Digest(then) => state_sha256(now) == *then,
+        }
+    }
+}
+
+/// A live configuration as two reads of it compare: present or absent, the URL
+/// exactly as returned, the set of command words (the vendor's order and repetitions
+/// carry no meaning).
+fn state(config: Option<&CallbackConfig>) -> Option<(&str, BTreeSet<&str>)> {
+    config.map(|c| {
+        (
+            c.url.as_str(),
+            c.commands.iter().map(String::as_str).collect(),
+        )
+    })
+}
+
+/// Two reads of the same app show the same configuration ([`state`]).
+pub fn same_state(a: Option<&CallbackConfig>, b: Option<&CallbackConfig>) -> bool {
+    state(a) == state(b)
+}
+
+/// The SHA-256 (hex) of a live configuration's [`state`], unredacted: `null`, or
+/// `["<url>", ["<word>", ...]]` with the words sorted and each once, as compact JSON.
+/// Two configurations have the same digest exactly when [`same_state`] holds.
+pub fn state_sha256(config: Option<&CallbackConfig>) -> String {
+    let canonical = serde_json::to_vec(&state(config)).expect("strings and sets serialise");
+    super::run_info::sha256_hex(&canonical)
 }
 
 named! {
@@ -148,6 +192,52 @@ pub enum Unknowable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn live(url: &str, commands: &[&str]) -> CallbackConfig {
+        CallbackConfig {
+            url: url.into(),
+            commands: words(commands),
+        }
+    }
+
+    #[test]
+    fn the_same_state_ignores_command_order_and_repetition_only() {
+        let a = live("https://h.example.com/cb", &["X", "Y"]);
+        let same = live("https://h.example.com/cb", &["Y", "X", "Y"]);
+        assert!(same_state(Some(&a), Some(&same)));
+        assert_eq!(state_sha256(Some(&a)), state_sha256(Some(&same)));
+        assert!(same_state(None, None));
+        assert!(!same_state(Some(&a), None));
+        assert!(!same_state(None, Some(&a)));
+        assert_ne!(state_sha256(Some(&a)), state_sha256(None));
+        for other in [
+            live("https://h.example.com/cb", &["X", "Y", "Z"]),
+            live("https://h.example.com/cb", &["X"]),
+            live("https://H.example.com/cb", &["X", "Y"]),
+            live("https://h.example.com/cb?t=1", &["X", "Y"]),
+            // No concatenation of the parts makes two states one.
+            live("https://h.example.com/cbX", &["Y"]),
+        ] {
+            assert!(!same_state(Some(&a), Some(&other)), "{other:?}");
+            assert_ne!(state_sha256(Some(&a)), state_sha256(Some(&other)));
+        }
+        assert!(PlannedFrom::Digest(&state_sha256(Some(&a))).is(Some(&same)));
+        assert!(!PlannedFrom::Digest(&state_sha256(None)).is(Some(&a)));
+        assert!(PlannedFrom::Read(Some(&a)).is(Some(&same)));
+    }
+
+    #[test]
+    fn the_state_digest_is_pinned() {
+        // A saved plan carries it: a change to the canonical form breaks every plan.
+        assert_eq!(
+            state_sha256(None),
+            super::super::run_info::sha256_hex(b"null")
+        );
+        assert_eq!(
+            state_sha256(Some(&live("https://h/cb", &["B", "A", "B"]))),
+            super::super::run_info::sha256_hex(br#"["https://h/cb",["A","B"]]"#)
+        );
+    }
 
     fn words(list: &[&str]) -> Vec<String> {
         list.iter().map(|w| (*w).to_owned()).collect()

@@ -49,7 +49,10 @@ pub mod text;
 
 pub use allowed::AllowedHost;
 pub use app::{App, AppSpans, Config, DeclaredCommand, DesiredCallback, ExtraCommands};
-pub use apply::{Action, AppOutcome, Applied, Change, CommandChanges, ReadBack, Unknowable};
+pub use apply::{
+    Action, AppOutcome, Applied, Change, CommandChanges, PlannedFrom, ReadBack, Unknowable,
+    same_state, state_sha256,
+};
 pub use callback::{CallbackConfig, Interface, Operation, same_url};
 pub use finding::{Finding, Kind, Severity};
 pub use result::{

@@ -1,14 +1,14 @@
 //! What a verification found, app by app: the values every report renders.
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::redact::Redaction;
 use super::{App, CallbackConfig, Config, Finding, Kind, Operation, ServiceName, Severity};
 
 named! {
 /// The class of a failure, as reports name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ErrorClass fn id {
     /// No credentials were found for the app.
     Credentials = "credentials",

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::probe::ProbeResult;
-use crate::model::run_info::RunInfo;
+use crate::model::run_info::{FileDigest, RunInfo};
 use crate::model::{
     AppResult, BaseMatch, BaseRun, ErrorClass, Failure, FileResults, ServiceName, Status, Summary,
 };
@@ -232,14 +232,14 @@ pub fn report(
         started_at: rfc3339(info.started),
         finished_at: rfc3339(info.finished),
         duration_ms: u64::try_from(info.duration.as_millis()).unwrap_or(u64::MAX),
-        file_digests: info.files.iter().map(digest_report).collect(),
+        file_digests: file_digests(&info.files),
         files: files.to_vec(),
         summary: Summary::of_runs(runs),
         apps,
         diagnostics: problems.to_vec(),
         probes: info.probes.iter().map(probe_report).collect(),
         base: base.map(|base| BaseReport {
-            file_digests: base.files.iter().map(digest_report).collect(),
+            file_digests: file_digests(&base.files),
             no_longer_declared: base
                 .undeclared
                 .iter()
@@ -251,13 +251,6 @@ pub fn report(
                 })
                 .collect(),
         }),
-    }
-}
-
-fn digest_report(digest: &crate::model::run_info::FileDigest) -> FileDigestReport {
-    FileDigestReport {
-        file: digest.file.clone(),
-        sha256: digest.sha256.clone(),
     }
 }
 
@@ -317,8 +310,19 @@ fn app_report(run: &FileResults, result: &AppResult) -> AppReport {
     }
 }
 
+/// Each file's digest, as the JSON documents list them.
+pub(super) fn file_digests(files: &[FileDigest]) -> Vec<FileDigestReport> {
+    files
+        .iter()
+        .map(|f| FileDigestReport {
+            file: f.file.clone(),
+            sha256: f.sha256.clone(),
+        })
+        .collect()
+}
+
 /// A time as RFC 3339 in UTC, to the millisecond.
-fn rfc3339(time: std::time::SystemTime) -> String {
+pub(super) fn rfc3339(time: std::time::SystemTime) -> String {
     // Always three digits of milliseconds (RFC 3339 allows any number; the well-known
     // format drops trailing zeros), so the strings sort as the times do.
     let t = time::OffsetDateTime::from(time);

@@ -7,17 +7,28 @@ use std::fmt::Write as _;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::json::{ErrorReport, RemediationBody};
+use super::json::{ErrorReport, FileDigestReport, RemediationBody};
 use super::printable;
 
 /// The JSON plan's own format version: it changes when the plan changes incompatibly.
-pub const PLAN_VERSION: u32 = 1;
+/// 2: what `apply --plan` needs (`created`, `file_digests`, each app's `request` and
+/// `live_sha256`).
+pub const PLAN_VERSION: u32 = 2;
 use super::problem::Problem;
-use crate::model::redact::{Redaction, hidden_difference};
+use crate::model::redact::{Redaction, hidden_difference, secret_ranges};
+use crate::model::run_info::FileDigest;
+use crate::model::tencent::region::Region;
 use crate::model::{
     Action, AppResult, CallbackConfig, CommandChanges, FileResults, Finding, Kind, Operation,
-    ServiceName,
+    ServiceName, state_sha256,
 };
+
+/// When a plan was made, and from which file contents.
+pub struct Made<'a> {
+    pub at: std::time::SystemTime,
+    /// The files in the order given.
+    pub files: &'a [FileDigest],
+}
 
 /// The plan of `cbcheck apply --dry-run`.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -27,8 +38,13 @@ pub struct Plan {
     /// The plan format version.
     #[schemars(extend("const" = PLAN_VERSION))]
     pub version: u32,
+    /// When the plan was made (RFC 3339, UTC): `apply --plan` refuses an old one.
+    pub created: String,
     /// The callbacks files the plan was made from, in the order given.
     pub files: Vec<String>,
+    /// The SHA-256 of each file's bytes, in the same order: `apply --plan` given the
+    /// files refuses any that changed since.
+    pub file_digests: Vec<FileDigestReport>,
     pub summary: PlanSummary,
     /// One entry per selected app, in file order; empty when nothing was planned.
     pub apps: Vec<PlannedApp>,
@@ -70,10 +86,41 @@ pub struct PlannedApp {
     pub body: Option<RemediationBody>,
     /// The live state the plan was made from; null when the app could not be read.
     pub live: Option<LiveState>,
+    /// The SHA-256 of the live callback configuration the plan was made from,
+    /// unredacted: present or absent, the URL as returned, the command words sorted,
+    /// each once (hex of the SHA-256 of the compact JSON `null` or `[url, [words]]`).
+    /// `apply --plan` changes the app only while it still has this digest. Null when
+    /// the app could not be read.
+    pub live_sha256: Option<String>,
+    /// What `apply --plan` sends; null when nothing is sent, and when the URL as the
+    /// file writes it has a secret part (a userinfo or query value written in the
+    /// file, not a `${NAME}`) and the plan was made without --show-secrets: such a plan
+    /// is not applied (write the value as `${NAME}`).
+    pub request: Option<PlannedRequest>,
     /// What a person must change with another interface (apply never does).
     pub by_hand: Vec<ByHand>,
     /// Why the app could not be read; null unless `action` is `failed`.
     pub error: Option<ErrorReport>,
+}
+
+/// What `apply --plan` needs to send an app's call, as the file declares it: where
+/// to, as whom, and the body with its URL as written. Never a key, a UserSig or the
+/// value of a `${NAME}`: those are read from the environment when the plan is applied.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlannedRequest {
+    /// The app's region, when it has one.
+    pub region: Option<Region>,
+    /// The app's `endpoint`, when it has one: it wins over the region, and
+    /// `--allow-endpoint` decides again whether it may be used.
+    pub endpoint: Option<String>,
+    /// The administrator account the UserSig is made for.
+    pub identifier: String,
+    /// The name of the variable the app's secret key is read from (never its value).
+    pub secret_key_env: Option<String>,
+    /// The body to send, its `Url` as the file writes it (`${NAME}` unexpanded);
+    /// `{}` for delete_callback.
+    pub body: RemediationBody,
 }
 
 /// What get_callback (and, for Live's `token_auth`, get_callback_token) answered.
@@ -153,12 +200,14 @@ pub fn summary(runs: &[FileResults]) -> PlanSummary {
     })
 }
 
-/// The plan over `files`; `problems` are their diagnostics and what stopped the run
-/// (when it stopped, `runs` is empty).
-pub fn plan(files: &[String], runs: &[FileResults], problems: &[Problem]) -> Plan {
+/// The plan over `made.files`; `problems` are their diagnostics and what stopped the
+/// run (when it stopped, `runs` is empty).
+pub fn plan(made: &Made<'_>, runs: &[FileResults], problems: &[Problem]) -> Plan {
     Plan {
         version: PLAN_VERSION,
-        files: files.to_vec(),
+        created: super::json::rfc3339(made.at),
+        files: made.files.iter().map(|f| f.file.clone()).collect(),
+        file_digests: super::json::file_digests(made.files),
         summary: summary(runs),
         apps: results(runs)
             .map(|(run, result)| planned_app(run, result))
@@ -191,9 +240,36 @@ fn planned_app(run: &FileResults, result: &AppResult) -> PlannedApp {
             }),
             token_auth: result.live_token_auth(),
         }),
+        live_sha256: result.live.as_ref().map(|live| state_sha256(live.as_ref())),
+        request: fix
+            .filter(|_| appliable(result, redaction))
+            .map(|fix| PlannedRequest {
+                region: result.app.region,
+                endpoint: result.app.endpoint.as_ref().map(ToString::to_string),
+                identifier: result.app.identifier.clone(),
+                secret_key_env: result.app.secret_key_env.clone(),
+                body: match (&fix.body, &result.app.callback) {
+                    (Some(body), Some(desired)) => RemediationBody::Callback {
+                        url: desired.written.clone(),
+                        commands: body.commands.clone(),
+                    },
+                    _ => RemediationBody::Empty {},
+                },
+            }),
         by_hand: by_hand_entries(result),
         error: result.failure.as_ref().map(ErrorReport::from),
     }
+}
+
+/// Whether the plan may carry the app's request: its URL as written holds no secret
+/// part, or secrets are shown.
+fn appliable(result: &AppResult, redaction: &Redaction) -> bool {
+    redaction.show_secrets
+        || result
+            .app
+            .callback
+            .as_ref()
+            .is_none_or(|desired| secret_ranges(&desired.written).is_empty())
 }
 
 /// What apply leaves to a person for the app, as both JSON documents list it.
@@ -210,9 +286,9 @@ pub(super) fn by_hand_entries(result: &AppResult) -> Vec<ByHand> {
 }
 
 /// The plan as JSON.
-pub fn render_json(files: &[String], runs: &[FileResults], problems: &[Problem]) -> String {
+pub fn render_json(made: &Made<'_>, runs: &[FileResults], problems: &[Problem]) -> String {
     let text =
-        serde_json::to_string_pretty(&plan(files, runs, problems)).expect("the plan is plain data");
+        serde_json::to_string_pretty(&plan(made, runs, problems)).expect("the plan is plain data");
     let mut text = crate::model::text::json_string_safe(&text).into_owned();
     text.push('\n');
     text

@@ -7,13 +7,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::error::Error;
-use super::load::{Files, Invalid, load_all, names, verify_all};
+use super::load::{Files, Invalid, digests, load_all, names, verify_all};
 use super::outcome::{Outcome, failure_outcome};
 use crate::cli::{self, PlanFormat};
 use crate::config::{self, App};
 use crate::drift;
 use crate::model::redact::Redaction;
-use crate::model::{Applied, Change, Failure, Operation, Unknowable};
+use crate::model::run_info::FileDigest;
+use crate::model::{Applied, Change, Failure, Operation, PlannedFrom, Unknowable, same_state};
 use crate::report;
 use crate::report::human::{self, Stderr};
 use crate::report::problem::{self, Problem};
@@ -44,6 +45,8 @@ impl Consent {
 
 /// What `cbcheck apply` was asked to do, checked.
 pub(super) struct Settings {
+    /// `--plan`: a saved plan to apply instead of one made from the files.
+    saved: Option<super::apply_plan::Saved>,
     files: Vec<PathBuf>,
     options: FetchOptions,
     consent: Consent,
@@ -69,9 +72,35 @@ impl Settings {
             ));
         }
         let quiet = args.apps.quiet;
+        if let Some(path) = args.plan {
+            if !args.apps.apps.is_empty() {
+                return Err(Error::Usage(
+                    "`apply --plan` applies the whole plan: make the plan with --app instead",
+                ));
+            }
+            // No FILE is no file (the plan alone), not callbacks.yaml.
+            let files = if args.apps.files.is_empty() {
+                Vec::new()
+            } else {
+                super::input::files(args.apps.files)?
+            };
+            let options = source::FetchOptions {
+                redaction: Redaction::new(args.apps.show_secrets),
+                ..super::options::network_options(args.network, env)
+            };
+            return Ok(Settings {
+                saved: Some(super::apply_plan::Saved::new(path, args.plan_max_age)),
+                files,
+                options,
+                consent,
+                quiet,
+                format: args.format,
+            });
+        }
         let (files, options) =
             super::options::apps_options(args.apps, args.network, args.live_from, env)?;
         Ok(Settings {
+            saved: None,
             files,
             options,
             consent,
@@ -83,12 +112,16 @@ impl Settings {
 
 pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error> {
     let Settings {
+        saved,
         files,
         options,
         consent,
         quiet,
         format,
     } = settings;
+    if let Some(saved) = saved {
+        return super::apply_plan::run(stderr, &saved, &files, &options, format);
+    }
     let (files, options) = (&files[..], &options);
     let style = stderr.style();
     // With --format json: the plan (--dry-run), or what was done (--yes).
@@ -99,23 +132,31 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
     let options = &super::options::observed(options, &progress, "checking");
     // A JSON document is written however the run ends: a pipeline reading it never
     // gets an empty document, only one whose `diagnostics` say why nothing was done.
-    let stopped = |files: Vec<String>, problems: &[Problem]| {
+    // The plan is made now, from these file contents.
+    let created = std::time::SystemTime::now();
+    let stopped = |digests: &[FileDigest], problems: &[Problem]| {
         let json = if outcome_json {
+            let files: Vec<String> = digests.iter().map(|d| d.file.clone()).collect();
             report::apply::render_json(&files, &[], &[], &[], problems)
         } else {
-            report::plan::render_json(&files, &[], problems)
+            let made = report::plan::Made {
+                at: created,
+                files: digests,
+            };
+            report::plan::render_json(&made, &[], problems)
         };
         report::print_stdout(&json)
     };
     let Files { loaded, keys } = match load_all(stderr, files, &options.redaction, quiet) {
         Ok(files) => files,
         Err(Invalid { loaded, .. }) if json => {
-            stopped(names(&loaded), &problem::from_loaded(&loaded))?;
+            stopped(&digests(&loaded), &problem::from_loaded(&loaded))?;
             return Ok(Outcome::Invalid);
         }
         Err(_) => return Ok(Outcome::Invalid),
     };
     let files = names(&loaded);
+    let file_digests = digests(&loaded);
     let mut problems = problem::from_loaded(&loaded);
     let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
     // The plan's reads and the writes share the process's one runtime and client.
@@ -124,7 +165,7 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
         Ok(runs) => runs,
         Err(err) => {
             problems.push(Problem::of_run(&err));
-            if json && let Err(write) = stopped(files, &problems) {
+            if json && let Err(write) = stopped(&file_digests, &problems) {
                 return Err(Error::Then(Box::new(err), Box::new(write.into())));
             }
             return Err(err);
@@ -160,7 +201,7 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
             (Some(fix), Some(live)) => Some(Change {
                 app: &r.app,
                 fix,
-                planned_from: live.as_ref(),
+                planned_from: PlannedFrom::Read(live.as_ref()),
             }),
             _ => None,
         })
@@ -199,7 +240,11 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
         PlanFormat::Json if outcome_json => {}
         PlanFormat::Json => {
             // With --dry-run: nothing follows the plan.
-            let json = report::plan::render_json(&files, &runs, &problems);
+            let made = report::plan::Made {
+                at: created,
+                files: &file_digests,
+            };
+            let json = report::plan::render_json(&made, &runs, &problems);
             let planned = super::output::stdout_outcome(stderr, &json);
             let drift = if changes.is_empty() {
                 Outcome::Clean
@@ -278,7 +323,7 @@ fn confirmed(stderr: &Stderr, changes: usize) -> bool {
 }
 
 /// Make the changes one by one; `progress` counts them, and is cleared at the end.
-fn execute(
+pub(super) fn execute(
     changes: &[Change<'_>],
     options: &FetchOptions,
     connection: &Connection,
@@ -329,14 +374,12 @@ fn needed(app: &App, live: Option<&CallbackConfig>, redaction: &Redaction) -> Op
     drift::remediation(app, live, &findings)
 }
 
-/// Two reads of the same app show the same configuration: present or absent alike,
-/// the URL exactly as returned, the same command words (the vendor's order and
-/// repetitions carry no meaning).
-fn same_state(a: Option<&CallbackConfig>, b: Option<&CallbackConfig>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => a.url == b.url && words(a) == words(b),
-        _ => false,
+/// Whether the app is as the change means to leave it: as the file says (a plan this
+/// run made), or as the call sends (a saved plan, which carries no file).
+fn in_sync(change: &Change<'_>, now: Option<&CallbackConfig>, redaction: &Redaction) -> bool {
+    match change.planned_from {
+        PlannedFrom::Read(_) => needed(change.app, now, redaction).is_none(),
+        PlannedFrom::Digest(_) => as_sent(now, change.fix),
     }
 }
 
@@ -375,10 +418,10 @@ async fn apply_one(
         Ok(live) => live,
         Err(failure) => return not_sent(failure),
     };
-    if needed(change.app, before.as_ref(), redaction).is_none() {
+    if in_sync(change, before.as_ref(), redaction) {
         return Applied::AlreadyInSync;
     }
-    if !same_state(before.as_ref(), change.planned_from) {
+    if !change.planned_from.is(before.as_ref()) {
         return Applied::ChangedSincePlan { now: before };
     }
     let fix = change.fix;
@@ -389,9 +432,7 @@ async fn apply_one(
         Ok(false) => {
             return match read(client, target).await {
                 Err(failure) => not_sent(failure),
-                Ok(now) if needed(change.app, now.as_ref(), redaction).is_none() => {
-                    Applied::AlreadyInSync
-                }
+                Ok(now) if in_sync(change, now.as_ref(), redaction) => Applied::AlreadyInSync,
                 Ok(now) => Applied::ChangedSincePlan { now },
             };
         }
@@ -428,7 +469,7 @@ async fn apply_one(
     };
     Applied::Changed {
         despite,
-        converged: read_back.map(|now| needed(change.app, now.as_ref(), redaction).is_none()),
+        converged: read_back.map(|now| in_sync(change, now.as_ref(), redaction)),
     }
 }
 
@@ -447,7 +488,7 @@ async fn write(client: &Client, target: &Target, fix: &Operation) -> Result<bool
 }
 
 /// The exit code one change's outcome asks for.
-fn exit(applied: &Applied) -> Outcome {
+pub(super) fn exit(applied: &Applied) -> Outcome {
     match applied {
         Applied::AlreadyInSync
         | Applied::Changed {
@@ -477,26 +518,6 @@ mod tests {
         CallbackConfig {
             url: url.into(),
             commands: commands.iter().map(|c| (*c).to_owned()).collect(),
-        }
-    }
-
-    #[test]
-    fn the_same_state_ignores_command_order_and_repetition_only() {
-        let a = live("https://h.example.com/cb", &["X", "Y"]);
-        assert!(same_state(
-            Some(&a),
-            Some(&live("https://h.example.com/cb", &["Y", "X", "Y"]))
-        ));
-        assert!(same_state(None, None));
-        assert!(!same_state(Some(&a), None));
-        assert!(!same_state(None, Some(&a)));
-        for other in [
-            live("https://h.example.com/cb", &["X", "Y", "Z"]),
-            live("https://h.example.com/cb", &["X"]),
-            live("https://H.example.com/cb", &["X", "Y"]),
-            live("https://h.example.com/cb?t=1", &["X", "Y"]),
-        ] {
-            assert!(!same_state(Some(&a), Some(&other)), "{other:?}");
         }
     }
 

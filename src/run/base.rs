@@ -69,12 +69,8 @@ impl Base {
             notices: Vec::new(),
             files: Vec::new(),
         };
+        base.files = super::load::digests(&loaded);
         for loaded in loaded {
-            base.files.push(crate::model::run_info::FileDigest {
-                file: loaded.file.clone(),
-                sha256: loaded.sha256.clone(),
-                valid: loaded.config.is_some(),
-            });
             let errors = loaded.errors();
             match loaded.config {
                 Some(config) => base.configs.push(config),

@@ -38,6 +38,10 @@ pub(super) enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     NothingChanged(VerifyError),
+    /// A saved plan that `apply --plan` refuses whole: nothing was sent.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Plan(#[from] super::apply_plan::PlanError),
     /// Two errors, printed in this order (the run's, then an output's).
     #[error("{0}")]
     Then(Box<Error>, Box<Error>),
@@ -58,6 +62,7 @@ impl Error {
             | Error::Verify(_)
             | Error::Write(_)
             | Error::Usage(_)
+            | Error::Plan(_)
             | Error::NothingChanged(_) => Outcome::Invalid,
         }
     }
@@ -65,7 +70,7 @@ impl Error {
     /// What the error meant for the run, printed after it.
     fn after(&self) -> &'static str {
         match self {
-            Error::NothingChanged(_) => report::apply::NOTHING_CHANGED,
+            Error::NothingChanged(_) | Error::Plan(_) => report::apply::NOTHING_CHANGED,
             _ => "",
         }
     }

@@ -55,6 +55,18 @@ pub(super) fn names(loaded: &[config::Loaded]) -> Vec<String> {
     loaded.iter().map(|l| l.file.clone()).collect()
 }
 
+/// Each file read, its digest, and whether it was valid.
+pub(super) fn digests(loaded: &[config::Loaded]) -> Vec<model::run_info::FileDigest> {
+    loaded
+        .iter()
+        .map(|l| model::run_info::FileDigest {
+            file: l.file.clone(),
+            sha256: l.sha256.clone(),
+            valid: l.config.is_some(),
+        })
+        .collect()
+}
+
 /// An endpoint the operator allowed is not worth a warning (nor, under
 /// --deny-warnings, a failure).
 pub(super) fn forget_allowed_endpoints(

@@ -2,6 +2,7 @@
 //! turns it into an exit code. Only this layer decides exit codes.
 
 mod apply;
+mod apply_plan;
 mod base;
 mod check;
 mod error;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::error;
-use super::load::{Files, Invalid, forget_allowed_endpoints, load_all, names, verify_all};
+use super::load::{Files, Invalid, digests, forget_allowed_endpoints, load_all, names, verify_all};
 use super::options::{apps_options, observed};
 use super::outcome::{Outcome, verify_outcome};
 use super::output::{self, Outputs};
@@ -11,7 +11,7 @@ use crate::cli;
 use crate::config;
 use crate::model::key_names::KeyNames;
 use crate::model::probe::FailOn;
-use crate::model::run_info::{FileDigest, RunInfo};
+use crate::model::run_info::RunInfo;
 use crate::model::{BaseRun, Summary};
 use crate::report::human::{self, Stderr};
 use crate::report::json::RunStatus;
@@ -242,16 +242,4 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
     };
     verified.info.finish(clock);
     output::write(&mut Document::Verify(verified), stderr, &outputs, outcome)
-}
-
-/// Each file read, its digest, and whether it was valid.
-fn digests(loaded: &[config::Loaded]) -> Vec<FileDigest> {
-    loaded
-        .iter()
-        .map(|l| FileDigest {
-            file: l.file.clone(),
-            sha256: l.sha256.clone(),
-            valid: l.config.is_some(),
-        })
-        .collect()
 }

@@ -67,6 +67,7 @@ impl Validator<'_> {
         let (url, url_span) = url?;
         let (commands, commands_key) = commands?;
         Some(DesiredCallback {
+            written: url.clone(),
             url,
             commands,
             url_span,

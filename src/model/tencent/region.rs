@@ -1,12 +1,12 @@
 //! The vendor's data-centre regions and their REST hosts.
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 named! {
 /// A Chat/TRTC data-centre region, named as in callbacks.yaml.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum Region fn name {
     /// China (console.tim.qq.com)
     China = "china",

@@ -3,13 +3,13 @@
 //! is data here: a sibling service is a new row, not a new code path.
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::Interface;
 
 named! {
 /// The RTC Engine service whose callback configuration an app entry describes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 pub enum ServiceName fn name {
     /// TUIRoomKit: `v4/room_config`.
     #[default]
