@@ -362,16 +362,32 @@ class ActionSteps(FakeReleaseCase):
             CBCHECK_BIN=values["path"],
             INPUT_COMMAND="verify",
             INPUT_FILES="callbacks.yaml\nenvs/eu.yaml",
-            INPUT_ARGS="--report sarif=cbcheck.sarif  --app '*'",
+            # Shell quoting groups words; nothing is expanded (no glob, no variable).
+            INPUT_ARGS="--report sarif=cbcheck.sarif  --app '*' --app \"$HOME\"",
             INPUT_FORMAT="github",
         )
         self.assertEqual(code, 0, err)
         self.assertEqual(
             out.strip(),
             f"fake cbcheck {LATEST} x86_64-unknown-linux-musl verify --format github"
-            " --report sarif=cbcheck.sarif --app '*' callbacks.yaml envs/eu.yaml",
+            " --report sarif=cbcheck.sarif --app * --app $HOME callbacks.yaml envs/eu.yaml",
         )
         self.assertEqual(outputs, {"exit-code": "0"})
+
+    def test_unbalanced_quotes_are_refused_before_cbcheck_runs(self):
+        values = self.install()
+        code, out, _, outputs = self.step(
+            "run",
+            CBCHECK_BIN=values["path"],
+            INPUT_COMMAND="verify",
+            INPUT_FILES="callbacks.yaml",
+            INPUT_ARGS="--app 'prod",
+            INPUT_FORMAT="github",
+        )
+        self.assertEqual(code, 2)
+        self.assertIn("::error title=cbcheck::the args input does not split into words", out)
+        self.assertNotIn("fake cbcheck", out)
+        self.assertEqual(outputs, {"exit-code": "2"})
 
     def test_cbchecks_exit_code_fails_the_step_and_is_an_output(self):
         values = self.install()
@@ -387,19 +403,102 @@ class ActionSteps(FakeReleaseCase):
         self.assertEqual(code, 3, err)
         self.assertEqual(outputs, {"exit-code": "3"})
 
-    def test_a_command_other_than_lint_or_verify_is_refused(self):
+    def test_an_unknown_command_is_refused(self):
         values = self.install()
         code, out, _, outputs = self.step(
             "run",
             CBCHECK_BIN=values["path"],
-            INPUT_COMMAND="apply",
+            INPUT_COMMAND="deploy",
             INPUT_FILES="callbacks.yaml",
             INPUT_ARGS="--yes",
             INPUT_FORMAT="github",
         )
         self.assertEqual(code, 2)
-        self.assertEqual(out, "::error title=cbcheck::the command input must be lint or verify\n")
-        self.assertEqual(outputs, {})
+        self.assertEqual(out, "::error title=cbcheck::the command input must be lint, verify, plan or apply\n")
+        self.assertEqual(outputs, {"exit-code": "2"})
+
+    def test_apply_applies_the_reviewed_plan_or_refuses_a_missing_one(self):
+        values = self.install()
+        plan = self.work / "cbcheck-plan.json"
+        code, out, _, outputs = self.step(
+            "run",
+            CBCHECK_BIN=values["path"],
+            INPUT_COMMAND="apply",
+            INPUT_FILES="callbacks.yaml",
+            INPUT_ARGS="",
+            INPUT_FORMAT="github",
+            INPUT_PLAN=str(plan),
+        )
+        self.assertEqual(code, 2)
+        self.assertIn(f"the plan {plan} does not exist: nothing was applied", out)
+        self.assertNotIn("fake cbcheck", out)
+        plan.write_text("{}")
+        code, out, err, outputs = self.step(
+            "run",
+            CBCHECK_BIN=values["path"],
+            INPUT_COMMAND="apply",
+            INPUT_FILES="callbacks.yaml",
+            INPUT_ARGS="",
+            INPUT_FORMAT="github",
+            INPUT_PLAN=str(plan),
+        )
+        self.assertEqual(code, 0, err)
+        self.assertEqual(
+            out.strip(),
+            f"fake cbcheck {LATEST} x86_64-unknown-linux-musl apply --plan {plan} --yes"
+            " --format human callbacks.yaml",
+        )
+
+    def test_plan_verifies_against_the_base_branch_and_writes_the_plan(self):
+        values = self.install()
+        repo = self.work / "repo"
+        repo.mkdir()
+        git = lambda *args: subprocess.run(  # noqa: E731
+            ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+        )
+        git("init", "-q", "-b", "main")
+        (repo / "callbacks.yaml").write_text("version: 1 # base\n")
+        git("add", ".")
+        git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "base")
+        git("update-ref", "refs/remotes/origin/main", "HEAD")
+        (repo / "callbacks.yaml").write_text("version: 1 # the pull request\n")
+        (repo / "new.yaml").write_text("version: 1 # new\n")
+        action = YAML(typ="safe").load((ROOT / "action.yml").read_text(encoding="utf-8"))
+        (step,) = [s for s in action["runs"]["steps"] if s.get("id") == "run"]
+        script = self.work / "run.sh"
+        script.write_text(step["run"])
+        outputs = self.work / "plan.outputs"
+        outputs.write_text("")
+        run = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=repo,
+            env={
+                **self.env,
+                "GITHUB_ACTION_PATH": str(ROOT),
+                "GITHUB_OUTPUT": str(outputs),
+                "GITHUB_BASE_REF": "main",
+                "CBCHECK_BIN": values["path"],
+                "INPUT_COMMAND": "plan",
+                "INPUT_FILES": "callbacks.yaml new.yaml",
+                "INPUT_ARGS": "--report sarif=cbcheck.sarif",
+                "INPUT_FORMAT": "github",
+                "INPUT_PLAN": "plan.json",
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        self.assertEqual(run.returncode, 0, run.stderr)
+        words = run.stdout.split()
+        self.assertEqual(words[4:7], ["verify", "--format", "github"])
+        bases = [words[i + 1] for i, word in enumerate(words) if word == "--base"]
+        self.assertEqual(len(bases), 2, run.stdout)
+        self.assertEqual(words[-4:], ["--report", "sarif=cbcheck.sarif", "callbacks.yaml", "new.yaml"])
+        self.assertEqual(
+            (repo / "plan.json").read_text().split()[4:],
+            ["apply", "--dry-run", "--format", "json", "callbacks.yaml", "new.yaml"],
+        )
+        self.assertEqual(outputs.read_text(), "exit-code=0\n")
 
 
 class BinstallMetadata(FakeReleaseCase):

@@ -59,16 +59,39 @@ fn action_commands(path: &str, workflow: &Value) -> Vec<Vec<String>> {
                     .unwrap_or_default()
                     .to_owned()
             };
-            let mut command = vec![
-                "cbcheck".to_owned(),
-                input("command"),
-                "--format".to_owned(),
-                input("format"),
-            ];
-            // action.yml splits args and files at whitespace, with no shell quoting.
-            command.extend(input("args").split_whitespace().map(str::to_owned));
-            command.extend(input("files").split_whitespace().map(str::to_owned));
-            commands.push(command);
+            // As action/run.sh runs it (its own test: .ci/test_install.py).
+            let words = |name: &str| -> Vec<String> {
+                input(name).split_whitespace().map(str::to_owned).collect()
+            };
+            let (args, files, format) = (words("args"), words("files"), input("format"));
+            let line = |head: &[&str], args: &[String]| -> Vec<String> {
+                let mut command: Vec<String> = head.iter().map(|w| (*w).to_owned()).collect();
+                command.extend(args.iter().cloned());
+                command.extend(files.iter().cloned());
+                command
+            };
+            match input("command").as_str() {
+                "plan" => {
+                    commands.push(line(
+                        &["cbcheck", "verify", "--format", &format, "--base", "BASE"],
+                        &args,
+                    ));
+                    commands.push(line(
+                        &["cbcheck", "apply", "--dry-run", "--format", "json"],
+                        &[],
+                    ));
+                }
+                "apply" => {
+                    let plan = input("plan");
+                    let mut head = vec!["cbcheck", "apply"];
+                    if !plan.is_empty() {
+                        head.extend(["--plan", &plan]);
+                    }
+                    head.extend(["--yes", "--format", "human"]);
+                    commands.push(line(&head, &args));
+                }
+                command => commands.push(line(&["cbcheck", command, "--format", &format], &args)),
+            }
         }
     }
     commands
@@ -141,6 +164,7 @@ fn the_github_workflows_are_valid_and_run_real_commands() {
     let mut seen = Vec::new();
     for path in [
         "examples/ci/github-pull-request.yml",
+        "examples/ci/github-apply-on-merge.yml",
         "examples/ci/github-nightly-audit.yml",
     ] {
         let workflow = yaml(path);
@@ -154,7 +178,9 @@ fn the_github_workflows_are_valid_and_run_real_commands() {
     }
     for expected in [
         "cbcheck lint --format github callbacks.yaml",
-        "cbcheck verify --format github --report sarif=cbcheck.sarif callbacks.yaml",
+        "cbcheck verify --format github --base BASE --report sarif=cbcheck.sarif callbacks.yaml",
+        "cbcheck apply --dry-run --format json callbacks.yaml",
+        "cbcheck apply --plan .cbcheck/cbcheck-plan.json --yes --format human callbacks.yaml",
         "cbcheck verify --format github --probe --report json=cbcheck-audit.json callbacks.yaml",
     ] {
         assert!(
@@ -163,7 +189,7 @@ fn the_github_workflows_are_valid_and_run_real_commands() {
         );
     }
     let pr = yaml("examples/ci/github-pull-request.yml");
-    let uploads = pr["jobs"]["verify"]["steps"]
+    let uploads = pr["jobs"]["plan"]["steps"]
         .as_array()
         .expect("steps")
         .iter()
@@ -211,10 +237,15 @@ fn the_gitlab_recipe_runs_real_commands_on_a_binary_checked_against_its_pin() {
             }
         }
     }
+    // The jobs as the YAML map holds them: in no particular order.
+    seen.sort();
     assert_eq!(
         seen,
         [
+            "cbcheck apply --dry-run --format json callbacks.yaml",
+            "cbcheck apply --plan cbcheck-plan.json --yes callbacks.yaml",
             "cbcheck lint callbacks.yaml",
+            "cbcheck verify --base base.yaml --report junit=cbcheck.xml --report markdown=cbcheck-plan.md callbacks.yaml",
             "cbcheck verify --report junit=cbcheck.xml --report json=cbcheck.json callbacks.yaml",
         ]
     );

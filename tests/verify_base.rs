@@ -393,3 +393,69 @@ fn base_placeholder_values_are_named_never_shown() {
             .all(|r| r.interface().ends_with("get_callback"))
     );
 }
+
+/// The whole loop, as the recipes run it: the pull request's plan (pending, exit 0),
+/// the JSON plan saved; then live changes for one app and the file is edited after the
+/// review; the merge applies the saved plan alone: exactly the planned body for the
+/// other app, the changed one left alone (exit 1), the edit ignored.
+#[test]
+fn the_reviewed_plan_is_what_the_merge_applies() {
+    let vendor = vendor();
+    let dir = dir("base-loop");
+    let pending = ["--app", "changed", "--app", "new"];
+    verify(&dir, &vendor, &pending)
+        .code(0)
+        .stderr_has("2 apps checked: 0 in sync, 2 pending, 0 drifted, 0 failed");
+    let plan = dir
+        .cbcheck()
+        .args(["apply", "callbacks.yaml", "--dry-run", "--format", "json"])
+        .args(pending)
+        .endpoint(&vendor)
+        .key(KEY)
+        .run();
+    plan.code(1);
+    dir.write("plan.json", &plan.stdout);
+
+    // After the review: someone creates `new` by hand, and the file is edited.
+    vendor.room(1_400_000_003, "https://hand.example.com/cb", &[CREATE]);
+    dir.write(
+        "callbacks.yaml",
+        pull_request().replace(
+            "https://new.example.com/cb",
+            "https://edited.example.com/cb",
+        ),
+    );
+    let before = vendor.requests().len();
+    dir.cbcheck()
+        .args(["apply", "--plan", "plan.json", "--yes"])
+        .endpoint(&vendor)
+        .key(KEY)
+        .run()
+        .code(1)
+        .stderr_has("NOT changed: it changed since the plan was shown");
+    let writes: Vec<(u64, String, Value)> = vendor.requests()[before..]
+        .iter()
+        .filter(|r| !r.interface().ends_with("get_callback"))
+        .map(|r| (r.sdkappid(), r.interface().to_owned(), r.json()))
+        .collect();
+    assert_eq!(
+        writes,
+        [(
+            1_400_000_001,
+            "update_callback".to_owned(),
+            serde_json::json!({
+                "Url": "https://new.example.com/cb",
+                "CallbackCommandList": [CREATE, DESTROY]
+            })
+        )],
+        "the planned body, not the edited file's; nothing for the app that changed"
+    );
+    assert_eq!(
+        vendor.get(crate::support::vendor::ROOM, 1_400_000_003),
+        Some(crate::support::vendor::config(
+            "https://hand.example.com/cb",
+            &[CREATE]
+        )),
+        "the app changed since the plan is left as it is"
+    );
+}

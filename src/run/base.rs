@@ -53,8 +53,11 @@ impl Base {
         if files.is_empty() {
             return Ok(None);
         }
+        // An empty base declares nothing: what `git show BRANCH:FILE > base.yaml ||
+        // : > base.yaml` leaves for a file the target branch does not have yet.
+        let mut blank = Vec::with_capacity(files.len());
         for path in files {
-            readable(path)?;
+            blank.push(readable(path)?);
         }
         let mut loaded: Vec<config::Loaded> = files
             .iter()
@@ -70,10 +73,11 @@ impl Base {
             files: Vec::new(),
         };
         base.files = super::load::digests(&loaded);
-        for loaded in loaded {
+        for (loaded, blank) in loaded.into_iter().zip(blank) {
             let errors = loaded.errors();
             match loaded.config {
                 Some(config) => base.configs.push(config),
+                None if blank => {}
                 None => base.notices.push(format!(
                     "the base file {} is invalid ({errors} error{}): no app of it is used as the base, so each is compared as new (run `cbcheck lint` on the target branch's file)",
                     loaded.file,
@@ -147,7 +151,8 @@ impl Base {
     }
 }
 
-fn readable(path: &Path) -> Result<(), Error> {
+/// Whether the base file can be read, and is blank (nothing but white space).
+fn readable(path: &Path) -> Result<bool, Error> {
     let unreadable = |reason: String| {
         Error::from(Unreadable {
             file: path.display().to_string(),
@@ -161,7 +166,12 @@ fn readable(path: &Path) -> Result<(), Error> {
     }
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => Err(unreadable("is a directory".into())),
-        Ok(_) => Ok(()),
+        // Blank files are small; a large one is read by the loader, within its limit.
+        Ok(meta) if meta.len() <= 4096 => match std::fs::read(path) {
+            Ok(bytes) => Ok(bytes.iter().all(u8::is_ascii_whitespace)),
+            Err(err) => Err(unreadable(err.to_string())),
+        },
+        Ok(_) => Ok(false),
         Err(err) => Err(unreadable(err.to_string())),
     }
 }
