@@ -1,9 +1,11 @@
 """What a release ships beside the binary promises, checked on the files: the
-pull-request recipe's permissions.
+pre-commit hooks and the pull-request recipe's permissions.
 
 Run by .ci/ship with the Python of .ci/venv.sh (ruamel.yaml).
 """
 
+import re
+import tomllib
 import unittest
 from pathlib import Path
 
@@ -14,6 +16,29 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def load(path):
     return YAML(typ="safe").load((ROOT / path).read_text(encoding="utf-8"))
+
+
+class Hooks(unittest.TestCase):
+    """§4: a pre-commit hook that runs the released binary, beside the source-built one."""
+
+    def test_a_hook_uses_the_released_binary_beside_the_source_built_one(self):
+        hooks = load(".pre-commit-hooks.yaml")
+        languages = {hook["id"]: hook["language"] for hook in hooks}
+        self.assertEqual(languages.get("cbcheck-lint"), "rust")
+        released = [i for i, language in languages.items() if language in ("system", "docker_image")]
+        self.assertTrue(released, f"no hook runs a released binary: {languages}")
+        text = (ROOT / "docs/ci.md").read_text(encoding="utf-8")
+        for hook in released:
+            self.assertIn(hook, text, "docs/ci.md names every hook")
+
+    def test_the_repository_is_named_as_cargo_toml_names_it(self):
+        with open(ROOT / "Cargo.toml", "rb") as manifest:
+            repository = tomllib.load(manifest)["package"]["repository"]
+        slug = repository.removeprefix("https://github.com/")
+        for path in [".pre-commit-hooks.yaml", "README.md", "docs/install.md", "docs/ci.md", "install.sh"]:
+            text = (ROOT / path).read_text(encoding="utf-8")
+            for found in re.findall(r"github\.com/([\w.-]+/[\w.-]+)", text):
+                self.assertEqual(found.removesuffix(".git"), slug, path)
 
 
 class PullRequestRecipe(unittest.TestCase):
