@@ -1,5 +1,6 @@
-"""What a release ships beside the binary promises, checked on the files: the
-pre-commit hooks and the pull-request recipe's permissions.
+"""What a release ships beside the binary promises, checked on the files: Cargo.toml's
+profiles and what builds with them, the pre-commit hooks and the pull-request
+recipe's permissions.
 
 Run by .ci/ship with the Python of .ci/venv.sh (ruamel.yaml).
 """
@@ -16,6 +17,58 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def load(path):
     return YAML(typ="safe").load((ROOT / path).read_text(encoding="utf-8"))
+
+
+class Profiles(unittest.TestCase):
+    """§4: source builds are quick; the download is small."""
+
+    def setUp(self):
+        with open(ROOT / "Cargo.toml", "rb") as manifest:
+            self.profiles = tomllib.load(manifest)["profile"]
+
+    def test_dist_is_release_with_fat_lto_in_one_codegen_unit(self):
+        dist = self.profiles["dist"]
+        self.assertEqual(dist.get("inherits"), "release")
+        self.assertIn(dist.get("lto"), [True, "fat"])
+        self.assertEqual(dist.get("codegen-units"), 1)
+        release = self.profiles["release"]
+        for key in ["strip", "panic", "opt-level"]:
+            self.assertIn(key, release, f"dist inherits {key} from release")
+
+    def test_release_builds_quickly(self):
+        release = self.profiles["release"]
+        self.assertIn(release.get("lto", False), [False, "thin", "off"], "fat LTO in release")
+        self.assertNotEqual(release.get("codegen-units"), 1, "one codegen unit in release")
+
+    def test_the_release_archives_hold_the_dist_build(self):
+        jobs = load(".github/workflows/release.yml")["jobs"]
+        runs = " ".join(s.get("run", "") for s in jobs["build"]["steps"])
+        self.assertIn("cargo build --profile dist --locked", runs)
+        self.assertNotIn("--release", runs)
+        self.assertIn("target/$TARGET/dist/cbcheck", runs)
+
+    def test_ci_checks_the_size_of_the_dist_binary(self):
+        jobs = load(".github/workflows/ci.yml")["jobs"]
+        runs = [" ".join(s.get("run", "") for s in job["steps"]) for job in jobs.values()]
+        self.assertTrue(
+            any("cargo build --profile dist --locked" in r and "6000000" in r for r in runs),
+            "no CI job builds the dist profile and checks its size",
+        )
+
+    def test_the_image_holds_the_dist_build(self):
+        dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+        self.assertIn("cargo build --profile dist --locked", dockerfile)
+        self.assertIn("target/dist/cbcheck", dockerfile)
+
+    def test_the_benchmark_checks_the_size_of_the_dist_binary(self):
+        bench = (ROOT / "benches/fleet.rs").read_text(encoding="utf-8")
+        self.assertIn('"dist"', bench)
+        for doc in ["docs/performance.md", "CONTRIBUTING.md"]:
+            self.assertIn(
+                "cargo bench --profile dist --bench fleet",
+                (ROOT / doc).read_text(encoding="utf-8"),
+                doc,
+            )
 
 
 class Hooks(unittest.TestCase):
