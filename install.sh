@@ -6,8 +6,9 @@
 #   sh install.sh [VERSION]        VERSION: latest (the default), 0.1.0 or v0.1.0
 #
 # Prints the installed binary's path on stdout; every message goes to stderr. Exits
-# non-zero, with nothing installed, when the version does not exist, a download fails
-# or a checksum does not match.
+# non-zero, with nothing installed and nothing built, when the version is not a release
+# (a typo, or a tag such as the Action's v1); and, with nothing installed, when a
+# download fails or a checksum does not match.
 #
 # Environment:
 #   CBCHECK_VERSION      the version, when not given as an argument
@@ -128,13 +129,17 @@ build_from_source() {
     built=$work/cargo/bin/cbcheck$exe
 }
 
-# The release must exist, whatever fits this machine.
+# The release must exist, whatever fits this machine, before anything is built. Not
+# releases/tag/vX: that page exists for every tag, the Action's v1 included. Every
+# release has the x86_64 Linux archive and its checksum (.github/workflows/release.yml),
+# and a tag without a release has no assets.
+probe=$releases/download/v$version/cbcheck-$version-x86_64-unknown-linux-musl.tar.gz.sha256
 exists=0
-fetch "$releases/tag/v$version" "$work/tag.html" || exists=$?
+fetch "$probe" "$work/probe.sha256" || exists=$?
 case $exists in
 0) ;;
-2) die "cbcheck $version is not released: no $releases/tag/v$version (see $releases)" ;;
-*) die "cannot reach $releases/tag/v$version" ;;
+2) die "cbcheck $version is not a release: $probe does not exist (a tag such as v1 names the Action's interface, not a release; the releases: $releases)" ;;
+*) die "cannot reach $probe" ;;
 esac
 
 built=

@@ -41,6 +41,15 @@ LATEST = "0.3.0"
 # differs from its published checksum.
 RELEASES = {"0.2.0": TARGETS[:1] + TARGETS[2:], "0.3.0": TARGETS, "0.3.1": TARGETS}
 TAMPERED = ("0.3.1", "x86_64-unknown-linux-musl")
+# Tags without a release: GitHub serves a page at releases/tag/<tag> for every tag, the
+# Action's v1 included, but no assets under releases/download/<tag>.
+TAGS_ONLY = ["1", "0.3"]
+
+
+def probe(version):
+    """The release-only URL install.sh asks before anything else."""
+    name = f"cbcheck-{version}-x86_64-unknown-linux-musl.tar.gz.sha256"
+    return f"{REPO_PATH}/releases/download/v{version}/{name}"
 
 
 def fake_binary(version, target):
@@ -90,6 +99,8 @@ def release_files():
             base = f"{REPO_PATH}/releases/download/v{version}/{name}"
             files[base] = data
             files[f"{base}.sha256"] = f"{digest}  {name}\n".encode()
+    for tag in TAGS_ONLY:
+        files[f"{REPO_PATH}/releases/tag/v{tag}"] = b"<html>tag</html>"
     return files
 
 
@@ -209,7 +220,7 @@ class InstallScript(FakeReleaseCase):
                 asset = f"{REPO_PATH}/releases/download/v0.3.0/cbcheck-0.3.0-{target}.{suffix}"
                 self.assertEqual(
                     [r for r in self.server.requests if "/download/" in r],
-                    [asset, f"{asset}.sha256"],
+                    [probe("0.3.0"), asset, f"{asset}.sha256"],
                 )
 
     def test_latest_is_what_the_releases_page_redirects_to(self):
@@ -243,9 +254,31 @@ class InstallScript(FakeReleaseCase):
         self.assertEqual(code, 1)
         self.assertEqual(out, "")
         self.assertIn(
-            f"error: cbcheck 9.9.9 is not released: no {self.repository}/releases/tag/v9.9.9", err
+            f"error: cbcheck 9.9.9 is not a release: {self.repository.removesuffix(REPO_PATH)}{probe('9.9.9')} does not exist",
+            err,
         )
         self.assertEqual(self.installed(), [])
+
+    def test_a_tag_that_is_not_a_release_is_refused_before_any_build(self):
+        # `version: 1` (the Action's tag) or a typo such as 0.3: a tag page exists,
+        # but building that tag from source would take minutes and install no release.
+        self.stub_cargo()
+        for version, os_name, arch in [
+            ("1", "FreeBSD", "amd64"),
+            ("v1", "Linux", "x86_64"),
+            ("0.3", "Linux", "aarch64"),
+        ]:
+            with self.subTest(version=version, os=os_name):
+                self.server.requests.clear()
+                code, out, err = self.install(version, CBCHECK_OS=os_name, CBCHECK_ARCH=arch)
+                bare = version.removeprefix("v")
+                self.assertEqual(code, 1, err)
+                self.assertEqual(out, "")
+                self.assertIn(f"error: cbcheck {bare} is not a release", err)
+                self.assertNotIn("cargo install", err)
+                self.assertFalse(self.cargo_log.exists(), "cargo ran")
+                self.assertEqual(self.server.requests, [probe(bare)])
+                self.assertEqual(self.installed(), [])
 
     def test_something_that_is_not_a_version_is_refused_before_any_request(self):
         code, _, err = self.install("../../etc", CBCHECK_OS="Linux", CBCHECK_ARCH="x86_64")
@@ -284,7 +317,7 @@ class InstallScript(FakeReleaseCase):
             ["install", "--locked", "--quiet", "--git", self.repository, "--tag", "v0.3.0", "cbcheck"],
         )
         self.assertEqual(self.run_installed(out.strip()), "built from source")
-        self.assertEqual([r for r in self.server.requests if "/download/" in r], [])
+        self.assertEqual([r for r in self.server.requests if "/download/" in r], [probe("0.3.0")])
 
     def test_a_release_without_this_platforms_asset_falls_back_too(self):
         self.stub_cargo()

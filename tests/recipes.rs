@@ -351,24 +351,47 @@ fn the_prometheus_recipe_runs_a_real_command_and_alerts_on_real_metrics() {
 }
 
 #[test]
-fn the_pre_commit_hook_runs_lint_on_the_files_it_is_given() {
+fn the_pre_commit_hooks_run_lint_on_the_files_they_are_given() {
     let hooks = yaml(".pre-commit-hooks.yaml");
-    let hook = &hooks[0];
-    assert_eq!(hook["id"], "cbcheck-lint");
-    assert_eq!(hook["language"], "rust");
-    assert_eq!(hook["pass_filenames"], true);
-    let mut args: Vec<String> = hook["entry"]
-        .as_str()
-        .expect("entry")
-        .split_whitespace()
-        .map(str::to_owned)
+    let hooks = hooks.as_array().expect("a list of hooks");
+    let languages: Vec<(&str, &str)> = hooks
+        .iter()
+        .map(|hook| {
+            (
+                hook["id"].as_str().expect("id"),
+                hook["language"].as_str().expect("language"),
+            )
+        })
         .collect();
-    // pre-commit appends every matching file at once.
-    args.extend([
-        "callbacks.yaml".to_owned(),
-        "envs/callbacks-eu.yaml".to_owned(),
-    ]);
-    assert_parses(".pre-commit-hooks.yaml", &args);
+    // Built from source, the released binary on PATH, the released image.
+    assert_eq!(
+        languages,
+        [
+            ("cbcheck-lint", "rust"),
+            ("cbcheck-lint-system", "system"),
+            ("cbcheck-lint-docker", "docker_image"),
+        ]
+    );
+    for hook in hooks {
+        assert_eq!(hook["pass_filenames"], true);
+        let mut words = hook["entry"].as_str().expect("entry").split_whitespace();
+        if hook["language"] == "docker_image" {
+            // The image, whose entrypoint is cbcheck (Dockerfile).
+            let image = words.next().expect("an image");
+            assert!(image.starts_with("ghcr.io/cbcheck/cbcheck:"), "{image}");
+            assert_eq!(words.clone().next(), Some("lint"));
+        }
+        let mut args: Vec<String> = words.map(str::to_owned).collect();
+        if hook["language"] == "docker_image" {
+            args.insert(0, "cbcheck".to_owned());
+        }
+        // pre-commit appends every matching file at once.
+        args.extend([
+            "callbacks.yaml".to_owned(),
+            "envs/callbacks-eu.yaml".to_owned(),
+        ]);
+        assert_parses(".pre-commit-hooks.yaml", &args);
+    }
 }
 
 #[test]

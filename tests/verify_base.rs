@@ -309,6 +309,15 @@ fn an_unreadable_base_stops_the_run_and_an_invalid_one_is_a_notice() {
         .stderr_has("--base missing.yaml:");
     assert!(vendor.requests().is_empty(), "nothing is sent");
 
+    // A blank base (`git show` found no such file on the target branch) declares
+    // nothing: every app is new, without a notice.
+    dir.write("base.yaml", "\n");
+    let blank = verify(&dir, &vendor, &["--app", "new", "--app", "changed"]);
+    blank
+        .code(1)
+        .stderr_lacks("invalid")
+        .stderr_has("pending  new      1400000003  1 absent")
+        .stderr_has("drifted  changed  1400000001  1 url_mismatch, 1 missing_command");
     // A broken base: the pull request that fixes it must still be checkable.
     dir.write("base.yaml", "version: 1\napps:\n  - sdkappid: [\n");
     verify(&dir, &vendor, &["--app", "changed"])
