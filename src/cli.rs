@@ -289,18 +289,20 @@ pub struct VerifyArgs {
 // The arguments of `cbcheck export` (its help is the variant's, above).
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// An app to export; repeatable.
-    #[arg(long = "sdkappid", value_name = "N", required_unless_present = "from",
-          conflicts_with = "from", value_parser = clap::value_parser!(u64).range(1..))]
-    pub sdkappids: Vec<u64>,
+    /// Apps to export, each `ID` or `ID:REGION` (e.g. `1400000001:seoul`); a comma
+    /// list, repeatable.
+    #[arg(long = "sdkappid", value_name = "ID[:REGION]", value_delimiter = ',',
+          required_unless_present_any = ["from", "sdkappid_files"], conflicts_with = "from",
+          value_parser = parse_export_app)]
+    pub sdkappids: Vec<ExportApp>,
 
-    /// The apps' region (with --sdkappid).
-    #[arg(
-        long,
-        value_enum,
-        required_unless_present = "from",
-        conflicts_with = "from"
-    )]
+    /// A file of apps to export: one `ID` or `ID:REGION` a line (blank lines and `#`
+    /// comments allowed); repeatable.
+    #[arg(long = "sdkappid-file", value_name = "FILE", conflicts_with = "from")]
+    pub sdkappid_files: Vec<PathBuf>,
+
+    /// The region of the apps given without one (with --sdkappid, --sdkappid-file).
+    #[arg(long, value_enum, conflicts_with = "from")]
     pub region: Option<Region>,
 
     /// The App administrator account that signs the requests (with --sdkappid).
@@ -312,10 +314,12 @@ pub struct ExportArgs {
     )]
     pub identifier: String,
 
-    /// Which service's configuration to export (with --sdkappid); `all` writes one
-    /// entry per service, a service with none as a comment.
-    #[arg(long, value_enum, default_value_t = ServiceChoice::Room, conflicts_with = "from")]
-    pub service: ServiceChoice,
+    /// Which services to export (with --sdkappid). Without it, every service that has
+    /// a configuration: one entry each, and an SDKAppID with none in any service as one
+    /// comment line. One service, or `all` (every service, a service with none as a
+    /// commented `callback: absent` entry).
+    #[arg(long, value_enum, conflicts_with = "from")]
+    pub service: Option<ServiceChoice>,
 
     /// Refresh an existing callbacks file: only the callback values that differ from
     /// live are rewritten, every other line is kept as it is (`-o` the same file to
@@ -323,9 +327,14 @@ pub struct ExportArgs {
     #[arg(long, value_name = "FILE")]
     pub from: Option<PathBuf>,
 
-    /// Write to this file instead of stdout (replaced whole, never half-written).
+    /// Write to this file instead of stdout (never half-written). An existing file is
+    /// left as it is unless --force is given (or it is refreshed with --from).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Replace the -o file if it exists.
+    #[arg(long, requires = "output", conflicts_with = "from")]
+    pub force: bool,
 
     /// Write live URLs with their secrets. By default a query value that looks like
     /// a secret (a parameter named like token, sign, key, auth, or a long random
@@ -457,7 +466,7 @@ impl ColorChoice {
     }
 }
 
-/// `export --service`.
+/// `export --service` (without it: every service that has a configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ServiceChoice {
     /// TUIRoomKit (v4/room_config).
@@ -466,7 +475,7 @@ pub enum ServiceChoice {
     Live,
     /// TUICallKit (v4/call_config).
     Call,
-    /// Every service, one entry each.
+    /// Every service, one entry each (a service with none as a comment).
     All,
 }
 
@@ -479,6 +488,34 @@ impl ServiceChoice {
             ServiceChoice::All => ServiceName::ALL.to_vec(),
         }
     }
+}
+
+/// `export --sdkappid ID[:REGION]`: an app, with its own region or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportApp {
+    pub sdkappid: u64,
+    pub region: Option<Region>,
+}
+
+/// `ID` or `ID:REGION`, as `--sdkappid` and each line of `--sdkappid-file` give it.
+pub fn parse_export_app(text: &str) -> Result<ExportApp, String> {
+    let (id, region) = match text.trim().split_once(':') {
+        Some((id, region)) => (id.trim(), Some(region.trim())),
+        None => (text.trim(), None),
+    };
+    let sdkappid = id
+        .parse::<u64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| format!("`{id}` is not an SDKAppID (a positive number)"))?;
+    let region = match region {
+        None => None,
+        Some(name) => Some(Region::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = Region::ALL.iter().map(|r| r.name()).collect();
+            format!("`{name}` is not a region (one of: {})", names.join(", "))
+        })?),
+    };
+    Ok(ExportApp { sdkappid, region })
 }
 
 /// `--region`: the names of callbacks.yaml, each with its place and host.
