@@ -112,13 +112,18 @@ the API kept failing. An error outranks drift, and every app is still reported."
     /// Write a callbacks file declaring what is live: adopt an existing fleet.
     #[command(after_help = "\
 Examples:
-  cbcheck export --sdkappid 1400000001 --sdkappid 1400000002 --region singapore -o callbacks.yaml
+  cbcheck export --sdkappid 1400000001,1400000002 --region singapore -o callbacks.yaml
+  cbcheck export --sdkappid 1400000001,1400000003:seoul --region singapore
+  cbcheck export --sdkappid-file fleet.txt -o callbacks.yaml   # one ID[:REGION] a line
   cbcheck export --from callbacks.yaml -o callbacks.yaml     # refresh a file from what is live
 
-With --sdkappid, apps with no configuration are written as comments. With --from, the
-file is edited in place: only the callback values that differ from live change, and
-comments, order, defaults and anchors stay as they are. Nothing is written when an app
-cannot be read (exit 2 for an endpoint not allowed, else 3 or 4). Running `verify` on the result reports every app in sync.")]
+With --sdkappid, each service that has a configuration becomes an entry (Room, Live,
+Call; --service reads one), and an SDKAppID with none is one comment line. The schema
+line points at this version's published schema. -o leaves an existing file as it is
+unless --force. With --from, the file is edited in place: only the callback values that
+differ from live change, and comments, order, defaults and anchors stay as they are.
+Nothing is written when an app cannot be read (exit 2 for an endpoint not allowed, else
+3 or 4). Running `verify` on the result reports every app in sync.")]
     Export(ExportArgs),
 
     /// Make the live configuration match the file: plan, confirm, change, read back.
