@@ -112,13 +112,18 @@ the API kept failing. An error outranks drift, and every app is still reported."
     /// Write a callbacks file declaring what is live: adopt an existing fleet.
     #[command(after_help = "\
 Examples:
-  cbcheck export --sdkappid 1400000001 --sdkappid 1400000002 --region singapore -o callbacks.yaml
+  cbcheck export --sdkappid 1400000001,1400000002 --region singapore -o callbacks.yaml
+  cbcheck export --sdkappid 1400000001,1400000003:seoul --region singapore
+  cbcheck export --sdkappid-file fleet.txt -o callbacks.yaml   # one ID[:REGION] a line
   cbcheck export --from callbacks.yaml -o callbacks.yaml     # refresh a file from what is live
 
-With --sdkappid, apps with no configuration are written as comments. With --from, the
-file is edited in place: only the callback values that differ from live change, and
-comments, order, defaults and anchors stay as they are. Nothing is written when an app
-cannot be read (exit 2 for an endpoint not allowed, else 3 or 4). Running `verify` on the result reports every app in sync.")]
+With --sdkappid, each service that has a configuration becomes an entry (Room, Live,
+Call; --service reads one), and an SDKAppID with none is one comment line. The schema
+line points at this version's published schema. -o leaves an existing file as it is
+unless --force. With --from, the file is edited in place: only the callback values that
+differ from live change, and comments, order, defaults and anchors stay as they are.
+Nothing is written when an app cannot be read (exit 2 for an endpoint not allowed, else
+3 or 4). Running `verify` on the result reports every app in sync.")]
     Export(ExportArgs),
 
     /// Make the live configuration match the file: plan, confirm, change, read back.
@@ -289,18 +294,20 @@ pub struct VerifyArgs {
 // The arguments of `cbcheck export` (its help is the variant's, above).
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// An app to export; repeatable.
-    #[arg(long = "sdkappid", value_name = "N", required_unless_present = "from",
-          conflicts_with = "from", value_parser = clap::value_parser!(u64).range(1..))]
-    pub sdkappids: Vec<u64>,
+    /// Apps to export, each `ID` or `ID:REGION` (e.g. `1400000001:seoul`); a comma
+    /// list, repeatable.
+    #[arg(long = "sdkappid", value_name = "ID[:REGION]", value_delimiter = ',',
+          required_unless_present_any = ["from", "sdkappid_files"], conflicts_with = "from",
+          value_parser = parse_export_app)]
+    pub sdkappids: Vec<ExportApp>,
 
-    /// The apps' region (with --sdkappid).
-    #[arg(
-        long,
-        value_enum,
-        required_unless_present = "from",
-        conflicts_with = "from"
-    )]
+    /// A file of apps to export: one `ID` or `ID:REGION` a line (blank lines and `#`
+    /// comments allowed); repeatable.
+    #[arg(long = "sdkappid-file", value_name = "FILE", conflicts_with = "from")]
+    pub sdkappid_files: Vec<PathBuf>,
+
+    /// The region of the apps given without one (with --sdkappid, --sdkappid-file).
+    #[arg(long, value_enum, conflicts_with = "from")]
     pub region: Option<Region>,
 
     /// The App administrator account that signs the requests (with --sdkappid).
@@ -312,10 +319,12 @@ pub struct ExportArgs {
     )]
     pub identifier: String,
 
-    /// Which service's configuration to export (with --sdkappid); `all` writes one
-    /// entry per service, a service with none as a comment.
-    #[arg(long, value_enum, default_value_t = ServiceChoice::Room, conflicts_with = "from")]
-    pub service: ServiceChoice,
+    /// Which services to export (with --sdkappid). Without it, every service that has
+    /// a configuration: one entry each, and an SDKAppID with none in any service as one
+    /// comment line. One service, or `all` (every service, a service with none as a
+    /// commented `callback: absent` entry).
+    #[arg(long, value_enum, conflicts_with = "from")]
+    pub service: Option<ServiceChoice>,
 
     /// Refresh an existing callbacks file: only the callback values that differ from
     /// live are rewritten, every other line is kept as it is (`-o` the same file to
@@ -323,9 +332,14 @@ pub struct ExportArgs {
     #[arg(long, value_name = "FILE")]
     pub from: Option<PathBuf>,
 
-    /// Write to this file instead of stdout (replaced whole, never half-written).
+    /// Write to this file instead of stdout (never half-written). An existing file is
+    /// left as it is unless --force is given (or it is refreshed with --from).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Replace the -o file if it exists.
+    #[arg(long, requires = "output", conflicts_with = "from")]
+    pub force: bool,
 
     /// Write live URLs with their secrets. By default a query value that looks like
     /// a secret (a parameter named like token, sign, key, auth, or a long random
@@ -457,7 +471,7 @@ impl ColorChoice {
     }
 }
 
-/// `export --service`.
+/// `export --service` (without it: every service that has a configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ServiceChoice {
     /// TUIRoomKit (v4/room_config).
@@ -466,7 +480,7 @@ pub enum ServiceChoice {
     Live,
     /// TUICallKit (v4/call_config).
     Call,
-    /// Every service, one entry each.
+    /// Every service, one entry each (a service with none as a comment).
     All,
 }
 
@@ -479,6 +493,34 @@ impl ServiceChoice {
             ServiceChoice::All => ServiceName::ALL.to_vec(),
         }
     }
+}
+
+/// `export --sdkappid ID[:REGION]`: an app, with its own region or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportApp {
+    pub sdkappid: u64,
+    pub region: Option<Region>,
+}
+
+/// `ID` or `ID:REGION`, as `--sdkappid` and each line of `--sdkappid-file` give it.
+pub fn parse_export_app(text: &str) -> Result<ExportApp, String> {
+    let (id, region) = match text.trim().split_once(':') {
+        Some((id, region)) => (id.trim(), Some(region.trim())),
+        None => (text.trim(), None),
+    };
+    let sdkappid = id
+        .parse::<u64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| format!("`{id}` is not an SDKAppID (a positive number)"))?;
+    let region = match region {
+        None => None,
+        Some(name) => Some(Region::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = Region::ALL.iter().map(|r| r.name()).collect();
+            format!("`{name}` is not a region (one of: {})", names.join(", "))
+        })?),
+    };
+    Ok(ExportApp { sdkappid, region })
 }
 
 /// `--region`: the names of callbacks.yaml, each with its place and host.

@@ -176,8 +176,10 @@ const PINNED: [(&str, usize); 9] = [
 
 /// What comes right before a cbcheck version in the Markdown pages; elsewhere in them a
 /// version number may belong to another tool (SARIF 2.1.0, junitparser 5.0.3, …).
-const PIN_MARKERS: [&str; 6] = [
+const PIN_MARKERS: [&str; 7] = [
     "--tag v",
+    // The schema URL of an exported file (docs/commands/export.md).
+    "cbcheck/cbcheck/v",
     "sh -s -- ",
     "such as ",
     "pin one (`",

@@ -12,6 +12,7 @@ mod config_rules;
 mod credentials;
 mod docs;
 mod endpoints;
+mod export_fleet;
 mod export_in_place;
 mod formats;
 mod inputs;

@@ -16,8 +16,9 @@ const FORMATS: [&str; 7] = [
     "prometheus",
 ];
 
-/// Export of the one app from `live.json`.
-const EXPORT: [&str; 9] = [
+/// Export of the one app's Room configuration from `live.json` (which records Room's
+/// reply alone).
+const EXPORT: [&str; 11] = [
     "export",
     "--live-from",
     "live.json",
@@ -27,6 +28,8 @@ const EXPORT: [&str; 9] = [
     "singapore",
     "--identifier",
     "administrator",
+    "--service",
+    "room",
 ];
 
 fn snapshot(url: &str, words: &[&str]) -> String {

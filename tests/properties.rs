@@ -409,7 +409,8 @@ proptest! {
         }
         let Out { stdout, stderr, .. } = run(
             &["export", "--live-from", "live.json", "--sdkappid", "1400000001",
-              "--region", "singapore", "--identifier", "administrator", "--literal-urls"],
+              "--region", "singapore", "--identifier", "administrator", "--service", "room",
+              "--literal-urls"],
         );
         prop_assert_eq!(foreign_commands(&stdout, false), Vec::<String>::new(), "export stdout");
         prop_assert_eq!(foreign_commands(&stderr, false), Vec::<String>::new(), "export stderr");

@@ -56,6 +56,10 @@ fn export_then_verify_round_trips_in_sync() {
             "1400000003",
             "--region",
             "singapore",
+            // Room alone: an app without one is the commented entry to uncomment
+            // (every service: tests/export_fleet.rs).
+            "--service",
+            "room",
             "-o",
             "callbacks.yaml",
             // The token is kept in the file (placeholders: tests/placeholders.rs).
@@ -64,8 +68,9 @@ fn export_then_verify_round_trips_in_sync() {
     );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(
-        out.stderr
-            .contains("wrote callbacks.yaml: 2 app(s) declared, 1 as comments"),
+        out.stderr.contains(
+            "wrote callbacks.yaml: 3 SDKAppIDs, 2 service entries (2 room), 1 as a comment\n"
+        ),
         "{}",
         out.stderr
     );

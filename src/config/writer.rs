@@ -6,18 +6,24 @@ use url::Url;
 
 use super::node::Value;
 use super::{App, ExtraCommands};
-use crate::model::CallbackConfig;
 use crate::model::catalog;
 use crate::model::tencent::region::Region;
 use crate::model::text::{json_string_safe, printable};
+use crate::model::{CallbackConfig, ServiceName};
 
 /// One app to write, with what the live side said.
 pub enum Entry<'a> {
     /// Live has a configuration: it is declared as is.
     Present(&'a App, &'a CallbackConfig),
-    /// get_callback answered 100301. `declared` when the source file already says
-    /// `callback: absent` (kept as a declaration); otherwise written as a comment.
-    Absent { app: &'a App, declared: bool },
+    /// get_callback answered 100301: written as a comment, the `callback: absent`
+    /// entry to uncomment if it must stay that way.
+    Absent(&'a App),
+    /// An SDKAppID with no configuration in any of the services read: one comment line.
+    Nothing {
+        sdkappid: u64,
+        region: Region,
+        services: &'a [ServiceName],
+    },
 }
 
 impl Entry<'_> {
@@ -25,7 +31,7 @@ impl Entry<'_> {
     pub fn declares(&self) -> bool {
         match self {
             Entry::Present(_, live) => live_url_problem(&live.url).is_none(),
-            Entry::Absent { declared, .. } => *declared,
+            Entry::Absent(_) | Entry::Nothing { .. } => false,
         }
     }
 }
@@ -50,13 +56,21 @@ pub fn live_url_problem(url: &str) -> Option<String> {
     }
 }
 
+/// The published schema of this version's callbacks files: the repository's file at
+/// the release tag, for the exported file's modeline.
+pub const SCHEMA_URL: &str = concat!(
+    "https://raw.githubusercontent.com/cbcheck/cbcheck/v",
+    env!("CARGO_PKG_VERSION"),
+    "/schemas/callbacks.schema.json"
+);
+
 /// The file's text. Comments say what could not be written as declarations.
 pub fn render(entries: &[Entry<'_>], defaults: Option<&Defaults<'_>>) -> String {
-    let mut out = String::from(
-        "# yaml-language-server: $schema=callbacks.schema.json\n\
-         # Exported by cbcheck from the live configuration; `cbcheck schema > callbacks.schema.json`\n\
-         # writes the schema beside this file. Review before committing: URLs are written as they are live,\n\
-         # secret-looking query values as ${…} placeholders unless --literal-urls (export named them).\n\
+    let mut out = format!(
+        "# yaml-language-server: $schema={SCHEMA_URL}\n\
+         # Exported by cbcheck from the live configuration (`cbcheck schema` prints the schema above).\n\
+         # Review before committing: URLs are written as they are live, secret-looking query values\n\
+         # as ${{…}} placeholders unless --literal-urls (export named them).\n\
          version: 1\n",
     );
     if let Some(d) = defaults {
@@ -81,17 +95,7 @@ pub fn render(entries: &[Entry<'_>], defaults: Option<&Defaults<'_>>) -> String 
                     );
                 }
             },
-            Entry::Absent {
-                app,
-                declared: true,
-            } => {
-                out.push_str(&fields(app, defaults, false).join("\n    "));
-                out.push_str("\n    callback: absent\n");
-            }
-            Entry::Absent {
-                app,
-                declared: false,
-            } => {
+            Entry::Absent(app) => {
                 let title = app.title();
                 let _ = writeln!(
                     out,
@@ -105,9 +109,31 @@ pub fn render(entries: &[Entry<'_>], defaults: Option<&Defaults<'_>>) -> String 
                 }
                 out.push_str("  #   callback: absent\n");
             }
+            Entry::Nothing {
+                sdkappid,
+                region,
+                services,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "  # sdkappid {sdkappid} ({}): no callback configured in {}",
+                    region.name(),
+                    either(services)
+                );
+            }
         }
     }
     out
+}
+
+/// `room`, `room or live`, `room, live or call`.
+fn either(services: &[ServiceName]) -> String {
+    let names: Vec<&str> = services.iter().map(|s| s.name()).collect();
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// The app's own keys, the first line starting its list entry (`  - `).
@@ -188,8 +214,9 @@ fn present(out: &mut String, app: &App, live: &CallbackConfig, defaults: Option<
     for word in unknown {
         let _ = writeln!(
             out,
-            "      # live also has {}, not a Room command word: left out",
-            comment(&scalar(word))
+            "      # live also has {}, not a {} command word: left out",
+            comment(&scalar(word)),
+            app.service.title()
         );
     }
 }

@@ -8,9 +8,22 @@ pub const INCOMPLETE: &str =
     "nothing was written: every app must be readable to export a complete file\n";
 
 /// `export` found nothing a callbacks file could declare.
-pub fn none_declarable(apps: usize) -> String {
+pub fn none_declarable(sdkappids: usize) -> String {
     format!(
-        "error: none of the {apps} apps can be declared (no configuration live, or none a callbacks file accepts): a callbacks file needs at least one app\n  help: declare them by hand, with `callback: absent` for apps that must stay without one\n"
+        "error: nothing of the {} can be declared (no configuration live, or none a callbacks file accepts): a callbacks file needs at least one app\n  help: declare them by hand, with `callback: absent` for apps that must stay without one\n",
+        plural(sdkappids, "SDKAppID")
+    )
+}
+
+/// `export --sdkappid` could not read one service of an SDKAppID.
+pub fn unreadable(app: &crate::model::App, failure: &crate::model::Failure) -> String {
+    format!(
+        "error: sdkappid {} ({}) could not be read ({}): {}\n  help: {}\n",
+        app.sdkappid,
+        app.service.name(),
+        failure.class().id(),
+        printable(&failure.message(), &[]),
+        printable(&failure.help(), &[])
     )
 }
 
@@ -103,10 +116,66 @@ pub fn refreshed(path: &std::path::Path, changed: usize, apps: usize) -> String 
     )
 }
 
-/// What `export -o` wrote.
-pub fn written(path: &std::path::Path, declared: usize, commented: usize) -> String {
-    format!(
-        "wrote {}: {declared} app(s) declared, {commented} as comments\n",
-        path.display()
-    )
+/// What `export -o` wrote, counted.
+pub struct Written {
+    /// The SDKAppIDs exported.
+    pub sdkappids: usize,
+    /// The entries declared, by service (in `ServiceName::ALL` order, none left out).
+    pub entries: Vec<(crate::model::ServiceName, usize)>,
+    /// SDKAppIDs with no configuration in any service read (one comment line each).
+    pub with_none: usize,
+    /// Entries written as comments (no configuration, or a URL a file cannot hold).
+    pub commented: usize,
+}
+
+/// What `export -o` wrote: `wrote F: 5 SDKAppIDs, 6 service entries (3 room, 2 live,
+/// 1 call), 1 SDKAppID with none`.
+pub fn written(path: &std::path::Path, counts: &Written) -> String {
+    let declared: usize = counts.entries.iter().map(|(_, n)| n).sum();
+    let by_service: Vec<String> = counts
+        .entries
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(service, n)| format!("{n} {}", service.name()))
+        .collect();
+    let mut line = format!(
+        "wrote {}: {}, {}",
+        printable(&path.display().to_string(), &[]),
+        plural(counts.sdkappids, "SDKAppID"),
+        if declared == 1 {
+            "1 service entry".to_owned()
+        } else {
+            format!("{declared} service entries")
+        }
+    );
+    if !by_service.is_empty() {
+        line.push_str(&format!(" ({})", by_service.join(", ")));
+    }
+    if counts.with_none > 0 {
+        line.push_str(&format!(
+            ", {} with none",
+            plural(counts.with_none, "SDKAppID")
+        ));
+    }
+    if counts.commented > 0 {
+        line.push_str(&format!(
+            ", {} as {}",
+            counts.commented,
+            if counts.commented == 1 {
+                "a comment"
+            } else {
+                "comments"
+            }
+        ));
+    }
+    line.push('\n');
+    line
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

@@ -30,6 +30,10 @@ pub(super) enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Base(#[from] super::base::Unreadable),
+    /// `export --sdkappid`/`--sdkappid-file` that make no fleet.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Fleet(#[from] super::export::FleetError),
     /// Flags that clap lets through together but that make no command.
     #[error("{0}")]
     #[diagnostic(code(usage))]
@@ -62,6 +66,7 @@ impl Error {
             | Error::Verify(_)
             | Error::Write(_)
             | Error::Usage(_)
+            | Error::Fleet(_)
             | Error::Plan(_)
             | Error::NothingChanged(_) => Outcome::Invalid,
         }

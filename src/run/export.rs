@@ -1,9 +1,11 @@
 //! `cbcheck export`: write what is live as a callbacks file.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::Error;
+use super::input::NewFile;
 use super::outcome::{Outcome, failure_outcome};
 use crate::cli;
 use crate::config::edit::{self, Want};
@@ -20,12 +22,15 @@ use crate::source::{self, FetchOptions};
 
 /// Which apps to export.
 enum Scope {
-    /// `--sdkappid … --region … --identifier …`
+    /// `--sdkappid …`, `--sdkappid-file …`, `--region`, `--service`, `--identifier`
     Ids {
-        sdkappids: Vec<u64>,
-        /// `--service`: one, or every service.
+        /// Each SDKAppID once with its region, grouped by region (the most common first).
+        fleet: Vec<(u64, Region)>,
+        /// The services read for each SDKAppID.
         services: Vec<ServiceName>,
-        region: Region,
+        /// Without `--service`: only the services configured become entries, and an
+        /// SDKAppID with none is one comment line.
+        configured_only: bool,
         identifier: String,
     },
     /// `--from callbacks.yaml`
@@ -37,32 +42,165 @@ pub(super) struct Settings {
     scope: Scope,
     /// `-o`: the file to write; stdout without it.
     output: Option<PathBuf>,
+    /// `--force`: `-o` may replace an existing file.
+    force: bool,
     literal_urls: bool,
     options: FetchOptions,
 }
 
+/// `--sdkappid` and `--sdkappid-file` that make no fleet (exit 2).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub(super) enum FleetError {
+    #[error("cannot read {file}: {reason}")]
+    #[diagnostic(
+        code(cbcheck::usage::sdkappid_file),
+        help("--sdkappid-file names a file with one `ID` or `ID:REGION` a line")
+    )]
+    Unreadable { file: String, reason: String },
+
+    #[error("{file}:{line}: {reason}")]
+    #[diagnostic(
+        code(cbcheck::usage::sdkappid_file),
+        help(
+            "each line is one `ID` or `ID:REGION` (e.g. `1400000001:seoul`); blank lines and \
+             `#` comments are skipped"
+        )
+    )]
+    Line {
+        file: String,
+        line: usize,
+        reason: String,
+    },
+
+    #[error("sdkappid {sdkappid} ({from}) has no region")]
+    #[diagnostic(
+        code(cbcheck::usage::no_region),
+        help("give it as `{sdkappid}:REGION`, or --region for every app given without one")
+    )]
+    NoRegion { sdkappid: u64, from: String },
+
+    #[error(
+        "sdkappid {sdkappid} is given with two regions: {first} ({first_from}) and {second} ({from})"
+    )]
+    #[diagnostic(
+        code(cbcheck::usage::two_regions),
+        help("an SDKAppID belongs to one region: give it once, or with the same region")
+    )]
+    TwoRegions {
+        sdkappid: u64,
+        first: &'static str,
+        first_from: String,
+        second: &'static str,
+        from: String,
+    },
+
+    #[error("no SDKAppID to export: {files} list none")]
+    #[diagnostic(
+        code(cbcheck::usage::no_sdkappid),
+        help("give --sdkappid ID[:REGION], or list them in the file, one a line")
+    )]
+    Empty { files: String },
+}
+
+/// The apps given on the command line and in `--sdkappid-file`s, each SDKAppID once
+/// with its region (`--region` for those without their own), grouped by region: the
+/// region most of them have first (it becomes `defaults.region`), then the others in
+/// the order they were first given. The same SDKAppID given twice with one region is
+/// exported once; with two regions it is refused.
+fn fleet(
+    given: &[cli::ExportApp],
+    files: &[PathBuf],
+    region: Option<Region>,
+) -> Result<Vec<(u64, Region)>, FleetError> {
+    let mut listed: Vec<(cli::ExportApp, String)> = given
+        .iter()
+        .map(|app| (*app, "--sdkappid".to_owned()))
+        .collect();
+    for file in files {
+        let name = file.display().to_string();
+        let text = std::fs::read_to_string(file).map_err(|e| FleetError::Unreadable {
+            file: name.clone(),
+            reason: e.to_string(),
+        })?;
+        for (index, line) in text.lines().enumerate() {
+            let entry = line.split_once('#').map_or(line, |(entry, _)| entry).trim();
+            if entry.is_empty() {
+                continue;
+            }
+            let app = cli::parse_export_app(entry).map_err(|reason| FleetError::Line {
+                file: name.clone(),
+                line: index + 1,
+                reason,
+            })?;
+            listed.push((app, format!("{name}:{}", index + 1)));
+        }
+    }
+    if listed.is_empty() {
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        return Err(FleetError::Empty {
+            files: names.join(", "),
+        });
+    }
+    let mut fleet: Vec<(u64, Region)> = Vec::with_capacity(listed.len());
+    let mut seen: HashMap<u64, (Region, String)> = HashMap::new();
+    for (app, from) in listed {
+        let Some(own) = app.region.or(region) else {
+            return Err(FleetError::NoRegion {
+                sdkappid: app.sdkappid,
+                from,
+            });
+        };
+        match seen.get(&app.sdkappid) {
+            Some((first, first_from)) if *first != own => {
+                return Err(FleetError::TwoRegions {
+                    sdkappid: app.sdkappid,
+                    first: first.name(),
+                    first_from: first_from.clone(),
+                    second: own.name(),
+                    from,
+                });
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(app.sdkappid, (own, from));
+                fleet.push((app.sdkappid, own));
+            }
+        }
+    }
+    // Regions in the order first given, then the most common first (stable: the
+    // first given wins a tie).
+    let mut regions: Vec<(Region, usize)> = Vec::new();
+    for (_, own) in &fleet {
+        match regions.iter_mut().find(|(r, _)| r == own) {
+            Some((_, count)) => *count += 1,
+            None => regions.push((*own, 1)),
+        }
+    }
+    regions.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
+    let rank = |r: &Region| regions.iter().position(|(x, _)| x == r);
+    fleet.sort_by_key(|(_, own)| rank(own));
+    Ok(fleet)
+}
+
 impl Settings {
     /// The arguments as one value, with keys and placeholder values read from `env`:
-    /// apps by id need a region, or a file names them.
+    /// apps by id with their regions, or a file that names them.
     pub(super) fn new(args: cli::ExportArgs, env: source::keys::Env) -> Result<Settings, Error> {
-        let scope = match (args.from, args.region) {
-            (Some(file), _) => Scope::File(file),
-            (None, Some(region)) => Scope::Ids {
-                sdkappids: args.sdkappids,
-                services: args.service.services(),
-                region,
+        let scope = match args.from {
+            Some(file) => Scope::File(file),
+            None => Scope::Ids {
+                fleet: fleet(&args.sdkappids, &args.sdkappid_files, args.region)?,
+                services: args
+                    .service
+                    .map_or_else(|| ServiceName::ALL.to_vec(), cli::ServiceChoice::services),
+                configured_only: args.service.is_none(),
                 identifier: args.identifier,
             },
-            // clap requires one of them.
-            (None, None) => {
-                return Err(Error::Usage(
-                    "export needs --sdkappid with --region, or --from FILE",
-                ));
-            }
         };
         Ok(Settings {
             scope,
             output: args.output,
+            force: args.force,
             literal_urls: args.literal_urls,
             options: FetchOptions {
                 live_from: args.live_from,
@@ -76,10 +214,21 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
     let Settings {
         scope,
         output,
+        force,
         literal_urls,
         options,
     } = settings;
     let (output, options) = (output.as_deref(), &options);
+    // A new file is never written over an existing one by surprise (--from refreshes
+    // its file in place: that is what it is for). Checked before any request.
+    if let (Some(path), Scope::Ids { .. }) = (output, &scope) {
+        let who = NewFile {
+            command: "export -o",
+            help: "give another -o FILE, --force to replace it, or refresh it in place with \
+                   `export --from FILE -o FILE`",
+        };
+        super::input::refuse_existing(path, force, &who)?;
+    }
     let from_file = matches!(scope, Scope::File(_));
     // With --from, the file's own text: it is edited in place.
     let mut original = None;
@@ -87,23 +236,23 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
     let mut keys = KeyNames::default();
     let (apps, defaults) = match &scope {
         Scope::Ids {
-            sdkappids,
+            fleet,
             services,
-            region,
             identifier,
+            ..
         } => {
-            let mut seen = std::collections::HashSet::new();
-            let apps = sdkappids
+            let apps = fleet
                 .iter()
-                .filter(|id| seen.insert(**id))
-                .flat_map(|id| {
+                .flat_map(|(id, region)| {
                     services.iter().map(|service| App {
                         service: *service,
                         ..App::bare(*id, *region, identifier.clone())
                     })
                 })
                 .collect();
-            (apps, Some((*region, identifier.as_str())))
+            // The fleet's first region is the one most of its apps have.
+            let region = fleet.first().map(|(_, region)| *region);
+            (apps, region.map(|region| (region, identifier.as_str())))
         }
         Scope::File(file) => {
             let (mut loaded, text) = config::load_with_text(file, &Redaction::default());
@@ -153,7 +302,12 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
     let mut outcome = Outcome::Clean;
     for (app, live) in apps.iter().zip(&lives) {
         if let Err(failure) = live {
-            stderr.say(&human::failure_report(app, failure));
+            // Each service of a bare SDKAppID is read: the message names which.
+            stderr.say(&if from_file {
+                human::failure_report(app, failure)
+            } else {
+                report::export::unreadable(app, failure)
+            });
             outcome = outcome.max(failure_outcome(failure));
         }
     }
@@ -198,22 +352,20 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
         );
     }
 
-    let entries: Vec<writer::Entry<'_>> = apps
-        .iter()
-        .zip(&lives)
-        .filter_map(|(app, live)| match live {
-            Ok(Live::Present { config, .. }) => Some(writer::Entry::Present(app, config)),
-            Ok(Live::Absent { .. }) => Some(writer::Entry::Absent {
-                app,
-                // Only a file can say `callback: absent`; bare ids have no declaration.
-                declared: from_file && app.callback.is_none(),
-            }),
-            Err(_) => None,
-        })
-        .collect();
+    let Scope::Ids {
+        fleet,
+        services,
+        configured_only,
+        ..
+    } = &scope
+    else {
+        // --from returned above.
+        return Ok(Outcome::Clean);
+    };
+    let entries = new_entries(&apps, &lives, fleet, services, *configured_only);
     let declared = entries.iter().filter(|e| e.declares()).count();
     if declared == 0 {
-        stderr.say(&report::export::none_declarable(apps.len()));
+        stderr.say(&report::export::none_declarable(fleet.len()));
         return Ok(Outcome::Invalid);
     }
     for entry in &entries {
@@ -236,17 +388,86 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
             .map(|(region, identifier)| writer::Defaults { region, identifier })
             .as_ref(),
     );
-    let commented = entries.len() - declared;
     match output {
         Some(path) => {
             report::write_file_atomically(path, &text)?;
-            stderr.say_lines(&report::export::written(path, declared, commented));
+            stderr.say_lines(&report::export::written(
+                path,
+                &counted(&entries, fleet.len()),
+            ));
         }
         None => {
             report::print_stdout(&text)?;
         }
     }
     Ok(Outcome::Clean)
+}
+
+/// The entries of a new file, an SDKAppID's services together: each service read, or
+/// (`configured_only`) those with a configuration, and one line for an SDKAppID
+/// with none.
+fn new_entries<'a>(
+    apps: &'a [App],
+    lives: &'a [Result<Live, Failure>],
+    fleet: &[(u64, Region)],
+    services: &'a [ServiceName],
+    configured_only: bool,
+) -> Vec<writer::Entry<'a>> {
+    let mut entries = Vec::with_capacity(apps.len());
+    // `apps` holds each SDKAppID's services in a row, in fleet order.
+    for ((sdkappid, region), (apps, lives)) in fleet.iter().zip(
+        apps.chunks(services.len())
+            .zip(lives.chunks(services.len())),
+    ) {
+        let mut any = false;
+        for (app, live) in apps.iter().zip(lives) {
+            match live {
+                Ok(Live::Present { config, .. }) => {
+                    any = true;
+                    entries.push(writer::Entry::Present(app, config));
+                }
+                Ok(Live::Absent { .. }) if !configured_only => {
+                    entries.push(writer::Entry::Absent(app));
+                }
+                // Every app was read before this is reached.
+                Ok(Live::Absent { .. }) | Err(_) => {}
+            }
+        }
+        if configured_only && !any {
+            entries.push(writer::Entry::Nothing {
+                sdkappid: *sdkappid,
+                region: *region,
+                services,
+            });
+        }
+    }
+    entries
+}
+
+/// What a new file holds, counted for the line that says it was written.
+fn counted(entries: &[writer::Entry<'_>], sdkappids: usize) -> report::export::Written {
+    let declared = |service: ServiceName| {
+        entries
+            .iter()
+            .filter(|e| {
+                e.declares()
+                    && matches!(e, writer::Entry::Present(app, _) if app.service == service)
+            })
+            .count()
+    };
+    let with_none = entries
+        .iter()
+        .filter(|e| matches!(e, writer::Entry::Nothing { .. }))
+        .count();
+    report::export::Written {
+        sdkappids,
+        entries: ServiceName::ALL
+            .iter()
+            .map(|s| (*s, declared(*s)))
+            .collect(),
+        with_none,
+        commented: entries.iter().filter(|e| !e.declares()).count() - with_none,
+    }
 }
 
 /// Whether a URL written to the file may still carry a secret: with `--literal-urls`

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::Outcome;
 use super::error::Error;
+use super::input::NewFile;
 use crate::config::{STARTER, STDIN};
 use crate::report;
 use crate::report::human::{self, Stderr};
@@ -13,12 +14,11 @@ pub(super) fn init(stderr: &Stderr, file: &Path, force: bool) -> Result<Outcome,
         report::print_stdout(STARTER)?;
         return Ok(Outcome::Clean);
     }
-    if !force && std::fs::symlink_metadata(file).is_ok() {
-        return Err(super::input::InputError::Exists {
-            path: file.display().to_string(),
-        }
-        .into());
-    }
+    let who = NewFile {
+        command: "init",
+        help: "give another FILE, `-` to print the starter file, or --force to replace it",
+    };
+    super::input::refuse_existing(file, force, &who)?;
     if force {
         report::write_file_atomically(file, STARTER)?;
     } else {

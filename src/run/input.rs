@@ -27,12 +27,32 @@ pub(super) enum InputError {
     )]
     StdinTwice { times: usize },
 
-    #[error("{path} already exists; `cbcheck init` leaves it as it is")]
-    #[diagnostic(
-        code(cbcheck::usage::file_exists),
-        help("give another FILE, `-` to print the starter file, or --force to replace it")
-    )]
-    Exists { path: String },
+    #[error("{path} already exists; `cbcheck {command}` leaves it as it is")]
+    #[diagnostic(code(cbcheck::usage::file_exists), help("{help}"))]
+    Exists {
+        path: String,
+        command: &'static str,
+        help: &'static str,
+    },
+}
+
+/// Who writes a new file, and what to do when it exists.
+pub(super) struct NewFile {
+    pub command: &'static str,
+    pub help: &'static str,
+}
+
+/// Refuses a file that exists (a symlink included) unless `force`: `init FILE` and
+/// `export -o FILE` never replace a file by surprise.
+pub(super) fn refuse_existing(file: &Path, force: bool, who: &NewFile) -> Result<(), InputError> {
+    if !force && std::fs::symlink_metadata(file).is_ok() {
+        return Err(InputError::Exists {
+            path: file.display().to_string(),
+            command: who.command,
+            help: who.help,
+        });
+    }
+    Ok(())
 }
 
 /// The files to read: as given, or the default one when it exists.
