@@ -334,6 +334,12 @@ pub struct ExportArgs {
     #[arg(long)]
     pub literal_urls: bool,
 
+    /// Write the value of each `${NAME}` placeholder the exported file uses to this
+    /// file, as a JSON object of NAME to value (the format of CBCHECK_PLACEHOLDERS),
+    /// created readable by its owner alone (0600); an existing file is never replaced.
+    #[arg(long, value_name = "FILE", conflicts_with = "literal_urls")]
+    pub secrets_out: Option<PathBuf>,
+
     /// Read recorded get_callback replies (as verify --live-from) instead of
     /// calling the API.
     #[arg(long, value_name = "SNAPSHOT.json")]

@@ -104,6 +104,20 @@ pub fn refreshed(path: &std::path::Path, changed: usize, apps: usize) -> String 
 }
 
 /// What `export -o` wrote.
+/// `--secrets-out`: where the placeholder values went (never what they are).
+pub fn secrets_written(path: &std::path::Path, names: &[&str]) -> String {
+    format!(
+        "wrote {} (mode 0600): the values of {} placeholder(s), the format of CBCHECK_PLACEHOLDERS{}\n",
+        printable(&path.display().to_string(), &[]),
+        names.len(),
+        if names.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", printable(&names.join(", "), &[]))
+        }
+    )
+}
+
 pub fn written(path: &std::path::Path, declared: usize, commented: usize) -> String {
     format!(
         "wrote {}: {declared} app(s) declared, {commented} as comments\n",
