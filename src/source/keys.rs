@@ -118,7 +118,7 @@ impl Env {
     }
 
     /// The file `CBCHECK_SECRET_KEYS_FILE` names, read once; `None` when unset.
-    fn key_file(&self) -> Option<(String, Result<&HashMap<u64, Secret>, &str>)> {
+    fn key_file(&self) -> Option<Result<&HashMap<u64, Secret>, &str>> {
         let path = self.set(SECRET_KEYS_FILE)?;
         let read = self.read.file.get_or_init(|| {
             key_sources::read_key_file(Path::new(&path)).map(|file| {
@@ -129,7 +129,7 @@ impl Env {
                 file.keys
             })
         });
-        Some((path, read.as_ref().map_err(String::as_str)))
+        Some(read.as_ref().map_err(String::as_str))
     }
 
     /// The key file's warning, the first time it is asked for after the file was read.
@@ -418,7 +418,7 @@ impl Env {
         match place {
             Place::Var(name, _) => Ok(self.set(name).map(Secret::new)),
             Place::Map => self.key_map().map_or(Ok(None), entry),
-            Place::File => self.key_file().map_or(Ok(None), |(_, keys)| {
+            Place::File => self.key_file().map_or(Ok(None), |keys| {
                 keys.map(|keys| keys.get(&sdkappid).cloned())
                     .map_err(str::to_owned)
             }),
