@@ -91,10 +91,12 @@ The human report ends with one line per app that drifted or failed (name, SDKApp
 finding kinds or error class), then the summary line; -q prints only those.
 
 Credentials come from the environment: the app's `secret_key_env` variable, else
-CBCHECK_SECRET_KEY_<SDKAPPID>, else CBCHECK_SECRET_KEY; or a ready UserSig in
-CBCHECK_USERSIG_<SDKAPPID> / CBCHECK_USERSIG. A `${NAME}` in a callback URL is
-read from the environment too (an app whose variable is unset or empty is not
-checked, exit 3); its value is shown as `${NAME}` in every output.
+CBCHECK_SECRET_KEY_<SDKAPPID>, else the fleet's CBCHECK_SECRET_KEYS (JSON), the file
+CBCHECK_SECRET_KEYS_FILE names, the output of CBCHECK_SECRET_KEY_COMMAND, else
+CBCHECK_SECRET_KEY; or a ready UserSig in CBCHECK_USERSIG_<SDKAPPID> /
+CBCHECK_USERSIG. A `${NAME}` in a callback URL is read from the environment too
+(the variable, else CBCHECK_PLACEHOLDERS; an app whose value is unset or empty is
+not checked, exit 3); its value is shown as `${NAME}` in every output.
 
 An app's `endpoint` in the file is used only on the vendor's documented hosts
 (https, port 443) or on a host allowed with --allow-endpoint / CBCHECK_ALLOW_ENDPOINTS;
@@ -347,6 +349,12 @@ pub struct ExportArgs {
     /// environment when the file is used, so the file can go into git.
     #[arg(long)]
     pub literal_urls: bool,
+
+    /// Write the value of each `${NAME}` placeholder the exported file uses to this
+    /// file, as a JSON object of NAME to value (the format of CBCHECK_PLACEHOLDERS),
+    /// created readable by its owner alone (0600); an existing file is never replaced.
+    #[arg(long, value_name = "FILE", conflicts_with = "literal_urls")]
+    pub secrets_out: Option<PathBuf>,
 
     /// Read recorded get_callback replies (as verify --live-from) instead of
     /// calling the API.

@@ -36,7 +36,9 @@ pub mod testing {
         ApiError, CallbackConfig, Client, ClientOptions, Deadline, Interface, KeySource, Live,
         Observer, Oversized, RedirectTarget, RetryPolicy, Service, Target, Tick, WriteReply,
     };
-    pub use crate::source::keys::{Credential, resolve as resolve_credential};
+    pub use crate::source::keys::{
+        Credential, CredentialError, candidates as credential_places, resolve as resolve_credential,
+    };
     pub use crate::source::secret::Secret;
     pub use crate::source::usersig::{SigParams, mint, signature};
 }

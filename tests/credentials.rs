@@ -1,9 +1,9 @@
 //! Credentials and hosts: from the environment and the file, never the other way round.
 
-use std::collections::HashMap;
-
+use cbcheck::Env;
 use cbcheck::testing::{
-    AllowedHost, App, Credential, Declared, Secret, resolve_credential, resolve_endpoint,
+    AllowedHost, App, Credential, CredentialError, Declared, Secret, resolve_credential,
+    resolve_endpoint,
 };
 
 use crate::support::load;
@@ -16,12 +16,8 @@ fn app(extra: &str) -> App {
     loaded.config.expect("valid test app").apps.remove(0)
 }
 
-fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let map: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    move |name| map.get(name).cloned()
+fn env(vars: &[(&str, &str)]) -> Env {
+    Env::of(vars.iter().copied())
 }
 
 fn chosen(credential: &Credential) -> &str {
@@ -36,20 +32,24 @@ fn variables_are_tried_in_the_documented_order() {
     let all = [
         ("PROD_KEY", "k1"),
         ("CBCHECK_SECRET_KEY_1400000001", "k2"),
+        (
+            "CBCHECK_SECRET_KEYS",
+            r#"{"1400000001": "m1", "1400000002": "m2"}"#,
+        ),
         ("CBCHECK_SECRET_KEY", "k3"),
         ("CBCHECK_USERSIG_1400000001", "s1"),
         ("CBCHECK_USERSIG", "s2"),
     ];
     for skip in 0..all.len() {
-        let credential = resolve_credential(&with_env, env(&all[skip..])).expect("found");
+        let credential = resolve_credential(&with_env, &env(&all[skip..])).expect("found");
         assert_eq!(chosen(&credential), all[skip].0);
         let is_key = matches!(credential, Credential::SecretKey { .. });
-        assert_eq!(is_key, skip < 3, "{}", all[skip].0);
+        assert_eq!(is_key, skip < 4, "{}", all[skip].0);
     }
     // An empty variable counts as unset.
     let credential = resolve_credential(
         &with_env,
-        env(&[("PROD_KEY", " "), ("CBCHECK_SECRET_KEY", "k")]),
+        &env(&[("PROD_KEY", " "), ("CBCHECK_SECRET_KEY", "k")]),
     )
     .expect("found");
     assert_eq!(chosen(&credential), "CBCHECK_SECRET_KEY");
@@ -57,11 +57,16 @@ fn variables_are_tried_in_the_documented_order() {
 
 #[test]
 fn missing_credentials_name_every_variable_tried() {
-    let err = resolve_credential(&app(""), env(&[])).expect_err("none set");
+    let Err(CredentialError::Missing(err)) = resolve_credential(&app(""), &env(&[])) else {
+        panic!("none set");
+    };
     assert_eq!(
         err.tried,
         [
             "CBCHECK_SECRET_KEY_1400000001",
+            "CBCHECK_SECRET_KEYS",
+            "CBCHECK_SECRET_KEYS_FILE",
+            "CBCHECK_SECRET_KEY_COMMAND",
             "CBCHECK_SECRET_KEY",
             "CBCHECK_USERSIG_1400000001",
             "CBCHECK_USERSIG"
@@ -76,11 +81,11 @@ fn missing_credentials_name_every_variable_tried() {
 fn a_key_mints_a_fresh_token_and_a_usersig_is_used_as_given() {
     let app = app("");
     let key =
-        resolve_credential(&app, env(&[("CBCHECK_SECRET_KEY", "secret-key-value")])).expect("key");
+        resolve_credential(&app, &env(&[("CBCHECK_SECRET_KEY", "secret-key-value")])).expect("key");
     let token = key.usersig(app.sdkappid, &app.identifier, 1_764_201_600);
     assert!(!token.expose().is_empty());
     assert_ne!(token.expose(), "secret-key-value");
-    let given = resolve_credential(&app, env(&[("CBCHECK_USERSIG", "ready-token")])).expect("sig");
+    let given = resolve_credential(&app, &env(&[("CBCHECK_USERSIG", "ready-token")])).expect("sig");
     assert_eq!(
         given.usersig(app.sdkappid, &app.identifier, 0),
         Secret::new("ready-token")

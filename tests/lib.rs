@@ -9,6 +9,7 @@ mod architecture;
 mod audit;
 mod cli;
 mod config_rules;
+mod credential_sources;
 mod credentials;
 mod docs;
 mod endpoints;

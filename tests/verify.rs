@@ -253,7 +253,7 @@ fn missing_credentials_exit_3_naming_the_variables() {
     assert_eq!(run.code, Some(3), "{}", run.stderr);
     assert_eq!(vendor.requests().len(), 0);
     assert!(
-        run.stderr.contains("CBCHECK_SECRET_KEY_1400000002, CBCHECK_SECRET_KEY, CBCHECK_USERSIG_1400000002, CBCHECK_USERSIG"),
+        run.stderr.contains("credentials error: looked in CBCHECK_SECRET_KEY_1400000002, CBCHECK_SECRET_KEYS, CBCHECK_SECRET_KEYS_FILE, CBCHECK_SECRET_KEY_COMMAND, CBCHECK_SECRET_KEY, CBCHECK_USERSIG_1400000002, CBCHECK_USERSIG"),
         "{}",
         run.stderr
     );

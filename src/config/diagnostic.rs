@@ -38,6 +38,8 @@ pub enum Rule {
     SecretInFile,
     Interpolation,
     KeyInUrl,
+    /// A key whose value would be a command to run (`secret_key_command`).
+    CommandInFile,
     /// Not a rule of the file: the line that counts a file's problems past the first
     /// [`MAX_DIAGNOSTICS`].
     TooManyProblems,
@@ -79,6 +81,7 @@ impl Rule {
             Rule::SecretInFile => "cbcheck::config::secret-in-file",
             Rule::Interpolation => "cbcheck::config::interpolation",
             Rule::KeyInUrl => "cbcheck::config::key-in-url",
+            Rule::CommandInFile => "cbcheck::config::command-in-file",
             Rule::TooManyProblems => "cbcheck::config::too-many-problems",
         }
     }

@@ -150,10 +150,22 @@ pub struct Templated {
     pub variables: Vec<Variable>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Variable {
     pub name: String,
     pub param: String,
+    /// The live value it stands for, as the URL writes it (`export --secrets-out`).
+    pub value: String,
+}
+
+/// Debug names the variable, never its value.
+impl std::fmt::Debug for Variable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Variable")
+            .field("name", &self.name)
+            .field("param", &self.param)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The prefix of the variables `export` names for an app: `CBCHECK_<SDKAPPID>`, and
@@ -224,6 +236,7 @@ pub fn templated(url: &str, prefix: &str, known: &[(String, String)]) -> Templat
             variables.push(Variable {
                 name,
                 param: decoded(param),
+                value: value.to_owned(),
             });
             pair
         })

@@ -498,11 +498,21 @@ pub fn is_secret_name(name: &str) -> bool {
         return false;
     }
     let words = words(name);
-    if words.last().is_some_and(|w| PLACES.contains(&w.as_str())) {
+    if words.last().is_some_and(|w| PLACES.contains(&w.as_str())) || is_command_name(name) {
         return false;
     }
     let joined = words.concat();
     words.iter().any(|w| WORDS.contains(&w.as_str())) || PARTS.iter().any(|p| joined.contains(p))
+}
+
+/// Whether a key's name says its value is a command to run (`secret_key_command`,
+/// `credential_process`, `key_cmd`): cbcheck takes a command only from the
+/// environment, never from a file a pull request can change.
+pub fn is_command_name(name: &str) -> bool {
+    const COMMANDS: &[&str] = &["command", "cmd", "process", "exec", "script", "program"];
+    words(name)
+        .last()
+        .is_some_and(|w| COMMANDS.contains(&w.as_str()))
 }
 
 /// The lower-case words of a key's name: compatibility forms folded (NFKC, so

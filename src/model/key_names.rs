@@ -6,13 +6,24 @@ use std::collections::BTreeSet;
 /// cbcheck's own credential variables; each covers its `_<SDKAPPID>` form too.
 const PREFIXES: [&str; 2] = ["CBCHECK_SECRET_KEY", "CBCHECK_USERSIG"];
 
-/// The key sources planned next (a map of keys, a key file, a key command): refused
-/// already, so that a file written today cannot name one of them tomorrow. (The
-/// first prefix covers them today; named, they stay refused whatever it becomes.)
-const PLANNED: [&str; 3] = [
-    "CBCHECK_SECRET_KEYS",
-    "CBCHECK_SECRET_KEYS_FILE",
-    "CBCHECK_SECRET_KEY_COMMAND",
+/// The fleet's key sources: a JSON map of keys, a file of that map, a command that
+/// prints a key (the first prefix covers them today; named, they stay refused
+/// whatever it becomes).
+pub const SECRET_KEYS: &str = "CBCHECK_SECRET_KEYS";
+pub const SECRET_KEYS_FILE: &str = "CBCHECK_SECRET_KEYS_FILE";
+pub const SECRET_KEY_COMMAND: &str = "CBCHECK_SECRET_KEY_COMMAND";
+/// How long the key command may take, in seconds.
+pub const SECRET_KEY_COMMAND_TIMEOUT: &str = "CBCHECK_SECRET_KEY_COMMAND_TIMEOUT";
+/// A JSON map of placeholder values: it holds the values of every `${NAME}`, so it is
+/// never one itself.
+pub const PLACEHOLDERS: &str = "CBCHECK_PLACEHOLDERS";
+
+const NAMED: [&str; 5] = [
+    SECRET_KEYS,
+    SECRET_KEYS_FILE,
+    SECRET_KEY_COMMAND,
+    SECRET_KEY_COMMAND_TIMEOUT,
+    PLACEHOLDERS,
 ];
 
 /// Every variable name that is a key source in this run, built once from all the
@@ -29,7 +40,7 @@ pub struct KeyNames {
 pub enum KeySource {
     /// An app's `secret_key_env`, in this file or another one of the run.
     SecretKeyEnv,
-    /// One of cbcheck's own credential variables, or one planned.
+    /// One of cbcheck's own credential variables, or its placeholder map.
     Cbcheck,
 }
 
@@ -58,7 +69,7 @@ impl KeyNames {
     /// Why `name` is a key source, or `None` when it is not one.
     pub fn source(&self, name: &str) -> Option<KeySource> {
         let name = name.to_ascii_uppercase();
-        if PREFIXES.iter().any(|prefix| name.starts_with(prefix)) || PLANNED.contains(&&*name) {
+        if PREFIXES.iter().any(|prefix| name.starts_with(prefix)) || NAMED.contains(&&*name) {
             Some(KeySource::Cbcheck)
         } else if self.secret_key_envs.contains(&name) {
             Some(KeySource::SecretKeyEnv)
@@ -94,6 +105,7 @@ mod tests {
             assert_eq!(names.source(name), source, "{name}");
         }
         assert!(KeyNames::default().is_key_source("CBCHECK_SECRET_KEY_COMMAND"));
+        assert!(KeyNames::default().is_key_source("cbcheck_placeholders"));
         assert!(!KeyNames::default().is_key_source("TRTC_PROD_KEY"));
     }
 }

@@ -41,6 +41,8 @@ pub struct Failure {
     request_id: Option<String>,
     message: String,
     help: String,
+    /// What a one-line summary (`-q`) adds to the class, e.g. where a key was looked for.
+    detail: Option<String>,
 }
 
 impl Failure {
@@ -51,7 +53,18 @@ impl Failure {
             request_id: None,
             message,
             help,
+            detail: None,
         }
+    }
+
+    /// With the short detail a one-line summary gives after the class.
+    pub fn with_detail(mut self, detail: String) -> Failure {
+        self.detail = Some(detail);
+        self
+    }
+
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
     }
 
     /// The vendor's ErrorCode and RequestId, when it answered.

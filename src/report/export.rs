@@ -179,3 +179,17 @@ fn plural(n: usize, noun: &str) -> String {
         format!("{n} {noun}s")
     }
 }
+
+/// `--secrets-out`: where the placeholder values went (never what they are).
+pub fn secrets_written(path: &std::path::Path, names: &[&str]) -> String {
+    format!(
+        "wrote {} (mode 0600): the values of {} placeholder(s), the format of CBCHECK_PLACEHOLDERS{}\n",
+        printable(&path.display().to_string(), &[]),
+        names.len(),
+        if names.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", printable(&names.join(", "), &[]))
+        }
+    )
+}

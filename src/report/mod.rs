@@ -167,6 +167,34 @@ pub fn write_file_atomically(path: &std::path::Path, text: &str) -> Result<(), W
     replace_file(path, text, Link::Follow, None).map(|_| ())
 }
 
+/// Create `path` holding `text`, readable and writable by its owner alone (0600):
+/// for values that are never shown (`export --secrets-out`). An existing file is never
+/// replaced, and no temporary copy is left anywhere.
+pub fn create_private_file(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            WriteError {
+                path: path.display().to_string(),
+                reason: "it exists".to_owned(),
+                help: "cbcheck never replaces a file of secret values: remove it, or name another",
+            }
+        } else {
+            WriteError::new(path, &e)
+        }
+    })?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| WriteError::new(path, &e))
+}
+
 /// Replace a file whole, as [`write_file`] (a symlink at the path is replaced, not
 /// followed), readable by every user (0644): for files another service reads, such as
 /// node_exporter's textfile collector.

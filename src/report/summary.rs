@@ -104,7 +104,15 @@ struct Row {
 fn row(result: &AppResult) -> Row {
     let app = &result.app;
     let (status, detail) = match &result.failure {
-        Some(failure) => ("failed", format!("{} error", failure.class().id())),
+        Some(failure) => (
+            "failed",
+            match failure.detail() {
+                Some(detail) => {
+                    format!("{} error: {}", failure.class().id(), printable(detail, &[]))
+                }
+                None => format!("{} error", failure.class().id()),
+            },
+        ),
         None => {
             let kinds: Vec<String> = result
                 .kind_counts()

@@ -292,8 +292,7 @@ pub(super) fn run(
         if r.fix.is_none() {
             continue;
         }
-        let expanded =
-            source::keys::expand_url(&mut r.app, &keys, |name| options.env.var(name), &mut used);
+        let expanded = options.env.expand_url(&mut r.app, &keys, &mut used);
         match (expanded, &mut r.fix, &r.app.callback) {
             (Err(unset), _, _) => r.unsent = Some(Failure::from(unset)),
             (Ok(()), Some(fix), Some(desired)) => {

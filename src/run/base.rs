@@ -13,7 +13,7 @@ use crate::drift;
 use crate::model::key_names::KeyNames;
 use crate::model::redact::Redaction;
 use crate::model::{App, AppResult, BaseMatch, Config, FileResults, ServiceName, Undeclared};
-use crate::source::keys::{self, Env};
+use crate::source::keys::Env;
 
 /// The base files, loaded. An invalid base is no reason to fail a pull request (the
 /// pull request may be what fixes it): its apps are then unknown to the base, and a
@@ -98,9 +98,7 @@ impl Base {
         for config in &self.configs {
             for app in &config.apps {
                 let mut expanded = app.clone();
-                let usable =
-                    keys::expand_url(&mut expanded, &key_names, |name| env.var(name), &mut used)
-                        .is_ok();
+                let usable = env.expand_url(&mut expanded, &key_names, &mut used).is_ok();
                 self.declared
                     .entry((app.sdkappid, app.service))
                     .or_insert_with(|| usable.then_some(expanded));

@@ -45,6 +45,8 @@ pub(super) struct Settings {
     /// `--force`: `-o` may replace an existing file.
     force: bool,
     literal_urls: bool,
+    /// `--secrets-out`: where the placeholders' values go.
+    secrets_out: Option<PathBuf>,
     options: FetchOptions,
 }
 
@@ -197,11 +199,20 @@ impl Settings {
                 identifier: args.identifier,
             },
         };
+        // Refused before any request: the file is never replaced.
+        if let Some(path) = &args.secrets_out
+            && std::fs::symlink_metadata(path).is_ok()
+        {
+            return Err(Error::Usage(
+                "--secrets-out names a file that exists: cbcheck never replaces a file of secret values (remove it, or name another)",
+            ));
+        }
         Ok(Settings {
             scope,
             output: args.output,
             force: args.force,
             literal_urls: args.literal_urls,
+            secrets_out: args.secrets_out,
             options: FetchOptions {
                 live_from: args.live_from,
                 ..super::options::network_options(args.network, env)
@@ -216,6 +227,7 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
         output,
         force,
         literal_urls,
+        secrets_out,
         options,
     } = settings;
     let (output, options) = (output.as_deref(), &options);
@@ -317,6 +329,9 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
     }
 
     let known = redaction.placeholders().values();
+    // Each `${NAME}` the written file uses, with its value: new ones from live URLs,
+    // the file's own from where the run read them.
+    let mut secrets = std::collections::BTreeMap::new();
     let lives: Vec<Result<Live, Failure>> = apps
         .iter()
         .zip(lives)
@@ -330,6 +345,7 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
                         &variable.param,
                         &variable.name,
                     ));
+                    secrets.insert(variable.name.clone(), variable.value.clone());
                 }
                 let config = CallbackConfig {
                     url: templated.url,
@@ -340,8 +356,16 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
             live => live,
         })
         .collect();
+    for (_, name) in known {
+        if !secrets.contains_key(name)
+            && let Some(value) = options.env.placeholder(name)
+        {
+            secrets.insert(name.clone(), value);
+        }
+    }
+    let secrets_out = secrets_out.as_deref().map(|path| (path, &secrets));
     if let Some((from, text)) = &original {
-        return refresh(
+        let outcome = refresh(
             stderr,
             (from, text),
             &apps,
@@ -349,7 +373,11 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
             output,
             literal_urls,
             &redaction,
-        );
+        )?;
+        if outcome == Outcome::Clean {
+            write_secrets(stderr, secrets_out)?;
+        }
+        return Ok(outcome);
     }
 
     let Scope::Ids {
@@ -400,6 +428,7 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
             report::print_stdout(&text)?;
         }
     }
+    write_secrets(stderr, secrets_out)?;
     Ok(Outcome::Clean)
 }
 
@@ -468,6 +497,22 @@ fn counted(entries: &[writer::Entry<'_>], sdkappids: usize) -> report::export::W
         with_none,
         commented: entries.iter().filter(|e| !e.declares()).count() - with_none,
     }
+}
+
+/// `--secrets-out`: the placeholders' values as `CBCHECK_PLACEHOLDERS` reads them, in
+/// a new file only its owner may read.
+fn write_secrets(
+    stderr: &Stderr,
+    out: Option<(&Path, &std::collections::BTreeMap<String, String>)>,
+) -> Result<(), Error> {
+    let Some((path, secrets)) = out else {
+        return Ok(());
+    };
+    let text = serde_json::to_string_pretty(secrets).unwrap_or_else(|_| "{}".to_owned());
+    report::create_private_file(path, &format!("{text}\n"))?;
+    let names: Vec<&str> = secrets.keys().map(String::as_str).collect();
+    stderr.say(&report::export::secrets_written(path, &names));
+    Ok(())
 }
 
 /// Whether a URL written to the file may still carry a secret: with `--literal-urls`

@@ -1,24 +1,46 @@
 //! Where an app's credentials come from: the environment, never the file.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use super::api::KeySource;
+use super::key_sources;
 use crate::model::App;
-use crate::model::key_names::KeyNames;
+use crate::model::key_names::{
+    KeyNames, PLACEHOLDERS, SECRET_KEY_COMMAND, SECRET_KEY_COMMAND_TIMEOUT, SECRET_KEYS,
+    SECRET_KEYS_FILE,
+};
 use crate::model::template;
 use crate::source::secret::Secret;
 use crate::source::usersig::{self, SigParams};
 
 /// The variables a run reads credentials and placeholder values from: the process's
-/// environment, or a fixed set (a second run in the same process, a test).
+/// environment, or a fixed set (a second run in the same process, a test); and what
+/// the run read from the fleet's key sources, each read once (clones share it).
 #[derive(Clone, Default)]
-pub struct Env(Option<Arc<HashMap<String, String>>>);
+pub struct Env {
+    vars: Option<Arc<HashMap<String, String>>>,
+    read: Arc<Read>,
+}
+
+/// What a run read from its key sources, once each: the maps parsed, the key
+/// file, each SDKAppID's command result; the key file's warning until it is told.
+#[derive(Default)]
+struct Read {
+    keys: OnceLock<Result<HashMap<u64, Secret>, String>>,
+    file: OnceLock<Result<HashMap<u64, Secret>, String>>,
+    file_warning: Mutex<Option<String>>,
+    command: OnceLock<Result<Vec<String>, String>>,
+    commanded: Mutex<HashMap<u64, Result<Secret, String>>>,
+    placeholders: OnceLock<Result<HashMap<String, Secret>, String>>,
+}
 
 /// Debug names no value: variables hold keys.
 impl std::fmt::Debug for Env {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.0 {
+        match &self.vars {
             None => f.write_str("Env(process)"),
             Some(vars) => f.debug_set().entries(vars.keys()).finish(),
         }
@@ -28,25 +50,167 @@ impl std::fmt::Debug for Env {
 impl Env {
     /// The process's environment, read when a variable is asked for.
     pub fn process() -> Env {
-        Env(None)
+        Env::default()
     }
 
     /// Exactly these variables, and no others.
     pub fn of<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Env {
-        Env(Some(Arc::new(
-            vars.into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        )))
+        Env {
+            vars: Some(Arc::new(
+                vars.into_iter()
+                    .map(|(k, v)| (k.into(), v.into()))
+                    .collect(),
+            )),
+            read: Arc::default(),
+        }
     }
 
     /// The variable's value; not set, or not Unicode, is `None`.
     pub fn var(&self, name: &str) -> Option<String> {
-        match &self.0 {
+        match &self.vars {
             None => std::env::var(name).ok(),
             Some(vars) => vars.get(name).cloned(),
         }
     }
+
+    /// The variable's value, blanks around it dropped; empty is `None`.
+    fn set(&self, name: &str) -> Option<String> {
+        self.var(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A `${NAME}`'s value: the variable `NAME`, else the entry `NAME` of
+    /// `CBCHECK_PLACEHOLDERS` (a variable set for one job overrides the shared map).
+    pub fn placeholder(&self, name: &str) -> Option<String> {
+        self.set(name).or_else(|| {
+            self.placeholder_map()
+                .ok()
+                .and_then(|map| map.get(name))
+                .map(|value| value.expose().to_owned())
+        })
+    }
+
+    /// `CBCHECK_PLACEHOLDERS`, parsed once: empty when unset.
+    fn placeholder_map(&self) -> Result<&HashMap<String, Secret>, &str> {
+        self.read
+            .placeholders
+            .get_or_init(|| {
+                self.set(PLACEHOLDERS).map_or_else(
+                    || Ok(HashMap::new()),
+                    |text| key_sources::parse_map(text.as_bytes()),
+                )
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// `CBCHECK_SECRET_KEYS`, parsed once; `None` when unset.
+    fn key_map(&self) -> Option<Result<&HashMap<u64, Secret>, &str>> {
+        let text = self.set(SECRET_KEYS)?;
+        Some(
+            self.read
+                .keys
+                .get_or_init(|| key_sources::parse_key_map(text.as_bytes()))
+                .as_ref()
+                .map_err(String::as_str),
+        )
+    }
+
+    /// The file `CBCHECK_SECRET_KEYS_FILE` names, read once; `None` when unset.
+    fn key_file(&self) -> Option<Result<&HashMap<u64, Secret>, &str>> {
+        let path = self.set(SECRET_KEYS_FILE)?;
+        let read = self.read.file.get_or_init(|| {
+            key_sources::read_key_file(Path::new(&path)).map(|file| {
+                if let Some(warning) = file.warning {
+                    *lock(&self.read.file_warning) =
+                        Some(format!("{SECRET_KEYS_FILE} ({path}) {warning}"));
+                }
+                file.keys
+            })
+        });
+        Some(read.as_ref().map_err(String::as_str))
+    }
+
+    /// The key file's warning, the first time it is asked for after the file was read.
+    pub fn take_warning(&self) -> Option<String> {
+        lock(&self.read.file_warning).take()
+    }
+
+    /// `CBCHECK_SECRET_KEY_COMMAND`'s words, split once; `None` when unset.
+    fn command(&self) -> Option<Result<&[String], &str>> {
+        let text = self.set(SECRET_KEY_COMMAND)?;
+        Some(
+            self.read
+                .command
+                .get_or_init(|| key_sources::command_words(&text))
+                .as_ref()
+                .map(Vec::as_slice)
+                .map_err(String::as_str),
+        )
+    }
+
+    /// `CBCHECK_SECRET_KEY_COMMAND_TIMEOUT` (whole seconds, 1 to 3600), else the default.
+    fn command_timeout(&self) -> Duration {
+        self.set(SECRET_KEY_COMMAND_TIMEOUT)
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|secs| (1..=3600).contains(secs))
+            .map_or(key_sources::DEFAULT_COMMAND_TIMEOUT, Duration::from_secs)
+    }
+
+    /// The key command's answer for `sdkappid`: run at most once per SDKAppID per run.
+    fn commanded(&self, words: &[String], sdkappid: u64) -> Result<Secret, String> {
+        if let Some(done) = lock(&self.read.commanded).get(&sdkappid) {
+            return done.clone();
+        }
+        let result = key_sources::run_key_command(words, sdkappid, self.command_timeout());
+        lock(&self.read.commanded)
+            .entry(sdkappid)
+            .or_insert(result)
+            .clone()
+    }
+
+    /// Run the key command for every app whose key it is, a few at a time, before
+    /// the apps are signed one by one (each SDKAppID once).
+    pub fn prefetch(&self, apps: &[App]) {
+        let Some(Ok(words)) = self.command() else {
+            return;
+        };
+        // The apps whose first place that holds something (or fails) is the command.
+        let reaches_command = |app: &&App| {
+            for place in self.places(app) {
+                if place == Place::Command {
+                    return true;
+                }
+                if !matches!(self.look(app.sdkappid, &place), Ok(None)) {
+                    return false;
+                }
+            }
+            false
+        };
+        let mut ids: Vec<u64> = apps
+            .iter()
+            .filter(reaches_command)
+            .map(|app| app.sdkappid)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.retain(|id| !lock(&self.read.commanded).contains_key(id));
+        for chunk in ids.chunks(key_sources::COMMANDS_IN_FLIGHT) {
+            std::thread::scope(|scope| {
+                for id in chunk {
+                    scope.spawn(|| self.commanded(words, *id));
+                }
+            });
+        }
+    }
+}
+
+/// A lock that a panicking holder cannot poison for the rest of the run.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What signs an app's requests.
@@ -58,13 +222,34 @@ pub enum Credential {
     UserSig { variable: String, token: Secret },
 }
 
-/// No variable held a credential for the app.
+/// Nothing held a credential for the app.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("no credentials for sdkappid {sdkappid}: none of {} is set", .tried.join(", "))]
+#[error("no credentials for sdkappid {sdkappid}: none of {} holds one", .tried.join(", "))]
 pub struct MissingCredentials {
     pub sdkappid: u64,
-    /// The variables looked at, in order.
+    /// The places looked at, in order: variables, the key file's path, the command.
     pub tried: Vec<String>,
+}
+
+/// A key source that should have held the app's key could not give it: the key map
+/// or file is unusable, or the key command failed. Never carries what it read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no credentials for sdkappid {sdkappid}: {place} {reason}")]
+pub struct SourceFailed {
+    pub sdkappid: u64,
+    /// Where the key was looked for, e.g. `the key command `vault` (CBCHECK_SECRET_KEY_COMMAND)`.
+    pub place: String,
+    /// What went wrong, e.g. `exited with status 1`.
+    pub reason: String,
+}
+
+/// Why an app has no credential.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialError {
+    #[error(transparent)]
+    Missing(#[from] MissingCredentials),
+    #[error(transparent)]
+    Failed(#[from] SourceFailed),
 }
 
 /// A `${NAME}` in an app's callback URL that the environment does not set, or that
@@ -74,12 +259,32 @@ pub struct MissingCredentials {
 #[error("{}", if *.credential {
     format!("the callback URL of sdkappid {sdkappid} names ${{{variable}}}, a credential variable: cbcheck never puts a credential in a URL")
 } else {
-    format!("the callback URL of sdkappid {sdkappid} needs ${{{variable}}}, and {variable} is not set")
+    format!("the callback URL of sdkappid {sdkappid} needs ${{{variable}}}, and {variable} is not set{}", .map_problem.as_ref().map_or_else(String::new, |problem| format!(" ({PLACEHOLDERS} is {problem})")))
 })]
 pub struct UnsetVariable {
     pub sdkappid: u64,
     pub variable: String,
     pub credential: bool,
+    /// Why `CBCHECK_PLACEHOLDERS`, set, could not be read (never what it holds).
+    pub map_problem: Option<String>,
+}
+
+impl Env {
+    /// [`expand_url`] with the run's placeholder values: each variable, else the
+    /// entry of `CBCHECK_PLACEHOLDERS`.
+    pub fn expand_url(
+        &self,
+        app: &mut App,
+        key_names: &KeyNames,
+        used: &mut Vec<(String, String)>,
+    ) -> Result<(), UnsetVariable> {
+        expand_url(app, key_names, |name| self.placeholder(name), used).map_err(|mut unset| {
+            if !unset.credential {
+                unset.map_problem = self.placeholder_map().err().map(str::to_owned);
+            }
+            unset
+        })
+    }
 }
 
 /// Replace every `${NAME}` of the app's callback URL by the variable's value
@@ -124,6 +329,7 @@ pub fn expand_url(
             sdkappid,
             variable: variable.clone(),
             credential: true,
+            map_problem: None,
         });
     }
     let value = |name: &str| {
@@ -142,54 +348,131 @@ pub fn expand_url(
         sdkappid,
         variable,
         credential: false,
+        map_problem: None,
     })?;
     desired.url = url;
     Ok(())
 }
 
-/// The variables consulted for an app, in order of preference.
-pub fn candidates(app: &App) -> Vec<(String, bool)> {
-    let id = app.sdkappid;
-    let mut vars: Vec<(String, bool)> = Vec::new();
-    if let Some(name) = &app.secret_key_env {
-        vars.push((name.clone(), true));
-    }
-    vars.push((format!("CBCHECK_SECRET_KEY_{id}"), true));
-    vars.push(("CBCHECK_SECRET_KEY".to_owned(), true));
-    vars.push((format!("CBCHECK_USERSIG_{id}"), false));
-    vars.push(("CBCHECK_USERSIG".to_owned(), false));
-    vars
+/// A place an app's credential may come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Place {
+    /// A variable holding the key (`true`) or a ready UserSig (`false`).
+    Var(String, bool),
+    /// `CBCHECK_SECRET_KEYS`'s entry for the SDKAppID.
+    Map,
+    /// The entry of the file `CBCHECK_SECRET_KEYS_FILE` names.
+    File,
+    /// What `CBCHECK_SECRET_KEY_COMMAND` prints for the SDKAppID.
+    Command,
 }
 
-/// Find the app's credential; `lookup` reads a variable (the process environment in
-/// production, a map in tests). Empty values count as unset.
-pub fn resolve(
-    app: &App,
-    lookup: impl Fn(&str) -> Option<String>,
-) -> Result<Credential, MissingCredentials> {
-    let candidates = candidates(app);
-    for (variable, is_key) in &candidates {
-        let Some(value) = lookup(variable).filter(|v| !v.trim().is_empty()) else {
+impl Env {
+    /// Where the app's credential is looked for, in order of preference: the app's own
+    /// variable, its SDKAppID's variable, then the fleet's sources (the map, the file,
+    /// the command), then the run's default key; a ready UserSig last.
+    fn places(&self, app: &App) -> Vec<Place> {
+        let id = app.sdkappid;
+        let mut places = Vec::new();
+        if let Some(name) = &app.secret_key_env {
+            places.push(Place::Var(name.clone(), true));
+        }
+        places.extend([
+            Place::Var(format!("CBCHECK_SECRET_KEY_{id}"), true),
+            Place::Map,
+            Place::File,
+            Place::Command,
+            Place::Var("CBCHECK_SECRET_KEY".to_owned(), true),
+            Place::Var(format!("CBCHECK_USERSIG_{id}"), false),
+            Place::Var("CBCHECK_USERSIG".to_owned(), false),
+        ]);
+        places
+    }
+
+    /// The place as messages name it: the variable, with the file's path or the
+    /// command's program when they are set.
+    fn describe(&self, place: &Place) -> String {
+        match place {
+            Place::Var(name, _) => name.clone(),
+            Place::Map => SECRET_KEYS.to_owned(),
+            Place::File => match self.set(SECRET_KEYS_FILE) {
+                Some(path) => format!("{SECRET_KEYS_FILE} ({path})"),
+                None => SECRET_KEYS_FILE.to_owned(),
+            },
+            Place::Command => match self.command() {
+                Some(Ok(words)) => {
+                    format!("{SECRET_KEY_COMMAND} (`{}`)", key_sources::program(words))
+                }
+                _ => SECRET_KEY_COMMAND.to_owned(),
+            },
+        }
+    }
+
+    /// What the place holds for `sdkappid`: nothing, the value, or why it could not
+    /// be read (the map or file unusable, the command failed). Empty counts as unset.
+    fn look(&self, sdkappid: u64, place: &Place) -> Result<Option<Secret>, String> {
+        let entry = |keys: Result<&HashMap<u64, Secret>, &str>| match keys {
+            Ok(keys) => Ok(keys.get(&sdkappid).cloned()),
+            Err(reason) => Err(format!("is {reason}")),
+        };
+        match place {
+            Place::Var(name, _) => Ok(self.set(name).map(Secret::new)),
+            Place::Map => self.key_map().map_or(Ok(None), entry),
+            Place::File => self.key_file().map_or(Ok(None), |keys| {
+                keys.map(|keys| keys.get(&sdkappid).cloned())
+                    .map_err(str::to_owned)
+            }),
+            Place::Command => match self.command() {
+                None => Ok(None),
+                Some(Err(reason)) => Err(reason.to_owned()),
+                Some(Ok(words)) => self.commanded(words, sdkappid).map(Some),
+            },
+        }
+    }
+}
+
+/// The places consulted for an app, in order of preference, as messages name them.
+pub fn candidates(app: &App, env: &Env) -> Vec<String> {
+    env.places(app)
+        .iter()
+        .map(|place| env.describe(place))
+        .collect()
+}
+
+/// Find the app's credential in `env`: the first place that holds one. A place that
+/// should hold it but cannot be read (a broken key map or file, a failing command)
+/// fails the app: falling through to the run's default key would sign with the
+/// wrong one.
+pub fn resolve(app: &App, env: &Env) -> Result<Credential, CredentialError> {
+    let places = env.places(app);
+    for place in &places {
+        let value = env
+            .look(app.sdkappid, place)
+            .map_err(|reason| SourceFailed {
+                sdkappid: app.sdkappid,
+                place: env.describe(place),
+                reason,
+            })?;
+        let Some(value) = value else {
             continue;
         };
-        let value = Secret::new(value.trim());
-        let variable = variable.clone();
-        return Ok(if *is_key {
-            Credential::SecretKey {
-                variable,
-                key: value,
-            }
-        } else {
-            Credential::UserSig {
+        let variable = env.describe(place);
+        return Ok(match place {
+            Place::Var(_, false) => Credential::UserSig {
                 variable,
                 token: value,
-            }
+            },
+            _ => Credential::SecretKey {
+                variable,
+                key: value,
+            },
         });
     }
     Err(MissingCredentials {
         sdkappid: app.sdkappid,
-        tried: candidates.into_iter().map(|(v, _)| v).collect(),
-    })
+        tried: places.iter().map(|place| env.describe(place)).collect(),
+    }
+    .into())
 }
 
 impl Credential {

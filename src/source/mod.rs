@@ -3,6 +3,7 @@
 //! No printing here.
 
 pub mod api;
+pub mod key_sources;
 pub mod keys;
 pub mod probe;
 pub mod secret;
@@ -19,7 +20,7 @@ use crate::model::redact::{Placeholders, Redaction};
 use crate::model::{ErrorClass, Failure, ServiceName};
 use api::endpoint::{AllowedHost, NotAllowed};
 use api::{ApiError, Client, ClientOptions, Live, RetryCause, Target, Tick};
-use keys::{MissingCredentials, UnsetVariable};
+use keys::{CredentialError, UnsetVariable};
 
 /// How to verify.
 #[derive(Debug, Clone, Default)]
@@ -64,13 +65,22 @@ impl From<ApiError> for Failure {
     }
 }
 
-impl From<MissingCredentials> for Failure {
-    fn from(err: MissingCredentials) -> Failure {
-        Failure::new(
-            ErrorClass::Credentials,
-            err.to_string(),
-            "set one of these variables for this app, in order of preference: a `*SECRET_KEY*` one holds the app's secret key (cbcheck signs with it and never prints it), a `*USERSIG*` one a ready UserSig for the file's `identifier`".into(),
-        )
+impl From<CredentialError> for Failure {
+    fn from(err: CredentialError) -> Failure {
+        match err {
+            CredentialError::Missing(missing) => Failure::new(
+                ErrorClass::Credentials,
+                missing.to_string(),
+                "set one of these for this app, in order of preference: a `*SECRET_KEY*` variable holds the app's secret key (cbcheck signs with it and never prints it), CBCHECK_SECRET_KEYS or the file CBCHECK_SECRET_KEYS_FILE names map SDKAppIDs to keys, CBCHECK_SECRET_KEY_COMMAND prints the key of the SDKAppID it is given, a `*USERSIG*` variable holds a ready UserSig for the file's `identifier`".into(),
+            )
+            .with_detail(format!("looked in {}", missing.tried.join(", "))),
+            CredentialError::Failed(failed) => Failure::new(
+                ErrorClass::Credentials,
+                failed.to_string(),
+                "cbcheck never shows what a key source holds or prints: check the source (run the command by hand with the SDKAppID as its last argument, validate the JSON); see docs/credentials.md".into(),
+            )
+            .with_detail(format!("{} {}", failed.place, failed.reason)),
+        }
     }
 }
 
@@ -83,7 +93,7 @@ impl From<UnsetVariable> for Failure {
             )
         } else {
             format!(
-                "set {} to the value the callback URL must carry (cbcheck sends it, and never shows it)",
+                "set {} (or its entry in CBCHECK_PLACEHOLDERS) to the value the callback URL must carry (cbcheck sends it, and never shows it)",
                 err.variable
             )
         };
@@ -280,6 +290,7 @@ pub fn targets(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let mut seen_notices = BTreeSet::new();
+    options.env.prefetch(apps);
     apps.iter()
         .map(|app| {
             // Where the token would go is settled before a token is made.
@@ -294,8 +305,11 @@ pub fn targets(
                 &options.allowed_endpoints,
             )
             .map_err(Failure::from)?;
-            let credential =
-                keys::resolve(app, |name| options.env.var(name)).map_err(Failure::from)?;
+            let credential = keys::resolve(app, &options.env);
+            if let Some(warning) = options.env.take_warning() {
+                notices.push(warning);
+            }
+            let credential = credential.map_err(Failure::from)?;
             if let Some(warning) = resolved.insecure_warning
                 && seen_notices.insert(warning.clone())
             {
@@ -404,13 +418,7 @@ pub fn expanded_live_states(
         .map(|apps| {
             apps.into_iter()
                 .map(|mut app| {
-                    let unset = keys::expand_url(
-                        &mut app,
-                        key_names,
-                        |name| options.env.var(name),
-                        &mut used,
-                    )
-                    .err();
+                    let unset = options.env.expand_url(&mut app, key_names, &mut used).err();
                     (app, unset)
                 })
                 .collect()

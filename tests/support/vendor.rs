@@ -307,6 +307,8 @@ struct State {
     connections: usize,
     /// Hold every reply until this many requests have arrived.
     hold_until: Option<usize>,
+    /// The secret key of each SDKAppID that checks its requests' UserSig.
+    keys: HashMap<u64, String>,
     /// How many requests had arrived when each held reply went out.
     released_at: Vec<usize>,
     floods: Vec<Flooded>,
@@ -408,6 +410,13 @@ impl Vendor {
             .split_once("://")
             .map_or(self.uri.as_str(), |(_, rest)| rest)
             .to_owned()
+    }
+
+    /// From now on, a request about `sdkappid` is answered only when its UserSig was
+    /// signed with `key` (as the vendor checks it); any other gets ErrorCode 70003.
+    pub fn key(&self, sdkappid: u64, key: &str) -> &Vendor {
+        self.shared.state().keys.insert(sdkappid, key.to_owned());
+        self
     }
 
     /// Configures `service`'s callback of `sdkappid` (`None`: none configured).
@@ -583,9 +592,61 @@ fn is_write(interface: &str) -> bool {
     )
 }
 
+/// Whether the request's UserSig is a TLSSigAPIv2 token for its SDKAppID signed with
+/// `key`: decoded from the documented format, the HMAC-SHA256 recomputed.
+fn signed_with(request: &Request, key: &str) -> bool {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use hmac::{KeyInit, Mac};
+    use std::io::Read;
+    let Some(token) = request.usersig() else {
+        return false;
+    };
+    let base64: String = token
+        .chars()
+        .map(|c| match c {
+            '*' => '+',
+            '-' => '/',
+            '_' => '=',
+            other => other,
+        })
+        .collect();
+    let Ok(compressed) = STANDARD.decode(base64) else {
+        return false;
+    };
+    let mut json = String::new();
+    if flate2::read::ZlibDecoder::new(compressed.as_slice())
+        .read_to_string(&mut json)
+        .is_err()
+    {
+        return false;
+    }
+    let Ok(doc) = serde_json::from_str::<Value>(&json) else {
+        return false;
+    };
+    let content = format!(
+        "TLS.identifier:{}\nTLS.sdkappid:{}\nTLS.time:{}\nTLS.expire:{}\n",
+        doc["TLS.identifier"].as_str().unwrap_or_default(),
+        doc["TLS.sdkappid"],
+        doc["TLS.time"],
+        doc["TLS.expire"],
+    );
+    let Ok(mut mac) = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key.as_bytes()) else {
+        return false;
+    };
+    mac.update(content.as_bytes());
+    doc["TLS.sdkappid"].as_u64() == Some(request.sdkappid())
+        && doc["TLS.sig"].as_str() == Some(STANDARD.encode(mac.finalize().into_bytes()).as_str())
+}
+
 impl State {
     fn answer(&mut self, request: &Request) -> Reply {
         let id = request.sdkappid();
+        if let Some(key) = self.keys.get(&id)
+            && !signed_with(request, key)
+        {
+            return fail(70_003, "usersig invalid").into();
+        }
         if let Some(reply) = self.queued.get_mut(&id).and_then(VecDeque::pop_front) {
             return reply;
         }

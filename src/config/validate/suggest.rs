@@ -4,7 +4,7 @@
 use super::Validator;
 use crate::config::diagnostic::{ConfigDiagnostic, Rule};
 use crate::config::node::Node;
-use crate::config::secrets::is_secret_name;
+use crate::config::secrets::{is_command_name, is_secret_name};
 use crate::model::catalog;
 
 impl Validator<'_> {
@@ -18,6 +18,17 @@ impl Validator<'_> {
     ) -> Option<&'static str> {
         // The secret scan reports it as `secret-in-file` and masks its value.
         if is_secret_name(name) {
+            return None;
+        }
+        if is_command_name(name) {
+            self.push(
+                ConfigDiagnostic::error(
+                    Rule::CommandInFile,
+                    format!("`{name}` in {path} is refused: cbcheck never takes a command from the callbacks file"),
+                )
+                .primary(key.span, "a command to run")
+                .help("a pull request can change this file, and CI must not run what it says: set CBCHECK_SECRET_KEY_COMMAND in the CI job's environment (it gets the SDKAppID as its last argument and prints the key), or use CBCHECK_SECRET_KEYS / CBCHECK_SECRET_KEYS_FILE"),
+            );
             return None;
         }
         let near = catalog::suggest(name, known.iter().copied());
