@@ -13,6 +13,7 @@ mod credentials;
 mod docs;
 mod endpoints;
 mod export_in_place;
+mod fleet_entries;
 mod formats;
 mod inputs;
 mod log_commands;

@@ -85,9 +85,10 @@ impl Loaded {
             + self.omitted.iter().filter(|o| o.error).count()
     }
 
-    /// Every warning, listed or not.
+    /// Every warning, listed or not (a notice is none).
     pub fn warnings(&self) -> usize {
-        self.diagnostics.len() + self.omitted.len() - self.errors()
+        self.diagnostics.iter().filter(|d| d.is_warning()).count()
+            + self.omitted.iter().filter(|o| !o.error).count()
     }
 
     /// The diagnostics every report lists: the kept ones, then the one that counts
@@ -406,6 +407,10 @@ mod tests {
             keys("/$defs/CallbackSpec/properties"),
             sorted(validate::CALLBACK_KEYS)
         );
+        assert_eq!(
+            keys("/$defs/KnownCommands/properties"),
+            sorted(validate::KNOWN_COMMANDS_KEYS)
+        );
         // Every keyed level of the schema is one compared above: a new one fails here
         // until the validator has its key list too.
         let mut keyed: Vec<&str> = schema
@@ -417,7 +422,10 @@ mod tests {
             .map(|(name, _)| name.as_str())
             .collect();
         keyed.sort_unstable();
-        assert_eq!(keyed, ["AppSpec", "CallbackSpec", "Defaults"]);
+        assert_eq!(
+            keyed,
+            ["AppSpec", "CallbackSpec", "Defaults", "KnownCommands"]
+        );
     }
 
     #[test]

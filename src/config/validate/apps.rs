@@ -204,6 +204,7 @@ impl Validator<'_> {
                     secret_key_env,
                     allow_insecure_url,
                     extra_commands: extra_commands.unwrap_or_default(),
+                    known_commands: self.declared_for(service),
                     callback,
                     spans: AppSpans {
                         entry: node.extent(),

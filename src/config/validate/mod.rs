@@ -9,6 +9,7 @@ mod apps;
 mod callback;
 mod document;
 mod endpoint;
+mod known;
 mod secret;
 mod settings;
 mod suggest;
@@ -22,8 +23,11 @@ use super::diagnostic::{Collected, ConfigDiagnostic, Rule};
 use super::node::{Node, Value};
 use super::placeholders;
 use super::secrets::Hidden;
+use crate::model::ServiceName;
 
-pub const TOP_KEYS: &[&str] = &["version", "defaults", "apps"];
+pub const TOP_KEYS: &[&str] = &["version", "defaults", "known_commands", "apps"];
+/// The keys of `known_commands`: the service names.
+pub const KNOWN_COMMANDS_KEYS: &[&str] = &["room", "live", "call"];
 pub const DEFAULTS_KEYS: &[&str] = &["service", "region", "identifier", "extra_commands"];
 pub const APP_KEYS: &[&str] = &[
     "name",
@@ -85,6 +89,8 @@ struct Validator<'t> {
     hidden: Hidden,
     secret_key_envs: Vec<String>,
     placeholders: Vec<placeholders::Placeholder>,
+    /// The words `known_commands` declares, by service: accepted as the catalog's are.
+    known_commands: Vec<(ServiceName, String)>,
 }
 
 /// The known keys of one mapping that were present, with their key and value nodes.
