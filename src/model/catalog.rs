@@ -57,17 +57,22 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             if candidate.len() >= 3 && lowered.starts_with(&candidate_lower) {
                 return Some((1, candidate));
             }
-            // The distance is at least the difference in length: a word far longer
-            // (a key or a live word of a megabyte) is not compared letter by letter,
-            // which would cost its length times the candidate's in time and memory.
-            if chars.abs_diff(candidate_lower.chars().count()) > near {
-                return None;
-            }
-            let distance = strsim::damerau_levenshtein(&lowered, &candidate_lower);
-            (distance <= near).then_some((distance, candidate))
+            distance_within(&lowered, chars, &candidate_lower, near).map(|d| (d, candidate))
         })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
+}
+
+/// The edit distance of two lowercased words (`chars`: the first's length), when it
+/// is at most `near`. The distance is at least the difference in length: a word far
+/// longer (a key or a live word of a megabyte) is not compared letter by letter,
+/// which would cost its length times the candidate's in time and memory.
+fn distance_within(lowered: &str, chars: usize, candidate: &str, near: usize) -> Option<usize> {
+    if chars.abs_diff(candidate.chars().count()) > near {
+        return None;
+    }
+    let distance = strsim::damerau_levenshtein(lowered, candidate);
+    (distance <= near).then_some(distance)
 }
 
 /// The catalog word of `service` that `word` is a likely misspelling of, if one is.
@@ -88,12 +93,7 @@ pub fn suggest_command(service: ServiceName, word: &str) -> Option<&'static str>
             let candidate_lower = candidate.to_ascii_lowercase();
             let longer = chars.max(candidate_lower.chars().count());
             let near = (longer * 3 / 20).max(1);
-            // Cheap first: the distance is at least the difference in length.
-            if chars.abs_diff(candidate_lower.chars().count()) > near {
-                return None;
-            }
-            let distance = strsim::damerau_levenshtein(&lowered, &candidate_lower);
-            (distance <= near).then_some((distance, candidate))
+            distance_within(&lowered, chars, &candidate_lower, near).map(|d| (d, candidate))
         })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
