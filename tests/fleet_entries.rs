@@ -1,6 +1,8 @@
 //! A real fleet's file: command words the vendor added after this cbcheck was
 //! released (`known_commands`), and entries with problems among valid ones (issue 23).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use serde_json::Value;
 
 use crate::support::vendor::{LIVE, Vendor, config};
@@ -24,8 +26,14 @@ fn live_file(known: &[&str], commands: &[&str]) -> String {
     )
 }
 
+/// A scratch directory of its own: the tests run in parallel.
+fn scratch() -> crate::support::Workdir {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    workdir(&format!("run-{}", NEXT.fetch_add(1, Ordering::Relaxed)))
+}
+
 fn run(yaml: &str, vendor: &Vendor, args: &[&str]) -> Out {
-    workdir("fleet-entries")
+    scratch()
         .with("callbacks.yaml", yaml)
         .cbcheck()
         .args(args)
@@ -35,7 +43,7 @@ fn run(yaml: &str, vendor: &Vendor, args: &[&str]) -> Out {
 }
 
 fn lint(yaml: &str) -> Out {
-    workdir("fleet-entries-lint")
+    scratch()
         .with("callbacks.yaml", yaml)
         .cbcheck()
         .args(["lint", "-q", "--deny-warnings", "callbacks.yaml"])
@@ -44,7 +52,7 @@ fn lint(yaml: &str) -> Out {
 
 /// `lint --format json`'s diagnostics as (severity, message, help), and its exit code.
 fn lint_json(yaml: &str) -> (Option<i32>, Vec<(String, String, String)>) {
-    let out = workdir("fleet-entries-lint")
+    let out = scratch()
         .with("callbacks.yaml", yaml)
         .cbcheck()
         .args(["lint", "--format", "json", "callbacks.yaml"])
@@ -191,4 +199,128 @@ fn only_a_near_word_is_suggested() {
         )
         .stderr_lacks("delivers no")
         .stderr_lacks("a typo for");
+}
+
+const ROOM_WORD: &str = "Room.CallbackAfterCreateRoom";
+
+/// Five Room entries: three valid (1, 3, 5), one with an unknown key (2) and one
+/// with a bad region (4).
+fn fleet() -> String {
+    let entry = |id: u64, extra: &str| {
+        format!(
+            "  - sdkappid: {id}\n{extra}    callback:\n      url: https://hooks.example.com/{id}\n      commands: [{ROOM_WORD}]\n"
+        )
+    };
+    format!(
+        "version: 1\ndefaults:\n  region: seoul\n  identifier: admin\napps:\n{}{}{}{}{}",
+        entry(1_400_000_001, "    name: one\n"),
+        entry(1_400_000_002, "    colour: blue\n"),
+        entry(1_400_000_003, ""),
+        entry(1_400_000_004, "    region: mars\n"),
+        entry(1_400_000_005, ""),
+    )
+}
+
+/// The fake vendor with every entry's callback configured as declared, but the
+/// fifth's URL, which has drifted.
+fn fleet_vendor() -> Vendor {
+    let vendor = Vendor::start();
+    for id in 1_400_000_001..=1_400_000_004 {
+        vendor.room(id, &format!("https://hooks.example.com/{id}"), &[ROOM_WORD]);
+    }
+    vendor.room(1_400_000_005, "https://hooks.example.com/old", &[ROOM_WORD]);
+    vendor
+}
+
+/// The SDKAppIDs the vendor was asked about, in order, each once.
+fn asked(vendor: &Vendor) -> Vec<u64> {
+    let mut ids: Vec<u64> = vendor.requests().iter().map(|r| r.sdkappid()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+#[test]
+fn the_valid_apps_of_a_file_with_invalid_entries_are_checked() {
+    let vendor = fleet_vendor();
+    let out = run(
+        &fleet(),
+        &vendor,
+        &["verify", "--format", "json", "callbacks.yaml"],
+    );
+    // Invalid entries outrank drift.
+    out.code(2)
+        .stderr_has("unknown key `colour` in apps[1]")
+        .stderr_has("unknown region `mars`")
+        .stderr_has("2 app entries are invalid and not checked (apps[1] (sdkappid 1400000002), apps[3] (sdkappid 1400000004))");
+    assert_eq!(
+        asked(&vendor),
+        [1_400_000_001, 1_400_000_003, 1_400_000_005]
+    );
+    let report = out.stdout_json();
+    assert_eq!(report["status"], "invalid");
+    assert_eq!(
+        statuses(&report),
+        [
+            (1_400_000_001, "in_sync".to_owned()),
+            (1_400_000_003, "in_sync".to_owned()),
+            (1_400_000_005, "drifted".to_owned())
+        ]
+    );
+    let codes: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "cbcheck::config::unknown-key",
+            "cbcheck::config::unknown-region"
+        ]
+    );
+
+    // The human report and the quiet one say the same.
+    let vendor = fleet_vendor();
+    run(&fleet(), &vendor, &["verify", "callbacks.yaml"])
+        .code(2)
+        .stderr_has("1400000005 has drifted: 1 url_mismatch")
+        .stderr_has("3 apps checked: 2 in sync, 1 drifted, 0 failed; callbacks.yaml is invalid (2 errors): its invalid entries were not checked")
+        .stderr_lacks("To fix");
+    assert_eq!(
+        asked(&vendor),
+        [1_400_000_001, 1_400_000_003, 1_400_000_005]
+    );
+    run(&fleet(), &vendor, &["verify", "-q", "callbacks.yaml"])
+        .code(2)
+        .stderr_has("callbacks.yaml:")
+        .stderr_has("error[unknown-region]: unknown region `mars`")
+        .stderr_has("drifted  -  1400000005  1 url_mismatch")
+        .stderr_has("; callbacks.yaml is invalid (2 errors)");
+
+    // apply refuses the whole file, before any request.
+    let vendor = fleet_vendor();
+    run(&fleet(), &vendor, &["apply", "--yes", "callbacks.yaml"]).code(2);
+    assert!(vendor.requests().is_empty(), "{:?}", asked(&vendor));
+}
+
+#[test]
+fn a_file_level_problem_still_stops_before_any_request() {
+    let vendor = fleet_vendor();
+    let duplicate = fleet().replace("sdkappid: 1400000003", "sdkappid: 1400000001");
+    run(&duplicate, &vendor, &["verify", "callbacks.yaml"])
+        .code(2)
+        .stderr_has("sdkappid 1400000001 is declared twice")
+        .stderr_lacks("apps checked");
+    let syntax = format!("{}  - [\n", fleet());
+    run(&syntax, &vendor, &["verify", "callbacks.yaml"])
+        .code(2)
+        .stderr_has("invalid YAML")
+        .stderr_lacks("apps checked");
+    let version = fleet().replace("version: 1", "version: 2");
+    run(&version, &vendor, &["verify", "callbacks.yaml"])
+        .code(2)
+        .stderr_has("version 2 is not supported");
+    assert!(vendor.requests().is_empty(), "{:?}", asked(&vendor));
 }

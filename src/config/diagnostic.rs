@@ -271,6 +271,10 @@ impl Collected {
         }
     }
 
+    pub fn has_errors(&self) -> bool {
+        self.kept.iter().any(ConfigDiagnostic::is_error) || self.omitted.iter().any(|o| o.error)
+    }
+
     /// Both files' problems, as if they had been pushed here in order.
     pub fn append(&mut self, other: Collected) {
         self.omitted.extend(other.omitted);

@@ -55,6 +55,11 @@ pub struct Validated {
     pub secret_key_envs: Vec<String>,
     /// Every placeholder of every `callback.url` that parses.
     pub placeholders: Vec<placeholders::Placeholder>,
+    /// Errors outside any one app entry (the top level, duplicates among entries):
+    /// with none, the file's valid apps can be checked beside its invalid entries.
+    pub file_errors: usize,
+    /// The entries with errors, as reports name them (`apps[2] (sdkappid 1400000003)`).
+    pub invalid_entries: Vec<String>,
 }
 
 /// `hidden`: the values the secret scan found (and reported), never quoted here.
@@ -74,6 +79,8 @@ pub fn validate(text: &str, root: &Node, hidden: Hidden) -> Validated {
         secret_spans: v.secret_spans,
         secret_key_envs: v.secret_key_envs,
         placeholders: v.placeholders,
+        file_errors: v.errors - v.entry_errors,
+        invalid_entries: v.invalid_entries,
     }
 }
 
@@ -85,6 +92,9 @@ struct Validator<'t> {
     urls: HashSet<usize>,
     diagnostics: Collected,
     errors: usize,
+    /// The errors found inside one app entry.
+    entry_errors: usize,
+    invalid_entries: Vec<String>,
     secret_spans: Vec<SourceSpan>,
     hidden: Hidden,
     secret_key_envs: Vec<String>,
