@@ -101,8 +101,11 @@ def check_status(checks, report_path, report):
     errors = [d for d in report["diagnostics"] if d["severity"] == "error"]
     if "failed" in statuses:
         expected = "failed"
+    elif errors:
+        # Invalid app entries: the file's valid apps are listed, the run is invalid.
+        expected = "invalid"
     elif not report["apps"]:
-        expected = "invalid" if errors else "in_sync"
+        expected = "in_sync"
     elif "drifted" in statuses:
         expected = "drifted"
     elif "pending" in statuses:
@@ -331,8 +334,12 @@ def check_junit(checks, xml_path, report):
             sum(w[1] == "error" for w in wanted),
         )
     else:
+        # A file's errors (invalid app entries, beside the checked apps) are failures.
+        invalid = sum(
+            1 for d in report["diagnostics"] if d["severity"] == "error" and d["file"] is not None
+        )
         summary = report["summary"]
-        expected = (summary["apps"], summary["drifted"], summary["failed"])
+        expected = (summary["apps"] + invalid, summary["drifted"] + invalid, summary["failed"])
     if declared != expected or counted != expected:
         problems.append(
             f"tests/failures/errors: declared {declared}, counted {counted}, JSON report {expected}"

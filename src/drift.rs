@@ -146,28 +146,17 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: &Redaction) 
                 help: twin.map(|twin| spelling_help(twin, word)),
             });
         }
-        if !catalog::is_known(app.service, word) {
+        if !app.knows(word) {
             let title = app.service.title();
             findings.push(Finding {
                 kind: Kind::UnknownCommand,
                 severity: Severity::Warning,
-                message: format!(
-                    "the live command `{word}` is not a known {title} callback command"
-                ),
+                message: format!("the live command `{word}` is not in cbcheck's {title} catalog"),
                 desired: None,
                 live: Some((*word).clone()),
                 span: desired.commands_key,
                 label: format!("`{word}`"),
-                help: Some(
-                    match catalog::suggest(word, app.service.row().commands.iter().copied()) {
-                        Some(near) => format!(
-                            "is the live `{word}` a typo for `{near}`? It delivers no events"
-                        ),
-                        None => format!(
-                            "the live `{word}` is not in the catalog and delivers no {title} events"
-                        ),
-                    },
-                ),
+                help: Some(unknown_live_help(app, word)),
             });
         }
     }
@@ -175,10 +164,7 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: &Redaction) 
         .get(LISTED_LIVE_WORDS..)
         .filter(|r| !r.is_empty())
     {
-        let unknown = rest
-            .iter()
-            .filter(|word| !catalog::is_known(app.service, word))
-            .count();
+        let unknown = rest.iter().filter(|word| !app.knows(word)).count();
         let kind = match extra_severity {
             Some(severity) => Some((Kind::UnexpectedCommand, severity)),
             None => (unknown > 0).then_some((Kind::UnknownCommand, Severity::Warning)),
@@ -203,6 +189,21 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: &Redaction) 
         }
     }
     findings
+}
+
+/// What to do about a live word neither the catalog nor `known_commands` has: a near
+/// catalog word may be what was meant; a far one may be a word the vendor added.
+fn unknown_live_help(app: &App, word: &str) -> String {
+    let declare = format!(
+        "declare it in the file's top-level `known_commands` (`{}: [{word}]`)",
+        app.service.name()
+    );
+    match catalog::suggest_command(app.service, word) {
+        Some(near) => {
+            format!("is the live `{word}` a typo for `{near}`? If the vendor added it, {declare}")
+        }
+        None => format!("if the vendor added it, {declare}"),
+    }
 }
 
 /// Compare a Live app's declared `token_auth` with whether the vendor signs its
@@ -668,6 +669,40 @@ mod tests {
             ]
         );
         assert!(findings[1].help.as_deref().unwrap_or("").contains(A));
+    }
+
+    #[test]
+    fn words_known_commands_declares_are_compared_like_the_catalogs() {
+        const NEW: &str = "Room.CallbackAfterFutureThing";
+        const OTHER: &str = "Room.CallbackAfterOtherThing";
+        let yaml = format!(
+            "version: 1\nknown_commands:\n  room: [{NEW}]\napps:\n  - sdkappid: 1400000001\n    region: seoul\n    identifier: admin\n    extra_commands: warn\n    callback:\n      url: {URL}\n      commands: [{A}, {NEW}]\n"
+        );
+        let loaded = config::load_bytes("c.yaml".into(), yaml.into_bytes(), &Redaction::default());
+        let app = loaded
+            .config
+            .expect("a declared word is valid")
+            .apps
+            .remove(0);
+        let redaction = Redaction::default();
+        assert!(compare(&app, Some(&live(URL, &[NEW, A])), &redaction).is_empty());
+        let findings = compare(&app, Some(&live(URL, &[A])), &redaction);
+        assert_eq!(kinds(&findings), [(Kind::MissingCommand, Severity::Error)]);
+        // A far word is no typo of a catalog word: the help says how to declare it.
+        let findings = compare(&app, Some(&live(URL, &[A, NEW, OTHER])), &redaction);
+        assert_eq!(
+            kinds(&findings),
+            [
+                (Kind::UnexpectedCommand, Severity::Warning),
+                (Kind::UnknownCommand, Severity::Warning)
+            ]
+        );
+        let help = findings[1].help.as_deref().unwrap_or("");
+        assert!(!help.contains("typo"), "{help}");
+        assert!(
+            help.contains("`known_commands` (`room: [Room.CallbackAfterOtherThing]`)"),
+            "{help}"
+        );
     }
 
     #[test]

@@ -427,7 +427,7 @@ fn command_words_are_checked_against_the_catalog() {
     );
     assert!(out.contains("live_config"), "{out}");
     assert!(
-        out.contains("known commands: Room.CallbackAfterCreateRoom"),
+        out.contains("words cbcheck knows: Room.CallbackAfterCreateRoom"),
         "{out}"
     );
     assert_snapshot!("commands", out);

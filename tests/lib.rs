@@ -15,6 +15,7 @@ mod docs;
 mod endpoints;
 mod export_fleet;
 mod export_in_place;
+mod fleet_entries;
 mod formats;
 mod inputs;
 mod log_commands;

@@ -1005,8 +1005,16 @@ apps:
             "{args:?}: {}",
             out.stderr
         );
+        // apply refuses the file whole; verify checks its valid app, the one selected.
+        let asked: Vec<u64> = vendor.requests().iter().map(|r| r.sdkappid()).collect();
+        match args[0] {
+            "apply" => assert!(asked.is_empty(), "{asked:?}"),
+            _ => assert!(
+                !asked.is_empty() && asked.iter().all(|id| *id == 1_400_000_003),
+                "{asked:?}"
+            ),
+        }
     }
     assert!(vendor.writes().is_empty());
-    assert!(vendor.requests().is_empty());
     assert!(vendor.get(ROOM, 1_400_000_004).is_some());
 }

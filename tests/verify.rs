@@ -175,20 +175,18 @@ fn the_two_spellings_are_explained() {
 
 #[test]
 fn invalid_config_exits_2_before_any_request() {
+    // A problem of the file itself (here its top level) stops the run.
     let vendor = fake(in_sync());
     let run = verify(
         "invalid",
-        &FLEET.replace(
-            "commands:\n        - Room.CallbackAfterUpdate",
-            "comands:\n        - Room.CallbackAfterUpdate",
-        ),
+        &FLEET.replace("defaults:", "defualts:"),
         &vendor,
         &[],
         WITH_KEY,
     );
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(
-        run.stderr.contains("did you mean `commands`?"),
+        run.stderr.contains("did you mean `defaults`?"),
         "{}",
         run.stderr
     );

@@ -35,6 +35,10 @@ pub enum Rule {
     UnknownCommand,
     DuplicateCommand,
     EmptyCommands,
+    /// A notice: `known_commands` declares words the catalog does not have yet.
+    DeclaredCommands,
+    /// A word in `known_commands` that the catalog has: the declaration can go.
+    CatalogedCommand,
     SecretInFile,
     Interpolation,
     KeyInUrl,
@@ -78,6 +82,8 @@ impl Rule {
             Rule::UnknownCommand => "cbcheck::config::unknown-command",
             Rule::DuplicateCommand => "cbcheck::config::duplicate-command",
             Rule::EmptyCommands => "cbcheck::config::empty-commands",
+            Rule::DeclaredCommands => "cbcheck::config::declared-commands",
+            Rule::CatalogedCommand => "cbcheck::config::cataloged-command",
             Rule::SecretInFile => "cbcheck::config::secret-in-file",
             Rule::Interpolation => "cbcheck::config::interpolation",
             Rule::KeyInUrl => "cbcheck::config::key-in-url",
@@ -130,6 +136,15 @@ impl ConfigDiagnostic {
             ..ConfigDiagnostic::error(rule, message)
         }
     }
+
+    /// Something worth knowing that is no problem: it fails no run, even under
+    /// `--deny-warnings`.
+    pub fn notice(rule: Rule, message: impl Into<String>) -> Self {
+        ConfigDiagnostic {
+            severity: Severity::Advice,
+            ..ConfigDiagnostic::error(rule, message)
+        }
+    }
 }
 
 impl<R> ConfigDiagnostic<R> {
@@ -164,6 +179,10 @@ impl<R> ConfigDiagnostic<R> {
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 
     /// The label a one-line report points at: the primary one, else the first.
@@ -255,6 +274,10 @@ impl Collected {
         }
     }
 
+    pub fn has_errors(&self) -> bool {
+        self.kept.iter().any(ConfigDiagnostic::is_error) || self.omitted.iter().any(|o| o.error)
+    }
+
     /// Both files' problems, as if they had been pushed here in order.
     pub fn append(&mut self, other: Collected) {
         self.omitted.extend(other.omitted);
@@ -267,11 +290,17 @@ impl Collected {
         self.kept.sort_by_key(ConfigDiagnostic::offset);
         if self.kept.len() > MAX_DIAGNOSTICS {
             self.omitted
-                .extend(self.kept.drain(MAX_DIAGNOSTICS..).map(|d| Omitted {
-                    rule: d.rule,
-                    error: d.is_error(),
-                    offset: d.offset(),
-                }));
+                // A notice past the kept ones is no problem to count.
+                .extend(
+                    self.kept
+                        .drain(MAX_DIAGNOSTICS..)
+                        .filter(|d| d.is_error() || d.is_warning())
+                        .map(|d| Omitted {
+                            rule: d.rule,
+                            error: d.is_error(),
+                            offset: d.offset(),
+                        }),
+                );
         }
     }
 

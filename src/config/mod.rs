@@ -46,6 +46,11 @@ pub struct Loaded {
     pub omitted: Vec<Omitted>,
     /// `Some` when the file has no errors (it may have warnings).
     pub config: Option<Config>,
+    /// An invalid file whose errors are all inside app entries: its valid apps, which
+    /// `verify` still checks (the file stays invalid: exit 2). `None` otherwise.
+    pub partial: Option<Config>,
+    /// The app entries with errors, as reports name them (`apps[2] (sdkappid …)`).
+    pub invalid_entries: Vec<String>,
     /// The SHA-256 of the bytes read (hex), so an archived report names the content
     /// it was made from; `None` when the file could not be read.
     pub sha256: Option<String>,
@@ -85,9 +90,10 @@ impl Loaded {
             + self.omitted.iter().filter(|o| o.error).count()
     }
 
-    /// Every warning, listed or not.
+    /// Every warning, listed or not (a notice is none).
     pub fn warnings(&self) -> usize {
-        self.diagnostics.len() + self.omitted.len() - self.errors()
+        self.diagnostics.iter().filter(|d| d.is_warning()).count()
+            + self.omitted.iter().filter(|o| !o.error).count()
     }
 
     /// The diagnostics every report lists: the kept ones, then the one that counts
@@ -116,10 +122,10 @@ impl Loaded {
     }
 
     /// Forget the `unlisted-endpoint` warnings about endpoints the operator allowed
-    /// (`--allow-endpoint`): they are no longer refused. Only a valid file's apps
-    /// are known; a file with errors keeps them.
+    /// (`--allow-endpoint`): they are no longer refused. Only valid apps are known;
+    /// an invalid entry keeps them.
     pub fn forget_allowed_endpoints(&mut self, allowed: impl Fn(&Url) -> bool) {
-        let Some(config) = &self.config else {
+        let Some(config) = self.config.as_ref().or(self.partial.as_ref()) else {
             return;
         };
         let spans: std::collections::HashSet<usize> = config
@@ -139,6 +145,8 @@ impl Loaded {
         if refused.is_empty() {
             return;
         }
+        // A key source in a URL is the file's problem: none of its apps is checked.
+        self.partial = None;
         // Still the first MAX_DIAGNOSTICS in file order, the rest counted.
         let mut collected = diagnostic::Collected::resume(
             std::mem::take(&mut self.diagnostics),
@@ -161,6 +169,8 @@ impl Loaded {
             diagnostics: vec![diagnostic],
             omitted: Vec::new(),
             config: None,
+            partial: None,
+            invalid_entries: Vec::new(),
             sha256: None,
             keys: KeyUse::default(),
         }
@@ -282,6 +292,8 @@ fn validate_bytes(file: String, bytes: Vec<u8>, redaction: &Redaction) -> Loaded
     }
     let source = Arc::new(FileText::new(&file, mask(text, &hidden)));
     let mut collected = outcome.diagnostics;
+    // A secret written anywhere in the file keeps all of it from being used.
+    let confined = outcome.file_errors == 0 && !secrets.diagnostics.has_errors();
     collected.append(secrets.diagnostics);
     // In file order, as a reader goes through the file.
     let (mut diagnostics, omitted) = collected.finish();
@@ -290,12 +302,21 @@ fn validate_bytes(file: String, bytes: Vec<u8>, redaction: &Redaction) -> Loaded
     }
     let valid =
         !diagnostics.iter().any(ConfigDiagnostic::is_error) && !omitted.iter().any(|o| o.error);
+    let config = Config {
+        file: file.clone(),
+        source: Arc::clone(&source),
+        apps: outcome.apps,
+    };
+    let (config, partial) = match (valid, confined) {
+        (true, _) => (Some(config), None),
+        // With no valid app left, there is nothing to check: the file stops the run.
+        (false, true) if !config.apps.is_empty() => (None, Some(config)),
+        (false, _) => (None, None),
+    };
     let mut loaded = Loaded {
-        config: valid.then(|| Config {
-            file: file.clone(),
-            source: Arc::clone(&source),
-            apps: outcome.apps,
-        }),
+        config,
+        partial,
+        invalid_entries: outcome.invalid_entries,
         file,
         diagnostics,
         omitted,
@@ -406,6 +427,10 @@ mod tests {
             keys("/$defs/CallbackSpec/properties"),
             sorted(validate::CALLBACK_KEYS)
         );
+        assert_eq!(
+            keys("/$defs/KnownCommands/properties"),
+            sorted(validate::KNOWN_COMMANDS_KEYS)
+        );
         // Every keyed level of the schema is one compared above: a new one fails here
         // until the validator has its key list too.
         let mut keyed: Vec<&str> = schema
@@ -417,7 +442,10 @@ mod tests {
             .map(|(name, _)| name.as_str())
             .collect();
         keyed.sort_unstable();
-        assert_eq!(keyed, ["AppSpec", "CallbackSpec", "Defaults"]);
+        assert_eq!(
+            keyed,
+            ["AppSpec", "CallbackSpec", "Defaults", "KnownCommands"]
+        );
     }
 
     #[test]

@@ -25,10 +25,37 @@ pub struct ConfigFile {
     /// Values every app inherits unless it sets its own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub defaults: Option<Defaults>,
+    /// Command words the vendor has and this cbcheck's catalog does not yet, by
+    /// service: apps of that service may declare them, and live ones are compared like
+    /// the catalog's. Lint names them in one notice; a word the catalog has is a warning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_commands: Option<KnownCommands>,
     /// The apps (SDKAppIDs) whose callback configuration is checked.
     #[schemars(length(min = 1))]
     pub apps: Vec<AppSpec>,
 }
+
+/// New command words, by service.
+#[derive(Debug, Default, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KnownCommands {
+    /// Room words, e.g. `Room.CallbackAfterSomethingNew`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room: Option<Vec<NewWord>>,
+    /// Live words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<Vec<NewWord>>,
+    /// Call words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call: Option<Vec<NewWord>>,
+}
+
+/// A command word not in the catalog: a prefix, a dot and `Callback…`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct NewWord(
+    #[schemars(regex(pattern = r"^[A-Z][A-Za-z0-9]*\.Callback[A-Za-z0-9]+$"))] pub String,
+);
 
 /// Values every app inherits unless it sets its own.
 #[derive(Debug, Default, Serialize, JsonSchema)]

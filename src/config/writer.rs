@@ -6,7 +6,6 @@ use url::Url;
 
 use super::node::Value;
 use super::{App, ExtraCommands};
-use crate::model::catalog;
 use crate::model::tencent::region::Region;
 use crate::model::text::{json_string_safe, printable};
 use crate::model::{CallbackConfig, ServiceName};
@@ -178,7 +177,7 @@ fn present(out: &mut String, app: &App, live: &CallbackConfig, defaults: Option<
     let mut commands: Vec<&str> = Vec::new();
     let mut unknown: Vec<&str> = Vec::new();
     for word in &live.commands {
-        let list = if catalog::is_known(app.service, word) {
+        let list = if app.knows(word) {
             &mut commands
         } else {
             &mut unknown

@@ -37,6 +37,9 @@ pub struct App {
     pub secret_key_env: Option<String>,
     pub allow_insecure_url: bool,
     pub extra_commands: ExtraCommands,
+    /// The words the file's `known_commands` declares for the app's service: words
+    /// the catalog does not have yet, compared like its own.
+    pub known_commands: Vec<String>,
     /// `None` when the file declares `callback: absent`: the app must have none.
     pub callback: Option<DesiredCallback>,
     pub spans: AppSpans,
@@ -57,6 +60,7 @@ impl App {
             secret_key_env: None,
             allow_insecure_url: false,
             extra_commands: ExtraCommands::default(),
+            known_commands: Vec::new(),
             callback: None,
             spans: AppSpans {
                 entry: nowhere,
@@ -67,6 +71,13 @@ impl App {
                 token_auth: None,
             },
         }
+    }
+
+    /// Whether `word` is a command word of the app's service: in the catalog, or
+    /// declared by the file's `known_commands`.
+    pub fn knows(&self, word: &str) -> bool {
+        super::catalog::is_known(self.service, word)
+            || self.known_commands.iter().any(|w| w == word)
     }
 
     /// How reports title the app: `name (sdkappid)`, else `sdkappid N`; a service

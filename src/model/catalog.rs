@@ -57,17 +57,57 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             if candidate.len() >= 3 && lowered.starts_with(&candidate_lower) {
                 return Some((1, candidate));
             }
-            // The distance is at least the difference in length: a word far longer
-            // (a key or a live word of a megabyte) is not compared letter by letter,
-            // which would cost its length times the candidate's in time and memory.
-            if chars.abs_diff(candidate_lower.chars().count()) > near {
-                return None;
-            }
-            let distance = strsim::damerau_levenshtein(&lowered, &candidate_lower);
-            (distance <= near).then_some((distance, candidate))
+            distance_within(&lowered, chars, &candidate_lower, near).map(|d| (d, candidate))
         })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
+}
+
+/// The edit distance of two lowercased words (`chars`: the first's length), when it
+/// is at most `near`. The distance is at least the difference in length: a word far
+/// longer (a key or a live word of a megabyte) is not compared letter by letter,
+/// which would cost its length times the candidate's in time and memory.
+fn distance_within(lowered: &str, chars: usize, candidate: &str, near: usize) -> Option<usize> {
+    if chars.abs_diff(candidate.chars().count()) > near {
+        return None;
+    }
+    let distance = strsim::damerau_levenshtein(lowered, candidate);
+    (distance <= near).then_some(distance)
+}
+
+/// The catalog word of `service` that `word` is a likely misspelling of, if one is.
+///
+/// Stricter than [`suggest`]: command words share long prefixes (`Live.CallbackAfter`),
+/// so a third of the length would call any other word of the service near. A word
+/// is near when at most 15% of its letters differ (two in a word of 14), ignoring
+/// ASCII case: a new vendor word is not a typo of an old one.
+pub fn suggest_command(service: ServiceName, word: &str) -> Option<&'static str> {
+    let lowered = word.to_ascii_lowercase();
+    let chars = lowered.chars().count();
+    service
+        .row()
+        .commands
+        .iter()
+        .copied()
+        .filter_map(|candidate| {
+            let candidate_lower = candidate.to_ascii_lowercase();
+            let longer = chars.max(candidate_lower.chars().count());
+            let near = (longer * 3 / 20).max(1);
+            distance_within(&lowered, chars, &candidate_lower, near).map(|d| (d, candidate))
+        })
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// A word is shaped like a command word: `Service.CallbackEvent` (letters and digits).
+pub fn is_word_shaped(word: &str) -> bool {
+    let Some((prefix, event)) = word.split_once('.') else {
+        return false;
+    };
+    let letters = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric());
+    prefix.starts_with(|c: char| c.is_ascii_uppercase())
+        && letters(prefix)
+        && event.strip_prefix("Callback").is_some_and(letters)
 }
 
 #[cfg(test)]
@@ -136,6 +176,51 @@ mod tests {
         let long = "x".repeat(1 << 20);
         assert_eq!(suggest(&long, keys), None);
         assert_eq!(suggest(&format!("commands{long}"), keys), Some("commands"));
+    }
+
+    #[test]
+    fn command_suggestions_need_a_near_word() {
+        let live = ServiceName::Live;
+        // A new vendor word shares the prefix, and nothing more.
+        assert_eq!(suggest_command(live, "Live.CallbackAfterFutureThing"), None);
+        assert_eq!(
+            suggest_command(live, "Live.CallbackAfterSetMetdata"),
+            Some("Live.CallbackAfterSetMetadata")
+        );
+        assert_eq!(
+            suggest_command(ServiceName::Room, "room.callbackaftercreateroom"),
+            Some("Room.CallbackAfterCreateRoom")
+        );
+        assert_eq!(
+            suggest_command(ServiceName::Room, "Room.CallbackAfterCreateRooom"),
+            Some("Room.CallbackAfterCreateRoom")
+        );
+        assert_eq!(
+            suggest_command(ServiceName::Call, &"x".repeat(1 << 20)),
+            None
+        );
+    }
+
+    #[test]
+    fn word_shapes() {
+        for word in [
+            "Live.CallbackAfterFutureThing",
+            "Mic.CallbackAfterX2",
+            "A.Callbackx",
+        ] {
+            assert!(is_word_shaped(word), "{word}");
+        }
+        for word in [
+            "Live.AfterThing",
+            "live.CallbackAfterThing",
+            "Live.Callback",
+            "Live.Callback After",
+            "LiveCallbackAfterThing",
+            "Live.Callback.After",
+            ".CallbackAfter",
+        ] {
+            assert!(!is_word_shaped(word), "{word}");
+        }
     }
 
     #[test]

@@ -64,6 +64,8 @@ impl Kind {
 named! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 pub enum Severity fn id {
+    // Worth knowing, no problem: fails nothing (a file's `known_commands`).
+    Notice = "notice",
     Warning = "warning",
     Error = "error",
 }

@@ -53,6 +53,7 @@ impl Level {
 impl From<Severity> for Level {
     fn from(severity: Severity) -> Level {
         match severity {
+            Severity::Notice => Level::Note,
             Severity::Warning => Level::Warning,
             Severity::Error => Level::Error,
         }

@@ -72,7 +72,11 @@ impl Verified {
     pub(super) fn summary(&self) -> String {
         match self.stopped {
             Some(_) => super::human::stopped_summary(&self.problems),
-            None => super::human::verify_summary(&self.runs, self.file_warnings, self.warnings),
+            None => format!(
+                "{}{}",
+                super::human::verify_summary(&self.runs, self.file_warnings, self.warnings),
+                super::human::invalid_entries_summary(&self.problems)
+            ),
         }
     }
 

@@ -159,12 +159,13 @@ pub fn render(format: Format, document: &Document, style: Style) -> String {
             ),
             Format::Junit => match verified.stopped {
                 Some(_) => junit::stopped(&verified.files, &verified.problems),
-                None => junit::render(&verified.runs),
+                None => junit::render(&verified.runs, &verified.problems),
             },
             Format::Markdown => match verified.stopped {
                 Some(_) => markdown::stopped(&verified.problems, &verified.summary()),
                 None => markdown::render(
                     &verified.runs,
+                    &verified.problems,
                     &verified.summary(),
                     verified.base.as_deref(),
                 ),

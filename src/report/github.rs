@@ -18,7 +18,7 @@ pub fn render(annotations: &[Annotation], stopped_by: &[Problem], summary: &str)
         let _ = writeln!(
             out,
             "::{} title={}::{}",
-            p.severity.id(),
+            super::annotation::Level::from(p.severity).github(),
             escape_property(&p.code),
             escape_data(&message),
         );

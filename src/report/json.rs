@@ -117,7 +117,9 @@ pub enum RunStatus {
     /// endpoint not allowed, 3 for credentials, 4 for the API).
     Failed,
     /// A file is invalid or the run's arguments are unusable: no app was checked, and
-    /// `diagnostics` says why; or a file's warnings were denied by --deny-warnings (exit 2).
+    /// `diagnostics` says why; or a file's errors are all inside app entries: its valid
+    /// apps were checked and are listed, its invalid entries are the error
+    /// `diagnostics`; or a file's warnings were denied by --deny-warnings (exit 2).
     Invalid,
 }
 

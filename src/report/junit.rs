@@ -1,5 +1,6 @@
-//! JUnit XML: one testsuite per file, one testcase per app; for a run that stopped
-//! before checking, one failing testcase per error in each file.
+//! JUnit XML: one testsuite per file, one testcase per app and one failing testcase
+//! per error of the file (its invalid entries); for a run that stopped before
+//! checking, one failing testcase per error in each file.
 
 use std::fmt::Write as _;
 
@@ -9,25 +10,40 @@ use super::REPORT_VERSION;
 use super::problem::Problem;
 use crate::model::{AppResult, FileResults, Status, Summary};
 
-pub fn render(runs: &[FileResults]) -> String {
+/// `problems`: the files' diagnostics; a file's errors (its invalid app entries, whose
+/// valid apps were checked) are failing testcases of its suite.
+pub fn render(runs: &[FileResults], problems: &[Problem]) -> String {
     let all = Summary::of_runs(runs);
+    let errors = |file: &str| -> Vec<&Problem> {
+        problems
+            .iter()
+            .filter(|p| p.is_error() && p.file.as_deref() == Some(file))
+            .collect()
+    };
+    let invalid: usize = runs.iter().map(|run| errors(&run.config.file).len()).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         "<testsuites name=\"cbcheck verify\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
-        all.apps, all.drifted, all.failed
+        all.apps + invalid,
+        all.drifted + invalid,
+        all.failed
     );
     for run in runs {
         let suite = Summary::of(&run.results);
+        let failed = errors(&run.config.file);
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\">",
             attr(&run.config.file),
-            suite.apps,
-            suite.drifted,
+            suite.apps + failed.len(),
+            suite.drifted + failed.len(),
             suite.failed
         );
         properties(&mut out);
+        for p in &failed {
+            problem_case(&mut out, &run.config.file, p);
+        }
         for result in &run.results {
             testcase(&mut out, run, result);
         }
@@ -35,6 +51,27 @@ pub fn render(runs: &[FileResults]) -> String {
     }
     out.push_str("</testsuites>\n");
     out
+}
+
+/// A failing testcase for one of `file`'s errors.
+fn problem_case(out: &mut String, file: &str, p: &Problem) {
+    let place = match (p.line, p.column) {
+        (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
+        _ => file.to_owned(),
+    };
+    let name = match p.line {
+        Some(line) => format!("{} at line {line}", p.code),
+        None => p.code.clone(),
+    };
+    let _ = writeln!(
+        out,
+        "    <testcase name=\"{}\" classname=\"{}\">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+        attr(&name),
+        attr(file),
+        attr(&p.code),
+        attr(&p.message),
+        text(&with_help(&format!("{place}: {}", p.message), p))
+    );
 }
 
 /// A run that stopped before any app was checked: per file, a failing testcase for
@@ -68,23 +105,7 @@ pub fn stopped(files: &[String], problems: &[Problem]) -> String {
             );
         }
         for p in &failed {
-            let place = match (p.line, p.column) {
-                (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
-                _ => file.clone(),
-            };
-            let name = match p.line {
-                Some(line) => format!("{} at line {line}", p.code),
-                None => p.code.clone(),
-            };
-            let _ = writeln!(
-                suites,
-                "    <testcase name=\"{}\" classname=\"{}\">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
-                attr(&name),
-                attr(file),
-                attr(&p.code),
-                attr(&p.message),
-                text(&with_help(&format!("{place}: {}", p.message), p))
-            );
+            problem_case(&mut suites, file, p);
         }
         tests += failed.len().max(1);
         failures += failed.len();

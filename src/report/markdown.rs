@@ -20,14 +20,26 @@ use crate::model::{AppResult, BaseRun, FileResults, Status};
 /// room to spare.
 pub const MAX_CHARS: usize = 65_000;
 
-pub fn render(runs: &[FileResults], summary: &str, base: Option<&BaseRun>) -> String {
+/// `problems`: the files' diagnostics; their errors (invalid app entries, beside
+/// which the valid apps were checked) come first, in a table of their own.
+pub fn render(
+    runs: &[FileResults],
+    problems: &[Problem],
+    summary: &str,
+    base: Option<&BaseRun>,
+) -> String {
     let mut head = format!(
         "<!-- cbcheck report version {REPORT_VERSION} -->\n## cbcheck verify\n\n{}\n\n",
         lines(summary)
     );
+    let errors: Vec<Problem> = problems.iter().filter(|p| p.is_error()).cloned().collect();
+    if !errors.is_empty() {
+        head.push_str(&invalid_entries(&errors, MAX_CHARS / 4));
+    }
     // What the pull request changes comes before any drift: the comment's first news.
     head.push_str(&pending_section(runs, base));
-    if let Some(fix) = fix::apply_command(runs) {
+    // apply refuses a file with errors: no command to run yet.
+    if let Some(fix) = fix::apply_command(runs).filter(|_| errors.is_empty()) {
         head.push_str(&apply_block(&fix));
     }
     let mut listed: Vec<(&FileResults, &AppResult)> = runs
@@ -156,11 +168,52 @@ pub fn stopped(problems: &[Problem], summary: &str) -> String {
         "<!-- cbcheck report version {REPORT_VERSION} -->\n## cbcheck verify\n\n{}\n\n",
         lines(summary)
     );
+    let budget = MAX_CHARS - chars(&out);
+    out.push_str(&problem_table(problems, budget));
+    out
+}
+
+/// A file's errors, beside which its valid apps were checked: one line each, in at
+/// most `budget` characters, the rest counted.
+fn invalid_entries(errors: &[Problem], budget: usize) -> String {
+    let mut out = String::from("### Invalid entries (not checked)\n\n");
+    let total: usize = errors.iter().map(Problem::count).sum();
+    let mut used = chars(&out) + chars(&more_problems(total));
+    let mut shown = 0;
+    for p in errors {
+        let place = match (p.line, p.column) {
+            (Some(line), Some(column)) => {
+                format!("{}:{line}:{column}", p.file.as_deref().unwrap_or("—"))
+            }
+            _ => p.file.clone().unwrap_or_default(),
+        };
+        let line = format!(
+            "- {} `{}`: {}\n",
+            inline(&place),
+            cell(&p.code),
+            inline(&p.message)
+        );
+        used += chars(&line);
+        if used > budget {
+            out.push_str(&more_problems(total - shown));
+            break;
+        }
+        out.push_str(&line);
+        shown += p.count();
+    }
+    out.push('\n');
+    out
+}
+
+/// A table of `problems` in at most `budget` characters, with a last line counting
+/// the problems left out.
+fn problem_table(problems: &[Problem], budget: usize) -> String {
+    let mut out = String::new();
     out.push_str("| file | line | column | severity | code | message | what to do |\n");
     out.push_str("|---|---|---|---|---|---|---|\n");
     let or_dash = |n: Option<usize>| n.map_or_else(|| "—".to_owned(), |n| n.to_string());
-    // Within the same limit as a full report: rows while they fit with the last line,
-    // which counts every problem left out (and those a file's counting row stands for).
+    // Within the limit: rows while they fit with the last line, which counts every
+    // problem left out (and those a file's counting row stands for).
     let total: usize = problems.iter().map(Problem::count).sum();
     let mut used = chars(&out) + chars(&more_problems(total));
     let mut shown = 0;
@@ -176,7 +229,7 @@ pub fn stopped(problems: &[Problem], summary: &str) -> String {
             cell(p.help.as_deref().unwrap_or("—")),
         );
         used += chars(&row);
-        if used > MAX_CHARS {
+        if used > budget {
             out.push_str(&more_problems(total - shown));
             break;
         }

@@ -409,8 +409,8 @@ mod tests {
             ),
             ("github", github::render(&annotations, &[], &summary)),
             ("sarif", sarif::render_verify(&annotations, &[], None)),
-            ("junit", junit::render(&runs)),
-            ("markdown", markdown::render(&runs, &summary, None)),
+            ("junit", junit::render(&runs, &[])),
+            ("markdown", markdown::render(&runs, &[], &summary, None)),
         ];
         for (format, text) in outputs {
             assert!(text.contains("missing_command"), "{format}:\n{text}");

@@ -18,7 +18,8 @@ pub struct Problem {
     pub file: Option<String>,
     /// Stable code, e.g. `cbcheck::config::unknown-key` or `cbcheck::usage::no_such_app`.
     pub code: String,
-    /// `error` makes the file invalid (exit 2); a `warning` does so under --deny-warnings.
+    /// `error` makes the file invalid (exit 2); a `warning` does so under
+    /// --deny-warnings; a `notice` never does.
     pub severity: Severity,
     /// What is wrong (secret values never appear in it).
     pub message: String,
@@ -106,8 +107,10 @@ fn of_file(file: &str, diagnostic: &ConfigDiagnostic, omitted: Option<OmittedCou
         code: diagnostic.rule.code().to_owned(),
         severity: if diagnostic.is_error() {
             Severity::Error
-        } else {
+        } else if diagnostic.is_warning() {
             Severity::Warning
+        } else {
+            Severity::Notice
         },
         message: diagnostic.message.clone(),
         help: diagnostic.help.clone(),

@@ -211,7 +211,7 @@ fn render(
                 };
                 json!({
                     "descriptor": {"id": p.code},
-                    "level": p.severity.id(),
+                    "level": super::annotation::Level::from(p.severity).sarif(),
                     "message": {"text": text},
                 })
             })

@@ -153,8 +153,10 @@ pub fn lint_lines(loaded: &Loaded) -> String {
     for diagnostic in loaded.listed() {
         let severity = if diagnostic.is_error() {
             "error"
-        } else {
+        } else if diagnostic.is_warning() {
             "warning"
+        } else {
+            "notice"
         };
         let place = match diagnostic.line_col() {
             Some((line, column)) => format!("{file}:{line}:{column}"),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::error::Error;
-use super::load::{Files, Invalid, digests, load_all, names, verify_all};
+use super::load::{Files, Invalid, InvalidEntries, digests, load_all, names, verify_all};
 use super::outcome::{Outcome, failure_outcome};
 use crate::cli::{self, PlanFormat};
 use crate::config::{self, App};
@@ -147,7 +147,13 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
         };
         report::print_stdout(&json)
     };
-    let Files { loaded, keys } = match load_all(stderr, files, &options.redaction, quiet) {
+    let Files { loaded, keys } = match load_all(
+        stderr,
+        files,
+        &options.redaction,
+        quiet,
+        InvalidEntries::Refuse,
+    ) {
         Ok(files) => files,
         Err(Invalid { loaded, .. }) if json => {
             stopped(&digests(&loaded), &problem::from_loaded(&loaded))?;

@@ -16,7 +16,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::error::Error;
-use super::load::{Invalid, digests, load_all};
+use super::load::{Invalid, InvalidEntries, digests, load_all};
 use super::outcome::Outcome;
 use crate::cli::PlanFormat;
 use crate::model::file_text::FileText;
@@ -701,7 +701,13 @@ fn same_files(
     files: &[PathBuf],
     options: &FetchOptions,
 ) -> Result<(), Stop> {
-    let (loaded, valid) = match load_all(stderr, files, &options.redaction, false) {
+    let (loaded, valid) = match load_all(
+        stderr,
+        files,
+        &options.redaction,
+        false,
+        InvalidEntries::Refuse,
+    ) {
         Ok(files) => (files.loaded, true),
         Err(Invalid { loaded, .. }) => (loaded, false),
     };

@@ -10,7 +10,6 @@ use super::outcome::{Outcome, failure_outcome};
 use crate::cli;
 use crate::config::edit::{self, Want};
 use crate::config::{self, App, placeholders, writer};
-use crate::model::catalog;
 use crate::model::key_names::KeyNames;
 use crate::model::redact::{self, Redaction};
 use crate::model::tencent::region::Region;
@@ -560,7 +559,7 @@ fn refresh(
                 }
                 let mut unknown: Vec<&str> = Vec::new();
                 for word in &config.commands {
-                    if !catalog::is_known(app.service, word) && !unknown.contains(&word.as_str()) {
+                    if !app.knows(word) && !unknown.contains(&word.as_str()) {
                         stderr.say_lines(&report::export::word_left_out(app, word));
                         unknown.push(word);
                     }

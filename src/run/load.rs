@@ -23,31 +23,47 @@ pub(super) struct Files {
     pub keys: KeyNames,
 }
 
+/// What a command does with a file whose errors are all inside app entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum InvalidEntries {
+    /// The whole file is refused (`apply`: it never changes part of a file).
+    Refuse,
+    /// Its valid apps are checked; the file stays invalid (`verify`).
+    CheckTheRest,
+}
+
 /// Load every file, and find the run's key sources in them; if one is invalid
 /// (a placeholder naming a key source in any file makes it so), each invalid file is
 /// reported on stderr as `lint` would (quiet or not) and the run stops (exit 2)
-/// before any request is made.
+/// before any request is made, unless `entries` lets the valid apps of files whose
+/// errors are all inside app entries be checked (those files are shown all the same).
 pub(super) fn load_all(
     stderr: &Stderr,
     files: &[std::path::PathBuf],
     redaction: &Redaction,
     quiet: bool,
+    entries: InvalidEntries,
 ) -> Result<Files, Invalid> {
     let mut loaded: Vec<config::Loaded> = files
         .iter()
         .map(|file| config::load(file, redaction))
         .collect();
     let keys = config::check_key_placeholders(&mut loaded);
-    if loaded.iter().all(|l| l.config.is_some()) {
-        return Ok(Files { loaded, keys });
-    }
+    let usable = |l: &config::Loaded| {
+        l.config.is_some() || (entries == InvalidEntries::CheckTheRest && l.partial.is_some())
+    };
+    let stops = !loaded.iter().all(usable);
     let printed: String = loaded
         .iter()
         .filter(|l| l.config.is_none())
         .map(|l| human::lint_file(stderr.renderer(), l, quiet, Warnings::Pass))
         .collect();
     stderr.say(&printed);
-    Err(Invalid { loaded, printed })
+    if stops {
+        Err(Invalid { loaded, printed })
+    } else {
+        Ok(Files { loaded, keys })
+    }
 }
 
 /// The files' names, as every report gives them.

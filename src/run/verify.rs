@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use super::error;
-use super::load::{Files, Invalid, digests, forget_allowed_endpoints, load_all, names, verify_all};
+use super::load::{
+    Files, Invalid, InvalidEntries, digests, forget_allowed_endpoints, load_all, names, verify_all,
+};
 use super::options::{apps_options, observed};
 use super::outcome::{Outcome, verify_outcome};
 use super::output::{self, Outputs};
@@ -110,7 +112,13 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
         Ok(base) => base,
         Err(err) => return error::fail(stderr, err),
     };
-    let (mut loaded, keys, stopped) = match load_all(stderr, files, &options.redaction, quiet) {
+    let (mut loaded, keys, stopped) = match load_all(
+        stderr,
+        files,
+        &options.redaction,
+        quiet,
+        InvalidEntries::CheckTheRest,
+    ) {
         Ok(Files { loaded, keys }) => (loaded, keys, None),
         Err(Invalid { loaded, printed }) => (loaded, KeyNames::default(), Some(printed)),
     };
@@ -147,16 +155,33 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
         let document = &mut Document::Verify(verified);
         return output::write(document, stderr, &outputs, Outcome::Invalid);
     }
-    // Quiet: the file's warnings are counted by the summary line instead.
+    // Quiet: the file's warnings are counted by the summary line instead. A file with
+    // invalid entries has been shown as lint shows it.
     if format == Format::Human && !quiet {
-        for diagnostic in loaded.iter().flat_map(config::Loaded::listed) {
+        for diagnostic in loaded
+            .iter()
+            .filter(|l| l.config.is_some())
+            .flat_map(config::Loaded::listed)
+        {
             stderr.say(&format!("{}\n", renderer.render_config(&diagnostic)));
         }
     }
     // The file's own warnings: reported beside the findings, and failing the run
     // under --deny-warnings as they do for lint.
     let config_warnings = loaded.iter().map(config::Loaded::warnings).sum::<usize>();
-    let configs: Vec<config::Config> = loaded.into_iter().filter_map(|l| l.config).collect();
+    // Files with invalid entries: their valid apps are checked, and the run is invalid.
+    let mut entry_notices: Vec<Option<String>> = Vec::with_capacity(loaded.len());
+    let configs: Vec<config::Config> = loaded
+        .into_iter()
+        .filter_map(|l| {
+            let notice = (!l.invalid_entries.is_empty())
+                .then(|| human::invalid_entries_notice(&l.file, &l.invalid_entries));
+            let config = l.config.or(l.partial)?;
+            entry_notices.push(notice);
+            Some(config)
+        })
+        .collect();
+    let invalid_entries = entry_notices.iter().any(Option::is_some);
     // The base's placeholder values are named in every output, as the files' are.
     let with_base;
     let options = match &mut base {
@@ -201,6 +226,9 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
             return output::write(document, stderr, &outputs, outcome);
         }
     };
+    for (run, notice) in verified.runs.iter_mut().zip(entry_notices) {
+        run.notices.splice(0..0, notice);
+    }
     if let Some((probing, notices, fail_on)) = probing {
         let probes = probing.finish();
         super::check::add_probe_findings(&mut verified.runs, &probes, notices, fail_on);
@@ -225,7 +253,8 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
     }
     verified.file_warnings = config_warnings;
     let mut outcome = verify_outcome(&verified.runs, warnings);
-    if warnings.fail(config_warnings) {
+    // An invalid entry outranks drift, though the valid apps were checked.
+    if warnings.fail(config_warnings) || invalid_entries {
         outcome = outcome.max(Outcome::Invalid);
     }
     let failed = verified

@@ -8,7 +8,6 @@ use super::app_items;
 use super::yaml::{get, is_absent, str_of};
 use crate::config::node::{self, Node, Value};
 use crate::model::ExtraCommands;
-use crate::model::catalog;
 
 /// What one app's entry must say, from the live side.
 pub(super) struct Plan<'a> {
@@ -25,10 +24,7 @@ impl<'a> Plan<'a> {
             Want::Absent => None,
             Want::Present { url, commands } => {
                 let mut known: Vec<&str> = Vec::new();
-                for word in commands
-                    .iter()
-                    .filter(|w| catalog::is_known(app.service, w))
-                {
+                for word in commands.iter().filter(|w| app.knows(w)) {
                     if !known.contains(&word.as_str()) {
                         known.push(word);
                     }
@@ -39,7 +35,7 @@ impl<'a> Plan<'a> {
         let (insecure, unknown) = match want {
             Want::Present { url, commands } => (
                 url::Url::parse(url).is_ok_and(|u| u.scheme() == "http"),
-                commands.iter().any(|w| !catalog::is_known(app.service, w)),
+                commands.iter().any(|w| !app.knows(w)),
             ),
             _ => (false, false),
         };

@@ -21,6 +21,19 @@ struct Identity {
     sdkappid: Option<(u64, SourceSpan)>,
 }
 
+impl Identity {
+    /// How a report names an invalid entry: `apps[2]`, with what could be read of it.
+    fn entry_label(&self, index: usize) -> String {
+        let read = match (&self.name, &self.sdkappid) {
+            (Some((name, _)), Some((id, _))) => format!(" ({name}, sdkappid {id})"),
+            (Some((name, _)), None) => format!(" ({name})"),
+            (None, Some((id, _))) => format!(" (sdkappid {id})"),
+            (None, None) => String::new(),
+        };
+        format!("apps[{index}]{read}")
+    }
+}
+
 impl Validator<'_> {
     pub(super) fn apps(&mut self, key: &Node, node: &Node, defaults: &Defaults) -> Vec<App> {
         let Value::Seq(items) = &node.value else {
@@ -47,7 +60,13 @@ impl Validator<'_> {
         let mut by_id: HashMap<(u64, ServiceName), SourceSpan> = HashMap::new();
         let mut by_name: HashMap<String, SourceSpan> = HashMap::new();
         for (index, item) in items.iter().enumerate() {
+            let errors_before = self.error_count();
             let (app, identity) = self.app(index, item, defaults);
+            // Confined to the entry: the file's other apps can still be checked.
+            self.entry_errors += self.error_count() - errors_before;
+            if app.is_none() {
+                self.invalid_entries.push(identity.entry_label(index));
+            }
             if let Some((sdkappid, span)) = identity.sdkappid
                 && let Some(first) = seen_before(&mut by_id, (sdkappid, identity.service), span)
             {
@@ -86,10 +105,11 @@ impl Validator<'_> {
     /// duplicates are found even among apps with other problems.
     fn app(&mut self, index: usize, node: &Node, defaults: &Defaults) -> (Option<App>, Identity) {
         let path = format!("apps[{index}]");
+        // Counted before the keys are read: an unknown key makes the entry invalid too.
+        let errors_before = self.error_count();
         let Some(fields) = self.fields(node, &path, APP_KEYS) else {
             return (None, Identity::default());
         };
-        let errors_before = self.error_count();
 
         let name = fields.get("name").and_then(|(_, v)| {
             self.name(&format!("{path}.name"), v)
@@ -204,6 +224,7 @@ impl Validator<'_> {
                     secret_key_env,
                     allow_insecure_url,
                     extra_commands: extra_commands.unwrap_or_default(),
+                    known_commands: self.declared_for(service),
                     callback,
                     spans: AppSpans {
                         entry: node.extent(),

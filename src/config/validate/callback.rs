@@ -155,7 +155,7 @@ impl Validator<'_> {
                 ok = false;
                 continue;
             };
-            if !catalog::is_known(service, word) {
+            if !catalog::is_known(service, word) && !self.declares(service, word) {
                 self.unknown_command(word, item.span, service);
                 ok = false;
                 continue;
@@ -187,6 +187,10 @@ impl Validator<'_> {
         );
         let known = service.row().commands;
         let title = service.title();
+        let declare = format!(
+            "declare it at the top level: `known_commands:` with `{}: [{word}]`",
+            service.name()
+        );
         let d = if let Some(other) = catalog::sibling_service(service, word) {
             d.primary(span, format!("not a {title} command")).help(format!(
                 "`{word}` belongs to the sibling service {} ({}…); this entry configures {}: declare it in an entry with `service: {}`",
@@ -195,12 +199,15 @@ impl Validator<'_> {
                 service.row().get.trim_end_matches("/get_callback"),
                 other.name(),
             ))
-        } else if let Some(near) = catalog::suggest(word, known.iter().copied()) {
+        } else if let Some(near) = catalog::suggest_command(service, word) {
             d.primary(span, format!("did you mean `{near}`?"))
                 .help(format!("replace it with `{near}`"))
         } else {
-            d.primary(span, format!("not in the {title} callback catalog"))
-                .help(format!("known commands: {}", known.join(", ")))
+            d.primary(span, format!("not in cbcheck's {title} catalog"))
+                .help(format!(
+                    "if the vendor added `{word}` since this cbcheck was released, {declare}; the {title} words cbcheck knows: {}",
+                    known.join(", ")
+                ))
         };
         self.push(d);
     }

@@ -45,6 +45,10 @@ impl Validator<'_> {
             Some((_, value)) => self.defaults(value),
             None => Defaults::default(),
         };
+        // Before the apps: their command words are checked against it.
+        if let Some((key, value)) = fields.get("known_commands") {
+            self.known_commands(key, value);
+        }
         let Some((apps_key, apps)) = fields.get("apps") else {
             self.missing(
                 &fields,

@@ -9,6 +9,7 @@ mod apps;
 mod callback;
 mod document;
 mod endpoint;
+mod known;
 mod secret;
 mod settings;
 mod suggest;
@@ -22,8 +23,11 @@ use super::diagnostic::{Collected, ConfigDiagnostic, Rule};
 use super::node::{Node, Value};
 use super::placeholders;
 use super::secrets::Hidden;
+use crate::model::ServiceName;
 
-pub const TOP_KEYS: &[&str] = &["version", "defaults", "apps"];
+pub const TOP_KEYS: &[&str] = &["version", "defaults", "known_commands", "apps"];
+/// The keys of `known_commands`: the service names.
+pub const KNOWN_COMMANDS_KEYS: &[&str] = &["room", "live", "call"];
 pub const DEFAULTS_KEYS: &[&str] = &["service", "region", "identifier", "extra_commands"];
 pub const APP_KEYS: &[&str] = &[
     "name",
@@ -51,6 +55,11 @@ pub struct Validated {
     pub secret_key_envs: Vec<String>,
     /// Every placeholder of every `callback.url` that parses.
     pub placeholders: Vec<placeholders::Placeholder>,
+    /// Errors outside any one app entry (the top level, duplicates among entries):
+    /// with none, the file's valid apps can be checked beside its invalid entries.
+    pub file_errors: usize,
+    /// The entries with errors, as reports name them (`apps[2] (sdkappid 1400000003)`).
+    pub invalid_entries: Vec<String>,
 }
 
 /// `hidden`: the values the secret scan found (and reported), never quoted here.
@@ -70,6 +79,8 @@ pub fn validate(text: &str, root: &Node, hidden: Hidden) -> Validated {
         secret_spans: v.secret_spans,
         secret_key_envs: v.secret_key_envs,
         placeholders: v.placeholders,
+        file_errors: v.errors - v.entry_errors,
+        invalid_entries: v.invalid_entries,
     }
 }
 
@@ -81,10 +92,15 @@ struct Validator<'t> {
     urls: HashSet<usize>,
     diagnostics: Collected,
     errors: usize,
+    /// The errors found inside one app entry.
+    entry_errors: usize,
+    invalid_entries: Vec<String>,
     secret_spans: Vec<SourceSpan>,
     hidden: Hidden,
     secret_key_envs: Vec<String>,
     placeholders: Vec<placeholders::Placeholder>,
+    /// The words `known_commands` declares, by service: accepted as the catalog's are.
+    known_commands: Vec<(ServiceName, String)>,
 }
 
 /// The known keys of one mapping that were present, with their key and value nodes.

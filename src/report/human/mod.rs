@@ -18,7 +18,10 @@ use crate::config::ConfigDiagnostic;
 use crate::model::file_text::FileText;
 
 pub use lint::{lint_file, lint_report, lint_summary};
-pub use verify::{stopped_summary, undeclared_notice, verify_report, verify_summary};
+pub use verify::{
+    invalid_entries_notice, invalid_entries_summary, stopped_summary, undeclared_notice,
+    verify_report, verify_summary,
+};
 
 /// Renders diagnostics in one style.
 pub struct Renderer {

@@ -42,8 +42,12 @@ pub fn verify_report(renderer: &Renderer, style: Style, verified: &Verified) -> 
         verified.file_warnings,
         verified.warnings,
     ));
+    let invalid = invalid_entries_summary(&verified.problems);
+    out.push_str(&invalid);
     out.push('\n');
+    // apply refuses a file with invalid entries: no command to run yet.
     if !verified.quiet
+        && invalid.is_empty()
         && let Some(fix) = crate::report::fix::apply_command(runs)
     {
         out.push_str(&apply_hint(&fix));
@@ -89,6 +93,24 @@ fn app_report(renderer: &Renderer, style: Style, run: &FileResults, result: &App
     }
     out.push('\n');
     out
+}
+
+/// A file's invalid app entries: not checked, while the file's valid apps were.
+pub fn invalid_entries_notice(file: &str, entries: &[String]) -> String {
+    const LISTED: usize = 10;
+    let (count, mut shown) = match entries {
+        [one] => ("1 app entry is".to_owned(), one.clone()),
+        _ => (
+            format!("{} app entries are", entries.len()),
+            entries[..entries.len().min(LISTED)].join(", "),
+        ),
+    };
+    if entries.len() > LISTED {
+        let _ = write!(shown, " and {} more", entries.len() - LISTED);
+    }
+    format!(
+        "{file}: {count} invalid and not checked ({shown}); its other apps were checked, and the run exits 2 until the file is fixed"
+    )
 }
 
 /// An app only the base declares: what happens to it (nothing), and how to remove it.
@@ -164,6 +186,30 @@ pub fn verify_summary(runs: &[FileResults], file_warnings: usize, warnings: Warn
 /// file with its errors, then what else stopped it, e.g.
 /// `no app was checked: broken.yaml is invalid (2 errors)`.
 pub fn stopped_summary(problems: &[Problem]) -> String {
+    let causes: Vec<String> = invalid_files(problems)
+        .into_iter()
+        .chain(
+            problems
+                .iter()
+                .filter(|p| p.file.is_none())
+                .map(|p| printable(&p.message, &[]).into_owned()),
+        )
+        .collect();
+    format!("no app was checked: {}", causes.join("; "))
+}
+
+/// After the summary of a run that checked the valid apps of files with invalid
+/// entries, e.g. `; fleet.yaml is invalid (2 errors): its invalid entries were not
+/// checked`; empty when no file has an error.
+pub fn invalid_entries_summary(problems: &[Problem]) -> String {
+    invalid_files(problems)
+        .into_iter()
+        .map(|file| format!("; {file}: its invalid entries were not checked"))
+        .collect()
+}
+
+/// `broken.yaml is invalid (2 errors)`, for each file with errors.
+fn invalid_files(problems: &[Problem]) -> Vec<String> {
     let mut invalid: Vec<(&str, usize)> = Vec::new();
     for (file, count) in problems
         .iter()
@@ -175,7 +221,7 @@ pub fn stopped_summary(problems: &[Problem]) -> String {
             None => invalid.push((file, count)),
         }
     }
-    let causes: Vec<String> = invalid
+    invalid
         .into_iter()
         .map(|(file, errors)| {
             format!(
@@ -184,14 +230,7 @@ pub fn stopped_summary(problems: &[Problem]) -> String {
                 plural(errors, "error")
             )
         })
-        .chain(
-            problems
-                .iter()
-                .filter(|p| p.file.is_none())
-                .map(|p| printable(&p.message, &[]).into_owned()),
-        )
-        .collect();
-    format!("no app was checked: {}", causes.join("; "))
+        .collect()
 }
 
 /// How the human report names an app: one line, whatever its name holds.
