@@ -338,7 +338,7 @@ async fn a_certificate_that_fails_verification_is_tls_invalid_and_says_why() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn probe_fail_on_error_makes_a_broken_endpoint_drift() {
+async fn probe_fail_on_error_makes_a_broken_endpoint_unhealthy() {
     let ca = Authority::new("cbcheck probe CA");
     let (identity, _) = ca.leaf(&HERE, -100, -10);
     let mut endpoint = Endpoint::start(Some(identity)).await;
@@ -353,7 +353,16 @@ async fn probe_fail_on_error_makes_a_broken_endpoint_drift() {
 
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     run.one_kind_each("tls_invalid", "error");
-    assert_eq!(run.report["summary"]["drifted"], 2, "{}", run.report);
+    // The configuration is in sync: the endpoint is unhealthy, not drifted.
+    assert_eq!(run.report["summary"]["unhealthy"], 2, "{}", run.report);
+    assert_eq!(run.report["summary"]["drifted"], 0, "{}", run.report);
+    assert_eq!(run.report["status"], "unhealthy", "{}", run.report);
+    assert_eq!(
+        run.report["apps"][0]["status"], "unhealthy",
+        "{}",
+        run.report
+    );
+    assert_valid_report(&run.report);
     // An endpoint problem is not fixed by rewriting the callback.
     assert_eq!(run.report["apps"][0]["remediation"], Value::Null);
     let _ = endpoint.one_connection().await;
@@ -553,6 +562,52 @@ async fn a_name_that_does_not_resolve_is_unresolvable() {
         message.contains("the callback host cbcheck-probe-test.invalid does not resolve"),
         "{message}"
     );
+}
+
+/// One host shared by apps is one report on stderr, naming each app, with no
+/// configuration diff; Prometheus keeps them in sync and says what failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_host_is_one_report_and_its_apps_stay_in_sync() {
+    let url = "https://cbcheck-probe-test.invalid/cb";
+    let dir = workdir("dead_host")
+        .with("callbacks.yaml", callbacks(url))
+        .with("live.json", snapshot(url).to_string());
+    let out = dir
+        .cbcheck()
+        .args([
+            "verify",
+            "callbacks.yaml",
+            "--live-from",
+            "live.json",
+            "--probe",
+        ])
+        .args(["--probe-fail-on", "error", "--probe-timeout", "20"])
+        .args(["--report", "prometheus=audit.prom"])
+        .run_async()
+        .await;
+    out.code(1)
+        .stderr_has("error[endpoint_unresolvable]: the callback host cbcheck-probe-test.invalid does not resolve")
+        .stderr_has("  used by 2 apps (their configuration is as declared; apply cannot fix this):\n    prod (1400000001)  callbacks.yaml:10\n    staging (1400000002)  callbacks.yaml:16\n")
+        .stderr_has("2 apps checked: 0 in sync, 0 drifted, 2 unhealthy, 0 failed")
+        .stderr_lacks("has drifted")
+        .stderr_lacks("--- live")
+        .stderr_lacks("cbcheck apply");
+    assert_eq!(
+        out.stderr.matches("endpoint_unresolvable").count(),
+        3,
+        "one report, and the two rows of the list:\n{}",
+        out.stderr
+    );
+    let metrics = dir.read("audit.prom");
+    for series in [
+        "cbcheck_app_in_sync{app=\"prod\",sdkappid=\"1400000001\",service=\"room\"} 1",
+        "cbcheck_app_endpoint_healthy{app=\"prod\",sdkappid=\"1400000001\",service=\"room\"} 0",
+        "cbcheck_app_endpoint_problem{app=\"prod\",sdkappid=\"1400000001\",service=\"room\",kind=\"endpoint_unresolvable\"} 1",
+        "cbcheck_apps{status=\"unhealthy\"} 2",
+        "cbcheck_apps{status=\"drifted\"} 0",
+    ] {
+        assert!(metrics.contains(series), "{series} not in\n{metrics}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -181,7 +181,7 @@ fn the_github_workflows_are_valid_and_run_real_commands() {
         "cbcheck verify --format github --base BASE --report sarif=cbcheck.sarif callbacks.yaml",
         "cbcheck apply --dry-run --format json callbacks.yaml",
         "cbcheck apply --plan .cbcheck/cbcheck-plan.json --yes --format human callbacks.yaml",
-        "cbcheck verify --format github --probe --report json=cbcheck-audit.json callbacks.yaml",
+        "cbcheck verify --format github --probe --probe-fail-on error --report json=cbcheck-audit.json callbacks.yaml",
     ] {
         assert!(
             seen.iter().any(|s| s == expected),
@@ -302,7 +302,30 @@ fn the_prometheus_recipe_runs_a_real_command_and_alerts_on_real_metrics() {
         .arg(format!("prometheus={}", prom.display()))
         .run()
         .code(1);
-    let written = dir.read("cbcheck.prom") + &dir.read("cbcheck_success.prom");
+    let mut written = dir.read("cbcheck.prom") + &dir.read("cbcheck_success.prom");
+    // The endpoint's series come with --probe: a host that does not resolve.
+    let url = "https://cbcheck-probe-test.invalid/cb";
+    dir.write(
+        "dead.yaml",
+        crate::support::fixture("two-apps.yaml").replace("https://hooks.example.com/cb", url),
+    );
+    let live = crate::support::vendor::Snapshot::new()
+        .room(
+            1_400_000_001,
+            crate::support::vendor::configured(url, &["Room.CallbackAfterCreateRoom"]),
+        )
+        .room(
+            1_400_000_002,
+            crate::support::vendor::configured(url, &["Room.CallbackAfterCreateRoom"]),
+        );
+    dir.write("dead.json", live.to_string());
+    dir.cbcheck()
+        .args(["verify", "dead.yaml", "--live-from", "dead.json", "--probe"])
+        .args(["--probe-fail-on", "error", "--probe-timeout", "20"])
+        .args(["--report", "prometheus=dead.prom"])
+        .run()
+        .code(1);
+    written.push_str(&dir.read("dead.prom"));
 
     let rules = yaml("examples/ci/prometheus-alerts.yml");
     let rules = rules["groups"][0]["rules"].as_array().expect("rules");
@@ -312,6 +335,7 @@ fn the_prometheus_recipe_runs_a_real_command_and_alerts_on_real_metrics() {
         [
             "CallbackAuditStale",
             "CallbackConfigDrifted",
+            "CallbackEndpointUnhealthy",
             "CallbackAppUnreadable"
         ]
     );
@@ -462,7 +486,7 @@ apps:
         let dir = workdir(name).with("callbacks.yaml", yaml).with(
             "env",
             format!(
-                "CBCHECK_SECRET_KEY={KEY}\nCBCHECK_ENDPOINT={}\n",
+                "CBCHECK_SECRET_KEY={KEY}\nCBCHECK_ENDPOINT={}\nHOOK_HOST=hooks.example.com\n",
                 vendor.uri()
             ),
         );
@@ -522,10 +546,25 @@ apps:
     fn the_crontab_mails_on_every_exit_but_0_and_always_keeps_the_report() {
         let in_sync = api(&["Room.CallbackAfterCreateRoom"]);
         let drifted = api(&["Room.CallbackAfterDestroyRoom"]);
-        let broken = FILE.replace("commands:", "comands:");
+        // The crontab probes every endpoint it can and fails on a dead one: a host
+        // written with ${HOOK_HOST} is not probed (the test makes no DNS query for it),
+        // a `.invalid` one never resolves.
+        let unprobed = FILE.replace(URL, "https://${HOOK_HOST}/rooms");
+        let broken = unprobed.replace("commands:", "comands:");
+        let dead_url = "https://cbcheck-probe-test.invalid/rooms";
+        let dead = Vendor::start();
+        dead.room(SDKAPPID, dead_url, &["Room.CallbackAfterCreateRoom"]);
+        let dead_file = FILE.replace(URL, dead_url);
         for (name, yaml, server, code, status) in [
-            ("cron-in-sync", FILE, &in_sync, 0, "in_sync"),
-            ("cron-drift", FILE, &drifted, 1, "drifted"),
+            ("cron-in-sync", unprobed.as_str(), &in_sync, 0, "in_sync"),
+            ("cron-drift", unprobed.as_str(), &drifted, 1, "drifted"),
+            (
+                "cron-dead-endpoint",
+                dead_file.as_str(),
+                &dead,
+                1,
+                "unhealthy",
+            ),
             ("cron-invalid", broken.as_str(), &in_sync, 2, "invalid"),
         ] {
             let dir = host(name, yaml, server);

@@ -141,7 +141,7 @@ fn at_the_deadline_a_hung_app_fails_and_the_report_is_whole() {
     let report: Value = serde_json::from_str(&run.stdout).expect("a JSON report");
     assert_eq!(
         report["summary"],
-        json!({"apps": 2, "in_sync": 1, "drifted": 0, "pending": 0, "failed": 1, "warnings": 0})
+        json!({"apps": 2, "in_sync": 1, "drifted": 0, "pending": 0, "unhealthy": 0, "failed": 1, "warnings": 0})
     );
     assert_eq!(report["apps"][0]["status"], "in_sync");
     let error = &report["apps"][1]["error"];

@@ -334,7 +334,7 @@ fn mixed_run_reports_every_app_and_the_worst_exit_code() {
     let report: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
     assert_eq!(
         report["summary"],
-        json!({"apps": 3, "in_sync": 1, "drifted": 1, "pending": 0, "failed": 1, "warnings": 0})
+        json!({"apps": 3, "in_sync": 1, "drifted": 1, "pending": 0, "unhealthy": 0, "failed": 1, "warnings": 0})
     );
     assert_eq!(report["apps"][2]["error"]["class"], "auth");
     assert_eq!(report["apps"][2]["error"]["code"], 70_009);

@@ -175,7 +175,7 @@ fn every_format_carries_pending() {
     assert_eq!(report["status"], "drifted");
     assert_eq!(
         report["summary"],
-        serde_json::json!({"apps": 3, "in_sync": 0, "drifted": 1, "pending": 2, "failed": 0, "warnings": 0})
+        serde_json::json!({"apps": 3, "in_sync": 0, "drifted": 1, "pending": 2, "unhealthy": 0, "failed": 0, "warnings": 0})
     );
     assert_eq!(
         statuses(&report),

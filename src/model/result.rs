@@ -115,6 +115,9 @@ pub enum Status {
     Pending,
     /// The app could not be checked.
     Failed,
+    /// `verify --probe` with `--probe-fail-on`: the configuration is as declared, but
+    /// its endpoint failed a probe check: not drift, and `apply` cannot fix it.
+    Unhealthy,
 }
 
 /// What verify found for one app.
@@ -172,8 +175,14 @@ impl AppResult {
             .filter(|f| f.severity == Severity::Error)
             .peekable();
         if errors.peek().is_none() {
-            Status::InSync
-        } else if self.live_as_merged() && errors.all(|f| !f.kind.is_probe()) {
+            return Status::InSync;
+        }
+        let (endpoint, config): (Vec<&Finding>, Vec<&Finding>) =
+            errors.partition(|f| f.kind.is_probe());
+        if config.is_empty() {
+            // The configuration is as declared: only its endpoint failed.
+            Status::Unhealthy
+        } else if self.live_as_merged() && endpoint.is_empty() {
             // An endpoint failing its probe is no change the file makes.
             Status::Pending
         } else {
@@ -237,6 +246,8 @@ pub struct Summary {
     /// `verify --base`: apps whose only difference is a change the checked files
     /// make to the merged ones (not drift).
     pub pending: usize,
+    /// `verify --probe-fail-on`: apps in sync whose endpoint failed a probe check.
+    pub unhealthy: usize,
     pub failed: usize,
     /// Warning-level findings over all apps.
     pub warnings: usize,
@@ -252,6 +263,7 @@ impl Summary {
                     Status::InSync => summary.in_sync += 1,
                     Status::Drifted => summary.drifted += 1,
                     Status::Pending => summary.pending += 1,
+                    Status::Unhealthy => summary.unhealthy += 1,
                     Status::Failed => summary.failed += 1,
                 }
                 summary.warnings += result.warnings();

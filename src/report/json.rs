@@ -113,6 +113,8 @@ pub enum RunStatus {
     Pending,
     /// Drift found, or warnings denied by --deny-warnings (exit 1).
     Drifted,
+    /// No drift, but an endpoint failed a probe check under `--probe-fail-on` (exit 1).
+    Unhealthy,
     /// An app could not be checked, or the client could not be set up (exit 2 for an
     /// endpoint not allowed, 3 for credentials, 4 for the API).
     Failed,

@@ -196,6 +196,15 @@ fn testcase(out: &mut String, run: &FileResults, result: &AppResult) {
                 text(&body)
             );
         }
+        // In sync, but the vendor cannot deliver to its endpoint: apply cannot fix it.
+        Status::Unhealthy => {
+            let _ = writeln!(
+                out,
+                ">\n      <failure type=\"endpoint\" message=\"{}\">{}</failure>\n    </testcase>",
+                attr("unhealthy: the configuration is in sync, its endpoint failed the probe"),
+                text(&lines.join("\n"))
+            );
+        }
         // A change the checked file makes (`verify --base`) passes, its plan beside it.
         Status::Pending => {
             let plan = super::plan::blocks(std::iter::once((run, result)), false);

@@ -292,8 +292,9 @@ fn rank(result: &AppResult) -> u8 {
     match result.status() {
         Status::Failed => 0,
         Status::Drifted => 1,
-        Status::Pending => 2,
-        Status::InSync => 3,
+        Status::Unhealthy => 2,
+        Status::Pending => 3,
+        Status::InSync => 4,
     }
 }
 
@@ -336,6 +337,7 @@ fn status(result: &AppResult) -> &'static str {
         Status::InSync => "✅ in sync",
         Status::Drifted => "❌ drifted",
         Status::Pending => "📝 pending",
+        Status::Unhealthy => "🔌 unhealthy",
         Status::Failed => "⚠️ failed",
     }
 }

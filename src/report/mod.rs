@@ -366,6 +366,7 @@ mod tests {
                 in_sync: 0,
                 drifted: 1,
                 pending: 0,
+                unhealthy: 0,
                 failed: 1,
                 warnings: 0
             }

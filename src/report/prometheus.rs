@@ -47,6 +47,7 @@ pub fn render(runs: &[FileResults], info: &RunInfo, exit_code: u8) -> String {
             ("in_sync", summary.in_sync),
             // Pending is a pull request's notion (`--base`): live differs from the file.
             ("drifted", summary.drifted + summary.pending),
+            ("unhealthy", summary.unhealthy),
             ("failed", summary.failed),
         ]
         .map(|(status, n)| (vec![("status", status.to_owned())], n as f64)),
@@ -78,7 +79,8 @@ pub fn render(runs: &[FileResults], info: &RunInfo, exit_code: u8) -> String {
         apps.iter().map(|(label, result)| {
             (
                 app_labels(label, result),
-                flag(result.status() == Status::InSync),
+                // An unhealthy app's configuration is as declared: its endpoint has its own gauge.
+                flag(matches!(result.status(), Status::InSync | Status::Unhealthy)),
             )
         }),
     );
@@ -96,8 +98,47 @@ pub fn render(runs: &[FileResults], info: &RunInfo, exit_code: u8) -> String {
     );
     if !info.probes.is_empty() {
         probe_families(&mut out, &info.probes);
+        endpoint_families(&mut out, &apps);
     }
     out.text
+}
+
+/// verify --probe, per app: whether its endpoint passed, and what failed (a series per
+/// kind found, at error or warning level alike).
+fn endpoint_families(out: &mut Exposition, apps: &[(String, &AppResult)]) {
+    let probed: Vec<&(String, &AppResult)> = apps
+        .iter()
+        .filter(|(_, result)| result.failure.is_none() && result.app.callback.is_some())
+        .collect();
+    out.family(
+        "cbcheck_app_endpoint_healthy",
+        "verify --probe: 1 when the app's callback endpoint passed every probe check at error level under --probe-fail-on (or had no finding), 0 when it failed one; cbcheck_app_in_sync says nothing about it.",
+        probed.iter().map(|(label, result)| {
+            let failed = result
+                .findings
+                .iter()
+                .any(|f| f.kind.is_probe() && f.severity == crate::model::Severity::Error);
+            (app_labels(label, result), flag(!failed))
+        }),
+    );
+    out.family(
+        "cbcheck_app_endpoint_problem",
+        "verify --probe: 1 for each kind of probe finding of the app's endpoint (endpoint_unresolvable, tls_invalid, cert_expiring, …); no series when there is none.",
+        probed.iter().flat_map(|(label, result)| {
+            let mut kinds: Vec<Kind> = result
+                .findings
+                .iter()
+                .filter(|f| f.kind.is_probe())
+                .map(|f| f.kind)
+                .collect();
+            kinds.dedup();
+            kinds.into_iter().map(move |kind| {
+                let mut labels = app_labels(label, result);
+                labels.push(("kind", kind.id().to_owned()));
+                (labels, 1.0)
+            })
+        }),
+    );
 }
 
 /// verify --probe: one series per endpoint, named by scheme and host (and port when not

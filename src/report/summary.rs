@@ -39,7 +39,7 @@ const MAX_NAME_WIDTH: usize = 32;
 pub fn app_list(runs: &[FileResults], warnings: Warnings) -> String {
     let listed = |result: &&AppResult| match result.status() {
         Status::InSync => warnings.fail(result.warnings()),
-        Status::Drifted | Status::Pending | Status::Failed => true,
+        Status::Drifted | Status::Pending | Status::Unhealthy | Status::Failed => true,
     };
     let rows: Vec<(&FileResults, Row)> = runs
         .iter()
@@ -122,6 +122,7 @@ fn row(result: &AppResult) -> Row {
             let status = match result.status() {
                 Status::Drifted => "drifted",
                 Status::Pending => "pending",
+                Status::Unhealthy => "unhealthy",
                 Status::InSync | Status::Failed => "warnings",
             };
             (status, kinds.join(", "))

@@ -49,7 +49,7 @@ pub fn verify_outcome(runs: &[model::FileResults], warnings: Warnings) -> Outcom
         .flat_map(|run| &run.results)
         .map(|result| match (&result.failure, result.status()) {
             (Some(failure), _) => failure_outcome(failure),
-            (None, model::Status::Drifted) => Outcome::Drift,
+            (None, model::Status::Drifted | model::Status::Unhealthy) => Outcome::Drift,
             (None, _) if warnings.fail(result.warnings()) => Outcome::Drift,
             (None, _) => Outcome::Clean,
         })

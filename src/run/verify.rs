@@ -266,9 +266,16 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
         _ if failed => RunStatus::Failed,
         Outcome::Clean if Summary::of_runs(&verified.runs).pending > 0 => RunStatus::Pending,
         Outcome::Clean => RunStatus::InSync,
+        Outcome::Drift if endpoint_only(&verified.runs) => RunStatus::Unhealthy,
         Outcome::Drift => RunStatus::Drifted,
         Outcome::Invalid | Outcome::Credentials | Outcome::Api => RunStatus::Invalid,
     };
     verified.info.finish(clock);
     output::write(&mut Document::Verify(verified), stderr, &outputs, outcome)
+}
+
+/// Whether the apps that fail the run are unhealthy ones (their endpoints) only.
+fn endpoint_only(runs: &[crate::model::FileResults]) -> bool {
+    let summary = Summary::of_runs(runs);
+    summary.unhealthy > 0 && summary.drifted == 0
 }

@@ -9,6 +9,7 @@ use miette::{LabeledSpan, Severity};
 use super::{Renderer, notice_line, plural};
 use crate::config::ConfigDiagnostic;
 use crate::model::CallbackConfig;
+use crate::model::probe::{UrlTarget, url_target};
 use crate::model::{AppResult, BaseMatch, FileResults, Status, Summary, Undeclared};
 use crate::model::{Finding, Kind};
 use crate::report::document::Verified;
@@ -35,6 +36,7 @@ pub fn verify_report(renderer: &Renderer, style: Style, verified: &Verified) -> 
                 out.push_str(&app_report(renderer, style, run, result));
             }
         }
+        out.push_str(&endpoint_reports(runs));
     }
     out.push_str(&summary::app_list(runs, verified.warnings));
     out.push_str(&verify_summary(
@@ -79,6 +81,22 @@ fn app_report(renderer: &Renderer, style: Style, run: &FileResults, result: &App
     if result.status() == Status::Pending {
         return String::new();
     }
+    // Probe findings are about the endpoint, reported once per host below.
+    let without_probes;
+    let result = if result.findings.iter().any(|f| f.kind.is_probe()) {
+        without_probes = AppResult {
+            findings: result
+                .findings
+                .iter()
+                .filter(|f| !f.kind.is_probe())
+                .cloned()
+                .collect(),
+            ..result.clone()
+        };
+        &without_probes
+    } else {
+        result
+    };
     let Some(diagnostic) = app_diagnostic(run, result) else {
         return String::new();
     };
@@ -111,6 +129,92 @@ pub fn invalid_entries_notice(file: &str, entries: &[String]) -> String {
     format!(
         "{file}: {count} invalid and not checked ({shown}); its other apps were checked, and the run exits 2 until the file is fixed"
     )
+}
+
+/// The most apps an endpoint's report lists by name; the rest are counted.
+const LISTED_ENDPOINT_APPS: usize = 20;
+
+/// `verify --probe`: one report per callback endpoint with a finding, naming the apps
+/// (file and line) whose URL uses it: a host that four hundred apps share is one
+/// problem, and its apps' configurations are as declared (no diff to show).
+fn endpoint_reports(runs: &[FileResults]) -> String {
+    // Hosts in the order their first app comes, each with its apps.
+    let mut hosts: Vec<(String, Vec<(&FileResults, &AppResult)>)> = Vec::new();
+    for run in runs {
+        for result in run
+            .results
+            .iter()
+            .filter(|r| r.findings.iter().any(|f| f.kind.is_probe()))
+        {
+            let Some(desired) = &result.app.callback else {
+                continue;
+            };
+            let UrlTarget::Probe(target) = url_target(&desired.url) else {
+                continue;
+            };
+            let host = target.label();
+            match hosts.iter_mut().find(|(h, _)| *h == host) {
+                Some((_, apps)) => apps.push((run, result)),
+                None => hosts.push((host, vec![(run, result)])),
+            }
+        }
+    }
+    let mut out = String::new();
+    for (_, apps) in hosts {
+        let (_, first) = apps[0];
+        let findings: Vec<&Finding> = first
+            .findings
+            .iter()
+            .filter(|f| f.kind.is_probe())
+            .collect();
+        let failing = findings
+            .iter()
+            .any(|f| f.severity == crate::model::Severity::Error);
+        for (i, finding) in findings.iter().enumerate() {
+            let level = if finding.severity == crate::model::Severity::Error {
+                "error"
+            } else {
+                "warning"
+            };
+            let _ = writeln!(
+                out,
+                "{level}[{}]: {}",
+                finding.kind.id(),
+                printable(&finding.message, &[])
+            );
+            if let Some(help) = &finding.help {
+                let _ = writeln!(out, "  help: {}", printable(help, &[]));
+            }
+            if i + 1 < findings.len() {
+                continue;
+            }
+            let verdict = if failing {
+                "their configuration is as declared; apply cannot fix this"
+            } else {
+                "a warning"
+            };
+            let _ = writeln!(out, "  used by {} ({verdict}):", plural(apps.len(), "app"));
+            for (run, result) in apps.iter().take(LISTED_ENDPOINT_APPS) {
+                let span = result
+                    .app
+                    .callback
+                    .as_ref()
+                    .map_or(result.app.spans.sdkappid, |d| d.url_span);
+                let (line, _) = run.config.source.line_col(span.offset());
+                let _ = writeln!(
+                    out,
+                    "    {}  {}:{line}",
+                    app_title(result),
+                    printable(&run.config.file, &[])
+                );
+            }
+            if apps.len() > LISTED_ENDPOINT_APPS {
+                let _ = writeln!(out, "    … and {} more", apps.len() - LISTED_ENDPOINT_APPS);
+            }
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// An app only the base declares: what happens to it (nothing), and how to remove it.
@@ -149,22 +253,23 @@ pub fn verify_summary(runs: &[FileResults], file_warnings: usize, warnings: Warn
         (apps, failed) if apps == failed && apps > 0 => {
             format!("{apps} apps: none could be checked ({failed} failed)")
         }
-        // Pending only with --base, and then only when there is one.
-        _ if summary.pending > 0 => format!(
-            "{} checked: {} in sync, {} pending, {} drifted, {} failed",
-            plural(summary.apps, "app"),
-            summary.in_sync,
-            summary.pending,
-            summary.drifted,
-            summary.failed
-        ),
-        _ => format!(
-            "{} checked: {} in sync, {} drifted, {} failed",
-            plural(summary.apps, "app"),
-            summary.in_sync,
-            summary.drifted,
-            summary.failed
-        ),
+        _ => {
+            // Pending (--base) and unhealthy (--probe-fail-on) only when there is one.
+            let mut line = format!(
+                "{} checked: {} in sync, ",
+                plural(summary.apps, "app"),
+                summary.in_sync
+            );
+            if summary.pending > 0 {
+                let _ = write!(line, "{} pending, ", summary.pending);
+            }
+            let _ = write!(line, "{} drifted, ", summary.drifted);
+            if summary.unhealthy > 0 {
+                let _ = write!(line, "{} unhealthy, ", summary.unhealthy);
+            }
+            let _ = write!(line, "{} failed", summary.failed);
+            line
+        }
     };
     let count = summary.warnings + file_warnings;
     if count > 0 {
