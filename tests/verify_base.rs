@@ -122,7 +122,10 @@ fn pending_changes_are_told_apart_from_drift() {
         .stderr_has("removed (1400000004) is declared in the base base.yaml and in no checked file: nothing deletes its live configuration")
         .stderr_has("3 apps checked: 0 in sync, 2 pending, 1 drifted, 0 failed")
         // Only the drifted app is for a person to fix now.
-        .stderr_has("cbcheck apply callbacks.yaml --app drifted\n");
+        .stderr_has(&format!(
+            "cbcheck apply callbacks.yaml --app drifted --endpoint {}/\n",
+            vendor.uri()
+        ));
     // Not one diagnostic for a pending app.
     assert!(
         !out.stderr.contains("changed (1400000001) has drifted"),

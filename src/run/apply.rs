@@ -232,10 +232,7 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
     };
     match format {
         PlanFormat::Human if quiet => {
-            stderr.say(&report::summary::app_list(
-                &runs,
-                report::summary::Warnings::Pass,
-            ));
+            stderr.say(&report::summary::app_list(&runs));
             stderr.say(&format!(
                 "{}\n",
                 report::plan::totals(&report::plan::summary(&runs))
