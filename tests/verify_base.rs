@@ -471,3 +471,63 @@ fn the_reviewed_plan_is_what_the_merge_applies() {
         "the app changed since the plan is left as it is"
     );
 }
+
+/// The base's key variables are the run's: a pull request cannot expand one of them
+/// into a URL by leaving `secret_key_env` out of its own file.
+#[test]
+fn a_pull_request_cannot_expand_a_key_variable_the_base_names() {
+    const PROD_KEY: &str = "prod-key-value-6161";
+    let vendor = Vendor::start();
+    vendor.room(
+        1_400_000_001,
+        &format!("https://hooks.example.com/a?k={PROD_KEY}"),
+        &[CREATE],
+    );
+    let dir = workdir("base-key")
+        .with(
+            "base.yaml",
+            file(&[app(
+                "changed",
+                1_400_000_001,
+                "https://hooks.example.com/a",
+                &[CREATE],
+            )])
+            .replace(
+                "    region: singapore\n",
+                "    region: singapore\n    secret_key_env: TRTC_PROD_KEY\n",
+            ),
+        )
+        .with(
+            "callbacks.yaml",
+            file(&[app(
+                "changed",
+                1_400_000_001,
+                "https://hooks.example.com/a?k=${TRTC_PROD_KEY}",
+                &[CREATE],
+            )]),
+        );
+    let out = dir
+        .cbcheck()
+        .args([
+            "verify",
+            "callbacks.yaml",
+            "--base",
+            "base.yaml",
+            "--format",
+            "json",
+        ])
+        .endpoint(&vendor)
+        .key(KEY)
+        .env("TRTC_PROD_KEY", PROD_KEY)
+        .hides(PROD_KEY)
+        .run();
+    let report = out.stdout_json();
+    assert_eq!(report["apps"][0]["status"], "failed", "{report}");
+    assert!(
+        report["apps"][0]["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("a credential variable"),
+        "{report}"
+    );
+}

@@ -120,6 +120,12 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
         Err(Invalid { loaded, printed }) => (loaded, KeyNames::default(), Some(printed)),
     };
     forget_allowed_endpoints(&mut loaded, &options.allowed_endpoints);
+    // A base's key variables are key variables of this run too: the checked files
+    // never expand one into a URL, whatever they declare themselves.
+    let keys = match &base {
+        Some(base) => keys.union(base.key_names()),
+        None => keys,
+    };
     let mut verified = Verified {
         files: names(&loaded),
         runs: Vec::new(),
