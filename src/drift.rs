@@ -132,6 +132,25 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: &Redaction) 
         ExtraCommands::Ignore => None,
     };
     for word in unexpected.iter().take(LISTED_LIVE_WORDS) {
+        // A live word cbcheck does not know is one finding, not also an unexpected one:
+        // `unknown_command`, as severe as `extra_commands` makes an undeclared word
+        // (a warning when they are ignored: an unknown word is always worth a look).
+        if !app.knows(word) {
+            let title = app.service.title();
+            findings.push(Finding {
+                kind: Kind::UnknownCommand,
+                severity: extra_severity.unwrap_or(Severity::Warning),
+                message: format!(
+                    "the live command `{word}` is not declared, nor in cbcheck's {title} catalog"
+                ),
+                desired: None,
+                live: Some((*word).clone()),
+                span: desired.commands_key,
+                label: format!("`{word}`"),
+                help: Some(unknown_live_help(app, word)),
+            });
+            continue;
+        }
         if let Some(severity) = extra_severity {
             let twin = catalog::other_update_room_info_spelling(word)
                 .filter(|other| declared.contains(other));
@@ -144,19 +163,6 @@ pub fn compare(app: &App, live: Option<&CallbackConfig>, redaction: &Redaction) 
                 span: desired.commands_key,
                 label: format!("`{word}`"),
                 help: twin.map(|twin| spelling_help(twin, word)),
-            });
-        }
-        if !app.knows(word) {
-            let title = app.service.title();
-            findings.push(Finding {
-                kind: Kind::UnknownCommand,
-                severity: Severity::Warning,
-                message: format!("the live command `{word}` is not in cbcheck's {title} catalog"),
-                desired: None,
-                live: Some((*word).clone()),
-                span: desired.commands_key,
-                label: format!("`{word}`"),
-                help: Some(unknown_live_help(app, word)),
             });
         }
     }
@@ -606,8 +612,9 @@ mod tests {
     fn a_long_live_list_lists_its_first_words_and_counts_the_rest() {
         let words: Vec<String> = (0..200).map(|i| format!("w{i}")).collect();
         let listed: Vec<&str> = words.iter().map(String::as_str).chain([A]).collect();
+        // Each unknown live word is one finding, whatever `extra_commands` says.
         for (extra, per_word, kind) in [
-            ("", 2, Kind::UnexpectedCommand),
+            ("", 1, Kind::UnexpectedCommand),
             ("    extra_commands: ignore\n", 1, Kind::UnknownCommand),
         ] {
             let app = app(extra, &[A]);
@@ -654,21 +661,30 @@ mod tests {
     }
 
     #[test]
-    fn unknown_live_words_are_warned_about() {
-        let app = app("", &[A]);
-        let findings = compare(
-            &app,
-            Some(&live(URL, &[A, "Room.CallbackAfterCreateRooom"])),
-            &Redaction::default(),
-        );
-        assert_eq!(
-            kinds(&findings),
-            [
-                (Kind::UnexpectedCommand, Severity::Error),
-                (Kind::UnknownCommand, Severity::Warning)
-            ]
-        );
-        assert!(findings[1].help.as_deref().unwrap_or("").contains(A));
+    fn an_unknown_live_word_is_one_finding_as_severe_as_an_undeclared_one() {
+        let typo = "Room.CallbackAfterCreateRooom";
+        for (extra, severity) in [
+            ("", Severity::Error),
+            ("    extra_commands: warn\n", Severity::Warning),
+            ("    extra_commands: ignore\n", Severity::Warning),
+        ] {
+            let app = app(extra, &[A]);
+            let findings = compare(&app, Some(&live(URL, &[A, typo])), &Redaction::default());
+            assert_eq!(
+                kinds(&findings),
+                [(Kind::UnknownCommand, severity)],
+                "{extra}"
+            );
+            assert!(findings[0].help.as_deref().unwrap_or("").contains(A));
+            assert!(
+                findings[0]
+                    .message
+                    .contains("is not declared, nor in cbcheck's Room catalog")
+            );
+            // As an undeclared word, an error one is removed by the update.
+            let fix = remediation(&app, Some(&live(URL, &[A, typo])), &findings);
+            assert_eq!(fix.is_some(), severity == Severity::Error, "{extra}");
+        }
     }
 
     #[test]
@@ -692,12 +708,9 @@ mod tests {
         let findings = compare(&app, Some(&live(URL, &[A, NEW, OTHER])), &redaction);
         assert_eq!(
             kinds(&findings),
-            [
-                (Kind::UnexpectedCommand, Severity::Warning),
-                (Kind::UnknownCommand, Severity::Warning)
-            ]
+            [(Kind::UnknownCommand, Severity::Warning)]
         );
-        let help = findings[1].help.as_deref().unwrap_or("");
+        let help = findings[0].help.as_deref().unwrap_or("");
         assert!(!help.contains("typo"), "{help}");
         assert!(
             help.contains("`known_commands` (`room: [Room.CallbackAfterOtherThing]`)"),

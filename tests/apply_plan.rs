@@ -115,21 +115,20 @@ fn hooked_body() -> Value {
 }
 
 #[test]
-fn the_saved_plan_is_applied_as_planned_without_the_file_and_a_raced_app_is_left_alone() {
+fn the_saved_plan_is_applied_as_planned_and_a_raced_app_is_left_alone() {
     let vendor = fleet();
     let (dir, plan) = saved_plan("loop", &vendor);
     assert_eq!(plan["version"], 2);
-    // After the plan: someone changes one app, and the file is edited.
+    // After the plan: someone changes one app.
     vendor.room(1_400_000_002, "https://hooks.example.com/someone", &[A]);
-    dir.write(
-        "callbacks.yaml",
-        FLEET.replace(
-            "https://hooks.example.com/a?",
-            "https://hooks.example.com/edited?",
-        ),
-    );
     let before = vendor.requests().len();
-    let out = apply_saved(&dir, &vendor, &[]);
+    // Its URL names `${HOOK_TOKEN}`: without the files, nothing says the reviewed file
+    // named that variable (a plan could name any, another app's key), so it is refused.
+    apply_saved(&dir, &vendor, &[])
+        .code(2)
+        .stderr_has("cbcheck::plan::needs_files");
+    assert_eq!(vendor.requests().len(), before, "nothing was sent");
+    let out = apply_saved(&dir, &vendor, &["callbacks.yaml"]);
     out.code(1)
         .stderr_has("raced: NOT changed: it changed since the plan was shown")
         .stderr_has("hooked: changed with v4/room_config/update_callback; read back: in sync")
@@ -137,8 +136,7 @@ fn the_saved_plan_is_applied_as_planned_without_the_file_and_a_raced_app_is_left
         .stderr_has(
             "apply: 2 changed and in sync, 0 changed but still drifted, 1 not changed, 0 unknown",
         )
-        .stderr_lacks(PLACEHOLDER)
-        .stderr_lacks("edited");
+        .stderr_lacks(PLACEHOLDER);
     assert_eq!(
         writes_since(&vendor, before),
         [
@@ -153,7 +151,7 @@ fn the_saved_plan_is_applied_as_planned_without_the_file_and_a_raced_app_is_left
                 json!({})
             ),
         ],
-        "exactly the planned bodies, the placeholder expanded, the edited file ignored"
+        "exactly the planned bodies, the placeholder expanded"
     );
     assert_eq!(
         vendor.get(ROOM, 1_400_000_002),
@@ -161,7 +159,7 @@ fn the_saved_plan_is_applied_as_planned_without_the_file_and_a_raced_app_is_left
         "the raced app is as someone left it"
     );
     // Applied again, the plan finds the changed apps as planned and the raced one still not.
-    let again = apply_saved(&dir, &vendor, &[]);
+    let again = apply_saved(&dir, &vendor, &["callbacks.yaml"]);
     again
         .code(1)
         .stderr_has("hooked: not changed: already in sync when cbcheck got to it");
@@ -397,4 +395,45 @@ fn no_key_usersig_or_placeholder_value_is_ever_in_a_plan() {
     {
         assert!(!out.stdout.contains(secret), "{secret} in the plan");
     }
+}
+
+/// A plan altered to keep command words the file does not declare (claiming it saw
+/// them live) sends nothing for that app: words beyond the file's are sent only if
+/// they are live just before the write.
+#[test]
+fn a_plan_cannot_add_words_by_claiming_it_saw_them_live() {
+    let vendor = Vendor::start();
+    vendor.room(1_400_000_001, "https://hooks.example.com/a", &[A]);
+    let file = "version: 1\ndefaults:\n  region: singapore\n  identifier: administrator\napps:\n  - name: tolerant\n    sdkappid: 1400000001\n    extra_commands: warn\n    callback:\n      url: https://hooks.example.com/a\n      commands: [Room.CallbackAfterCreateRoom, Room.CallbackAfterDestroyRoom]\n";
+    let dir = workdir("plan-extras").with("callbacks.yaml", file);
+    let plan = cbcheck(
+        &dir,
+        &vendor,
+        &["apply", "callbacks.yaml", "--dry-run", "--format", "json"],
+    );
+    plan.code(1);
+    dir.write("plan.json", &plan.stdout);
+    const ADDED: &str = "Room.CallbackAfterSendMsg";
+    edit_plan(&dir, |plan| {
+        for path in [
+            "/apps/0/live/callback/CallbackCommandList",
+            "/apps/0/request/body/CallbackCommandList",
+        ] {
+            plan.pointer_mut(path)
+                .and_then(Value::as_array_mut)
+                .expect("a list")
+                .push(json!(ADDED));
+        }
+    });
+    let before = vendor.requests().len();
+    apply_saved(&dir, &vendor, &["callbacks.yaml"])
+        .code(4)
+        .stderr_has(
+            "which the file does not declare and the app does not have live: nothing was sent",
+        );
+    assert_eq!(writes_since(&vendor, before), [], "nothing was written");
+    assert_eq!(
+        vendor.get(ROOM, 1_400_000_001),
+        Some(config("https://hooks.example.com/a", &[A]))
+    );
 }

@@ -41,8 +41,8 @@ apps:
 
 /// A key command: `key.sh MODE… SDKAPPID`. It logs each SDKAppID it is asked for to
 /// `calls.log` beside it, then, by mode: prints the key of 1400000003 (`ok`), prints
-/// 1400000004's and a wrong one for any other (`four`), fails saying things (`fail`), prints nothing (`empty`), or
-/// hangs (`hang`).
+/// 1400000004's and a wrong one for any other (`four`), fails saying things (`fail`), prints nothing (`empty`),
+/// hangs (`hang`), or hangs waiting for a process it started (`orphan`).
 const SCRIPT: &str = r#"#!/bin/sh
 for id; do :; done
 echo "$id" >> "$(dirname "$0")/calls.log"
@@ -52,6 +52,7 @@ case "$1" in
   fail) echo "CommandOutput-never-shown-0b7e"; echo "CommandOutput-never-shown-0b7e" >&2; exit 1 ;;
   empty) echo "   " ;;
   hang) exec sleep 30 ;;
+  orphan) sleep 30 & echo $! > "$(dirname "$0")/orphan.pid"; wait ;;
 esac
 "#;
 
@@ -286,6 +287,7 @@ fn a_failing_key_command_fails_its_app_naming_the_command_never_its_output() {
         ("fail", "exited with status 1"),
         ("empty", "printed nothing"),
         ("hang", "did not finish within 1 s"),
+        ("orphan", "did not finish within 1 s"),
     ] {
         let vendor = vendor();
         let dir = dir(
@@ -315,6 +317,21 @@ fn a_failing_key_command_fails_its_app_naming_the_command_never_its_output() {
         // Once for the SDKAppID, though two entries needed it.
         assert_eq!(calls(&dir), "1400000003\n", "{mode}");
         no_key_in_report(&dir);
+        if mode == "orphan" {
+            // What the command started was killed with it (dead, or a zombie no one
+            // reaped yet in this container), not left running for 30 s.
+            let pid = std::fs::read_to_string(dir.join("orphan.pid")).expect("the pid");
+            let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()));
+            let state = stat
+                .as_deref()
+                .ok()
+                .and_then(|s| s.rsplit_once(") "))
+                .and_then(|(_, rest)| rest.chars().next());
+            assert!(
+                matches!(state, None | Some('Z' | 'X')),
+                "still running: {stat:?}"
+            );
+        }
     }
 }
 

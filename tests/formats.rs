@@ -535,7 +535,9 @@ fn reports_go_to_files_while_the_terminal_keeps_its_format() {
         let text = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
         assert!(text.contains(probe), "{file}: {text}");
     }
-    let bad = run(
+    // A report that cannot be written where it goes is known before the run: no
+    // audit runs for minutes to lose its report, nor turns drift into exit 2.
+    let missing = run(
         &dir,
         &[
             "verify",
@@ -547,14 +549,41 @@ fn reports_go_to_files_while_the_terminal_keeps_its_format() {
         ],
         &[],
     );
+    assert_eq!(missing.code, Some(2), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains(
+            "--report sarif=no/such/dir/x.sarif: the directory no/such/dir does not exist"
+        ),
+        "{}",
+        missing.stderr
+    );
+    assert!(
+        !missing.stderr.contains("apps checked"),
+        "{}",
+        missing.stderr
+    );
+    // One that fails only when written (a directory in its place) is reported then,
+    // and the run's own outcome still wins over it.
+    std::fs::create_dir_all(dir.join("taken.sarif")).expect("a directory");
+    let bad = run(
+        &dir,
+        &[
+            "verify",
+            FILE,
+            "--live-from",
+            "live.json",
+            "--report",
+            "sarif=taken.sarif",
+        ],
+        &[],
+    );
     assert_eq!(
         bad.code,
         Some(3),
         "the run's own outcome still wins over the report error"
     );
     assert!(
-        bad.stderr
-            .contains("cannot write the report no/such/dir/x.sarif"),
+        bad.stderr.contains("cannot write the report taken.sarif"),
         "{}",
         bad.stderr
     );
@@ -1115,5 +1144,86 @@ fn a_file_of_thousands_of_problems_lists_the_first_thousand_and_counts_the_rest(
         )),
         "{}",
         &markdown[markdown.len() - 300..]
+    );
+}
+
+#[test]
+fn a_report_goes_to_stdout_with_a_dash_and_only_one_output_may() {
+    let dir = fleet("report-dash");
+    let out = run(
+        &dir,
+        &[
+            "verify",
+            FILE,
+            "--live-from",
+            "live.json",
+            "--report",
+            "json=-",
+        ],
+        &[],
+    );
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert_eq!(out.stdout_json()["summary"]["apps"], 3);
+    assert!(out.stderr.contains("3 apps checked"), "{}", out.stderr);
+    assert!(!dir.join("-").exists(), "no file named -");
+    for (args, message) in [
+        (
+            &["--report", "json=-", "--report", "sarif=-"][..],
+            "--report json=- and --report sarif=- both write to standard output",
+        ),
+        (
+            &["--format", "sarif", "--report", "json=-"][..],
+            "--report json=- writes to standard output, where --format sarif goes already",
+        ),
+    ] {
+        let refused = run(
+            &dir,
+            &[&["verify", FILE, "--live-from", "live.json"][..], args].concat(),
+            &[],
+        );
+        assert_eq!(refused.code, Some(2), "{args:?}: {}", refused.stderr);
+        assert!(refused.stderr.contains(message), "{}", refused.stderr);
+        assert_eq!(refused.stdout, "", "{args:?}: nothing is checked");
+    }
+}
+
+#[test]
+fn quiet_lists_apps_in_sync_with_their_warnings() {
+    let dir = fleet("quiet-warnings");
+    let out = run(
+        &dir,
+        &["verify", FILE, "--live-from", "live.json", "-q"],
+        &[],
+    );
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("warnings  in-sync        1400000001  1 unexpected_command\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn the_suggested_apply_keeps_the_runs_network_flags() {
+    let dir = fleet("apply-flags");
+    let out = run(
+        &dir,
+        &[
+            "verify",
+            FILE,
+            "--live-from",
+            "live.json",
+            "--allow-endpoint",
+            "hooks.internal.example:8443",
+        ],
+        &[],
+    );
+    assert!(
+        out.stderr.contains(
+            "cbcheck apply 'prod,eu.yaml' --app drifted --allow-endpoint hooks.internal.example:8443\n"
+        ),
+        "{}",
+        out.stderr
     );
 }

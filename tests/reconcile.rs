@@ -947,16 +947,20 @@ fn the_apply_command_verify_names_fixes_exactly_the_drifted_apps() {
             "--app",
             "1400000003",
             "--app",
-            "tolerant"
+            "tolerant",
+            // The endpoint the run was given, so the command reaches the same vendor.
+            "--endpoint",
+            &format!("{}/", vendor.uri()),
         ],
         "{after}"
     );
     assert!(vendor.writes().is_empty());
 
     vendor.readable(1_400_000_002);
+    // The command as printed, endpoint included.
     let mut args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
     args.push("--yes");
-    let applied = run(&dir, &vendor, &args);
+    let applied = dir.cbcheck().args(&args).key(KEY).run();
     assert_eq!(applied.code, Some(0), "{}", applied.stderr);
     assert_eq!(
         vendor.writes(),

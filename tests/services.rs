@@ -470,10 +470,13 @@ fn the_apply_command_says_token_signing_is_left_to_the_hand() {
         .expect("the summary line");
     assert_eq!(
         after,
-        "To fix the drifted app, run:\n  cbcheck apply callbacks.yaml --app classroom\n\
+        format!(
+            "To fix the drifted app, run:\n  cbcheck apply callbacks.yaml --app classroom --endpoint {}/\n\
          It shows its plan first, and changes only the apps that differ from the file.\n\
          Or call each app's interface yourself, with the body shown above for it.\n\
-         apply leaves token signing alone: set it by hand for 1 app, as each one's help above says.\n"
+         apply leaves token signing alone: set it by hand for 1 app, as each one's help above says.\n",
+            vendor.uri()
+        )
     );
     let markdown = run(
         &dir,
@@ -481,9 +484,10 @@ fn the_apply_command_says_token_signing_is_left_to_the_hand() {
         &["verify", "callbacks.yaml", "--format", "markdown"],
     );
     assert!(
-        markdown.stdout.contains(
-            "```sh\ncbcheck apply callbacks.yaml --app classroom\n```\n\n`apply` shows its plan first, and changes only the apps that differ from the file. Or call each app's interface yourself, with the body in its section below.\n\napply leaves token signing alone: set it by hand for 1 app, as each one's section below says.\n\n|"
-        ),
+        markdown.stdout.contains(&format!(
+            "```sh\ncbcheck apply callbacks.yaml --app classroom --endpoint {}/\n```\n\n`apply` shows its plan first, and changes only the apps that differ from the file. Or call each app's interface yourself, with the body in its section below.\n\napply leaves token signing alone: set it by hand for 1 app, as each one's section below says.\n\n|",
+            vendor.uri()
+        )),
         "{}",
         markdown.stdout
     );

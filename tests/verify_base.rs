@@ -122,7 +122,10 @@ fn pending_changes_are_told_apart_from_drift() {
         .stderr_has("removed (1400000004) is declared in the base base.yaml and in no checked file: nothing deletes its live configuration")
         .stderr_has("3 apps checked: 0 in sync, 2 pending, 1 drifted, 0 failed")
         // Only the drifted app is for a person to fix now.
-        .stderr_has("cbcheck apply callbacks.yaml --app drifted\n");
+        .stderr_has(&format!(
+            "cbcheck apply callbacks.yaml --app drifted --endpoint {}/\n",
+            vendor.uri()
+        ));
     // Not one diagnostic for a pending app.
     assert!(
         !out.stderr.contains("changed (1400000001) has drifted"),
@@ -466,5 +469,65 @@ fn the_reviewed_plan_is_what_the_merge_applies() {
             &[CREATE]
         )),
         "the app changed since the plan is left as it is"
+    );
+}
+
+/// The base's key variables are the run's: a pull request cannot expand one of them
+/// into a URL by leaving `secret_key_env` out of its own file.
+#[test]
+fn a_pull_request_cannot_expand_a_key_variable_the_base_names() {
+    const PROD_KEY: &str = "prod-key-value-6161";
+    let vendor = Vendor::start();
+    vendor.room(
+        1_400_000_001,
+        &format!("https://hooks.example.com/a?k={PROD_KEY}"),
+        &[CREATE],
+    );
+    let dir = workdir("base-key")
+        .with(
+            "base.yaml",
+            file(&[app(
+                "changed",
+                1_400_000_001,
+                "https://hooks.example.com/a",
+                &[CREATE],
+            )])
+            .replace(
+                "    region: singapore\n",
+                "    region: singapore\n    secret_key_env: TRTC_PROD_KEY\n",
+            ),
+        )
+        .with(
+            "callbacks.yaml",
+            file(&[app(
+                "changed",
+                1_400_000_001,
+                "https://hooks.example.com/a?k=${TRTC_PROD_KEY}",
+                &[CREATE],
+            )]),
+        );
+    let out = dir
+        .cbcheck()
+        .args([
+            "verify",
+            "callbacks.yaml",
+            "--base",
+            "base.yaml",
+            "--format",
+            "json",
+        ])
+        .endpoint(&vendor)
+        .key(KEY)
+        .env("TRTC_PROD_KEY", PROD_KEY)
+        .hides(PROD_KEY)
+        .run();
+    let report = out.stdout_json();
+    assert_eq!(report["apps"][0]["status"], "failed", "{report}");
+    assert!(
+        report["apps"][0]["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("a credential variable"),
+        "{report}"
     );
 }

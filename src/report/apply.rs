@@ -91,10 +91,9 @@ pub fn by_hand_line(runs: &[FileResults]) -> Option<String> {
         .flat_map(|run| &run.results)
         .filter_map(|result| {
             let finding = by_hand(result).next()?;
-            let to = finding
-                .desired
-                .as_deref()
-                .map_or(String::new(), |desired| format!(" to {desired}"));
+            let to = finding.desired.as_deref().map_or(String::new(), |desired| {
+                format!(" to {}", printable(desired, &[]))
+            });
             Some(format!(
                 "{} (token_auth: set it{to} with {})",
                 printable(&result.app.label(), &[]),

@@ -13,7 +13,7 @@ use crate::model::{BaseRun, FileResults};
 /// A run's findings, for every output of it.
 #[derive(Debug)]
 pub enum Document {
-    Verify(Verified),
+    Verify(Box<Verified>),
     Lint(Linted),
 }
 
@@ -63,6 +63,9 @@ pub struct Verified {
     pub info: RunInfo,
     /// The run's exit code, once every other output is written.
     pub exit_code: u8,
+    /// The run's network flags that `cbcheck apply` needs too (`--endpoint`,
+    /// `--allow-endpoint`), for the command the reports suggest.
+    pub apply_flags: Vec<String>,
     /// `--base`: what the base files were, and the apps only they declare.
     pub base: Option<Box<BaseRun>>,
 }

@@ -49,7 +49,9 @@ impl ApplyCommand {
 /// can carry. `--app` names each app (its name, else its SDKAppID), unless every
 /// app of the files drifted or the list would be too long to read: apply changes
 /// only the apps that differ, and shows its plan first.
-pub fn apply_command(runs: &[FileResults]) -> Option<ApplyCommand> {
+/// `flags` are the run's own network flags (`--endpoint`, `--allow-endpoint`), which
+/// apply needs to reach the same vendor: they end the line.
+pub fn apply_command(runs: &[FileResults], flags: &[String]) -> Option<ApplyCommand> {
     let mut files: Vec<String> = Vec::new();
     let mut selectors: Vec<String> = Vec::new();
     // An app in two services is named once; a set, not a scan, for 20,000-app fleets.
@@ -85,12 +87,19 @@ pub fn apply_command(runs: &[FileResults]) -> Option<ApplyCommand> {
         .flat_map(|run| &run.results)
         .filter(|result| token_differs(result))
         .count();
-    let bare = format!("cbcheck apply {}", files.join(" "));
-    let mut line = bare.clone();
+    let flags: String = flags
+        .iter()
+        .map(|flag| {
+            shlex::try_quote(flag).map_or_else(|_| String::new(), |word| format!(" {word}"))
+        })
+        .collect();
+    let bare = format!("cbcheck apply {}{flags}", files.join(" "));
+    let mut line = format!("cbcheck apply {}", files.join(" "));
     for selector in &selectors {
         line.push_str(" --app ");
         line.push_str(selector);
     }
+    line.push_str(&flags);
     let line = if whole_files
         || selectors.len() > MAX_SELECTORS
         || line.chars().count() > MAX_COMMAND_CHARS
@@ -197,7 +206,7 @@ mod tests {
     }
 
     fn line(runs: &[FileResults]) -> Option<String> {
-        apply_command(runs).map(|c| c.line)
+        apply_command(runs, &[]).map(|c| c.line)
     }
 
     #[test]
@@ -211,7 +220,7 @@ mod tests {
             ],
         )];
         assert_eq!(
-            apply_command(&runs),
+            apply_command(&runs, &[]),
             Some(ApplyCommand {
                 line: "cbcheck apply callbacks.yaml --app prod --app 2".into(),
                 apps: 2,
@@ -294,7 +303,7 @@ mod tests {
             ]
         );
         let unshowable = [run("a\u{1b}[2J.yaml", vec![(app(None, 1), true)])];
-        assert_eq!(apply_command(&unshowable), None);
+        assert_eq!(apply_command(&unshowable, &[]), None);
     }
 
     #[test]
@@ -306,7 +315,7 @@ mod tests {
             vec![(app(None, 1), true), (live, true), (app(None, 2), false)],
         )];
         assert_eq!(
-            apply_command(&runs),
+            apply_command(&runs, &[]),
             Some(ApplyCommand {
                 line: "cbcheck apply a.yaml --app 1".into(),
                 apps: 2,
@@ -337,7 +346,7 @@ mod tests {
         );
         both.results[0].findings.push(token.clone());
         both.results[1].findings.push(token);
-        let fix = apply_command(&[both]).expect("a command");
+        let fix = apply_command(&[both], &[]).expect("a command");
         assert_eq!(
             (fix.line.as_str(), fix.apps, fix.by_hand),
             ("cbcheck apply a.yaml --app x", 1, 2)

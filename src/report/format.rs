@@ -168,6 +168,7 @@ pub fn render(format: Format, document: &Document, style: Style) -> String {
                     &verified.problems,
                     &verified.summary(),
                     verified.base.as_deref(),
+                    &verified.apply_flags,
                 ),
             },
             Format::Prometheus => {

@@ -27,6 +27,7 @@ pub fn render(
     problems: &[Problem],
     summary: &str,
     base: Option<&BaseRun>,
+    apply_flags: &[String],
 ) -> String {
     let mut head = format!(
         "<!-- cbcheck report version {REPORT_VERSION} -->\n## cbcheck verify\n\n{}\n\n",
@@ -39,7 +40,7 @@ pub fn render(
     // What the pull request changes comes before any drift: the comment's first news.
     head.push_str(&pending_section(runs, base));
     // apply refuses a file with errors: no command to run yet.
-    if let Some(fix) = fix::apply_command(runs).filter(|_| errors.is_empty()) {
+    if let Some(fix) = fix::apply_command(runs, apply_flags).filter(|_| errors.is_empty()) {
         head.push_str(&apply_block(&fix));
     }
     let mut listed: Vec<(&FileResults, &AppResult)> = runs

@@ -388,7 +388,7 @@ mod tests {
                 "human",
                 render(
                     Format::Human,
-                    &Document::Verify(Verified {
+                    &Document::Verify(Box::new(Verified {
                         files: files.to_vec(),
                         runs: vec![run()],
                         problems: Vec::new(),
@@ -399,8 +399,9 @@ mod tests {
                         file_warnings: 0,
                         info: info.clone(),
                         exit_code: 1,
+                        apply_flags: Vec::new(),
                         base: None,
-                    }),
+                    })),
                     Style::plain(),
                 ),
             ),
@@ -411,7 +412,10 @@ mod tests {
             ("github", github::render(&annotations, &[], &summary)),
             ("sarif", sarif::render_verify(&annotations, &[], None)),
             ("junit", junit::render(&runs, &[])),
-            ("markdown", markdown::render(&runs, &[], &summary, None)),
+            (
+                "markdown",
+                markdown::render(&runs, &[], &summary, None, &[]),
+            ),
         ];
         for (format, text) in outputs {
             assert!(text.contains("missing_command"), "{format}:\n{text}");
@@ -437,7 +441,7 @@ mod tests {
         second.config.file = "call.yaml".into();
         second.results[0].app.service = crate::model::ServiceName::Call;
         second.results[0].app.name = Some("会议\u{1b}".into());
-        let list = summary::app_list(&[run(), second], summary::Warnings::Pass);
+        let list = summary::app_list(&[run(), second]);
         assert_eq!(
             list,
             "fleet.yaml:\n\
@@ -447,12 +451,12 @@ mod tests {
              \x20 drifted  会议\\u{1b}  1400000001  call  1 missing_command\n\
              \x20 failed   -           1400000002        network error\n"
         );
-        assert_eq!(summary::app_list(&[], summary::Warnings::Fail), "");
+        assert_eq!(summary::app_list(&[]), "");
 
         // One long name overflows its own line only.
         let mut long = run();
         long.results[0].app.name = Some("n".repeat(40));
-        let list = summary::app_list(&[long], summary::Warnings::Pass);
+        let list = summary::app_list(&[long]);
         assert!(
             list.ends_with(&format!(
                 "\nfailed   -{}  1400000002  network error\n",

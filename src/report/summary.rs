@@ -32,13 +32,14 @@ impl Warnings {
 /// every other line of a large fleet to the right.
 const MAX_NAME_WIDTH: usize = 32;
 
-/// One line per drifted, pending or failed app (and, under `--deny-warnings`, per app whose
-/// warnings fail the run), in file order: status, name, SDKAppID, the service when
-/// not Room, then the finding kinds or the error class. Apps in sync are only
-/// counted, by the summary line. Empty when no app needs attention.
-pub fn app_list(runs: &[FileResults], warnings: Warnings) -> String {
+/// One line per drifted, pending, unhealthy or failed app, and per app in sync with
+/// warnings, in file order: status, name, SDKAppID, the service when not Room, then
+/// the finding kinds or the error class. Apps plainly in sync are only counted, by
+/// the summary line. Empty when no app needs attention.
+pub fn app_list(runs: &[FileResults]) -> String {
     let listed = |result: &&AppResult| match result.status() {
-        Status::InSync => warnings.fail(result.warnings()),
+        // In sync with warnings: listed, with which, so `-q` shows them too.
+        Status::InSync => result.warnings() > 0,
         Status::Drifted | Status::Pending | Status::Unhealthy | Status::Failed => true,
     };
     let rows: Vec<(&FileResults, Row)> = runs

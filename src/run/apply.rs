@@ -232,10 +232,7 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
     };
     match format {
         PlanFormat::Human if quiet => {
-            stderr.say(&report::summary::app_list(
-                &runs,
-                report::summary::Warnings::Pass,
-            ));
+            stderr.say(&report::summary::app_list(&runs));
             stderr.say(&format!(
                 "{}\n",
                 report::plan::totals(&report::plan::summary(&runs))
@@ -431,6 +428,17 @@ async fn apply_one(
         return Applied::ChangedSincePlan { now: before };
     }
     let fix = change.fix;
+    if let Some(word) = unlisted_word(change.app, fix, before.as_ref()) {
+        return not_sent(Failure::new(
+            crate::model::ErrorClass::Protocol,
+            format!(
+                "the change sends `{}`, which the file does not declare and the app does not have live: nothing was sent",
+                crate::model::text::printable(word, &[])
+            ),
+            "a plan altered after it was made would do this: make the plan again from the file"
+                .into(),
+        ));
+    }
     let (despite, read_back) = match write(client, target, fix).await {
         Ok(true) => (None, None),
         // Someone created or deleted the configuration between the read and the write:
@@ -477,6 +485,27 @@ async fn apply_one(
         despite,
         converged: read_back.map(|now| in_sync(change, now.as_ref(), redaction)),
     }
+}
+
+/// A word the call would send that the app neither declares nor has live now: the
+/// only words a change keeps beyond the file's are live ones (`extra_commands`), and
+/// that is checked on the state read just before the write, not taken from a plan.
+fn unlisted_word<'f>(
+    app: &App,
+    fix: &'f Operation,
+    live: Option<&CallbackConfig>,
+) -> Option<&'f str> {
+    let (Some(sent), Some(desired)) = (&fix.body, &app.callback) else {
+        return None;
+    };
+    let declared: BTreeSet<&str> = desired.commands.iter().map(|c| c.word.as_str()).collect();
+    let live: BTreeSet<&str> = live
+        .map(|l| l.commands.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    sent.commands
+        .iter()
+        .map(String::as_str)
+        .find(|word| !declared.contains(word) && !live.contains(word))
 }
 
 /// Make the call; `Ok(false)` when the API says the configuration's existence is

@@ -60,6 +60,16 @@ impl Saved {
 /// Why a saved plan is not applied at all (exit 2; nothing was sent).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub(super) enum PlanError {
+    #[error(
+        "the plan {plan} sends a URL with `${{NAME}}` placeholders ({app}): it is applied with its files only"
+    )]
+    #[diagnostic(
+        code(cbcheck::plan::needs_files),
+        help(
+            "give the callbacks files the plan was made from (`cbcheck apply --plan PLAN FILE… --yes`): their digests prove which variables the reviewed file names, and nothing else of this environment goes into a URL"
+        )
+    )]
+    NeedsFiles { plan: String, app: String },
     #[error("cannot read the plan {plan}: {reason}")]
     #[diagnostic(code(cbcheck::plan::unreadable))]
     Unreadable { plan: String, reason: String },
@@ -436,7 +446,7 @@ fn checked(
 ) -> Result<(Vec<String>, Vec<Ready>), Stop> {
     let plan = read(&saved.path, name)?;
     fresh(&plan.created, saved.max_age, name)?;
-    let ready = ready(&plan, name)?;
+    let mut ready = ready(&plan, name)?;
     // Where each request would go, for every app, before any is sent.
     for r in ready.iter().filter(|r| r.fix.is_some()) {
         let declared = Declared {
@@ -451,8 +461,34 @@ fn checked(
         )
         .map_err(PlanError::NotAllowed)?;
     }
-    if !files.is_empty() {
-        same_files(stderr, &plan, name, files, options)?;
+    if files.is_empty() {
+        // Without its files, nothing says which `${NAME}`s the reviewed file used: a
+        // plan could name any variable of this environment (another app's key) and
+        // have it stored in a callback URL. Such a plan is applied with its files only.
+        if let Some(r) = ready.iter().find(|r| {
+            r.fix.is_some()
+                && r.app
+                    .callback
+                    .as_ref()
+                    .is_some_and(|d| crate::model::template::is_template(&d.url))
+        }) {
+            return Err(PlanError::NeedsFiles {
+                plan: name.to_owned(),
+                app: r.app.title(),
+            }
+            .into());
+        }
+    } else {
+        let declared = same_files(stderr, &plan, name, files, options)?;
+        // The apps declare what their files declare: a word the plan sends beyond them
+        // is sent only if it is live just before the write (apply checks it then), not
+        // because the plan says it saw it.
+        for r in &mut ready {
+            let key = (r.app.sdkappid, r.app.service);
+            if let (Some(desired), Some(words)) = (r.app.callback.as_mut(), declared.get(&key)) {
+                desired.commands.clone_from(words);
+            }
+        }
     }
     Ok((plan.files, ready))
 }
@@ -700,7 +736,7 @@ fn same_files(
     name: &str,
     files: &[PathBuf],
     options: &FetchOptions,
-) -> Result<(), Stop> {
+) -> Result<DeclaredWords, Stop> {
     let (loaded, valid) = match load_all(
         stderr,
         files,
@@ -744,27 +780,35 @@ fn same_files(
         return Err(Stop::Invalid);
     }
     let configs: Vec<&Config> = loaded.iter().filter_map(|l| l.config.as_ref()).collect();
+    let mut words = DeclaredWords::new();
     for saved in &plan.apps {
         if let Some(request) = &saved.request {
-            declared(saved, request, &configs).map_err(|what| PlanError::Mismatch {
+            let app = declared(saved, request, &configs).map_err(|what| PlanError::Mismatch {
                 plan: name.to_owned(),
                 file: printable(&saved.file, &[]).into_owned(),
                 app: title(saved),
                 what,
             })?;
+            if let Some(desired) = &app.callback {
+                words.insert((app.sdkappid, app.service), desired.commands.clone());
+            }
         }
     }
-    Ok(())
+    Ok(words)
 }
+
+/// Each planned app's command words as its file declares them.
+type DeclaredWords =
+    std::collections::HashMap<(u64, crate::model::ServiceName), Vec<DeclaredCommand>>;
 
 /// The planned request is what the file declares for the app: where it goes, as whom,
 /// the URL as written and the commands (with the live extras the file keeps, those the
 /// plan was made from).
-fn declared(
+fn declared<'c>(
     saved: &SavedApp,
     request: &SavedRequest,
-    configs: &[&Config],
-) -> Result<(), &'static str> {
+    configs: &[&'c Config],
+) -> Result<&'c App, &'static str> {
     let app = configs
         .iter()
         .filter(|c| c.file == saved.file)
@@ -781,7 +825,7 @@ fn declared(
     }
     let sent = body(&request.body).ok_or("a malformed body")?;
     match (&app.callback, sent) {
-        (None, None) => Ok(()),
+        (None, None) => Ok(app),
         (Some(_), None) => Err("the plan deletes a callback the file declares"),
         (None, Some(_)) => Err("the plan sends a callback the file declares absent"),
         (Some(desired), Some((url, commands))) => {
@@ -803,7 +847,7 @@ fn declared(
                     .difference(&declared)
                     .all(|extra| extras_kept && live.contains(extra));
             if fits {
-                Ok(())
+                Ok(app)
             } else {
                 Err("another set of commands")
             }

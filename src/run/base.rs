@@ -88,6 +88,11 @@ impl Base {
         Ok(Some(base))
     }
 
+    /// The key variables the base files name.
+    pub(super) fn key_names(&self) -> &KeyNames {
+        &self.key_names
+    }
+
     /// Expand the base's placeholders from `env` (never a key variable of the run or
     /// of the base: such a URL matches nothing), and give the values used: the run's
     /// outputs must name them as they do the checked files' ones, since a live URL

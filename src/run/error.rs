@@ -26,6 +26,10 @@ pub(super) enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Write(#[from] WriteError),
+    /// Outputs that cannot all be written where they go.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Output(#[from] super::output::OutputError),
     /// A `--base` file that cannot be read.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -63,6 +67,7 @@ impl Error {
             Error::Selection(_)
             | Error::Input(_)
             | Error::Base(_)
+            | Error::Output(_)
             | Error::Verify(_)
             | Error::Write(_)
             | Error::Usage(_)

@@ -30,10 +30,7 @@ impl Settings {
             selectors: args.apps,
             quiet: args.quiet,
             warnings: super::options::warnings(args.deny_warnings),
-            outputs: Outputs {
-                format: args.format.into(),
-                reports: args.reports,
-            },
+            outputs: Outputs::new(args.format.into(), args.reports)?,
             allowed_endpoints: args.allow.hosts(),
         })
     }

@@ -7,9 +7,11 @@ use crate::cli;
 use crate::report::human::Stderr;
 use crate::report::{self, Document, Format, Stream};
 
-/// Where a rendered report goes: the terminal or a file.
+/// Where a rendered report goes: the terminal, standard output (`--report FORMAT=-`)
+/// or a file.
 enum Sink<'a> {
     Terminal,
+    Stdout,
     File(&'a std::path::Path),
 }
 
@@ -18,8 +20,49 @@ fn sinks<'a>(
     format: Format,
     reports: &'a [cli::ReportFile],
 ) -> impl Iterator<Item = (Format, Sink<'a>)> {
-    std::iter::once((format, Sink::Terminal))
-        .chain(reports.iter().map(|r| (r.format, Sink::File(&r.path))))
+    std::iter::once((format, Sink::Terminal)).chain(reports.iter().map(|r| {
+        if is_stdout(&r.path) {
+            (r.format, Sink::Stdout)
+        } else {
+            (r.format, Sink::File(&r.path))
+        }
+    }))
+}
+
+/// `--report FORMAT=-`: the report goes to standard output.
+fn is_stdout(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Outputs that cannot all be written: refused before any request (exit 2).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub(super) enum OutputError {
+    #[error("--report {first}=- and --report {second}=- both write to standard output")]
+    #[diagnostic(
+        code(cbcheck::usage::stdout_twice),
+        help("one report may go to standard output (`-`): write the others to files")
+    )]
+    StdoutTwice { first: String, second: String },
+
+    #[error("--report {report}=- writes to standard output, where --format {format} goes already")]
+    #[diagnostic(
+        code(cbcheck::usage::stdout_twice),
+        help(
+            "keep --format human (on stderr) beside a report on standard output, or write the report to a file"
+        )
+    )]
+    StdoutTaken { report: String, format: String },
+
+    #[error("--report {format}={path}: the directory {dir} does not exist")]
+    #[diagnostic(
+        code(cbcheck::usage::report_directory),
+        help("create it before the run: reports are written when the run ends")
+    )]
+    NoDirectory {
+        format: String,
+        path: String,
+        dir: String,
+    },
 }
 
 /// The outputs a command was asked for: `--format` on the terminal, and every
@@ -27,6 +70,48 @@ fn sinks<'a>(
 pub(super) struct Outputs {
     pub format: Format,
     pub reports: Vec<cli::ReportFile>,
+}
+
+impl Outputs {
+    /// The outputs, once they are known to be writable where they go: at most one on
+    /// standard output, and every report file's directory there. Checked before any
+    /// request: a run that would end unable to write its report does not start.
+    pub(super) fn new(
+        format: Format,
+        reports: Vec<cli::ReportFile>,
+    ) -> Result<Outputs, OutputError> {
+        let mut on_stdout: Option<Format> =
+            (format.stream() == report::Stream::Stdout).then_some(format);
+        for r in &reports {
+            if is_stdout(&r.path) {
+                match on_stdout {
+                    Some(first) if first == format && format.stream() == report::Stream::Stdout => {
+                        return Err(OutputError::StdoutTaken {
+                            report: r.format.name().to_owned(),
+                            format: format.name().to_owned(),
+                        });
+                    }
+                    Some(first) => {
+                        return Err(OutputError::StdoutTwice {
+                            first: first.name().to_owned(),
+                            second: r.format.name().to_owned(),
+                        });
+                    }
+                    None => on_stdout = Some(r.format),
+                }
+                continue;
+            }
+            let dir = r.path.parent().filter(|dir| !dir.as_os_str().is_empty());
+            if let Some(dir) = dir.filter(|dir| !dir.is_dir()) {
+                return Err(OutputError::NoDirectory {
+                    format: r.format.name().to_owned(),
+                    path: r.path.display().to_string(),
+                    dir: dir.display().to_string(),
+                });
+            }
+        }
+        Ok(Outputs { format, reports })
+    }
 }
 
 /// Write the document in the terminal's format and in every `--report`; an output
@@ -61,8 +146,15 @@ fn emit(
 ) -> Result<(), Outcome> {
     let style = stderr.style();
     let fail = |err| error::fail(stderr, err);
-    if let Sink::File(path) = sink {
-        return report::write_report(format, path, document, style).map_err(fail);
+    match sink {
+        Sink::File(path) => {
+            return report::write_report(format, path, document, style).map_err(fail);
+        }
+        Sink::Stdout => {
+            let text = report::render(format, document, style);
+            return report::print_stdout_with(&text, format.commands()).map_err(fail);
+        }
+        Sink::Terminal => {}
     }
     let mut result = Ok(());
     // An output like any other: one that cannot be written fails the run (exit 2),

@@ -79,10 +79,7 @@ impl Settings {
             quiet,
             warnings: super::options::warnings(args.deny_warnings),
             probe,
-            outputs: Outputs {
-                format: args.format,
-                reports: args.reports,
-            },
+            outputs: Outputs::new(args.format, args.reports)?,
             base,
         })
     }
@@ -123,6 +120,12 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
         Err(Invalid { loaded, printed }) => (loaded, KeyNames::default(), Some(printed)),
     };
     forget_allowed_endpoints(&mut loaded, &options.allowed_endpoints);
+    // A base's key variables are key variables of this run too: the checked files
+    // never expand one into a URL, whatever they declare themselves.
+    let keys = match &base {
+        Some(base) => keys.union(base.key_names()),
+        None => keys,
+    };
     let mut verified = Verified {
         files: names(&loaded),
         runs: Vec::new(),
@@ -140,6 +143,7 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
             probes: Vec::new(),
         },
         exit_code: 0,
+        apply_flags: apply_flags(options),
         base: base.as_ref().map(|base| {
             Box::new(BaseRun {
                 files: base.files.clone(),
@@ -152,7 +156,7 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
     if let Some(printed) = stopped {
         verified.stopped = Some(printed);
         verified.info.finish(clock);
-        let document = &mut Document::Verify(verified);
+        let document = &mut Document::Verify(Box::new(verified));
         return output::write(document, stderr, &outputs, Outcome::Invalid);
     }
     // Quiet: the file's warnings are counted by the summary line instead. A file with
@@ -222,7 +226,7 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
             };
             verified.stopped = Some(printed);
             verified.info.finish(clock);
-            let document = &mut Document::Verify(verified);
+            let document = &mut Document::Verify(Box::new(verified));
             return output::write(document, stderr, &outputs, outcome);
         }
     };
@@ -271,11 +275,40 @@ pub(super) fn verify_files(stderr: &Stderr, settings: Settings) -> Outcome {
         Outcome::Invalid | Outcome::Credentials | Outcome::Api => RunStatus::Invalid,
     };
     verified.info.finish(clock);
-    output::write(&mut Document::Verify(verified), stderr, &outputs, outcome)
+    output::write(
+        &mut Document::Verify(Box::new(verified)),
+        stderr,
+        &outputs,
+        outcome,
+    )
 }
 
 /// Whether the apps that fail the run are unhealthy ones (their endpoints) only.
 fn endpoint_only(runs: &[crate::model::FileResults]) -> bool {
     let summary = Summary::of_runs(runs);
     summary.unhealthy > 0 && summary.drifted == 0
+}
+
+/// The network flags the suggested `cbcheck apply` needs to reach what this run
+/// reached: the endpoint (its secret parts masked) and each allowed host, when they
+/// were flags. What the environment gave (`CBCHECK_ENDPOINT`,
+/// `CBCHECK_ALLOW_ENDPOINTS`), the next command in it gets too.
+fn apply_flags(options: &source::FetchOptions) -> Vec<String> {
+    let from_env = |name: &str| options.env.var(name).is_some_and(|v| !v.trim().is_empty());
+    let mut flags = Vec::new();
+    if let Some(endpoint) = options
+        .endpoint
+        .as_ref()
+        .filter(|_| !from_env("CBCHECK_ENDPOINT"))
+    {
+        flags.push("--endpoint".to_owned());
+        flags.push(crate::model::redact::redact_url(endpoint.as_str()));
+    }
+    if !from_env("CBCHECK_ALLOW_ENDPOINTS") {
+        for host in &options.allowed_endpoints {
+            flags.push("--allow-endpoint".to_owned());
+            flags.push(host.to_string());
+        }
+    }
+    flags
 }

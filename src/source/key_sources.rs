@@ -137,6 +137,21 @@ pub fn program(words: &[String]) -> &str {
     words.first().map_or("", String::as_str)
 }
 
+/// Kill the key command and every process of its group (a shell's `sleep`, a
+/// helper it started), then reap it. The group is signalled with kill(1): no
+/// unsafe code for one signal.
+fn kill_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// Run the key command with `sdkappid` as its last argument; its standard output,
 /// trimmed, is the key. Its standard error is discarded and its output never shown:
 /// a timeout (the child is killed), a failure to start, a non-zero exit, output that
@@ -149,12 +164,17 @@ pub fn run_key_command(
 ) -> Result<Secret, String> {
     let (program, args) = words.split_first().ok_or("is empty")?;
     let started = Instant::now();
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(args)
         .arg(sdkappid.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::null());
+    // A group of its own: on a timeout, whatever it started goes with it.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
         .spawn()
         .map_err(|e| format!("could not be started: {e}"))?;
     let Some(mut stdout) = child.stdout.take() else {
@@ -173,8 +193,7 @@ pub fn run_key_command(
     let timed_out = || format!("did not finish within {} s", timeout.as_secs());
     let left = timeout.saturating_sub(started.elapsed());
     let Ok(output) = receiver.recv_timeout(left) else {
-        let _ = child.kill();
-        let _ = child.wait();
+        kill_group(&mut child);
         return Err(timed_out());
     };
     let status = loop {
@@ -184,8 +203,7 @@ pub fn run_key_command(
                 std::thread::sleep(Duration::from_millis(10));
             }
             Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
+                kill_group(&mut child);
                 return Err(timed_out());
             }
             Err(e) => return Err(format!("could not be waited for: {e}")),

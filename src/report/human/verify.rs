@@ -38,7 +38,7 @@ pub fn verify_report(renderer: &Renderer, style: Style, verified: &Verified) -> 
         }
         out.push_str(&endpoint_reports(runs));
     }
-    out.push_str(&summary::app_list(runs, verified.warnings));
+    out.push_str(&summary::app_list(runs));
     out.push_str(&verify_summary(
         runs,
         verified.file_warnings,
@@ -50,7 +50,7 @@ pub fn verify_report(renderer: &Renderer, style: Style, verified: &Verified) -> 
     // apply refuses a file with invalid entries: no command to run yet.
     if !verified.quiet
         && invalid.is_empty()
-        && let Some(fix) = crate::report::fix::apply_command(runs)
+        && let Some(fix) = crate::report::fix::apply_command(runs, &verified.apply_flags)
     {
         out.push_str(&apply_hint(&fix));
     }
