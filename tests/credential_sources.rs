@@ -104,6 +104,20 @@ fn map(entries: &[(u64, &str)]) -> String {
 fn verify(dir: &Workdir, vendor: &Vendor, command_mode: &str) -> Cmd {
     dir.cbcheck()
         .args(["verify", "callbacks.yaml", "--report", "json=report.json"])
+        // Every other format too, for the keys to be looked for in each.
+        .args([
+            "--report",
+            "sarif=report.sarif",
+            "--report",
+            "junit=report.xml",
+        ])
+        .args([
+            "--report",
+            "markdown=report.md",
+            "--report",
+            "prometheus=report.prom",
+        ])
+        .args(["--report", "github=report.github"])
         .endpoint(vendor)
         .env("CBCHECK_SECRET_KEYS", map(&[(1_400_000_001, K1)]))
         .env("CBCHECK_SECRET_KEYS_FILE", dir.join("keys.json"))
@@ -122,9 +136,19 @@ fn verify(dir: &Workdir, vendor: &Vendor, command_mode: &str) -> Cmd {
 /// Neither the report file nor anything else the run left shows a key.
 #[track_caller]
 fn no_key_in_report(dir: &Workdir) {
-    let report = dir.read("report.json");
-    for key in [K1, K2, K3, K4, WRONG, LEAK] {
-        assert!(!report.contains(key), "the report shows {key}:\n{report}");
+    for file in [
+        "report.json",
+        "report.sarif",
+        "report.xml",
+        "report.md",
+        "report.prom",
+        "report.github",
+    ] {
+        let report = dir.read(file);
+        assert!(!report.is_empty(), "{file} was written");
+        for key in [K1, K2, K3, K4, WRONG, LEAK] {
+            assert!(!report.contains(key), "{file} shows {key}:\n{report}");
+        }
     }
 }
 
