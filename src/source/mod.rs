@@ -328,11 +328,9 @@ pub fn targets(
         .collect()
 }
 
-/// A runtime for the client's requests: one thread. The work per reply is small, and
-/// the requests wait on the network, so more worker threads only add wake-ups and
-/// hand-offs between them (issue 24: a quarter of the CPU of a fleet's run).
+/// A runtime for the client's requests.
 fn runtime() -> Result<tokio::runtime::Runtime, VerifyError> {
-    tokio::runtime::Builder::new_current_thread()
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| VerifyError::Runtime(e.to_string()))
