@@ -102,6 +102,18 @@ pub fn json_string_safe(json: &str) -> Cow<'_, str> {
     Cow::Owned(escape_at(json, escape))
 }
 
+/// [`json_string_safe`] of an owned document, with a newline after it; the text is
+/// kept, not copied, when nothing in it needs escaping.
+pub fn json_document_safe(json: String) -> String {
+    let escaped = match json_string_safe(&json) {
+        Cow::Owned(escaped) => Some(escaped),
+        Cow::Borrowed(_) => None,
+    };
+    let mut text = escaped.unwrap_or(json);
+    text.push('\n');
+    text
+}
+
 /// What a text written to stdout or stderr may carry of workflow commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Commands {

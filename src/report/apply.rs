@@ -390,9 +390,7 @@ pub fn render_json(
 ) -> String {
     let report = report(files, runs, changes, applied, problems);
     let text = serde_json::to_string_pretty(&report).expect("the outcome is plain data");
-    let mut text = crate::model::text::json_string_safe(&text).into_owned();
-    text.push('\n');
-    text
+    crate::model::text::json_document_safe(text)
 }
 
 /// The JSON Schema of the document, as committed in schemas/apply.schema.json.

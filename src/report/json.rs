@@ -425,9 +425,7 @@ pub fn render_lint(loaded: &[Loaded], warnings: Warnings) -> String {
 fn pretty(report: &impl Serialize) -> String {
     let text = serde_json::to_string_pretty(report).expect("the report is plain data");
     // A JSON reader sees the same strings; a CI log sees no workflow command.
-    let mut text = crate::model::text::json_string_safe(&text).into_owned();
-    text.push('\n');
-    text
+    crate::model::text::json_document_safe(text)
 }
 
 /// The JSON Schema of the verify report, as committed in schemas/report.schema.json.

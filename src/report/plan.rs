@@ -289,9 +289,7 @@ pub(super) fn by_hand_entries(result: &AppResult) -> Vec<ByHand> {
 pub fn render_json(made: &Made<'_>, runs: &[FileResults], problems: &[Problem]) -> String {
     let text =
         serde_json::to_string_pretty(&plan(made, runs, problems)).expect("the plan is plain data");
-    let mut text = crate::model::text::json_string_safe(&text).into_owned();
-    text.push('\n');
-    text
+    crate::model::text::json_document_safe(text)
 }
 
 /// The JSON Schema of the plan, as committed in schemas/plan.schema.json.

@@ -2,7 +2,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use serde_json::{Value, json};
+use serde::Serialize;
 use url::Url;
 
 use super::REPORT_VERSION;
@@ -150,81 +150,246 @@ pub fn render_lint(annotations: &[Annotation], cwd: Option<&Path>) -> String {
     render(annotations, &[], lint_rules(annotations), cwd)
 }
 
+// The document as serde_json's `Value` wrote it before (keys sorted, as its map sorts
+// them), serialised straight from borrowed data: a whole tree of 20,000 results took
+// hundreds of MiB.
+
+#[derive(Serialize)]
+struct Document<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'a>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    column_kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invocations: Option<[Invocation<'a>; 1]>,
+    properties: Properties,
+    results: Results<'a>,
+    tool: Tool<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+#[derive(Serialize)]
+struct Notification<'a> {
+    descriptor: Id<'a>,
+    level: &'static str,
+    message: Text<String>,
+}
+
+#[derive(Serialize)]
+struct Id<'a> {
+    id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Properties {
+    cbcheck_report_version: u32,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    information_uri: &'static str,
+    name: &'static str,
+    rules: Vec<Rule<'a>>,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule<'a> {
+    default_configuration: Level,
+    full_description: Text<&'a str>,
+    help: Text<&'a str>,
+    id: &'a str,
+    name: &'a str,
+    short_description: Text<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Level {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Text<T> {
+    text: T,
+}
+
+/// The results, each written as it is serialised.
+struct Results<'a> {
+    annotations: &'a [Annotation],
+    rules: &'a [RuleDoc],
+    cwd: Option<&'a Path>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        // Most results share a file: its URI is worked out once per run of them.
+        let mut last: Option<(&str, String)> = None;
+        let mut seq = serializer.serialize_seq(Some(self.annotations.len()))?;
+        for a in self.annotations {
+            let uri = match &last {
+                Some((file, uri)) if *file == a.file => uri.clone(),
+                _ => {
+                    let uri = artifact_uri(&a.file, self.cwd);
+                    last = Some((&a.file, uri.clone()));
+                    uri
+                }
+            };
+            seq.serialize_element(&SarifResult {
+                level: a.level.sarif(),
+                locations: [Location {
+                    physical_location: PhysicalLocation {
+                        artifact_location: ArtifactLocation { uri },
+                        region: Region {
+                            start_column: a.column,
+                            start_line: a.line,
+                        },
+                    },
+                }],
+                message: Text {
+                    text: Joined(&a.title, &a.message),
+                },
+                partial_fingerprints: Fingerprints { v1: &a.fingerprint },
+                rule_id: &a.rule,
+                rule_index: self.rules.iter().position(|r| r.id == a.rule).unwrap_or(0),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    level: &'static str,
+    locations: [Location; 1],
+    message: Text<Joined<'a>>,
+    partial_fingerprints: Fingerprints<'a>,
+    rule_id: &'a str,
+    rule_index: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_column: usize,
+    start_line: usize,
+}
+
+#[derive(Serialize)]
+struct Fingerprints<'a> {
+    #[serde(rename = "cbcheck/v1")]
+    v1: &'a str,
+}
+
+/// `title: message`, written without building the string.
+struct Joined<'a>(&'a str, &'a str);
+
+impl Serialize for Joined<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{}: {}", self.0, self.1))
+    }
+}
+
 fn render(
     annotations: &[Annotation],
     stopped_by: &[Problem],
     rules: Vec<RuleDoc>,
     cwd: Option<&Path>,
 ) -> String {
-    let rule_values: Vec<Value> = rules
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "name": r.id.trim_start_matches("cbcheck/"),
-                "shortDescription": {"text": r.short},
-                "fullDescription": {"text": r.short},
-                "help": {"text": r.help},
-                "defaultConfiguration": {"level": r.level},
-            })
-        })
-        .collect();
-    let results: Vec<Value> = annotations
-        .iter()
-        .map(|a| {
-            json!({
-                "ruleId": a.rule,
-                "ruleIndex": rules.iter().position(|r| r.id == a.rule).unwrap_or(0),
-                "level": a.level.sarif(),
-                "message": {"text": format!("{}: {}", a.title, a.message)},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": artifact_uri(&a.file, cwd)},
-                    "region": {"startLine": a.line, "startColumn": a.column},
-                }}],
-                "partialFingerprints": {"cbcheck/v1": a.fingerprint},
-            })
-        })
-        .collect();
-    let mut document = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "cbcheck",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": env!("CARGO_PKG_HOMEPAGE"),
-                "rules": rule_values,
-            }},
-            "results": results,
-            "columnKind": "unicodeCodePoints",
-            "properties": {"cbcheckReportVersion": REPORT_VERSION},
-        }],
-    });
     // Only a run that stopped says how it went: a report that ran is as it was.
-    if !stopped_by.is_empty() {
-        let notifications: Vec<Value> = stopped_by
-            .iter()
-            .map(|p| {
-                let text = match &p.help {
-                    Some(help) => format!("{}. {help}", p.message),
-                    None => p.message.clone(),
-                };
-                json!({
-                    "descriptor": {"id": p.code},
-                    "level": super::annotation::Level::from(p.severity).sarif(),
-                    "message": {"text": text},
+    let invocations = (!stopped_by.is_empty()).then(|| {
+        [Invocation {
+            execution_successful: false,
+            tool_execution_notifications: stopped_by
+                .iter()
+                .map(|p| Notification {
+                    descriptor: Id { id: &p.code },
+                    level: super::annotation::Level::from(p.severity).sarif(),
+                    message: Text {
+                        text: match &p.help {
+                            Some(help) => format!("{}. {help}", p.message),
+                            None => p.message.clone(),
+                        },
+                    },
                 })
-            })
-            .collect();
-        document["runs"][0]["invocations"] = json!([{
-            "executionSuccessful": false,
-            "toolExecutionNotifications": notifications,
-        }]);
-    }
+                .collect(),
+        }]
+    });
+    let document = Document {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        runs: [Run {
+            column_kind: "unicodeCodePoints",
+            invocations,
+            properties: Properties {
+                cbcheck_report_version: REPORT_VERSION,
+            },
+            results: Results {
+                annotations,
+                rules: &rules,
+                cwd,
+            },
+            tool: Tool {
+                driver: Driver {
+                    information_uri: env!("CARGO_PKG_HOMEPAGE"),
+                    name: "cbcheck",
+                    rules: rules
+                        .iter()
+                        .map(|r| Rule {
+                            default_configuration: Level { level: r.level },
+                            full_description: Text { text: &r.short },
+                            help: Text { text: &r.help },
+                            id: &r.id,
+                            name: r.id.trim_start_matches("cbcheck/"),
+                            short_description: Text { text: &r.short },
+                        })
+                        .collect(),
+                    version: env!("CARGO_PKG_VERSION"),
+                },
+            },
+        }],
+        version: "2.1.0",
+    };
     let text = serde_json::to_string_pretty(&document).expect("plain data serialises");
-    let mut text = crate::model::text::json_string_safe(&text).into_owned();
-    text.push('\n');
-    text
+    crate::model::text::json_document_safe(text)
 }
 
 #[cfg(test)]

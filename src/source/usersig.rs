@@ -69,26 +69,43 @@ pub fn signature(key: &Secret, params: &SigParams<'_>) -> String {
     STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// The signed document, its keys in the order the official libraries' JSON has them
+/// once sorted (as serde_json's map wrote them before).
+#[derive(serde::Serialize)]
+struct Document<'a> {
+    #[serde(rename = "TLS.expire")]
+    expire: u64,
+    #[serde(rename = "TLS.identifier")]
+    identifier: &'a str,
+    #[serde(rename = "TLS.sdkappid")]
+    sdkappid: u64,
+    #[serde(rename = "TLS.sig")]
+    sig: String,
+    #[serde(rename = "TLS.time")]
+    time: u64,
+    #[serde(rename = "TLS.ver")]
+    ver: &'static str,
+}
+
 /// Mint a UserSig token for `params` with the app's secret key.
 pub fn mint(key: &Secret, params: &SigParams<'_>) -> Secret {
-    let document = serde_json::json!({
-        "TLS.ver": "2.0",
-        "TLS.identifier": params.identifier,
-        "TLS.sdkappid": params.sdkappid,
-        "TLS.expire": params.expire,
-        "TLS.time": params.time,
-        "TLS.sig": signature(key, params),
-    });
-    let compressed = zlib(document.to_string().as_bytes());
-    let token: String = STANDARD
-        .encode(compressed)
-        .chars()
-        .map(|c| match c {
-            '+' => '*',
-            '/' => '-',
-            '=' => '_',
+    let document = Document {
+        expire: params.expire,
+        identifier: params.identifier,
+        sdkappid: params.sdkappid,
+        sig: signature(key, params),
+        time: params.time,
+        ver: "2.0",
+    };
+    let json = serde_json::to_vec(&document).expect("plain data serialises");
+    let mut token = STANDARD.encode(zlib(&json)).into_bytes();
+    for byte in &mut token {
+        *byte = match *byte {
+            b'+' => b'*',
+            b'/' => b'-',
+            b'=' => b'_',
             other => other,
-        })
-        .collect();
-    Secret::new(token)
+        };
+    }
+    Secret::new(String::from_utf8(token).expect("base64 is ASCII"))
 }

@@ -43,10 +43,24 @@ pub fn bytes<'a>(input: &'a [u8], token: &str) -> Cow<'a, [u8]> {
     if token.is_empty() {
         return Cow::Borrowed(input);
     }
+    // Every encoding of the token is at least as long as the token.
+    if input.len() < token.len() {
+        return Cow::Borrowed(input);
+    }
     // A space in the token is `+` once form-encoded.
     let mut patterns = vec![token.as_bytes().to_vec()];
     if token.contains(' ') {
         patterns.push(token.replace(' ', "+").into_bytes());
+    }
+    // Without an escape to decode, only the raw token can be there: a substring
+    // search settles the common case, a reply that does not echo it.
+    let escapes = memchr::memchr2(b'\\', b'%', input).is_some();
+    if !escapes
+        && patterns
+            .iter()
+            .all(|pattern| memchr::memmem::find(input, pattern).is_none())
+    {
+        return Cow::Borrowed(input);
     }
     let raw = || {
         input.iter().enumerate().map(|(at, &byte)| Unit {
@@ -59,7 +73,7 @@ pub fn bytes<'a>(input: &'a [u8], token: &str) -> Cow<'a, [u8]> {
         let pattern = Pattern::new(pattern);
         pattern.find(raw(), &mut found);
         // Decoding only matters where there is something to decode.
-        if input.iter().any(|b| matches!(b, b'\\' | b'%')) {
+        if escapes {
             pattern.find(Layer::json(raw()), &mut found);
             pattern.find(Layer::percent(raw()), &mut found);
             pattern.find(Layer::percent(Layer::json(raw())), &mut found);
@@ -84,7 +98,10 @@ fn scrub_reply(reply: Reply, token: &str) -> Reply {
             response,
             request_id,
         } => Reply::Ok {
-            response: response.map(|value| scrub_value(value, token)),
+            response: response.map(|mut value| {
+                scrub_value(&mut value, token);
+                value
+            }),
             request_id: clean_id(request_id),
         },
         Reply::Absent { request_id } => Reply::Absent {
@@ -131,23 +148,33 @@ fn scrub_reply(reply: Reply, token: &str) -> Reply {
     }
 }
 
-fn scrub_value(value: Value, token: &str) -> Value {
+/// Every string and key of the value scrubbed, in place: a reply that echoes
+/// nothing is not rebuilt.
+fn scrub_value(value: &mut Value, token: &str) {
     let clean = |text: String| match self::text(&text, token) {
         Cow::Borrowed(_) => text,
         Cow::Owned(clean) => clean,
     };
     match value {
-        Value::String(text) => Value::String(clean(text)),
-        Value::Array(items) => {
-            Value::Array(items.into_iter().map(|v| scrub_value(v, token)).collect())
+        Value::String(text) => {
+            if let Cow::Owned(clean) = self::text(text, token) {
+                *text = clean;
+            }
         }
-        Value::Object(fields) => Value::Object(
-            fields
-                .into_iter()
-                .map(|(k, v)| (clean(k), scrub_value(v, token)))
-                .collect(),
-        ),
-        other => other,
+        Value::Array(items) => items.iter_mut().for_each(|v| scrub_value(v, token)),
+        Value::Object(fields) => {
+            if fields
+                .keys()
+                .any(|k| matches!(self::text(k, token), Cow::Owned(_)))
+            {
+                *fields = std::mem::take(fields)
+                    .into_iter()
+                    .map(|(k, v)| (clean(k), v))
+                    .collect();
+            }
+            fields.values_mut().for_each(|v| scrub_value(v, token));
+        }
+        _ => {}
     }
 }
 
