@@ -31,9 +31,13 @@ finish() {
 scratch=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/cbcheck-action.XXXXXX") || fail "cannot make a temporary directory"
 trap 'rm -rf "$scratch"' EXIT
 
+# Every GitHub-hosted runner has Python; Windows names it python.
+python=python3
+command -v python3 >/dev/null 2>&1 || python=python
+
 # split INPUT NAME: the input's shell-quoted words, each ended by a NUL, in $scratch/NAME.
 split() {
-    python3 -c '
+    "$python" -c '
 import shlex, sys
 try:
     words = shlex.split(sys.argv[1])
