@@ -129,6 +129,17 @@ impl Format {
     }
 }
 
+/// [`render`], given to `out` piece by piece: a verify run's human report goes out
+/// app by app (a 20,000-app report is never held whole); the other documents whole.
+pub fn render_to(format: Format, document: &Document, style: Style, out: &mut dyn FnMut(&str)) {
+    match (format, document) {
+        (Format::Human, Document::Verify(verified)) if verified.stopped.is_none() => {
+            human::verify_report_to(&Renderer::new(style), style, verified, out);
+        }
+        _ => out(&render(format, document, style)),
+    }
+}
+
 /// The document in `format`: the one place a format is matched to its renderer.
 /// `style`: how the human format looks.
 pub fn render(format: Format, document: &Document, style: Style) -> String {

@@ -27,7 +27,7 @@ use std::io::IsTerminal;
 
 pub use crate::model::text::{Commands, is_unsafe, printable};
 pub use document::{Document, Linted, Verified};
-pub use format::{Format, Stream, render, write_report};
+pub use format::{Format, Stream, render, render_to, write_report};
 
 /// How human-readable output looks: decided once, from flags, environment and terminal.
 #[derive(Debug, Clone, Copy)]

@@ -172,7 +172,7 @@ fn emit(
         // A run that stopped has shown why on stderr already.
         Stream::Stderr if document.stopped() => Ok(()),
         Stream::Stderr => {
-            stderr.say(&report::render(format, document, style));
+            report::render_to(format, document, style, &mut |chunk| stderr.say(chunk));
             Ok(())
         }
         Stream::Stdout => {

@@ -24,37 +24,45 @@ type AppDiagnostic = ConfigDiagnostic<&'static str>;
 /// (with a live → desired diff), the list of those apps, and the summary line. Quiet:
 /// the list and the summary line only.
 pub fn verify_report(renderer: &Renderer, style: Style, verified: &Verified) -> String {
-    let runs = &verified.runs;
     let mut out = String::new();
+    verify_report_to(renderer, style, verified, &mut |chunk| out.push_str(chunk));
+    out
+}
+
+/// [`verify_report`], given to `out` piece by piece (each ends a line): a fleet's
+/// report is never held whole, only one app's at a time.
+pub fn verify_report_to(
+    renderer: &Renderer,
+    style: Style,
+    verified: &Verified,
+    out: &mut dyn FnMut(&str),
+) {
+    let runs = &verified.runs;
     if !verified.quiet {
         for notice in runs.iter().flat_map(|run| &run.notices) {
-            out.push_str(&notice_line(notice));
+            out(&notice_line(notice));
         }
-        out.push_str(&pending_changes(runs, style.color));
+        out(&pending_changes(runs, style.color));
         for run in runs {
             for result in &run.results {
-                out.push_str(&app_report(renderer, style, run, result));
+                out(&app_report(renderer, style, run, result));
             }
         }
-        out.push_str(&endpoint_reports(runs));
+        out(&endpoint_reports(runs));
     }
-    out.push_str(&summary::app_list(runs));
-    out.push_str(&verify_summary(
-        runs,
-        verified.file_warnings,
-        verified.warnings,
-    ));
+    out(&summary::app_list(runs));
     let invalid = invalid_entries_summary(&verified.problems);
-    out.push_str(&invalid);
-    out.push('\n');
+    out(&format!(
+        "{}{invalid}\n",
+        verify_summary(runs, verified.file_warnings, verified.warnings)
+    ));
     // apply refuses a file with invalid entries: no command to run yet.
     if !verified.quiet
         && invalid.is_empty()
         && let Some(fix) = crate::report::fix::apply_command(runs, &verified.apply_flags)
     {
-        out.push_str(&apply_hint(&fix));
+        out(&apply_hint(&fix));
     }
-    out
 }
 
 /// `verify --base`: the changes the checked files make to the merged ones, as
