@@ -1227,3 +1227,34 @@ fn the_suggested_apply_keeps_the_runs_network_flags() {
         out.stderr
     );
 }
+
+/// The terminal's copy of a report is written in pieces (app by app, blocks of lines)
+/// and a `--report` file whole: the same bytes, whatever the format.
+#[test]
+fn a_report_written_in_pieces_is_the_report_written_whole() {
+    let dir = fleet("pieces");
+    for format in ["human", "json", "sarif", "github", "junit", "markdown"] {
+        let file = format!("whole.{format}");
+        let out = Cmd::new()
+            .current_dir(&dir)
+            .args([
+                "verify",
+                FILE,
+                "--live-from",
+                "live.json",
+                "--format",
+                format,
+            ])
+            .args(["--report", &format!("{format}={file}")])
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .hides("hook-secret")
+            .run();
+        assert_eq!(out.code, Some(3), "{format}: {}", out.stderr);
+        let terminal = if format == "human" {
+            &out.stderr
+        } else {
+            &out.stdout
+        };
+        assert_eq!(*terminal, dir.read(&file), "{format}");
+    }
+}

@@ -129,12 +129,37 @@ impl Format {
     }
 }
 
-/// [`render`], given to `out` piece by piece: a verify run's human report goes out
-/// app by app (a 20,000-app report is never held whole); the other documents whole.
+/// [`render`], given to `out` piece by piece (each ends a line): a verify run's human
+/// report goes out app by app, its JSON and SARIF reports and GitHub commands in
+/// blocks of lines (a 20,000-app report is never held whole as text); the other
+/// documents whole.
 pub fn render_to(format: Format, document: &Document, style: Style, out: &mut dyn FnMut(&str)) {
     match (format, document) {
         (Format::Human, Document::Verify(verified)) if verified.stopped.is_none() => {
             human::verify_report_to(&Renderer::new(style), style, verified, out);
+        }
+        (Format::Github, Document::Verify(verified)) => github::write(
+            &verified.annotations(),
+            &verified.stopped_by(),
+            &verified.summary(),
+            out,
+        ),
+        (Format::Sarif, Document::Verify(verified)) => sarif::write_verify(
+            &verified.annotations(),
+            &verified.stopped_by(),
+            std::env::current_dir().ok().as_deref(),
+            out,
+        ),
+        (Format::Json, Document::Verify(verified)) => {
+            let report = json::report(
+                &verified.files,
+                &verified.runs,
+                &verified.problems,
+                verified.status,
+                &verified.info,
+                verified.base.as_deref(),
+            );
+            json::write_pretty(&report, out);
         }
         _ => out(&render(format, document, style)),
     }

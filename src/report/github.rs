@@ -9,6 +9,22 @@ use super::{REPORT_VERSION, printable};
 /// One `::error`/`::warning` line per annotation, one per problem that stopped the run
 /// (it has no place in a file), then the summary as plain text.
 pub fn render(annotations: &[Annotation], stopped_by: &[Problem], summary: &str) -> String {
+    let mut text = String::new();
+    write(annotations, stopped_by, summary, &mut |piece| {
+        text.push_str(piece)
+    });
+    text
+}
+
+/// [`render`], given to `sink` in blocks of whole lines: a fleet's annotations are
+/// never held whole as text.
+pub fn write(
+    annotations: &[Annotation],
+    stopped_by: &[Problem],
+    summary: &str,
+    sink: &mut dyn FnMut(&str),
+) {
+    const BLOCK: usize = 64 * 1024;
     let mut out = format!("::debug::cbcheck report version {REPORT_VERSION}\n");
     for p in stopped_by {
         let message = match &p.help {
@@ -36,10 +52,14 @@ pub fn render(annotations: &[Annotation], stopped_by: &[Problem], summary: &str)
             escape_property(&a.title),
             escape_data(&format!("{}:{}: {}", a.file, a.line, a.message)),
         );
+        if out.len() >= BLOCK {
+            sink(&out);
+            out.clear();
+        }
     }
     out.push_str(&printable(summary, &['\n']));
     out.push('\n');
-    out
+    sink(&out);
 }
 
 /// Message text: `%`, CR and LF must be encoded; other control characters would reach

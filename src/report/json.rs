@@ -353,6 +353,55 @@ pub fn render(
     pretty(&report(files, runs, problems, status, info, base))
 }
 
+/// A document as [`pretty`] writes it, given to `out` line by line (each line made
+/// safe as the whole would be): a fleet's report is never held whole as text.
+pub(super) fn write_pretty(report: &impl Serialize, out: &mut dyn FnMut(&str)) {
+    let mut lines = Lines {
+        out,
+        pending: Vec::new(),
+    };
+    // Serialised in blocks of lines, not token by token. Writing into `Lines` cannot
+    // fail, nor can serialising plain data.
+    {
+        let mut blocks = std::io::BufWriter::with_capacity(64 * 1024, &mut lines);
+        let _ = serde_json::to_writer_pretty(&mut blocks, report);
+        let _ = std::io::Write::flush(&mut blocks);
+    }
+    let last = std::mem::take(&mut lines.pending);
+    let mut last = String::from_utf8(last).unwrap_or_default();
+    last.push('\n');
+    (lines.out)(&crate::model::text::json_string_safe(&last));
+}
+
+/// Serialised JSON cut into lines: each complete line, with its line break, goes to
+/// `out` made safe ([`crate::model::text::json_string_safe`] works line by line).
+struct Lines<'o> {
+    out: &'o mut dyn FnMut(&str),
+    pending: Vec<u8>,
+}
+
+impl std::io::Write for Lines<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let searched = self.pending.len();
+        self.pending.extend_from_slice(buf);
+        // serde_json writes UTF-8, and a line break is one byte of it: whole lines are
+        // whole characters.
+        if let Some(last) = self.pending[searched..].iter().rposition(|b| *b == b'\n') {
+            let end = searched + last + 1;
+            let rest = self.pending.split_off(end);
+            let lines = std::mem::replace(&mut self.pending, rest);
+            let text = String::from_utf8(lines)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+            (self.out)(&crate::model::text::json_string_safe(&text));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The result of `cbcheck lint`.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

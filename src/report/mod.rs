@@ -95,6 +95,53 @@ pub fn print_stdout_with(text: &str, commands: Commands) -> Result<(), WriteErro
     }
 }
 
+/// Standard output written piece by piece, each piece through the last guard (as
+/// [`print_stdout_with`] does for a whole text), buffered; the first error is kept for
+/// [`StdoutSink::finish`].
+pub struct StdoutSink {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    commands: Commands,
+    error: Option<std::io::Error>,
+}
+
+impl StdoutSink {
+    pub fn new(commands: Commands) -> StdoutSink {
+        StdoutSink {
+            out: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
+            commands,
+            error: None,
+        }
+    }
+
+    /// One piece; it ends a line (the guard works line by line).
+    pub fn write(&mut self, piece: &str) {
+        use std::io::Write;
+        if self.error.is_none() {
+            let text = crate::model::text::guard(piece, self.commands);
+            if let Err(e) = self.out.write_all(text.as_bytes()) {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    /// Everything written, or why not (a closed pipe is no error: the reader left).
+    pub fn finish(mut self) -> Result<(), WriteError> {
+        use std::io::Write;
+        let result = match self.error.take() {
+            Some(e) => Err(e),
+            None => self.out.flush(),
+        };
+        match result {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(WriteError {
+                path: "standard output".into(),
+                reason: e.to_string(),
+                help: WRITABLE,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// A report file that could not be written.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("cannot write the report {path}: {reason}")]

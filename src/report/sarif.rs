@@ -133,6 +133,21 @@ pub fn render_verify(
     stopped_by: &[Problem],
     cwd: Option<&Path>,
 ) -> String {
+    let mut text = String::new();
+    write_verify(annotations, stopped_by, cwd, &mut |piece| {
+        text.push_str(piece)
+    });
+    text
+}
+
+/// [`render_verify`], given to `out` line by line: 20,000 results are never held
+/// whole as text.
+pub fn write_verify(
+    annotations: &[Annotation],
+    stopped_by: &[Problem],
+    cwd: Option<&Path>,
+    out: &mut dyn FnMut(&str),
+) {
     let mut rules = verify_rules();
     // The Live-only rule is listed when used, so a Room-only report is as it was.
     let token_rule = rule_id(Kind::TokenAuthMismatch);
@@ -143,11 +158,21 @@ pub fn render_verify(
         .cloned()
         .collect();
     rules.extend(lint_rules(&config));
-    render(annotations, stopped_by, rules, cwd)
+    write(annotations, stopped_by, rules, cwd, out);
 }
 
 pub fn render_lint(annotations: &[Annotation], cwd: Option<&Path>) -> String {
-    render(annotations, &[], lint_rules(annotations), cwd)
+    let mut text = String::new();
+    write(
+        annotations,
+        &[],
+        lint_rules(annotations),
+        cwd,
+        &mut |piece| {
+            text.push_str(piece);
+        },
+    );
+    text
 }
 
 // The document as serde_json's `Value` wrote it before (keys sorted, as its map sorts
@@ -329,12 +354,13 @@ impl Serialize for Joined<'_> {
     }
 }
 
-fn render(
+fn write(
     annotations: &[Annotation],
     stopped_by: &[Problem],
     rules: Vec<RuleDoc>,
     cwd: Option<&Path>,
-) -> String {
+    out: &mut dyn FnMut(&str),
+) {
     // Only a run that stopped says how it went: a report that ran is as it was.
     let invocations = (!stopped_by.is_empty()).then(|| {
         [Invocation {
@@ -388,8 +414,7 @@ fn render(
         }],
         version: "2.1.0",
     };
-    let text = serde_json::to_string_pretty(&document).expect("plain data serialises");
-    crate::model::text::json_document_safe(text)
+    super::json::write_pretty(&document, out);
 }
 
 #[cfg(test)]

@@ -176,7 +176,9 @@ fn emit(
             Ok(())
         }
         Stream::Stdout => {
-            report::print_stdout_with(&report::render(format, document, style), format.commands())
+            let mut sink = report::StdoutSink::new(format.commands());
+            report::render_to(format, document, style, &mut |piece| sink.write(piece));
+            sink.finish()
         }
     };
     result.and(written.map_err(fail))
