@@ -129,75 +129,54 @@ impl Format {
     }
 }
 
+/// The document in `format`: the one place a format is matched to its renderer.
+/// `style`: how the human format looks.
+pub fn render(format: Format, document: &Document, style: Style) -> String {
+    let mut text = String::new();
+    render_to(format, document, style, &mut |piece| text.push_str(piece));
+    text
+}
+
 /// [`render`], given to `out` piece by piece (each ends a line): a verify run's human
 /// report goes out app by app, its JSON and SARIF reports and GitHub commands in
 /// blocks of lines (a 20,000-app report is never held whole as text); the other
 /// documents whole.
 pub fn render_to(format: Format, document: &Document, style: Style, out: &mut dyn FnMut(&str)) {
-    match (format, document) {
-        (Format::Human, Document::Verify(verified)) if verified.stopped.is_none() => {
-            human::verify_report_to(&Renderer::new(style), style, verified, out);
-        }
-        (Format::Github, Document::Verify(verified)) => github::write(
-            &verified.annotations(),
-            &verified.stopped_by(),
-            &verified.summary(),
-            out,
-        ),
-        (Format::Sarif, Document::Verify(verified)) => sarif::write_verify(
-            &verified.annotations(),
-            &verified.stopped_by(),
-            std::env::current_dir().ok().as_deref(),
-            out,
-        ),
-        (Format::Json, Document::Verify(verified)) => {
-            let report = json::report(
-                &verified.files,
-                &verified.runs,
-                &verified.problems,
-                verified.status,
-                &verified.info,
-                verified.base.as_deref(),
-            );
-            json::write_pretty(&report, out);
-        }
-        _ => out(&render(format, document, style)),
-    }
-}
-
-/// The document in `format`: the one place a format is matched to its renderer.
-/// `style`: how the human format looks.
-pub fn render(format: Format, document: &Document, style: Style) -> String {
     let cwd = || std::env::current_dir().ok();
     match document {
         Document::Verify(verified) => match format {
             Format::Human => match &verified.stopped {
-                Some(printed) => format!("{printed}{}\n", verified.summary()),
-                None => human::verify_report(&Renderer::new(style), style, verified),
+                Some(printed) => out(&format!("{printed}{}\n", verified.summary())),
+                None => human::verify_report_to(&Renderer::new(style), style, verified, out),
             },
-            Format::Json => json::render(
-                &verified.files,
-                &verified.runs,
-                &verified.problems,
-                verified.status,
-                &verified.info,
-                verified.base.as_deref(),
+            Format::Json => json::write_pretty(
+                &json::report(
+                    &verified.files,
+                    &verified.runs,
+                    &verified.problems,
+                    verified.status,
+                    &verified.info,
+                    verified.base.as_deref(),
+                ),
+                out,
             ),
-            Format::Github => github::render(
+            Format::Github => github::write(
                 &verified.annotations(),
                 &verified.stopped_by(),
                 &verified.summary(),
+                out,
             ),
-            Format::Sarif => sarif::render_verify(
+            Format::Sarif => sarif::write_verify(
                 &verified.annotations(),
                 &verified.stopped_by(),
                 cwd().as_deref(),
+                out,
             ),
-            Format::Junit => match verified.stopped {
+            Format::Junit => out(&match verified.stopped {
                 Some(_) => junit::stopped(&verified.files, &verified.problems),
                 None => junit::render(&verified.runs, &verified.problems),
-            },
-            Format::Markdown => match verified.stopped {
+            }),
+            Format::Markdown => out(&match verified.stopped {
                 Some(_) => markdown::stopped(&verified.problems, &verified.summary()),
                 None => markdown::render(
                     &verified.runs,
@@ -206,12 +185,14 @@ pub fn render(format: Format, document: &Document, style: Style) -> String {
                     verified.base.as_deref(),
                     &verified.apply_flags,
                 ),
-            },
-            Format::Prometheus => {
-                prometheus::render(&verified.runs, &verified.info, verified.exit_code)
-            }
+            }),
+            Format::Prometheus => out(&prometheus::render(
+                &verified.runs,
+                &verified.info,
+                verified.exit_code,
+            )),
         },
-        Document::Lint(linted) => match format {
+        Document::Lint(linted) => out(&match format {
             Format::Human => {
                 let renderer = Renderer::new(style);
                 linted
@@ -236,7 +217,7 @@ pub fn render(format: Format, document: &Document, style: Style) -> String {
             }
             // Not offered for lint (Format::LINT): nothing to say.
             Format::Junit | Format::Markdown | Format::Prometheus => String::new(),
-        },
+        }),
     }
 }
 

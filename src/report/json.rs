@@ -342,17 +342,6 @@ pub(super) fn rfc3339(time: std::time::SystemTime) -> String {
     )
 }
 
-pub fn render(
-    files: &[String],
-    runs: &[FileResults],
-    problems: &[Problem],
-    status: RunStatus,
-    info: &RunInfo,
-    base: Option<&BaseRun>,
-) -> String {
-    pretty(&report(files, runs, problems, status, info, base))
-}
-
 /// A document as [`pretty`] writes it, given to `out` line by line (each line made
 /// safe as the whole would be): a fleet's report is never held whole as text.
 pub(super) fn write_pretty(report: &impl Serialize, out: &mut dyn FnMut(&str)) {

@@ -420,7 +420,6 @@ mod tests {
         );
         let summary = human::verify_summary(&runs, 0, summary::Warnings::Pass);
         assert_eq!(summary, "2 apps checked: 0 in sync, 1 drifted, 1 failed");
-        let annotations = annotation::from_runs(&runs);
         let info = crate::model::run_info::RunInfo {
             started: std::time::SystemTime::UNIX_EPOCH,
             finished: std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1500),
@@ -428,52 +427,38 @@ mod tests {
             files: Vec::new(),
             probes: Vec::new(),
         };
-        let files = ["fleet.yaml".to_owned()];
-        let status = json::RunStatus::Failed;
-        let outputs = [
-            (
-                "human",
-                render(
-                    Format::Human,
-                    &Document::Verify(Box::new(Verified {
-                        files: files.to_vec(),
-                        runs: vec![run()],
-                        problems: Vec::new(),
-                        status,
-                        stopped: None,
-                        quiet: false,
-                        warnings: summary::Warnings::Pass,
-                        file_warnings: 0,
-                        info: info.clone(),
-                        exit_code: 1,
-                        apply_flags: Vec::new(),
-                        base: None,
-                    })),
-                    Style::plain(),
-                ),
-            ),
-            (
-                "json",
-                json::render(&files, &runs, &[], status, &info, None),
-            ),
-            ("github", github::render(&annotations, &[], &summary)),
-            ("sarif", sarif::render_verify(&annotations, &[], None)),
-            ("junit", junit::render(&runs, &[])),
-            (
-                "markdown",
-                markdown::render(&runs, &[], &summary, None, &[]),
-            ),
-        ];
-        for (format, text) in outputs {
+        let document = Document::Verify(Box::new(Verified {
+            files: vec!["fleet.yaml".to_owned()],
+            runs: vec![run()],
+            problems: Vec::new(),
+            status: json::RunStatus::Failed,
+            stopped: None,
+            quiet: false,
+            warnings: summary::Warnings::Pass,
+            file_warnings: 0,
+            info,
+            exit_code: 1,
+            apply_flags: Vec::new(),
+            base: None,
+        }));
+        let rendered = |format: Format| render(format, &document, Style::plain());
+        for format in [
+            Format::Human,
+            Format::Json,
+            Format::Github,
+            Format::Sarif,
+            Format::Junit,
+            Format::Markdown,
+        ] {
+            let text = rendered(format);
+            let format = format.name();
             assert!(text.contains("missing_command"), "{format}:\n{text}");
             assert!(
                 text.contains("the connection was refused"),
                 "{format}:\n{text}"
             );
         }
-        let json: serde_json::Value =
-            serde_json::from_str(&json::render(&files, &runs, &[], status, &info, None))
-                .expect("JSON");
+        let json: serde_json::Value = serde_json::from_str(&rendered(Format::Json)).expect("JSON");
         assert_eq!(json["summary"]["drifted"], 1);
         assert_eq!(json["apps"][1]["error"]["class"], "network");
         assert_eq!(json["apps"][0]["findings"][0]["line"], 2);

@@ -128,20 +128,8 @@ fn lexically_normal(path: &Path) -> PathBuf {
 /// `stopped_by`: what stopped the run before any app was checked, which has no place
 /// in a file (an `--app` that matches no app): the invocation reports it.
 /// `cwd`, the working directory, is what relative locations are relative to.
-pub fn render_verify(
-    annotations: &[Annotation],
-    stopped_by: &[Problem],
-    cwd: Option<&Path>,
-) -> String {
-    let mut text = String::new();
-    write_verify(annotations, stopped_by, cwd, &mut |piece| {
-        text.push_str(piece)
-    });
-    text
-}
-
-/// [`render_verify`], given to `out` line by line: 20,000 results are never held
-/// whole as text.
+/// Verify's SARIF, given to `out` line by line: 20,000 results are never held whole
+/// as text.
 pub fn write_verify(
     annotations: &[Annotation],
     stopped_by: &[Problem],

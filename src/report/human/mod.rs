@@ -20,7 +20,7 @@ use crate::model::file_text::FileText;
 pub use lint::{lint_file, lint_report, lint_summary};
 pub use verify::{
     invalid_entries_notice, invalid_entries_summary, stopped_summary, undeclared_notice,
-    verify_report, verify_report_to, verify_summary,
+    verify_report_to, verify_summary,
 };
 
 /// Renders diagnostics in one style.

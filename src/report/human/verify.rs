@@ -20,17 +20,11 @@ use crate::report::{Style, printable};
 /// One app's verdict as a diagnostic: labels on the YAML, what to do as help.
 type AppDiagnostic = ConfigDiagnostic<&'static str>;
 
-/// Everything `verify` shows a person: notices, one report per drifted or failed app
-/// (with a live → desired diff), the list of those apps, and the summary line. Quiet:
-/// the list and the summary line only.
-pub fn verify_report(renderer: &Renderer, style: Style, verified: &Verified) -> String {
-    let mut out = String::new();
-    verify_report_to(renderer, style, verified, &mut |chunk| out.push_str(chunk));
-    out
-}
-
-/// [`verify_report`], given to `out` piece by piece (each ends a line): a fleet's
-/// report is never held whole, only one app's at a time.
+/// Everything `verify` shows a person, given to `out` piece by piece (each ends a
+/// line; a fleet's report is never held whole, only one app's at a time): notices,
+/// pending changes, one report per drifted or failed app (with a live → desired
+/// diff), one per failing endpoint, the list of those apps, the summary line and the
+/// fixing command. Quiet: the list and the summary line only.
 pub fn verify_report_to(
     renderer: &Renderer,
     style: Style,
