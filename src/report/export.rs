@@ -27,15 +27,29 @@ pub fn unreadable(app: &crate::model::App, failure: &crate::model::Failure) -> S
     )
 }
 
-/// `export` writes an app as a comment: its live URL cannot be declared.
-pub fn url_commented(
+/// What `export` does with an app whose live URL cannot be declared.
+#[derive(Debug, Clone, Copy)]
+pub enum Undeclarable {
+    /// A new file: the app is written as a comment.
+    Commented,
+    /// `--from`: the app is left as the file has it.
+    Kept,
+}
+
+/// `export` cannot declare an app's live URL: what it did with the app, and why.
+pub fn url_undeclarable(
     app: &crate::model::App,
     url: &str,
     problem: &str,
     redaction: &crate::model::redact::Redaction,
+    done: Undeclarable,
 ) -> String {
+    let done = match done {
+        Undeclarable::Commented => "is written as a comment",
+        Undeclarable::Kept => "is left as the file has it",
+    };
     format!(
-        "warning: {} is written as a comment: its live URL {} cannot be declared: {}\n",
+        "warning: {} {done}: its live URL {} cannot be declared: {}\n",
         printable(&app.label(), &[]),
         printable(&redaction.url(url), &[]),
         printable(problem, &[])
@@ -61,21 +75,6 @@ pub fn placeholder(app: &crate::model::App, param: &str, variable: &str) -> Stri
         "note: {}: the live URL's query parameter `{}` looks like a secret: written as ${{{variable}}}; set {variable} to its value where verify and apply run (or export with --literal-urls)\n",
         printable(&app.label(), &[]),
         printable(param, &[]),
-    )
-}
-
-/// `export --from` leaves an app as it is: its live URL cannot be declared.
-pub fn url_kept(
-    app: &crate::model::App,
-    url: &str,
-    problem: &str,
-    redaction: &crate::model::redact::Redaction,
-) -> String {
-    format!(
-        "warning: {} is left as the file has it: its live URL {} cannot be declared: {}\n",
-        printable(&app.label(), &[]),
-        printable(&redaction.url(url), &[]),
-        printable(problem, &[])
     )
 }
 

@@ -400,8 +400,12 @@ pub(super) fn run(stderr: &Stderr, settings: Settings) -> Result<Outcome, Error>
             continue;
         };
         if let Some(problem) = writer::live_url_problem(&live.url) {
-            stderr.say_lines(&report::export::url_commented(
-                app, &live.url, &problem, &redaction,
+            stderr.say_lines(&report::export::url_undeclarable(
+                app,
+                &live.url,
+                &problem,
+                &redaction,
+                report::export::Undeclarable::Commented,
             ));
         } else if carries_secrets(&live.url, literal_urls) {
             stderr.say_lines(&report::export::url_with_secrets(
@@ -542,11 +546,12 @@ fn refresh(
         .map(|(app, live)| match live {
             Ok(Live::Present { config, .. }) => {
                 if let Some(problem) = writer::live_url_problem(&config.url) {
-                    stderr.say_lines(&report::export::url_kept(
+                    stderr.say_lines(&report::export::url_undeclarable(
                         app,
                         &config.url,
                         &problem,
                         redaction,
+                        report::export::Undeclarable::Kept,
                     ));
                     return Want::Keep;
                 }
