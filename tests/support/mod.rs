@@ -17,6 +17,7 @@ pub mod cmd;
 pub mod prometheus;
 pub mod text;
 pub mod tls;
+pub mod usersig;
 pub mod vendor;
 
 pub use cmd::{Cmd, Out, Workdir, names, workdir};

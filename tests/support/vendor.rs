@@ -598,30 +598,7 @@ fn signed_with(request: &Request, key: &str) -> bool {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     use hmac::{KeyInit, Mac};
-    use std::io::Read;
-    let Some(token) = request.usersig() else {
-        return false;
-    };
-    let base64: String = token
-        .chars()
-        .map(|c| match c {
-            '*' => '+',
-            '-' => '/',
-            '_' => '=',
-            other => other,
-        })
-        .collect();
-    let Ok(compressed) = STANDARD.decode(base64) else {
-        return false;
-    };
-    let mut json = String::new();
-    if flate2::read::ZlibDecoder::new(compressed.as_slice())
-        .read_to_string(&mut json)
-        .is_err()
-    {
-        return false;
-    }
-    let Ok(doc) = serde_json::from_str::<Value>(&json) else {
+    let Some((_, doc)) = request.usersig().and_then(super::usersig::decode) else {
         return false;
     };
     let content = format!(
