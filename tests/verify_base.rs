@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::support::cmd::Workdir;
 use crate::support::vendor::Vendor;
-use crate::support::{Out, workdir};
+use crate::support::{Cmd, Out, workdir};
 
 const KEY: &str = "5a4b3c2d1e0f5a4b3c2d1e0f5a4b3c2d1e0f5a4b3c2d1e0f5a4b3c2d1e0f5a4b";
 const CREATE: &str = "Room.CallbackAfterCreateRoom";
@@ -83,13 +83,16 @@ fn dir(name: &str) -> Workdir {
         .with("callbacks.yaml", pull_request())
 }
 
-fn verify(dir: &Workdir, vendor: &Vendor, args: &[&str]) -> Out {
+/// `cbcheck verify callbacks.yaml --base base.yaml` in `dir` against `vendor`, with the key.
+fn verify_cmd(dir: &Workdir, vendor: &Vendor) -> Cmd {
     dir.cbcheck()
         .args(["verify", "callbacks.yaml", "--base", "base.yaml"])
-        .args(args)
         .endpoint(vendor)
         .key(KEY)
-        .run()
+}
+
+fn verify(dir: &Workdir, vendor: &Vendor, args: &[&str]) -> Out {
+    verify_cmd(dir, vendor).args(args).run()
 }
 
 fn statuses(report: &Value) -> Vec<(String, String, Value)> {
@@ -359,18 +362,8 @@ fn base_placeholder_values_are_named_never_shown() {
                 &[CREATE],
             )]),
         );
-    let out = dir
-        .cbcheck()
-        .args([
-            "verify",
-            "callbacks.yaml",
-            "--base",
-            "base.yaml",
-            "--format",
-            "json",
-        ])
-        .endpoint(&vendor)
-        .key(KEY)
+    let out = verify_cmd(&dir, &vendor)
+        .args(["--format", "json"])
         .env("OLD_PATH", OLD)
         .hides(OLD)
         .run();
@@ -391,10 +384,7 @@ fn base_placeholder_values_are_named_never_shown() {
             &[CREATE],
         )]),
     );
-    dir.cbcheck()
-        .args(["verify", "callbacks.yaml", "--base", "base.yaml"])
-        .endpoint(&vendor)
-        .key(KEY)
+    verify_cmd(&dir, &vendor)
         .run()
         .code(1)
         .stderr_has("the base file base.yaml is invalid");
@@ -506,18 +496,8 @@ fn a_pull_request_cannot_expand_a_key_variable_the_base_names() {
                 &[CREATE],
             )]),
         );
-    let out = dir
-        .cbcheck()
-        .args([
-            "verify",
-            "callbacks.yaml",
-            "--base",
-            "base.yaml",
-            "--format",
-            "json",
-        ])
-        .endpoint(&vendor)
-        .key(KEY)
+    let out = verify_cmd(&dir, &vendor)
+        .args(["--format", "json"])
         .env("TRTC_PROD_KEY", PROD_KEY)
         .hides(PROD_KEY)
         .run();
