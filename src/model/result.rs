@@ -169,20 +169,26 @@ impl AppResult {
         if self.failure.is_some() {
             return Status::Failed;
         }
-        let mut errors = self
+        // Called by every report for every app: counted, not collected.
+        let errors = self
             .findings
             .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .peekable();
-        if errors.peek().is_none() {
+            .filter(|f| f.severity == Severity::Error);
+        let (mut endpoint, mut config) = (false, false);
+        for finding in errors {
+            if finding.kind.is_probe() {
+                endpoint = true;
+            } else {
+                config = true;
+            }
+        }
+        if !endpoint && !config {
             return Status::InSync;
         }
-        let (endpoint, config): (Vec<&Finding>, Vec<&Finding>) =
-            errors.partition(|f| f.kind.is_probe());
-        if config.is_empty() {
+        if !config {
             // The configuration is as declared: only its endpoint failed.
             Status::Unhealthy
-        } else if self.live_as_merged() && endpoint.is_empty() {
+        } else if self.live_as_merged() && !endpoint {
             // An endpoint failing its probe is no change the file makes.
             Status::Pending
         } else {
