@@ -12,6 +12,10 @@ use serde_saphyr::{Location, Spanned};
 
 use crate::model::file_text::LineIndex;
 
+#[cfg(test)]
+mod differential;
+mod events;
+
 /// A YAML node and the bytes of the file it came from.
 #[derive(Debug, Clone)]
 pub struct Node {
@@ -176,7 +180,18 @@ pub struct SyntaxError {
 }
 
 /// Parse `text` into a spanned tree. Only malformed YAML fails here.
+///
+/// The tree is built from the parser's events ([`events`]); where that builder
+/// declines, serde-saphyr reads the text, which decides the tree or the refusal.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+    match events::build(text) {
+        Ok(root) => Ok(root),
+        Err(events::Declined) => read(text),
+    }
+}
+
+/// The tree (or the refusal) as serde-saphyr's deserialiser gives it.
+fn read(text: &str) -> Result<Node, SyntaxError> {
     serde_saphyr::from_str_with_options::<Node>(text, options()).map_err(|err| {
         let inner = err.without_snippet();
         let message = serde_saphyr::MessageFormatter::format_message(
