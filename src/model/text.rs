@@ -139,45 +139,95 @@ fn breaks_line(c: char) -> bool {
 /// carries `##[`, and no line starts (after its leading whitespace) with `::` unless
 /// it is one of cbcheck's own commands. Text escaped at its source passes unchanged.
 pub fn guard(text: &str, commands: Commands) -> Cow<'_, str> {
-    let mut line_start = 0;
-    let escape = |i: usize, c: char, line_start: usize| {
-        let line = &text[line_start..];
-        let at_start = c == ':'
-            && text[i + 1..].starts_with(':')
-            && text[line_start..i].chars().all(char::is_whitespace)
-            && !(commands == Commands::Own
-                && i == line_start
-                && OWN.iter().any(|own| line.starts_with(own)));
-        let hashes = c == '#' && text[..i].ends_with('#') && text[i + 1..].starts_with('[');
-        (at_start || hashes).then(|| visible(c))
+    let bytes = text.as_bytes();
+    // Only a `:` before a `:`, or a `#` between a `#` and a `[`, can complete a
+    // command: the text between them is passed over (megabytes of a fleet's report).
+    let completes = |i: usize| match bytes[i] {
+        b':' => bytes.get(i + 1) == Some(&b':') && starts_line(text, i, commands),
+        _ => i > 0 && bytes[i - 1] == b'#' && bytes.get(i + 1) == Some(&b'['),
     };
-    let mut changed = false;
-    let mut starts = Vec::new();
-    for (i, c) in text.char_indices() {
-        starts.push(line_start);
-        if escape(i, c, line_start).is_some() {
-            changed = true;
-        }
-        if breaks_line(c) {
-            line_start = i + c.len_utf8();
-        }
-    }
-    if !changed {
+    let mut escapes = memchr::memchr2_iter(b':', b'#', bytes)
+        .filter(|&i| completes(i))
+        .peekable();
+    if escapes.peek().is_none() {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
-    for ((i, c), start) in text.char_indices().zip(starts) {
-        match escape(i, c, start) {
-            Some(escaped) => out.push_str(&escaped),
-            None => out.push(c),
-        }
+    let mut copied = 0;
+    for i in escapes {
+        out.push_str(&text[copied..i]);
+        out.push_str(&visible(char::from(bytes[i])));
+        copied = i + 1;
     }
+    out.push_str(&text[copied..]);
     Cow::Owned(out)
+}
+
+/// Whether the `::` at byte `i` of `text` starts a workflow command the guard must
+/// break: only whitespace before it on its line, and not one of cbcheck's own
+/// commands at the very start of a line when `commands` allows them.
+fn starts_line(text: &str, i: usize, commands: Commands) -> bool {
+    let before_indent = text[..i].trim_end_matches(|c: char| c.is_whitespace() && !breaks_line(c));
+    if !before_indent.chars().next_back().is_none_or(breaks_line) {
+        return false;
+    }
+    let own = commands == Commands::Own
+        && before_indent.len() == i
+        && OWN.iter().any(|own| text[i..].starts_with(own));
+    !own
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// The guard as its rule reads, character by character, each told the start of
+    /// its line: what [`guard`] must give, however it gets there.
+    fn guard_by_char(text: &str, commands: Commands) -> String {
+        let mut out = String::new();
+        let mut line_start = 0;
+        for (i, c) in text.char_indices() {
+            let at_start = c == ':'
+                && text[i + 1..].starts_with(':')
+                && text[line_start..i].chars().all(char::is_whitespace)
+                && !(commands == Commands::Own
+                    && i == line_start
+                    && OWN.iter().any(|own| text[line_start..].starts_with(own)));
+            let hashes = c == '#' && text[..i].ends_with('#') && text[i + 1..].starts_with('[');
+            if at_start || hashes {
+                out.push_str(&visible(c));
+            } else {
+                out.push(c);
+            }
+            if breaks_line(c) {
+                line_start = i + c.len_utf8();
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn the_guard_escapes_what_its_rule_says(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    ":", "::", "#", "##", "[", "##[", " ", "\t", "\u{a0}", "\u{3000}", "\n",
+                    "\r", "\u{b}", "\u{85}", "\u{2028}", "a", "é", "日", "::error ",
+                    "::warning ", "::notice ", "::debug::", "::set-output ",
+                ]),
+                0..24,
+            ),
+            own in any::<bool>(),
+        ) {
+            let text = pieces.concat();
+            let commands = if own { Commands::Own } else { Commands::None };
+            let guarded = guard(&text, commands);
+            prop_assert_eq!(&guarded, &guard_by_char(&text, commands));
+            prop_assert_eq!(matches!(guarded, Cow::Borrowed(_)), guarded == text);
+        }
+    }
 
     #[test]
     fn workflow_commands_in_data_are_neutralised() {
