@@ -26,28 +26,35 @@ pub use verify::{
 /// Renders diagnostics in one style.
 pub struct Renderer {
     handler: Box<dyn ReportHandler>,
+    /// The graphical handler again without wrapping, for a diagnostic whose texts
+    /// wrapping would give back as they are ([`Shown::wraps_unchanged`]): filling a
+    /// fleet's help bodies costs more than drawing the rest. With the width it is for.
+    unwrapped: Option<(GraphicalReportHandler, usize)>,
 }
 
 impl Renderer {
     pub fn new(style: Style) -> Renderer {
-        let handler: Box<dyn ReportHandler> = if style.narrated {
-            Box::new(NarratableReportHandler::new())
-        } else {
-            let theme = if style.color {
-                GraphicalTheme::unicode()
-            } else {
-                GraphicalTheme::unicode_nocolor()
+        if style.narrated {
+            return Renderer {
+                handler: Box::new(NarratableReportHandler::new()),
+                unwrapped: None,
             };
-            Box::new(
-                GraphicalReportHandler::new_themed(theme)
-                    .with_width(style.width)
-                    .with_links(false)
-                    // Never split RequestIds, URLs or command words at their hyphens.
-                    .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
-                    .with_break_words(false),
-            )
+        }
+        let theme = if style.color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
         };
-        Renderer { handler }
+        let graphical = GraphicalReportHandler::new_themed(theme)
+            .with_width(style.width)
+            .with_links(false)
+            // Never split RequestIds, URLs or command words at their hyphens.
+            .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+            .with_break_words(false);
+        Renderer {
+            unwrapped: Some((graphical.clone().with_wrap_lines(false), style.width)),
+            handler: Box::new(graphical),
+        }
     }
 
     /// A diagnostic that points at no file (usage, network, output problems).
@@ -68,15 +75,42 @@ impl Renderer {
         }
     }
 
-    fn draw(&self, diagnostic: &dyn Diagnostic) -> String {
-        struct Show<'a>(&'a dyn ReportHandler, &'a dyn Diagnostic);
-        impl fmt::Display for Show<'_> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.debug(self.1, f)
-            }
+    fn draw(&self, shown: &Shown) -> String {
+        match &self.unwrapped {
+            Some((unwrapped, width)) if shown.wraps_unchanged(*width) => draw(unwrapped, shown),
+            _ => draw(self.handler.as_ref(), shown),
         }
-        Show(self.handler.as_ref(), diagnostic).to_string()
     }
+}
+
+fn draw(handler: &dyn ReportHandler, diagnostic: &dyn Diagnostic) -> String {
+    struct Show<'a>(&'a dyn ReportHandler, &'a dyn Diagnostic);
+    impl fmt::Display for Show<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.0.debug(self.1, f)
+        }
+    }
+    Show(handler, diagnostic).to_string()
+}
+
+/// The widest indent miette writes before a text it wraps (`  help: `; the message
+/// has `  × `, a cause `  ├─▶ `).
+const WIDEST_INDENT: usize = 8;
+
+/// Whether textwrap, filling `text` as miette does in a report `width` columns wide
+/// (two short of it, behind an indent of at most [`WIDEST_INDENT`], first fit, words
+/// kept whole), gives back each of its lines as it is behind the indent: no line is
+/// too wide to fit, blank (filled to nothing, not to the indent), or ends in a space
+/// (trimmed), and no control character (an escape sequence) makes a line's width
+/// other than the sum of its characters'.
+fn fill_keeps(text: &str, width: usize) -> bool {
+    let room = width.saturating_sub(2 + WIDEST_INDENT);
+    text.split('\n').all(|line| {
+        !line.trim().is_empty()
+            && !line.ends_with(' ')
+            && !line.chars().any(char::is_control)
+            && textwrap::core::display_width(line) <= room
+    })
 }
 
 /// A diagnostic as the terminal may show it: every text from the file or the vendor
@@ -121,6 +155,19 @@ impl<'a> Shown<'a> {
             labels,
             excerpt,
         }
+    }
+
+    /// Whether miette, wrapping at `width`, would draw this as it does without
+    /// wrapping: it wraps the message, the causes and the help (a `Shown` has no
+    /// related diagnostics and no diagnostic source), and [`fill_keeps`] each.
+    fn wraps_unchanged(&self, width: usize) -> bool {
+        let mut causes = std::iter::successors(self.cause.as_deref(), |c| c.next.as_deref());
+        fill_keeps(&self.message, width)
+            && self
+                .help
+                .as_deref()
+                .is_none_or(|help| fill_keeps(help, width))
+            && causes.all(|cause| fill_keeps(&cause.text, width))
     }
 }
 
@@ -272,4 +319,88 @@ pub fn failure_report(app: &crate::model::App, failure: &crate::model::Failure) 
         printable(&failure.message(), &[]),
         printable(&failure.help(), &[])
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A diagnostic of nothing but the texts miette wraps.
+    #[derive(Debug)]
+    struct Texts {
+        message: String,
+        help: Option<String>,
+        cause: Option<Box<Texts>>,
+    }
+
+    impl fmt::Display for Texts {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&self.message)
+        }
+    }
+
+    impl std::error::Error for Texts {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.cause
+                .as_deref()
+                .map(|c| c as &(dyn std::error::Error + 'static))
+        }
+    }
+
+    impl Diagnostic for Texts {
+        fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+            self.help
+                .as_ref()
+                .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        }
+    }
+
+    /// Lines of words and spaces (leading, several), wide and invisible characters;
+    /// now and then a blank line, a trailing space or an escape sequence.
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            8 => proptest::sample::select(vec![
+                "word", "a", "{", "\"Url\": ", "https://x.example/a-b", " ", "  ", "日本", "é",
+                "-", "\u{a0}", "\u{3000}", "\u{200b}",
+            ]),
+            1 => proptest::sample::select(vec!["\t", "\u{1b}[1m", "\n", "\n\n", " \n"]),
+        ];
+        let line = proptest::collection::vec(piece, 1..6).prop_map(|pieces| pieces.concat());
+        proptest::collection::vec(line, 1..4).prop_map(|lines| lines.join("\n"))
+    }
+
+    proptest! {
+        #[test]
+        fn drawing_unwrapped_is_drawing_wrapped_when_wrapping_keeps_the_texts(
+            message in text(),
+            help in proptest::option::of(text()),
+            cause in proptest::option::of(text()),
+            width in 0..80usize,
+            color in any::<bool>(),
+        ) {
+            let renderer = Renderer::new(Style { color, narrated: false, width });
+            let (unwrapped, _) = renderer.unwrapped.as_ref().expect("a graphical renderer");
+            let cause = cause.map(|message| Box::new(Texts { message, help: None, cause: None }));
+            let texts = Texts { message, help, cause };
+            let shown = Shown::new(&texts, None);
+            prop_assume!(shown.wraps_unchanged(width));
+            prop_assert_eq!(draw(unwrapped, &shown), draw(renderer.handler.as_ref(), &shown));
+        }
+    }
+
+    #[test]
+    fn texts_that_wrapping_would_change_are_wrapped() {
+        let fits = |text: &str, width| fill_keeps(text, width);
+        assert!(fits("{\n  \"Url\": \"https://x\"\n}", 40));
+        // Too wide for the width less the indent, blank, or ending in a space.
+        assert!(!fits("0123456789", 19));
+        assert!(fits("0123456789", 20));
+        assert!(!fits("日本語の文", 19));
+        assert!(!fits("a\n\nb", 40));
+        assert!(!fits("a\n", 40));
+        assert!(!fits("a \nb", 40));
+        assert!(!fits("\u{1b}[1ma", 40));
+    }
 }
