@@ -64,6 +64,14 @@ pub fn starts_command(text: &str, i: usize, c: char) -> bool {
     }
 }
 
+/// The characters of `text`, with their byte offsets, that [`is_unsafe`] or
+/// [`starts_command`] may hold: every one but the printable ASCII other than `:` and
+/// `#`, for which both are false. The escapers look at these alone.
+pub fn suspects(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    text.char_indices()
+        .filter(|&(_, c)| !matches!(c, ' '..='~') || c == ':' || c == '#')
+}
+
 /// A character as a visible escape: `\u{1b}`, `\n`, `\t`, `\u{23}`.
 pub fn visible(c: char) -> String {
     match c {
@@ -79,7 +87,7 @@ pub fn printable<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
     let escape = |i: usize, c: char| {
         ((is_unsafe(c) && !keep.contains(&c)) || starts_command(text, i, c)).then(|| visible(c))
     };
-    if !text.char_indices().any(|(i, c)| escape(i, c).is_some()) {
+    if !suspects(text).any(|(i, c)| escape(i, c).is_some()) {
         return Cow::Borrowed(text);
     }
     Cow::Owned(escape_at(text, escape))
@@ -96,7 +104,7 @@ pub fn json_string_safe(json: &str) -> Cow<'_, str> {
             (is_unsafe(c) && c >= ' ') || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}');
         (unsafe_raw || starts_command(json, i, c)).then(|| format!("\\u{:04x}", u32::from(c)))
     };
-    if !json.char_indices().any(|(i, c)| escape(i, c).is_some()) {
+    if !suspects(json).any(|(i, c)| escape(i, c).is_some()) {
         return Cow::Borrowed(json);
     }
     Cow::Owned(escape_at(json, escape))
@@ -249,6 +257,21 @@ mod tests {
         );
         let twice = printable("x ##[a ::b\u{2028}", &[]).into_owned();
         assert_eq!(printable(&twice, &[]), twice);
+    }
+
+    #[test]
+    fn characters_not_suspected_are_never_escaped() {
+        for c in ' '..='~' {
+            let text = format!("{c}{c}[ {c}{c}:");
+            let suspected: Vec<usize> = suspects(&text).map(|(i, _)| i).collect();
+            for (i, c) in text.char_indices().filter(|(i, _)| !suspected.contains(i)) {
+                assert!(
+                    !is_unsafe(c) && !starts_command(&text, i, c),
+                    "{text:?} at {i}"
+                );
+            }
+        }
+        assert_eq!(suspects("a\u{1b}é:#").count(), 4);
     }
 
     #[test]

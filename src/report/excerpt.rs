@@ -13,7 +13,7 @@ use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpa
 
 use super::{is_unsafe, printable};
 use crate::model::file_text::FileText;
-use crate::model::text::{starts_command, visible};
+use crate::model::text::{starts_command, suspects, visible};
 
 /// Lines of context shown above and below a label (miette's default).
 const CONTEXT: usize = 1;
@@ -284,7 +284,7 @@ impl Builder<'_> {
         let text = self.file.text();
         let line = &text[line_start..];
         let mut run = stretch.start;
-        for (i, c) in text[stretch.clone()].char_indices() {
+        for (i, c) in suspects(&text[stretch.clone()]) {
             let at = stretch.start + i;
             if (c != '\t' && is_unsafe(c)) || starts_command(line, at - line_start, c) {
                 self.copied(run..at, line_start);
