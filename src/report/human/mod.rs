@@ -106,10 +106,15 @@ const WIDEST_INDENT: usize = 8;
 fn fill_keeps(text: &str, width: usize) -> bool {
     let room = width.saturating_sub(2 + WIDEST_INDENT);
     text.split('\n').all(|line| {
-        !line.trim().is_empty()
-            && !line.ends_with(' ')
-            && !line.chars().any(char::is_control)
-            && textwrap::core::display_width(line) <= room
+        // Printable ASCII is a column a byte; only other text needs measuring.
+        let width = if line.bytes().all(|b| matches!(b, b' '..=b'~')) {
+            line.len()
+        } else if line.chars().any(char::is_control) {
+            return false;
+        } else {
+            textwrap::core::display_width(line)
+        };
+        !line.trim().is_empty() && !line.ends_with(' ') && width <= room
     })
 }
 
