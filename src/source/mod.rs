@@ -328,9 +328,11 @@ pub fn targets(
         .collect()
 }
 
-/// A runtime for the client's requests.
+/// A runtime for the client's requests: one thread. The requests wait on the network,
+/// not on the CPU, and a single thread spares every reply a wake-up across threads
+/// (issue 24: about a sixth less CPU per app in alternating runs, the same wall time).
 fn runtime() -> Result<tokio::runtime::Runtime, VerifyError> {
-    tokio::runtime::Builder::new_multi_thread()
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| VerifyError::Runtime(e.to_string()))

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value, json};
-use tokio::sync::Semaphore;
 use url::Url;
 
 use super::settle::{live_from, settle, token_from, unexpected};
@@ -187,8 +186,10 @@ impl Client {
     }
 
     /// Run `call` for every target, at most `concurrency` at once; results in the
-    /// targets' order. A task that dies is that target's error, on `interface`.
-    /// `observer` is told as each call finishes, in the order they finish.
+    /// targets' order. `concurrency` workers take the next target as each finishes
+    /// one (a task per worker, not per target). A worker that dies is its current
+    /// target's error, on `interface`; the others go on with the rest. `observer` is
+    /// told as each call finishes, in the order they finish.
     async fn each<T, F, Fut>(
         &self,
         targets: Vec<Target>,
@@ -198,42 +199,60 @@ impl Client {
     ) -> Vec<Result<T, ApiError>>
     where
         T: Send + 'static,
-        F: Fn(Client, Target) -> Fut,
+        F: Fn(Client, Target) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
     {
-        let slots = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
-        let tasks: Vec<_> = targets
-            .into_iter()
-            .map(|target| {
-                let slots = Arc::clone(&slots);
-                let observer = observer.clone();
-                let (sdkappid, path) = (target.sdkappid, interface(&target));
-                let work = call(self.clone(), target);
-                let task = tokio::spawn(async move {
-                    let _slot = slots.acquire_owned().await;
-                    let result = work.await;
+        let described: Vec<(u64, &'static str)> = targets
+            .iter()
+            .map(|target| (target.sdkappid, interface(target)))
+            .collect();
+        let count = targets.len();
+        let queue = Arc::new(Queue {
+            targets: std::sync::Mutex::new(targets.into_iter().enumerate()),
+            results: std::sync::Mutex::new((0..count).map(|_| None).collect()),
+        });
+        let call = Arc::new(call);
+        let workers = self.options.concurrency.max(1).min(count);
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..workers {
+            let (queue, call, client) = (Arc::clone(&queue), Arc::clone(&call), self.clone());
+            let observer = observer.clone();
+            tasks.spawn(async move {
+                while let Some((index, target)) = queue.next() {
+                    let result = call(client.clone(), target).await;
                     observer.tell(Tick::Done {
                         failed: result.is_err(),
                     });
-                    result
-                });
-                (sdkappid, path, task)
-            })
-            .collect();
-        let mut results = Vec::with_capacity(tasks.len());
-        for (sdkappid, interface, task) in tasks {
-            results.push(task.await.unwrap_or_else(|join| {
-                Err(ApiError::GaveUp {
-                    interface,
-                    sdkappid,
-                    attempts: 0,
-                    reason: format!("the request task failed: {join}"),
-                    cause: RetryCause::Network,
-                    request_id: None,
-                })
-            }));
+                    queue.done(index, result);
+                }
+            });
         }
+        let mut died = None;
+        while let Some(joined) = tasks.join_next().await {
+            if let Err(join) = joined {
+                died.get_or_insert_with(|| join.to_string());
+            }
+        }
+        let results = std::mem::take(&mut *lock(&queue.results));
         results
+            .into_iter()
+            .zip(described)
+            .map(|(result, (sdkappid, interface))| {
+                result.unwrap_or_else(|| {
+                    Err(ApiError::GaveUp {
+                        interface,
+                        sdkappid,
+                        attempts: 0,
+                        reason: format!(
+                            "the request task failed: {}",
+                            died.as_deref().unwrap_or("it ended early")
+                        ),
+                        cause: RetryCause::Network,
+                        request_id: None,
+                    })
+                })
+            })
+            .collect()
     }
 
     /// One call with rate limiting and retries; returns the final classified reply,
@@ -366,6 +385,30 @@ impl Client {
     }
 }
 
+/// The targets not yet taken by a worker, and each target's result once it has one.
+struct Queue<T> {
+    targets: std::sync::Mutex<std::iter::Enumerate<std::vec::IntoIter<Target>>>,
+    results: std::sync::Mutex<Vec<Option<Result<T, ApiError>>>>,
+}
+
+impl<T> Queue<T> {
+    fn next(&self) -> Option<(usize, Target)> {
+        lock(&self.targets).next()
+    }
+
+    fn done(&self, index: usize, result: Result<T, ApiError>) {
+        lock(&self.results)[index] = Some(result);
+    }
+}
+
+/// A lock whose holder panicked is still sound here: each critical section is one
+/// step that either happened or did not.
+fn lock<V>(mutex: &std::sync::Mutex<V>) -> std::sync::MutexGuard<'_, V> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The body, or `None` past [`wire::MAX_BODY_BYTES`]: an endless reply is cut off
 /// there (dropping the response closes its connection) instead of filling memory.
 async fn read_capped(mut response: reqwest::Response) -> Result<Option<Vec<u8>>, reqwest::Error> {
@@ -438,4 +481,94 @@ fn request_url(target: &Target, path: &str) -> Url {
         .append_pair("random", &rand::random::<u32>().to_string())
         .append_pair("contenttype", "json");
     url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ServiceName;
+    use crate::model::redact::Placeholders;
+    use crate::source::api::target::KeySource;
+    use crate::source::secret::Secret;
+
+    fn target(sdkappid: u64) -> Target {
+        Target {
+            sdkappid,
+            service: ServiceName::Room.row(),
+            identifier: "administrator".into(),
+            usersig: Secret::new("not-a-real-usersig"),
+            key_source: KeySource::SecretKey("CBCHECK_SECRET_KEY".into()),
+            base: Url::parse("http://127.0.0.1:9/").expect("a URL"),
+            placeholders: Placeholders::default(),
+        }
+    }
+
+    /// Each call is an async step; no request is sent.
+    #[tokio::test]
+    async fn every_target_gets_its_result_in_order_and_a_dead_worker_costs_one_target() {
+        let client = Client::new(ClientOptions {
+            concurrency: 2,
+            ..ClientOptions::default()
+        })
+        .expect("a client");
+        let targets: Vec<Target> = (1..=7).map(target).collect();
+        let results = client
+            .each(
+                targets,
+                |_| "v4/room_config/get_callback",
+                |_, target| async move {
+                    tokio::task::yield_now().await;
+                    assert_ne!(target.sdkappid, 3, "this worker dies");
+                    Ok(target.sdkappid * 10)
+                },
+                &Observer::default(),
+            )
+            .await;
+        assert_eq!(results.len(), 7);
+        for (i, result) in results.iter().enumerate() {
+            let sdkappid = i as u64 + 1;
+            match result {
+                Ok(value) => assert_eq!(*value, sdkappid * 10),
+                Err(ApiError::GaveUp {
+                    sdkappid: 3,
+                    interface,
+                    reason,
+                    ..
+                }) => {
+                    assert_eq!(*interface, "v4/room_config/get_callback");
+                    assert!(reason.starts_with("the request task failed"), "{reason}");
+                }
+                Err(other) => panic!("app {sdkappid}: {other:?}"),
+            }
+        }
+        assert!(results[2].is_err(), "the dead worker's target is its error");
+    }
+
+    #[tokio::test]
+    async fn no_more_than_concurrency_calls_run_at_once() {
+        use std::sync::atomic::AtomicUsize;
+        let client = Client::new(ClientOptions {
+            concurrency: 3,
+            ..ClientOptions::default()
+        })
+        .expect("a client");
+        static RUNNING: AtomicUsize = AtomicUsize::new(0);
+        static MOST: AtomicUsize = AtomicUsize::new(0);
+        let results = client
+            .each(
+                (1..=20).map(target).collect(),
+                |_| "v4/room_config/get_callback",
+                |_, _| async move {
+                    let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+                    MOST.fetch_max(now, Ordering::SeqCst);
+                    tokio::task::yield_now().await;
+                    RUNNING.fetch_sub(1, Ordering::SeqCst);
+                    Ok(())
+                },
+                &Observer::default(),
+            )
+            .await;
+        assert!(results.iter().all(Result::is_ok));
+        assert_eq!(MOST.load(Ordering::SeqCst), 3);
+    }
 }
