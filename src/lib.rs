@@ -34,7 +34,7 @@ pub mod testing {
     pub use crate::source::api::endpoint::{AllowedHost, Declared, resolve as resolve_endpoint};
     pub use crate::source::api::{
         ApiError, CallbackConfig, Client, ClientOptions, Deadline, Interface, KeySource, Live,
-        Observer, Oversized, RedirectTarget, RetryPolicy, Service, Target, Tick, WriteReply,
+        Observer, Oversized, RedirectTarget, RetryPolicy, Service, Target, Tick, Token, WriteReply,
     };
     pub use crate::source::keys::{
         Credential, CredentialError, candidates as credential_places, resolve as resolve_credential,

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use cbcheck::testing::{
     ApiError, CallbackConfig, Client, ClientOptions, Deadline, Interface, KeySource, Live,
     Observer, Oversized, RedirectTarget, Renderer, RetryPolicy, Secret, Service, SigParams, Style,
-    Target, Tick, WriteReply, mint,
+    Target, Tick, Token, WriteReply, mint,
 };
 use serde_json::{Value, json};
 
@@ -38,7 +38,7 @@ fn target_at(base: &str, sdkappid: u64) -> Target {
         sdkappid,
         service: &Service::ROOM,
         identifier: "administrator".into(),
-        usersig: token(sdkappid),
+        usersig: Token::ready(token(sdkappid)),
         key_source: KeySource::SecretKey("CBCHECK_SECRET_KEY".into()),
         base: base.parse().expect("base URL"),
         placeholders: cbcheck::testing::Placeholders::default(),
@@ -124,7 +124,7 @@ async fn get_callback_sends_the_documented_request() {
         let get = |name: &str| request.query(name).expect(name);
         assert_eq!(get("sdkappid"), "1400000001");
         assert_eq!(get("identifier"), "administrator");
-        assert_eq!(get("usersig"), target.usersig.expose());
+        assert_eq!(get("usersig"), target.usersig().expose());
         assert_eq!(get("contenttype"), "json");
         randoms.push(get("random").parse::<u32>().expect("random is a u32"));
         let body: Value = serde_json::from_slice(&request.body).expect("JSON body");
@@ -258,7 +258,7 @@ async fn retryable_failures_give_up_after_the_bounded_attempts() {
             err.to_string().contains("gave up after 3 attempts"),
             "{err}"
         );
-        assert_no_secret(&err, &target.usersig);
+        assert_no_secret(&err, target.usersig());
     }
 }
 
@@ -282,7 +282,7 @@ async fn auth_and_api_errors_are_never_retried_and_keep_the_request_id() {
             rendered.contains(&format!("RequestId Id-{code}-O-Seq-9")),
             "{rendered}"
         );
-        assert_no_secret(&err, &target.usersig);
+        assert_no_secret(&err, target.usersig());
     }
     let vendor = Vendor::start();
     vendor.answer(1_400_000_007, fail(100_002, "invalid parameter"));
@@ -337,7 +337,7 @@ async fn html_truncated_json_and_missing_fields_are_protocol_errors() {
             "{err:?}"
         );
         assert!(err.to_string().contains(expected), "{err}");
-        assert_no_secret(&err, &target.usersig);
+        assert_no_secret(&err, target.usersig());
     }
 }
 
@@ -345,7 +345,7 @@ async fn html_truncated_json_and_missing_fields_are_protocol_errors() {
 async fn replies_are_read_leniently_and_shown_safely() {
     let vendor = Vendor::start();
     let target = target(&vendor, 1_400_000_011);
-    let usersig = target.usersig.expose().to_owned();
+    let usersig = target.usersig().expose().to_owned();
     // ErrorInfo null on an absent reply; a command list left out of a success.
     let mut absent = not_configured();
     absent["ErrorInfo"] = Value::Null;
@@ -400,7 +400,7 @@ async fn slower_than_the_timeout_is_retried_then_reported() {
     assert_eq!(attempts, 2);
     assert!(reason.contains("timed out after 0.3s"), "{reason}");
     assert_eq!(vendor.requests().len(), 2);
-    assert_no_secret(&err, &target.usersig);
+    assert_no_secret(&err, target.usersig());
 }
 
 #[tokio::test]
@@ -410,7 +410,7 @@ async fn connection_refused_is_retried_then_reported_without_the_url() {
         listener.local_addr().expect("addr").port()
     };
     let target = target_at(&format!("http://127.0.0.1:{port}"), 1_400_000_010);
-    let usersig = target.usersig.clone();
+    let usersig = target.usersig().clone();
     let err = fast_client(2, Duration::from_secs(2))
         .get_callback(&target)
         .await
@@ -538,7 +538,7 @@ async fn a_redirect_names_where_it_points_but_never_its_path_or_query() {
         for hidden in ["user", "pw@", "/p", "usersig", "login", "next"] {
             assert!(!shown.contains(hidden), "{hidden} in {shown}");
         }
-        assert_no_secret(&err, &target.usersig);
+        assert_no_secret(&err, target.usersig());
     }
 }
 
@@ -715,7 +715,7 @@ async fn the_deadline_cuts_a_call_off_and_says_whether_it_went_out() {
         err.to_string(),
         "v4/room_config/get_callback for sdkappid 1400000300 was not answered before the run deadline (--deadline 0.3) passed"
     );
-    assert_no_secret(&err, &target.usersig);
+    assert_no_secret(&err, target.usersig());
 
     let asked = vendor.requests().len();
     let err = with_deadline(Duration::ZERO)

@@ -82,17 +82,28 @@ fn a_key_mints_a_fresh_token_and_a_usersig_is_used_as_given() {
     let app = app("");
     let key =
         resolve_credential(&app, &env(&[("CBCHECK_SECRET_KEY", "secret-key-value")])).expect("key");
-    let token = key.usersig(app.sdkappid, &app.identifier, 1_764_201_600);
+    let lazy = key.usersig(app.sdkappid, &app.identifier, 1_764_201_600);
+    let unmade = format!("{lazy:?}");
+    let token = lazy.get().clone();
+    let made = format!("{lazy:?}");
     assert!(!token.expose().is_empty());
     assert_ne!(token.expose(), "secret-key-value");
     let given = resolve_credential(&app, &env(&[("CBCHECK_USERSIG", "ready-token")])).expect("sig");
     assert_eq!(
-        given.usersig(app.sdkappid, &app.identifier, 0),
-        Secret::new("ready-token")
+        given.usersig(app.sdkappid, &app.identifier, 0).get(),
+        &Secret::new("ready-token")
     );
-    for shown in [format!("{key:?}"), format!("{given:?}"), format!("{token}")] {
+    for shown in [
+        format!("{key:?}"),
+        format!("{given:?}"),
+        format!("{token}"),
+        unmade,
+        made,
+    ] {
         assert!(
-            !shown.contains("secret-key-value") && !shown.contains("ready-token"),
+            !shown.contains("secret-key-value")
+                && !shown.contains("ready-token")
+                && !shown.contains(token.expose()),
             "{shown}"
         );
     }

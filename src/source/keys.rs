@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use super::api::KeySource;
+use super::api::{self, KeySource};
 use super::key_sources;
 use crate::model::App;
 use crate::model::key_names::{
@@ -14,7 +14,6 @@ use crate::model::key_names::{
 };
 use crate::model::template;
 use crate::source::secret::Secret;
-use crate::source::usersig::{self, SigParams};
 
 /// The variables a run reads credentials and placeholder values from: the process's
 /// environment, or a fixed set (a second run in the same process, a test); and what
@@ -484,19 +483,14 @@ impl Credential {
         }
     }
 
-    /// The UserSig to send. `now` is the unix time read once for the whole run.
-    pub fn usersig(&self, sdkappid: u64, identifier: &str, now: u64) -> Secret {
+    /// The UserSig to send, made when first sent. `now` is the unix time read once
+    /// for the whole run.
+    pub fn usersig(&self, sdkappid: u64, identifier: &str, now: u64) -> api::Token {
         match self {
-            Credential::SecretKey { key, .. } => usersig::mint(
-                key,
-                &SigParams {
-                    sdkappid,
-                    identifier,
-                    time: now,
-                    expire: usersig::TOKEN_LIFETIME_SECS,
-                },
-            ),
-            Credential::UserSig { token, .. } => token.clone(),
+            Credential::SecretKey { key, .. } => {
+                api::Token::from_key(key.clone(), sdkappid, identifier, now)
+            }
+            Credential::UserSig { token, .. } => api::Token::ready(token.clone()),
         }
     }
 }

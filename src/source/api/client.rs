@@ -352,7 +352,7 @@ impl Client {
                 target.service,
                 status,
                 &body,
-                &target.usersig,
+                target.usersig(),
                 &target.placeholders,
             ),
             Ok(None) => Reply::TooLarge(Oversized::Body),
@@ -376,7 +376,7 @@ impl Client {
             (describe(err), RetryCause::Network)
         };
         // Defence in depth: nothing that reaches a message may hold the token.
-        let reason = scrub::text(&reason, target.usersig.expose()).into_owned();
+        let reason = scrub::text(&reason, target.usersig().expose()).into_owned();
         Reply::Retry {
             reason,
             cause,
@@ -477,7 +477,7 @@ fn request_url(target: &Target, path: &str) -> Url {
         .clear()
         .append_pair("sdkappid", &target.sdkappid.to_string())
         .append_pair("identifier", &target.identifier)
-        .append_pair("usersig", target.usersig.expose())
+        .append_pair("usersig", target.usersig().expose())
         .append_pair("random", &rand::random::<u32>().to_string())
         .append_pair("contenttype", "json");
     url
@@ -496,7 +496,7 @@ mod tests {
             sdkappid,
             service: ServiceName::Room.row(),
             identifier: "administrator".into(),
-            usersig: Secret::new("not-a-real-usersig"),
+            usersig: super::super::Token::ready(Secret::new("not-a-real-usersig")),
             key_source: KeySource::SecretKey("CBCHECK_SECRET_KEY".into()),
             base: Url::parse("http://127.0.0.1:9/").expect("a URL"),
             placeholders: Placeholders::default(),

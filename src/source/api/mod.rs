@@ -28,5 +28,5 @@ pub use limit::RateLimits;
 pub use options::{ClientOptions, Deadline, Observer, Tick};
 pub use retry::RetryPolicy;
 pub use settle::{Live, WriteReply, live_from_recorded, token_from_recorded};
-pub use target::{KeySource, Target};
+pub use target::{KeySource, Target, Token};
 pub use wire::{Oversized, RedirectTarget, Reply, RetryCause};
