@@ -48,18 +48,14 @@ pub fn bytes<'a>(input: &'a [u8], token: &str) -> Cow<'a, [u8]> {
         return Cow::Borrowed(input);
     }
     // A space in the token is `+` once form-encoded.
-    let mut patterns = vec![token.as_bytes().to_vec()];
+    let mut patterns = vec![Cow::Borrowed(token.as_bytes())];
     if token.contains(' ') {
-        patterns.push(token.replace(' ', "+").into_bytes());
+        patterns.push(Cow::Owned(token.replace(' ', "+").into_bytes()));
     }
     // Without an escape to decode, only the raw token can be there: a substring
     // search settles the common case, a reply that does not echo it.
     let escapes = memchr::memchr2(b'\\', b'%', input).is_some();
-    if !escapes
-        && patterns
-            .iter()
-            .all(|pattern| memchr::memmem::find(input, pattern).is_none())
-    {
+    if !escapes && patterns.iter().all(|pattern| !contains(input, pattern)) {
         return Cow::Borrowed(input);
     }
     let raw = || {
@@ -84,6 +80,17 @@ pub fn bytes<'a>(input: &'a [u8], token: &str) -> Cow<'a, [u8]> {
         return Cow::Borrowed(input);
     }
     Cow::Owned(redact(input, found))
+}
+
+/// Whether `needle` occurs in `haystack`. A search for a long needle spends most of
+/// its time preparing it; the first bytes alone are cheap to look for, and where
+/// they are absent so is the whole.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    const HEAD: usize = 16;
+    if needle.len() > HEAD && memchr::memmem::find(haystack, &needle[..HEAD]).is_none() {
+        return false;
+    }
+    memchr::memmem::find(haystack, needle).is_some()
 }
 
 /// Every string a classified reply carries, scrubbed again after decoding.
@@ -397,6 +404,22 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn contains_finds_a_long_needle_only_where_all_of_it_is() {
+        let needle = b"eJyrVkrxUbIyMjAwNDJQ0lEyMQDxDI1MTAwtzAwMDSzMzI";
+        let mut haystack = b"{\"ErrorInfo\":\"".to_vec();
+        haystack.extend_from_slice(&needle[..30]);
+        haystack.extend_from_slice(b"\"}");
+        assert!(
+            !contains(&haystack, needle),
+            "the head alone is not the needle"
+        );
+        haystack.extend_from_slice(needle);
+        assert!(contains(&haystack, needle));
+        assert!(contains(b"a short one", b"short"));
+        assert!(!contains(b"a short one", b"shorter"));
+    }
     use crate::source::api::settle::{live_from, settle};
 
     /// `CBCHECK_PROPTEST_CASES` raises the case count (CI keeps the default small).
