@@ -34,7 +34,11 @@ impl Pacer {
             *next = Some(slot + self.interval);
             slot
         };
-        tokio::time::sleep_until(slot).await;
+        // A slot already due is taken at once: no timer to set, and none to wake
+        // the runtime for.
+        if slot > now {
+            tokio::time::sleep_until(slot).await;
+        }
     }
 }
 
