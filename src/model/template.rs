@@ -89,9 +89,10 @@ fn scan(template: &str) -> Result<(Vec<Segment>, Vec<Range<usize>>), SyntaxError
             };
             return Err(SyntaxError { range, problem });
         } else {
-            let c = rest.chars().next().unwrap_or('$');
-            text.push(c);
-            i += c.len_utf8();
+            // Up to the next `$` (past this one, a `$` not starting either), as it is.
+            let run = memchr::memchr(b'$', &rest.as_bytes()[1..]).map_or(rest.len(), |at| at + 1);
+            text.push_str(&rest[..run]);
+            i += run;
         }
     }
     if !text.is_empty() {
