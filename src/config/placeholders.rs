@@ -120,8 +120,10 @@ fn walk(
                 walk(text, value, urls, seen, found);
             }
         }
-        Value::Str(value) if !urls.contains(&node.defined.offset()) => {
-            if let Some(at) = value.find("${")
+        Value::Str(value) => {
+            // Most values have no `$` at all: looked for before the sets are asked.
+            if let Some(at) = placeholder_start(value)
+                && !urls.contains(&node.defined.offset())
                 && seen.insert(node.defined.offset())
             {
                 found.push(
@@ -139,6 +141,13 @@ fn walk(
         }
         _ => {}
     }
+}
+
+/// Where the first `${` of a value is (`str::find` would prepare a substring search
+/// for every value of the file).
+fn placeholder_start(value: &str) -> Option<usize> {
+    memchr::memchr_iter(b'$', value.as_bytes())
+        .find(|&at| value.as_bytes().get(at + 1) == Some(&b'{'))
 }
 
 /// A live URL as `export` writes it: a template.
