@@ -573,6 +573,11 @@ fn resolve(text: Cow<'_, str>, style: ScalarStyle) -> Built<Value> {
         "false" | "False" | "FALSE" => return Ok(Value::Bool(false)),
         _ => {}
     }
+    // A word: no number starts with a letter (`inf` and `nan` parse as non-finite
+    // floats, which stay text below), so it is text.
+    if t.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
+        return Ok(Value::Str(text.into_owned()));
+    }
     let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
     let uppercase_radix = matches!(unsigned.as_bytes(), [b'0', b'X' | b'O' | b'B', ..]);
     if uppercase_radix || is_signed_nan(t) {
@@ -660,15 +665,13 @@ fn parse_int_unsigned(t: &str) -> Option<u128> {
 }
 
 fn radix_and_digits(rest: &str) -> (u32, &str) {
-    if let Some(r) = rest.strip_prefix("0x").or_else(|| rest.strip_prefix("0X")) {
-        (16, r)
-    } else if let Some(r) = rest.strip_prefix("0o").or_else(|| rest.strip_prefix("0O")) {
-        (8, r)
-    } else if let Some(r) = rest.strip_prefix("0b").or_else(|| rest.strip_prefix("0B")) {
-        (2, r)
-    } else {
-        (10, rest)
-    }
+    let radix = match rest.as_bytes() {
+        [b'0', b'x' | b'X', ..] => 16,
+        [b'0', b'o' | b'O', ..] => 8,
+        [b'0', b'b' | b'B', ..] => 2,
+        _ => return (10, rest),
+    };
+    (radix, &rest[2..])
 }
 
 /// Digits in `radix`, `_` allowed only between two digits; `None` on overflow of u128.
