@@ -248,47 +248,88 @@ enum Lines {
 /// that does not parse, with the lines indented under it). It masks more than the
 /// tree would rather than less; it reports nothing.
 fn scan_lines(text: &str, lines: Lines, found: &mut Secrets) {
-    let mut in_pem = false;
-    // The indentation of a secret-named key whose value is on the lines below it.
-    let mut under_secret: Option<usize> = None;
-    let mut start = 0;
-    for line in text.split_inclusive(['\n', '\r']) {
-        let offset = start;
-        start += line.len();
-        let line = line.trim_end_matches(['\n', '\r']);
+    let mut scan = LineScan {
+        lines,
+        in_pem: false,
+        under_secret: None,
+    };
+    match lines {
+        Lines::Whole => {
+            let mut start = 0;
+            for line in text.split_inclusive(['\n', '\r']) {
+                let offset = start;
+                start += line.len();
+                scan.line(offset, line.trim_end_matches(['\n', '\r']), found);
+            }
+        }
+        // Only a line with a `#` can hold a comment: the others are not visited, only
+        // noticed (a line without a comment ends a PEM block in comments).
+        Lines::Comments => {
+            let bytes = text.as_bytes();
+            // Where the line after the last one scanned starts.
+            let mut next = 0;
+            while let Some(hash) = memchr::memchr(b'#', &bytes[next..]) {
+                let hash = next + hash;
+                let start = memchr::memrchr2(b'\n', b'\r', &bytes[..hash]).map_or(0, |i| i + 1);
+                let end =
+                    memchr::memchr2(b'\n', b'\r', &bytes[hash..]).map_or(text.len(), |i| hash + i);
+                if start != next {
+                    scan.in_pem = false;
+                }
+                scan.line(start, &text[start..end], found);
+                if end == text.len() {
+                    break;
+                }
+                next = end + 1;
+            }
+        }
+    }
+}
+
+/// [`scan_lines`]' state from one line to the next.
+struct LineScan {
+    lines: Lines,
+    in_pem: bool,
+    /// The indentation of a secret-named key whose value is on the lines below it.
+    under_secret: Option<usize>,
+}
+
+impl LineScan {
+    /// One line, without its line break, `offset` bytes into the file.
+    fn line(&mut self, offset: usize, line: &str, found: &mut Secrets) {
         let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
-        if let Some(key_indent) = under_secret {
+        if let Some(key_indent) = self.under_secret {
             if line.trim().is_empty() || indent > key_indent {
                 found.spans.push(SourceSpan::new(
                     (offset + indent).into(),
                     line.len() - indent,
                 ));
-                continue;
+                return;
             }
-            under_secret = None;
+            self.under_secret = None;
         }
-        let segment = match lines {
+        let segment = match self.lines {
             Lines::Whole => 0,
             Lines::Comments => match comment_start(line) {
                 Some(hash) => hash + 1,
                 None => {
-                    in_pem = false;
-                    continue;
+                    self.in_pem = false;
+                    return;
                 }
             },
         };
         let text_of = &line[segment..];
         let at = offset + segment;
-        if in_pem {
+        if self.in_pem {
             found.spans.push(SourceSpan::new(at.into(), text_of.len()));
-            in_pem = !text_of.contains("-----END ");
-            continue;
+            self.in_pem = !text_of.contains("-----END ");
+            return;
         }
         if let Some(begin) = text_of.find("-----BEGIN ") {
             found
                 .spans
                 .push(SourceSpan::new((at + begin).into(), text_of.len() - begin));
-            in_pem = !text_of[begin..].contains("-----END ");
+            self.in_pem = !text_of[begin..].contains("-----END ");
         }
         for (word_start, word) in words_of(text_of) {
             let word_at = at + word_start;
@@ -312,8 +353,9 @@ fn scan_lines(text: &str, lines: Lines, found: &mut Secrets) {
                 (at + value_start + lead).into(),
                 trimmed.len(),
             ));
-            if lines == Lines::Whole && (trimmed.is_empty() || trimmed.starts_with(['|', '>'])) {
-                under_secret = Some(indent);
+            if self.lines == Lines::Whole && (trimmed.is_empty() || trimmed.starts_with(['|', '>']))
+            {
+                self.under_secret = Some(indent);
             }
         }
     }
@@ -694,6 +736,46 @@ mod tests {
         assert!(masked.contains("\nnext: https://"), "{masked}");
         assert!(masked.ends_with("\nlast: 1\n"), "{masked}");
         assert_eq!(masked.lines().count(), text.lines().count());
+    }
+
+    /// Every line of the file given to [`LineScan::line`], comments mode: what the scan
+    /// found before it skipped the lines without a `#`.
+    fn comments_line_by_line(text: &str) -> Secrets {
+        let mut found = Secrets::default();
+        let mut scan = LineScan {
+            lines: Lines::Comments,
+            in_pem: false,
+            under_secret: None,
+        };
+        let mut start = 0;
+        for line in text.split_inclusive(['\n', '\r']) {
+            let offset = start;
+            start += line.len();
+            scan.line(offset, line.trim_end_matches(['\n', '\r']), &mut found);
+        }
+        found
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn comments_are_found_as_if_every_line_were_read(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "#", " #", "# ", "a#b", "\n", "\r", "\r\n", "\n\n", "key: v", " ", "\t",
+                    "-----BEGIN KEY-----", "-----END KEY-----", "body", "password: pw",
+                    "https://u:pw@h/?t=x", "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e",
+                    "é",
+                ]),
+                0..24,
+            ),
+        ) {
+            let text = pieces.concat();
+            let mut found = Secrets::default();
+            scan_lines(&text, Lines::Comments, &mut found);
+            let expected = comments_line_by_line(&text);
+            proptest::prop_assert_eq!(found.spans, expected.spans);
+            proptest::prop_assert_eq!(found.url_tokens, expected.url_tokens);
+        }
     }
 
     fn spans_in(text: &str, value: &str, range: Range<usize>) -> Vec<String> {
