@@ -434,13 +434,20 @@ fn key_material(value: &str) -> Option<Material> {
     let value = value.trim();
     if value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
         Some(Material::HexKey)
-    } else if value.contains("-----BEGIN ") {
+    } else if has_pem_begin(value) {
         Some(Material::Pem)
     } else if is_usersig(value) {
         Some(Material::UserSig)
     } else {
         None
     }
+}
+
+/// `value.contains("-----BEGIN ")`, looking only where a `-` is (a substring search
+/// costs more to prepare than most values take to read).
+fn has_pem_begin(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    memchr::memchr_iter(b'-', bytes).any(|at| bytes[at..].starts_with(b"-----BEGIN "))
 }
 
 /// A UserSig (TLSSigAPI v1 or v2): zlib-compressed JSON in base64 with `+/=` written
