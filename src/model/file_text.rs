@@ -1,26 +1,31 @@
-//! A file's text and its line index, built once: every report then finds a line and
-//! column by binary search instead of scanning the file from its start.
+//! A file's text and its line index, built once when a report first asks for a line or
+//! column (a file without diagnostics never needs it): every report then finds a line
+//! and column by binary search instead of scanning the file from its start.
 //!
 //! A line ends at `\n`, `\r\n` or a bare `\r`, as YAML (and the parser) count them.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// A config file as every report quotes and locates it (secret values masked).
 #[derive(Debug)]
 pub struct FileText {
     name: String,
     text: String,
-    index: LineIndex,
+    index: OnceLock<LineIndex>,
 }
 
 impl FileText {
     pub fn new(name: impl Into<String>, text: String) -> FileText {
-        let index = LineIndex::new(&text);
         FileText {
             name: name.into(),
             text,
-            index,
+            index: OnceLock::new(),
         }
+    }
+
+    fn index(&self) -> &LineIndex {
+        self.index.get_or_init(|| LineIndex::new(&self.text))
     }
 
     /// The file's name as the user gave it.
@@ -36,35 +41,36 @@ impl FileText {
     /// is the end; one inside a line break is the end of that line.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = self.floor(offset);
-        let line = self.index.line_of(offset);
-        let start = self.index.starts[line];
+        let index = self.index();
+        let line = index.line_of(offset);
+        let start = index.starts[line];
         let offset = offset.min(self.line(line).end);
-        let column = self.index.chars_before(&self.text, offset)
-            - self.index.chars_before(&self.text, start)
-            + 1;
+        let column =
+            index.chars_before(&self.text, offset) - index.chars_before(&self.text, start) + 1;
         (line + 1, column)
     }
 
     /// The 0-based line holding a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.index.line_of(offset.min(self.text.len()))
+        self.index().line_of(offset.min(self.text.len()))
     }
 
     /// How many lines the file has (an empty file, or a last line break, ends with an
     /// empty line).
     pub fn line_count(&self) -> usize {
-        self.index.starts.len()
+        self.index().starts.len()
     }
 
     /// The bytes of a 0-based line, without its line break.
     pub fn line(&self, line: usize) -> Range<usize> {
-        self.index.line(&self.text, line)
+        self.index().line(&self.text, line)
     }
 
     /// The number of characters in a byte range.
     pub fn chars_in(&self, range: Range<usize>) -> usize {
         let (start, end) = (self.floor(range.start), self.floor(range.end));
-        self.index.chars_before(&self.text, end) - self.index.chars_before(&self.text, start)
+        let index = self.index();
+        index.chars_before(&self.text, end) - index.chars_before(&self.text, start)
     }
 
     /// The offset, moved back to the start of the character it falls in, within the text.
