@@ -57,8 +57,9 @@ impl Validator<'_> {
             return Vec::new();
         }
         let mut apps = Vec::with_capacity(items.len());
-        let mut by_id: HashMap<(u64, ServiceName), SourceSpan> = HashMap::new();
-        let mut by_name: HashMap<String, SourceSpan> = HashMap::new();
+        let mut by_id: HashMap<(u64, ServiceName), SourceSpan> =
+            HashMap::with_capacity(items.len());
+        let mut by_name: HashMap<String, SourceSpan> = HashMap::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             let errors_before = self.error_count();
             let (app, identity) = self.app(index, item, defaults);
