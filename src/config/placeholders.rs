@@ -17,7 +17,7 @@ pub const WHERE_HELP: &str = "`${NAME}` is expanded from the environment in `cal
 /// placeholder stands for its name, each `$${` for `${`), or the syntax error.
 pub fn url_shape(
     text: &str,
-    path: &str,
+    path: impl std::fmt::Display,
     node: &Node,
     value: &str,
 ) -> Result<String, ConfigDiagnostic> {
@@ -59,13 +59,18 @@ pub struct Placeholder {
 }
 
 /// Every placeholder of a `callback.url` value that parses.
-pub fn in_url(text: &str, path: &str, node: &Node, value: &str) -> Vec<Placeholder> {
+pub fn in_url(
+    text: &str,
+    path: impl std::fmt::Display,
+    node: &Node,
+    value: &str,
+) -> Vec<Placeholder> {
     template::placeholders(value)
         .unwrap_or_default()
         .into_iter()
         .map(|(name, range)| Placeholder {
             name,
-            path: path.to_owned(),
+            path: path.to_string(),
             span: written_range(text, node, value, range),
         })
         .collect()

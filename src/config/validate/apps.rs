@@ -7,7 +7,7 @@ use miette::SourceSpan;
 
 use super::document::Defaults;
 use super::endpoint::region_names;
-use super::{APP_KEYS, Validator};
+use super::{APP_KEYS, Path, Validator};
 use crate::config::diagnostic::{ConfigDiagnostic, Rule};
 use crate::config::node::{Node, Value};
 use crate::config::{App, AppSpans};
@@ -38,7 +38,7 @@ impl Validator<'_> {
     pub(super) fn apps(&mut self, key: &Node, node: &Node, defaults: &Defaults) -> Vec<App> {
         let Value::Seq(items) = &node.value else {
             self.wrong_type(
-                "apps",
+                Path::Named("apps"),
                 "a list of apps",
                 node,
                 Some("start each app with `- sdkappid: …`"),
@@ -105,43 +105,44 @@ impl Validator<'_> {
     /// The app when it is valid, and its name and SDKAppID whenever they are, so that
     /// duplicates are found even among apps with other problems.
     fn app(&mut self, index: usize, node: &Node, defaults: &Defaults) -> (Option<App>, Identity) {
-        let path = format!("apps[{index}]");
+        let apps = Path::Named("apps");
+        let path = apps.item(index);
         // Counted before the keys are read: an unknown key makes the entry invalid too.
         let errors_before = self.error_count();
-        let Some(fields) = self.fields(node, &path, APP_KEYS) else {
+        let Some(fields) = self.fields(node, path, APP_KEYS) else {
             return (None, Identity::default());
         };
 
         let name = fields.get("name").and_then(|(_, v)| {
-            self.name(&format!("{path}.name"), v)
+            self.name(path.key("name"), v)
                 .map(|s| (s.to_owned(), v.span))
         });
         let service = match fields.get("service") {
-            Some((_, value)) => self.service(&format!("{path}.service"), value),
+            Some((_, value)) => self.service(path.key("service"), value),
             None => defaults.service,
         }
         .unwrap_or_default();
         let token_auth = fields.get("token_auth").and_then(|(_, value)| {
-            self.token_auth(&format!("{path}.token_auth"), value, service)
+            self.token_auth(path.key("token_auth"), value, service)
                 .map(|enabled| (enabled, value.span))
         });
         let sdkappid = match fields.get("sdkappid") {
-            Some((_, value)) => self.sdkappid(&format!("{path}.sdkappid"), value),
+            Some((_, value)) => self.sdkappid(path.key("sdkappid"), value),
             None => {
                 self.missing(
                     &fields,
-                    &format!("{path}.sdkappid"),
+                    path.key("sdkappid"),
                     "add `sdkappid:` with the app's SDKAppID (a positive integer)",
                 );
                 None
             }
         };
         let region = match fields.get("region") {
-            Some((_, value)) => self.region(&format!("{path}.region"), value),
+            Some((_, value)) => self.region(path.key("region"), value),
             None => defaults.region,
         };
         let endpoint = fields.get("endpoint").and_then(|(_, v)| {
-            self.endpoint(&format!("{path}.endpoint"), v)
+            self.endpoint(path.key("endpoint"), v)
                 .map(|url| (url, v.span))
         });
         // An invalid `region` or `endpoint` has been reported already; only an absent one is missing.
@@ -149,7 +150,7 @@ impl Validator<'_> {
         if !has_host && !defaults.declares_region {
             self.missing(
                 &fields,
-                &format!("{path}.region"),
+                path.key("region"),
                 format!(
                     "add `region:` to the app or to `defaults` (one of: {})",
                     region_names()
@@ -158,13 +159,13 @@ impl Validator<'_> {
         }
         let identifier = match fields.get("identifier") {
             Some((_, value)) => self
-                .string(&format!("{path}.identifier"), value)
+                .string(path.key("identifier"), value)
                 .map(str::to_owned),
             None => {
                 if !defaults.declares_identifier {
                     self.missing(
                         &fields,
-                        &format!("{path}.identifier"),
+                        path.key("identifier"),
                         "add `identifier:` (an App administrator account) to the app or to `defaults`",
                     );
                 }
@@ -173,14 +174,14 @@ impl Validator<'_> {
         };
         let secret_key_env = fields
             .get("secret_key_env")
-            .and_then(|(_, v)| self.env_name(&format!("{path}.secret_key_env"), v));
+            .and_then(|(_, v)| self.env_name(path.key("secret_key_env"), v));
         self.secret_key_envs.extend(secret_key_env.clone());
         let allow_insecure_url = fields
             .get("allow_insecure_url")
-            .and_then(|(_, v)| self.boolean(&format!("{path}.allow_insecure_url"), v))
+            .and_then(|(_, v)| self.boolean(path.key("allow_insecure_url"), v))
             .unwrap_or(false);
         let extra_commands = match fields.get("extra_commands") {
-            Some((_, value)) => self.extra_commands(&format!("{path}.extra_commands"), value),
+            Some((_, value)) => self.extra_commands(path.key("extra_commands"), value),
             None => defaults.extra_commands,
         };
         let callback = match fields.get("callback") {
@@ -188,17 +189,12 @@ impl Validator<'_> {
                 Some((None, key.span))
             }
             Some((key, value)) => self
-                .callback(
-                    &format!("{path}.callback"),
-                    value,
-                    allow_insecure_url,
-                    service,
-                )
+                .callback(path.key("callback"), value, allow_insecure_url, service)
                 .map(|c| (Some(c), key.span)),
             None => {
                 self.missing(
                     &fields,
-                    &format!("{path}.callback"),
+                    path.key("callback"),
                     "add `callback:` with the `url` and `commands` the app must have",
                 );
                 None
@@ -244,7 +240,7 @@ impl Validator<'_> {
 
     /// `--app` reads a number as an SDKAppID: a name of digits only would look like
     /// one (and be some other app's, maybe), so it is refused.
-    fn name<'n>(&mut self, path: &str, node: &'n Node) -> Option<&'n str> {
+    fn name<'n>(&mut self, path: Path<'_>, node: &'n Node) -> Option<&'n str> {
         let name = self.string(path, node)?;
         if !name.bytes().all(|b| b.is_ascii_digit()) {
             return Some(name);
@@ -261,7 +257,7 @@ impl Validator<'_> {
         Some(name)
     }
 
-    fn sdkappid(&mut self, path: &str, node: &Node) -> Option<(u64, SourceSpan)> {
+    fn sdkappid(&mut self, path: Path<'_>, node: &Node) -> Option<(u64, SourceSpan)> {
         let invalid = |found: String| {
             ConfigDiagnostic::error(
                 Rule::InvalidSdkappid,

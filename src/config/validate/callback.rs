@@ -4,7 +4,7 @@
 use miette::SourceSpan;
 use url::Url;
 
-use super::{CALLBACK_KEYS, Validator};
+use super::{CALLBACK_KEYS, Path, Validator};
 use crate::config::diagnostic::{ConfigDiagnostic, Rule};
 use crate::config::node::{Node, Value};
 use crate::config::placeholders;
@@ -15,7 +15,7 @@ use crate::model::catalog;
 impl Validator<'_> {
     pub(super) fn callback(
         &mut self,
-        path: &str,
+        path: Path<'_>,
         node: &Node,
         allow_insecure_url: bool,
         service: ServiceName,
@@ -36,13 +36,11 @@ impl Validator<'_> {
         }
         let fields = self.fields(node, path, CALLBACK_KEYS)?;
         let url = match fields.get("url") {
-            Some((_, value)) => {
-                self.callback_url(&format!("{path}.url"), value, allow_insecure_url)
-            }
+            Some((_, value)) => self.callback_url(path.key("url"), value, allow_insecure_url),
             None => {
                 self.missing(
                     &fields,
-                    &format!("{path}.url"),
+                    path.key("url"),
                     "add `url:` with the https URL the vendor must post events to",
                 );
                 None
@@ -50,12 +48,12 @@ impl Validator<'_> {
         };
         let commands = match fields.get("commands") {
             Some((key, value)) => self
-                .commands(&format!("{path}.commands"), key, value, service)
+                .commands(path.key("commands"), key, value, service)
                 .map(|commands| (commands, key.span)),
             None => {
                 self.missing(
                     &fields,
-                    &format!("{path}.commands"),
+                    path.key("commands"),
                     format!(
                         "add `commands:` with the events to deliver, e.g. `- {}`",
                         service.row().commands[0]
@@ -77,7 +75,7 @@ impl Validator<'_> {
 
     fn callback_url(
         &mut self,
-        path: &str,
+        path: Path<'_>,
         node: &Node,
         allow_insecure: bool,
     ) -> Option<(String, SourceSpan)> {
@@ -127,7 +125,7 @@ impl Validator<'_> {
 
     fn commands(
         &mut self,
-        path: &str,
+        path: Path<'_>,
         key: &Node,
         node: &Node,
         service: ServiceName,
@@ -151,7 +149,7 @@ impl Validator<'_> {
         let mut declared: Vec<DeclaredCommand> = Vec::with_capacity(items.len());
         let mut ok = true;
         for (index, item) in items.iter().enumerate() {
-            let Some(word) = self.string(&format!("{path}[{index}]"), item) else {
+            let Some(word) = self.string(path.item(index), item) else {
                 ok = false;
                 continue;
             };

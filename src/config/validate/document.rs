@@ -2,7 +2,7 @@
 
 use miette::SourceSpan;
 
-use super::{DEFAULTS_KEYS, TOP_KEYS, Validator};
+use super::{DEFAULTS_KEYS, Path, TOP_KEYS, Validator};
 use crate::config::App;
 use crate::config::diagnostic::{ConfigDiagnostic, Rule};
 use crate::config::node::{Node, Value};
@@ -30,14 +30,14 @@ impl Validator<'_> {
             );
             return Vec::new();
         }
-        let Some(fields) = self.fields(root, "the top level", TOP_KEYS) else {
+        let Some(fields) = self.fields(root, Path::Named("the top level"), TOP_KEYS) else {
             return Vec::new();
         };
         match fields.get("version") {
             Some((_, value)) => self.version(value),
             None => self.missing(
                 &fields,
-                "version",
+                Path::Named("version"),
                 "add `version: 1` at the top of the file",
             ),
         }
@@ -52,7 +52,7 @@ impl Validator<'_> {
         let Some((apps_key, apps)) = fields.get("apps") else {
             self.missing(
                 &fields,
-                "apps",
+                Path::Named("apps"),
                 "add `apps:` with one entry per SDKAppID (`cbcheck init -` prints an example)",
             );
             return Vec::new();
@@ -66,13 +66,13 @@ impl Validator<'_> {
             Value::Int(n) => self.unsupported_version(&n.to_string(), value.span),
             Value::UInt(n) => self.unsupported_version(&n.to_string(), value.span),
             Value::Str(ref s) if s.trim() == "1" => self.wrong_type(
-                "version",
+                Path::Named("version"),
                 "the integer 1",
                 value,
                 Some("write `version: 1` without quotes"),
             ),
             _ => self.wrong_type(
-                "version",
+                Path::Named("version"),
                 "the integer 1",
                 value,
                 Some("write `version: 1`"),
@@ -93,22 +93,25 @@ impl Validator<'_> {
 
     fn defaults(&mut self, node: &Node) -> Defaults {
         let mut defaults = Defaults::default();
-        let Some(fields) = self.fields(node, "defaults", DEFAULTS_KEYS) else {
+        let Some(fields) = self.fields(node, Path::Named("defaults"), DEFAULTS_KEYS) else {
             return defaults;
         };
         defaults.declares_region = fields.has("region");
         defaults.declares_identifier = fields.has("identifier");
         if let Some((_, value)) = fields.get("service") {
-            defaults.service = self.service("defaults.service", value);
+            defaults.service = self.service(Path::Named("defaults.service"), value);
         }
         if let Some((_, value)) = fields.get("region") {
-            defaults.region = self.region("defaults.region", value);
+            defaults.region = self.region(Path::Named("defaults.region"), value);
         }
         if let Some((_, value)) = fields.get("identifier") {
-            defaults.identifier = self.string("defaults.identifier", value).map(str::to_owned);
+            defaults.identifier = self
+                .string(Path::Named("defaults.identifier"), value)
+                .map(str::to_owned);
         }
         if let Some((_, value)) = fields.get("extra_commands") {
-            defaults.extra_commands = self.extra_commands("defaults.extra_commands", value);
+            defaults.extra_commands =
+                self.extra_commands(Path::Named("defaults.extra_commands"), value);
         }
         defaults
     }

@@ -3,14 +3,14 @@
 
 use url::Url;
 
-use super::Validator;
 use super::suggest::unknown_name;
+use super::{Path, Validator};
 use crate::config::diagnostic::{ConfigDiagnostic, Rule};
 use crate::config::node::Node;
 use crate::model::tencent::region::Region;
 
 impl Validator<'_> {
-    pub(super) fn region(&mut self, path: &str, node: &Node) -> Option<Region> {
+    pub(super) fn region(&mut self, path: Path<'_>, node: &Node) -> Option<Region> {
         let name = self.string(path, node)?;
         if let Some(region) = Region::from_name(name) {
             return Some(region);
@@ -26,7 +26,7 @@ impl Validator<'_> {
         None
     }
 
-    pub(super) fn endpoint(&mut self, path: &str, node: &Node) -> Option<Url> {
+    pub(super) fn endpoint(&mut self, path: Path<'_>, node: &Node) -> Option<Url> {
         let text = self.string(path, node)?;
         let problem = match Url::parse(text) {
             Ok(url) if !matches!(url.scheme(), "http" | "https") => {
@@ -55,7 +55,7 @@ impl Validator<'_> {
 
     /// The file may send an app's UserSig only to the vendor's hosts: verify, apply
     /// and export refuse any other endpoint unless the operator allows it.
-    fn unlisted_endpoint(&mut self, path: &str, node: &Node, url: &Url) {
+    fn unlisted_endpoint(&mut self, path: Path<'_>, node: &Node, url: &Url) {
         if crate::model::tencent::region::is_documented_endpoint(url) {
             return;
         }

@@ -5,7 +5,7 @@
 
 use miette::SourceSpan;
 
-use super::{KNOWN_COMMANDS_KEYS, Validator};
+use super::{KNOWN_COMMANDS_KEYS, Path, Validator};
 use crate::config::diagnostic::{ConfigDiagnostic, Rule};
 use crate::config::node::{Node, Value};
 use crate::model::ServiceName;
@@ -14,7 +14,8 @@ use crate::model::catalog;
 impl Validator<'_> {
     /// Read `known_commands` (its key node and its value) into the validator's list.
     pub(super) fn known_commands(&mut self, key: &Node, node: &Node) {
-        let Some(fields) = self.fields(node, "known_commands", KNOWN_COMMANDS_KEYS) else {
+        let Some(fields) = self.fields(node, Path::Named("known_commands"), KNOWN_COMMANDS_KEYS)
+        else {
             return;
         };
         let mut declared: Vec<(ServiceName, String)> = Vec::new();
@@ -22,10 +23,11 @@ impl Validator<'_> {
             let Some(service) = ServiceName::from_name(name) else {
                 continue;
             };
-            let path = format!("known_commands.{name}");
+            let known = Path::Named("known_commands");
+            let path = known.key(name);
             let Value::Seq(items) = &value.value else {
                 self.wrong_type(
-                    &path,
+                    path,
                     "a list of command words",
                     value,
                     Some("list one word per line, each starting with `- `"),
@@ -34,7 +36,7 @@ impl Validator<'_> {
             };
             let mut spans: Vec<(&str, SourceSpan)> = Vec::new();
             for (index, item) in items.iter().enumerate() {
-                let Some(word) = self.string(&format!("{path}[{index}]"), item) else {
+                let Some(word) = self.string(path.item(index), item) else {
                     continue;
                 };
                 if let Some((_, first)) = spans.iter().find(|(w, _)| *w == word) {
@@ -51,7 +53,7 @@ impl Validator<'_> {
                     continue;
                 }
                 spans.push((word, item.span));
-                self.known_word(service, &path, word, item.span, &mut declared);
+                self.known_word(service, path, word, item.span, &mut declared);
             }
         }
         if !declared.is_empty() {
@@ -78,7 +80,7 @@ impl Validator<'_> {
     fn known_word(
         &mut self,
         service: ServiceName,
-        path: &str,
+        path: Path<'_>,
         word: &str,
         span: SourceSpan,
         declared: &mut Vec<(ServiceName, String)>,

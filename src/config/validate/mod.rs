@@ -15,6 +15,7 @@ mod settings;
 mod suggest;
 
 use std::collections::HashSet;
+use std::fmt;
 
 use miette::SourceSpan;
 
@@ -103,6 +104,38 @@ struct Validator<'t> {
     known_commands: Vec<(ServiceName, String)>,
 }
 
+/// Where a value is, as messages name it (`apps[2].callback.url`): written out only
+/// when a message needs it, not for every value of a fleet.
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    /// Written as it is: `the top level`, `version`, `defaults.region`.
+    Named(&'p str),
+    /// A key of the mapping at a path: `apps[2].name`.
+    Key(&'p Path<'p>, &'p str),
+    /// An item of the list at a path: `apps[2]`.
+    Item(&'p Path<'p>, usize),
+}
+
+impl<'p> Path<'p> {
+    fn key(&'p self, key: &'p str) -> Path<'p> {
+        Path::Key(self, key)
+    }
+
+    fn item(&'p self, index: usize) -> Path<'p> {
+        Path::Item(self, index)
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Named(name) => f.write_str(name),
+            Path::Key(parent, key) => write!(f, "{parent}.{key}"),
+            Path::Item(parent, index) => write!(f, "{parent}[{index}]"),
+        }
+    }
+}
+
 /// The known keys of one mapping that were present, with their key and value nodes.
 struct Fields<'n> {
     map_span: SourceSpan,
@@ -137,7 +170,7 @@ impl Validator<'_> {
         self.errors
     }
 
-    fn wrong_type(&mut self, path: &str, expected: &str, value: &Node, help: Option<&str>) {
+    fn wrong_type(&mut self, path: Path<'_>, expected: &str, value: &Node, help: Option<&str>) {
         let mut d = ConfigDiagnostic::error(
             Rule::WrongType,
             format!("`{path}` must be {expected}, found {}", value.value.kind()),
@@ -150,8 +183,9 @@ impl Validator<'_> {
     }
 
     /// Report a required key as missing, unless a misspelling of it was reported already.
-    fn missing(&mut self, fields: &Fields<'_>, path: &str, help: impl Into<String>) {
-        let key = path.rsplit('.').next().unwrap_or(path);
+    fn missing(&mut self, fields: &Fields<'_>, path: Path<'_>, help: impl Into<String>) {
+        let path = path.to_string();
+        let key = path.rsplit('.').next().unwrap_or(&path);
         if fields.misspelt.contains(&key) {
             return;
         }
@@ -166,7 +200,7 @@ impl Validator<'_> {
     fn fields<'n>(
         &mut self,
         node: &'n Node,
-        path: &str,
+        path: Path<'_>,
         known: &[&'static str],
     ) -> Option<Fields<'n>> {
         let Value::Map(entries) = &node.value else {
@@ -177,7 +211,8 @@ impl Validator<'_> {
         let mut misspelt = Vec::new();
         for (key, value) in entries {
             let Value::Str(name) = &key.value else {
-                self.wrong_type(&format!("{path} key"), "a string", key, None);
+                let keys = format!("{path} key");
+                self.wrong_type(Path::Named(&keys), "a string", key, None);
                 continue;
             };
             // Reported by the secret scan, and not to be quoted as an unknown key.
@@ -196,7 +231,7 @@ impl Validator<'_> {
         })
     }
 
-    fn string<'n>(&mut self, path: &str, node: &'n Node) -> Option<&'n str> {
+    fn string<'n>(&mut self, path: Path<'_>, node: &'n Node) -> Option<&'n str> {
         // A secret, reported by the secret scan: no message may quote it.
         if self.hidden.hides(node) {
             return None;
@@ -217,7 +252,7 @@ impl Validator<'_> {
         }
     }
 
-    fn boolean(&mut self, path: &str, node: &Node) -> Option<bool> {
+    fn boolean(&mut self, path: Path<'_>, node: &Node) -> Option<bool> {
         match node.value {
             Value::Bool(b) => Some(b),
             _ => {

@@ -1,13 +1,13 @@
 //! `secret_key_env`: the name of the variable that holds an app's key, never the key
 //! itself (a value that looks like one is reported as a secret and masked).
 
-use super::Validator;
+use super::{Path, Validator};
 use crate::config::diagnostic::{ConfigDiagnostic, Rule};
 use crate::config::node::Node;
 use crate::config::secrets::ENV_HELP;
 
 impl Validator<'_> {
-    pub(super) fn env_name(&mut self, path: &str, node: &Node) -> Option<String> {
+    pub(super) fn env_name(&mut self, path: Path<'_>, node: &Node) -> Option<String> {
         let name = self.string(path, node)?;
         if looks_like_secret_value(name) {
             self.secret_spans.push(node.defined);

@@ -1,14 +1,14 @@
 //! The settings that are one word of a fixed list: `service`, `extra_commands`, and
 //! Live's `token_auth`.
 
-use super::Validator;
 use super::suggest::unknown_name;
+use super::{Path, Validator};
 use crate::config::diagnostic::{ConfigDiagnostic, Rule};
 use crate::config::node::Node;
 use crate::model::{ExtraCommands, ServiceName};
 
 impl Validator<'_> {
-    pub(super) fn service(&mut self, path: &str, node: &Node) -> Option<ServiceName> {
+    pub(super) fn service(&mut self, path: Path<'_>, node: &Node) -> Option<ServiceName> {
         let name = self.string(path, node)?;
         if let Some(service) = ServiceName::from_name(name) {
             return Some(service);
@@ -26,7 +26,7 @@ impl Validator<'_> {
     /// `enabled` or `disabled`, for a Live entry only: only Live signs its callbacks.
     pub(super) fn token_auth(
         &mut self,
-        path: &str,
+        path: Path<'_>,
         node: &Node,
         service: ServiceName,
     ) -> Option<bool> {
@@ -64,7 +64,7 @@ impl Validator<'_> {
         Some(enabled)
     }
 
-    pub(super) fn extra_commands(&mut self, path: &str, node: &Node) -> Option<ExtraCommands> {
+    pub(super) fn extra_commands(&mut self, path: Path<'_>, node: &Node) -> Option<ExtraCommands> {
         let name = self.string(path, node)?;
         if let Some(policy) = ExtraCommands::from_name(name) {
             return Some(policy);

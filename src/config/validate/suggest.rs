@@ -1,7 +1,7 @@
 //! Names cbcheck does not know (keys, words of a fixed list): each reported with the
 //! nearest known one, when one is near.
 
-use super::Validator;
+use super::{Path, Validator};
 use crate::config::diagnostic::{ConfigDiagnostic, Rule};
 use crate::config::node::Node;
 use crate::config::secrets::{is_command_name, is_secret_name};
@@ -13,7 +13,7 @@ impl Validator<'_> {
         &mut self,
         name: &str,
         key: &Node,
-        path: &str,
+        path: Path<'_>,
         known: &[&'static str],
     ) -> Option<&'static str> {
         // The secret scan reports it as `secret-in-file` and masks its value.
