@@ -2,6 +2,7 @@
 //! SDKAppID per service, a name) checked even among entries with other problems.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use miette::SourceSpan;
 
@@ -86,15 +87,18 @@ impl Validator<'_> {
                 ));
             }
             if let Some((name, span)) = identity.name {
-                let message = format!("the name `{name}` is used twice");
-                if let Some(first) = seen_before(&mut by_name, name, span) {
-                    self.push(twice(
+                // The message is worded only for a name seen before.
+                match by_name.entry(name) {
+                    Entry::Vacant(entry) => {
+                        entry.insert(span);
+                    }
+                    Entry::Occupied(first) => self.push(twice(
                         Rule::DuplicateName,
-                        message,
+                        format!("the name `{}` is used twice", first.key()),
                         "used",
-                        (first, span),
+                        (*first.get(), span),
                         "names label apps in reports and in `--app`: make each one unique",
-                    ));
+                    )),
                 }
             }
             apps.extend(app);
@@ -291,8 +295,8 @@ fn seen_before<K: Eq + std::hash::Hash>(
     span: SourceSpan,
 ) -> Option<SourceSpan> {
     match seen.entry(key) {
-        std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
-        std::collections::hash_map::Entry::Vacant(entry) => {
+        Entry::Occupied(first) => Some(*first.get()),
+        Entry::Vacant(entry) => {
             entry.insert(span);
             None
         }
