@@ -255,11 +255,8 @@ fn scan_lines(text: &str, lines: Lines, found: &mut Secrets) {
     };
     match lines {
         Lines::Whole => {
-            let mut start = 0;
-            for line in text.split_inclusive(['\n', '\r']) {
-                let offset = start;
-                start += line.len();
-                scan.line(offset, line.trim_end_matches(['\n', '\r']), found);
+            for (offset, line) in lines_of(text) {
+                scan.line(offset, line, found);
             }
         }
         // Only a line with a `#` can hold a comment: the others are not visited, only
@@ -280,9 +277,39 @@ fn scan_lines(text: &str, lines: Lines, found: &mut Secrets) {
                 if end == text.len() {
                     break;
                 }
-                next = end + 1;
+                next = after_break(bytes, end);
             }
         }
+    }
+}
+
+/// The lines of `text` with their byte offsets, without their breaks: `\n`, `\r\n` and
+/// a lone `\r` each end one line, as the YAML parser counts them (a CRLF file has no
+/// empty line between two of its lines, which would end a PEM block in comments).
+fn lines_of(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= text.len() {
+            return None;
+        }
+        let end = memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(text.len(), |i| start + i);
+        let line = (start, &text[start..end]);
+        start = if end == text.len() {
+            end
+        } else {
+            after_break(bytes, end)
+        };
+        Some(line)
+    })
+}
+
+/// Where the line after the break at `at` (a `\n` or `\r`) starts.
+fn after_break(bytes: &[u8], at: usize) -> usize {
+    if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+        at + 2
+    } else {
+        at + 1
     }
 }
 
@@ -754,13 +781,55 @@ mod tests {
             in_pem: false,
             under_secret: None,
         };
-        let mut start = 0;
-        for line in text.split_inclusive(['\n', '\r']) {
-            let offset = start;
-            start += line.len();
-            scan.line(offset, line.trim_end_matches(['\n', '\r']), &mut found);
+        for (offset, line) in lines_of(text) {
+            scan.line(offset, line, &mut found);
         }
         found
+    }
+
+    #[test]
+    fn lines_end_at_lf_crlf_and_a_lone_cr() {
+        let text = "a\r\nb\rc\n\nd\n\re";
+        let lines: Vec<_> = lines_of(text).collect();
+        assert_eq!(
+            lines,
+            [
+                (0, "a"),
+                (3, "b"),
+                (5, "c"),
+                (7, ""),
+                (8, "d"),
+                (10, ""),
+                (11, "e")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_key_in_comments_of_a_crlf_file_is_masked_to_its_end() {
+        for (text, parsed) in [
+            (
+                "version: 1\r\n# -----BEGIN PRIVATE KEY-----\r\n# MIIEvQIBADANBgkq\r\n# c2VjcmV0\r\n# -----END PRIVATE KEY-----\r\napps: 5\r\n",
+                true,
+            ),
+            (
+                "version: 1\r\n# -----BEGIN PRIVATE KEY-----\r\n# MIIEvQIBADANBgkq\r\n# c2VjcmV0\r\n# -----END PRIVATE KEY-----\r\napps: [\r\n",
+                false,
+            ),
+        ] {
+            let found = if parsed {
+                let mut found = Secrets::default();
+                scan_lines(text, Lines::Comments, &mut found);
+                found
+            } else {
+                scan_unparsed(text)
+            };
+            let masked = super::super::mask(text.to_owned(), &found.spans);
+            for secret in ["MIIEvQIBADANBgkq", "c2VjcmV0"] {
+                assert!(!masked.contains(secret), "{secret}:\n{masked:?}");
+            }
+            assert!(masked.contains("apps:"), "{masked:?}");
+        }
     }
 
     proptest::proptest! {
