@@ -214,7 +214,7 @@ impl Client {
         let call = Arc::new(call);
         let workers = self.options.concurrency.max(1).min(count);
         let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..workers {
+        let spawn = |tasks: &mut tokio::task::JoinSet<()>| {
             let (queue, call, client) = (Arc::clone(&queue), Arc::clone(&call), self.clone());
             let observer = observer.clone();
             tasks.spawn(async move {
@@ -226,11 +226,17 @@ impl Client {
                     queue.done(index, result);
                 }
             });
+        };
+        for _ in 0..workers {
+            spawn(&mut tasks);
         }
         let mut died = None;
         while let Some(joined) = tasks.join_next().await {
             if let Err(join) = joined {
                 died.get_or_insert_with(|| join.to_string());
+                // Its app is lost; a new worker takes its place for the apps left
+                // (at most one per app: each takes one before it can die).
+                spawn(&mut tasks);
             }
         }
         let results = std::mem::take(&mut *lock(&queue.results));
@@ -506,8 +512,14 @@ mod tests {
     /// Each call is an async step; no request is sent.
     #[tokio::test]
     async fn every_target_gets_its_result_in_order_and_a_dead_worker_costs_one_target() {
+        for concurrency in [1, 2] {
+            dead_worker_costs_one_target(concurrency).await;
+        }
+    }
+
+    async fn dead_worker_costs_one_target(concurrency: usize) {
         let client = Client::new(ClientOptions {
-            concurrency: 2,
+            concurrency,
             ..ClientOptions::default()
         })
         .expect("a client");
