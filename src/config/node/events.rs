@@ -132,13 +132,16 @@ enum Key<'a> {
     Text(Cow<'a, str>),
 }
 
-/// An open collection. Its children wait on the builder's shared stack, from
-/// `first` on (a mapping's as key, value, key, value, …).
+/// An open collection and its finished children: a list's items, or a mapping's
+/// entries and the key still waiting for its value. Each collection grows its own
+/// vector, which becomes its value as it is (no copy of a large list at its end).
 struct Open<'a> {
     span: SourceSpan,
     mapping: bool,
     anchor: usize,
-    first: usize,
+    items: Vec<Node>,
+    entries: Vec<(Node, Node)>,
+    key: Option<Node>,
     /// For a mapping, where its keys start in `Builder::keys`.
     first_key: usize,
     /// A mapping's keys as a set, once there are too many to compare one by one.
@@ -160,8 +163,6 @@ const FEW_KEYS: usize = 16;
 struct Builder<'a> {
     limits: Limits,
     open: Vec<Open<'a>>,
-    /// The finished children of every open collection, innermost last.
-    children: Vec<Node>,
     /// The keys of every open mapping, innermost last.
     keys: Vec<Key<'a>>,
     root: Option<Node>,
@@ -189,7 +190,6 @@ impl<'a> Builder<'a> {
         Builder {
             limits,
             open: Vec::with_capacity(16),
-            children: Vec::with_capacity(64),
             keys: Vec::with_capacity(64),
             root: None,
             anchors: Vec::new(),
@@ -350,7 +350,9 @@ impl<'a> Builder<'a> {
             span: at,
             mapping,
             anchor,
-            first: self.children.len(),
+            items: Vec::new(),
+            entries: Vec::new(),
+            key: None,
             first_key: self.keys.len(),
             key_set: None,
             at_open,
@@ -362,16 +364,10 @@ impl<'a> Builder<'a> {
         self.count(false, 0)?;
         let open = self.open.pop().ok_or(Declined)?;
         let value = if open.mapping {
-            let mut children = self.children.drain(open.first..);
-            let mut entries = Vec::with_capacity(children.len() / 2);
-            while let (Some(key), Some(value)) = (children.next(), children.next()) {
-                entries.push((key, value));
-            }
-            drop(children);
             self.keys.truncate(open.first_key);
-            Value::Map(entries)
+            Value::Map(open.entries)
         } else {
-            Value::Seq(self.children.drain(open.first..).collect())
+            Value::Seq(open.items)
         };
         let node = Node {
             span: open.span,
@@ -435,9 +431,9 @@ impl<'a> Builder<'a> {
     }
 
     fn expects_key(&self) -> bool {
-        self.open.last().is_some_and(|open| {
-            open.mapping && (self.children.len() - open.first).is_multiple_of(2)
-        })
+        self.open
+            .last()
+            .is_some_and(|open| open.mapping && open.key.is_none())
     }
 
     /// Add a finished node to the collection it belongs to, or make it the root.
@@ -468,7 +464,13 @@ impl<'a> Builder<'a> {
             }
             self.keys.push(key);
         }
-        self.children.push(node);
+        if !open.mapping {
+            open.items.push(node);
+        } else if let Some(key) = open.key.take() {
+            open.entries.push((key, node));
+        } else {
+            open.key = Some(node);
+        }
         Ok(())
     }
 
