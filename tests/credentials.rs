@@ -84,8 +84,11 @@ fn a_key_mints_a_fresh_token_and_a_usersig_is_used_as_given() {
         resolve_credential(&app, &env(&[("CBCHECK_SECRET_KEY", "secret-key-value")])).expect("key");
     let lazy = key.usersig(app.sdkappid, &app.identifier, 1_764_201_600);
     let unmade = format!("{lazy:?}");
+    let twin = lazy.clone();
     let token = lazy.get().clone();
     let made = format!("{lazy:?}");
+    // A clone taken before the token was made shares it: made once, not once per clone.
+    assert!(std::ptr::eq(twin.get(), lazy.get()));
     assert!(!token.expose().is_empty());
     assert_ne!(token.expose(), "secret-key-value");
     let given = resolve_credential(&app, &env(&[("CBCHECK_USERSIG", "ready-token")])).expect("sig");

@@ -1,7 +1,7 @@
 //! Whom a call goes to and as whom: the app, its credential, the REST base URL, and
 //! the variable the credential came from.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use url::Url;
 
@@ -48,62 +48,64 @@ impl std::fmt::Display for KeySource {
 /// A ready UserSig, or the secret key and issue time to make one from. Making one
 /// (HMAC, deflate, base64) is deferred to the first request that sends it, so that a
 /// large fleet's first requests go out at once instead of after every token is made:
-/// the rest are made while those wait on the network.
+/// the rest are made while those wait on the network. Clones share the one token, so
+/// an app whose target is cloned (its token flag read beside its callback) has it
+/// made once.
 #[derive(Debug, Clone)]
-pub struct Token {
-    made: OnceLock<Secret>,
-    /// What to make it from, when it is not given ready.
-    key: Option<Signing>,
-}
+pub struct Token(Arc<Made>);
 
-#[derive(Debug, Clone)]
-struct Signing {
-    key: Secret,
-    sdkappid: u64,
-    identifier: String,
-    /// The unix time the run issues its tokens at.
-    time: u64,
+#[derive(Debug)]
+enum Made {
+    Ready(Secret),
+    FromKey {
+        key: Secret,
+        sdkappid: u64,
+        identifier: String,
+        /// The unix time the run issues its tokens at.
+        time: u64,
+        made: OnceLock<Secret>,
+    },
 }
 
 impl Token {
     /// A UserSig given as such.
     pub fn ready(usersig: Secret) -> Token {
-        Token {
-            made: OnceLock::from(usersig),
-            key: None,
-        }
+        Token(Arc::new(Made::Ready(usersig)))
     }
 
     /// A UserSig to make from `key` for `sdkappid` and `identifier`, issued at `time`.
     pub fn from_key(key: Secret, sdkappid: u64, identifier: &str, time: u64) -> Token {
-        Token {
+        Token(Arc::new(Made::FromKey {
+            key,
+            sdkappid,
+            identifier: identifier.to_owned(),
+            time,
             made: OnceLock::new(),
-            key: Some(Signing {
-                key,
-                sdkappid,
-                identifier: identifier.to_owned(),
-                time,
-            }),
-        }
+        }))
     }
 
     /// The UserSig, made on first use.
     pub fn get(&self) -> &Secret {
-        self.made.get_or_init(|| {
-            let signing = self
-                .key
-                .as_ref()
-                .expect("a token is ready or has a key to be made from");
-            crate::source::usersig::mint(
-                &signing.key,
-                &crate::source::usersig::SigParams {
-                    sdkappid: signing.sdkappid,
-                    identifier: &signing.identifier,
-                    time: signing.time,
-                    expire: crate::source::usersig::TOKEN_LIFETIME_SECS,
-                },
-            )
-        })
+        match &*self.0 {
+            Made::Ready(usersig) => usersig,
+            Made::FromKey {
+                key,
+                sdkappid,
+                identifier,
+                time,
+                made,
+            } => made.get_or_init(|| {
+                crate::source::usersig::mint(
+                    key,
+                    &crate::source::usersig::SigParams {
+                        sdkappid: *sdkappid,
+                        identifier,
+                        time: *time,
+                        expire: crate::source::usersig::TOKEN_LIFETIME_SECS,
+                    },
+                )
+            }),
+        }
     }
 }
 
